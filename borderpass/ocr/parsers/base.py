@@ -1,0 +1,133 @@
+"""What every parser shares: the field result type and a page of lines indexed by label."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from borderpass.ocr import labels as labels_mod
+from borderpass.ocr import layout, normalise
+from borderpass.ocr.layout import Line
+
+
+@dataclass
+class FieldReading:
+    """One field read from a document: canonical value (or None), confidence, warning codes."""
+
+    value: str | None
+    confidence: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return {
+            "value": self.value,
+            "confidence": round(self.confidence, 3),
+            "warnings": list(self.warnings),
+        }
+
+    def warn(self, code: str) -> FieldReading:
+        """Add a warning code once; returns self for chaining."""
+        if code not in self.warnings:
+            self.warnings.append(code)
+        return self
+
+
+def missing() -> FieldReading:
+    """A field whose label and value were not found on the page."""
+    return FieldReading(None, 0.0, ["not_found"])
+
+
+def reading(value: str | None, lines: Sequence[Line], *warnings: str) -> FieldReading:
+    """A field read from ``lines``: confidence is their mean recognition score."""
+    if value is None or value == "":
+        return missing()
+    return FieldReading(value, layout.mean_score(lines), list(warnings))
+
+
+def dated(
+    text: str, used: Sequence[Line], parse: Callable[[str], str | None] = normalise.parse_date
+) -> FieldReading:
+    """A date field: canonical if it parses, else the printed text flagged 'date_format'."""
+    value = parse(text)
+    if value is None and text:
+        return reading(text, used, "date_format")
+    return reading(value, used)
+
+
+class Page:
+    """The lines of one document with its printed labels located once."""
+
+    def __init__(self, lines: Sequence[Line], labels: Mapping[str, Sequence[str]]) -> None:
+        self.lines = list(lines)
+        self.keys = list(labels)
+        self.found = labels_mod.locate(self.lines, labels)
+        self.stops = [line for line, _ in self.found.values()]
+
+    def order_score(self) -> float:
+        """Agreement (-1…1) of the labels' positions with their printed reading order.
+
+        Labels are declared in reading order; on an upright page each later label is below
+        an earlier one or right of it on the same row, on an upside-down page the reverse.
+        """
+        placed = [self.found[key][0] for key in self.keys if key in self.found]
+        agree = 0
+        pairs = 0
+        for i, early in enumerate(placed):
+            for late in placed[i + 1 :]:
+                if layout.same_row(early, late, 0.5):
+                    sign = late.x0 - early.x0
+                else:
+                    sign = late.cy - early.cy
+                agree += 1 if sign > 0 else -1
+                pairs += 1
+        return agree / pairs if pairs else 0.0
+
+    def label(self, key: str) -> tuple[Line, str] | None:
+        """The line carrying label ``key`` and any value text after it on that line."""
+        return self.found.get(key)
+
+    def values(self) -> list[Line]:
+        """Lines that are not labels."""
+        return [line for line in self.lines if line not in self.stops]
+
+    def right(self, key: str) -> tuple[str, list[Line]]:
+        """Value text on the label's row (same line after the label, then lines to the right)."""
+        hit = self.found.get(key)
+        if hit is None:
+            return "", []
+        line, rest = hit
+        parts = layout.right_of(line, self.lines, self.stops)
+        used = ([line] if rest else []) + parts
+        return rest + layout.join(parts), used
+
+    def below(self, key: str) -> tuple[str, list[Line]]:
+        """Value text printed under the label (label-above-value layouts)."""
+        hit = self.found.get(key)
+        if hit is None:
+            return "", []
+        line, rest = hit
+        if rest:
+            return rest, [line]
+        under = layout.below(line, self.lines, self.stops)
+        return (under.compact, [under]) if under else ("", [])
+
+    def block(self, key: str) -> tuple[str, list[Line]]:
+        """A value that may wrap onto following rows (addresses), joined without breaks."""
+        hit = self.found.get(key)
+        if hit is None:
+            return "", []
+        line, rest = hit
+        parts = layout.right_of(line, self.lines, self.stops)
+        if parts:
+            first, x_start = parts[0], parts[0].x0
+        elif rest:
+            # The value shares the label's line: it starts where the label's characters end.
+            share = 1 - len(rest) / max(len(line.compact), 1)
+            first, x_start = line, line.x0 + share * (line.x1 - line.x0)
+        else:
+            return "", []
+        more = layout.continuation(first, self.lines, self.stops, x_start)[1:]
+        used = ([line] if rest else []) + parts + more
+        return rest + layout.join(parts) + layout.join(more), used
