@@ -67,3 +67,15 @@ class Unavailable(BorderPassError):
     def __init__(self, code: str | None = None, retry_after: int = 5, **params: Any) -> None:
         super().__init__(code, None, **params)
         self.retry_after = retry_after
+
+
+class FieldErrors(BorderPassError):
+    """Several fields are wrong at once; all are reported together (R-F6: 一次性告知)."""
+
+    status = 422
+    default_code = "invalid"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        first = errors[0]
+        super().__init__(first.code, first.field, **first.params)
+        self.errors = errors

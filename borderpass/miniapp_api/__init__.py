@@ -1,1 +1,23 @@
-"""BorderPass."""
+"""The mini-program and back-office JSON API under ``/api/v1``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.miniapp_api import (
+    auth_views,
+    crossing_views,
+    document_views,
+    filing_views,
+    review_views,
+)
+from borderpass.miniapp_api.middleware import error_middleware
+from borderpass.miniapp_api.openapi import openapi_json
+
+
+def setup_routes(app: web.Application) -> None:
+    """Mount every API route and the error middleware on ``app``."""
+    app.middlewares.append(error_middleware)
+    for module in (auth_views, document_views, filing_views, review_views, crossing_views):
+        app.router.add_routes(module.routes)
+    app.router.add_get("/api/v1/openapi.json", openapi_json)

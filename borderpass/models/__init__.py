@@ -1,1 +1,20 @@
-"""BorderPass."""
+"""Tortoise ORM models only: tables, enums, indexes. No workflow lives here."""
+
+from borderpass.models.crossings import Declaration, Trip
+from borderpass.models.documents import Document
+from borderpass.models.filings import Filing, FilingDocument, FilingDriver, OfficialLetter
+from borderpass.models.oversight import AuditEvent, BlacklistEntry
+from borderpass.models.users import User
+
+__all__ = [
+    "AuditEvent",
+    "BlacklistEntry",
+    "Declaration",
+    "Document",
+    "Filing",
+    "FilingDocument",
+    "FilingDriver",
+    "OfficialLetter",
+    "Trip",
+    "User",
+]

@@ -1,0 +1,88 @@
+"""The aiohttp application factory: every door mounted, every resource opened and closed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT, REDIS, SETTINGS
+from borderpass.core.config import Settings
+from borderpass.core.crypto import FieldCipher, load_data_key
+from borderpass.core.db import close_db, init_db
+from borderpass.core.kv import make_redis
+from borderpass.core.storage import FileStore
+from borderpass.core.wechat import WeChatClient
+from borderpass.services.ports import Deps
+from borderpass.services.sweeps import run_sweeps
+
+log = logging.getLogger("borderpass.app")
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    from tortoise import Tortoise
+
+    # An embedding process (the test suite) may have opened the database already.
+    owned = not Tortoise._inited  # noqa: SLF001
+    if owned:
+        await init_db(app[SETTINGS].db_url)
+    yield
+    if owned:
+        await close_db()
+
+
+async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = make_redis(settings.redis_url)
+    app[REDIS] = redis
+    app[DEPS] = Deps(
+        cipher=FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
+        files=FileStore(settings.data_dir / "uploads"),
+        kv=redis,
+        tz=ZoneInfo(settings.timezone),
+        holidays=frozenset(settings.holidays),
+        session_ttl=settings.session_ttl,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app[MINIAPP_WECHAT] = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, redis,
+                                       api_base=settings.wechat_api_base)
+    yield
+    await app[MINIAPP_WECHAT].close()
+    await redis.aclose()
+
+
+async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+    """Run the periodic sweeps (R-F3, R-F9) in the background; cancel, then await, on exit."""
+    interval = app[SETTINGS].sweep_interval
+
+    async def loop() -> None:
+        while True:
+            try:
+                result = await run_sweeps(app[DEPS])
+                if result and any(result.values()):
+                    log.info("sweeps ran", extra=result)
+            except Exception:
+                log.exception("sweep failed")
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application for ``settings``; resources open on start-up."""
+    from borderpass.miniapp_api import setup_routes
+
+    app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _redis_and_deps, _sweeper])
+    setup_routes(app)
+    return app

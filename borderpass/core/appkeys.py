@@ -1,0 +1,18 @@
+"""Typed aiohttp application keys shared by every door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from borderpass.core.config import Settings
+from borderpass.core.wechat import WeChatClient
+from borderpass.services.ports import Deps
+
+SETTINGS = web.AppKey("settings", Settings)
+DEPS = web.AppKey("deps", Deps)
+REDIS = web.AppKey("redis", Redis)
+MINIAPP_WECHAT = web.AppKey("miniapp_wechat", WeChatClient)
+OCR_POOL = web.AppKey("ocr_pool", Any)

@@ -1,0 +1,82 @@
+"""Settings: one typed object built once from ``BORDERPASS_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service; unset means the embedded default (DESIGN.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("var")
+    database_url: str = ""  # "" → SQLite file in data_dir
+    redis_url: str = ""  # "" → in-process fakeredis
+    data_key: str = ""  # "" → development key generated in data_dir
+    wechat_api_base: str = "https://api.weixin.qq.com/"
+    miniapp_appid: str = ""
+    miniapp_secret: str = ""
+    oa_appid: str = ""
+    oa_secret: str = ""
+    oa_token: str = ""
+    oa_aes_key: str = ""
+    ocr_engine: str = "rapidocr"
+    ocr_workers: int = 1
+    ocr_queue: int = 8
+    ocr_timeout: float = 20.0
+    session_ttl: int = 7 * 24 * 3600
+    sweep_interval: float = 60.0
+    max_upload_bytes: int = 10 * 1024 * 1024
+    timezone: str = "Asia/Shanghai"
+    holidays: tuple[str, ...] = field(default_factory=tuple)
+    demo: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        """The Tortoise connection URL, the SQLite file under data_dir by default."""
+        return self.database_url or f"sqlite://{(self.data_dir / 'borderpass.sqlite3')}"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some settings changed (CLI flags, tests)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``BORDERPASS_*`` variables; anything unset keeps its default."""
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"BORDERPASS_{name}", default).strip()
+
+        base = cls()
+        holidays = tuple(d for d in get("HOLIDAYS").replace(" ", "").split(",") if d)
+        return cls(
+            host=get("HOST", base.host),
+            port=int(get("PORT", str(base.port))),
+            data_dir=Path(get("DATA_DIR", str(base.data_dir))),
+            database_url=get("DATABASE_URL"),
+            redis_url=get("REDIS_URL"),
+            data_key=get("DATA_KEY"),
+            wechat_api_base=get("WECHAT_API_BASE", base.wechat_api_base),
+            miniapp_appid=get("MINIAPP_APPID"),
+            miniapp_secret=get("MINIAPP_SECRET"),
+            oa_appid=get("OA_APPID"),
+            oa_secret=get("OA_SECRET"),
+            oa_token=get("OA_TOKEN"),
+            oa_aes_key=get("OA_AES_KEY"),
+            ocr_engine=get("OCR_ENGINE", base.ocr_engine),
+            ocr_workers=int(get("OCR_WORKERS", str(base.ocr_workers))),
+            ocr_queue=int(get("OCR_QUEUE", str(base.ocr_queue))),
+            ocr_timeout=float(get("OCR_TIMEOUT", str(base.ocr_timeout))),
+            session_ttl=int(get("SESSION_TTL", str(base.session_ttl))),
+            sweep_interval=float(get("SWEEP_INTERVAL", str(base.sweep_interval))),
+            timezone=get("TIMEZONE", base.timezone),
+            holidays=holidays,
+            log_level=get("LOG_LEVEL", base.log_level),
+        )

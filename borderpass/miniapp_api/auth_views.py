@@ -1,0 +1,83 @@
+"""Login and profile: WeChat code → our session token; staff username + password."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT
+from borderpass.core.errors import FieldError, Unauthorized, Unavailable
+from borderpass.core.i18n import normalize_locale
+from borderpass.core.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
+from borderpass.miniapp_api.http import current_user, locale_of, ok, read_json
+from borderpass.services import users
+
+routes = web.RouteTableDef()
+
+
+def describe_user(user: users.User) -> dict[str, object]:
+    """The caller's own profile (no openid, no session_key)."""
+    from borderpass.core.masking import mask_phone
+
+    return {"id": user.id, "display_name": user.display_name, "phone": mask_phone(user.phone),
+            "locale": user.locale, "timezone": user.timezone, "roles": user.roles}
+
+
+@routes.post("/api/v1/auth/wx-login")
+async def wx_login(request: web.Request) -> web.Response:
+    """Exchange a wx.login code for a BorderPass session; session_key stays on the server."""
+    body = await read_json(request, frozenset({"code", "locale"}), ("code",))
+    code = body["code"]
+    if not isinstance(code, str) or not 1 <= len(code) <= 128:
+        raise FieldError("type_string", "code")
+    try:
+        session = await request.app[MINIAPP_WECHAT].code2session(code)
+    except WeChatAPIError as exc:
+        if exc.errcode in (40029, 40163, 40226):
+            raise Unauthorized("wechat_code", "code") from exc
+        raise Unavailable("wechat_unavailable") from exc
+    except (WeChatUnavailable, WeChatError) as exc:
+        raise Unavailable("wechat_unavailable") from exc
+    locale = normalize_locale(body.get("locale") if isinstance(body.get("locale"), str)
+                              else None) or locale_of(request)
+    user = await users.wechat_user(session.openid, session.unionid, locale)
+    token = await users.open_session(request.app[DEPS], user)
+    return ok({"token": token, "user": describe_user(user)})
+
+
+@routes.post("/api/v1/auth/staff-login")
+async def staff_login(request: web.Request) -> web.Response:
+    """Staff log in with username and password and get the same kind of token."""
+    body = await read_json(request, frozenset({"username", "password"}), ("username", "password"))
+    if not isinstance(body["username"], str):
+        raise FieldError("type_string", "username")
+    if not isinstance(body["password"], str):
+        raise FieldError("type_string", "password")
+    user = await users.staff_login(body["username"], body["password"])
+    token = await users.open_session(request.app[DEPS], user)
+    return ok({"token": token, "user": describe_user(user)})
+
+
+@routes.post("/api/v1/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    """End the current session."""
+    await current_user(request)
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    await users.close_session(request.app[DEPS], token)
+    return ok({"ok": True})
+
+
+@routes.get("/api/v1/me")
+async def me(request: web.Request) -> web.Response:
+    """The caller's profile."""
+    return ok(describe_user(await current_user(request)))
+
+
+@routes.patch("/api/v1/me")
+async def update_me(request: web.Request) -> web.Response:
+    """Change display name, phone, locale or time zone."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"display_name", "phone", "locale", "timezone"}))
+    for key, value in body.items():
+        if not isinstance(value, str):
+            raise FieldError("type_string", key)
+    return ok(describe_user(await users.update_profile(user, body)))

@@ -1,0 +1,70 @@
+"""Declarations, trips and the blacklist (R-F7, R-F8, R-F9)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.core.appkeys import DEPS
+from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
+from borderpass.miniapp_api.idempotency import idempotent
+from borderpass.services import blacklist, declarations
+
+routes = web.RouteTableDef()
+DECLARATION_KEYS = frozenset({"filing_id", "driver_id", "direction", "port", "planned_at"})
+
+
+@routes.post("/api/v1/declarations")
+@idempotent
+async def create_declaration(request: web.Request) -> web.Response:
+    """Declare one exit or entry."""
+    user = await current_user(request)
+    body = await read_json(request, DECLARATION_KEYS,
+                           ("filing_id", "driver_id", "direction", "port"))
+    declaration = await declarations.create(request.app[DEPS], user, body)
+    return ok(declarations.describe(declaration), status=201)
+
+
+@routes.get("/api/v1/declarations")
+async def list_declarations(request: web.Request) -> web.Response:
+    """The caller's declarations."""
+    user = await current_user(request)
+    return ok({"items": [declarations.describe(d) for d in await declarations.list_own(user)]})
+
+
+@routes.get("/api/v1/declarations/{id}")
+async def get_declaration(request: web.Request) -> web.Response:
+    """One declaration."""
+    user = await current_user(request)
+    return ok(declarations.describe(await declarations.visible(user, path_id(request))))
+
+
+@routes.post("/api/v1/declarations/{id}/cancel")
+async def cancel_declaration(request: web.Request) -> web.Response:
+    """Cancel an unused declaration."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    return ok(declarations.describe(await declarations.cancel(user, path_id(request))))
+
+
+@routes.get("/api/v1/trips")
+async def list_trips(request: web.Request) -> web.Response:
+    """The caller's trips, with deadline and days left."""
+    user = await current_user(request)
+    return ok({"items": await declarations.trips_of(user)})
+
+
+@routes.get("/api/v1/admin/blacklist")
+async def list_blacklist(request: web.Request) -> web.Response:
+    """Blacklist entries (staff)."""
+    user = await current_user(request)
+    active = request.query.get("all") not in {"1", "true"}
+    return ok({"items": await blacklist.list_entries(user, active)})
+
+
+@routes.post("/api/v1/admin/blacklist/{id}/lift")
+async def lift_blacklist(request: web.Request) -> web.Response:
+    """Lift an entry with a reason (admin, customs)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"reason"}), ("reason",))
+    entry = await blacklist.lift(user, path_id(request), body["reason"])
+    return ok(blacklist.describe(entry))

@@ -1,0 +1,127 @@
+"""Filings: requirements, drafts, edits, submission; official letters."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.core.appkeys import DEPS
+from borderpass.core.i18n import translate
+from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
+from borderpass.miniapp_api.idempotency import idempotent
+from borderpass.models import OfficialLetter
+from borderpass.services import filings, requirements, review
+
+routes = web.RouteTableDef()
+FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
+                         "drivers", "documents"})
+
+
+@routes.get("/api/v1/filings/requirements")
+async def get_requirements(request: web.Request) -> web.Response:
+    """The fields and documents a category needs, labelled in the caller's locale."""
+    category = filings.parse_category(request.query.get("category"))
+    loc = locale_of(request)
+    docs = requirements.base_documents(category)
+    return ok({
+        "category": category.value,
+        "label": translate(requirements.CATEGORY_LABELS[category], loc),
+        "fields": [
+            {"name": s.name, "type": s.type, "required": s.required,
+             "label": translate(s.label, loc), **({"choices": list(s.choices)} if s.choices
+                                                  else {})}
+            for s in requirements.category_fields(category)
+        ],
+        "driver_fields": [
+            {"name": s.name, "type": s.type, "required": s.required,
+             "label": translate(s.label, loc)} for s in requirements.DRIVER_FIELDS
+        ],
+        "max_drivers": requirements.MAX_PERSONAL_DRIVERS if category.value == "personal"
+        else None,
+        "documents": [{"kind": k, "label": translate(requirements.DOCUMENT_KINDS[k], loc)}
+                      for k in docs],
+        "driver_documents": [
+            {"kind": k, "label": translate(requirements.DOCUMENT_KINDS[k], loc),
+             "slot": requirements.driver_slot(k, 0).replace("#1", "#{n}")}
+            for k in requirements.PER_DRIVER_DOCUMENTS
+        ],
+        "conditional_documents": [
+            {"kind": k, "label": translate(requirements.DOCUMENT_KINDS[k], loc),
+             "when": translate(when, loc)}
+            for k, when in requirements.conditional_documents().items()
+        ],
+    })
+
+
+@routes.post("/api/v1/filings")
+@idempotent
+async def create_filing(request: web.Request) -> web.Response:
+    """Start a draft filing."""
+    user = await current_user(request)
+    body = await read_json(request, FILING_KEYS, ("category",))
+    deps = request.app[DEPS]
+    filing = await filings.create(deps, user, body)
+    return ok(await filings.describe(deps, filing, user), status=201)
+
+
+@routes.get("/api/v1/filings")
+async def list_filings(request: web.Request) -> web.Response:
+    """The caller's filings."""
+    user = await current_user(request)
+    deps = request.app[DEPS]
+    items = await filings.list_own(user, request.query.get("status"))
+    return ok({"items": [await filings.describe(deps, f, user) for f in items]})
+
+
+@routes.get("/api/v1/filings/{id}")
+async def get_filing(request: web.Request) -> web.Response:
+    """One filing (its applicant, a driver on it, or staff)."""
+    user = await current_user(request)
+    deps = request.app[DEPS]
+    filing = await filings.visible(user, path_id(request))
+    return ok(await filings.describe(deps, filing, user))
+
+
+@routes.patch("/api/v1/filings/{id}")
+async def update_filing(request: web.Request) -> web.Response:
+    """Edit a draft or returned filing."""
+    user = await current_user(request)
+    body = await read_json(request, FILING_KEYS)
+    deps = request.app[DEPS]
+    filing = await filings.update(deps, user, path_id(request), body)
+    return ok(await filings.describe(deps, filing, user))
+
+
+@routes.post("/api/v1/filings/{id}/submit")
+async def submit_filing(request: web.Request) -> web.Response:
+    """Submit for review; every problem is listed at once."""
+    user = await current_user(request)
+    deps = request.app[DEPS]
+    filing = await filings.submit(deps, user, path_id(request))
+    return ok(await filings.describe(deps, filing, user))
+
+
+def describe_letter(letter: OfficialLetter) -> dict[str, object]:
+    """An official letter as the API shows it."""
+    return {"id": letter.id, "unit_name": letter.unit_name, "status": letter.status.value,
+            "document_id": letter.document_id,  # type: ignore[attr-defined]
+            "reason": letter.reason,
+            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None}
+
+
+@routes.post("/api/v1/official-letters")
+@idempotent
+async def create_letter(request: web.Request) -> web.Response:
+    """Submit a unit's official letter for approval (R-F2)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"unit_name", "document_id"}),
+                           ("unit_name", "document_id"))
+    letter = await review.submit_letter(user, body["unit_name"], body["document_id"])
+    return ok(describe_letter(letter), status=201)
+
+
+@routes.get("/api/v1/official-letters")
+async def list_letters(request: web.Request) -> web.Response:
+    """The caller's official letters."""
+    user = await current_user(request)
+    letters = await OfficialLetter.filter(applicant_id=user.id).order_by("-id").limit(100)
+    return ok({"items": [describe_letter(x) for x in letters]})

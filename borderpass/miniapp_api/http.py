@@ -1,0 +1,83 @@
+"""Request helpers of the API door: JSON bodies, the caller, the locale, responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from borderpass.core.appkeys import DEPS
+from borderpass.core.errors import FieldError, TooLarge, Unauthorized
+from borderpass.core.i18n import negotiate, normalize_locale
+from borderpass.models import User
+from borderpass.services import users
+
+MAX_JSON_BYTES = 64 * 1024
+USER_KEY = "borderpass.user"
+
+
+async def read_json(
+    request: web.Request, allowed: frozenset[str] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The JSON object body: bounded size, known keys only, required keys present."""
+    if request.content_length and request.content_length > MAX_JSON_BYTES:
+        raise TooLarge("too_large", "body", max=MAX_JSON_BYTES)
+    raw = await request.read()
+    if len(raw) > MAX_JSON_BYTES:
+        raise TooLarge("too_large", "body", max=MAX_JSON_BYTES)
+    if not raw.strip():
+        body: Any = {}
+    else:
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FieldError("invalid_json", "body") from exc
+    if not isinstance(body, dict):
+        raise FieldError("type_object", "body")
+    if allowed is not None:
+        for key in body:
+            if key not in allowed:
+                raise FieldError("unknown_field", key)
+    for key in required:
+        if body.get(key) is None:
+            raise FieldError("required", key)
+    return body
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """An integer id from the URL path (404 for anything else)."""
+    from borderpass.core.errors import NotFound
+
+    raw = request.match_info.get(name, "")
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound("not_found", name)
+    return int(raw)
+
+
+async def current_user(request: web.Request) -> User:
+    """The user of the bearer session token, cached on the request."""
+    if USER_KEY in request:
+        user: User = request[USER_KEY]
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("unauthorized")
+    user = await users.session_user(request.app[DEPS], token.strip())
+    request[USER_KEY] = user
+    return user
+
+
+def locale_of(request: web.Request) -> str:
+    """The caller's locale: the logged-in user's choice, else Accept-Language."""
+    user: User | None = request.get(USER_KEY)
+    if user is not None and (loc := normalize_locale(user.locale)):
+        return loc
+    return negotiate(request.headers.get("Accept-Language"))
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    """A JSON response with UTF-8 text kept readable."""
+    return web.json_response(data, status=status,
+                             dumps=lambda d: json.dumps(d, ensure_ascii=False))

@@ -1,0 +1,56 @@
+"""The one error middleware: domain errors → ``{"error": {code, field, message}}``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from borderpass.core.appkeys import SETTINGS
+from borderpass.core.errors import BorderPassError, FieldErrors
+from borderpass.core.i18n import translate
+from borderpass.core.messages import error_message
+from borderpass.miniapp_api.http import locale_of, ok
+from borderpass.services.requirements import field_label
+
+log = logging.getLogger("borderpass.api")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def render(err: BorderPassError, locale: str) -> dict[str, Any]:
+    """One error as JSON, its message in ``locale`` naming the field."""
+    message = error_message(err.code, locale, err.params)
+    label = field_label(err.field) if err.field else None
+    if label:
+        message = f"{translate(label, locale)}：{message}" if locale == "zh_CN" \
+            else f"{translate(label, locale)}: {message}"
+    return {"code": err.code, "field": err.field, "message": message}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Translate errors to the JSON shape; log unexpected ones without personal data."""
+    try:
+        return await handler(request)
+    except BorderPassError as err:
+        locale = locale_of(request)
+        body: dict[str, Any] = {"error": render(err, locale)}
+        if isinstance(err, FieldErrors):
+            body["errors"] = [render(e, locale) for e in err.errors]
+        response = ok(body, status=err.status)
+        if retry := getattr(err, "retry_after", None):
+            response.headers["Retry-After"] = str(retry)
+        return response
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
+            raise
+        code = {404: "not_found", 405: "bad_request", 413: "too_large"}.get(exc.status,
+                                                                            "bad_request")
+        err = BorderPassError(code, max=request.app[SETTINGS].max_upload_bytes + 65536)
+        return ok({"error": render(err, locale_of(request))}, status=exc.status)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        err = BorderPassError("internal")
+        return ok({"error": render(err, locale_of(request))}, status=500)

@@ -1,0 +1,99 @@
+"""The blacklist (R-F9): overstaying owners, listed exactly once, lifted only with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.masking import mask_name
+from borderpass.models import BlacklistEntry, Trip, User
+from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
+from borderpass.services import audit, clock
+from borderpass.services.access import require_role
+
+LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
+
+
+async def active_entry(keys: Sequence[str | None]) -> BlacklistEntry | None:
+    """The first unlifted entry naming any of these blind-index keys."""
+    wanted = [k for k in keys if k]
+    if not wanted:
+        return None
+    return await BlacklistEntry.filter(subject_key__in=wanted, lifted_at=None).first()
+
+
+async def sweep_overstays(batch: int = 500) -> int:
+    """Blacklist the owner of each open trip past its deadline, once (R-F9).
+
+    Reads only due rows (index on status, deadline). The conditional update claims a
+    trip atomically, so concurrent sweeps never list an owner twice, and a trip closed
+    by an entry (the vehicle came back) is never claimed.
+    """
+    now = clock.now()
+    due = await Trip.filter(status=TripStatus.OPEN, deadline__lte=now, overstayed_at=None) \
+        .order_by("deadline").limit(batch).prefetch_related("filing")
+    listed = 0
+    for trip in due:
+        async with in_transaction():
+            claimed = await Trip.filter(id=trip.id, status=TripStatus.OPEN,
+                                        overstayed_at=None).update(overstayed_at=now)
+            if not claimed:
+                continue
+            filing = trip.filing
+            person = filing.category is FilingCategory.PERSONAL
+            label = (filing.data.get("vehicle", {}).get("owner_name") or "") if person \
+                else filing.data.get("organisation", {}).get("name", "")
+            await BlacklistEntry.create(
+                subject_kind=SubjectKind.PERSON if person else SubjectKind.ORGANISATION,
+                subject_key=filing.owner_key or f"filing:{filing.id}",
+                subject_label=(mask_name(label) if person else label) or "-",
+                reason="overstay", filing=filing, trip=trip)
+            listed += 1
+    return listed
+
+
+async def list_entries(user: User, active_only: bool = True) -> list[dict[str, Any]]:
+    """Blacklist entries for staff."""
+    require_role(user, Role.ADMIN, Role.CUSTOMS, Role.REVIEWER)
+    query = BlacklistEntry.all()
+    if active_only:
+        query = query.filter(lifted_at=None)
+    entries = await query.order_by("-id").limit(500)
+    return [describe(e) for e in entries]
+
+
+def describe(entry: BlacklistEntry) -> dict[str, Any]:
+    """An entry as the API shows it (the subject is masked)."""
+    return {
+        "id": entry.id,
+        "subject_kind": entry.subject_kind.value,
+        "subject": entry.subject_label,
+        "reason": entry.reason,
+        "filing_id": entry.filing_id,  # type: ignore[attr-defined]
+        "trip_id": entry.trip_id,  # type: ignore[attr-defined]
+        "created_at": entry.created_at.isoformat(),
+        "lifted_at": entry.lifted_at.isoformat() if entry.lifted_at else None,
+        "lift_reason": entry.lift_reason,
+    }
+
+
+async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
+    """Lift an entry, with the reason and who did it recorded."""
+    require_role(user, *LIFT_ROLES)
+    if not isinstance(reason, str) or not reason.strip():
+        raise FieldError("required", "reason")
+    if len(reason) > 500:
+        raise FieldError("length", "reason", max=500)
+    entry = await BlacklistEntry.get_or_none(id=entry_id)
+    if entry is None:
+        raise NotFound("blacklist_not_found", "id")
+    changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
+        lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
+    if not changed:
+        raise Conflict("blacklist_already_lifted", "id")
+    await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"], reason=reason.strip())
+    await entry.refresh_from_db()
+    return entry

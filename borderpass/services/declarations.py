@@ -1,0 +1,166 @@
+"""Declarations (申报) of each exit and entry, and the trips they open and close (R-F7, R-F8)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
+from borderpass.models import Declaration, Filing, FilingDriver, Trip, User
+from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
+from borderpass.services import blacklist, clock
+from borderpass.services.filing_checks import add_months
+from borderpass.services.ports import Deps
+
+STAY_ABROAD_MONTHS = 3  # R-F8
+PLAN_AHEAD = timedelta(days=7)
+PLAN_BEHIND = timedelta(hours=12)
+PORTS = ("ruili", "wanding", "zhangfeng", "qingshuihe", "mengding", "houqiao", "nansan")
+
+
+def trip_deadline(exited_at: datetime, filing_expires: datetime) -> datetime:
+    """R-F8: back within 3 calendar months of the exit, and before the filing expires."""
+    three_months = exited_at + (add_months(exited_at.date(), STAY_ABROAD_MONTHS)
+                                - exited_at.date())
+    return min(three_months, filing_expires)
+
+
+def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, datetime]:
+    filing_id, driver_id = body.get("filing_id"), body.get("driver_id")
+    for name, value in (("filing_id", filing_id), ("driver_id", driver_id)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise FieldError("type_int", name)
+    try:
+        direction = Direction(body.get("direction"))
+    except ValueError as exc:
+        raise FieldError("choice", "direction", choices="exit, entry") from exc
+    port = body.get("port")
+    if port not in PORTS:
+        raise FieldError("choice", "port", choices=", ".join(PORTS))
+    planned = body.get("planned_at")
+    now = clock.now()
+    if planned is None:
+        planned_at = now
+    else:
+        try:
+            planned_at = datetime.fromisoformat(str(planned))
+        except ValueError as exc:
+            raise FieldError("type_datetime", "planned_at") from exc
+        if planned_at.tzinfo is None:
+            raise FieldError("datetime_tz", "planned_at")
+        if not now - PLAN_BEHIND <= planned_at <= now + PLAN_AHEAD:
+            raise FieldError("planned_window", "planned_at", days=PLAN_AHEAD.days)
+    assert isinstance(filing_id, int) and isinstance(driver_id, int)
+    return filing_id, driver_id, direction, str(port), planned_at
+
+
+async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
+    """Declare one crossing by an approved, unexpired filing, by one of its drivers (R-F7)."""
+    filing_id, driver_id, direction, port, planned_at = _parse_request(body)
+    filing = await Filing.get_or_none(id=filing_id)
+    driver = await FilingDriver.get_or_none(id=driver_id, filing_id=filing_id)
+    if filing is None:
+        raise FieldError("filing_not_found", "filing_id")
+    if filing.applicant_id != user.id and (driver is None or driver.user_id != user.id):  # type: ignore[attr-defined]
+        raise FieldError("filing_not_found", "filing_id")
+    if driver is None:
+        raise FieldError("driver_not_on_filing", "driver_id")
+    now = clock.now()
+    if filing.status is not FilingStatus.APPROVED or (filing.expires_at and
+                                                      filing.expires_at <= now):
+        raise Conflict("filing_not_approved", "filing_id", status=filing.status.value)  # R-F7
+    if await blacklist.active_entry([filing.owner_key, driver.id_key]):  # R-F9
+        raise Forbidden("blacklisted", "filing_id")
+    async with in_transaction():
+        # Lock the filing row so two concurrent exits cannot both see "no open trip".
+        await Filing.filter(id=filing.id).select_for_update().first()
+        open_trip = await Trip.filter(filing=filing, status=TripStatus.OPEN).first()
+        if direction is Direction.EXIT and open_trip is not None:
+            raise Conflict("trip_open", "direction")  # no second exit before an entry
+        if direction is Direction.ENTRY and open_trip is None:
+            raise Conflict("no_open_trip", "direction")
+        declaration = await Declaration.create(
+            filing=filing, driver=driver, declared_by=user, direction=direction, port=port,
+            planned_at=planned_at)
+        if direction is Direction.EXIT:
+            assert filing.expires_at is not None
+            await Trip.create(filing=filing, exit_declaration=declaration, exited_at=planned_at,
+                              deadline=trip_deadline(planned_at, filing.expires_at))  # R-F8
+        else:
+            assert open_trip is not None
+            await Trip.filter(id=open_trip.id).update(
+                status=TripStatus.CLOSED, entry_declaration_id=declaration.id,
+                returned_at=planned_at)
+    return declaration
+
+
+async def cancel(user: User, declaration_id: int) -> Declaration:
+    """Cancel an unused declaration; its trip is undone (exit) or reopened (entry)."""
+    declaration = await visible(user, declaration_id)
+    if declaration.status is not DeclarationStatus.APPROVED:
+        raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)
+    async with in_transaction():
+        changed = await Declaration.filter(id=declaration.id, status=DeclarationStatus.APPROVED) \
+            .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
+        if not changed:
+            raise Conflict("declaration_not_cancellable", "status")
+        if declaration.direction is Direction.EXIT:
+            await Trip.filter(exit_declaration_id=declaration.id, status=TripStatus.OPEN) \
+                .update(status=TripStatus.CANCELLED)
+        else:
+            await Trip.filter(entry_declaration_id=declaration.id).update(
+                status=TripStatus.OPEN, entry_declaration_id=None, returned_at=None)
+    await declaration.refresh_from_db()
+    return declaration
+
+
+async def visible(user: User, declaration_id: int) -> Declaration:
+    """A declaration made by the user or on their filing; others get 404."""
+    declaration = await Declaration.get_or_none(id=declaration_id).prefetch_related("filing")
+    if declaration is None or (declaration.declared_by_id != user.id  # type: ignore[attr-defined]
+                               and declaration.filing.applicant_id != user.id):  # type: ignore[attr-defined]
+        raise NotFound("declaration_not_found", "id")
+    return declaration
+
+
+async def list_own(user: User) -> list[Declaration]:
+    """The user's declarations, newest first."""
+    return await Declaration.filter(declared_by_id=user.id).order_by("-id").limit(200)
+
+
+def describe(declaration: Declaration) -> dict[str, Any]:
+    """The declaration as the API shows it."""
+    return {
+        "id": declaration.id,
+        "filing_id": declaration.filing_id,  # type: ignore[attr-defined]
+        "driver_id": declaration.driver_id,  # type: ignore[attr-defined]
+        "direction": declaration.direction.value,
+        "port": declaration.port,
+        "planned_at": declaration.planned_at.isoformat(),
+        "status": declaration.status.value,
+        "created_at": declaration.created_at.isoformat(),
+    }
+
+
+async def trips_of(user: User) -> list[dict[str, Any]]:
+    """The user's trips with deadline and days left (R-F8)."""
+    now = clock.now()
+    trips = await Trip.filter(filing__applicant_id=user.id).exclude(status=TripStatus.CANCELLED) \
+        .order_by("-id").limit(200).prefetch_related("filing")
+    return [
+        {
+            "id": t.id,
+            "filing_id": t.filing_id,  # type: ignore[attr-defined]
+            "plate_number": t.filing.plate_number,
+            "status": t.status.value,
+            "exited_at": t.exited_at.isoformat(),
+            "deadline": t.deadline.isoformat(),
+            "returned_at": t.returned_at.isoformat() if t.returned_at else None,
+            "days_left": None if t.status is not TripStatus.OPEN
+            else (t.deadline - now).days,
+            "overdue": t.status is TripStatus.OPEN and t.deadline <= now,
+        }
+        for t in trips
+    ]

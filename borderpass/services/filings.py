@@ -1,0 +1,187 @@
+"""Filings (备案): drafts, edits, submission, and what each viewer may see of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
+from borderpass.core.masking import mask_number, mask_phone
+from borderpass.models import Filing, FilingDocument, FilingDriver, User
+from borderpass.models.enums import FilingCategory, FilingStatus, Role
+from borderpass.services import audit, clock
+from borderpass.services.filing_checks import submission_problems
+from borderpass.services.filing_forms import (
+    SEALED_DRIVER_FIELDS,
+    apply_letter,
+    apply_sections,
+    check_documents,
+    check_drivers,
+)
+from borderpass.services.ports import Deps
+
+EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
+CLEAR_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)  # R-U7: roles that need the data
+STAFF_VIEW_ROLES = (*CLEAR_VIEW_ROLES, Role.GATE_SUPERVISOR)
+
+
+def parse_category(value: object) -> FilingCategory:
+    """The category named in a request (R-F1)."""
+    try:
+        return FilingCategory(value)
+    except ValueError as exc:
+        raise FieldError("choice", "category",
+                         choices=", ".join(c.value for c in FilingCategory)) from exc
+
+
+async def create(deps: Deps, user: User, body: dict[str, Any]) -> Filing:
+    """Start a draft filing of a category, optionally with its first values."""
+    category = parse_category(body.get("category"))
+    async with in_transaction():
+        filing = Filing(applicant=user, category=category)
+        await _apply(deps, user, filing, body)
+    return filing
+
+
+async def update(deps: Deps, user: User, filing_id: int, body: dict[str, Any]) -> Filing:
+    """Edit a draft or returned filing of the user's own; all-or-nothing."""
+    filing = await _own(user, filing_id)
+    if filing.status not in EDITABLE:
+        raise Conflict("filing_not_editable", "status", status=filing.status.value)
+    if "category" in body and body["category"] != filing.category.value:
+        raise FieldError("category_fixed", "category")
+    async with in_transaction():
+        await _apply(deps, user, filing, body)
+    return filing
+
+
+async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -> None:
+    apply_sections(deps, filing, body)
+    await apply_letter(user, filing, body)
+    existing = {d.id: d for d in await filing.drivers.all()} if filing.id else {}
+    drivers = check_drivers(deps, body["drivers"], existing) if "drivers" in body else None
+    documents = await check_documents(user, filing, body["documents"]) \
+        if "documents" in body else None
+    await filing.save()
+    if drivers is not None:
+        keep = {row["id"] for row in drivers if row["id"]}
+        await FilingDriver.filter(filing=filing).exclude(id__in=keep).delete()
+        for position, row in enumerate(drivers):
+            values = row["values"] | {"position": position, "sealed": row["sealed"],
+                                      "id_key": _id_key(deps, row["sealed"])}
+            if row["id"]:
+                await FilingDriver.filter(id=row["id"]).update(**values)
+            else:
+                await FilingDriver.create(filing=filing, **values)
+    for slot, doc_id in (documents or {}).items():
+        await FilingDocument.filter(filing=filing, kind=slot).delete()
+        if doc_id is not None:
+            await FilingDocument.create(filing=filing, kind=slot, document_id=doc_id)
+
+
+def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:
+    if "id_number" not in sealed:
+        return None
+    return deps.cipher.blind_index(deps.cipher.decrypt(sealed["id_number"], "driver.id_number"),
+                                   "id_number")
+
+
+async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
+    """Send a complete filing to review; every missing or wrong item is reported at once."""
+    filing = await _own(user, filing_id)
+    if filing.status not in EDITABLE:
+        raise Conflict("filing_not_editable", "status", status=filing.status.value)
+    drivers = await filing.drivers.all().order_by("position")
+    slots = set(await FilingDocument.filter(filing=filing).values_list("kind", flat=True))
+    owner_id = _open(deps, filing.sealed, "owner.id_number", "owner.id_number")
+    driver_ids = [_open(deps, d.sealed, "id_number", "driver.id_number") for d in drivers]
+    today = clock.now().astimezone(deps.tz).date()
+    problems = await submission_problems(filing, drivers, slots, today, owner_id, driver_ids)
+    if problems:
+        raise FieldErrors(problems)
+    changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
+        status=FilingStatus.SUBMITTED, submitted_at=clock.now())
+    if not changed:
+        raise Conflict("filing_not_editable", "status")
+    await filing.refresh_from_db()
+    return filing
+
+
+def _open(deps: Deps, sealed: dict[str, str], key: str, context: str) -> str | None:
+    return deps.cipher.decrypt(sealed[key], context) if key in sealed else None
+
+
+async def _own(user: User, filing_id: int) -> Filing:
+    filing = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
+    if filing is None:
+        raise NotFound("filing_not_found", "id")
+    return filing
+
+
+async def visible(user: User, filing_id: int) -> Filing:
+    """A filing the user may see: their own, one they drive, or any for staff."""
+    filing = await Filing.get_or_none(id=filing_id)
+    if filing is None:
+        raise NotFound("filing_not_found", "id")
+    if filing.applicant_id == user.id or user.has_role(*STAFF_VIEW_ROLES):  # type: ignore[attr-defined]
+        return filing
+    if await FilingDriver.filter(filing=filing, user=user).exists():
+        return filing
+    raise NotFound("filing_not_found", "id")
+
+
+async def list_own(user: User, status: str | None = None) -> list[Filing]:
+    """The user's filings (as applicant or driver), newest first."""
+    query = Filing.filter(applicant_id=user.id)
+    if status:
+        try:
+            query = query.filter(status=FilingStatus(status))
+        except ValueError as exc:
+            raise FieldError("choice", "status") from exc
+    return await query.order_by("-id").limit(200)
+
+
+async def describe(deps: Deps, filing: Filing, viewer: User) -> dict[str, Any]:
+    """The filing as a viewer may see it; clear personal data only for roles that need it."""
+    clear = viewer.has_role(*CLEAR_VIEW_ROLES) and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
+    drivers = await filing.drivers.all().order_by("position")
+    slots = await FilingDocument.filter(filing=filing).values_list("kind", "document_id")
+
+    def show(sealed: dict[str, str], key: str, context: str) -> str | None:
+        value = _open(deps, sealed, key, context)
+        return value if clear else mask_number(value)
+
+    data = filing.data
+    body: dict[str, Any] = {
+        "id": filing.id,
+        "category": filing.category.value,
+        "status": filing.status.value,
+        "vehicle": data.get("vehicle", {}),
+        "drivers": [
+            {"id": d.id, "name": d.name, "phone": d.phone if clear else mask_phone(d.phone),
+             "is_owner": d.is_owner,
+             **{k: show(d.sealed, k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
+            for d in drivers
+        ],
+        "documents": dict(slots),
+        "official_letter_id": filing.official_letter_id,  # type: ignore[attr-defined]
+        "submitted_at": _iso(filing.submitted_at),
+        "approved_at": _iso(filing.approved_at),
+        "expires_at": _iso(filing.expires_at),
+        "return_reasons": filing.return_reasons,
+    }
+    if filing.category is FilingCategory.PERSONAL:
+        owner = dict(data.get("owner", {}))
+        owner["id_number"] = show(filing.sealed, "owner.id_number", "owner.id_number")
+        body["owner"] = owner
+    else:
+        body["organisation"] = data.get("organisation", {})
+    if clear:
+        await audit.record(viewer, "read", "filing", filing.id,
+                           ["owner.id_number", *SEALED_DRIVER_FIELDS, "phone"])
+    return body
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None

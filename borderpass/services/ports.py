@@ -1,0 +1,36 @@
+"""What the domain needs from infrastructure, as protocols (no redis import here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from borderpass.core.crypto import FieldCipher
+from borderpass.core.storage import FileStore
+
+
+class KeyValue(Protocol):
+    """The slice of the Redis API the services use (satisfied by ``redis.asyncio.Redis``)."""
+
+    async def get(self, name: str) -> bytes | None: ...
+
+    async def set(
+        self, name: str, value: bytes | str, ex: int | None = None, px: int | None = None,
+        nx: bool = False,
+    ) -> bool | None: ...
+
+    async def delete(self, *names: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Infrastructure handed to service functions that need it, built once by the app."""
+
+    cipher: FieldCipher
+    files: FileStore
+    kv: KeyValue
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    holidays: frozenset[str] = frozenset()
+    session_ttl: int = 7 * 24 * 3600
+    max_upload_bytes: int = 10 * 1024 * 1024

@@ -1,0 +1,158 @@
+"""Review by the port office (R-F6, R-F10): a queue in submission order, approve or return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.models import Filing, OfficialLetter, User
+from borderpass.models.enums import FilingStatus, LetterStatus, Role
+from borderpass.services import clock
+from borderpass.services.access import require_role
+from borderpass.services.filing_checks import add_months
+from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
+from borderpass.services.ports import Deps
+from borderpass.services.requirements import DOCUMENT_KINDS, category_fields
+
+FILING_VALIDITY_MONTHS = 12  # R-F3
+MAX_REASONS = 50
+
+
+async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[dict[str, Any]]:
+    """Submitted filings oldest first, each with its office-time wait against the target."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    now = clock.now()
+    rows = await Filing.filter(status=FilingStatus.SUBMITTED).order_by("submitted_at", "id") \
+        .limit(limit)
+    items = []
+    for filing in rows:
+        assert filing.submitted_at is not None
+        waited = office_seconds(filing.submitted_at, now, deps.tz, deps.holidays)  # R-F10
+        items.append({
+            "id": filing.id,
+            "category": filing.category.value,
+            "plate_number": filing.plate_number,
+            "submitted_at": filing.submitted_at.isoformat(),
+            "waited_office_seconds": waited,
+            "target_seconds": REVIEW_TARGET_SECONDS,
+            "overdue": waited > REVIEW_TARGET_SECONDS,
+        })
+    return items
+
+
+async def _submitted(filing_id: int) -> Filing:
+    filing = await Filing.get_or_none(id=filing_id)
+    if filing is None:
+        raise NotFound("filing_not_found", "id")
+    if filing.status is not FilingStatus.SUBMITTED:
+        raise Conflict("filing_not_submitted", "status", status=filing.status.value)
+    return filing
+
+
+async def approve(reviewer: User, filing_id: int) -> Filing:
+    """Approve a submitted filing: valid for one year from now (R-F3)."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    filing = await _submitted(filing_id)
+    now = clock.now()
+    expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
+    changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
+        status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
+        reviewer_id=reviewer.id, return_reasons=[])
+    if not changed:
+        raise Conflict("filing_not_submitted", "status")
+    await filing.refresh_from_db()
+    return filing
+
+
+def _reason_fields(filing: Filing) -> set[str]:
+    names = {spec.name for spec in category_fields(filing.category)}
+    names |= {f"documents.{kind}" for kind in DOCUMENT_KINDS}
+    return names | {"drivers", "vehicle", "documents", "general"}
+
+
+def check_reasons(filing: Filing, reasons: object) -> list[dict[str, str]]:
+    """Validate return reasons: a non-empty list of {field, code, message} (R-F6)."""
+    if not isinstance(reasons, list) or not reasons:
+        raise FieldError("reasons_required", "reasons")
+    if len(reasons) > MAX_REASONS:
+        raise FieldError("too_many", "reasons", max=MAX_REASONS)
+    known = _reason_fields(filing)
+    cleaned = []
+    for i, reason in enumerate(reasons):
+        path = f"reasons[{i}]"
+        if not isinstance(reason, dict):
+            raise FieldError("type_object", path)
+        field, code = reason.get("field"), reason.get("code", "other")
+        message = reason.get("message", "")
+        if not isinstance(field, str) or not field:
+            raise FieldError("required", f"{path}.field")
+        base = field.split("#", 1)[0]
+        if base not in known and not base.startswith("drivers["):
+            raise FieldError("unknown_field", f"{path}.field")
+        if not isinstance(code, str) or not isinstance(message, str):
+            raise FieldError("type_string", f"{path}.message")
+        if len(message) > 500 or len(code) > 40:
+            raise FieldError("length", f"{path}.message", max=500)
+        cleaned.append({"field": field, "code": code, "message": message.strip()})
+    return cleaned
+
+
+async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Filing:
+    """Return a filing with every reason at once; the applicant corrects and resubmits (R-F6)."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    filing = await _submitted(filing_id)
+    cleaned = check_reasons(filing, reasons)
+    changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
+        status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
+        return_reasons=cleaned)
+    if not changed:
+        raise Conflict("filing_not_submitted", "status")
+    await filing.refresh_from_db()
+    return filing
+
+
+async def submit_letter(user: User, unit_name: object, document_id: object) -> OfficialLetter:
+    """File a unit's official letter for approval before an official filing (R-F2)."""
+    from borderpass.services.documents import owned_document
+
+    if not isinstance(unit_name, str) or not unit_name.strip():
+        raise FieldError("required", "unit_name")
+    if len(unit_name) > 100:
+        raise FieldError("length", "unit_name", max=100)
+    doc = await owned_document(user, document_id, "document_id")
+    if doc.kind != "official_letter":
+        raise FieldError("document_wrong_kind", "document_id", expected="official_letter",
+                         found=doc.kind)
+    return await OfficialLetter.create(applicant=user, unit_name=unit_name.strip(), document=doc)
+
+
+async def decide_letter(reviewer: User, letter_id: int, approve: bool,
+                        reason: str = "") -> OfficialLetter:
+    """Approve or refuse a pending official letter (R-F2)."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    letter = await OfficialLetter.get_or_none(id=letter_id)
+    if letter is None:
+        raise NotFound("letter_not_found", "id")
+    if letter.status is not LetterStatus.PENDING:
+        raise Conflict("letter_decided", "status", status=letter.status.value)
+    if not approve and not reason.strip():
+        raise FieldError("required", "reason")
+    letter.status = LetterStatus.APPROVED if approve else LetterStatus.REFUSED
+    letter.reviewer = reviewer
+    letter.reason = reason.strip()[:500]
+    letter.decided_at = clock.now()
+    await letter.save()
+    return letter
+
+
+async def expire_filings(batch: int = 500) -> int:
+    """Mark approved filings past their year as expired (R-F3); reads only due rows."""
+    now = clock.now()
+    ids = await Filing.filter(status=FilingStatus.APPROVED, expires_at__lte=now) \
+        .limit(batch).values_list("id", flat=True)
+    if not ids:
+        return 0
+    return await Filing.filter(id__in=list(ids), status=FilingStatus.APPROVED).update(
+        status=FilingStatus.EXPIRED)
+
+

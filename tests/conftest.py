@@ -1,0 +1,146 @@
+"""Shared fixtures: one suite on the embedded defaults or on PostgreSQL + Redis.
+
+Set ``BORDERPASS_TEST_DATABASE_URL`` (postgres://…) and ``BORDERPASS_TEST_REDIS_URL``
+(redis://…) to run on the real services; each test starts from a clean database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+from tortoise import Tortoise, connections
+
+from borderpass.core.config import Settings
+from borderpass.core.crypto import FieldCipher
+from borderpass.core.db import tortoise_config
+from borderpass.core.kv import make_redis
+from borderpass.core.storage import FileStore
+from borderpass.services import clock
+from borderpass.services.ports import Deps
+
+TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
+TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
+TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, tests only
+MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _with_db_name(url: str, name: str) -> str:
+    head, _, _ = url.rpartition("/")
+    return f"{head}/{name}"
+
+
+async def _migrate(url: str) -> None:
+    from borderpass.core.db import close_db, init_db
+
+    await init_db(url)
+    await close_db()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for the session (a new PostgreSQL database or SQLite)."""
+    if TEST_DB:
+        name = f"borderpass_test_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_pg_admin(TEST_DB, f'CREATE DATABASE "{name}"'))
+        url = _with_db_name(TEST_DB, name)
+    else:
+        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    asyncio.run(_migrate(url))
+    yield url
+    if TEST_DB:
+        asyncio.run(_pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate(url: str) -> None:
+    conn = connections.get("default")
+    tables = [m._meta.db_table for m in Tortoise.apps["borderpass"].values()]
+    if url.startswith("postgres"):
+        await conn.execute_script(
+            f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        script = "".join(f"DELETE FROM {t};" for t in tables)
+        await conn.execute_script(script + "DELETE FROM sqlite_sequence;")
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[str]:
+    """Open the session database, emptied for this test."""
+    await Tortoise.init(config=tortoise_config(db_url))
+    await _truncate(db_url)
+    yield db_url
+    await Tortoise.close_connections()
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Any]:
+    """An empty Redis: the real server when configured, else fakeredis."""
+    client = make_redis(TEST_REDIS)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+def _running_clock() -> Iterator[None]:
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "var"
+
+
+@pytest.fixture
+async def deps(db: str, redis: Any, data_dir: Path) -> Deps:
+    """Service dependencies over the test database and Redis."""
+    return Deps(cipher=FieldCipher(bytes(range(32))), files=FileStore(data_dir / "uploads"),
+                kv=redis, tz=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+async def fake_wechat() -> AsyncIterator[Any]:
+    """A fake WeChat server on 127.0.0.1 speaking the real wire format."""
+    from borderpass.core.fake_wechat import FakeWeChat
+
+    fake = FakeWeChat(apps={MINIAPP_APPID: MINIAPP_SECRET})
+    fake.base_url = await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def settings(db: str, data_dir: Path, fake_wechat: Any) -> Settings:
+    """Settings of an app under test: the test database, Redis and fake WeChat."""
+    return Settings(
+        data_dir=data_dir, database_url=db, redis_url=TEST_REDIS, data_key=TEST_KEY,
+        wechat_api_base=fake_wechat.base_url, miniapp_appid=MINIAPP_APPID,
+        miniapp_secret=MINIAPP_SECRET, sweep_interval=0,
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings, redis: Any, aiohttp_client: Any) -> TestClient:
+    """An HTTP client of the whole app on a real socket."""
+    from borderpass.core.app import create_app
+
+    return await aiohttp_client(create_app(settings))  # type: ignore[no-any-return]

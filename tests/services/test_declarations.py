@@ -1,0 +1,183 @@
+"""Declarations and trips (R-F7, R-F8) and the overstay blacklist (R-F9)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from factories import approved_filing, driver_user, personal_body, staff, submitted_filing
+
+from borderpass.core.errors import Conflict, FieldError, Forbidden
+from borderpass.models import BlacklistEntry, Filing, Trip
+from borderpass.models.enums import Role, TripStatus
+from borderpass.services import blacklist, clock, declarations, review
+from borderpass.services.sweeps import run_sweeps
+
+pytestmark = pytest.mark.usefixtures("db")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+async def _declare(deps, user, filing: Filing, direction: str, **extra):
+    driver = await filing.drivers.all().first()
+    body = {"filing_id": filing.id, "driver_id": driver.id, "direction": direction,
+            "port": "ruili", **extra}
+    return await declarations.create(deps, user, body)
+
+
+async def test_exit_opens_trip_with_three_month_deadline(deps) -> None:  # R-F8
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    trip = await Trip.get(filing=filing)
+    assert trip.status is TripStatus.OPEN
+    assert trip.deadline == datetime(2027, 2, 26, 2, 0, tzinfo=UTC)
+
+
+async def test_deadline_capped_by_filing_expiry(deps) -> None:  # R-F8
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    clock.freeze(T0 + timedelta(days=330))
+    await _declare(deps, user, filing, "exit")
+    trip = await Trip.get(filing=filing)
+    assert trip.deadline == filing.expires_at
+
+
+async def test_entry_closes_trip_and_no_second_exit(deps) -> None:  # R-F7, R-F8
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    with pytest.raises(Conflict) as err:
+        await _declare(deps, user, filing, "exit")
+    assert err.value.code == "trip_open"
+    await _declare(deps, user, filing, "entry")
+    trip = await Trip.get(filing=filing)
+    assert trip.status is TripStatus.CLOSED and trip.returned_at == T0
+    with pytest.raises(Conflict) as err:
+        await _declare(deps, user, filing, "entry")
+    assert err.value.code == "no_open_trip"
+
+
+async def test_concurrent_exits_open_one_trip(deps) -> None:  # R-F7
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    results = await asyncio.gather(*(_declare(deps, user, filing, "exit") for _ in range(4)),
+                                   return_exceptions=True)
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert await Trip.filter(filing=filing).count() == 1
+
+
+async def test_only_approved_unexpired_filings_declare(deps) -> None:  # R-F7
+    clock.freeze(T0)
+    user = await driver_user()
+    pending = await submitted_filing(deps, user)
+    with pytest.raises(Conflict) as err:
+        await _declare(deps, user, pending, "exit")
+    assert err.value.code == "filing_not_approved"
+    await review.approve(await staff(Role.REVIEWER), pending.id)
+    clock.freeze(T0 + timedelta(days=366))
+    with pytest.raises(Conflict):
+        await _declare(deps, user, await Filing.get(id=pending.id), "exit")
+
+
+async def test_only_its_drivers_declare(deps) -> None:  # R-F7
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    stranger = await driver_user("mallory")
+    with pytest.raises(FieldError) as err:
+        await _declare(deps, stranger, filing, "exit")
+    assert err.value.field == "filing_id"
+    other = await approved_filing(deps, stranger, personal_body(plate_number="云N77777"))
+    foreign_driver = await other.drivers.all().first()
+    with pytest.raises(FieldError) as err:
+        await declarations.create(deps, user, {"filing_id": filing.id,
+                                               "driver_id": foreign_driver.id,
+                                               "direction": "exit", "port": "ruili"})
+    assert err.value.field == "driver_id"
+
+
+async def test_bad_declaration_fields(deps) -> None:
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    for extra, field in (({"direction": "sideways"}, "direction"), ({"port": "x"}, "port"),
+                         ({"planned_at": "tomorrow"}, "planned_at"),
+                         ({"planned_at": "2026-11-26T10:00:00"}, "planned_at"),
+                         ({"planned_at": "2030-01-01T00:00:00+00:00"}, "planned_at")):
+        driver = await filing.drivers.all().first()
+        body = {"filing_id": filing.id, "driver_id": driver.id, "direction": "exit",
+                "port": "ruili"} | extra
+        with pytest.raises(FieldError) as err:
+            await declarations.create(deps, user, body)
+        assert err.value.field == field
+    assert await Trip.all().count() == 0
+
+
+async def test_cancel_exit_undoes_the_trip(deps) -> None:
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    exit_ = await _declare(deps, user, filing, "exit")
+    await declarations.cancel(user, exit_.id)
+    assert (await Trip.get(filing=filing)).status is TripStatus.CANCELLED
+    await _declare(deps, user, filing, "exit")
+    with pytest.raises(Conflict):
+        await declarations.cancel(user, exit_.id)
+
+
+async def test_overstay_blacklists_owner_exactly_once(deps) -> None:  # R-F9
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    clock.freeze(T0 + timedelta(days=91))
+    assert await blacklist.sweep_overstays() == 0  # deadline 2027-02-26 not yet reached
+    clock.freeze(datetime(2027, 2, 26, 2, 0, 1, tzinfo=UTC))
+    counts = await asyncio.gather(*(blacklist.sweep_overstays() for _ in range(3)))
+    assert sum(counts) == 1
+    assert await blacklist.sweep_overstays() == 0
+    entry = await BlacklistEntry.get()
+    assert entry.subject_key == filing.owner_key and entry.reason == "overstay"
+    assert "岩" in entry.subject_label and entry.subject_label != "岩温"  # masked
+    with pytest.raises(Forbidden):
+        await _declare(deps, user, filing, "entry")
+
+
+async def test_vehicle_back_in_time_never_blacklisted(deps) -> None:  # R-F9
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    clock.freeze(T0 + timedelta(days=80))
+    await _declare(deps, user, filing, "entry")
+    clock.freeze(T0 + timedelta(days=400))
+    assert await blacklist.sweep_overstays() == 0
+    assert await BlacklistEntry.all().count() == 0
+
+
+async def test_sweeps_take_a_shared_lock(deps) -> None:  # R-F9
+    await deps.kv.set("lock:sweeps", "other-process", ex=60)
+    assert await run_sweeps(deps) is None
+    await deps.kv.delete("lock:sweeps")
+    assert await run_sweeps(deps) == {"expired_filings": 0, "blacklisted": 0}
+
+
+async def test_lift_needs_role_and_reason(deps) -> None:  # R-F9
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    clock.freeze(T0 + timedelta(days=100))
+    await blacklist.sweep_overstays()
+    entry = await BlacklistEntry.get()
+    with pytest.raises(Forbidden):
+        await blacklist.lift(await staff(Role.REVIEWER, "reviewer2"), entry.id, "ok")
+    admin = await staff(Role.ADMIN)
+    with pytest.raises(FieldError):
+        await blacklist.lift(admin, entry.id, "  ")
+    lifted = await blacklist.lift(admin, entry.id, "车辆已返回，经核实")
+    assert lifted.lifted_by_id == admin.id and lifted.lifted_at is not None
+    with pytest.raises(Conflict):
+        await blacklist.lift(admin, entry.id, "again")
+    await _declare(deps, user, filing, "entry")
