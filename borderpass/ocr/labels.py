@@ -2,7 +2,7 @@
 
 A label is matched, in order of trust: exactly (its Chinese words at the start of a
 line), by its English caption ("Date of Birth", "性别/Sex"), or with one misread character
-(longer labels, or a two-character label on a line the engine itself was unsure of).
+(longer labels, or a short label on a line the engine itself was unsure of).
 """
 
 from __future__ import annotations
@@ -46,16 +46,27 @@ def _caption_match(text: str, word: str) -> float:
 
 def _fuzzy(flat: str, word: str, score: float) -> bool:
     """Whether a line starts with ``word`` save one misread character."""
-    head = flat.split("/", 1)[0]
     if len(word) >= 4:
-        return (
-            len(flat) >= len(word) and sum(a != b for a, b in zip(flat, word, strict=False)) <= 1
-        )
+        wrong = sum(a != b for a, b in zip(flat, word, strict=False))
+        return len(flat) >= len(word) and wrong <= 1
+    head = flat.split("/", 1)[0]
     return (
-        len(word) == 2 == len(head)
+        len(word) == len(head)
         and score < _UNSURE
         and sum(a != b for a, b in zip(head, word, strict=False)) == 1
     )
+
+
+def _rest(rest: str, words: Sequence[str]) -> str:
+    """Value text after a label, minus an English caption printed without its slash."""
+    rest = strip_tail(rest)
+    if rest.isascii() and rest:
+        folded = re.sub(r"[^a-z]", "", rest.lower().replace("0", "o"))
+        for word in words:
+            target = re.sub(r"[^a-z]", "", word.lower())
+            if word.isascii() and folded and SequenceMatcher(None, folded, target).ratio() >= 0.6:
+                return ""
+    return rest
 
 
 def match(line: Line, words: Sequence[str]) -> tuple[int, float, str] | None:
@@ -66,7 +77,7 @@ def match(line: Line, words: Sequence[str]) -> tuple[int, float, str] | None:
             continue
         at = flat.find(word)
         if at == 0 or (at == 1 and len(word) >= 2):
-            return EXACT, 1.0, strip_tail(flat[at + len(word) :])
+            return EXACT, 1.0, _rest(flat[at + len(word) :], words)
     for word in words:
         if word.isascii():
             similarity = _caption_match(line.text, word)
@@ -74,7 +85,7 @@ def match(line: Line, words: Sequence[str]) -> tuple[int, float, str] | None:
                 return CAPTION, similarity, ""
     for word in words:
         if not word.isascii() and _fuzzy(flat, word, line.score):
-            return FUZZY, 0.5, strip_tail(flat[len(word) :])
+            return FUZZY, 0.5, _rest(flat[len(word) :], words)
     return None
 
 

@@ -16,6 +16,7 @@ from borderpass.ocr.engine import TextLine
 
 _SPACE = re.compile(r"\s+")
 # English caption words printed under or after the Chinese labels (never values).
+_CELL_GAP = 3.0  # text heights of empty space that separate two cells of a row
 _CAPTION = re.compile(r"^[A-Za-z][A-Za-z .'’/-]*$")
 
 
@@ -142,17 +143,26 @@ def right_of(label: Line, lines: Sequence[Line], stops: Sequence[Line] = ()) -> 
         ),
         default=math.inf,
     )
-    found = [
-        line
-        for line in lines
-        if line is not label
-        and line not in stops
-        and line.x0 >= label.x1 - 0.5 * label.h
-        and line.x0 < limit
-        and same_row(line, label)
-        and not is_caption(line.text)
-    ]
-    return sorted(found, key=lambda item: item.x0)
+    found = sorted(
+        (
+            line
+            for line in lines
+            if line is not label
+            and line not in stops
+            and line.x0 >= label.x1 - 0.5 * label.h
+            and line.x0 < limit
+            and same_row(line, label)
+            and not is_caption(line.text)
+        ),
+        key=lambda item: item.x0,
+    )
+    # A wide gap ends the value: what follows belongs to another cell of the row.
+    edge = found[0].x1 if found else label.x1
+    for index, line in enumerate(found):
+        if index and line.x0 - edge > _CELL_GAP * label.h:
+            return found[:index]
+        edge = max(edge, line.x1)
+    return found
 
 
 def below(label: Line, lines: Sequence[Line], stops: Sequence[Line] = ()) -> Line | None:

@@ -50,6 +50,7 @@ class _Attempt:
     evidence: float
     quality: float
     order: float
+    reread: bool = False
 
     @property
     def sense(self) -> float:
@@ -91,6 +92,19 @@ def _empty(kind: str) -> DocumentReading:
     return DocumentReading(kind, fields, ["no_text"], 0)
 
 
+def _complete(attempt: _Attempt) -> bool:
+    """Every field found and passing its checks."""
+    return all(r.value is not None and not r.warnings for r in attempt.fields.values())
+
+
+def _reread(kind: str, image: np.ndarray, engine: OcrEngine, angle: int) -> _Attempt:
+    """Read the photo again turned upright: no reliance on the engine's line flipping."""
+    again = _parse(kind, engine.read(orient.upright_image(image, angle)), 0, image.shape)
+    again.angle = angle
+    again.reread = True
+    return again
+
+
 def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentReading:
     """Read one document photo of ``kind`` in any quarter turn into canonical fields."""
     if kind not in PARSERS:
@@ -101,17 +115,16 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
     first, second = orient.candidates(lines)
     attempts = [_parse(kind, lines, angle, image.shape) for angle in (first, second)]
     best = max(attempts, key=lambda a: (a.sense, a.angle == first))
-    warnings: list[str] = []
     if not _good(best, kind):
-        # The first reading makes little sense: read again with the photo turned upright.
+        # The first reading makes little sense in either frame: try both, turned upright.
         for angle in sorted((first, second), key=lambda a: a != best.angle):
-            again = engine.read(orient.upright_image(image, angle))
-            retry = _parse(kind, again, 0, image.shape)
-            retry.angle = angle
-            attempts.append(retry)
-            if _good(retry, kind):
+            attempts.append(_reread(kind, image, engine, angle))
+            if _good(attempts[-1], kind):
                 break
-        best = max(attempts, key=lambda a: (a.sense, a.quality))
-        if not _good(best, kind):
-            warnings.append("low_confidence")
+    elif best.angle and not _complete(best):
+        # Lines of a turned photo were read by the engine's own flipping; a gap or a failed
+        # check is worth one more reading of the photo turned upright.
+        attempts.append(_reread(kind, image, engine, best.angle))
+    best = max(attempts, key=lambda a: (a.sense, a.reread, a.quality))
+    warnings = [] if _good(best, kind) else ["low_confidence"]
     return DocumentReading(kind, best.fields, warnings, best.angle)

@@ -131,3 +131,38 @@ class Page:
         more = layout.continuation(first, self.lines, self.stops, x_start)[1:]
         used = ([line] if rest else []) + parts + more
         return rest + layout.join(parts) + layout.join(more), used
+
+    def orphans(self, under: bool = False) -> list[Line]:
+        """Value lines no found label owns (their own label was misread), in reading order."""
+        owned = {id(line) for line in self.stops}
+        for line, _ in self.found.values():
+            parts = layout.right_of(line, self.lines, self.stops)
+            if parts:
+                parts += layout.continuation(parts[0], self.lines, self.stops)
+            below = layout.below(line, self.lines, self.stops) if under else None
+            owned.update(id(part) for part in [*parts, *([below] if below else [])])
+        return [
+            line
+            for line in self.lines
+            if id(line) not in owned and not layout.is_caption(line.text)
+        ]
+
+
+def adopt(
+    fields: dict[str, FieldReading],
+    keys: Sequence[str],
+    orphans: Sequence[Line],
+    accept: Callable[[str], str | None],
+) -> None:
+    """Give fields whose label went unread the unowned values of their type, in order.
+
+    Only when the count matches exactly: then the printed order decides, and the field is
+    flagged 'label_not_found' so a person looks at it.
+    """
+    wanted = [key for key in keys if fields[key].value is None]
+    offered = [(line, accept(line.compact)) for line in orphans]
+    offered = [(line, value) for line, value in offered if value]
+    if not wanted or len(offered) != len(wanted):
+        return
+    for key, (line, value) in zip(wanted, offered, strict=True):
+        fields[key] = reading(value, [line], "label_not_found")

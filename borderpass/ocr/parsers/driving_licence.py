@@ -6,7 +6,7 @@ import re
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, dated, reading
+from borderpass.ocr.parsers.base import FieldReading, Page, adopt, dated, reading
 from borderpass.ocr.parsers.id_card_back import find_validity
 from borderpass.ocr.parsers.id_card_front import find_id_number
 
@@ -28,7 +28,16 @@ LABELS = {
 }
 # Licence classes of GA 1026 (A1…C6, D, E, F, M, N, P), possibly several: "C1E".
 _CLASS = re.compile(r"(?:[ABC][1-6]|[DEFMNP])+")
+_CLASS_DIGITS = str.maketrans("ZSOIl", "25011")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def licence_class(text: str) -> str | None:
+    """Licence classes as printed ('C1', 'A2D'); Z/S/O/I read for 2/5/0/1 after a letter."""
+    flat = normalise.code(text)
+    fixed = flat[:1] + flat[1:].translate(_CLASS_DIGITS)
+    match = _CLASS.fullmatch(fixed) or _CLASS.match(fixed)
+    return match.group() if match else None
 
 
 def _sex_and_nationality(page: Page) -> tuple[FieldReading, FieldReading]:
@@ -54,8 +63,10 @@ def parse(lines: list[Line]) -> dict[str, FieldReading]:
     for key in ("birth_date", "first_issue_date"):
         fields[key] = dated(*page.right(key))
     text, used = page.right("vehicle_class")
-    match = _CLASS.search(normalise.code(text))
-    fields["vehicle_class"] = reading(match.group() if match else None, used)
+    fields["vehicle_class"] = reading(licence_class(text), used)
+    orphans = page.orphans()
+    adopt(fields, ("vehicle_class",), orphans, licence_class)
+    adopt(fields, ("birth_date", "first_issue_date"), orphans, normalise.parse_date)
     fields["valid_from"], fields["valid_until"] = find_validity(page)
     info = checks.id_number(fields["licence_number"], "licence_number")
     checks.birth_and_sex(fields, info, "licence_number")

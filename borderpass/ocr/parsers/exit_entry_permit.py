@@ -6,7 +6,7 @@ import re
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading
+from borderpass.ocr.parsers.base import FieldReading, Page, adopt, dated, missing, reading
 
 FIELDS = ("name", "sex", "birth_date", "permit_number", "valid_until")
 # In printed reading order; some are printed but not read: they stop neighbouring values.
@@ -51,5 +51,6 @@ def parse(lines: list[Line]) -> dict[str, FieldReading]:
         fields["permit_number"] = (
             reading(normalise.code(text), used, "permit_number_format") if text else missing()
         )
+    adopt(fields, ("birth_date", "valid_until"), page.orphans(under=True), normalise.parse_date)
     checks.date_order(fields["birth_date"], fields["valid_until"])
     return fields

@@ -6,7 +6,7 @@ import re
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading
+from borderpass.ocr.parsers.base import FieldReading, Page, adopt, dated, missing, reading
 
 FIELDS = (
     "plate_number", "vehicle_type", "owner", "address", "use_character", "model", "vin",
@@ -57,6 +57,7 @@ def parse(lines: list[Line]) -> dict[str, FieldReading]:
     fields["engine_number"] = reading(normalise.code(text), used)
     for key in ("register_date", "issue_date"):
         fields[key] = dated(*page.right(key))
+    adopt(fields, ("register_date", "issue_date"), page.orphans(), normalise.parse_date)
     checks.plate(fields["plate_number"])
     checks.vin(fields["vin"])
     return {name: fields[name] for name in FIELDS}
