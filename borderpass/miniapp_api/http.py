@@ -14,7 +14,7 @@ from borderpass.models import User
 from borderpass.services import users
 
 MAX_JSON_BYTES = 64 * 1024
-USER_KEY = "borderpass.user"
+USER_KEY = web.RequestKey("user", User)
 
 
 async def read_json(
@@ -57,9 +57,8 @@ def path_id(request: web.Request, name: str = "id") -> int:
 
 async def current_user(request: web.Request) -> User:
     """The user of the bearer session token, cached on the request."""
-    if USER_KEY in request:
-        user: User = request[USER_KEY]
-        return user
+    if (cached := request.get(USER_KEY)) is not None:
+        return cached
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -71,7 +70,7 @@ async def current_user(request: web.Request) -> User:
 
 def locale_of(request: web.Request) -> str:
     """The caller's locale: the logged-in user's choice, else Accept-Language."""
-    user: User | None = request.get(USER_KEY)
+    user = request.get(USER_KEY)
     if user is not None and (loc := normalize_locale(user.locale)):
         return loc
     return negotiate(request.headers.get("Accept-Language"))

@@ -1,0 +1,73 @@
+"""API test helpers: a logged-in caller, and whole flows through the HTTP endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from factories import jpeg
+
+
+@dataclass
+class Caller:
+    """A logged-in API caller."""
+
+    client: TestClient
+    token: str
+    user_id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        headers = self.headers | kwargs.pop("headers", {})
+        resp = await self.client.request(method, path, headers=headers, **kwargs)
+        body = await resp.json() if resp.content_type == "application/json" else await resp.read()
+        return resp.status, body
+
+    async def upload(self, kind: str, data: bytes | None = None) -> tuple[int, Any]:
+        from aiohttp import FormData
+
+        form = FormData()
+        form.add_field("kind", kind)
+        form.add_field("file", data if data is not None else jpeg(), filename="x.jpg",
+                       content_type="image/jpeg")
+        return await self.call("POST", "/api/v1/documents", data=form)
+
+
+async def attach_documents(caller: Caller, category: str = "personal",
+                           drivers: int = 1) -> dict[str, int]:
+    """Upload every document a category needs through the API."""
+    from borderpass.models.enums import FilingCategory
+    from borderpass.services.requirements import (
+        PER_DRIVER_DOCUMENTS,
+        base_documents,
+        driver_slot,
+    )
+
+    slots = list(base_documents(FilingCategory(category)))
+    slots += [driver_slot(k, i) for i in range(drivers) for k in PER_DRIVER_DOCUMENTS]
+    mapping = {}
+    for slot in slots:
+        status, body = await caller.upload(slot.split("#")[0])
+        assert status == 201, body
+        mapping[slot] = body["id"]
+    return mapping
+
+
+async def approved_filing_id(caller: Caller, reviewer: Caller, **vehicle: Any) -> int:
+    """File, submit and approve a personal filing through the API; its id."""
+    from factories import personal_body
+
+    body = personal_body(**vehicle)
+    body["documents"] = await attach_documents(caller)
+    status, filing = await caller.call("POST", "/api/v1/filings", json=body)
+    assert status == 201, filing
+    status, filing = await caller.call("POST", f"/api/v1/filings/{filing['id']}/submit")
+    assert status == 200, filing
+    status, filing = await reviewer.call("POST",
+                                         f"/api/v1/review/filings/{filing['id']}/approve")
+    assert status == 200, filing
+    return int(filing["id"])
