@@ -6,22 +6,27 @@ says how sure it is and why it may be wrong (warning codes) instead of guessing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from borderpass.core.errors import FieldError
 from borderpass.ocr import layout, orient
 from borderpass.ocr.engine import OcrEngine, TextLine
 from borderpass.ocr.parsers import FIELDS_BY_KIND, KINDS, LABELS_BY_KIND, PARSERS
-from borderpass.ocr.parsers.base import FieldReading, Page
+from borderpass.ocr.parsers.base import FieldReading, Page, missing
 
 __all__ = ["FIELDS_BY_KIND", "KINDS", "DocumentReading", "FieldReading", "read_document"]
 
 # A reading this sure of its text and this complete is accepted without a second look.
 _GOOD_QUALITY = 0.85
 _GOOD_SHARE = 0.6
+# Median text box height (pixels) under which print counts as small, and the height a
+# second reading enlarges it to.
+_SMALL_PRINT = 27.0
+_LIKED_HEIGHT = 36.0
 
 
 @dataclass
@@ -45,11 +50,14 @@ class DocumentReading:
 
 @dataclass
 class _Attempt:
+    """One parse of one engine reading in one frame."""
+
     angle: int
     fields: dict[str, FieldReading]
     evidence: float
     quality: float
     order: float
+    text_height: float
     reread: bool = False
 
     @property
@@ -60,24 +68,32 @@ class _Attempt:
 
 def _evidence(fields: dict[str, FieldReading]) -> float:
     """How much sense a parse makes: found fields, more for those passing their checks."""
-    total = 0.0
-    for reading in fields.values():
-        if reading.value is not None:
-            total += 0.5 if reading.warnings else 1.0
-    return total
+    return sum(_rank(reading) / 2 for reading in fields.values())
+
+
+def _rank(reading: FieldReading) -> int:
+    """2 for a clean value, 1 for a flagged one, 0 for none."""
+    if reading.value is None:
+        return 0
+    return 1 if reading.warnings else 2
 
 
 def _parse(kind: str, lines: list[TextLine], angle: int, shape: tuple[int, ...]) -> _Attempt:
     """Parse lines read on a photo turned ``angle``, mapping them upright first."""
     height, width = shape[:2]
     upright = layout.to_lines(orient.upright_lines(lines, angle, width, height))
-    fields = PARSERS[kind](upright)
+    parsed = PARSERS[kind](upright)
+    fields = {name: parsed.get(name) or missing() for name in FIELDS_BY_KIND[kind]}
     order = Page(upright, LABELS_BY_KIND[kind]).order_score()
-    fields = {
-        name: fields.get(name) or FieldReading(None, 0.0, ["not_found"])
-        for name in FIELDS_BY_KIND[kind]
-    }
-    return _Attempt(angle, fields, _evidence(fields), orient.text_quality(lines), order)
+    heights = sorted(line.h for line in upright if len(line.compact) >= 2) or [0.0]
+    return _Attempt(
+        angle,
+        fields,
+        _evidence(fields),
+        orient.text_quality(lines),
+        order,
+        heights[len(heights) // 2],
+    )
 
 
 def _good(attempt: _Attempt, kind: str) -> bool:
@@ -86,23 +102,41 @@ def _good(attempt: _Attempt, kind: str) -> bool:
     return attempt.quality >= _GOOD_QUALITY and share >= _GOOD_SHARE
 
 
+def _complete(attempt: _Attempt) -> bool:
+    """Every field found and passing its checks."""
+    return all(_rank(reading) == 2 for reading in attempt.fields.values())
+
+
+def _reread(
+    kind: str, image: np.ndarray, engine: OcrEngine, angle: int, scale: float = 1.0
+) -> _Attempt:
+    """Read the photo again turned upright (and enlarged when its print is small)."""
+    upright = orient.upright_image(image, angle)
+    if scale != 1.0:
+        height, width = upright.shape[:2]
+        size = (round(width * scale), round(height * scale))
+        upright = np.asarray(Image.fromarray(upright).resize(size, Image.Resampling.BICUBIC))
+    again = _parse(kind, engine.read(upright), 0, upright.shape)
+    again.angle = angle
+    again.reread = True
+    return again
+
+
+def _merge(primary: _Attempt, other: _Attempt) -> _Attempt:
+    """Per field, the better of two readings of the same photo (ties keep ``primary``)."""
+    fields = {
+        name: other.fields[name] if _rank(other.fields[name]) > _rank(reading) else reading
+        for name, reading in primary.fields.items()
+    }
+    merged = replace(primary, fields=fields, evidence=_evidence(fields))
+    merged.quality = max(primary.quality, other.quality)
+    return merged
+
+
 def _empty(kind: str) -> DocumentReading:
     """The answer for a photo without any text."""
     fields = {name: FieldReading(None, 0.0, ["no_text"]) for name in FIELDS_BY_KIND[kind]}
     return DocumentReading(kind, fields, ["no_text"], 0)
-
-
-def _complete(attempt: _Attempt) -> bool:
-    """Every field found and passing its checks."""
-    return all(r.value is not None and not r.warnings for r in attempt.fields.values())
-
-
-def _reread(kind: str, image: np.ndarray, engine: OcrEngine, angle: int) -> _Attempt:
-    """Read the photo again turned upright: no reliance on the engine's line flipping."""
-    again = _parse(kind, engine.read(orient.upright_image(image, angle)), 0, image.shape)
-    again.angle = angle
-    again.reread = True
-    return again
 
 
 def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentReading:
@@ -121,10 +155,15 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
             attempts.append(_reread(kind, image, engine, angle))
             if _good(attempts[-1], kind):
                 break
+        best = max(attempts, key=lambda a: (a.sense, a.reread, a.quality))
     elif best.angle and not _complete(best):
         # Lines of a turned photo were read by the engine's own flipping; a gap or a failed
         # check is worth one more reading of the photo turned upright.
-        attempts.append(_reread(kind, image, engine, best.angle))
-    best = max(attempts, key=lambda a: (a.sense, a.reread, a.quality))
+        again = _reread(kind, image, engine, best.angle)
+        best = _merge(*sorted((again, best), key=lambda a: -a.sense))
+    if not _complete(best) and 0 < best.text_height < _SMALL_PRINT:
+        # Small print misread: once more, enlarged to the size the recogniser likes.
+        scale = min(_LIKED_HEIGHT / best.text_height, 2.0)
+        best = _merge(best, _reread(kind, image, engine, best.angle, scale))
     warnings = [] if _good(best, kind) else ["low_confidence"]
     return DocumentReading(kind, best.fields, warnings, best.angle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,10 +99,11 @@ class _LocalRapidOcr:
         return out
 
 
+@functools.cache
 def make_engine() -> OcrEngine:
-    """The product's rapidocr engine if present, else the local stand-in."""
+    """The product's rapidocr engine if present, else the local stand-in; one per process."""
     try:
         from borderpass.ocr.engines import make_engine as product_engine
     except ImportError:
         return _LocalRapidOcr()
-    return product_engine("rapidocr")  # type: ignore[no-any-return]
+    return product_engine("rapidocr")

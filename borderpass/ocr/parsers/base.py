@@ -132,12 +132,12 @@ class Page:
         used = ([line] if rest else []) + parts + more
         return rest + layout.join(parts) + layout.join(more), used
 
-    def orphans(self, under: bool = False) -> list[Line]:
+    def orphans(self, under: bool = False, blocks: Sequence[str] = ("address",)) -> list[Line]:
         """Value lines no found label owns (their own label was misread), in reading order."""
         owned = {id(line) for line in self.stops}
-        for line, _ in self.found.values():
+        for key, (line, _) in self.found.items():
             parts = layout.right_of(line, self.lines, self.stops)
-            if parts:
+            if parts and key in blocks:
                 parts += layout.continuation(parts[0], self.lines, self.stops)
             below = layout.below(line, self.lines, self.stops) if under else None
             owned.update(id(part) for part in [*parts, *([below] if below else [])])

@@ -1,0 +1,152 @@
+"""Both OCR engines read real photos offline; bad input gives clear errors or empty fields."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from borderpass.core.errors import FieldError
+from borderpass.core.images import decode_rgb
+from borderpass.ocr.engine import OcrEngine, TextLine
+from borderpass.ocr.engines import ENGINES, installed_engines, make_engine
+from borderpass.ocr.errors import UnknownEngine
+from borderpass.ocr.models_prep import DET_NAME, REC_NAME, prepare_paddle_models
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO.parent / "shared" / "ocr-samples"
+HAVE_PADDLE = importlib.util.find_spec("paddleocr") is not None
+needs_samples = pytest.mark.skipif(not (SAMPLES / "truth.json").is_file(),
+                                   reason=f"OCR samples not found at {SAMPLES}")
+
+
+class _NoNetwork:
+    """Any attempt to open a connection fails the test: engines must stay offline."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.attempts: list[Any] = []
+
+        def refuse(sock: socket.socket, address: Any) -> None:
+            self.attempts.append(address)
+            raise OSError(f"network use in a test: {address}")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+def _build(name: str, tmp: Path) -> OcrEngine:
+    if name == "paddleocr":
+        return make_engine(name, model_dir=tmp / "ocr-models")
+    return make_engine(name)
+
+
+@pytest.fixture(scope="module", params=list(ENGINES))
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[OcrEngine]:
+    """Each engine once per module (building one takes a second or two)."""
+    name = request.param
+    if name == "paddleocr" and not HAVE_PADDLE:
+        pytest.skip("paddleocr is not installed (pip install -e '.[paddle]')")
+    mp = pytest.MonkeyPatch()
+    guard = _NoNetwork(mp)
+    try:
+        yield _build(name, tmp_path_factory.mktemp(name))
+    finally:
+        mp.undo()
+    assert guard.attempts == []
+
+
+def _line_image(text: str) -> np.ndarray:
+    canvas = Image.new("RGB", (520, 90), "white")
+    ImageDraw.Draw(canvas).text((16, 22), text, fill="black", font_size=40)
+    return np.asarray(canvas)
+
+
+def _joined(lines: list[TextLine]) -> str:
+    return "".join(line.text for line in lines).replace(" ", "")
+
+
+def test_reads_a_drawn_line(engine: OcrEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = _NoNetwork(monkeypatch)
+    lines = engine.read(_line_image("LVBHVZ89XGK938908"))
+    assert "LVBHVZ89XGK938908" in _joined(lines)
+    assert guard.attempts == []
+
+
+@needs_samples
+def test_reads_a_sample_id_card(engine: OcrEngine) -> None:
+    image = decode_rgb((SAMPLES / "id_card_front_clean_s0.jpg").read_bytes())
+    lines = engine.read(image)
+    text = _joined(lines)
+    assert "530829200202285830" in text and "艾喃" in text
+    height, width = image.shape[:2]
+    for line in lines:
+        assert 0.0 <= line.score <= 1.0
+        assert len(line.box) == 4
+        assert all(-2 <= x <= width + 2 and -2 <= y <= height + 2 for x, y in line.box)
+
+
+@needs_samples
+def test_reads_document_fields_from_a_sample(engine: OcrEngine) -> None:
+    from borderpass.ocr.reader import read_document
+
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    item = next(i for i in truth["images"] if i["file"] == "vin_plate_mild_s1.jpg")
+    reading = read_document("vin_plate", decode_rgb((SAMPLES / item["file"]).read_bytes()),
+                            engine)
+    assert reading.fields["vin"].value == item["fields"]["vin"]
+
+
+def test_blank_and_textless_photos_give_no_lines(engine: OcrEngine) -> None:
+    assert engine.read(np.full((400, 600, 3), 255, np.uint8)) == []
+    gradient = np.linspace(0, 255, 600, dtype=np.uint8)[None, :, None]
+    assert engine.read(np.ascontiguousarray(np.broadcast_to(gradient, (400, 600, 3)))) == []
+
+
+def test_a_photo_without_text_reads_as_empty_fields(engine: OcrEngine) -> None:
+    from borderpass.ocr.reader import read_document
+
+    rng = np.random.default_rng(7)
+    sky = np.clip(rng.normal(150, 6, (480, 640, 3)), 0, 255).astype(np.uint8)
+    reading = read_document("id_card_front", sky, engine)
+    assert all(f.value is None for f in reading.fields.values())
+    assert reading.warnings
+
+
+def test_tiny_image(engine: OcrEngine) -> None:
+    assert engine.read(np.full((3, 3, 3), 255, np.uint8)) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"not an image", b"\xff\xd8\xff\xe0" + b"\x00" * 40])
+def test_bad_files_are_refused_before_any_engine(data: bytes) -> None:
+    with pytest.raises(FieldError) as info:
+        decode_rgb(data)
+    assert info.value.code in {"image_empty", "image_type", "image_corrupt"}
+
+
+def test_unknown_engine_name() -> None:
+    with pytest.raises(UnknownEngine, match="rapidocr, paddleocr"):
+        make_engine("tesseract")
+
+
+def test_rapidocr_is_always_installed() -> None:
+    assert "rapidocr" in installed_engines()
+
+
+@pytest.mark.skipif(not HAVE_PADDLE, reason="paddleocr is not installed")
+def test_prepare_paddle_models_is_idempotent(tmp_path: Path) -> None:
+    det, rec = prepare_paddle_models(tmp_path)
+    assert (det.name, rec.name) == (DET_NAME, REC_NAME)
+    for folder, name in ((det, DET_NAME), (rec, REC_NAME)):
+        assert (folder / "inference.onnx").stat().st_size > 1_000_000
+        assert f"model_name: {name}" in (folder / "inference.yml").read_text(encoding="utf-8")
+    stamp = (det / "inference.onnx").stat().st_mtime_ns
+    assert prepare_paddle_models(tmp_path) == (det, rec)
+    assert (det / "inference.onnx").stat().st_mtime_ns == stamp
