@@ -71,7 +71,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 async def _truncate(url: str) -> None:
     conn = connections.get("default")
-    tables = [m._meta.db_table for m in Tortoise.apps["borderpass"].values()]
+    tables = [m._meta.db_table for app in Tortoise.apps.values() for m in app.values()]
     if url.startswith("postgres"):
         await conn.execute_script(
             f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

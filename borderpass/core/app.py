@@ -27,7 +27,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     from tortoise import Tortoise
 
     # An embedding process (the test suite) may have opened the database already.
-    owned = not Tortoise._inited  # noqa: SLF001
+    owned = not Tortoise._inited
     if owned:
         await init_db(app[SETTINGS].db_url)
     yield

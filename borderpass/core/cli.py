@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ocr":
         from borderpass.ocr.cli import ocr_command
 
-        return ocr_command(args.kind, args.images, args.json, args.engine or settings.ocr_engine)
+        return int(ocr_command(args.kind, args.images, args.json,
+                               args.engine or settings.ocr_engine))
     if args.command == "ocr-models":
         from pathlib import Path
 

@@ -8,6 +8,15 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 APP_LABEL = "borderpass"
+# One Tortoise app per bounded context, each with its own migrations package, so each
+# context's schema evolves on its own: label → (models module, migrations package).
+APPS: dict[str, tuple[str, str]] = {
+    APP_LABEL: ("borderpass.models", "borderpass.models.migrations"),
+    "notify": ("borderpass.models.notify", "borderpass.models.migrations_notify"),
+    "gate": ("borderpass.models.gate", "borderpass.models.migrations_gate"),
+    "units": ("borderpass.models.units", "borderpass.models.migrations_units"),
+    "export": ("borderpass.models.export", "borderpass.models.migrations_export"),
+}
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:
@@ -15,11 +24,8 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
     return {
         "connections": {"default": db_url},
         "apps": {
-            APP_LABEL: {
-                "models": ["borderpass.models"],
-                "migrations": "borderpass.models.migrations",
-                "default_connection": "default",
-            }
+            label: {"models": [models], "migrations": migrations, "default_connection": "default"}
+            for label, (models, migrations) in APPS.items()
         },
         "use_tz": True,
         "timezone": "UTC",

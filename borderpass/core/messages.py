@@ -60,7 +60,8 @@ ERRORS: dict[str, str] = {
     "uscc_char": N_("第 {position} 位字符 {char} 无效（不含 I、O、S、V、Z）"),
     "uscc_type": N_("前两位 {authority}{type} 不是有效的登记管理部门和机构类别"),
     "uscc_region": N_("第 {position} 位 {char} 应为数字（行政区划码）"),
-    "uscc_org_checksum": N_("第 {position} 位（组织机构代码校验码）应为 {expected}，而不是 {found}"),
+    "uscc_org_checksum": N_(
+        "第 {position} 位（组织机构代码校验码）应为 {expected}，而不是 {found}"),
     "uscc_checksum": N_("末位校验码应为 {expected}，而不是 {found}，请核对"),
     "phone_format": N_("请输入中国大陆手机号（11 位）或缅甸号码（+95 9…）"),
     "name_length": N_("姓名长度应为 {min}–{max} 个字符"),

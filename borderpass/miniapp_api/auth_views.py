@@ -9,12 +9,13 @@ from borderpass.core.errors import FieldError, Unauthorized, Unavailable
 from borderpass.core.i18n import normalize_locale
 from borderpass.core.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
 from borderpass.miniapp_api.http import current_user, locale_of, ok, read_json
+from borderpass.models import User
 from borderpass.services import users
 
 routes = web.RouteTableDef()
 
 
-def describe_user(user: users.User) -> dict[str, object]:
+def describe_user(user: User) -> dict[str, object]:
     """The caller's own profile (no openid, no session_key)."""
     from borderpass.core.masking import mask_phone
 

@@ -48,9 +48,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code = {404: "not_found", 405: "bad_request", 413: "too_large"}.get(exc.status,
                                                                             "bad_request")
-        err = BorderPassError(code, max=request.app[SETTINGS].max_upload_bytes + 65536)
-        return ok({"error": render(err, locale_of(request))}, status=exc.status)
+        http_err = BorderPassError(code, max=request.app[SETTINGS].max_upload_bytes + 65536)
+        return ok({"error": render(http_err, locale_of(request))}, status=exc.status)
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
-        err = BorderPassError("internal")
-        return ok({"error": render(err, locale_of(request))}, status=500)
+        return ok({"error": render(BorderPassError("internal"), locale_of(request))}, status=500)

@@ -68,6 +68,8 @@ class Filing(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
+    drivers: fields.ReverseRelation[FilingDriver]
+
     class Meta:
         table = "filings"
 

@@ -33,7 +33,7 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
         if not isinstance(value, int) or isinstance(value, bool):
             raise FieldError("type_int", name)
     try:
-        direction = Direction(body.get("direction"))
+        direction = Direction(str(body.get("direction")))
     except ValueError as exc:
         raise FieldError("choice", "direction", choices="exit, entry") from exc
     port = body.get("port")

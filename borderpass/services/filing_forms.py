@@ -6,6 +6,7 @@ filing is left as it was (RULES: "reject" changes nothing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from borderpass.core.errors import FieldError
@@ -46,7 +47,7 @@ def check_value(spec: FieldSpec, value: Any, path: str) -> Any:
     text = value.strip()
     if not text:
         raise FieldError("required", path)
-    checkers = {
+    checkers: dict[str, Callable[[str, str], Any]] = {
         "plate": v.check_plate, "vin": v.check_vin, "id_number": lambda s, f: v.check_id_number(
             s, f).number, "uscc": v.check_uscc, "phone": v.check_phone,
         "date": lambda s, f: v.parse_date(s, f).isoformat(),
@@ -119,7 +120,7 @@ async def apply_letter(user: User, filing: Filing, body: dict[str, Any]) -> None
 
     letter_id = body["official_letter_id"]
     if letter_id is None:
-        filing.official_letter_id = None  # type: ignore[attr-defined]
+        filing.official_letter_id = None
         return
     if not isinstance(letter_id, int) or isinstance(letter_id, bool):
         raise FieldError("type_int", "official_letter_id")
@@ -128,7 +129,7 @@ async def apply_letter(user: User, filing: Filing, body: dict[str, Any]) -> None
         raise FieldError("letter_not_found", "official_letter_id")
     if letter.status is not LetterStatus.APPROVED:
         raise FieldError("letter_not_approved", "official_letter_id")  # R-F2
-    filing.official_letter_id = letter.id  # type: ignore[attr-defined]
+    filing.official_letter_id = letter.id
 
 
 async def check_documents(

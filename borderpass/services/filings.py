@@ -29,7 +29,7 @@ STAFF_VIEW_ROLES = (*CLEAR_VIEW_ROLES, Role.GATE_SUPERVISOR)
 def parse_category(value: object) -> FilingCategory:
     """The category named in a request (R-F1)."""
     try:
-        return FilingCategory(value)
+        return FilingCategory(str(value))
     except ValueError as exc:
         raise FieldError("choice", "category",
                          choices=", ".join(c.value for c in FilingCategory)) from exc
@@ -93,7 +93,8 @@ async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
     if filing.status not in EDITABLE:
         raise Conflict("filing_not_editable", "status", status=filing.status.value)
     drivers = await filing.drivers.all().order_by("position")
-    slots = set(await FilingDocument.filter(filing=filing).values_list("kind", flat=True))
+    slots = {str(k) for k in
+             await FilingDocument.filter(filing=filing).values_list("kind", flat=True)}
     owner_id = _open(deps, filing.sealed, "owner.id_number", "owner.id_number")
     driver_ids = [_open(deps, d.sealed, "id_number", "driver.id_number") for d in drivers]
     today = clock.now().astimezone(deps.tz).date()

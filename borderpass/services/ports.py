@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from borderpass.core.crypto import FieldCipher
@@ -13,14 +14,14 @@ from borderpass.core.storage import FileStore
 class KeyValue(Protocol):
     """The slice of the Redis API the services use (satisfied by ``redis.asyncio.Redis``)."""
 
-    async def get(self, name: str) -> bytes | None: ...
+    def get(self, name: str) -> Awaitable[Any]: ...
 
-    async def set(
-        self, name: str, value: bytes | str, ex: int | None = None, px: int | None = None,
+    def set(
+        self, name: str, value: str, ex: int | None = None, px: int | None = None,
         nx: bool = False,
-    ) -> bool | None: ...
+    ) -> Awaitable[Any]: ...
 
-    async def delete(self, *names: str) -> int: ...
+    def delete(self, *names: str) -> Awaitable[Any]: ...
 
 
 @dataclass(frozen=True)

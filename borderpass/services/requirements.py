@@ -104,9 +104,9 @@ def base_documents(category: FilingCategory) -> tuple[str, ...]:
     if category is FilingCategory.PERSONAL:
         return VEHICLE_DOCUMENTS
     if category is FilingCategory.BUSINESS:
-        return VEHICLE_DOCUMENTS + ("enterprise_power_of_attorney", "business_activity_proof",
-                                    "business_licence", "unit_seal")
-    return VEHICLE_DOCUMENTS + ("business_licence", "unit_seal")
+        return (*VEHICLE_DOCUMENTS, "enterprise_power_of_attorney", "business_activity_proof",
+                "business_licence", "unit_seal")
+    return (*VEHICLE_DOCUMENTS, "business_licence", "unit_seal")
 
 
 def conditional_documents() -> dict[str, str]:

@@ -88,8 +88,9 @@ async def test_business_needs_enterprise_materials(deps) -> None:  # R-F2
 
 
 async def test_official_needs_an_approved_letter_and_paper_licence(deps) -> None:  # R-F2
-    from borderpass.services import documents
     from factories import jpeg
+
+    from borderpass.services import documents
 
     user = await driver_user()
     reviewer = await staff(Role.REVIEWER)

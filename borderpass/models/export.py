@@ -1,0 +1,1 @@
+"""Models of the export context (empty until its issue lands)."""

@@ -1,0 +1,1 @@
+"""Models of the gate context (empty until its issue lands)."""

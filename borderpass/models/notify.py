@@ -1,0 +1,1 @@
+"""Models of the notify context (empty until its issue lands)."""

@@ -1,0 +1,1 @@
+"""Models of the units context (empty until its issue lands)."""
