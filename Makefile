@@ -33,5 +33,8 @@ bench: $(STAMP)
 	$(PY) bench/api.py
 	$(PY) bench/ocr.py
 
+locales: $(STAMP)
+	$(PY) scripts/update_locales.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
