@@ -133,8 +133,10 @@ def rows(lines: Sequence[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda item: item.x0) for row in grouped]
 
 
-def right_of(label: Line, lines: Sequence[Line], stops: Sequence[Line] = ()) -> list[Line]:
-    """Lines on the label's row to its right, left to right, up to the next label."""
+def right_of(
+    label: Line, lines: Sequence[Line], stops: Sequence[Line] = (), gap: float = _CELL_GAP
+) -> list[Line]:
+    """Lines on the label's row to its right, left to right, up to the next label or gap."""
     limit = min(
         (
             s.x0
@@ -159,7 +161,7 @@ def right_of(label: Line, lines: Sequence[Line], stops: Sequence[Line] = ()) -> 
     # A wide gap ends the value: what follows belongs to another cell of the row.
     edge = found[0].x1 if found else label.x1
     for index, line in enumerate(found):
-        if index and line.x0 - edge > _CELL_GAP * label.h:
+        if index and line.x0 - edge > gap * label.h:
             return found[:index]
         edge = max(edge, line.x1)
     return found

@@ -27,6 +27,7 @@ _GOOD_SHARE = 0.6
 # second reading enlarges it to.
 _SMALL_PRINT = 27.0
 _LIKED_HEIGHT = 36.0
+_FLAGGED = 0.5  # confidence factor of a value that carries a warning
 
 
 @dataclass
@@ -166,4 +167,7 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
         scale = min(_LIKED_HEIGHT / best.text_height, 2.0)
         best = _merge(best, _reread(kind, image, engine, best.angle, scale))
     warnings = [] if _good(best, kind) else ["low_confidence"]
+    for reading in best.fields.values():
+        if reading.value is not None and reading.warnings:
+            reading.confidence *= _FLAGGED  # a failed check weighs more than a clear read
     return DocumentReading(kind, best.fields, warnings, best.angle)

@@ -251,3 +251,58 @@ def test_every_kind_lists_its_fields() -> None:
     assert set(KINDS) == set(FIELDS_BY_KIND)
     for kind in KINDS:
         assert set(PARSERS[kind]([])) == set(FIELDS_BY_KIND[kind])
+
+
+def driving_licence(validity_label: str = "有效期限") -> list[TextLine]:
+    """A driving licence main page; the ID number doubles as the licence number."""
+    return [
+        line("证号", 30, 20), line(ID, 110, 22, w=330),
+        line("姓名", 30, 70), line("Name", 30, 98, h=14), line("木兰芳", 140, 80),
+        line("性别", 330, 70), line("Sex", 330, 98, h=14), line("男", 390, 80),
+        line("国籍", 460, 70), line("Nationality", 460, 98, h=14), line("中国", 560, 80),
+        line("住址", 30, 130), line("云南省红河哈尼族彝族自治州个旧市", 140, 140),
+        line("城区建设路12号", 140, 176),
+        line("出生日期", 30, 230), line("Date of Birth", 30, 258, h=14),
+        line("1987-11-05", 140, 240, w=160),
+        line("初次领证日期", 30, 290), line("Date of First Issue", 30, 318, h=14),
+        line("2010-07-01", 200, 300, w=160),
+        line("准驾车型", 30, 350), line("Class", 30, 378, h=14), line("C1E", 140, 360),
+        line(validity_label, 30, 410), line("2016-07-01 至 2026-07-01", 140, 420, w=380),
+    ]  # fmt: skip
+
+
+def test_driving_licence_fields() -> None:
+    assert parse("driving_licence", driving_licence()) == {
+        "licence_number": ID,
+        "name": "木兰芳",
+        "sex": "男",
+        "nationality": "中国",
+        "address": "云南省红河哈尼族彝族自治州个旧市城区建设路12号",
+        "birth_date": "1987-11-05",
+        "first_issue_date": "2010-07-01",
+        "vehicle_class": "C1E",
+        "valid_from": "2016-07-01",
+        "valid_until": "2026-07-01",
+    }
+
+
+def test_unreadable_label_falls_back_to_the_value_shape() -> None:
+    got = parse("driving_licence", driving_licence(validity_label="右效斯限"))
+    assert (got["valid_from"], got["valid_until"]) == ("2016-07-01", "2026-07-01")
+
+
+def test_value_whose_label_went_unread_is_adopted_and_flagged() -> None:
+    lines = vehicle_licence()
+    lines[-2] = line("微日热家", 420, 380)  # 发证日期 misread beyond recognition
+    fields = PARSERS["vehicle_licence"](layout.to_lines(lines))
+    assert fields["issue_date"].value == "2019-05-07"
+    assert fields["issue_date"].warnings == ["label_not_found"]
+    assert fields["register_date"].value == "2018-05-06"
+
+
+def test_a_flagged_value_weighs_less() -> None:
+    wrong = ID[:17] + ("0" if ID[17] != "0" else "1")
+    result = read_document("id_card_front", np.zeros((500, 900, 3), np.uint8),
+                           FakeEngine(id_front(number=wrong)))  # fmt: skip
+    assert result.fields["id_number"].confidence < 0.6
+    assert result.fields["name"].confidence > 0.9

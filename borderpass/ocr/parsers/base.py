@@ -136,7 +136,9 @@ class Page:
         """Value lines no found label owns (their own label was misread), in reading order."""
         owned = {id(line) for line in self.stops}
         for key, (line, _) in self.found.items():
-            parts = layout.right_of(line, self.lines, self.stops)
+            # Owned means tightly following the label: a lone value further along the row
+            # may be the value of a neighbouring label that went unread.
+            parts = layout.right_of(line, self.lines, self.stops, gap=1.5)
             if parts and key in blocks:
                 parts += layout.continuation(parts[0], self.lines, self.stops)
             below = layout.below(line, self.lines, self.stops) if under else None

@@ -42,7 +42,7 @@ def find_validity(page: Page, key: str = "validity") -> tuple[FieldReading, Fiel
 def parse(lines: list[Line]) -> dict[str, FieldReading]:
     """Read the issuing authority and the validity period."""
     page = Page(lines, LABELS)
-    text, used = page.right("issuing_authority")
+    text, used = page.block("issuing_authority")  # long names wrap
     fields = {"issuing_authority": reading(normalise.cjk_text(text), used)}
     fields["valid_from"], fields["valid_until"] = find_validity(page)
     checks.date_order(fields["valid_from"], fields["valid_until"])
