@@ -50,8 +50,9 @@ def id_number(field: FieldReading, name: str = "id_number") -> Any:
     value = digits_context(raw[:17]) + raw[17:].replace("x", "X")
     info, error = _validate("check_id_number", value, field=name)
     if error is None:
-        if value != field.value:
-            field.value = value
+        if value.upper() != raw:
+            field.warn("id_repaired")  # letters read for digits; the check digit confirms
+        field.value = value
         return info
     field.warn(error.code)
     return None

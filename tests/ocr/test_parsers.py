@@ -306,3 +306,10 @@ def test_a_flagged_value_weighs_less() -> None:
                            FakeEngine(id_front(number=wrong)))  # fmt: skip
     assert result.fields["id_number"].confidence < 0.6
     assert result.fields["name"].confidence > 0.9
+
+
+def test_letters_read_for_digits_in_an_id_number_are_fixed_only_with_the_check_digit() -> None:
+    assert ID[6] == "1"
+    fields = PARSERS["id_card_front"](layout.to_lines(id_front(number=ID[:6] + "I" + ID[7:])))
+    assert fields["id_number"].value == ID
+    assert fields["id_number"].warnings == ["id_repaired"]
