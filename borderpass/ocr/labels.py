@@ -7,6 +7,7 @@ line), by its English caption ("Date of Birth", "性别/Sex"), or with one misre
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
@@ -24,6 +25,7 @@ def strip_tail(rest: str) -> str:
     return _TAIL.sub("", rest, count=1) if rest else rest
 
 
+@functools.lru_cache(maxsize=4096)
 def _caption_of(text: str) -> str | None:
     """The English caption of a line ("…/Date of birth" or a whole English line)."""
     head, _, tail = text.partition("/")
@@ -40,6 +42,8 @@ def _caption_match(text: str, word: str) -> float:
     target = re.sub(r"[^a-z]", "", word.lower())
     if len(target) <= 4:
         return 1.0 if caption == target else 0.0
+    if abs(len(caption) - len(target)) > len(target) // 2:
+        return 0.0  # cannot reach the threshold: spare the comparison
     ratio = SequenceMatcher(None, caption, target).ratio()
     return ratio if ratio >= 0.8 else 0.0
 
