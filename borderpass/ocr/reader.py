@@ -153,6 +153,8 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
     if not _good(best, kind):
         # The first reading makes little sense in either frame: try both, turned upright.
         for angle in sorted((first, second), key=lambda a: a != best.angle):
+            if angle == 0:
+                continue  # the first reading was of exactly this image
             attempts.append(_reread(kind, image, engine, angle))
             if _good(attempts[-1], kind):
                 break
