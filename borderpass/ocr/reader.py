@@ -28,6 +28,7 @@ _GOOD_SHARE = 0.6
 _SMALL_PRINT = 27.0
 _LIKED_HEIGHT = 36.0
 _FLAGGED = 0.5  # confidence factor of a value that carries a warning
+_MAX_READINGS = 3  # engine readings one photo may cost at most
 
 
 @dataclass
@@ -140,13 +141,10 @@ def _empty(kind: str) -> DocumentReading:
     return DocumentReading(kind, fields, ["no_text"], 0)
 
 
-def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentReading:
-    """Read one document photo of ``kind`` in any quarter turn into canonical fields."""
-    if kind not in PARSERS:
-        raise FieldError("ocr_kind", field="kind", kinds=list(KINDS))
-    lines = engine.read(image)
-    if not lines:
-        return _empty(kind)
+def _upright_reading(
+    kind: str, image: np.ndarray, engine: OcrEngine, lines: list[TextLine]
+) -> tuple[_Attempt, int]:
+    """The best parse of the photo in its upright frame, and how many readings it took."""
     first, second = orient.candidates(lines)
     attempts = [_parse(kind, lines, angle, image.shape) for angle in (first, second)]
     best = max(attempts, key=lambda a: (a.sense, a.angle == first))
@@ -159,12 +157,25 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
             if _good(attempts[-1], kind):
                 break
         best = max(attempts, key=lambda a: (a.sense, a.reread, a.quality))
-    elif best.angle and not _complete(best):
+        return best, len(attempts) - 1
+    if best.angle and not _complete(best):
         # Lines of a turned photo were read by the engine's own flipping; a gap or a failed
         # check is worth one more reading of the photo turned upright.
         again = _reread(kind, image, engine, best.angle)
-        best = _merge(*sorted((again, best), key=lambda a: -a.sense))
-    if not _complete(best) and 0 < best.text_height < _SMALL_PRINT:
+        return _merge(*sorted((again, best), key=lambda a: -a.sense)), 2
+    return best, 1
+
+
+def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentReading:
+    """Read one document photo of ``kind`` in any quarter turn into canonical fields."""
+    if kind not in PARSERS:
+        raise FieldError("ocr_kind", field="kind", kinds=list(KINDS))
+    lines = engine.read(image)
+    if not lines:
+        return _empty(kind)
+    best, readings = _upright_reading(kind, image, engine, lines)
+    small = 0 < best.text_height < _SMALL_PRINT
+    if small and readings < _MAX_READINGS and not _complete(best):
         # Small print misread: once more, enlarged to the size the recogniser likes.
         scale = min(_LIKED_HEIGHT / best.text_height, 2.0)
         best = _merge(best, _reread(kind, image, engine, best.angle, scale))

@@ -24,7 +24,8 @@ SAMPLES = samples_dir()
 pytestmark = pytest.mark.skipif(
     SAMPLES is None, reason="OCR samples absent: set BORDERPASS_OCR_SAMPLES"
 )
-FLOORS = {"clean": 0.97, "mild": 0.97, "hard": 0.96, "lowres": 0.85, "rot90": 0.95, "rot180": 0.95}
+FLOORS = {"clean": 0.97, "mild": 0.97, "hard": 0.97, "lowres": 0.9, "rot90": 0.96, "rot180": 0.96}
+UPRIGHT_FLOOR = 0.975  # clean, mild, hard and lowres together; the target is 0.98
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,12 @@ def test_exact_fields_per_level(level: str, outcomes: dict[str, list[Any]]) -> N
     wrong = [(f, name, want, got) for f, name, want, got, _, _ in rows if want != got]
     share = 1 - len(wrong) / len(rows)
     assert share >= FLOORS[level], f"{level}: {share:.1%} exact; wrong: {wrong}"
+
+
+def test_exact_fields_upright_overall(outcomes: dict[str, list[Any]]) -> None:
+    rows = [row for level in ("clean", "mild", "hard", "lowres") for row in outcomes[level]]
+    share = sum(row[2] == row[3] for row in rows) / len(rows)
+    assert share >= UPRIGHT_FLOOR, f"upright: {share:.1%} exact"
 
 
 def test_every_photo_is_turned_upright(outcomes: dict[str, list[Any]]) -> None:
