@@ -38,6 +38,7 @@ class Line:
 
     @property
     def cy(self) -> float:
+        """Vertical centre, what rows are grouped by."""
         return (self.y0 + self.y1) / 2
 
     @property
