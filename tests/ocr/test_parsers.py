@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ocr_helpers import FakeEngine, line, turned
-from pages import ID, VIN, driving_licence, id_front, permit, vehicle_licence
+from ocr_pages import ID, VIN, driving_licence, id_front, permit, vehicle_licence
 
 from borderpass.core.errors import FieldError
 from borderpass.ocr import layout, normalise
