@@ -29,6 +29,12 @@ DOCUMENT_KINDS: dict[str, str] = {
     "business_licence": N_("营业执照"),
     "unit_seal": N_("单位印章照片"),
     "official_letter": N_("单位公函"),
+    # used-car export (R-E1, R-E7, R-E8)
+    "export_filing_form": N_("二手车出口企业备案申报表"),
+    "export_contract": N_("出口合同（外文合同附中文译本）"),
+    "market_access_statement": N_("符合出口目标市场准入标准的声明"),
+    "vehicle_registration_certificate": N_("机动车登记证书"),
+    "deregistration_certificate": N_("机动车注销证明书"),
     "other": N_("其他材料"),
 }
 OCR_KINDS = frozenset(
@@ -139,4 +145,8 @@ def field_label(path: str) -> str | None:
     if path.startswith("documents."):
         return DOCUMENT_KINDS.get(path.removeprefix("documents.").split("#", 1)[0])
     leaf = path.rsplit("]", 1)[-1].lstrip(".") if path.startswith("drivers[") else path
-    return _LABELS.get(leaf)
+    if (label := _LABELS.get(leaf)) is not None:
+        return label
+    from borderpass.services.export.labels import export_label
+
+    return export_label(path)

@@ -1,0 +1,13 @@
+"""Used-car export — 二手车出口 (R-E1 … R-E8): enterprise filings, licences, VINs, cancellations.
+
+``enterprises`` files and reviews the enterprise (R-E1); ``licences`` applies for, issues and
+returns licences (R-E2, R-E3, R-E5, R-E8) over the vehicles of ``vehicles`` (R-E4, R-E6);
+``obligations`` records the one clearance, the exits and the cancellations (R-E3, R-E7).
+The gate bridge asks :func:`vin_cleared_for_exit` before it lets an export vehicle out.
+"""
+
+from __future__ import annotations
+
+from borderpass.services.export.obligations import record_exit, vin_cleared_for_exit
+
+__all__ = ["record_exit", "vin_cleared_for_exit"]

@@ -1,0 +1,211 @@
+"""Enterprise filing — 二手车出口企业备案 (R-E1): file, review in 15 working days, valid a year."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
+from borderpass.models import User
+from borderpass.models.enums import Role
+from borderpass.models.export import (
+    Enterprise,
+    EnterpriseFiling,
+    EnterpriseMember,
+    ExportFilingStatus,
+    FilingKind,
+)
+from borderpass.services import clock
+from borderpass.services.access import require_role
+from borderpass.services.export import forms
+from borderpass.services.export.calendar import working_day_deadline, working_days_between
+from borderpass.services.filing_checks import add_months
+from borderpass.services.ports import Deps
+from borderpass.services.validators import check_name, check_phone, check_uscc
+
+FILING_VALIDITY_MONTHS = 12  # R-E1
+REVIEW_WORKING_DAYS = 15  # R-E1
+FILING_DOCUMENTS = ("business_licence", "export_filing_form")
+REVIEWER_ROLES = (Role.REVIEWER, Role.ADMIN)
+_FIELDS = frozenset({"general", "uscc", "enterprise_name", "address", "legal_representative",
+                     "contact_name", "contact_phone", "documents"})
+
+
+async def current_filing(enterprise_id: int, now: datetime) -> EnterpriseFiling | None:
+    """The approved filing in force: the latest approval whose year has not run out (R-E1)."""
+    return await EnterpriseFiling.filter(
+        enterprise_id=enterprise_id, status=ExportFilingStatus.APPROVED, expires_at__gt=now
+    ).order_by("-approved_at", "-id").first()
+
+
+async def last_expiry(enterprise_id: int) -> datetime | None:
+    """When the enterprise's latest approved filing expired (or expires)."""
+    latest = await EnterpriseFiling.filter(
+        enterprise_id=enterprise_id, status=ExportFilingStatus.APPROVED
+    ).order_by("-expires_at").first()
+    return latest.expires_at if latest else None
+
+
+def _checked(value: object, field: str, check: Any, problems: list[FieldError]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(FieldError("required", field))
+        return ""
+    try:
+        return str(check(value, field))
+    except FieldError as err:
+        problems.append(err)
+        return ""
+
+
+async def _parse(user: User, body: dict[str, Any]) -> tuple[FilingKind, str, dict[str, str],
+                                                               dict[str, int]]:
+    """Every field of a filing application, all problems at once."""
+    problems: list[FieldError] = []
+    kind = FilingKind.NEW
+    try:
+        kind = FilingKind(body.get("filing_kind", "new"))
+    except ValueError:
+        problems.append(FieldError("choice", "filing_kind", choices="new, change"))
+    uscc = _checked(body.get("uscc"), "uscc", check_uscc, problems)
+    data = {
+        "enterprise_name": forms.text(body, "enterprise_name", 100, problems),
+        "address": forms.text(body, "address", 200, problems),
+        "legal_representative": _checked(body.get("legal_representative"),
+                                         "legal_representative", check_name, problems),
+        "contact_name": _checked(body.get("contact_name"), "contact_name", check_name,
+                                 problems),
+        "contact_phone": _checked(body.get("contact_phone"), "contact_phone", check_phone,
+                                  problems),
+    }
+    docs = await forms.documents(user, body.get("documents"), FILING_DOCUMENTS, problems)
+    if problems:
+        raise FieldErrors(problems)
+    return kind, uscc, data, docs
+
+
+async def submit(deps: Deps, user: User, body: dict[str, Any]) -> EnterpriseFiling:
+    """File a new filing or a change for an enterprise (found or created by its USCC)."""
+    kind, uscc, data, docs = await _parse(user, body)
+    now = clock.now()
+    enterprise = await Enterprise.get_or_none(uscc=uscc)
+    if enterprise is not None and not await forms.is_member(user, enterprise):
+        raise Forbidden("export_not_member", "uscc")  # R-E2: nobody files for another
+    if kind is FilingKind.CHANGE and (enterprise is None
+                                      or await current_filing(enterprise.id, now) is None):
+        raise Conflict("export_change_needs_filing", "filing_kind")  # R-E1
+    if enterprise is not None and await EnterpriseFiling.filter(
+            enterprise_id=enterprise.id, status=ExportFilingStatus.SUBMITTED).exists():
+        raise Conflict("export_filing_pending", "uscc")
+    due = working_day_deadline(now, REVIEW_WORKING_DAYS, deps.tz, deps.holidays)
+    try:
+        async with in_transaction():
+            if enterprise is None:
+                enterprise = await Enterprise.create(uscc=uscc, name=data["enterprise_name"])
+                await EnterpriseMember.create(enterprise=enterprise, user=user)
+            return await EnterpriseFiling.create(
+                enterprise=enterprise, applicant=user, kind=kind, data=data, documents=docs,
+                submitted_at=now, review_due_at=due)
+    except IntegrityError as exc:  # the same USCC registered at the same moment
+        raise Conflict("export_filing_pending", "uscc") from exc
+
+
+async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[dict[str, Any]]:
+    """Submitted filings oldest first, with working days waited against the 15-day target."""
+    require_role(reviewer, *REVIEWER_ROLES)
+    now = clock.now()
+    rows = await EnterpriseFiling.filter(status=ExportFilingStatus.SUBMITTED) \
+        .order_by("submitted_at", "id").limit(limit).prefetch_related("enterprise")
+    return [describe(f, now, deps) for f in rows]
+
+
+async def _submitted(filing_id: int) -> EnterpriseFiling:
+    filing = await EnterpriseFiling.get_or_none(id=filing_id).prefetch_related("enterprise")
+    if filing is None:
+        raise NotFound("export_filing_not_found", "id")
+    if filing.status is not ExportFilingStatus.SUBMITTED:
+        raise Conflict("export_filing_not_submitted", "status", status=filing.status.value)
+    return filing
+
+
+async def approve(reviewer: User, filing_id: int) -> EnterpriseFiling:
+    """Approve: a new filing runs a year from now, a change keeps the current expiry (R-E1)."""
+    require_role(reviewer, *REVIEWER_ROLES)
+    filing = await _submitted(filing_id)
+    now = clock.now()
+    if filing.kind is FilingKind.NEW:
+        expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
+    else:
+        in_force = await current_filing(filing.enterprise_id, now)  # type: ignore[attr-defined]
+        if in_force is None or in_force.expires_at is None:
+            raise Conflict("export_change_needs_filing", "filing_kind")
+        expires = in_force.expires_at
+    async with in_transaction():
+        changed = await EnterpriseFiling.filter(
+            id=filing.id, status=ExportFilingStatus.SUBMITTED).update(
+            status=ExportFilingStatus.APPROVED, decided_at=now, approved_at=now,
+            expires_at=expires, reviewer_id=reviewer.id)
+        if not changed:
+            raise Conflict("export_filing_not_submitted", "status")
+        await Enterprise.filter(id=filing.enterprise.id).update(
+            name=filing.data["enterprise_name"])
+    await filing.refresh_from_db()
+    return filing
+
+
+async def refuse(reviewer: User, filing_id: int, reasons: object) -> EnterpriseFiling:
+    """Refuse with every reason at once (R-E1: 一次性告知); the enterprise may file again."""
+    require_role(reviewer, *REVIEWER_ROLES)
+    filing = await _submitted(filing_id)
+    cleaned = forms.reasons(reasons, _FIELDS)
+    changed = await EnterpriseFiling.filter(
+        id=filing.id, status=ExportFilingStatus.SUBMITTED).update(
+        status=ExportFilingStatus.REFUSED, decided_at=clock.now(), reviewer_id=reviewer.id,
+        refusal_reasons=cleaned)
+    if not changed:
+        raise Conflict("export_filing_not_submitted", "status")
+    await filing.refresh_from_db()
+    return filing
+
+
+async def visible(user: User, filing_id: int) -> EnterpriseFiling:
+    """A filing of one of the user's enterprises, or any filing for a reviewer."""
+    filing = await EnterpriseFiling.get_or_none(id=filing_id).prefetch_related("enterprise")
+    if filing is None or not (user.has_role(*REVIEWER_ROLES)
+                              or await forms.is_member(user, filing.enterprise)):
+        raise NotFound("export_filing_not_found", "id")
+    return filing
+
+
+async def list_own(user: User) -> list[EnterpriseFiling]:
+    """Filings of the user's enterprises, newest first."""
+    ids = await EnterpriseMember.filter(user_id=user.id).values_list("enterprise_id", flat=True)
+    return await EnterpriseFiling.filter(enterprise_id__in=list(ids)).order_by("-id") \
+        .limit(200).prefetch_related("enterprise")
+
+
+def describe(filing: EnterpriseFiling, now: datetime, deps: Deps) -> dict[str, Any]:
+    """A filing as the API shows it, with its working-day review clock (R-E1)."""
+    decided = filing.decided_at or now
+    waited = working_days_between(filing.submitted_at, decided, deps.tz, deps.holidays)
+    return {
+        "id": filing.id,
+        "enterprise_id": filing.enterprise.id,
+        "uscc": filing.enterprise.uscc,
+        "filing_kind": filing.kind.value,
+        "status": filing.status.value,
+        **filing.data,
+        "documents": filing.documents,
+        "submitted_at": filing.submitted_at.isoformat(),
+        "review_due_at": filing.review_due_at.isoformat(),
+        "working_days_waited": waited,
+        "target_working_days": REVIEW_WORKING_DAYS,
+        "overdue": decided >= filing.review_due_at,
+        "refusal_reasons": filing.refusal_reasons,
+        "approved_at": filing.approved_at.isoformat() if filing.approved_at else None,
+        "expires_at": filing.expires_at.isoformat() if filing.expires_at else None,
+        "in_force": filing.status is ExportFilingStatus.APPROVED
+        and filing.expires_at is not None and filing.expires_at > now,
+    }

@@ -1,0 +1,39 @@
+"""What an enterprise user sees of an enterprise: filing in force, lock, pending cancellations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from borderpass.models import User
+from borderpass.models.export import Enterprise, EnterpriseMember
+from borderpass.services import clock
+from borderpass.services.export import forms
+from borderpass.services.export.enterprises import current_filing, last_expiry
+from borderpass.services.export.obligations import overdue_vins, pending_cancellations
+
+
+async def own(user: User) -> list[Enterprise]:
+    """The enterprises the user files and applies for."""
+    ids = await EnterpriseMember.filter(user_id=user.id).values_list("enterprise_id", flat=True)
+    return await Enterprise.filter(id__in=list(ids)).order_by("id")
+
+
+async def describe(enterprise: Enterprise) -> dict[str, Any]:
+    """Filing in force (R-E1), lock with the overdue VINs and pending cancellations (R-E7)."""
+    now = clock.now()
+    filing = await current_filing(enterprise.id, now)
+    expiry = filing.expires_at if filing else await last_expiry(enterprise.id)
+    overdue = await overdue_vins(enterprise.id, now)
+    return {
+        "id": enterprise.id, "uscc": enterprise.uscc, "name": enterprise.name,
+        "filing_in_force": filing is not None,
+        "filing_id": filing.id if filing else None,
+        "filing_expires_at": expiry.isoformat() if expiry else None,
+        "locked": bool(overdue), "overdue_vins": overdue,
+        "pending_cancellations": await pending_cancellations(enterprise.id),
+    }
+
+
+async def visible(user: User, enterprise_id: int) -> Enterprise:
+    """One of the user's enterprises (404-like refusal otherwise)."""
+    return await forms.member_enterprise(user, enterprise_id, "id")
