@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT, REDIS, SETTINGS
+from borderpass.core.appkeys import DEPS, GATE, MINIAPP_WECHAT, REDIS, SETTINGS
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.db import close_db, init_db
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.core.wechat import WeChatClient
+from borderpass.services.gate_context import GateDeps
 from borderpass.services.ports import Deps
 from borderpass.services.sweeps import run_sweeps
 
@@ -48,6 +49,7 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
         session_ttl=settings.session_ttl,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app[GATE] = GateDeps.build(app[DEPS], settings.gate_emergency_plates)
     app[MINIAPP_WECHAT] = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, redis,
                                        api_base=settings.wechat_api_base)
     yield
@@ -85,4 +87,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _redis_and_deps, _sweeper])
     setup_routes(app)
+    from borderpass.gate_bridge import setup_gate
+
+    setup_gate(app)
     return app

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from borderpass.core.config import Settings
 from borderpass.core.wechat import WeChatClient
+from borderpass.services.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -16,3 +17,4 @@ DEPS = web.AppKey("deps", Deps)
 REDIS = web.AppKey("redis", Redis)
 MINIAPP_WECHAT = web.AppKey("miniapp_wechat", WeChatClient)
 OCR_POOL = web.AppKey("ocr_pool", Any)
+GATE = web.AppKey("gate", GateDeps)

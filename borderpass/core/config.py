@@ -36,6 +36,9 @@ class Settings:
     holidays: tuple[str, ...] = field(default_factory=tuple)
     demo: bool = False
     log_level: str = "INFO"
+    # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
+    gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
+    gate_ledger_flush: float = 0.2
 
     @property
     def db_url(self) -> str:
@@ -79,4 +82,7 @@ class Settings:
             timezone=get("TIMEZONE", base.timezone),
             holidays=holidays,
             log_level=get("LOG_LEVEL", base.log_level),
+            gate_emergency_plates=tuple(
+                p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
+            gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),
         )

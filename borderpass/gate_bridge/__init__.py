@@ -1,1 +1,58 @@
-"""BorderPass."""
+"""The gate bridge door: lane controllers over WebSocket (``/gate/ws``) and HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from borderpass.core.appkeys import GATE, SETTINGS
+
+log = logging.getLogger("borderpass.gate")
+
+
+async def _flush_ledger(app: web.Application) -> None:
+    """Write the queued ledger entries to the database in batches (R-G6)."""
+    from borderpass.services import ledger
+
+    interval = app[SETTINGS].gate_ledger_flush
+    while True:
+        try:
+            await ledger.flush(app[GATE].deps.kv)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("ledger flush failed")
+        await asyncio.sleep(interval)
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    from borderpass.gate_bridge.ws import SOCKETS, relay_commands
+
+    app[SOCKETS] = {}
+    tasks = [asyncio.create_task(relay_commands(app))]
+    if app[SETTINGS].gate_ledger_flush > 0:
+        tasks.append(asyncio.create_task(_flush_ledger(app)))
+    yield
+    for ws in list(app[SOCKETS].values()):
+        await ws.close(code=1001, message=b"server shutdown")
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    from borderpass.services import ledger
+
+    with contextlib.suppress(Exception):
+        await ledger.flush(app[GATE].deps.kv)
+
+
+def setup_gate(app: web.Application) -> None:
+    """Mount ``/gate/ws``, the HTTP fallback and the bridge's background tasks."""
+    from borderpass.gate_bridge import views, ws
+
+    app.router.add_get("/gate/ws", ws.lane_socket)
+    app.router.add_routes(views.routes)
+    app.cleanup_ctx.append(_background)

@@ -9,6 +9,7 @@ from borderpass.miniapp_api import (
     crossing_views,
     document_views,
     filing_views,
+    pass_views,
     review_views,
 )
 from borderpass.miniapp_api.middleware import error_middleware
@@ -18,6 +19,6 @@ from borderpass.miniapp_api.openapi import openapi_json
 def setup_routes(app: web.Application) -> None:
     """Mount every API route and the error middleware on ``app``."""
     app.middlewares.append(error_middleware)
-    for module in (auth_views, document_views, filing_views, review_views, crossing_views):
+    for module in (auth_views, document_views, filing_views, review_views, crossing_views, pass_views):
         app.router.add_routes(module.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

@@ -164,3 +164,10 @@ async def trips_of(user: User) -> list[dict[str, Any]]:
         }
         for t in trips
     ]
+
+
+async def mark_used(declaration_id: int) -> bool:
+    """Record that the declaration's pass opened the pole (R-G2); False if already used."""
+    changed = await Declaration.filter(id=declaration_id, status=DeclarationStatus.APPROVED) \
+        .update(status=DeclarationStatus.USED)
+    return bool(changed)

@@ -1,0 +1,136 @@
+"""``/gate/ws``: one WebSocket per lane controller, authenticated by its first ``hello``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from borderpass.core.appkeys import GATE
+from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
+from borderpass.gate_bridge import protocol
+from borderpass.gate_bridge.dispatch import handle
+from borderpass.models.gate import Lane
+from borderpass.services import clock, gate_commands, lanes, ledger
+
+log = logging.getLogger("borderpass.gate")
+HELLO_TIMEOUT = 10.0
+SOCKETS = web.AppKey("lane_sockets", dict[str, web.WebSocketResponse])
+CLOSE_AUTH, CLOSE_PROTOCOL, CLOSE_REPLACED = 4401, 4400, 4409
+
+
+async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    if not ws.closed:
+        await ws.send_str(protocol.dumps(frame))
+
+
+async def _hello(request: web.Request, ws: web.WebSocketResponse) -> Lane | None:
+    """Authenticate the lane from its first frame; None (socket closed) when that fails."""
+    gate = request.app[GATE]
+    try:
+        msg = await ws.receive(timeout=HELLO_TIMEOUT)
+    except TimeoutError:
+        await ws.close(code=CLOSE_PROTOCOL, message=b"hello expected")
+        return None
+    if msg.type is not WSMsgType.TEXT:
+        await ws.close(code=CLOSE_PROTOCOL, message=b"hello expected")
+        return None
+    event_id = None
+    try:
+        frame = protocol.parse(msg.data)
+        event_id = frame["event_id"]
+        if frame["type"] != "hello":
+            raise FieldError("frame_hello_first", "type")
+        return await lanes.authenticate(gate.deps, gate.lanes, frame["lane"],
+                                        frame["credential"])
+    except BorderPassError as err:
+        await _send(ws, protocol.error_frame(err, ["zh_CN", "en"], event_id))
+        code = CLOSE_AUTH if isinstance(err, Unauthorized) else CLOSE_PROTOCOL
+        await ws.close(code=code, message=err.code.encode())
+        return None
+
+
+async def _welcome(request: web.Request, ws: web.WebSocketResponse, lane: Lane,
+                   hello_id: str) -> None:
+    gate = request.app[GATE]
+    pending = await gate_commands.pending(gate, lane.code)
+    await _send(ws, {"type": "welcome", "in_reply_to": hello_id, "lane": lanes.describe(lane),
+                     "keys": await gate.keys.published(), "heartbeat": protocol.HEARTBEAT,
+                     "server_time": clock.now().isoformat(), "pending": len(pending)})
+    for frame in pending:  # unacknowledged commands are sent again after a reconnect
+        await _send(ws, frame)
+
+
+async def lane_socket(request: web.Request) -> web.StreamResponse:
+    """Serve one lane controller until it disconnects."""
+    ws = web.WebSocketResponse(heartbeat=protocol.HEARTBEAT,
+                               max_msg_size=protocol.MAX_FRAME_BYTES)
+    await ws.prepare(request)
+    lane = await _hello(request, ws)
+    if lane is None:
+        return ws
+    gate, sockets = request.app[GATE], request.app[SOCKETS]
+    if (old := sockets.get(lane.code)) is not None:
+        await old.close(code=CLOSE_REPLACED, message=b"replaced by a new connection")
+    sockets[lane.code] = ws
+    await ledger.record(gate.deps.kv, ledger.entry("connect", lane.code, outcome="online"))
+    try:
+        await _welcome(request, ws, lane, "hello")
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await _serve_frame(request, ws, lane, msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                await _send(ws, protocol.error_frame(FieldError("frame_json", "frame"),
+                                                     lane.languages, None))
+    finally:
+        if sockets.get(lane.code) is ws:
+            del sockets[lane.code]
+        with contextlib.suppress(Exception):
+            await ledger.record(gate.deps.kv, ledger.entry("disconnect", lane.code,
+                                                           outcome="offline"))
+    return ws
+
+
+async def _serve_frame(request: web.Request, ws: web.WebSocketResponse, lane: Lane,
+                       text: str) -> None:
+    event_id = None
+    try:
+        frame = protocol.parse(text)
+        event_id = frame["event_id"]
+        if frame["type"] == "hello":
+            raise FieldError("frame_type", "type", type="hello")
+        await _send(ws, await handle(request.app[GATE], lane, frame))
+    except BorderPassError as err:
+        await _send(ws, protocol.error_frame(err, lane.languages, event_id))
+    except Exception:
+        log.exception("lane frame failed", extra={"lane": lane.code})
+        await _send(ws, protocol.error_frame(BorderPassError("internal"), lane.languages,
+                                             event_id))
+
+
+async def relay_commands(app: web.Application) -> None:
+    """Forward commands announced on Redis (from any instance) to lanes connected here."""
+    from borderpass.core.appkeys import REDIS
+
+    prefix = gate_commands.channel("")
+    pubsub = app[REDIS].pubsub()
+    await pubsub.psubscribe(prefix + "*")
+    try:
+        while True:
+            msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if msg is None:
+                continue
+            channel = msg["channel"].decode() if isinstance(msg["channel"], bytes) \
+                else msg["channel"]
+            ws = app[SOCKETS].get(channel.removeprefix(prefix))
+            if ws is not None and not ws.closed:
+                data = msg["data"]
+                await ws.send_str(data.decode() if isinstance(data, bytes) else data)
+    except asyncio.CancelledError:
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -1,0 +1,72 @@
+"""Lane commands (open / deny / hold) through an outbox: kept until the lane acks them.
+
+A command is stored in the lane's pending hash and published on the lane's channel, so
+whichever bridge instance holds the lane's connection sends it, and a lane that
+reconnects gets every unacknowledged command again (DESIGN.md: nothing is lost).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from borderpass.models.gate import Lane
+from borderpass.services import clock, gate_texts, ledger
+from borderpass.services.gate_context import GateDeps
+
+ACTIONS = ("open", "deny", "hold")
+
+
+def pending_key(lane_code: str) -> str:
+    """The Redis hash of a lane's unacknowledged commands."""
+    return f"gate:pending:{lane_code}"
+
+
+def channel(lane_code: str) -> str:
+    """The pub/sub channel a lane's commands are announced on."""
+    return f"gate:lane:{lane_code}"
+
+
+def build(lane: Lane, event_id: str, action: str, reason: str, **extra: Any) -> dict[str, Any]:
+    """One command frame with its display text in the lane's languages (R-G3)."""
+    return {"type": "command", "event_id": event_id, "action": action, "reason": reason,
+            "display": gate_texts.display(action, reason, lane.languages),
+            "at": clock.now().isoformat(), **extra}
+
+
+async def send(gate: GateDeps, lane: Lane, frame: dict[str, Any], *, announce: bool = True,
+               extra_ledger: Sequence[str] = ()) -> dict[str, Any]:
+    """Put a command in the outbox, record it (R-G6) and announce it to the bridge."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    kv = gate.deps.kv
+    await kv.hset(pending_key(lane.code), frame["event_id"], text)
+    await ledger.record(kv, *extra_ledger, ledger.entry(
+        "command", lane.code, event_id=frame["event_id"], outcome=frame["action"],
+        reason=frame["reason"], declaration_id=frame.get("declaration_id"),
+        plate=frame.get("plate") or "", actor=frame.get("actor") or "bridge"))
+    if announce:
+        await kv.publish(channel(lane.code), text)
+    return frame
+
+
+async def pending(gate: GateDeps, lane_code: str) -> list[dict[str, Any]]:
+    """The lane's unacknowledged commands, oldest first (resent on reconnect)."""
+    raw = await gate.deps.kv.hgetall(pending_key(lane_code))
+    frames = [json.loads(v) for v in raw.values()]
+    return sorted(frames, key=lambda f: str(f.get("at", "")))
+
+
+async def acknowledge(gate: GateDeps, lane: Lane, ack: dict[str, Any]) -> bool:
+    """The lane executed (or could not execute) a command; False when it was not pending."""
+    kv, command_id = gate.deps.kv, str(ack["command_id"])
+    removed = await kv.hdel(pending_key(lane.code), command_id)
+    await ledger.record(kv, ledger.entry(
+        "ack", lane.code, event_id=str(ack["event_id"]), outcome=str(ack.get("result", "done")),
+        reason=command_id, flagged=not removed,
+        detail={"command_id": command_id, "known": bool(removed)}))
+    if removed and command_id.startswith("lift-"):
+        from borderpass.services import gate_lifts
+
+        await gate_lifts.executed(command_id)
+    return bool(removed)

@@ -1,0 +1,149 @@
+"""Scan decisions at the lane: one pole, one release (R-G2); refusals go to inspection (R-G3).
+
+A scan is checked in order of cost: the signature, window, port, direction and lane type
+(R-G1) and the camera plate need no I/O; then one query reads the pass secret and the
+declaration state, one the blacklist (R-F9); finally a Redis ``SET NX`` per declaration
+and direction makes the first valid scan win, even on two lanes at the same instant.
+Each scan event is answered once: a retried ``event_id`` gets the first answer again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from borderpass.models.enums import DeclarationStatus
+from borderpass.models.gate import Lane, Pass
+from borderpass.services import blacklist, clock, declarations, gate_commands, ledger, passes
+from borderpass.services import pass_tokens as tokens
+from borderpass.services.gate_context import GateDeps, normalize_plate
+
+EVENT_TTL = 2 * 24 * 3600  # seconds a scan's answer is kept for retries
+HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch"})  # suspicious: hold for inspection
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A QR read at a lane, with the plate from the lane camera if there is one."""
+
+    event_id: str
+    qr: str
+    plate: str = ""
+    at: datetime | None = None  # when the lane saw it (offline uploads); None means now
+
+
+@dataclass
+class Decision:
+    """The bridge's answer to one scan and the command it sent the lane."""
+
+    event_id: str
+    lane: str
+    action: str
+    reason: str
+    declaration_id: int | None = None
+    plate: str = ""
+    command: dict[str, Any] = field(default_factory=dict)
+
+
+def event_key(lane_code: str, event_id: str) -> str:
+    """The Redis key holding a scan event's answer, for retries."""
+    return f"gate:evt:{lane_code}:{event_id}"
+
+
+def used_key(declaration_id: int, direction: str) -> str:
+    """The Redis key whose first setter owns the pass's one release (R-G2)."""
+    return f"gate:used:{declaration_id}:{direction}"
+
+
+def _refuse(reason: str, declaration_id: int | None = None, plate: str = "") -> Decision:
+    action = "hold" if reason in HOLD_REASONS else "deny"
+    return Decision("", "", action, reason, declaration_id, plate)
+
+
+def check_offline(scanned: tokens.Scanned, lane: Lane, at: datetime, plate: str) -> str | None:
+    """The checks a lane can make with the public key alone; the refusal reason or None."""
+    cred = scanned.credential
+    if at < cred.valid_from:
+        return "pass_not_yet_valid"
+    if at > cred.valid_until:
+        return "pass_expired"
+    if cred.port != lane.port:
+        return "wrong_port"
+    if cred.direction != lane.direction:
+        return "wrong_direction"
+    if cred.category not in lane.accepts:  # R-G1
+        return "wrong_lane_type"
+    if plate and normalize_plate(plate) != normalize_plate(cred.plate):
+        return "plate_mismatch"
+    return None
+
+
+async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime) -> str | None:
+    """The online checks: rotating code, declaration state, blacklist (R-F9)."""
+    decl_id = scanned.credential.declaration_id
+    rows = await Pass.filter(declaration_id=decl_id).values(
+        "secret_sealed", "revoked_at", "declaration__status", "declaration__filing__owner_key",
+        "declaration__driver__id_key")
+    if not rows:
+        return "pass_revoked"
+    row = rows[0]
+    if not tokens.code_matches(passes.secret_of(gate, row["secret_sealed"], decl_id),
+                               scanned.code, at):
+        return "code_stale"
+    status = row["declaration__status"]
+    if row["revoked_at"] is not None or status == DeclarationStatus.CANCELLED:
+        return "pass_revoked"
+    if await blacklist.active_entry([row["declaration__filing__owner_key"],
+                                     row["declaration__driver__id_key"]]):
+        return "blacklisted"
+    if status == DeclarationStatus.USED:
+        return "pass_used"
+    return None
+
+
+async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan, at: datetime) -> Decision:
+    if scan.plate and not scan.qr and normalize_plate(scan.plate) in gate.emergency_plates:
+        return Decision("", "", "open", "emergency", None, scan.plate)  # R-G5
+    try:
+        scanned = tokens.parse(scan.qr)
+        tokens.verify(scanned, await gate.keys.public(scanned.credential.kid))
+    except tokens.TokenError as exc:
+        return _refuse(exc.code, plate=scan.plate)
+    cred = scanned.credential
+    reason = check_offline(scanned, lane, at, scan.plate) or await online_state(gate, scanned, at)
+    if reason:
+        return _refuse(reason, cred.declaration_id, cred.plate)
+    ttl = max(3600, int((cred.valid_until - at + timedelta(days=1)).total_seconds()))
+    owner = f"{lane.code}|{scan.event_id}"
+    key = used_key(cred.declaration_id, cred.direction)
+    if not await gate.deps.kv.set(key, owner, ex=ttl, nx=True):  # R-G2: first scan wins
+        current = await gate.deps.kv.get(key)
+        if (current.decode() if isinstance(current, bytes) else current) != owner:
+            return _refuse("pass_used", cred.declaration_id, cred.plate)
+    await declarations.mark_used(cred.declaration_id)
+    return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate)
+
+
+async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
+    """Decide one scan, send the lane its command and record both (R-G2, R-G3, R-G6)."""
+    kv = gate.deps.kv
+    if (seen := await kv.get(event_key(lane.code, scan.event_id))) is not None:
+        return Decision(**json.loads(seen))  # a retried event gets the first answer
+    at = scan.at or clock.now()
+    decision = await _evaluate(gate, lane, scan, at)
+    decision.event_id, decision.lane = scan.event_id, lane.code
+    decision.command = gate_commands.build(
+        lane, f"{scan.event_id}:cmd", decision.action, decision.reason,
+        in_reply_to=scan.event_id, declaration_id=decision.declaration_id, plate=decision.plate)
+    await kv.set(event_key(lane.code, scan.event_id), json.dumps(asdict(decision)),
+                 ex=EVENT_TTL)
+    kind = "emergency" if decision.reason == "emergency" else "scan"
+    scan_entry = ledger.entry(kind, lane.code, at=at, event_id=scan.event_id,
+                              declaration_id=decision.declaration_id,
+                              plate=decision.plate or scan.plate, outcome=decision.action,
+                              reason=decision.reason)
+    await gate_commands.send(gate, lane, decision.command, announce=False,
+                             extra_ledger=[scan_entry])
+    return decision

@@ -1,0 +1,53 @@
+"""Gate test helpers: declarations with passes, lanes, QR texts at a given moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from factories import approved_filing, driver_user
+
+from borderpass.models import Declaration, User
+from borderpass.models.gate import Lane
+from borderpass.services import clock, declarations, lanes, pass_tokens, passes
+from borderpass.services.gate_context import GateDeps
+
+
+async def declared(gate: GateDeps, user: User | None = None, direction: str = "exit",
+                   plate: str = "云N12345", name: str = "alice") -> Declaration:
+    """An approved exit (or entry after an exit) of a fresh approved filing."""
+    from factories import personal_body
+
+    user = user or await driver_user(name)
+    filing = await approved_filing(gate.deps, user, personal_body(plate_number=plate))
+    driver = await filing.drivers.all().first()
+    body = {"filing_id": filing.id, "driver_id": driver.id, "port": "ruili"}
+    declaration = await declarations.create(gate.deps, user, body | {"direction": "exit"})
+    if direction == "entry":
+        await declarations.mark_used(declaration.id)
+        declaration = await declarations.create(gate.deps, user, body | {"direction": "entry"})
+    return declaration
+
+
+async def issued(gate: GateDeps, declaration: Declaration) -> dict[str, Any]:
+    """The pass as the owner's device receives it (secret included)."""
+    user = await User.get(id=declaration.declared_by_id)  # type: ignore[attr-defined]
+    return await passes.issue(gate, user, declaration.id)
+
+
+def qr(gate_pass: dict[str, Any], at: datetime | None = None, code: str | None = None) -> str:
+    """The QR text the phone shows at ``at`` (now by default)."""
+    import base64
+
+    secret_b32 = gate_pass["totp"]["secret"]
+    secret = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    code = code or pass_tokens.current_code(secret, at or clock.now())
+    return pass_tokens.qr_text(gate_pass["credential"], code)
+
+
+async def lane(gate: GateDeps, code: str = "ruili-out-1", direction: str = "exit",
+               **extra: Any) -> tuple[Lane, str]:
+    """A registered lane and its credential."""
+    body = {"code": code, "port": "ruili", "lane_type": "people", "direction": direction,
+            "languages": ["zh_CN", "my", "en"], **extra}
+    return await lanes.create(gate.deps, body)

@@ -1,0 +1,173 @@
+"""Scan decisions: one pole, one release (R-G2), refusals to inspection (R-G3), R-G1, R-G5."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from gate_helpers import declared, issued, lane, qr
+
+from borderpass.core.errors import Conflict, Forbidden
+from borderpass.models import BlacklistEntry, Declaration
+from borderpass.models.enums import DeclarationStatus, SubjectKind
+from borderpass.models.gate import LedgerEntry
+from borderpass.services import clock, declarations, ledger, passes
+from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate_decisions import Scan, decide
+
+pytestmark = pytest.mark.usefixtures("db")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def gate(deps) -> GateDeps:
+    return GateDeps.build(deps, ("云A11911",))
+
+
+async def test_valid_pass_opens_once_and_marks_used(gate) -> None:  # R-G2, R-G6
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    first = await decide(gate, out, Scan("e1", qr(gate_pass)))
+    assert first.action == "open" and first.reason == "pass_valid"
+    assert first.command["display"]["zh_CN"] == "核验通过，请通行"
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
+    again = await decide(gate, out, Scan("e2", qr(gate_pass)))
+    assert again.action == "deny" and again.reason == "pass_used"
+    assert "查验区" in again.command["display"]["zh_CN"]  # R-G3
+    assert set(again.command["display"]) == {"zh_CN", "my", "en"}
+    retry = await decide(gate, out, Scan("e1", qr(gate_pass)))  # same event: same answer
+    assert retry.action == "open" and retry.command == first.command
+    await ledger.flush(gate.deps.kv)
+    kinds = await LedgerEntry.filter(lane_code=out.code).values_list("kind", "outcome")
+    assert sorted(kinds) == [("command", "deny"), ("command", "open"), ("scan", "deny"),
+                             ("scan", "open")]
+
+
+async def test_same_pass_on_two_lanes_at_once_opens_exactly_one(gate) -> None:  # R-G2
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    lanes_ = [(await lane(gate, f"ruili-out-{i}"))[0] for i in range(4)]
+    text = qr(gate_pass)
+    results = await asyncio.gather(*(decide(gate, ln, Scan(f"c{i}", text))
+                                     for i, ln in enumerate(lanes_)))
+    assert sorted(r.action for r in results) == ["deny", "deny", "deny", "open"]
+    assert {r.reason for r in results if r.action == "deny"} == {"pass_used"}
+
+
+async def test_stale_code_and_screenshot(gate) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+    old = qr(gate_pass, at=T0 - timedelta(seconds=95))
+    decision = await decide(gate, out, Scan("s1", old))
+    assert (decision.action, decision.reason) == ("deny", "code_stale")
+    decision = await decide(gate, out, Scan("s2", qr(gate_pass, code="000000")))
+    assert decision.reason == "code_stale"
+    assert (await decide(gate, out, Scan("s3", qr(gate_pass)))).action == "open"
+
+
+async def test_expired_and_not_yet_valid(gate) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+    clock.freeze(T0 + timedelta(hours=37))
+    assert (await decide(gate, out, Scan("x1", qr(gate_pass)))).reason == "pass_expired"
+    clock.freeze(T0 - timedelta(hours=13))
+    assert (await decide(gate, out, Scan("x2", qr(gate_pass)))).reason == "pass_not_yet_valid"
+
+
+async def test_forged_and_malformed(gate) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+    text = qr(gate_pass)
+    tampered = text[:20] + ("A" if text[20] != "A" else "B") + text[21:]
+    assert (await decide(gate, out, Scan("f1", tampered))).reason in ("pass_forged",
+                                                                       "pass_malformed")
+    assert (await decide(gate, out, Scan("f2", "hello"))).reason == "pass_malformed"
+    assert (await Declaration.get(id=gate_pass["declaration_id"])).status \
+        is DeclarationStatus.APPROVED
+
+
+async def test_wrong_direction_port_lane_type_and_plate(gate) -> None:  # R-G1
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    entry_lane, _ = await lane(gate, "ruili-in-1", direction="entry")
+    other_port, _ = await lane(gate, "wd-out-1", port="wanding")
+    goods, _ = await lane(gate, "ruili-goods", lane_type="bonded_goods")
+    out, _ = await lane(gate)
+    text = qr(gate_pass)
+    assert (await decide(gate, entry_lane, Scan("w1", text))).reason == "wrong_direction"
+    assert (await decide(gate, other_port, Scan("w2", text))).reason == "wrong_port"
+    assert (await decide(gate, goods, Scan("w3", text))).reason == "wrong_lane_type"
+    mismatch = await decide(gate, out, Scan("w4", text, plate="云N54321"))
+    assert (mismatch.action, mismatch.reason) == ("hold", "plate_mismatch")
+    ok = await decide(gate, out, Scan("w5", text, plate="云N 12345"))
+    assert ok.action == "open"
+
+
+async def test_blacklisted_owner_is_held_and_pass_revoked(gate) -> None:  # R-F9, R-G3
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    filing = await declaration.filing
+    await BlacklistEntry.create(subject_kind=SubjectKind.PERSON, subject_key=filing.owner_key,
+                                subject_label="岩*", reason="overstay")
+    decision = await decide(gate, out, Scan("b1", qr(gate_pass)))
+    assert (decision.action, decision.reason) == ("hold", "blacklisted")
+    user = await declaration.declared_by
+    with pytest.raises(Forbidden):
+        await passes.issue(gate, user, declaration.id)
+
+
+async def test_cancelled_declaration_revokes_pass(gate) -> None:
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    user = await declaration.declared_by
+    await declarations.cancel(user, declaration.id)
+    assert (await decide(gate, out, Scan("r1", qr(gate_pass)))).reason == "pass_revoked"
+    with pytest.raises(Conflict):
+        await passes.issue(gate, user, declaration.id)
+
+
+async def test_secret_delivered_once_and_rotation(gate) -> None:
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    first = await issued(gate, declaration)
+    assert first["totp"]["secret"]
+    assert (await issued(gate, declaration))["totp"]["secret"] is None
+    user = await declaration.declared_by
+    new = await passes.rotate_secret(gate, user, declaration.id)
+    out, _ = await lane(gate)
+    assert (await decide(gate, out, Scan("o1", qr(first)))).reason == "code_stale"
+    assert (await decide(gate, out, Scan("o2", qr(new)))).action == "open"
+
+
+async def test_key_rotation_keeps_old_passes_until_retired(gate) -> None:
+    clock.freeze(T0)
+    old_pass = await issued(gate, await declared(gate))
+    await gate.keys.rotate()
+    new_pass = await issued(gate, await declared(gate, plate="云N22222", name="bob"))
+    assert old_pass["kid"] != new_pass["kid"]
+    out, _ = await lane(gate)
+    await gate.keys.retire(old_pass["kid"])
+    assert (await decide(gate, out, Scan("k1", qr(old_pass)))).reason == "pass_unknown_key"
+    assert (await decide(gate, out, Scan("k2", qr(new_pass)))).action == "open"
+    with pytest.raises(Conflict):
+        await gate.keys.retire(new_pass["kid"])
+
+
+async def test_emergency_plate_opens_at_once_and_is_logged(gate) -> None:  # R-G5
+    out, _ = await lane(gate)
+    decision = await decide(gate, out, Scan("em1", "", plate="云A 11911"))
+    assert (decision.action, decision.reason) == ("open", "emergency")
+    await ledger.flush(gate.deps.kv)
+    assert await LedgerEntry.filter(kind="emergency", plate="云A 11911").exists()
+    other = await decide(gate, out, Scan("em2", "", plate="云A00000"))
+    assert other.action == "deny"
