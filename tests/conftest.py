@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +29,10 @@ from borderpass.services.ports import Deps
 
 TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
+if TEST_REDIS:
+    # One Redis database per test process, so concurrent runs never flush each other.
+    _parts = urlsplit(TEST_REDIS)
+    TEST_REDIS = urlunsplit(_parts._replace(path=f"/{os.getpid() % 15 + 1}"))
 TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, tests only
 MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, GATE, MINIAPP_WECHAT, REDIS, SETTINGS
+from borderpass.core.appkeys import DEPS, GATE, MINIAPP_WECHAT, OCR_POOL, REDIS, SETTINGS
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.db import close_db, init_db
@@ -79,13 +79,28 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+async def _ocr_pool(app: web.Application) -> AsyncIterator[None]:
+    """The OCR worker pool; its processes start on the first read, not at boot."""
+    from borderpass.ocr.pool import OcrPool
+
+    settings = app[SETTINGS]
+    pool = OcrPool(settings.ocr_engine, settings.ocr_workers, settings.ocr_queue,
+                   settings.ocr_timeout)
+    app[OCR_POOL] = pool
+    yield
+    await pool.close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the application for ``settings``; resources open on start-up."""
     from borderpass.miniapp_api import setup_routes
 
     app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _redis_and_deps, _sweeper])
+    app.cleanup_ctx.extend([_database, _redis_and_deps, _ocr_pool, _sweeper])
+    from borderpass.core.notify_runtime import notifier_ctx
+
+    app.cleanup_ctx.append(notifier_ctx)  # the push sender (notifications)
     setup_routes(app)
     from borderpass.gate_bridge import setup_gate
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from redis.asyncio import Redis
 
 from borderpass.core.config import Settings
 from borderpass.core.wechat import WeChatClient
+from borderpass.ocr.pool import OcrPool
 from borderpass.services.gate_context import GateDeps
+from borderpass.services.notify.channels import NotifyConfig
 from borderpass.services.ports import Deps
 
 SETTINGS = web.AppKey("settings", Settings)
 DEPS = web.AppKey("deps", Deps)
 REDIS = web.AppKey("redis", Redis)
 MINIAPP_WECHAT = web.AppKey("miniapp_wechat", WeChatClient)
-OCR_POOL = web.AppKey("ocr_pool", Any)
+NOTIFY = web.AppKey("notify", NotifyConfig)
+OCR_POOL = web.AppKey("ocr_pool", OcrPool)
 GATE = web.AppKey("gate", GateDeps)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from aiohttp import BodyPartReader, web
 
-from borderpass.core.appkeys import DEPS
-from borderpass.core.errors import FieldError, TooLarge
+from borderpass.core.appkeys import DEPS, OCR_POOL
+from borderpass.core.errors import FieldError, TooLarge, Unavailable
 from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
-from borderpass.services import documents
+from borderpass.services import documents, filings, prefill
+from borderpass.services.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 
 routes = web.RouteTableDef()
+UPLOAD_FIELDS = frozenset({"kind", "filing_id", "slot"})
 
 
 def describe(doc: Document) -> dict[str, object]:
@@ -21,17 +26,28 @@ def describe(doc: Document) -> dict[str, object]:
             "ocr": doc.ocr, "created_at": doc.created_at.isoformat()}
 
 
-async def read_upload(request: web.Request, limit: int) -> tuple[str, bytes]:
-    """The ``kind`` field and ``file`` part of a multipart upload, size-bounded."""
+@dataclass
+class Upload:
+    """The parts of a multipart document upload."""
+
+    kind: str
+    data: bytes
+    fields: dict[str, str]
+
+
+async def read_upload(request: web.Request, limit: int, need_kind: bool = True) -> Upload:
+    """The ``file`` part and the small text fields of a multipart upload, size-bounded."""
     if not request.content_type.startswith("multipart/"):
         raise FieldError("file_required", "file")
     reader = await request.multipart()
-    kind, data = None, None
+    fields: dict[str, str] = {}
+    data = None
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
             continue
-        if part.name == "kind":
-            kind = (await part.read(decode=True))[:64].decode(errors="replace").strip()
+        if part.name in UPLOAD_FIELDS:
+            fields[part.name] = (await part.read(decode=True))[:64].decode(
+                errors="replace").strip()
         elif part.name == "file":
             chunks, size = [], 0
             while chunk := await part.read_chunk(65536):
@@ -42,22 +58,63 @@ async def read_upload(request: web.Request, limit: int) -> tuple[str, bytes]:
             data = b"".join(chunks)
         else:
             raise FieldError("unknown_field", part.name or "")
-    if not kind:
+    if need_kind and not fields.get("kind"):
         raise FieldError("required", "kind")
     if data is None:
         raise FieldError("file_required", "file")
-    return kind, data
+    return Upload(fields.get("kind", ""), data, fields)
+
+
+def _target(form: Upload) -> tuple[int, str] | None:
+    """The draft filing and slot an upload is for, when given."""
+    filing_id = form.fields.get("filing_id")
+    if filing_id is None:
+        return None
+    if not filing_id.isdigit() or len(filing_id) > 12:
+        raise FieldError("type_int", "filing_id")
+    kind = form.kind
+    slot = form.fields.get("slot") or (
+        driver_slot(kind, 0) if kind in PER_DRIVER_DOCUMENTS else kind)
+    if slot.split("#", 1)[0] != kind:
+        raise FieldError("document_wrong_kind", "slot", expected=slot, found=kind)
+    return int(filing_id), slot
+
+
+async def _read(request: web.Request, doc: Document, data: bytes) -> str | None:
+    """OCR an uploaded document of an OCR-able kind; the error code when it could not."""
+    if doc.kind not in OCR_KINDS:
+        return None
+    try:
+        doc.ocr = await request.app[OCR_POOL].read(doc.kind, data)
+    except Unavailable as exc:  # the document is kept; the user may retry or type
+        return exc.code
+    await doc.save(update_fields=["ocr"])
+    return None
 
 
 @routes.post("/api/v1/documents")
 @idempotent
 async def upload(request: web.Request) -> web.Response:
-    """Upload one document image (JPEG, PNG or WebP, ≤ 10 MB)."""
+    """Upload one document image (JPEG, PNG or WebP, ≤ 10 MB). OCR-able kinds are read;
+    with ``filing_id`` (and ``slot``) the document is attached to that draft and its
+    reading prefills the empty fields (R-P1)."""
     user = await current_user(request)
     deps = request.app[DEPS]
-    kind, data = await read_upload(request, deps.max_upload_bytes)
-    doc = await documents.upload(deps, user, kind, data)
-    return ok(describe(doc), status=201)
+    form = await read_upload(request, deps.max_upload_bytes)
+    target = _target(form)
+    if target is not None:
+        await filings.editable(user, target[0])  # refuse before anything is stored
+    doc = await documents.upload(deps, user, form.kind, form.data)
+    extra: dict[str, Any] = {}
+    if error := await _read(request, doc, form.data):
+        extra["ocr_error"] = error
+    if target is not None:
+        filing_id, slot = target
+        await filings.update(deps, user, filing_id, {"documents": {slot: doc.id}})
+        if doc.ocr:
+            extra["prefill"] = await prefill.apply_reading(deps, user, filing_id, doc, slot,
+                                                           doc.ocr)
+    return ok(describe(doc) | extra, status=201)
 
 
 @routes.get("/api/v1/documents/{id}")

@@ -13,7 +13,7 @@ from borderpass.services import filings, requirements, review
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
-                         "drivers", "documents"})
+                         "drivers", "documents", "confirm_prefill"})
 
 
 @routes.get("/api/v1/filings/requirements")

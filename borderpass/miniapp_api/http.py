@@ -57,7 +57,8 @@ def path_id(request: web.Request, name: str = "id") -> int:
 
 async def current_user(request: web.Request) -> User:
     """The user of the bearer session token, cached on the request."""
-    if (cached := request.get(USER_KEY)) is not None:
+    cached: User | None = request.get(USER_KEY)
+    if cached is not None:
         return cached
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

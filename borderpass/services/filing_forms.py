@@ -11,7 +11,7 @@ from typing import Any
 
 from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver, User
-from borderpass.models.enums import FilingCategory, LetterStatus
+from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
 from borderpass.services import validators as v
 from borderpass.services.documents import owned_document
 from borderpass.services.ports import Deps
@@ -25,7 +25,9 @@ from borderpass.services.requirements import (
 SEALED_FIELDS = frozenset({"owner.id_number"})
 SEALED_DRIVER_FIELDS = ("id_number", "licence_number", "permit_number")
 MAX_DRIVERS = 10
-NON_SECTION_KEYS = frozenset({"drivers", "documents", "official_letter_id", "category"})
+EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
+NON_SECTION_KEYS = frozenset({"drivers", "documents", "official_letter_id", "category",
+                              "confirm_prefill"})
 
 
 def check_value(spec: FieldSpec, value: Any, path: str) -> Any:

@@ -10,9 +10,10 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import audit, clock
+from borderpass.services import audit, clock, prefill
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
+    EDITABLE,
     SEALED_DRIVER_FIELDS,
     apply_letter,
     apply_sections,
@@ -21,7 +22,6 @@ from borderpass.services.filing_forms import (
 )
 from borderpass.services.ports import Deps
 
-EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
 CLEAR_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)  # R-U7: roles that need the data
 STAFF_VIEW_ROLES = (*CLEAR_VIEW_ROLES, Role.GATE_SUPERVISOR)
 
@@ -56,8 +56,22 @@ async def update(deps: Deps, user: User, filing_id: int, body: dict[str, Any]) -
     return filing
 
 
+def _touched(body: dict[str, Any]) -> set[str]:
+    """The form paths a request body sets, for settling OCR marks."""
+    paths = {f"{section}.{name}" for section, values in body.items()
+             if isinstance(values, dict) and section != "documents" for name in values}
+    for i, entry in enumerate(body.get("drivers") or []):
+        if isinstance(entry, dict):
+            paths |= {f"drivers[{i}].{name}" for name in entry}
+    return paths
+
+
 async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -> None:
+    confirm = body.get("confirm_prefill", False)
+    if not isinstance(confirm, bool):
+        raise FieldError("type_bool", "confirm_prefill")
     apply_sections(deps, filing, body)
+    prefill.settle(filing, _touched(body), confirm)
     await apply_letter(user, filing, body)
     existing = {d.id: d for d in await filing.drivers.all()} if filing.id else {}
     drivers = check_drivers(deps, body["drivers"], existing) if "drivers" in body else None
@@ -99,6 +113,7 @@ async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
     driver_ids = [_open(deps, d.sealed, "id_number", "driver.id_number") for d in drivers]
     today = clock.now().astimezone(deps.tz).date()
     problems = await submission_problems(filing, drivers, slots, today, owner_id, driver_ids)
+    problems += prefill.unsettled(filing)  # R-P1: the user confirms what OCR filled
     if problems:
         raise FieldErrors(problems)
     changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
@@ -111,6 +126,14 @@ async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
 
 def _open(deps: Deps, sealed: dict[str, str], key: str, context: str) -> str | None:
     return deps.cipher.decrypt(sealed[key], context) if key in sealed else None
+
+
+async def editable(user: User, filing_id: int) -> Filing:
+    """The user's own filing, refused unless it can still be edited."""
+    filing = await _own(user, filing_id)
+    if filing.status not in EDITABLE:
+        raise Conflict("filing_not_editable", "filing_id", status=filing.status.value)
+    return filing
 
 
 async def _own(user: User, filing_id: int) -> Filing:
@@ -171,6 +194,8 @@ async def describe(deps: Deps, filing: Filing, viewer: User) -> dict[str, Any]:
         "approved_at": _iso(filing.approved_at),
         "expires_at": _iso(filing.expires_at),
         "return_reasons": filing.return_reasons,
+        "prefilled": data.get("prefilled", {}),
+        "conflicts": data.get("conflicts", {}),
     }
     if filing.category is FilingCategory.PERSONAL:
         owner = dict(data.get("owner", {}))

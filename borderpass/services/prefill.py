@@ -1,0 +1,150 @@
+"""OCR prefill of a draft filing (R-P1): what a document says fills the form once.
+
+Never overwrites what the user typed: an empty field is filled and marked as read
+by OCR until the user confirms it; a field that already holds another value gets a
+conflict for the user to settle. Submission waits until both are settled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from borderpass.core.errors import Conflict, FieldError
+from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.services.filing_forms import EDITABLE, SEALED_DRIVER_FIELDS, check_value
+from borderpass.services.ports import Deps
+from borderpass.services.requirements import DRIVER_FIELDS, VEHICLE_FIELDS, FieldSpec
+
+# OCR field of each document kind → form field (drivers: relative to the driver).
+VEHICLE_MAP = {
+    "vehicle_licence": {"plate_number": "vehicle.plate_number", "vin": "vehicle.vin",
+                        "vehicle_type": "vehicle.vehicle_type", "model": "vehicle.model",
+                        "owner": "vehicle.owner_name", "register_date": "vehicle.register_date"},
+    "vin_plate": {"vin": "vehicle.vin"},
+}
+DRIVER_MAP = {
+    "id_card_front": {"name": "name", "id_number": "id_number"},
+    "driving_licence": {"licence_number": "licence_number"},
+    "exit_entry_permit": {"permit_number": "permit_number"},
+}
+_SPECS: dict[str, FieldSpec] = {s.name: s for s in VEHICLE_FIELDS}
+_DRIVER_SPECS: dict[str, FieldSpec] = {s.name: s for s in DRIVER_FIELDS}
+
+
+def _usable(reading: dict[str, Any], spec: FieldSpec, path: str) -> str | None:
+    """The OCR value when it passes the form's own check, else None (never a guess)."""
+    value = reading.get("value")
+    if not isinstance(value, str) or not value or reading.get("warnings"):
+        return None
+    try:
+        checked = check_value(FieldSpec(spec.name, spec.type, spec.label, False), value, path)
+    except FieldError:
+        return None
+    return str(checked) if checked is not None else None
+
+
+def _note(marks: dict[str, Any], path: str, doc: Document, value: str, confidence: Any) -> None:
+    marks[path] = {"document_id": doc.id, "value": value, "confidence": confidence}
+
+
+async def apply_reading(
+    deps: Deps, user: User, filing_id: int, doc: Document, slot: str, reading: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Fill the draft from one document's OCR reading; report what was filled or clashed."""
+    filing = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
+    if filing is None:
+        raise FieldError("filing_not_found", "filing_id")
+    if filing.status not in EDITABLE:
+        raise Conflict("filing_not_editable", "filing_id", status=filing.status.value)
+    data = dict(filing.data)
+    prefilled, conflicts = dict(data.get("prefilled", {})), dict(data.get("conflicts", {}))
+    filled: list[str] = []
+    clashed: list[str] = []
+    fields = reading.get("fields", {})
+    kind = doc.kind
+    if kind in VEHICLE_MAP:
+        vehicle = dict(data.get("vehicle", {}))
+        for ocr_name, path in VEHICLE_MAP[kind].items():
+            value = _usable(fields.get(ocr_name, {}), _SPECS[path], path)
+            if value is None:
+                continue
+            name = path.split(".", 1)[1]
+            current = vehicle.get(name)
+            conf = fields[ocr_name].get("confidence")
+            if current is None:
+                vehicle[name] = value
+                _note(prefilled, path, doc, value, conf)
+                filled.append(path)
+            elif str(current) != value:
+                _note(conflicts, path, doc, value, conf)
+                clashed.append(path)
+        data["vehicle"] = vehicle
+        if "vehicle.plate_number" in filled:
+            filing.plate_number = vehicle["plate_number"]
+        if "vehicle.vin" in filled:
+            filing.vin = vehicle["vin"]
+    elif kind in DRIVER_MAP:
+        index = int(slot.split("#", 1)[1]) - 1 if "#" in slot else 0
+        await _fill_driver(deps, filing, index, doc, fields, DRIVER_MAP[kind],
+                           prefilled, conflicts, filled, clashed)
+    data["prefilled"], data["conflicts"] = prefilled, conflicts
+    filing.data = data
+    await filing.save()
+    return {"filled": filled, "conflicts": clashed}
+
+
+async def _fill_driver(deps: Deps, filing: Filing, index: int, doc: Document,
+                       fields: dict[str, Any], mapping: dict[str, str],
+                       prefilled: dict[str, Any], conflicts: dict[str, Any],
+                       filled: list[str], clashed: list[str]) -> None:
+    drivers = await FilingDriver.filter(filing=filing).order_by("position")
+    driver = drivers[index] if index < len(drivers) else None
+    if driver is None:
+        driver = FilingDriver(filing=filing, position=index, name="", sealed={})
+    for ocr_name, name in mapping.items():
+        path = f"drivers[{index}].{name}"
+        value = _usable(fields.get(ocr_name, {}), _DRIVER_SPECS[name], path)
+        if value is None:
+            continue
+        conf = fields[ocr_name].get("confidence")
+        if name in SEALED_DRIVER_FIELDS:
+            sealed = driver.sealed.get(name)
+            current = deps.cipher.decrypt(sealed, f"driver.{name}") if sealed else None
+        else:
+            current = getattr(driver, name) or None
+        if current is None:
+            if name in SEALED_DRIVER_FIELDS:
+                driver.sealed = {**driver.sealed,
+                                 name: deps.cipher.encrypt(value, f"driver.{name}")}
+                if name == "id_number":
+                    driver.id_key = deps.cipher.blind_index(value, "id_number")
+            else:
+                setattr(driver, name, value)
+            # A sealed value is never copied into the marks, only where it came from.
+            shown = "" if name in SEALED_DRIVER_FIELDS else value
+            _note(prefilled, path, doc, shown, conf)
+            filled.append(path)
+        elif current != value:
+            _note(conflicts, path, doc, "" if name in SEALED_DRIVER_FIELDS else value, conf)
+            clashed.append(path)
+    if filled or driver.id:
+        await driver.save()
+
+
+def settle(filing: Filing, touched: set[str], confirm: bool) -> None:
+    """A user edit settles the marks of the fields it touched; ``confirm`` accepts the rest
+    of the OCR-filled values (conflicts still need an explicit choice)."""
+    data = dict(filing.data)
+    prefilled = {k: v for k, v in data.get("prefilled", {}).items()
+                 if k not in touched and not confirm}
+    conflicts = {k: v for k, v in data.get("conflicts", {}).items() if k not in touched}
+    data["prefilled"], data["conflicts"] = prefilled, conflicts
+    filing.data = data
+
+
+def unsettled(filing: Filing) -> list[FieldError]:
+    """Prefilled values not yet confirmed and conflicts not yet chosen (R-P1)."""
+    problems = [FieldError("ocr_unconfirmed", path) for path in filing.data.get("prefilled", {})]
+    problems += [FieldError("ocr_conflict", path, value=mark.get("value", ""))
+                 for path, mark in filing.data.get("conflicts", {}).items()]
+    return problems
