@@ -35,6 +35,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     holidays: tuple[str, ...] = field(default_factory=tuple)
     demo: bool = False
+    public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
+    unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
     # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
@@ -81,6 +83,8 @@ class Settings:
             sweep_interval=float(get("SWEEP_INTERVAL", str(base.sweep_interval))),
             timezone=get("TIMEZONE", base.timezone),
             holidays=holidays,
+            public_url=get("PUBLIC_URL"),
+            unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),

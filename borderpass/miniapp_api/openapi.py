@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from borderpass.miniapp_api.http import ok
+from borderpass.miniapp_api.unit_openapi import UNIT_BODIES
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}
@@ -30,6 +31,7 @@ _FILING = _obj({
     "documents": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
 })
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    **UNIT_BODIES,
     ("post", "/api/v1/auth/wx-login"): _obj({"code": _STR, "locale": _STR}, ("code",)),
     ("post", "/api/v1/auth/staff-login"): _obj({"username": _STR, "password": _STR},
                                                ("username", "password")),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from borderpass.core.i18n import N_
 from borderpass.models.enums import FilingCategory
+from borderpass.services.unit_labels import UNIT_LABELS
 
 DOCUMENT_KINDS: dict[str, str] = {
     "id_card_front": N_("身份证人像面"),
@@ -138,6 +139,7 @@ _LABELS |= {"category": N_("备案类别"), "reason": N_("原因"), "reasons": N
             "filing_id": N_("备案"), "driver_id": N_("驾驶人"), "password": N_("密码"),
             "username": N_("用户名"), "locale": N_("语言"), "phone": N_("联系电话"),
             "display_name": N_("姓名"), "code": N_("微信登录凭证"), "timezone": N_("时区")}
+_LABELS |= {k: v for k, v in UNIT_LABELS.items() if k not in _LABELS}
 
 
 def field_label(path: str) -> str | None:

@@ -1,0 +1,243 @@
+"""Members of a unit's credit pass list: joining by the code, verification, upload (R-U3, R-U4).
+
+A person scans the unit's code, files their own data and vehicle (the ordinary filing,
+with OCR auto-fill), signs the personal commitment and submits to the unit. The unit
+verifies or rejects, signs the unit commitment and uploads the verified people.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, NotFound, Unavailable
+from borderpass.core.masking import mask_name, mask_number, mask_phone
+from borderpass.models import Filing, FilingDriver, User
+from borderpass.models.enums import FilingCategory, FilingStatus, Role
+from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
+from borderpass.services import audit, clock, commitments, filings, unit_notices, units
+from borderpass.services.ports import Deps
+from borderpass.services.unit_checks import Candidate, check_candidate
+
+JOIN_KEYS = frozenset({"scene", "filing_id", "driver_id", "commitment"})
+EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)  # as a filing's applicant may edit
+ON_REVIEW = (FilingStatus.SUBMITTED, FilingStatus.APPROVED)
+MAX_BATCH = 500
+PERSONAL_FIELDS = ["name", "id_number", "phone"]
+
+
+def _int(value: object, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise FieldError("type_int", field)
+    return value
+
+
+async def _own_driver(user: User, filing_id: int, driver_id: int) -> tuple[Filing, FilingDriver]:
+    filing = await Filing.get_or_none(id=filing_id)
+    driver = await FilingDriver.get_or_none(id=driver_id, filing_id=filing_id)
+    linked = driver is not None and driver.user_id == user.id  # type: ignore[attr-defined]
+    if filing is None or (filing.applicant_id != user.id and not linked):  # type: ignore[attr-defined]
+        raise FieldError("filing_not_found", "filing_id")
+    if driver is None:
+        raise FieldError("driver_not_on_filing", "driver_id")
+    return filing, driver
+
+
+class _VehicleLock:
+    """Serialise list changes of one vehicle across processes (R-U5 counts stay exact)."""
+
+    def __init__(self, deps: Deps, vehicle_key: str) -> None:
+        self.deps = deps
+        self.key = "lock:unit-list:" + hashlib.sha256(vehicle_key.encode()).hexdigest()[:32]
+        self.token = secrets.token_hex(8)
+
+    async def __aenter__(self) -> None:
+        for _ in range(100):
+            if await self.deps.kv.set(self.key, self.token, ex=10, nx=True):
+                return
+            await asyncio.sleep(0.02)
+        raise Unavailable("unavailable", retry_after=1)
+
+    async def __aexit__(self, *exc: object) -> None:
+        held = await self.deps.kv.get(self.key)
+        if held is not None and (held.decode() if isinstance(held, bytes) else held) == self.token:
+            await self.deps.kv.delete(self.key)
+
+
+async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
+    """Submit oneself and one's vehicle to the unit of a scanned code (R-U3)."""
+    unit = await units.unit_by_scene(body.get("scene"))
+    filing_id = _int(body.get("filing_id"), "filing_id")
+    driver_id = _int(body.get("driver_id"), "driver_id")
+    text = commitments.check_consent(commitments.PERSONAL, body.get("commitment"))
+    filing, driver = await _own_driver(user, filing_id, driver_id)
+    if filing.status in EDITABLE:
+        # The filing's own checks (materials, R-U5 per vehicle …) run here, all at once.
+        filing = await filings.submit(deps, user, filing.id)
+    if filing.status not in ON_REVIEW:
+        raise Conflict("member_filing_state", "filing_id", status=filing.status.value)
+    if "id_number" not in driver.sealed:
+        raise FieldError("required", "driver_id")
+    person_id = deps.cipher.decrypt(driver.sealed["id_number"], "driver.id_number")
+    candidate = Candidate(
+        person_key=deps.cipher.blind_index(person_id, "id_number"),
+        vehicle_key=filing.vin or filing.plate_number or f"filing:{filing.id}",
+        owner_key=filing.owner_key if filing.category is FilingCategory.PERSONAL else None,
+        self_use=filing.category is FilingCategory.PERSONAL)
+    async with _VehicleLock(deps, candidate.vehicle_key):
+        await check_candidate(candidate)
+        async with in_transaction():
+            consent = await commitments.record(user, unit, text)
+            member = await Membership.create(
+                unit=unit, user=user, filing=filing, driver=driver, person_name=driver.name,
+                phone=driver.phone, person_key=candidate.person_key,
+                sealed={"id_number": deps.cipher.encrypt(person_id, "member.id_number")},
+                is_owner=candidate.is_owner, self_use=candidate.self_use,
+                plate_number=filing.plate_number or "", vehicle_key=candidate.vehicle_key,
+                commitment=consent, submitted_at=clock.now())
+    await audit.record(user, "create", "unit_member", member.id, PERSONAL_FIELDS,
+                       unit_id=unit.id)
+    await unit_notices.notify_admins(unit, "member_pending", member)
+    return member
+
+
+async def memberships_of(user: User) -> list[Membership]:
+    """The caller's own entries in every unit, newest first."""
+    return await Membership.filter(user_id=user.id).order_by("-id").prefetch_related("unit") \
+        .limit(200)
+
+
+def _status(value: str | None) -> MemberStatus | None:
+    if value is None or value == "":
+        return None
+    try:
+        return MemberStatus(value)
+    except ValueError as exc:
+        raise FieldError("choice", "status",
+                         choices=", ".join(s.value for s in MemberStatus)) from exc
+
+
+async def members(user: User, unit_id: int, status: str | None = None) -> tuple[
+        Unit, list[Membership], bool]:
+    """A unit's entries for its own admins (masked) or the platform (clear), audited (R-U7)."""
+    unit = await units.managed_unit(user, unit_id, platform=True)
+    wanted = _status(status)
+    query = Membership.filter(unit_id=unit.id)
+    if wanted is not None:
+        query = query.filter(status=wanted)
+    rows = await query.order_by("id").limit(5000)
+    clear = user.has_role(Role.ADMIN) and not await units.is_unit_admin(user, unit)
+    await audit.record(user, "read", "unit_members", unit.id, PERSONAL_FIELDS,
+                       count=len(rows), clear=clear)
+    return unit, rows, clear
+
+
+def describe(deps: Deps, member: Membership, clear: bool = False) -> dict[str, Any]:
+    """One entry; name, identity number and phone masked unless ``clear`` (R-U7)."""
+    id_number = deps.cipher.decrypt(member.sealed["id_number"], "member.id_number") \
+        if "id_number" in member.sealed else None
+    return {
+        "id": member.id, "unit_id": member.unit_id,  # type: ignore[attr-defined]
+        "status": member.status.value,
+        "name": member.person_name if clear else mask_name(member.person_name),
+        "id_number": id_number if clear else mask_number(id_number),
+        "phone": member.phone if clear else mask_phone(member.phone),
+        "plate_number": member.plate_number, "is_owner": member.is_owner,
+        "self_use": member.self_use, "filing_id": member.filing_id,  # type: ignore[attr-defined]
+        "submitted_at": member.submitted_at.isoformat(),
+        "decided_at": _iso(member.decided_at), "listed_at": _iso(member.listed_at),
+        "rejection_reason": member.rejection_reason,
+        "removed_at": _iso(member.removed_at), "removal_reason": member.removal_reason,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def check_ids(raw: object, field: str = "member_ids") -> list[int]:
+    """A non-empty list of distinct entry ids (one or many: bulk and one-by-one alike)."""
+    if not isinstance(raw, list) or not raw:
+        raise FieldError("type_list", field)
+    if len(raw) > MAX_BATCH:
+        raise FieldError("too_many", field, max=MAX_BATCH)
+    ids = [_int(x, f"{field}[{i}]") for i, x in enumerate(raw)]
+    if len(set(ids)) != len(ids):
+        raise FieldError("member_duplicate", field)
+    return ids
+
+
+async def _pending_batch(unit: Unit, ids: list[int]) -> list[Membership]:
+    found = {m.id: m for m in await Membership.filter(unit_id=unit.id, id__in=ids)}
+    for i, member_id in enumerate(ids):
+        member = found.get(member_id)
+        if member is None:  # another unit's entry looks the same as none at all (R-U7)
+            raise FieldError("member_not_found", f"member_ids[{i}]")
+        if member.status is not MemberStatus.PENDING:
+            raise Conflict("member_not_pending", f"member_ids[{i}]", status=member.status.value)
+    return [found[i] for i in ids]
+
+
+async def decide(user: User, unit_id: int, raw_ids: object, verify: bool,
+                 reason: object = None) -> list[Membership]:
+    """Verify that people belong to the unit, or reject them; all or none (R-U4)."""
+    unit = await units.managed_unit(user, unit_id, active=True)
+    ids = check_ids(raw_ids)
+    note = ""
+    if not verify:
+        if not isinstance(reason, str) or not reason.strip():
+            raise FieldError("required", "reason")
+        if len(reason) > 500:
+            raise FieldError("length", "reason", max=500)
+        note = reason.strip()
+    batch = await _pending_batch(unit, ids)
+    now = clock.now()
+    async with in_transaction():
+        changed = await Membership.filter(id__in=ids, status=MemberStatus.PENDING).update(
+            status=MemberStatus.VERIFIED if verify else MemberStatus.REJECTED,
+            decided_by_id=user.id, decided_at=now, rejection_reason=note)
+        if changed != len(ids):
+            raise Conflict("conflict", "member_ids")  # a concurrent decision won: nothing changed
+        for member in batch:
+            await audit.record(user, "update", "unit_member", member.id, ["status"],
+                               verified=verify)
+    for member in batch:
+        await unit_notices.notify(await member.user, unit,
+                                  "member_verified" if verify else "member_rejected",
+                                  member, reason=note)
+    return await Membership.filter(id__in=ids).order_by("id")
+
+
+async def upload(user: User, unit_id: int, commitment: object) -> ListUpload:
+    """Sign the unit commitment and put every verified entry on the list (R-U4)."""
+    unit = await units.managed_unit(user, unit_id, active=True)
+    text = commitments.check_consent(commitments.UNIT, commitment)
+    ids = list(await Membership.filter(unit_id=unit.id, status=MemberStatus.VERIFIED)
+               .values_list("id", flat=True))
+    if not ids:
+        raise Conflict("nothing_to_upload", "member_ids")
+    async with in_transaction():
+        consent = await commitments.record(user, unit, text)
+        batch = await ListUpload.create(unit=unit, uploaded_by=user, commitment=consent,
+                                        member_count=len(ids))
+        changed = await Membership.filter(id__in=ids, status=MemberStatus.VERIFIED).update(
+            status=MemberStatus.LISTED, listed_at=clock.now(), upload_id=batch.id)
+        if changed != len(ids):
+            raise Conflict("nothing_to_upload", "member_ids")
+    await audit.record(user, "update", "unit", unit.id, ["members"], upload_id=batch.id,
+                       count=len(ids))
+    for member in await Membership.filter(id__in=ids).prefetch_related("user"):
+        await unit_notices.notify(member.user, unit, "member_listed", member)
+    return batch
+
+
+async def live_member(unit: Unit, member_id: int) -> Membership:
+    """An entry of this unit, else 404."""
+    member = await Membership.get_or_none(id=member_id, unit_id=unit.id)
+    if member is None:
+        raise NotFound("member_not_found", "id")
+    return member

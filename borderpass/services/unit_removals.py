@@ -1,0 +1,123 @@
+"""Removal from the credit pass list (R-U6): by the unit, by the platform, by deregistration.
+
+Each entry is removed by a conditional update (``WHERE status IN live``), so however many
+requests race, an entry leaves the list once, and is notified and audited once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.models import User
+from borderpass.models.enums import Role
+from borderpass.models.units import (
+    LIVE_MEMBER_STATES,
+    Membership,
+    MemberStatus,
+    RegistrationCode,
+    RemovalReason,
+    Unit,
+    UnitStatus,
+)
+from borderpass.services import audit, clock, unit_notices, units
+from borderpass.services import validators as v
+from borderpass.services.access import require_role
+from borderpass.services.ports import Deps
+
+UNIT_REASONS = (RemovalReason.LEFT, RemovalReason.ASKED)
+
+
+def _note(value: object, field: str = "note", required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise FieldError("type_string", field)
+    if required and not value.strip():
+        raise FieldError("required", field)
+    if len(value) > 500:
+        raise FieldError("length", field, max=500)
+    return value.strip()
+
+
+async def _remove(member: Membership, actor: User, reason: RemovalReason, note: str) -> bool:
+    """Take one entry off the list if it is still live; True only for the request that did."""
+    changed = await Membership.filter(id=member.id, status__in=LIVE_MEMBER_STATES).update(
+        status=MemberStatus.REMOVED, removed_at=clock.now(), removed_by_id=actor.id,
+        removal_reason=reason.value, removal_note=note)
+    if not changed:
+        return False
+    await audit.record(actor, "delete", "unit_member", member.id, ["status"],
+                       reason=reason.value)
+    unit = await Unit.get(id=member.unit_id)  # type: ignore[attr-defined]
+    await unit_notices.notify(await member.user, unit, "member_removed", member,
+                              reason=reason.value)
+    return True
+
+
+async def remove_by_unit(user: User, unit_id: int, member_id: int, reason: object,
+                         note: object = None) -> Membership:
+    """The unit removes a person who left or asked to leave (R-U6)."""
+    unit = await units.managed_unit(user, unit_id)
+    if reason not in {r.value for r in UNIT_REASONS}:
+        raise FieldError("choice", "reason", choices=", ".join(r.value for r in UNIT_REASONS))
+    text = _note(note)
+    member = await Membership.get_or_none(id=member_id, unit_id=unit.id)
+    if member is None:
+        raise NotFound("member_not_found", "id")
+    if not await _remove(member, user, RemovalReason(str(reason)), text):
+        raise Conflict("member_not_live", "status", status=member.status.value)
+    await member.refresh_from_db()
+    return member
+
+
+async def remove_dishonest(deps: Deps, admin: User, body: dict[str, Any]) -> int:
+    """The platform removes a person or vehicle on the serious dishonesty list (R-U6)."""
+    require_role(admin, Role.ADMIN)
+    given = [k for k in ("id_number", "plate_number", "vin") if body.get(k) is not None]
+    if len(given) != 1:
+        raise FieldError("dishonest_subject", "id_number")
+    field = given[0]
+    raw = body[field]
+    if not isinstance(raw, str):
+        raise FieldError("type_string", field)
+    note = _note(body.get("note"), required=True)
+    if field == "id_number":
+        number = v.check_id_number(raw, field).number
+        query = Membership.filter(person_key=deps.cipher.blind_index(number, "id_number"))
+    elif field == "vin":
+        query = Membership.filter(vehicle_key=v.check_vin(raw, field))
+    else:
+        query = Membership.filter(plate_number=v.check_plate(raw, field))
+    live = await query.filter(status__in=LIVE_MEMBER_STATES).prefetch_related("unit")
+    removed = 0
+    for member in live:
+        if await _remove(member, admin, RemovalReason.DISHONEST, note):
+            removed += 1
+            await unit_notices.notify_admins(member.unit, "unit_member_removed", member,
+                                             reason=RemovalReason.DISHONEST.value)
+    await audit.record(admin, "delete", "credit_list", 0, [field], removed=removed, note=note)
+    return removed
+
+
+async def deregister(user: User, unit_id: int, reason: object) -> tuple[Unit, int]:
+    """Deregister a unit: its code dies and every live entry leaves the list once (R-U6)."""
+    unit = await units.managed_unit(user, unit_id, platform=True)
+    note = _note(reason, "reason", required=True)
+    now = clock.now()
+    async with in_transaction():
+        changed = await Unit.filter(
+            id=unit.id, status__in=(UnitStatus.PENDING, UnitStatus.ACTIVE)).update(
+            status=UnitStatus.DEREGISTERED, deregistered_at=now, deregistration_reason=note)
+        if not changed:
+            raise Conflict("unit_not_active", "status", status=unit.status.value)
+        await RegistrationCode.filter(unit_id=unit.id, revoked_at=None).update(revoked_at=now)
+    await unit.refresh_from_db()
+    await audit.record(user, "update", "unit", unit.id, ["status"], deregistered=True)
+    removed = 0
+    for member in await Membership.filter(unit_id=unit.id, status__in=LIVE_MEMBER_STATES):
+        removed += await _remove(member, user, RemovalReason.UNIT_DEREGISTERED, note)
+    await unit_notices.notify_admins(unit, "unit_deregistered", count=removed)
+    return unit, removed
