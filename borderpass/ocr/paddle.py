@@ -60,7 +60,7 @@ class PaddleOcrEngine:
         det_model_name: str = DET_NAME,
         rec_model_name: str = REC_NAME,
         det_limit_side_len: int = 736,
-        det_limit_type: str = "min",
+        det_limit_type: str = "max",
         threads: int | None = None,
         rec_batch_size: int = 6,
         box_thresh: float | None = None,

@@ -23,8 +23,9 @@ from borderpass.ocr.models_prep import DET_NAME, REC_NAME, prepare_paddle_models
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO.parent / "shared" / "ocr-samples"
 HAVE_PADDLE = importlib.util.find_spec("paddleocr") is not None
-needs_samples = pytest.mark.skipif(not (SAMPLES / "truth.json").is_file(),
-                                   reason=f"OCR samples not found at {SAMPLES}")
+needs_samples = pytest.mark.skipif(
+    not (SAMPLES / "truth.json").is_file(), reason=f"OCR samples not found at {SAMPLES}"
+)
 
 
 class _NoNetwork:
@@ -48,8 +49,9 @@ def _build(name: str, tmp: Path) -> OcrEngine:
 
 
 @pytest.fixture(scope="module", params=list(ENGINES))
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[OcrEngine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OcrEngine]:
     """Each engine once per module (building one takes a second or two)."""
     name = request.param
     if name == "paddleocr" and not HAVE_PADDLE:
@@ -99,8 +101,7 @@ def test_reads_document_fields_from_a_sample(engine: OcrEngine) -> None:
 
     truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
     item = next(i for i in truth["images"] if i["file"] == "vin_plate_mild_s1.jpg")
-    reading = read_document("vin_plate", decode_rgb((SAMPLES / item["file"]).read_bytes()),
-                            engine)
+    reading = read_document("vin_plate", decode_rgb((SAMPLES / item["file"]).read_bytes()), engine)
     assert reading.fields["vin"].value == item["fields"]["vin"]
 
 

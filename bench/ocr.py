@@ -1,0 +1,194 @@
+"""OCR benchmark: exact-field accuracy, latency and peak RSS per engine, kind and level.
+
+Each engine runs in its own fresh worker process (as in the OCR pool), which decodes
+each sample photo and reads it with ``read_document``; wall and CPU seconds are both
+shown because the wall figure also counts whatever else the machine is doing.
+
+    .venv/bin/python bench/ocr.py [--samples DIR] [--engine NAME ...] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+UPRIGHT = ("clean", "mild", "hard", "lowres")
+ROTATED = ("rot90", "rot180")
+TARGETS = {"upright": 0.98, "rotated": 0.95, "median": 0.6, "p95": 1.0, "rss_mb": 800.0}
+
+
+def _worker(engine: str, opts: dict[str, Any], samples: str, items: list[dict[str, Any]]
+            ) -> dict[str, Any]:
+    """Run in a fresh process: build the engine, warm up, read every sample."""
+    sys.path.insert(0, str(REPO))
+    from borderpass.core.images import decode_rgb
+    from borderpass.ocr.engines import make_engine
+    from borderpass.ocr.pool import warm_up
+    from borderpass.ocr.reader import read_document
+
+    started = time.perf_counter()
+    ocr = make_engine(engine, **opts)
+    warm_up(ocr)
+    ready = time.perf_counter() - started
+    rows = []
+    for item in items:
+        data = (Path(samples) / item["file"]).read_bytes()
+        wall, cpu = time.perf_counter(), time.process_time()
+        reading = read_document(item["kind"], decode_rgb(data), ocr)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        got = {name: field.value for name, field in reading.fields.items()}
+        rows.append({**item, "got": got, "wall": wall, "cpu": cpu})
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": rows, "rss_mb": rss_mb, "ready": ready}
+
+
+def _run_engine(engine: str, opts: dict[str, Any], samples: Path, items: list[dict[str, Any]]
+                ) -> dict[str, Any]:
+    """One engine in one spawned process, like an OCR pool worker."""
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_worker, (engine, opts, str(samples), items))
+
+
+def _pct(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _score(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Fields read exactly as the truth says, and fields in all."""
+    exact = total = 0
+    for row in rows:
+        for name, value in row["fields"].items():
+            total += 1
+            exact += row["got"].get(name) == value
+    return exact, total
+
+
+def _line(label: str, rows: list[dict[str, Any]], rss: str = "") -> list[str]:
+    """One table row: accuracy, latency figures."""
+    exact, total = _score(rows)
+    walls, cpus = [r["wall"] for r in rows], [r["cpu"] for r in rows]
+    return [label, str(len(rows)), f"{exact}/{total}", f"{100 * exact / max(total, 1):.1f}%",
+            f"{statistics.median(walls):.3f}", f"{_pct(walls, 0.95):.3f}",
+            f"{statistics.median(cpus):.3f}", rss]
+
+
+def _print_table(rows: list[list[str]]) -> None:
+    """Plain, aligned text columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                        enumerate(zip(row, widths, strict=True))).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _report(engine: str, result: dict[str, Any]) -> dict[str, float]:
+    """Print the per kind/level table and the summary; return the summary figures."""
+    rows = result["rows"]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["kind"], row["level"])].append(row)
+    header = ["kind / level", "imgs", "exact", "acc", "med s", "p95 s", "cpu s", "rss MB"]
+    table = [header] + [_line(f"{k} / {lv}", g) for (k, lv), g in sorted(groups.items())]
+    upright = [r for r in rows if r["level"] in UPRIGHT]
+    rotated = [r for r in rows if r["level"] in ROTATED]
+    rss = f"{result['rss_mb']:.0f}"
+    for label, part in (("UPRIGHT (clean/mild/hard/lowres)", upright),
+                        ("ROTATED (rot90/rot180)", rotated), ("ALL", rows)):
+        if part:
+            table.append(_line(label, part, rss))
+    print(f"\n== {engine}  (ready in {result['ready']:.1f} s)")
+    _print_table(table)
+    walls = [r["wall"] for r in rows]
+    summary = {
+        "upright": _ratio(upright), "rotated": _ratio(rotated),
+        "median": statistics.median(walls), "p95": _pct(walls, 0.95), "rss_mb": result["rss_mb"],
+    }
+    _print_targets(summary)
+    return summary
+
+
+def _ratio(rows: list[dict[str, Any]]) -> float:
+    exact, total = _score(rows)
+    return exact / total if total else float("nan")
+
+
+def _print_targets(summary: dict[str, float]) -> None:
+    """Each figure against its target from issue #3."""
+    checks = [
+        ("upright exact", summary["upright"] >= TARGETS["upright"], f"{summary['upright']:.1%}",
+         f">= {TARGETS['upright']:.0%}"),
+        ("rotated exact", summary["rotated"] >= TARGETS["rotated"], f"{summary['rotated']:.1%}",
+         f">= {TARGETS['rotated']:.0%}"),
+        ("median latency", summary["median"] <= TARGETS["median"], f"{summary['median']:.3f} s",
+         f"<= {TARGETS['median']} s"),
+        ("p95 latency", summary["p95"] <= TARGETS["p95"], f"{summary['p95']:.3f} s",
+         f"<= {TARGETS['p95']} s"),
+        ("peak RSS/worker", summary["rss_mb"] <= TARGETS["rss_mb"], f"{summary['rss_mb']:.0f} MB",
+         f"<= {TARGETS['rss_mb']:.0f} MB"),
+    ]
+    for name, ok, value, target in checks:
+        print(f"  {name:<16} {value:>9}  target {target:<9} {'ok' if ok else 'MISSED'}")
+
+
+def _misses(result: dict[str, Any], limit: int) -> None:
+    """The first wrong fields, to see what to fix."""
+    shown = 0
+    for row in result["rows"]:
+        for name, value in row["fields"].items():
+            if row["got"].get(name) != value and shown < limit:
+                print(f"  miss {row['file']} {name}: want {value!r} got {row['got'].get(name)!r}")
+                shown += 1
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=Path, default=REPO.parent / "shared" / "ocr-samples")
+    parser.add_argument("--engine", action="append", help="rapidocr / paddleocr (default: all)")
+    parser.add_argument("--kind", action="append", help="only these kinds")
+    parser.add_argument("--level", action="append", help="only these levels")
+    parser.add_argument("--threads", type=int, help="inference threads per worker")
+    parser.add_argument("--opt", action="append", default=[], metavar="KEY=JSON",
+                        help="engine constructor option, e.g. --opt det_limit_side_len=640")
+    parser.add_argument("--misses", type=int, default=0, help="list up to N wrong fields")
+    parser.add_argument("--json", type=Path, help="also write the summaries to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark for every installed engine (or those asked for)."""
+    args = _args(argv)
+    sys.path.insert(0, str(REPO))
+    from borderpass.ocr.engines import installed_engines
+
+    truth = json.loads((args.samples / "truth.json").read_text(encoding="utf-8"))
+    items = [{k: img[k] for k in ("file", "kind", "level", "fields")} for img in truth["images"]
+             if (not args.kind or img["kind"] in args.kind)
+             and (not args.level or img["level"] in args.level)]
+    opts: dict[str, Any] = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.opt)}
+    if args.threads:
+        opts["threads"] = args.threads
+    print(f"samples: {args.samples} ({len(items)} photos)  options: {opts or 'defaults'}")
+    summaries = {}
+    for engine in args.engine or installed_engines():
+        result = _run_engine(engine, opts, args.samples, items)
+        summaries[engine] = _report(engine, result)
+        _misses(result, args.misses)
+    if args.json:
+        args.json.write_text(json.dumps(summaries, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
