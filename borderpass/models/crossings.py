@@ -61,4 +61,5 @@ class Trip(Model):
 
     class Meta:
         table = "trips"
-        indexes = (("status", "deadline"),)
+        # Due trips for the sweeps; a filing's open trip for each declaration (R-F7).
+        indexes = (("status", "deadline"), ("filing_id", "status"))

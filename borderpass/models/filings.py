@@ -93,6 +93,7 @@ class FilingDriver(Model):
 
     class Meta:
         table = "filing_drivers"
+        indexes = (("filing_id", "position"),)  # a filing's drivers, in order
 
 
 class FilingDocument(Model):
