@@ -220,7 +220,7 @@ class Membership(Model):
 
     class Meta:
         table = "unit_memberships"
-        indexes = (("unit", "status"), ("vehicle_key", "status"))
+        indexes = (("unit_id", "status"), ("vehicle_key", "status"))
 
 
 class UnitNotice(Model):

@@ -1,7 +1,9 @@
 """Notices of the credit pass list (verified, rejected, listed, removed …) owed to people.
 
-Each notice is stored (``UnitNotice``) so nothing is lost, then handed to the
-notification outbox when that service exists (R-U6: the unit and the person are told).
+Each notice is stored (``UnitNotice``) so nothing is lost; list changes (added, removed)
+are also handed to the notification outbox, ``services.notify.unit_list_changed``, when that
+service is installed (R-U6: the unit and the person are told). ``delivered_at`` is the time
+a notice was handed to the outbox.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from typing import Any
 
 from borderpass.core.i18n import N_, translate
+from borderpass.core.masking import mask_name
 from borderpass.models import User
 from borderpass.models.units import Membership, RemovalReason, Unit, UnitAdmin, UnitNotice
 from borderpass.services import clock
@@ -39,6 +42,9 @@ REMOVAL_REASONS: dict[str, str] = {
 async def notify(recipient: User, unit: Unit, kind: str, membership: Membership | None = None,
                  **params: Any) -> UnitNotice:
     """Record a notice for ``recipient`` and pass it to the outbox if there is one."""
+    if membership is not None:  # who and what, masked: it may be pushed outside the platform
+        params.setdefault("subject", f"{mask_name(membership.person_name)} "
+                                     f"{membership.plate_number}".strip())
     notice = await UnitNotice.create(recipient=recipient, unit=unit, membership=membership,
                                      kind=kind, params={"unit": unit.name, **params})
     await _enqueue(notice, recipient)
@@ -54,18 +60,33 @@ async def notify_admins(unit: Unit, kind: str, membership: Membership | None = N
     return len(admins)
 
 
+# The outbox's unit hook speaks of list changes only (R-U6): which of our notices are ones.
+OUTBOX_CHANGES = {"member_listed": "added", "member_removed": "removed",
+                  "unit_member_removed": "removed"}
+OUTBOX_REASONS = {RemovalReason.LEFT.value: "left_unit", RemovalReason.ASKED.value: "request",
+                  RemovalReason.DISHONEST.value: "dishonesty",
+                  RemovalReason.UNIT_DEREGISTERED.value: "unit_deregistered"}
+
+
 async def _enqueue(notice: UnitNotice, recipient: User) -> None:
-    """Hand the notice to ``services.notify.enqueue`` once that module lands."""
+    """Hand a list change to the notification outbox (``notify.unit_list_changed``) if present."""
+    change = OUTBOX_CHANGES.get(notice.kind)
+    if change is None:
+        return
     try:
         outbox = importlib.import_module("borderpass.services.notify")
     except ImportError:
+        return  # the stored notice waits for the outbox
+    hook = getattr(outbox, "unit_list_changed", None)
+    if hook is None:
         return
-    enqueue = getattr(outbox, "enqueue", None)
-    if enqueue is None:
-        return
+    reason = str(notice.params.get("reason", ""))
     try:
-        await enqueue(recipient, notice.kind, {**notice.params, "notice_id": notice.id})
-    except Exception:  # the stored notice stays undelivered and can be pushed later
+        # The notice id is the event id, so a retry never pushes the same notice twice.
+        await hook(str(notice.id), recipient.id, str(notice.params["unit"]),
+                   str(notice.params.get("subject", "")), change,
+                   OUTBOX_REASONS.get(reason, reason))
+    except Exception:  # the stored notice stays unqueued and can be pushed later
         log.exception("could not enqueue unit notice", extra={"notice_id": notice.id})
         return
     await UnitNotice.filter(id=notice.id).update(delivered_at=clock.now())

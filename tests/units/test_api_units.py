@@ -39,7 +39,7 @@ async def test_registration_errors_are_localised_and_name_the_field(unit_login) 
     assert status == 422
     fields = {e["field"]: e["message"] for e in err["errors"]}
     assert set(fields) == {"unit_name", "uscc", "contact_phone", "documents.business_licence"}
-    assert fields["contact_phone"].startswith("Contact person's phone: ")
+    assert fields["contact_phone"].startswith("Contact phone: ")
     status, err = await boss.call("POST", "/api/v1/units", json=body | {"unit_kind": "club"})
     assert {e["field"] for e in err["errors"]} >= {"unit_kind"}
     status, err = await boss.call("POST", "/api/v1/units", json=body | {"x": 1})

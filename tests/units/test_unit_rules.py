@@ -409,3 +409,28 @@ async def test_member_list_is_masked_for_the_unit_and_audited(deps) -> None:  # 
                                    actor_id=boss.id).count() == 1
     with pytest.raises(FieldError):
         await unit_members.members(boss, unit.id, "nonsense")
+
+
+async def test_list_changes_reach_the_outbox_hook_once(deps, monkeypatch) -> None:  # R-U6
+    import sys
+    import types
+
+    calls: list[tuple] = []
+
+    async def unit_list_changed(*args) -> None:
+        calls.append(args)
+
+    fake = types.ModuleType("borderpass.services.notify")
+    fake.unit_list_changed = unit_list_changed
+    monkeypatch.setitem(sys.modules, "borderpass.services.notify", fake)
+    admin = await driver_user("boss")
+    unit = await active_unit(deps, admin)
+    (a,) = await _pending_members(deps, unit, 1)
+    await unit_members.decide(admin, unit.id, [a.id], True)
+    await unit_members.upload(admin, unit.id, consent("unit"))
+    await unit_removals.remove_by_unit(admin, unit.id, a.id, "asked")
+    changes = [(c[1], c[4], c[5]) for c in calls]
+    assert changes == [(a.user_id, "added", ""), (a.user_id, "removed", "request")]
+    assert len({c[0] for c in calls}) == 2 and OWNER_ID not in str(calls)
+    assert all("*" in c[3] and "云N" in c[3] for c in calls)  # masked name and plate
+    assert await UnitNotice.exclude(delivered_at=None).count() == 2

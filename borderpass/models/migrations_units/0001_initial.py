@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('removal_reason', fields.CharField(default='', max_length=20)),
                 ('removal_note', fields.CharField(default='', max_length=500)),
             ],
-            options={'table': 'unit_memberships', 'app': 'units', 'indexes': [Index(fields=['unit', 'status']), Index(fields=['vehicle_key', 'status'])], 'pk_attr': 'id', 'table_description': 'Membership — 备案名单条目: one person driving one vehicle, submitted to one unit (R-U3).'},
+            options={'table': 'unit_memberships', 'app': 'units', 'indexes': [Index(fields=['unit_id', 'status']), Index(fields=['vehicle_key', 'status'])], 'pk_attr': 'id', 'table_description': 'Membership — 备案名单条目: one person driving one vehicle, submitted to one unit (R-U3).'},
             bases=['Model'],
         ),
         ops.CreateModel(
