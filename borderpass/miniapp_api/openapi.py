@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.miniapp_api.export_openapi import EXPORT_BODIES, EXPORT_IDEMPOTENT
 from borderpass.miniapp_api.http import ok
 from borderpass.miniapp_api.unit_openapi import UNIT_BODIES
 
@@ -31,6 +32,7 @@ _FILING = _obj({
     "documents": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
 })
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    **EXPORT_BODIES,
     **UNIT_BODIES,
     ("post", "/api/v1/auth/wx-login"): _obj({"code": _STR, "locale": _STR}, ("code",)),
     ("post", "/api/v1/auth/staff-login"): _obj({"username": _STR, "password": _STR},
@@ -92,7 +94,8 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         if path not in _PUBLIC:
             op["security"] = [{"bearer": []}]
         if method == "post" and path in {"/api/v1/filings", "/api/v1/declarations",
-                                         "/api/v1/documents", "/api/v1/official-letters"}:
+                                         "/api/v1/documents", "/api/v1/official-letters"} \
+                | EXPORT_IDEMPOTENT:
             op.setdefault("parameters", []).append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR})
         paths.setdefault(path, {})[method] = op

@@ -224,3 +224,23 @@ async def grant_owner_change(officer: User, body: dict[str, Any]) -> OwnerChange
         return await OwnerChangeClearance.create(vin=vin, reason=reason, granted_by=officer)
     except IntegrityError as exc:
         raise Conflict("export_clearance_exists", "vin") from exc
+
+
+async def officer_exit(officer: User, body: dict[str, Any]) -> VehicleExit:
+    """Customs records a cleared vehicle's exit by hand (the gate bridge will do it itself)."""
+    require_role(officer, *CUSTOMS_ROLES)
+    problems: list[FieldError] = []
+    vin = _vin(body.get("vin"), "vin", problems)
+    port = forms.text(body, "port", 40, problems, required=False)
+    at = None
+    if (raw := body.get("exited_at")) is not None:
+        try:
+            at = datetime.fromisoformat(str(raw))
+        except ValueError:
+            problems.append(FieldError("type_datetime", "exited_at"))
+        else:
+            if at.tzinfo is None:
+                problems.append(FieldError("datetime_tz", "exited_at"))
+    if problems:
+        raise FieldErrors(problems)
+    return await record_exit(vin, source="customs", actor=officer, port=port, at=at)
