@@ -164,3 +164,32 @@ async def test_gate_check_and_reminder_query(deps: Deps) -> None:  # R-E7
     clock.freeze(datetime(2026, 5, 28, 2, 0, tzinfo=UTC))
     due = await obligations.due_for_reminder(timedelta(days=14))
     assert sorted(r.vin for r in due) == sorted(vins)
+
+
+async def test_bad_cancellation_and_exit_requests_change_nothing(deps: Deps) -> None:  # R-E7
+    from export_factories import upload
+
+    from borderpass.models.export import Cancellation, VehicleExit
+
+    user, customs, _, _, vins = await _cleared(deps, count=1)
+    wrong_doc = await upload(deps, user, "export_contract")
+    with pytest.raises(FieldErrors) as err:
+        await obligations.record_cancellation(deps, user, {
+            "vin": vins[0][:8] + "Q" + vins[0][9:], "qr_text": " ", "cancelled_on": "2026-05-01",
+            "document_id": wrong_doc})
+    assert {(e.code, e.field) for e in err.value.errors} == {
+        ("vin_letter_q", "vin"), ("required", "qr_text"),
+        ("export_date_future", "cancelled_on"), ("document_wrong_kind", "document_id")}
+    with pytest.raises(FieldErrors) as exit_err:
+        await obligations.officer_exit(customs, {"vin": vins[0], "exited_at": "yesterday"})
+    assert exit_err.value.errors[0].code == "type_datetime"
+    with pytest.raises(FieldError) as early:
+        await obligations.officer_exit(customs, {"vin": vins[0],
+                                                 "exited_at": "2026-04-01T10:00:00+08:00"})
+    assert early.value.code == "export_exit_time"
+    stranger = await exporter("stranger")
+    await obligations.record_exit(vins[0], source="customs")
+    with pytest.raises(FieldError) as hidden:
+        await obligations.record_cancellation(deps, stranger, _cancel(vins[0], "2026-04-10"))
+    assert hidden.value.code == "export_not_cleared"
+    assert await Cancellation.all().count() == 0 and await VehicleExit.all().count() == 1
