@@ -19,12 +19,15 @@ def test_settings_from_env(tmp_path: Path) -> None:
     assert Settings.from_env({}).redis_url == "" and Settings.from_env({}).port == 8080
 
 
-def test_user_add_creates_staff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_user_add_creates_staff(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # The session's own database: Tortoise caches SQL per connection name, so a second
+    # back end under the same name would poison later tests on PostgreSQL.
     monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("BORDERPASS_DATABASE_URL", raising=False)
-    assert main(["user", "add", "--role", "reviewer", "li", "--password", "long-enough-1"]) == 0
-    assert "created staff user li" in capsys.readouterr().out
-    assert main(["user", "add", "--role", "reviewer", "li", "--password", "long-enough-1"]) == 1
+    monkeypatch.setenv("BORDERPASS_DATABASE_URL", db_url)
+    name = f"li-{tmp_path.name[-6:]}"
+    assert main(["user", "add", "--role", "reviewer", name, "--password", "long-enough-1"]) == 0
+    assert f"created staff user {name}" in capsys.readouterr().out
+    assert main(["user", "add", "--role", "reviewer", name, "--password", "long-enough-1"]) == 1
     assert main(["user", "add", "--role", "pilot", "wang", "--password", "long-enough-1"]) == 1
     assert "role_unknown" in capsys.readouterr().err
