@@ -105,4 +105,7 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.gate_bridge import setup_gate
 
     setup_gate(app)
+    from borderpass.console import setup_console
+
+    setup_console(app)  # the back-office web console under /console/
     return app

@@ -1,0 +1,34 @@
+"""The back-office web console under ``/console/``: server-rendered pages for reviewers,
+customs, gate supervisors and admins, on the same services as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from borderpass.console.base import PREFIX, console_middleware
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def setup_console(app: web.Application) -> None:
+    """Mount the console as a sub-application with its own session and error handling."""
+    from borderpass.console import (
+        admin_pages,
+        auth_pages,
+        customs_pages,
+        gate_pages,
+        review_pages,
+    )
+
+    console = web.Application(middlewares=[console_middleware])
+    for module in (auth_pages, review_pages, customs_pages, gate_pages, admin_pages):
+        console.router.add_routes(module.routes)
+    console.router.add_static("/static/", STATIC_DIR, name="static")
+    app.add_subapp(PREFIX, console)
+    app.router.add_get(PREFIX, _to_console)
+
+
+async def _to_console(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPPermanentRedirect(f"{PREFIX}/")

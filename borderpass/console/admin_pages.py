@@ -1,0 +1,149 @@
+"""Admin desk: staff accounts, units awaiting authentication (R-U2), failed notifications."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.console.base import PREFIX, _, error_text, form_of, path_int, redirect, staff_page
+from borderpass.console.html import h, join
+from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.core.appkeys import DEPS
+from borderpass.core.errors import BorderPassError
+from borderpass.core.i18n import N_
+from borderpass.models import User
+from borderpass.models.enums import Role
+from borderpass.services import units, users
+from borderpass.services.notify import outbox
+
+routes = web.RouteTableDef()
+ROLE_LABELS = {Role.REVIEWER.value: N_("审核员"), Role.CUSTOMS.value: N_("海关"),
+               Role.GATE_SUPERVISOR.value: N_("卡口主管"), Role.ADMIN.value: N_("管理员"),
+               Role.UNIT_ADMIN.value: N_("单位管理员"), Role.DRIVER.value: N_("驾驶人")}
+STAFF_FORM_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)
+
+
+def _roles(values: list[str]) -> str:
+    return ", ".join(_(ROLE_LABELS.get(r, r)) for r in values)
+
+
+async def _staff_page(request: web.Request, form: dict[str, str] | None = None,
+                      error: str | None = None, status: int = 200) -> web.Response:
+    form = form or {}
+    tz = request.config_dict[DEPS].tz
+    staff = await User.filter(username__isnull=False).order_by("username").limit(500)
+    rows: list[list[object]] = [
+        [u.username, u.display_name, _roles(u.roles), _("是") if u.is_active else _("否"),
+         when(u.created_at.isoformat(), tz)] for u in staff]
+    checks = [h("label", {"class": "inline"},
+                h("input", {"type": "checkbox", "name": "roles", "value": r.value}),
+                " ", _(ROLE_LABELS[r.value])) for r in STAFF_FORM_ROLES]
+    create = h("form", {"method": "post", "action": f"{PREFIX}/staff", "class": "login"},
+               hidden_csrf(request),
+               h("label", {}, _("用户名"), h("input", {"name": "username", "required": True,
+                                                     "maxlength": "64",
+                                                     "value": form.get("username", "")})),
+               h("label", {}, _("姓名"), h("input", {"name": "display_name", "maxlength": "100",
+                                                   "value": form.get("display_name", "")})),
+               h("label", {}, _("初始密码"), h("input", {"name": "password", "type": "password",
+                                                      "required": True, "minlength": "8",
+                                                      "autocomplete": "new-password"})),
+               h("fieldset", {}, h("legend", {}, _("角色")), checks),
+               h("button", {"type": "submit", "class": "primary"}, _("创建账号")))
+    body = join(table([_("用户名"), _("姓名"), _("角色"), _("启用"), _("创建时间")], rows,
+                      _("还没有工作人员账号")),
+                h("h2", {}, _("新建工作人员账号")), create)
+    return page(request, _("工作人员账号"), body, status=status, error=error)
+
+
+@routes.get("/staff")
+@staff_page(Role.ADMIN)
+async def staff_page_view(request: web.Request, user: User) -> web.StreamResponse:
+    """Staff accounts and a form to add one."""
+    return await _staff_page(request)
+
+
+@routes.post("/staff")
+@staff_page(Role.ADMIN)
+async def add_staff(request: web.Request, user: User) -> web.StreamResponse:
+    """Create a staff account with the same service as the CLI."""
+    form = await form_of(request)
+    roles = [str(r) for r in (await request.post()).getall("roles", [])]
+    try:
+        await users.add_staff(form.get("username", "").strip(), form.get("password", ""),
+                              roles, form.get("display_name", "").strip())
+    except BorderPassError as err:
+        return await _staff_page(request, form, error_text(err), err.status)
+    raise redirect("/staff", "staff_added")
+
+
+async def _units_page(request: web.Request, user: User, error: str | None = None,
+                      status: int = 200) -> web.Response:
+    tz = request.config_dict[DEPS].tz
+    rows: list[list[object]] = []
+    for unit in await units.units_by_status(user, "pending"):
+        info = await units.describe(unit, user)
+        decide = h("form", {"method": "post", "action": f"{PREFIX}/units/{unit.id}/decide"},
+                   hidden_csrf(request),
+                   h("input", {"name": "reason", "maxlength": "500",
+                               "placeholder": _("拒绝原因")}),
+                   h("button", {"type": "submit", "name": "decision", "value": "approve",
+                                "class": "primary"}, _("认证通过")),
+                   h("button", {"type": "submit", "name": "decision", "value": "refuse",
+                                "class": "danger"}, _("拒绝")))
+        rows.append([info["id"], info["name"], info["uscc"], info["contact_name"],
+                     info["contact_phone"], when(info["created_at"], tz), decide])
+    body = table([_("编号"), _("单位名称"), _("统一社会信用代码"), _("联系人"), _("联系电话"),
+                  _("注册时间"), ""], rows, _("没有待认证的单位"))
+    return page(request, _("待认证单位"), body, status=status, error=error)
+
+
+@routes.get("/units")
+@staff_page(Role.ADMIN)
+async def units_page(request: web.Request, user: User) -> web.StreamResponse:
+    """Units awaiting authentication (R-U2)."""
+    return await _units_page(request, user)
+
+
+@routes.post("/units/{id}/decide")
+@staff_page(Role.ADMIN)
+async def decide_unit(request: web.Request, user: User) -> web.StreamResponse:
+    """Authenticate a unit (its code is issued) or refuse it with a reason (R-U2)."""
+    form = await form_of(request)
+    try:
+        await units.authenticate(user, path_int(request), form.get("decision") == "approve",
+                                 form.get("reason", ""))
+    except BorderPassError as err:
+        return await _units_page(request, user, error_text(err), err.status)
+    raise redirect("/units", "unit_decided")
+
+
+async def _notifications_page(request: web.Request, user: User, error: str | None = None,
+                              status: int = 200) -> web.Response:
+    tz = request.config_dict[DEPS].tz
+    rows: list[list[object]] = []
+    for n in await outbox.list_for_admin(user, "failed"):
+        retry = h("form", {"method": "post", "action": f"{PREFIX}/notifications/{n['id']}/retry"},
+                  hidden_csrf(request), h("button", {"type": "submit"}, _("重发")))
+        rows.append([n["id"], n["kind"], n["user_id"], n["attempts"], n["last_error"],
+                     when(n["created_at"], tz), retry])
+    headers = [_("编号"), _("类型"), _("用户"), _("尝试次数"), _("最后错误"), _("创建时间"), ""]
+    body = table(headers, rows, _("没有发送失败的通知"))
+    return page(request, _("发送失败的通知"), body, status=status, error=error)
+
+
+@routes.get("/notifications")
+@staff_page(Role.ADMIN)
+async def notifications_page(request: web.Request, user: User) -> web.StreamResponse:
+    """Notifications that could not be delivered, with a retry button."""
+    return await _notifications_page(request, user)
+
+
+@routes.post("/notifications/{id}/retry")
+@staff_page(Role.ADMIN)
+async def retry_notification(request: web.Request, user: User) -> web.StreamResponse:
+    """Queue a failed notification again."""
+    try:
+        await outbox.retry(user, path_int(request))
+    except BorderPassError as err:
+        return await _notifications_page(request, user, error_text(err), err.status)
+    raise redirect("/notifications", "retried")

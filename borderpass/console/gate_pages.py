@@ -1,0 +1,202 @@
+"""Gate supervisor's desk: lanes with their last event and open faults, emergency release
+(R-G5), the ledger with filters and a CSV export (R-G6)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from borderpass.console.base import PREFIX, _, error_text, form_of, redirect, staff_page
+from borderpass.console.html import Safe, h, join
+from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.core.appkeys import DEPS, GATE
+from borderpass.core.errors import BorderPassError, FieldError
+from borderpass.core.i18n import N_
+from borderpass.models import User
+from borderpass.models.enums import Role
+from borderpass.models.gate import FaultTicket, LedgerEntry
+from borderpass.services import clock, gate_lifts, lanes, ledger
+
+routes = web.RouteTableDef()
+GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)
+PAGE_ROWS = 500
+KIND_LABELS = {"police": N_("警车"), "fire": N_("消防车"), "ambulance": N_("救护车")}
+
+
+async def _lane_rows(request: web.Request) -> list[list[object]]:
+    tz = request.config_dict[DEPS].tz
+    await ledger.flush(request.config_dict[GATE].deps.kv)  # the newest events too
+    faults: dict[str, list[str]] = {}
+    for ticket in await FaultTicket.filter(resolved_at=None).prefetch_related("lane"):
+        faults.setdefault(ticket.lane.code, []).append(ticket.symptom)
+    rows: list[list[object]] = []
+    for lane in await lanes.all_lanes():
+        info = lanes.describe(lane)
+        last = await LedgerEntry.filter(lane_code=lane.code).order_by("-id").first()
+        event = f"{when(last.at.isoformat(), tz)} {last.kind} {last.outcome}" if last else "—"
+        rows.append([info["code"], info["port"], info["lane_type"], info["direction"],
+                     _("启用") if info["active"] else _("停用"), event,
+                     h("span", {"class": "late"}, "; ".join(faults[lane.code]))
+                     if lane.code in faults else _("无")])
+    return rows
+
+
+def _emergency_form(request: web.Request, codes: list[str]) -> Safe:
+    return h("form", {"method": "post", "action": f"{PREFIX}/emergency", "class": "filters"},
+             hidden_csrf(request),
+             h("label", {}, _("通道"), " ", h("select", {"name": "lane"},
+                                               [h("option", {"value": c}, c) for c in codes])),
+             h("label", {}, _("号牌号码"), " ", h("input", {"name": "plate", "required": True,
+                                                           "maxlength": "16"})),
+             h("label", {}, _("车辆类别"), " ",
+               h("select", {"name": "kind"}, [h("option", {"value": k}, _(v))
+                                              for k, v in KIND_LABELS.items()])),
+             h("label", {}, _("备注"), " ", h("input", {"name": "note", "maxlength": "500"})),
+             h("button", {"type": "submit", "class": "danger"}, _("紧急放行")))
+
+
+async def _lanes_page(request: web.Request, error: str | None = None,
+                      status: int = 200) -> web.Response:
+    rows = await _lane_rows(request)
+    headers = [_("通道编号"), _("口岸"), _("通道类型"), _("方向"), _("状态"), _("最近事件"),
+               _("未处理故障")]
+    body = join(
+        h("div", {"id": "lanes", "data-refresh": f"{PREFIX}/lanes.part", "data-every": "10"},
+          table(headers, rows, _("还没有通道"))),
+        h("p", {"class": "hint"}, _("通道在线状态暂无数据来源，以最近事件时间为准")),
+        h("h2", {}, _("紧急放行（警车、消防车、救护车）")),
+        _emergency_form(request, [str(r[0]) for r in rows]))
+    return page(request, _("通道"), body, status=status, error=error)
+
+
+@routes.get("/lanes")
+@staff_page(*GATE_ROLES)
+async def lanes_page(request: web.Request, user: User) -> web.StreamResponse:
+    """Every lane with its last ledger event and open faults; emergency release below."""
+    return await _lanes_page(request)
+
+
+@routes.get("/lanes.part")
+@staff_page(*GATE_ROLES)
+async def lanes_part(request: web.Request, user: User) -> web.StreamResponse:
+    """The lanes table alone, for the page's auto-refresh."""
+    headers = [_("通道编号"), _("口岸"), _("通道类型"), _("方向"), _("状态"), _("最近事件"),
+               _("未处理故障")]
+    html = table(headers, await _lane_rows(request), _("还没有通道"))
+    return web.Response(text=html, content_type="text/html")
+
+
+@routes.post("/emergency")
+@staff_page(*GATE_ROLES)
+async def emergency(request: web.Request, user: User) -> web.StreamResponse:
+    """Open the lane at once for a police, fire or ambulance vehicle (R-G5), ledgered."""
+    form = await form_of(request)
+    body: dict[str, Any] = {k: form.get(k) or None for k in ("lane", "plate", "kind", "note")}
+    try:
+        await gate_lifts.emergency(request.config_dict[GATE], user, body)
+    except BorderPassError as err:
+        return await _lanes_page(request, error_text(err), err.status)
+    raise redirect("/lanes", "released")
+
+
+def _window(request: web.Request) -> tuple[datetime, datetime, str | None]:
+    """The ledger filter: local from/to (default the last 24 hours) and a lane."""
+    tz = request.config_dict[DEPS].tz
+    now = clock.now().astimezone(tz)
+
+    def parse(name: str, default: datetime) -> datetime:
+        raw = request.query.get(name, "")
+        if not raw:
+            return default
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError as exc:
+            raise FieldError("type_datetime", name) from exc
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+
+    start = parse("from", now - timedelta(days=1))
+    end = parse("to", now + timedelta(minutes=1))
+    return start, end, request.query.get("lane") or None
+
+
+def _filters(request: web.Request, start: datetime, end: datetime, lane: str | None) -> Safe:
+    tz = request.config_dict[DEPS].tz
+
+    def local(v: datetime) -> str:
+        return v.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+    query = request.query_string
+    return h("form", {"method": "get", "class": "filters"},
+             h("label", {}, _("从"), " ", h("input", {"type": "datetime-local", "name": "from",
+                                                     "value": local(start)})),
+             h("label", {}, _("到"), " ", h("input", {"type": "datetime-local", "name": "to",
+                                                     "value": local(end)})),
+             h("label", {}, _("通道"), " ", h("input", {"name": "lane", "value": lane or "",
+                                                       "maxlength": "40"})),
+             h("button", {"type": "submit"}, _("筛选")),
+             h("a", {"href": f"{PREFIX}/ledger.csv" + (f"?{query}" if query else "")},
+               _("导出 CSV")))
+
+
+@routes.get("/ledger")
+@staff_page(*GATE_ROLES)
+async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
+    """Ledger entries in a window, oldest first (the first 500; export for all)."""
+    tz = request.config_dict[DEPS].tz
+    try:
+        start, end, lane = _window(request)
+    except FieldError as err:
+        return page(request, _("通行台账"), Safe(""), status=422, error=error_text(err))
+    await ledger.flush(request.config_dict[GATE].deps.kv)
+    rows: list[list[object]] = []
+    async for chunk in ledger.rows(start, end, lane, chunk=PAGE_ROWS):
+        rows = [[e.id, when(e.at.isoformat(), tz), e.lane_code, e.kind, e.plate, e.outcome,
+                 e.reason, e.actor, _("是") if e.flagged else ""] for e in chunk]
+        break
+    total = await ledger.count(start, end, lane)
+    body = join(_filters(request, start, end, lane),
+                h("p", {"class": "hint"}, _("共 {total} 条，显示前 {shown} 条",
+                                            total=total, shown=len(rows))),
+                table([_("编号"), _("时间"), _("通道"), _("类型"), _("号牌号码"), _("结果"),
+                       _("原因"), _("操作人"), _("标记")], rows, _("该时段没有记录")))
+    return page(request, _("通行台账"), body)
+
+
+@routes.get("/ledger.csv")
+@staff_page(*GATE_ROLES)
+async def ledger_csv(request: web.Request, user: User) -> web.StreamResponse:
+    """The whole filtered ledger as CSV, streamed in chunks (R-G6)."""
+    start, end, lane = _window(request)
+    await ledger.flush(request.config_dict[GATE].deps.kv)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="ledger.csv"'})
+    await response.prepare(request)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", "at", "lane", "kind", "event_id", "declaration_id", "plate",
+                     "outcome", "reason", "actor", "flagged", "detail"])
+    async for chunk in ledger.rows(start, end, lane):
+        for e in chunk:
+            d = ledger.describe(e)
+            writer.writerow([_cell(d[k]) for k in ("id", "at", "lane", "kind", "event_id",
+                                                   "declaration_id", "plate", "outcome",
+                                                   "reason", "actor", "flagged")]
+                            + [_cell(json.dumps(d["detail"], ensure_ascii=False))])
+        await response.write(buf.getvalue().encode())
+        buf.seek(0)
+        buf.truncate()
+    await response.write(buf.getvalue().encode())
+    await response.write_eof()
+    return response
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

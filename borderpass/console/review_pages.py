@@ -1,0 +1,308 @@
+"""The reviewer's desk (R-F6, R-F10): the queue against the 30-minute target, a filing with
+its documents beside its fields, approve, or return with field-level reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from borderpass.console.base import (
+    PREFIX,
+    _,
+    error_text,
+    form_of,
+    locale,
+    path_int,
+    redirect,
+    staff_page,
+)
+from borderpass.console.html import Safe, h, join
+from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.core.appkeys import DEPS
+from borderpass.core.errors import BorderPassError, FieldError
+from borderpass.core.i18n import N_
+from borderpass.core.messages import error_message
+from borderpass.models import Filing, User
+from borderpass.models.enums import FilingStatus, Role
+from borderpass.services import clock, documents, filings, review
+from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
+from borderpass.services.requirements import (
+    CATEGORY_LABELS,
+    DOCUMENT_KINDS,
+    DRIVER_FIELDS,
+    category_fields,
+    field_label,
+)
+
+routes = web.RouteTableDef()
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
+# Reasons to pick from; codes of the error catalogue, so the applicant reads them in their
+# own language; "other" needs a typed explanation.
+REASON_CODES = ("invalid", "required", "document_required", "image_corrupt", "other")
+REASON_ROWS = 3
+MAX_ROWS = 20
+STATUS_LABELS = {
+    "draft": N_("草稿"), "submitted": N_("待审核"), "returned": N_("已退回"),
+    "approved": N_("已通过"), "expired": N_("已过期"), "revoked": N_("已撤销"),
+}
+
+
+def _minutes(seconds: int) -> str:
+    return _("{minutes} 分钟", minutes=seconds // 60)
+
+
+def _category(value: str) -> str:
+    labels = {k.value: v for k, v in CATEGORY_LABELS.items()}
+    return _(labels.get(value, value))
+
+
+def _queue_table(items: list[dict[str, Any]], request: web.Request) -> Safe:
+    tz = request.config_dict[DEPS].tz
+    rows: list[list[object]] = []
+    for item in items:
+        waited = item["waited_office_seconds"]
+        state = h("span", {"class": "late" if item["overdue"] else "ok"},
+                  _("已超时") if item["overdue"] else _("未超时"))
+        link = h("a", {"href": f"{PREFIX}/review/filings/{item['id']}", "class": "open"},
+                 _("审核"))
+        rows.append([item["id"], item["plate_number"] or "—", _category(item["category"]),
+                     when(item["submitted_at"], tz), _minutes(waited), state, link])
+    headers = [_("编号"), _("号牌号码"), _("备案类别"), _("提交时间"), _("已等待（办公时间）"),
+               _("目标 {minutes} 分钟", minutes=REVIEW_TARGET_SECONDS // 60), ""]
+    return table(headers, rows, _("没有待审核的备案"), {"class": "queue", "data-rows": "1"})
+
+
+@routes.get("/review")
+@staff_page(*REVIEW_ROLES)
+async def queue_page(request: web.Request, user: User) -> web.StreamResponse:
+    """The review queue, oldest first; it refreshes itself every 20 seconds."""
+    items = await review.queue(request.config_dict[DEPS], user)
+    hint = h("p", {"class": "hint"},
+             _("快捷键：J/K 上下移动，Enter 打开，A 通过，R 退回，Q 返回队列"))
+    body = join(hint, h("div", {"id": "queue", "data-refresh": f"{PREFIX}/review/queue.part",
+                                "data-every": "20"}, _queue_table(items, request)))
+    return page(request, _("审核队列"), body)
+
+
+@routes.get("/review/queue.part")
+@staff_page(*REVIEW_ROLES)
+async def queue_part(request: web.Request, user: User) -> web.StreamResponse:
+    """The queue table alone, for the page's auto-refresh."""
+    items = await review.queue(request.config_dict[DEPS], user)
+    return web.Response(text=_queue_table(items, request), content_type="text/html")
+
+
+def _mark(path: str, body: dict[str, Any]) -> Safe | None:
+    """The OCR badge of a field: filled by OCR (with confidence) or in conflict."""
+    for key, label, css in (("prefilled", N_("证件识别填写"), "ocr"),
+                            ("conflicts", N_("与识别结果不同"), "conflict")):
+        mark = body.get(key, {}).get(path)
+        if mark:
+            conf = mark.get("confidence")
+            extra = f" {round(float(conf) * 100)}%" if isinstance(conf, int | float) else ""
+            value = mark.get("value") or ""
+            text = f"{_(label)}{extra}" + (f" · {value}" if css == "conflict" and value else "")
+            return h("span", {"class": f"badge {css}"}, text)
+    return None
+
+
+def _field_row(path: str, value: object, body: dict[str, Any]) -> Safe:
+    label = field_label(path) or path
+    shown = {True: _("是"), False: _("否"), None: "—"}.get(value, value)  # type: ignore[call-overload]
+    flag = h("button", {"type": "button", "class": "flag", "data-field": path,
+                        "title": _("退回此项")}, "⚑")
+    return h("tr", {"data-path": path}, h("th", {}, _(label)),
+             h("td", {}, str(shown), " ", _mark(path, body)), h("td", {}, flag))
+
+
+def _fields(filing: Filing, body: dict[str, Any]) -> Safe:
+    rows = []
+    for spec in category_fields(filing.category):
+        section, _dot, name = spec.name.partition(".")
+        value = body.get("official_letter_id") if not name else \
+            (body.get(section) or {}).get(name)
+        rows.append(_field_row(spec.name, value, body))
+    parts = [h("table", {"class": "fields"}, rows)]
+    for i, driver in enumerate(body["drivers"]):
+        drows = [_field_row(f"drivers[{i}].{spec.name}", driver.get(spec.name), body)
+                 for spec in DRIVER_FIELDS]
+        parts.append(h("h3", {}, _("驾驶人 {n}", n=i + 1)))
+        parts.append(h("table", {"class": "fields"}, drows))
+    return join(parts)
+
+
+def _slot_label(slot: str) -> str:
+    kind, _hash, n = slot.partition("#")
+    label = _(DOCUMENT_KINDS.get(kind, kind))
+    return f"{label} · {_('驾驶人 {n}', n=n)}" if n else label
+
+
+def _reading(ocr: dict[str, Any] | None) -> Safe | None:
+    if not ocr:
+        return None
+    rows = []
+    for name, f in (ocr.get("fields") or {}).items():
+        conf = f.get("confidence")
+        warn = ", ".join(str(w) for w in f.get("warnings") or [])
+        rows.append([name, f.get("value") or "—",
+                     f"{round(float(conf) * 100)}%" if isinstance(conf, int | float) else "—",
+                     h("span", {"class": "warn"}, warn) if warn else ""])
+    notes = ", ".join(str(w) for w in ocr.get("warnings") or [])
+    return join(table([_("识别项"), _("识别值"), _("置信度"), _("提示")], rows,
+                      _("未识别出内容"), {"class": "ocr"}),
+                h("p", {"class": "warn"}, notes) if notes else None)
+
+
+async def _documents(user: User, slots: dict[str, int]) -> Safe:
+    cards = []
+    for slot, doc_id in slots.items():
+        doc = await documents.visible_document(user, doc_id)  # audited (R-U7)
+        src = f"{PREFIX}/documents/{doc.id}/image"
+        cards.append(h("figure", {"class": "doc", "id": f"doc-{slot}"},
+                       h("figcaption", {}, _slot_label(slot), " ",
+                         h("button", {"type": "button", "class": "flag",
+                                      "data-field": f"documents.{slot}",
+                                      "title": _("退回此项")}, "⚑")),
+                       h("a", {"href": src, "target": "_blank", "rel": "noopener"},
+                         h("img", {"src": src, "alt": _slot_label(slot), "loading": "lazy"})),
+                       _reading(doc.ocr)))
+    return h("div", {"class": "docs"}, cards)
+
+
+def _reason_options(filing: Filing, body: dict[str, Any]) -> list[tuple[str, str]]:
+    options = [("", "—"), ("general", _("整体"))]
+    options += [(s.name, _(s.label)) for s in category_fields(filing.category)]
+    for i, _d in enumerate(body["drivers"]):
+        options += [(f"drivers[{i}].{s.name}", f"{_('驾驶人 {n}', n=i + 1)} · {_(s.label)}")
+                    for s in DRIVER_FIELDS]
+    options += [(f"documents.{slot}", _slot_label(slot)) for slot in body["documents"]]
+    return options
+
+
+def _return_form(request: web.Request, filing: Filing, body: dict[str, Any],
+                 given: dict[str, str]) -> Safe:
+    options = _reason_options(filing, body)
+    codes = [(c, _("其他（请填写）") if c == "other" else error_message(c, locale(), {}))
+             for c in REASON_CODES]
+    rows = []
+    count = max(REASON_ROWS, sum(1 for k in given if k.startswith("field_")))
+    for i in range(min(count, MAX_ROWS)):
+        rows.append(h("div", {"class": "reason"},
+                      _select(f"field_{i}", options, given.get(f"field_{i}", "")),
+                      _select(f"code_{i}", codes, given.get(f"code_{i}", "invalid")),
+                      h("input", {"name": f"message_{i}", "maxlength": "500",
+                                  "value": given.get(f"message_{i}", ""),
+                                  "placeholder": _("说明（可选）")})))
+    return h("form", {"method": "post", "id": "return-form",
+                      "action": f"{PREFIX}/review/filings/{filing.id}/return"},
+             hidden_csrf(request), h("h2", {}, _("退回（一次写明全部原因）")), rows,
+             h("button", {"type": "button", "id": "add-reason"}, _("再加一条")),
+             h("button", {"type": "submit", "class": "danger", "accesskey": "r"}, _("退回")))
+
+
+def _select(name: str, options: list[tuple[str, str]], chosen: str) -> Safe:
+    return h("select", {"name": name},
+             [h("option", {"value": v, "selected": v == chosen}, label) for v, label in options])
+
+
+def _reason_text(reason: dict[str, str]) -> str:
+    label = field_label(reason["field"])
+    text = reason.get("message") or error_message(reason.get("code", ""), locale(), {})
+    return f"{_(label) if label else reason['field']}: {text}"
+
+
+async def _detail(request: web.Request, user: User, filing_id: int,
+                  given: dict[str, str] | None = None, error: str | None = None,
+                  status: int = 200) -> web.Response:
+    deps = request.config_dict[DEPS]
+    filing = await filings.visible(user, filing_id)
+    body = await filings.describe(deps, filing, user)  # clear for reviewers, audited (R-U7)
+    head = [_category(body["category"]), _(STATUS_LABELS.get(body["status"], body["status"])),
+            _("提交时间") + " " + when(body["submitted_at"], deps.tz)]
+    if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
+        waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
+        css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"
+        head.append(h("span", {"class": css}, _("已等待（办公时间）") + " " + _minutes(waited)))
+    actions: Safe | None = None
+    if filing.status is FilingStatus.SUBMITTED:
+        approve = h("form", {"method": "post", "id": "approve-form",
+                             "action": f"{PREFIX}/review/filings/{filing.id}/approve"},
+                    hidden_csrf(request),
+                    h("button", {"type": "submit", "class": "primary", "accesskey": "a"},
+                      _("通过")))
+        actions = h("section", {"class": "actions"}, approve,
+                    _return_form(request, filing, body, given or {}))
+    elif body["return_reasons"]:
+        actions = h("section", {}, h("h2", {}, _("退回原因")),
+                    h("ul", {}, [h("li", {}, _reason_text(r)) for r in body["return_reasons"]]))
+    content = join(
+        h("p", {"class": "meta"}, [join(x, " · ") for x in head]),
+        h("p", {"class": "hint"}, _("本页显示的个人信息已记入审计日志")),
+        h("div", {"class": "split"},
+          h("section", {"class": "left"}, h("h2", {}, _("填写内容")), _fields(filing, body)),
+          h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
+            await _documents(user, body["documents"]))),
+        actions,
+        h("p", {}, h("a", {"href": f"{PREFIX}/review", "id": "back"}, _("返回队列"))))
+    title = _("备案 {id} · {plate}", id=filing.id, plate=filing.plate_number or "—")
+    return page(request, title, content, status=status, error=error)
+
+
+@routes.get("/review/filings/{id}")
+@staff_page(*REVIEW_ROLES)
+async def detail_page(request: web.Request, user: User) -> web.StreamResponse:
+    """One filing: fields on the left, documents with their OCR readings on the right."""
+    return await _detail(request, user, path_int(request))
+
+
+@routes.post("/review/filings/{id}/approve")
+@staff_page(*REVIEW_ROLES)
+async def approve(request: web.Request, user: User) -> web.StreamResponse:
+    """Approve; valid one year (R-F3)."""
+    filing_id = path_int(request)
+    try:
+        await review.approve(user, filing_id)
+    except BorderPassError as err:
+        return await _detail(request, user, filing_id, error=error_text(err), status=err.status)
+    raise redirect("/review", "approved")
+
+
+def reasons_from_form(form: dict[str, str]) -> list[dict[str, str]]:
+    """The reasons of the return form: one per row whose field is chosen."""
+    reasons = []
+    for i in range(MAX_ROWS):
+        field = form.get(f"field_{i}", "").strip()
+        if not field:
+            continue
+        code = form.get(f"code_{i}", "other")
+        message = form.get(f"message_{i}", "").strip()
+        if code not in REASON_CODES:
+            raise FieldError("choice", "reasons", choices=", ".join(REASON_CODES))
+        if code == "other" and not message:
+            raise FieldError("required", "reason")
+        reasons.append({"field": field, "code": code, "message": message})
+    return reasons
+
+
+@routes.post("/review/filings/{id}/return")
+@staff_page(*REVIEW_ROLES)
+async def return_filing(request: web.Request, user: User) -> web.StreamResponse:
+    """Return with every reason at once (R-F6); on a mistake the form comes back filled."""
+    filing_id = path_int(request)
+    form = await form_of(request)
+    try:
+        await review.return_filing(user, filing_id, reasons_from_form(form))
+    except BorderPassError as err:
+        return await _detail(request, user, filing_id, form, error_text(err), err.status)
+    raise redirect("/review", "returned")
+
+
+@routes.get("/documents/{id}/image")
+@staff_page(*REVIEW_ROLES)
+async def document_image(request: web.Request, user: User) -> web.StreamResponse:
+    """A document's image for the reviewer (each read audited, R-U7)."""
+    doc = await documents.visible_document(user, path_int(request))
+    data = await documents.document_bytes(request.config_dict[DEPS], doc)
+    return web.Response(body=data, content_type=doc.mime,
+                        headers={"Cache-Control": "private, no-store"})
