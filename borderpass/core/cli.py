@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     ocr.add_argument("--engine")
     models = sub.add_parser("ocr-models", help="prepare the paddleocr model folders")
     models.add_argument("--dest")
+    from borderpass.gate_bridge.cli import add_commands as add_gate_commands
+
+    add_gate_commands(sub)
     return parser
 
 
@@ -88,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))
         print("migrations applied")
         return 0
+    from borderpass.gate_bridge import cli as gate_cli
+
+    if args.command in gate_cli.COMMANDS:
+        return gate_cli.run(args, settings)
     if args.command == "sweep":
         return _sweep(settings)
     if args.command == "user":

@@ -199,6 +199,7 @@ ERRORS: dict[str, str] = {
     "frame_json": N_("消息不是有效的 JSON 对象"),
     "frame_type": N_("未知的消息类型：{type}"),
     "frame_hello_first": N_("连接后须先发送 hello 消息"),
+    "ledger_period": N_("结束时间须晚于开始时间"),
     # OCR
     "ocr_kind": N_("不是可识别的证件类型"),
     "ocr_busy": N_("识别服务繁忙，请稍后重试"),

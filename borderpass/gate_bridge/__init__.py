@@ -33,16 +33,18 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     from borderpass.gate_bridge.ws import SOCKETS, relay_commands
 
     app[SOCKETS] = {}
-    tasks = [asyncio.create_task(relay_commands(app))]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay_commands(app, stop))]
     if app[SETTINGS].gate_ledger_flush > 0:
         tasks.append(asyncio.create_task(_flush_ledger(app)))
     yield
     for ws in list(app[SOCKETS].values()):
         await ws.close(code=1001, message=b"server shutdown")
+    stop.set()
     for task in tasks:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 5)
     from borderpass.services import ledger
 
     with contextlib.suppress(Exception):

@@ -23,8 +23,10 @@ CLOSE_AUTH, CLOSE_PROTOCOL, CLOSE_REPLACED = 4401, 4400, 4409
 
 
 async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    # A lane that went away gets its commands again when it reconnects (outbox).
     if not ws.closed:
-        await ws.send_str(protocol.dumps(frame))
+        with contextlib.suppress(ConnectionResetError):
+            await ws.send_str(protocol.dumps(frame))
 
 
 async def _hello(request: web.Request, ws: web.WebSocketResponse) -> Lane | None:
@@ -111,16 +113,17 @@ async def _serve_frame(request: web.Request, ws: web.WebSocketResponse, lane: La
                                              event_id))
 
 
-async def relay_commands(app: web.Application) -> None:
+async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
     """Forward commands announced on Redis (from any instance) to lanes connected here."""
     from borderpass.core.appkeys import REDIS
 
     prefix = gate_commands.channel("")
     pubsub = app[REDIS].pubsub()
-    await pubsub.psubscribe(prefix + "*")
     try:
-        while True:
-            msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+        await pubsub.psubscribe(prefix + "*")
+        # redis-py may swallow a cancellation inside a read, so the loop also checks ``stop``.
+        while not stop.is_set():
+            msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
             if msg is None:
                 continue
             channel = msg["channel"].decode() if isinstance(msg["channel"], bytes) \
@@ -128,9 +131,12 @@ async def relay_commands(app: web.Application) -> None:
             ws = app[SOCKETS].get(channel.removeprefix(prefix))
             if ws is not None and not ws.closed:
                 data = msg["data"]
-                await ws.send_str(data.decode() if isinstance(data, bytes) else data)
-    except asyncio.CancelledError:
-        raise
+                await _send_text(ws, data.decode() if isinstance(data, bytes) else data)
     finally:
         with contextlib.suppress(Exception):
             await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+async def _send_text(ws: web.WebSocketResponse, text: str) -> None:
+    with contextlib.suppress(ConnectionResetError):
+        await ws.send_str(text)

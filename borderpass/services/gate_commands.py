@@ -36,17 +36,24 @@ def build(lane: Lane, event_id: str, action: str, reason: str, **extra: Any) -> 
 
 
 async def send(gate: GateDeps, lane: Lane, frame: dict[str, Any], *, announce: bool = True,
-               extra_ledger: Sequence[str] = ()) -> dict[str, Any]:
-    """Put a command in the outbox, record it (R-G6) and announce it to the bridge."""
+               extra_ledger: Sequence[str] = (),
+               remember: tuple[str, str, int] | None = None) -> dict[str, Any]:
+    """Put a command in the outbox, record it (R-G6) and announce it, in one round trip.
+
+    ``remember`` = (key, value, ttl) is stored in the same round trip (a scan's answer).
+    """
     text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-    kv = gate.deps.kv
-    await kv.hset(pending_key(lane.code), frame["event_id"], text)
-    await ledger.record(kv, *extra_ledger, ledger.entry(
+    pipe = gate.deps.kv.pipeline(transaction=False)
+    if remember is not None:
+        pipe.set(remember[0], remember[1], ex=remember[2])
+    pipe.hset(pending_key(lane.code), frame["event_id"], text)
+    pipe.rpush(ledger.QUEUE, *extra_ledger, ledger.entry(
         "command", lane.code, event_id=frame["event_id"], outcome=frame["action"],
         reason=frame["reason"], declaration_id=frame.get("declaration_id"),
         plate=frame.get("plate") or "", actor=frame.get("actor") or "bridge"))
     if announce:
-        await kv.publish(channel(lane.code), text)
+        pipe.publish(channel(lane.code), text)
+    await pipe.execute()
     return frame
 
 

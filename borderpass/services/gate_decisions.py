@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise import connections
+
+from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import blacklist, clock, declarations, gate_commands, ledger, passes
+from borderpass.services import clock, declarations, gate_commands, ledger, passes
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
@@ -80,23 +83,34 @@ def check_offline(scanned: tokens.Scanned, lane: Lane, at: datetime, plate: str)
     return None
 
 
+def _state_sql(dialect: str) -> str:
+    """One round trip for the pass secret, declaration state and blacklist (R-F9)."""
+    mark = "$1" if dialect == "postgres" else "?"
+    return (
+        f"SELECT p.secret_sealed, p.revoked_at, d.status, EXISTS (SELECT 1 FROM "
+        f"{BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL AND b.subject_key IN "
+        f"(f.owner_key, fd.id_key)) AS listed FROM {Pass._meta.db_table} p "
+        f"JOIN {Declaration._meta.db_table} d ON d.id = p.declaration_id "
+        f"JOIN {Filing._meta.db_table} f ON f.id = d.filing_id "
+        f"JOIN {FilingDriver._meta.db_table} fd ON fd.id = d.driver_id "
+        f"WHERE p.declaration_id = {mark}")
+
+
 async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime) -> str | None:
-    """The online checks: rotating code, declaration state, blacklist (R-F9)."""
+    """The online checks: rotating code, revocation, blacklist (R-F9), earlier use (R-G2)."""
     decl_id = scanned.credential.declaration_id
-    rows = await Pass.filter(declaration_id=decl_id).values(
-        "secret_sealed", "revoked_at", "declaration__status", "declaration__filing__owner_key",
-        "declaration__driver__id_key")
+    conn = connections.get("default")
+    _, rows = await conn.execute_query(_state_sql(conn.capabilities.dialect), [decl_id])
     if not rows:
         return "pass_revoked"
-    row = rows[0]
+    row = dict(rows[0])
     if not tokens.code_matches(passes.secret_of(gate, row["secret_sealed"], decl_id),
                                scanned.code, at):
         return "code_stale"
-    status = row["declaration__status"]
+    status = row["status"]
     if row["revoked_at"] is not None or status == DeclarationStatus.CANCELLED:
         return "pass_revoked"
-    if await blacklist.active_entry([row["declaration__filing__owner_key"],
-                                     row["declaration__driver__id_key"]]):
+    if row["listed"]:
         return "blacklisted"
     if status == DeclarationStatus.USED:
         return "pass_used"
@@ -137,13 +151,13 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
     decision.command = gate_commands.build(
         lane, f"{scan.event_id}:cmd", decision.action, decision.reason,
         in_reply_to=scan.event_id, declaration_id=decision.declaration_id, plate=decision.plate)
-    await kv.set(event_key(lane.code, scan.event_id), json.dumps(asdict(decision)),
-                 ex=EVENT_TTL)
     kind = "emergency" if decision.reason == "emergency" else "scan"
     scan_entry = ledger.entry(kind, lane.code, at=at, event_id=scan.event_id,
                               declaration_id=decision.declaration_id,
                               plate=decision.plate or scan.plate, outcome=decision.action,
                               reason=decision.reason)
     await gate_commands.send(gate, lane, decision.command, announce=False,
-                             extra_ledger=[scan_entry])
+                             extra_ledger=[scan_entry],
+                             remember=(event_key(lane.code, scan.event_id),
+                                       json.dumps(asdict(decision)), EVENT_TTL))
     return decision

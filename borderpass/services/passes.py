@@ -12,7 +12,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from borderpass.core.errors import Conflict, Forbidden
-from borderpass.models import Declaration, User
+from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Pass
 from borderpass.services import blacklist, clock, declarations, pass_tokens
@@ -47,9 +47,9 @@ async def _usable(declaration: Declaration, existing: Pass | None) -> None:
         raise Forbidden("pass_blacklisted", "id")
 
 
-async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
+async def build(gate: GateDeps, declaration: Declaration, filing: Filing) -> Pass:
+    """A new, unsaved pass: credential signed with the active key, secret sealed."""
     kid, key = await gate.keys.signer()
-    filing = declaration.filing
     cred = Credential(
         kid=kid, declaration_id=declaration.id, plate=filing.plate_number or "",
         direction=declaration.direction.value, port=declaration.port,
@@ -57,13 +57,19 @@ async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
         valid_from=declaration.planned_at - VALID_BEFORE,
         valid_until=declaration.planned_at + VALID_AFTER)
     secret = secrets.token_bytes(SECRET_BYTES)
+    return Pass(
+        declaration_id=declaration.id, kid=kid,
+        credential=pass_tokens.encode_credential(cred, key),
+        secret_sealed=gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
+                                               _secret_context(declaration.id)),
+        valid_from=cred.valid_from, valid_until=cred.valid_until)
+
+
+async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
+    fresh = await build(gate, declaration, declaration.filing)
     try:
-        return await Pass.create(
-            declaration_id=declaration.id, kid=kid,
-            credential=pass_tokens.encode_credential(cred, key),
-            secret_sealed=gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
-                                                   _secret_context(declaration.id)),
-            valid_from=cred.valid_from, valid_until=cred.valid_until)
+        await fresh.save()
+        return fresh
     except IntegrityError:  # issued concurrently by another request: use that one
         return await Pass.get(declaration_id=declaration.id)
 

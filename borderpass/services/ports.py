@@ -38,6 +38,8 @@ class KeyValue(Protocol):
 
     def publish(self, channel: str, message: str) -> Awaitable[Any]: ...
 
+    def pipeline(self, transaction: bool = True) -> Any: ...
+
 
 @dataclass(frozen=True)
 class Deps:

@@ -92,7 +92,8 @@ class KeyRing:
         await self.reload()
 
     async def published(self) -> list[dict[str, Any]]:
-        """The public keys lane controllers need for offline checks."""
+        """The public keys lane controllers need for offline checks (creating the first)."""
+        await self.signer()
         rows = await SigningKey.filter(retired_at=None).order_by("created_at")
         return [{"kid": r.kid, "public_key": r.public_key, "active": r.active} for r in rows]
 

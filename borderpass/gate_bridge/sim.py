@@ -1,0 +1,194 @@
+"""``borderpass lane-sim``: simulated lane controllers speaking PROTOCOL.md over WebSocket.
+
+Each lane sends scans on a fixed schedule (open loop: latency counts from the scheduled
+send time, so a slow bridge cannot hide its queue), acks every command, and records what
+the bridge decided. The mix covers valid, replayed, expired, forged, wrong-direction and
+blacklisted passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import base45
+
+from borderpass.gate_bridge import protocol
+from borderpass.gate_bridge.sim_seed import SimPass, SimWorld
+from borderpass.services import clock, pass_tokens
+
+MIX = {"valid": 0.6, "replayed": 0.1, "expired": 0.08, "forged": 0.08,
+       "wrong_direction": 0.07, "blacklisted": 0.07}
+EXPECTED = {"valid": "pass_valid", "replayed": "pass_used", "expired": "pass_expired",
+            "forged": "pass_forged", "wrong_direction": "wrong_direction",
+            "blacklisted": "blacklisted"}
+
+
+@dataclass
+class Outcome:
+    """One scan as the lane saw it."""
+
+    kind: str
+    action: str
+    reason: str
+    latency_ms: float
+
+
+@dataclass
+class Report:
+    """Everything the run observed."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    offered: int = 0
+    seconds: float = 0.0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def percentile(self, p: float, kind: str | None = None) -> float:
+        """Latency percentile in ms (all scans, or one kind's)."""
+        values = sorted(o.latency_ms for o in self.outcomes if kind is None or o.kind == kind)
+        return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else 0.0
+
+
+def forge(credential: str) -> str:
+    """The credential with one byte of its signed part changed (plate or dates)."""
+    raw = bytearray(base45.b45decode(credential))
+    raw[8] ^= 0x01
+    return str(base45.b45encode(bytes(raw)).decode("ascii"))
+
+
+class Picker:
+    """Hands out passes of each kind; valid passes once, replays from the used ones."""
+
+    def __init__(self, world: SimWorld, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.fresh = list(world.passes.get("valid", []))
+        self.used: list[SimPass] = []
+        self.world = world
+
+    def next(self) -> tuple[str, str, str]:
+        """(kind, qr text, camera plate) of the next scan."""
+        kind = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        if (kind == "replayed" and not self.used) or (kind == "valid" and not self.fresh):
+            kind = "forged" if not self.fresh else "valid"
+        if kind == "valid":
+            p = self.fresh.pop()
+            self.used.append(p)
+        elif kind in ("replayed", "forged"):
+            p = self.rng.choice(self.used or self.fresh or self.world.passes["expired"])
+        else:
+            p = self.rng.choice(self.world.passes[kind])
+        credential = forge(p.credential) if kind == "forged" else p.credential
+        code = pass_tokens.current_code(p.secret, clock.now())
+        return kind, pass_tokens.qr_text(credential, code), p.plate
+
+
+class SimLane:
+    """One simulated lane controller on one WebSocket."""
+
+    def __init__(self, url: str, code: str, token: str) -> None:
+        self.url, self.code, self.token = url, code, token
+        self.waiting: dict[str, tuple[asyncio.Future[dict[str, Any]], str]] = {}
+        self.ids = itertools.count()
+        self.run_id = secrets.token_hex(4)  # event ids stay unique across runs
+
+    async def run(self, session: aiohttp.ClientSession, picker: Picker, rate: float,
+                  seconds: float, report: Report, verbose: bool = False) -> None:
+        """Scan at ``rate`` per second for ``seconds``, recording every decision."""
+        async with session.ws_connect(f"{self.url}/gate/ws", max_msg_size=0) as ws:
+            await ws.send_str(protocol.dumps({"type": "hello", "event_id": f"{self.code}-h",
+                                              "lane": self.code, "credential": self.token}))
+            welcome = await ws.receive_json()
+            if welcome.get("type") != "welcome":
+                raise RuntimeError(f"lane {self.code}: {welcome}")
+            reader = asyncio.create_task(self._read(ws, report, verbose))
+            interval, start = 1.0 / rate, time.perf_counter()
+            pending = []
+            for n in range(int(rate * seconds)):
+                due = start + n * interval
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
+                kind, text, plate = picker.next()
+                event_id = f"{self.code}-{self.run_id}-{next(self.ids)}"
+                future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop() \
+                    .create_future()
+                self.waiting[event_id] = (future, kind)
+                report.offered += 1
+                frame = {"type": "scan", "event_id": event_id, "qr": text}
+                if plate and n % 2:
+                    frame["plate"] = plate
+                await ws.send_str(protocol.dumps(frame))
+                pending.append(self._settle(future, kind, due, report))
+            await asyncio.gather(*pending)
+            reader.cancel()
+
+    async def _settle(self, future: asyncio.Future[dict[str, Any]], kind: str, due: float,
+                      report: Report) -> None:
+        try:
+            frame = await asyncio.wait_for(future, 30)
+        except TimeoutError:
+            report.errors["timeout"] += 1
+            return
+        report.outcomes.append(Outcome(kind, frame["action"], frame["reason"],
+                                       (frame["_received"] - due) * 1000))
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse, report: Report,
+                    verbose: bool) -> None:
+        async for msg in ws:
+            received = time.perf_counter()
+            frame = msg.json()
+            if frame.get("type") == "command":
+                await ws.send_str(protocol.dumps({"type": "ack", "event_id":
+                                                  f"{frame['event_id']}-ack",
+                                                  "command_id": frame["event_id"]}))
+                waiting = self.waiting.pop(str(frame.get("in_reply_to")), None)
+                if waiting and not waiting[0].done():
+                    frame["_received"] = received
+                    waiting[0].set_result(frame)
+                    if verbose:
+                        print(f"{self.code} {waiting[1]:>15} → {frame['action']:<4} "
+                              f"{frame['reason']:<16} {frame['display'].get('en', '')}")
+            elif frame.get("type") == "error":
+                report.errors[str(frame.get("code"))] += 1
+
+
+async def run(url: str, world: SimWorld, rate: float, seconds: float, seed: int = 1,
+              verbose: bool = False, picker: Picker | None = None) -> Report:
+    """Drive every seeded lane at rate/len(lanes) scans per second each.
+
+    Pass the same ``picker`` to successive runs so no valid pass is shown twice.
+    """
+    report, picker = Report(), picker or Picker(world, seed)
+    per_lane = rate / len(world.lanes)
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(SimLane(url, code, token).run(session, picker, per_lane, seconds,
+                                                              report, verbose)
+                               for code, token in world.lanes))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def render(report: Report) -> str:
+    """A table of decisions by kind, with latency percentiles."""
+    lines = [f"{'scan kind':<16} {'n':>6} {'decisions':<40} {'p50 ms':>7} {'p99 ms':>7}"]
+    kinds = Counter(o.kind for o in report.outcomes)
+    for kind in MIX:
+        got = Counter(f"{o.action}:{o.reason}" for o in report.outcomes if o.kind == kind)
+        text = ", ".join(f"{k} {v}" for k, v in got.most_common(3))
+        lines.append(f"{kind:<16} {kinds[kind]:>6} {text:<40} "
+                     f"{report.percentile(50, kind):>7.2f} {report.percentile(99, kind):>7.2f}")
+    done = len(report.outcomes)
+    lines.append(f"{'all':<16} {done:>6} offered {report.offered} in {report.seconds:.1f} s "
+                 f"= {done / max(report.seconds, 1e-9):.0f} decisions/s; p50 "
+                 f"{report.percentile(50):.2f} ms, p99 {report.percentile(99):.2f} ms, "
+                 f"max {report.percentile(100):.2f} ms")
+    if report.errors:
+        lines.append(f"errors: {dict(report.errors)}")
+    return "\n".join(lines)

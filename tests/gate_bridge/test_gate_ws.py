@@ -1,0 +1,238 @@
+"""The lane WebSocket and HTTP fallback over a real socket (R-G2, R-G3, R-G4, R-G6, R-G7)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from gate_helpers import declared, issued, lane, qr
+
+from borderpass.core.appkeys import GATE
+from borderpass.models.gate import FaultTicket, LedgerEntry, LiftStatus, ManualLift
+from borderpass.services import clock, ledger
+
+pytestmark = pytest.mark.usefixtures("db")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+async def _recv(ws: Any, kind: str | None = None) -> dict[str, Any]:
+    while True:
+        frame = json.loads((await ws.receive(timeout=5)).data)
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+async def _connect(client: Any, code: str, token: str) -> Any:
+    ws = await client.ws_connect("/gate/ws")
+    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
+    welcome = await _recv(ws)
+    assert welcome["type"] == "welcome", welcome
+    assert welcome["keys"] and welcome["lane"]["code"] == code
+    return ws
+
+
+async def test_scan_over_websocket_opens_then_refuses_replay(client) -> None:  # R-G2, R-G3
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    gate_pass = await issued(gate, await declared(gate))
+    out, token = await lane(gate)
+    ws = await _connect(client, out.code, token)
+    text = qr(gate_pass)
+    await ws.send_json({"type": "scan", "event_id": "s1", "qr": text})
+    command = await _recv(ws, "command")
+    assert (command["action"], command["in_reply_to"]) == ("open", "s1")
+    await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
+    assert (await _recv(ws, "receipt"))["known"] is True
+    await ws.send_json({"type": "scan", "event_id": "s2", "qr": text})
+    refused = await _recv(ws, "command")
+    assert (refused["action"], refused["reason"]) == ("deny", "pass_used")
+    assert "inspection area" in refused["display"]["en"]
+    assert "စစ်ဆေးရေးဧရိယာ" in refused["display"]["my"]
+    await ws.send_json({"type": "ping", "event_id": "p1"})
+    assert (await _recv(ws))["type"] == "pong"
+    await ws.close()
+
+
+async def test_bad_lane_credentials_are_refused(client) -> None:
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    flipped = token[:-1] + ("1" if token[-1] == "0" else "0")
+    for code, cred in ((out.code, flipped), ("nowhere", token), (out.code, "")):
+        ws = await client.ws_connect("/gate/ws")
+        await ws.send_json({"type": "hello", "event_id": "h", "lane": code, "credential": cred})
+        error = await _recv(ws)
+        assert error["type"] == "error" and error["code"] in ("lane_credentials", "required")
+        msg = await ws.receive(timeout=5)
+        assert msg.type.name in ("CLOSE", "CLOSED") and ws.close_code in (4401, 4400)
+    resp = await client.post(f"/gate/lanes/{out.code}/scans", json={"event_id": "x", "qr": "x"},
+                             headers={"Authorization": "Bearer wrong"})
+    assert resp.status == 401 and (await resp.json())["error"]["code"] == "lane_credentials"
+
+
+async def test_first_frame_must_be_hello(client) -> None:
+    ws = await client.ws_connect("/gate/ws")
+    await ws.send_json({"type": "scan", "event_id": "s", "qr": "BP1"})
+    error = await _recv(ws)
+    assert error["code"] == "frame_hello_first"
+    msg = await ws.receive(timeout=5)
+    assert msg.type.name in ("CLOSE", "CLOSED") and ws.close_code == 4400
+    await ws.close()
+
+
+async def test_malformed_frames_get_errors_and_change_nothing(client) -> None:
+    gate = client.app[GATE]
+    out, token = await lane(gate, languages=["my", "en"])
+    ws = await _connect(client, out.code, token)
+    bad: list[tuple[Any, str, str | None]] = [
+        ("not json", "frame_json", "frame"),
+        ([1, 2], "frame_json", "frame"),
+        ({"type": "launch", "event_id": "e"}, "frame_type", "type"),
+        ({"type": "scan", "qr": "BP1"}, "required", "event_id"),
+        ({"type": "scan", "event_id": "e"}, "required", "qr"),
+        ({"type": "scan", "event_id": "e", "qr": 5}, "type_string", "qr"),
+        ({"type": "scan", "event_id": "e", "qr": "x", "extra": 1}, "unknown_field", "extra"),
+        ({"type": "status", "event_id": "e", "pole": "sideways"}, "choice", "pole"),
+        ({"type": "ack", "event_id": "e", "command_id": "c", "result": "maybe"}, "choice",
+         "result"),
+        ({"type": "hello", "event_id": "e", "lane": "x", "credential": "y"}, "frame_type", "type"),
+        ({"type": "offline_batch", "event_id": "e", "events": {}}, "type_list", "events"),
+    ]
+    for frame, code, field in bad:
+        await ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
+        error = await _recv(ws, "error")
+        assert (error["code"], error["field"]) == (code, field), frame
+        assert set(error["message"]) == {"my", "en"}
+    await ws.send_bytes(b"\x00\x01")
+    assert (await _recv(ws, "error"))["code"] == "frame_json"
+    await ledger.flush(gate.deps.kv)
+    assert not await LedgerEntry.filter(kind__in=["scan", "command"]).exists()
+
+
+async def test_reconnect_resends_unacknowledged_commands(client) -> None:
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    gate_pass = await issued(gate, await declared(gate))
+    out, token = await lane(gate)
+    ws = await _connect(client, out.code, token)
+    await ws.send_json({"type": "scan", "event_id": "s1", "qr": qr(gate_pass)})
+    command = await _recv(ws, "command")
+    await ws.close()  # the link drops before the lane could ack
+    ws = await _connect(client, out.code, token)
+    resent = await _recv(ws, "command")
+    assert resent["event_id"] == command["event_id"] and resent["action"] == "open"
+    await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
+    await _recv(ws, "receipt")
+    await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
+    assert (await _recv(ws, "receipt"))["known"] is True  # same event: same receipt
+    await ws.close()
+    ws = await _connect(client, out.code, token)
+    await ws.send_json({"type": "ping", "event_id": "p"})
+    assert (await _recv(ws))["type"] == "pong"  # nothing pending any more
+
+
+async def test_http_fallback_scan_and_events(client) -> None:
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    gate_pass = await issued(gate, await declared(gate))
+    out, token = await lane(gate)
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"/gate/lanes/{out.code}"
+    resp = await client.post(f"{url}/scans", json={"event_id": "h1", "qr": qr(gate_pass)},
+                             headers=auth)
+    command = await resp.json()
+    assert resp.status == 200 and command["action"] == "open"
+    pending = await (await client.get(f"{url}/commands", headers=auth)).json()
+    assert [c["event_id"] for c in pending["items"]] == [command["event_id"]]
+    resp = await client.post(f"{url}/events", headers=auth, json={
+        "type": "ack", "event_id": "h2", "command_id": command["event_id"]})
+    assert (await resp.json())["known"] is True
+    resp = await client.post(f"{url}/scans", data=b"{oops", headers=auth)
+    assert resp.status == 422 and (await resp.json())["error"]["field"] == "body"
+    resp = await client.post(f"{url}/events", headers=auth | {"Accept-Language": "en"},
+                             json={"type": "fault", "event_id": "f1", "symptom": ""})
+    body = await resp.json()
+    assert resp.status == 422 and body["error"]["field"] == "symptom"
+    assert not await FaultTicket.exists()
+    resp = await client.post(f"{url}/events", headers=auth, json={
+        "type": "fault", "event_id": "f1", "symptom": "barrier motor overheats"})
+    assert (await resp.json())["fault_id"]
+
+
+async def test_concurrent_scans_on_two_lanes_open_exactly_one(client) -> None:  # R-G2
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    gate_pass = await issued(gate, await declared(gate))
+    (a, ta), (b, tb) = await lane(gate, "ruili-out-a"), await lane(gate, "ruili-out-b")
+    wa, wb = await _connect(client, a.code, ta), await _connect(client, b.code, tb)
+    text = qr(gate_pass)
+    await asyncio.gather(wa.send_json({"type": "scan", "event_id": "x", "qr": text}),
+                         wb.send_json({"type": "scan", "event_id": "y", "qr": text}))
+    results = [await _recv(wa, "command"), await _recv(wb, "command")]
+    assert sorted(r["action"] for r in results) == ["deny", "open"]
+
+
+async def test_manual_lift_needs_customs_approval(client, staff_login) -> None:  # R-G4
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    ws = await _connect(client, out.code, token)
+    await ws.send_json({"type": "lift_request", "event_id": "l1", "reason": "scanner broken",
+                        "guard": "guard-7"})
+    receipt = await _recv(ws, "receipt")
+    assert receipt["status"] == "requested"
+    lift_id = receipt["lift_id"]
+    pending = await (await client.get(f"/gate/lanes/{out.code}/commands",
+                                      headers={"Authorization": f"Bearer {token}"})).json()
+    assert pending["items"] == []  # nothing opens before approval
+    supervisor = await staff_login("gate_supervisor")
+    status, body = await supervisor.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve")
+    assert status == 403 and body["error"]["code"] == "role_required"
+    customs = await staff_login("customs")
+    status, listed = await customs.call("GET", "/api/v1/gate/manual-lifts?status=requested")
+    assert [x["id"] for x in listed["items"]] == [lift_id]
+    status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/refuse")
+    assert status == 422 and body["error"]["field"] == "note"
+    status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve",
+                                      json={"note": "checked by phone"})
+    assert status == 200 and body["status"] == "approved"
+    command = await _recv(ws, "command")
+    assert (command["action"], command["reason"]) == ("open", "manual_lift")
+    await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
+    await _recv(ws, "receipt")
+    lift = await ManualLift.get(id=lift_id)
+    assert lift.status is LiftStatus.EXECUTED and lift.requested_by == "lane:ruili-out-1/guard-7"
+    status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve")
+    assert status == 409 and body["error"]["code"] == "lift_decided"
+    await ledger.flush(gate.deps.kv)
+    outcomes = await LedgerEntry.filter(kind="manual_lift").values_list("outcome", "actor")
+    assert ("requested", "lane:ruili-out-1/guard-7") in outcomes
+    assert ("approved", "user:customs") in outcomes
+
+
+async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    ws = await _connect(client, out.code, token)
+    await ws.send_json({"type": "ack", "event_id": "a9", "command_id": "lift-999"})
+    assert (await _recv(ws, "receipt"))["known"] is False
+    await ledger.flush(gate.deps.kv)
+    assert await LedgerEntry.filter(kind="ack", flagged=True).exists()
+
+
+async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # R-G5
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    ws = await _connect(client, out.code, token)
+    supervisor = await staff_login("gate_supervisor")
+    status, body = await supervisor.call("POST", "/api/v1/gate/emergency", json={
+        "lane": out.code, "plate": "云A12345", "kind": "tank"})
+    assert status == 422 and body["error"]["field"] == "kind"
+    status, _ = await supervisor.call("POST", "/api/v1/gate/emergency", json={
+        "lane": out.code, "plate": "云A12345", "kind": "fire"})
+    assert status == 201
+    command = await _recv(ws, "command")
+    assert (command["action"], command["reason"]) == ("open", "emergency")
+    await ledger.flush(gate.deps.kv)
+    assert await LedgerEntry.filter(kind="emergency", actor="user:gate_supervisor").exists()

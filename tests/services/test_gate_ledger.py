@@ -1,0 +1,102 @@
+"""Offline reconciliation with double-use flags (R-G2), ledger export (R-G6), faults (R-G7)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from gate_helpers import declared, issued, lane, qr
+from openpyxl import load_workbook
+
+from borderpass.core.errors import FieldError
+from borderpass.models import Declaration
+from borderpass.models.enums import DeclarationStatus
+from borderpass.models.gate import LedgerEntry
+from borderpass.services import clock, gate_lifts, gate_offline, ledger, ledger_export
+from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate_decisions import Scan, decide
+
+pytestmark = pytest.mark.usefixtures("db")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def gate(deps) -> GateDeps:
+    return GateDeps.build(deps)
+
+
+def _event(event_id: str, text: str, at: datetime, action: str = "open") -> dict:
+    return {"event_id": event_id, "qr": text, "at": at.isoformat(), "action": action}
+
+
+async def test_offline_uploads_reconcile_and_flag_double_use(gate) -> None:  # R-G2
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    (a, _), (b, _) = await lane(gate, "ruili-out-a"), await lane(gate, "ruili-out-b")
+    seen = T0 - timedelta(minutes=10)
+    text = qr(gate_pass, at=seen)
+    first = await gate_offline.reconcile(gate, a, [_event("a1", text, seen)])
+    assert first == {"accepted": 1, "flagged": []}
+    declaration = await Declaration.get(id=gate_pass["declaration_id"])
+    assert declaration.status is DeclarationStatus.USED
+    second = await gate_offline.reconcile(gate, b, [_event("b1", text, seen)])
+    assert second["flagged"] == [{"event_id": "b1", "flag": "double_use"}]
+    again = await gate_offline.reconcile(gate, b, [_event("b1", text, seen)])
+    assert again == {"accepted": 0, "flagged": []}  # an upload retried is taken once
+    online = await decide(gate, a, Scan("on1", qr(gate_pass)))
+    assert online.reason == "pass_used"
+    await ledger.flush(gate.deps.kv)
+    assert await LedgerEntry.filter(kind="double_use", flagged=True, lane_code=b.code).exists()
+
+
+async def test_offline_stale_code_is_flagged(gate) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    a, _ = await lane(gate)
+    seen = T0 - timedelta(minutes=10)
+    result = await gate_offline.reconcile(gate, a, [_event("a1", qr(gate_pass, at=T0), seen)])
+    assert result["flagged"] == [{"event_id": "a1", "flag": "code_stale"}]
+
+
+async def test_bad_offline_upload_changes_nothing(gate) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    a, _ = await lane(gate)
+    good = _event("a1", qr(gate_pass), T0)
+    for events, field in (([good, {"event_id": "a2", "qr": "x", "action": "open"}],
+                           "events[1].at"),
+                          ([good, _event("a3", "x", T0, "fly")], "events[1].action"),
+                          ([_event("a4", "x", T0 - timedelta(days=20))], "events[0].at"),
+                          ({"a": 1}, "events")):
+        with pytest.raises(FieldError) as err:
+            await gate_offline.reconcile(gate, a, events)
+        assert err.value.field == field
+    assert (await Declaration.get(id=gate_pass["declaration_id"])).status \
+        is DeclarationStatus.APPROVED
+
+
+async def test_ledger_export_csv_and_xlsx(gate, tmp_path) -> None:  # R-G6, R-G7
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    a, _ = await lane(gate)
+    await decide(gate, a, Scan("s1", qr(gate_pass)))
+    await gate_lifts.report_fault(gate, a, "f1", "camera offline")
+    start, end = T0 - timedelta(days=15), T0 + timedelta(seconds=1)
+    path = tmp_path / "ledger.csv"
+    summary = await ledger_export.export(gate.deps.kv, path, "csv", start, end)
+    assert summary[("scan", "open")] == 1 and summary[("fault", "reported")] == 1
+    with path.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["kind"] for r in rows} == {"scan", "command", "fault"}
+    assert all(r["lane"] == a.code for r in rows)
+    xlsx = tmp_path / "ledger.xlsx"
+    await ledger_export.export(gate.deps.kv, xlsx, "xlsx", start, end, lane=a.code)
+    book = load_workbook(xlsx)
+    assert book["ledger"].max_row == 4 and book["summary"]["A3"].value == "command"
+    with pytest.raises(FieldError) as err:
+        await ledger_export.export(gate.deps.kv, path, "pdf", start, end)
+    assert err.value.field == "format"
+    with pytest.raises(FieldError) as err:
+        await ledger_export.export(gate.deps.kv, path, "csv", end, start)
+    assert err.value.field == "to"
