@@ -1,4 +1,4 @@
-"""``borderpass serve | migrate | user add | sweep | ocr | ocr-models``."""
+"""``borderpass serve | migrate | user add | sweep | worker | ocr | ocr-models``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also run a local fake WeChat server and create demo staff")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
+    sub.add_parser("worker", help="run the push sender and the sweeps, without HTTP")
     user = sub.add_parser("user", help="manage staff accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a staff account")
@@ -97,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gate_cli.run(args, settings)
     if args.command == "sweep":
         return _sweep(settings)
+    if args.command == "worker":
+        from borderpass.core.notify_runtime import run_worker_process
+
+        asyncio.run(run_worker_process(settings))
+        return 0
     if args.command == "user":
         return _user_add(settings, args.name, args.roles, args.password)
     if args.command == "ocr":

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``slot=id,slot=id`` (template ids per notification slot)."""
+    pairs = (item.split("=", 1) for item in text.replace(" ", "").split(",") if "=" in item)
+    return tuple((k, v) for k, v in pairs if k and v)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the service; unset means the embedded default (DESIGN.md)."""
@@ -34,6 +40,11 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     timezone: str = "Asia/Shanghai"
     holidays: tuple[str, ...] = field(default_factory=tuple)
+    # notifications: run the sender in this process, poll seconds, template ids per slot
+    notify_worker: bool = True
+    notify_poll: float = 1.0
+    notify_subscribe_templates: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    notify_oa_templates: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     demo: bool = False
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
@@ -83,6 +94,10 @@ class Settings:
             sweep_interval=float(get("SWEEP_INTERVAL", str(base.sweep_interval))),
             timezone=get("TIMEZONE", base.timezone),
             holidays=holidays,
+            notify_worker=get("NOTIFY_WORKER", "1") not in ("0", "false", "no"),
+            notify_poll=float(get("NOTIFY_POLL", str(base.notify_poll))),
+            notify_subscribe_templates=_pairs(get("NOTIFY_SUBSCRIBE_TEMPLATES")),
+            notify_oa_templates=_pairs(get("NOTIFY_OA_TEMPLATES")),
             public_url=get("PUBLIC_URL"),
             unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),

@@ -110,6 +110,10 @@ ERRORS: dict[str, str] = {
     "declaration_not_cancellable": N_("该申报已使用或已取消"),
     "blacklist_not_found": N_("找不到该黑名单记录"),
     "blacklist_already_lifted": N_("该黑名单记录已解除"),
+    # notifications
+    "notification_not_found": N_("找不到该通知"),
+    "notification_not_retryable": N_("只有发送失败或等待中的通知可以重发（当前状态：{status}）"),
+    "template_unknown": N_("不是本服务的订阅消息模板"),
     # units and the credit pass list (R-U1 … R-U7)
     "unit_not_found": N_("找不到该单位"),
     "unit_not_active": N_("单位当前状态（{status}）下不能办理此事项"),

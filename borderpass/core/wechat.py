@@ -235,8 +235,13 @@ class WeChatClient:
         url: str | None = None,
         *,
         miniprogram: Mapping[str, str] | None = None,
+        client_msg_id: str | None = None,
     ) -> int | None:
-        """Send an Official Account template message; returns WeChat's msgid."""
+        """Send an Official Account template message; returns WeChat's msgid.
+
+        WeChat sends one message per openid and ``client_msg_id`` within 10 minutes, so a
+        retry after a lost answer is safe within that time.
+        """
         body: dict[str, Any] = {
             "touser": openid,
             "template_id": template_id,
@@ -246,6 +251,8 @@ class WeChatClient:
             body["url"] = url
         if miniprogram is not None:
             body["miniprogram"] = dict(miniprogram)
+        if client_msg_id is not None:
+            body["client_msg_id"] = client_msg_id
         result = await self._call("POST", "cgi-bin/message/template/send", body=body)
         return result.get("msgid")
 

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, FilingDriver, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
-from borderpass.services import blacklist, clock
+from borderpass.services import blacklist, clock, notify
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
 
@@ -93,6 +93,7 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
             await Trip.filter(id=open_trip.id).update(
                 status=TripStatus.CLOSED, entry_declaration_id=declaration.id,
                 returned_at=planned_at)
+    await notify.declaration_accepted(declaration)
     return declaration
 
 

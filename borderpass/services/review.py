@@ -7,7 +7,7 @@ from typing import Any
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import clock
+from borderpass.services import clock, notify
 from borderpass.services.access import require_role
 from borderpass.services.filing_checks import add_months
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
@@ -61,6 +61,7 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     if not changed:
         raise Conflict("filing_not_submitted", "status")
     await filing.refresh_from_db()
+    await notify.filing_reviewed(filing)
     return filing
 
 
@@ -108,6 +109,7 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     if not changed:
         raise Conflict("filing_not_submitted", "status")
     await filing.refresh_from_db()
+    await notify.filing_reviewed(filing)
     return filing
 
 

@@ -1,10 +1,11 @@
-"""Periodic sweeps (R-F3 expiry, R-F9 overstays), each run by one process at a time."""
+"""Periodic sweeps (R-F3 expiry, R-F9 overstays, reminders), run by one process at a time."""
 
 from __future__ import annotations
 
 import secrets
 
 from borderpass.services import blacklist, review
+from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 
 LOCK_SECONDS = 120
@@ -19,6 +20,8 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
         return {
             "expired_filings": await review.expire_filings(),
             "blacklisted": await blacklist.sweep_overstays(),
+            # after the blacklist, so a blacklisting notice finds its entry (R-F9)
+            **await sweep_reminders(),
         }
     finally:
         held = await deps.kv.get("lock:sweeps")

@@ -11,6 +11,7 @@ from wechatpy.constants import WeChatErrorCode as E
 
 from borderpass.core.fake_wechat import rules
 from borderpass.core.fake_wechat.state import (
+    CLIENT_MSG_ID_TTL,
     CODE_TTL,
     CUSTOMER_SERVICE_WINDOW,
     DEMO_CODE_PREFIX,
@@ -181,7 +182,15 @@ def send_template(state: FakeWeChatState, appid: str, body: Any) -> dict[str, An
         raise WeChatFailure(E.INVALID_TEMPLATE.value, "invalid template_id")
     if not isinstance(body.get("data"), dict):
         raise WeChatFailure(47001, "data format error")
-    return {**OK, "msgid": state.record("template", appid, user.openid, body).msgid}
+    # One message per openid and client_msg_id within 10 minutes: a retry is not resent.
+    key = (appid, user.openid, str(body.get("client_msg_id") or ""))
+    earlier = state.template_keys.get(key) if key[2] else None
+    if earlier is not None and state.now() - earlier.at <= CLIENT_MSG_ID_TTL:
+        return {**OK, "msgid": earlier.msgid}
+    message = state.record("template", appid, user.openid, body)
+    if key[2]:
+        state.template_keys[key] = message
+    return {**OK, "msgid": message.msgid}
 
 
 def get_media(state: FakeWeChatState, media_id: str | None) -> Media:

@@ -16,6 +16,7 @@ TOKEN_ROTATE_BEFORE = 300.0  # stable_token hands out a new token in its last fi
 FORCE_REFRESH_INTERVAL = 30.0  # force_refresh is allowed once per 30 s
 CUSTOMER_SERVICE_WINDOW = 48 * 3600.0  # custom messages only within 48 h of the user's last act
 MEDIA_TTL = 3 * 86400.0  # temporary media live three days
+CLIENT_MSG_ID_TTL = 600.0  # a template message's client_msg_id dedupes for ten minutes
 
 DEMO_MINIAPP_APPID, DEMO_MINIAPP_SECRET = "wxdemominiapp", "demo-miniapp-secret"
 DEMO_OA_APPID, DEMO_OA_SECRET = "wxdemoofficial", "demo-oa-secret"
@@ -141,6 +142,7 @@ class FakeWeChatState:
         self.sent: dict[str, list[SentMessage]] = defaultdict(list)
         self.requests: list[RecordedRequest] = []
         self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.template_keys: dict[tuple[str, str, str], SentMessage] = {}
         self._msgids = itertools.count(2_000_000_001)
 
     # -- set-up helpers for tests -------------------------------------------------------

@@ -1,0 +1,127 @@
+"""Running the push sender: in the server process (cleanup_ctx) or as ``borderpass worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from borderpass.core.appkeys import MINIAPP_WECHAT, NOTIFY, REDIS, SETTINGS
+from borderpass.core.config import Settings
+from borderpass.core.wechat import WeChatClient
+from borderpass.core.wechat_push import WeChatPush
+from borderpass.services.notify.channels import NotifyConfig
+from borderpass.services.notify.kinds import SLOTS
+from borderpass.services.notify.sender import run_worker
+from borderpass.services.ports import Deps
+
+log = logging.getLogger("borderpass.notify")
+
+
+def notify_config(settings: Settings) -> NotifyConfig:
+    """Template ids per slot from the settings (demo mode: made-up ids the fake accepts)."""
+    subscribe = dict(settings.notify_subscribe_templates)
+    if settings.demo and not subscribe:
+        subscribe = {slot: f"demo-{slot}" for slot in set(SLOTS.values())}
+    return NotifyConfig(subscribe_templates=subscribe,
+                        oa_templates=dict(settings.notify_oa_templates),
+                        official_account=bool(settings.oa_appid),
+                        default_tz=settings.timezone)
+
+
+def official_client(settings: Settings, store: object) -> WeChatClient | None:
+    """The Official Account's client, when one is configured."""
+    if not settings.oa_appid:
+        return None
+    return WeChatClient(settings.oa_appid, settings.oa_secret, store,  # type: ignore[arg-type]
+                        api_base=settings.wechat_api_base)
+
+
+STOP_GRACE = 15.0  # seconds a sender may take to finish its batch before it is cancelled
+
+
+async def _stop(task: asyncio.Task[None] | None, stop: asyncio.Event | None = None) -> None:
+    """Ask the loop to stop after its batch; cancel it if it takes too long, then await it."""
+    if task is None:
+        return
+    if stop is not None:
+        stop.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Start the sender in this process (unless turned off); cancel, then await, on exit."""
+    settings = app[SETTINGS]
+    config = notify_config(settings)
+    app[NOTIFY] = config
+    official = official_client(settings, app[REDIS])
+    push = WeChatPush(app[MINIAPP_WECHAT] if settings.miniapp_appid else None, official,
+                      settings.miniapp_appid)
+    task, stop = None, asyncio.Event()
+    if settings.notify_worker and settings.notify_poll > 0:
+        task = asyncio.create_task(run_worker(config, push, settings.notify_poll, stop))
+    yield
+    await _stop(task, stop)
+    if official is not None:
+        await official.close()
+
+
+async def _sweep_loop(deps: Deps, interval: float) -> None:
+    """The periodic sweeps (expiry, overstays, reminders), each run under the shared lock."""
+    from borderpass.services.sweeps import run_sweeps
+
+    while True:
+        try:
+            result = await run_sweeps(deps)
+            if result and any(result.values()):
+                log.info("sweeps ran", extra=result)
+        except Exception:
+            log.exception("sweep failed")
+        await asyncio.sleep(interval)
+
+
+async def run_worker_process(settings: Settings) -> None:
+    """``borderpass worker``: the sender and the sweeps without the HTTP server, until a signal."""
+    from borderpass.core.crypto import FieldCipher, load_data_key
+    from borderpass.core.db import close_db, init_db
+    from borderpass.core.kv import make_redis
+    from borderpass.core.storage import FileStore
+
+    await init_db(settings.db_url)
+    redis = make_redis(settings.redis_url)
+    deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
+                FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
+    miniapp = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, redis,
+                           api_base=settings.wechat_api_base) if settings.miniapp_appid else None
+    official = official_client(settings, redis)
+    push = WeChatPush(miniapp, official, settings.miniapp_appid)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    sender_stop = asyncio.Event()
+    tasks = [asyncio.create_task(run_worker(notify_config(settings), push,
+                                            settings.notify_poll or 1.0, sender_stop))]
+    if settings.sweep_interval > 0:
+        tasks.append(asyncio.create_task(_sweep_loop(deps, settings.sweep_interval)))
+    log.info("worker running: sender%s", " and sweeps" if len(tasks) > 1 else "")
+    try:
+        await stop.wait()
+    finally:
+        await _stop(tasks[0], sender_stop)
+        for task in tasks[1:]:
+            await _stop(task)
+        for client in (miniapp, official):
+            if client is not None:
+                await client.close()
+        await redis.aclose()
+        await close_db()

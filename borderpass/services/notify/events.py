@@ -1,0 +1,144 @@
+"""Enqueue hooks for events other services raise, and the user's channel state (grants, OA)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Mapping
+from datetime import datetime
+from typing import Any
+
+from borderpass.core.errors import FieldError
+from borderpass.models import Declaration, Filing, Trip, User
+from borderpass.models.enums import Direction, FilingStatus, TripStatus
+from borderpass.models.notify import Recipient, SubscribeGrant
+from borderpass.services import clock
+from borderpass.services.notify import kinds
+from borderpass.services.notify.outbox import Intent, enqueue, wake
+
+log = logging.getLogger("borderpass.notify")
+GRANT_ANSWERS = ("accept", "reject", "ban", "filter")
+MAX_TEMPLATES = 20
+UNIT_CHANGES = ("added", "removed")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+async def _locale_of(user_id: int) -> str:
+    user = await User.get_or_none(id=user_id).only("id", "locale")
+    return user.locale if user else "zh_CN"
+
+
+async def _safely(build: Awaitable[Intent | None], what: str) -> None:
+    """Enqueue without ever failing the caller's own work: a hook must not undo an approval."""
+    try:
+        intent = await build
+        if intent is not None:
+            await enqueue([intent])
+    except Exception:
+        log.exception("could not enqueue the %s notification", what)
+
+
+async def _review_intent(filing: Filing) -> Intent | None:
+    user_id = filing.applicant_id  # type: ignore[attr-defined]
+    base = {"filing_id": filing.id, "plate": filing.plate_number or ""}
+    if filing.status is FilingStatus.APPROVED:
+        return Intent(f"filing:{filing.id}:approved:{_iso(filing.approved_at)}", user_id,
+                      kinds.FILING_APPROVED, await _locale_of(user_id),
+                      {**base, "expires_at": _iso(filing.expires_at)})
+    if filing.status is FilingStatus.RETURNED:  # R-F6: all reasons at once
+        return Intent(f"filing:{filing.id}:returned:{_iso(filing.returned_at)}", user_id,
+                      kinds.FILING_RETURNED, await _locale_of(user_id),
+                      {**base, "returned_at": _iso(filing.returned_at),
+                       "reasons": list(filing.return_reasons)})
+    return None
+
+
+async def filing_reviewed(filing: Filing) -> None:
+    """Hook: a filing was approved (with its expiry) or returned (with every reason)."""
+    await _safely(_review_intent(filing), "review result")
+
+
+async def _declaration_intent(declaration: Declaration) -> Intent:
+    filing = await Filing.get(id=declaration.filing_id)  # type: ignore[attr-defined]
+    deadline = None
+    if declaration.direction is Direction.EXIT:
+        trip = await Trip.get_or_none(exit_declaration_id=declaration.id,
+                                      status=TripStatus.OPEN)
+        deadline = _iso(trip.deadline) if trip else None
+    user_id = declaration.declared_by_id  # type: ignore[attr-defined]
+    return Intent(
+        f"declaration:{declaration.id}:accepted", user_id, kinds.DECLARATION_ACCEPTED,
+        await _locale_of(user_id),
+        {"declaration_id": declaration.id, "filing_id": filing.id,
+         "plate": filing.plate_number or "", "direction": declaration.direction.value,
+         "port": declaration.port, "planned_at": _iso(declaration.planned_at),
+         "deadline": deadline})
+
+
+async def declaration_accepted(declaration: Declaration) -> None:
+    """Hook: a declaration was accepted; its pass link, and for an exit the deadline (R-F8)."""
+    await _safely(_declaration_intent(declaration), "declaration")
+
+
+async def unit_list_changed(event_id: str, user_id: int, unit: str, subject: str,
+                            change: str, reason: str = "") -> None:
+    """Hook for the units context (R-U6): a person or vehicle was added to or removed from a
+    unit's credit pass list; ``reason`` is one of texts.UNIT_REASONS or free text."""
+    if change not in UNIT_CHANGES:
+        raise FieldError("choice", "change", choices=", ".join(UNIT_CHANGES))
+    await enqueue([Intent(f"unit:{event_id}", user_id, kinds.UNIT_LIST_CHANGED,
+                          await _locale_of(user_id),
+                          {"unit": unit, "subject": subject, "change": change,
+                           "reason": reason})])
+
+
+async def record_grants(user: User, results: object, allowed: frozenset[str]) -> dict[str, int]:
+    """Store the answers of ``wx.requestSubscribeMessage``: each accept is one more send."""
+    if not isinstance(results, Mapping) or not results:
+        raise FieldError("type_object", "results")
+    if len(results) > MAX_TEMPLATES:
+        raise FieldError("too_many", "results", max=MAX_TEMPLATES)
+    for template_id, answer in results.items():
+        if template_id not in allowed:
+            raise FieldError("template_unknown", f"results.{template_id}")
+        if answer not in GRANT_ANSWERS:
+            raise FieldError("choice", f"results.{template_id}", choices=", ".join(GRANT_ANSWERS))
+    counts: dict[str, int] = {}
+    for template_id, answer in results.items():
+        grant, _ = await SubscribeGrant.get_or_create(user_id=user.id, template_id=template_id)
+        grant.remaining = grant.remaining + 1 if answer == "accept" else 0
+        await grant.save(update_fields=["remaining", "updated_at"])
+        counts[template_id] = grant.remaining
+    if any(a == "accept" for a in results.values()):
+        await wake(user.id)
+    return counts
+
+
+async def link_official_account(user: User, oa_openid: str) -> Recipient:
+    """Tie the user's Official Account openid to their account (the bot calls this)."""
+    if not oa_openid or len(oa_openid) > 64:
+        raise FieldError("required", "oa_openid")
+    recipient, _ = await Recipient.get_or_create(user_id=user.id)
+    await Recipient.filter(oa_openid=oa_openid).exclude(id=recipient.id).update(oa_openid=None)
+    recipient.oa_openid = oa_openid
+    await recipient.save(update_fields=["oa_openid"])
+    await wake(user.id)
+    return recipient
+
+
+async def record_contact(oa_openid: str, at: datetime | None = None) -> bool:
+    """The user wrote to the Official Account: the 48-hour window opens, waiting mail resumes."""
+    recipient = await Recipient.get_or_none(oa_openid=oa_openid)
+    if recipient is None:
+        return False
+    recipient.last_contact_at = at or clock.now()
+    await recipient.save(update_fields=["last_contact_at"])
+    await wake(recipient.user_id)  # type: ignore[attr-defined]
+    return True
+
+
+def grants_view(grants: list[SubscribeGrant]) -> dict[str, Any]:
+    """The user's remaining sends per template."""
+    return {g.template_id: g.remaining for g in grants}

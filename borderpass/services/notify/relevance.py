@@ -1,0 +1,129 @@
+"""Whether a queued message still applies when its turn comes: send, skip or wait."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
+from borderpass.models.enums import DeclarationStatus, FilingStatus, TripStatus
+from borderpass.models.notify import Notification
+from borderpass.services import clock
+from borderpass.services.notify import kinds
+
+BLACKLIST_WAIT = timedelta(minutes=1)
+TRIP_KINDS = frozenset({kinds.TRIP_DEADLINE, kinds.BLACKLISTED})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """send, or skip (with why), or wait until a moment."""
+
+    send: bool
+    why: str = ""
+    wait_until: datetime | None = None
+
+
+SEND = Verdict(True)
+
+
+def _skip(why: str) -> Verdict:
+    return Verdict(False, why)
+
+
+@dataclass
+class Facts:
+    """The current state of everything a batch of rows refers to, read in a few queries."""
+
+    trips: dict[int, Trip] = field(default_factory=dict)
+    listed_trips: set[int] = field(default_factory=set)
+    filings: dict[int, Filing] = field(default_factory=dict)
+    declarations: dict[int, Declaration] = field(default_factory=dict)
+
+
+def _ids(rows: Sequence[Notification], wanted: frozenset[str], key: str) -> list[int]:
+    return [int(r.payload[key]) for r in rows if r.kind in wanted]
+
+
+async def gather(rows: Sequence[Notification]) -> Facts:
+    """Load the trips, blacklist entries, filings and declarations the rows mention."""
+    facts = Facts()
+    if trip_ids := _ids(rows, TRIP_KINDS, "trip_id"):
+        trips = await Trip.filter(id__in=trip_ids).only("id", "status", "deadline",
+                                                        "overstayed_at")
+        facts.trips = {t.id: t for t in trips}
+    if listed := _ids(rows, frozenset({kinds.BLACKLISTED}), "trip_id"):
+        entries = await BlacklistEntry.filter(trip_id__in=listed, lifted_at=None) \
+            .values("trip_id")
+        facts.listed_trips = {int(e["trip_id"]) for e in entries}
+    if filing_ids := _ids(rows, frozenset({kinds.FILING_EXPIRING}), "filing_id"):
+        filings = await Filing.filter(id__in=filing_ids).only("id", "status", "expires_at")
+        facts.filings = {f.id: f for f in filings}
+    if declaration_ids := _ids(rows, frozenset({kinds.DECLARATION_ACCEPTED}), "declaration_id"):
+        declarations = await Declaration.filter(id__in=declaration_ids).only("id", "status")
+        facts.declarations = {d.id: d for d in declarations}
+    return facts
+
+
+def _superseded(stages: tuple[tuple[str, timedelta], ...], stage: str, deadline: datetime,
+                now: datetime) -> bool:
+    """A later reminder of the same series is already due."""
+    following = kinds.next_offset(stages, stage)
+    return now >= deadline - (following if following is not None else timedelta(0))
+
+
+def _trip_deadline(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F8
+    trip = facts.trips.get(row.payload["trip_id"])
+    if trip is None or trip.status is not TripStatus.OPEN:
+        return _skip("the trip is closed: the vehicle came back or the exit was cancelled")
+    if _superseded(kinds.TRIP_STAGES, row.payload["stage"], trip.deadline, now):
+        return _skip("superseded by a later reminder")
+    return SEND
+
+
+def _blacklisted(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F9
+    trip_id = row.payload["trip_id"]
+    if trip_id in facts.listed_trips:
+        return SEND
+    trip = facts.trips.get(trip_id)
+    if trip is not None and trip.status is TripStatus.OPEN and trip.overstayed_at is None:
+        return Verdict(False, "waiting for the overstay sweep", now + BLACKLIST_WAIT)
+    return _skip("no active blacklist entry for this trip")
+
+
+def _filing_expiring(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F3
+    filing = facts.filings.get(row.payload["filing_id"])
+    if filing is None or filing.status is not FilingStatus.APPROVED or filing.expires_at is None:
+        return _skip("the filing is no longer approved")
+    if filing.expires_at != datetime.fromisoformat(row.payload["expires_at"]):
+        return _skip("the filing was renewed")
+    if _superseded(kinds.FILING_STAGES, row.payload["stage"], filing.expires_at, now):
+        return _skip("superseded by a later reminder")
+    return SEND
+
+
+def _declaration(row: Notification, facts: Facts, now: datetime) -> Verdict:
+    declaration = facts.declarations.get(row.payload["declaration_id"])
+    if declaration is None or declaration.status is DeclarationStatus.CANCELLED:
+        return _skip("the declaration was cancelled")
+    return SEND
+
+
+CHECKS = {
+    kinds.TRIP_DEADLINE: _trip_deadline,
+    kinds.BLACKLISTED: _blacklisted,
+    kinds.FILING_EXPIRING: _filing_expiring,
+    kinds.DECLARATION_ACCEPTED: _declaration,
+}
+
+
+def verdict(row: Notification, facts: Facts) -> Verdict:
+    """The verdict on one row now; review results and list changes always apply."""
+    checker = CHECKS.get(row.kind)
+    return SEND if checker is None else checker(row, facts, clock.now())
+
+
+async def check(row: Notification) -> Verdict:
+    """The verdict on one row, reading what it needs."""
+    return verdict(row, await gather([row]))

@@ -1,0 +1,220 @@
+"""The words of each notification, in the reader's language, and their shape per channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from borderpass.core.i18n import N_, translate
+from borderpass.core.messages import ERRORS, error_message
+from borderpass.services.notify import kinds
+from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
+from borderpass.services.notify.fit import fit
+from borderpass.services.requirements import field_label
+
+PASS_PAGE = "pages/pass/index?declaration={id}"
+FILING_PAGE = "pages/filing/detail?id={id}"
+TRIPS_PAGE = "pages/trips/index"
+UNITS_PAGE = "pages/units/index"
+PORT_NAMES = {  # proper nouns: Chinese, and the pinyin every other reader sees
+    "ruili": ("瑞丽", "Ruili"), "wanding": ("畹町", "Wanding"),
+    "zhangfeng": ("章凤", "Zhangfeng"), "qingshuihe": ("清水河", "Qingshuihe"),
+    "mengding": ("孟定", "Mengding"), "houqiao": ("猴桥", "Houqiao"),
+    "nansan": ("南伞", "Nansan"),
+}
+UNIT_REASONS = {  # R-U6
+    "dishonesty": N_("列入严重失信名单"),
+    "request": N_("本人申请"),
+    "left_unit": N_("已离开该单位"),
+    "unit_deregistered": N_("单位已注销"),
+}
+BLACKLIST_WARNING = N_("逾期未返回，车主将被列入黑名单。")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification rendered for one reader: short parts for templates, lines for text."""
+
+    title: str
+    subject: str
+    when: datetime | None
+    lines: list[str] = field(default_factory=list)
+    tip: str = ""
+    page: str | None = None
+    link_text: str = ""
+
+    @property
+    def link(self) -> Link | None:
+        """The mini-program page to open, if any."""
+        return Link(self.page, self.link_text) if self.page else None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads it and when: locale, time zone, the moment of sending."""
+
+    locale: str
+    zone: ZoneInfo
+    now: datetime
+
+    def t(self, source: str, **params: Any) -> str:
+        return translate(source, self.locale, **params)
+
+    def date(self, moment: datetime) -> str:
+        return format_date(moment.astimezone(self.zone).date(), "long", locale=self.locale)
+
+    def date_time(self, moment: datetime) -> str:
+        local = moment.astimezone(self.zone)
+        return f"{self.date(moment)} {format_time(local, 'short', locale=self.locale)}"
+
+    def port(self, code: str) -> str:
+        zh, latin = PORT_NAMES.get(code, (code, code))
+        return zh if self.locale == "zh_CN" else latin
+
+
+def _at(payload: dict[str, Any], key: str) -> datetime:
+    return datetime.fromisoformat(str(payload[key]))
+
+
+def _filing_approved(p: dict[str, Any], r: Reader) -> Message:
+    expires = _at(p, "expires_at")
+    return Message(
+        r.t(N_("备案已通过")), p["plate"], expires,
+        [r.t(N_("车辆 {plate} 的备案已审核通过，有效期至 {date}。"), plate=p["plate"],
+             date=r.date(expires)),
+         r.t(N_("每次出境、入境前，请先在小程序中申报。"))],
+        r.t(N_("出入境前请先申报")), FILING_PAGE.format(id=p["filing_id"]))
+
+
+def _reason_line(i: int, reason: dict[str, str], r: Reader) -> str:
+    label = field_label(reason.get("field", "")) or ""
+    name = r.t(label) if label else reason.get("field", "")
+    text = reason.get("message") or ""
+    code = reason.get("code", "")
+    if not text and code in ERRORS:
+        text = error_message(code, r.locale, {})
+    colon = "：" if r.locale == "zh_CN" else ": "
+    return f"{i}. {name}{colon}{text}" if text else f"{i}. {name}"
+
+
+def _filing_returned(p: dict[str, Any], r: Reader) -> Message:
+    reasons = list(p.get("reasons", []))
+    lines = [r.t(N_("车辆 {plate} 的备案被退回，请按以下 {count} 项意见修改后重新提交："),
+                 plate=p["plate"], count=len(reasons))]
+    lines += [_reason_line(i, reason, r) for i, reason in enumerate(reasons, 1)]
+    return Message(r.t(N_("备案被退回")), p["plate"], _at(p, "returned_at"), lines,
+                   r.t(N_("请修改后重新提交")), FILING_PAGE.format(id=p["filing_id"]))
+
+
+def _days_left(deadline: datetime, r: Reader) -> str:
+    days = (deadline - r.now) // timedelta(days=1)
+    return r.t(N_("剩余天数：{days}。"), days=days) if days >= 1 \
+        else r.t(N_("剩余时间不到一天。"))
+
+
+def _filing_expiring(p: dict[str, Any], r: Reader) -> Message:
+    expires = _at(p, "expires_at")
+    return Message(
+        r.t(N_("备案即将到期")), p["plate"], expires,
+        [r.t(N_("车辆 {plate} 的备案将于 {date} 到期。"), plate=p["plate"],
+             date=r.date_time(expires)),
+         _days_left(expires, r),
+         r.t(N_("到期后不能申报出入境，请及时重新提交备案。"))],
+        r.t(N_("请及时重新备案")), FILING_PAGE.format(id=p["filing_id"]))
+
+
+def _declaration_accepted(p: dict[str, Any], r: Reader) -> Message:
+    planned = _at(p, "planned_at")
+    source = N_("车辆 {plate} 的出境申报已受理：{port} 口岸，{date}。") \
+        if p["direction"] == "exit" else N_("车辆 {plate} 的入境申报已受理：{port} 口岸，{date}。")
+    lines = [r.t(source, plate=p["plate"], port=r.port(p["port"]), date=r.date_time(planned))]
+    if p.get("deadline"):  # R-F8: say the return deadline at once
+        lines.append(r.t(N_("请于 {date} 前返回入境。"), date=r.date_time(_at(p, "deadline"))))
+        lines.append(r.t(BLACKLIST_WARNING))
+    lines.append(r.t(N_("通关时请在车道出示通行码。")))
+    return Message(r.t(N_("申报已受理")), p["plate"], planned, lines,
+                   r.t(N_("通关时出示通行码")), PASS_PAGE.format(id=p["declaration_id"]))
+
+
+def _trip_deadline(p: dict[str, Any], r: Reader) -> Message:  # R-F8
+    deadline = _at(p, "deadline")
+    return Message(
+        r.t(N_("请按期返回入境")), p["plate"], deadline,
+        [r.t(N_("车辆 {plate} 须于 {date} 前返回入境。"), plate=p["plate"],
+             date=r.date_time(deadline)),
+         _days_left(deadline, r), r.t(BLACKLIST_WARNING)],
+        r.t(N_("逾期将被列入黑名单")), TRIPS_PAGE)
+
+
+def _blacklisted(p: dict[str, Any], r: Reader) -> Message:  # R-F9
+    deadline = _at(p, "deadline")
+    return Message(
+        r.t(N_("已被列入黑名单")), p["plate"], deadline,
+        [r.t(N_("车辆 {plate} 未在 {date} 前返回入境，车主已被列入黑名单，暂时不能申报出入境。"),
+             plate=p["plate"], date=r.date_time(deadline)),
+         r.t(N_("请尽快将车辆驶回，并携带证件到口岸管理办公室说明情况；经海关审核后可解除。"))],
+        r.t(N_("请尽快到口岸办说明情况")), TRIPS_PAGE)
+
+
+def _unit_list_changed(p: dict[str, Any], r: Reader) -> Message:  # R-U6
+    source = N_("{subject} 已列入 {unit} 的信用通行名单。") if p["change"] == "added" \
+        else N_("{subject} 已从 {unit} 的信用通行名单中移除。")
+    lines = [r.t(source, subject=p["subject"], unit=p["unit"])]
+    reason = str(p.get("reason") or "")
+    if reason:
+        shown = r.t(UNIT_REASONS[reason]) if reason in UNIT_REASONS else reason
+        lines.append(r.t(N_("原因：{reason}"), reason=shown))
+    return Message(r.t(N_("通行名单已变更")), p["subject"], r.now, lines,
+                   r.t(N_("如有疑问请联系所在单位")), UNITS_PAGE)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
+    kinds.FILING_APPROVED: _filing_approved,
+    kinds.FILING_RETURNED: _filing_returned,
+    kinds.FILING_EXPIRING: _filing_expiring,
+    kinds.DECLARATION_ACCEPTED: _declaration_accepted,
+    kinds.TRIP_DEADLINE: _trip_deadline,
+    kinds.BLACKLISTED: _blacklisted,
+    kinds.UNIT_LIST_CHANGED: _unit_list_changed,
+}
+
+
+def render(kind: str, payload: dict[str, Any], reader: Reader) -> Message:
+    """The message of one notification for one reader."""
+    message = RENDERERS[kind](payload, reader)
+    link_text = reader.t(N_("打开小程序查看"))
+    return Message(message.title, message.subject, message.when, message.lines, message.tip,
+                   message.page, link_text)
+
+
+def subscribe_data(message: Message, reader: Reader) -> dict[str, str]:
+    """Subscribe-template fields (thing1 subject, thing2 title, time3 when, thing4 tip)."""
+    when = (message.when or reader.now).astimezone(reader.zone)
+    return {
+        "thing1": fit(message.subject, SUBSCRIBE_THING_LIMIT),
+        "thing2": fit(message.title, SUBSCRIBE_THING_LIMIT),
+        "time3": when.strftime("%Y-%m-%d %H:%M"),
+        "thing4": fit(message.tip, SUBSCRIBE_THING_LIMIT),
+    }
+
+
+def plain_text(message: Message) -> str:
+    """The whole message as a customer-service text: title, then every line."""
+    return "\n".join([f"【{message.title}】", *message.lines])
+
+
+def template_data(message: Message, reader: Reader) -> dict[str, str]:
+    """Official Account template fields (first, keyword1–3, remark)."""
+    when = reader.date_time(message.when) if message.when else reader.date_time(reader.now)
+    return {
+        "first": message.title,
+        "keyword1": message.subject,
+        "keyword2": when,
+        "keyword3": message.lines[0] if message.lines else message.title,
+        "remark": "\n".join([*message.lines[1:], message.tip]),
+    }
