@@ -101,19 +101,32 @@ def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:
                                    "id_number")
 
 
-async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
-    """Send a complete filing to review; every missing or wrong item is reported at once."""
+async def problems(deps: Deps, user: User, filing_id: int) -> list[FieldError]:
+    """What still stands between an editable filing and submission, in form order (R-F6);
+    the chat bot asks for the first of them."""
     filing = await _own(user, filing_id)
     if filing.status not in EDITABLE:
         raise Conflict("filing_not_editable", "status", status=filing.status.value)
+    return await _problems(deps, filing)
+
+
+async def _problems(deps: Deps, filing: Filing) -> list[FieldError]:
     drivers = await filing.drivers.all().order_by("position")
     slots = {str(k) for k in
              await FilingDocument.filter(filing=filing).values_list("kind", flat=True)}
     owner_id = _open(deps, filing.sealed, "owner.id_number", "owner.id_number")
     driver_ids = [_open(deps, d.sealed, "id_number", "driver.id_number") for d in drivers]
     today = clock.now().astimezone(deps.tz).date()
-    problems = await submission_problems(filing, drivers, slots, today, owner_id, driver_ids)
-    problems += prefill.unsettled(filing)  # R-P1: the user confirms what OCR filled
+    found = await submission_problems(filing, drivers, slots, today, owner_id, driver_ids)
+    return found + prefill.unsettled(filing)  # R-P1: the user confirms what OCR filled
+
+
+async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
+    """Send a complete filing to review; every missing or wrong item is reported at once."""
+    filing = await _own(user, filing_id)
+    if filing.status not in EDITABLE:
+        raise Conflict("filing_not_editable", "status", status=filing.status.value)
+    problems = await _problems(deps, filing)
     if problems:
         raise FieldErrors(problems)
     changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
