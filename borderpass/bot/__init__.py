@@ -1,1 +1,43 @@
-"""BorderPass."""
+"""The Official Account chat bot door: callback protocol, dialog engine and flows.
+
+``setup_bot(app)`` mounts ``/wechat/callback`` and opens the bot's resources on start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+
+async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
+    from borderpass.bot.oa_client import OfficialAccountClient
+    from borderpass.bot.protocol import Callback
+    from borderpass.bot.runtime import BotRuntime
+    from borderpass.bot.storage import RedisStorage
+    from borderpass.bot.views import BOT
+    from borderpass.core.appkeys import DEPS, GATE, OCR_POOL, REDIS, SETTINGS
+
+    settings = app[SETTINGS]
+    client = OfficialAccountClient(settings.oa_appid, settings.oa_secret, app[REDIS],
+                          api_base=settings.wechat_api_base)
+
+    async def ocr_read(kind: str, data: bytes) -> dict[str, object]:
+        return await app[OCR_POOL].read(kind, data)
+
+    runtime = BotRuntime(settings, app[DEPS], app[GATE], app[REDIS], RedisStorage(app[REDIS]),
+                         client, Callback(settings.oa_token, settings.oa_aes_key,
+                                          settings.oa_appid), ocr_read)
+    app[BOT] = runtime
+    yield
+    await runtime.close()
+    await client.close()
+
+
+def setup_bot(app: web.Application) -> None:
+    """Mount the callback route and the bot's start-up/clean-up (after deps and the OCR pool)."""
+    from borderpass.bot import basic, declare, filing, units  # noqa: F401  (register flows)
+    from borderpass.bot.views import routes
+
+    app.router.add_routes(routes)
+    app.cleanup_ctx.append(_bot_ctx)

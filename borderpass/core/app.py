@@ -105,6 +105,9 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.gate_bridge import setup_gate
 
     setup_gate(app)
+    from borderpass.bot import setup_bot
+
+    setup_bot(app)  # the Official Account callback, /wechat/callback
     from borderpass.console import setup_console
 
     setup_console(app)  # the back-office web console under /console/

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     ocr.add_argument("images", nargs="+")
     ocr.add_argument("--json", action="store_true")
     ocr.add_argument("--engine")
+    sub.add_parser("wechat-menu", help="publish the Official Account menu of the chat bot")
     models = sub.add_parser("ocr-models", help="prepare the paddleocr model folders")
     models.add_argument("--dest")
     from borderpass.gate_bridge.cli import add_commands as add_gate_commands
@@ -110,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(ocr_command(args.kind, args.images, args.json,
                                args.engine or settings.ocr_engine))
+    if args.command == "wechat-menu":
+        from borderpass.bot.menu import menu_command
+
+        return menu_command(settings)
     if args.command == "ocr-models":
         from pathlib import Path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email
 import io
 import json
 import logging
@@ -72,6 +73,7 @@ class FakeWeChat(FakeWeChatState):
         self.app.router.add_post("/cgi-bin/message/template/send", self._authed(api.send_template))
         self.app.router.add_post("/cgi-bin/menu/create", self._authed(api.create_menu))
         self.app.router.add_get("/cgi-bin/media/get", self._media)
+        self.app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         self.app.router.add_post("/wxa/getwxacodeunlimit", self._wxacode)
         self.app.router.add_get("/_fake/messages", self._sent_messages)
         self._runner: web.AppRunner | None = None
@@ -142,6 +144,26 @@ class FakeWeChat(FakeWeChatState):
             content_type=media.content_type,
             headers={"Content-disposition": disposition},
         )
+
+    async def _media_upload(self, request: web.Request) -> web.Response:
+        """POST cgi-bin/media/upload (multipart ``media``): a temporary file, as WeChat keeps."""
+        api.check_token(self, request.query.get("access_token"))
+        kind = request.query.get("type", "")
+        if kind not in ("image", "voice", "video", "thumb"):
+            raise WeChatFailure(40004, "invalid media type")
+        # The middleware has read the body already; parse the cached bytes as MIME.
+        head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+        form = email.message_from_bytes(head + await request.read())
+        data, content_type = b"", "application/octet-stream"
+        for part in form.walk() if form.is_multipart() else []:
+            if part.get_param("name", header="content-disposition") == "media":
+                payload = part.get_payload(decode=True)
+                data = payload if isinstance(payload, bytes) else b""
+                content_type = part.get_content_type()
+        if not data:
+            raise WeChatFailure(41005, "media data missing")
+        media_id = self.add_media(data, content_type)
+        return _json({"type": kind, "media_id": media_id, "created_at": int(self.now())})
 
     async def _wxacode(self, request: web.Request) -> web.Response:
         appid = api.check_token(self, request.query.get("access_token"))

@@ -1,0 +1,184 @@
+"""Declaring an exit or entry by chat — 申报 (R-F7, R-F8), and "my pass" — 通行码."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+import qrcode
+
+from borderpass.bot import texts as T
+from borderpass.bot.engine import INSTANT, Expect, Flow, Step, Turn, register
+from borderpass.core.errors import BorderPassError
+from borderpass.core.wechat import WeChatError
+from borderpass.models import Filing, FilingDriver
+from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus
+from borderpass.services import clock, declarations, passes
+from borderpass.services.notify.texts import PASS_PAGE
+
+log = logging.getLogger("borderpass.bot")
+
+
+async def _approved(turn: Turn) -> list[Filing]:
+    now = clock.now()
+    own = await Filing.filter(applicant_id=turn.user.id, status=FilingStatus.APPROVED) \
+        .order_by("-id").limit(20)
+    return [f for f in own if f.expires_at is None or f.expires_at > now]
+
+
+async def start(turn: Turn) -> str | None:
+    """Pick the vehicle (skipped when there is one approved filing)."""
+    approved = await _approved(turn)
+    if not approved:
+        turn.say(turn.t(T.NO_APPROVED))
+        return None
+    if len(approved) == 1:
+        turn.state.data = {"filing_id": approved[0].id}
+        return "declare:direction"
+    return "declare:vehicle"
+
+
+async def _vehicles(turn: Turn) -> list[tuple[str, str]]:
+    return [(str(f.id), f.plate_number or str(f.id)) for f in await _approved(turn)]
+
+
+async def _drivers(turn: Turn) -> list[tuple[str, str]]:
+    rows = await FilingDriver.filter(filing_id=int(turn.state.data["filing_id"])) \
+        .order_by("position")
+    return [(str(d.id), d.name or str(d.id)) for d in rows]
+
+
+async def _directions(turn: Turn) -> list[tuple[str, str]]:
+    return [(d.value, turn.t(T.DIRECTIONS[d.value])) for d in Direction]
+
+
+async def _ports(turn: Turn) -> list[tuple[str, str]]:
+    return [(p, T.port_name(p, turn.locale)) for p in declarations.PORTS]
+
+
+def _asker(source: str) -> object:
+    async def ask(turn: Turn) -> str:
+        return turn.t(source)
+    return ask
+
+
+async def _vehicle(turn: Turn, filing_id: str) -> str:
+    turn.state.data["filing_id"] = int(filing_id)
+    return "declare:direction"
+
+
+async def _direction(turn: Turn, direction: str) -> str:
+    turn.state.data["direction"] = direction
+    return "declare:port"
+
+
+async def _port(turn: Turn, port: str) -> str:
+    turn.state.data["port"] = port
+    drivers = await _drivers(turn)
+    if len(drivers) == 1:
+        turn.state.data["driver_id"] = int(drivers[0][0])
+        return "declare:confirm"
+    return "declare:driver"
+
+
+async def _driver(turn: Turn, driver_id: str) -> str:
+    turn.state.data["driver_id"] = int(driver_id)
+    return "declare:confirm"
+
+
+async def _ask_confirm(turn: Turn) -> str:
+    data = turn.state.data
+    filing = await Filing.get(id=int(data["filing_id"]))
+    driver = await FilingDriver.get(id=int(data["driver_id"]))
+    return turn.t(T.CONFIRM_DECLARATION, plate=filing.plate_number or "",
+                  direction=turn.t(T.DIRECTIONS[data["direction"]]),
+                  port=T.port_name(data["port"], turn.locale), driver=driver.name)
+
+
+async def _confirm(turn: Turn, yes: bool) -> str | None:
+    if not yes:
+        turn.say(turn.t(T.CANCELLED))
+        return None
+    data = turn.state.data
+    try:
+        declaration = await declarations.create(turn.rt.deps, turn.user, {
+            "filing_id": int(data["filing_id"]), "driver_id": int(data["driver_id"]),
+            "direction": data["direction"], "port": data["port"]})
+    except BorderPassError as exc:
+        turn.say(turn.error(exc))
+        return None
+    turn.say(turn.t(T.DECLARED, id=declaration.id))
+    if declaration.direction is Direction.EXIT:
+        trips = await declarations.trips_of(turn.user)
+        trip = next((t for t in trips if t["filing_id"] == declaration.filing_id  # type: ignore[attr-defined]
+                     and t["status"] == "open"), None)
+        if trip is not None:
+            from datetime import datetime
+
+            deadline = T.day(datetime.fromisoformat(trip["deadline"]), turn.locale,
+                             turn.rt.deps.tz)
+            turn.say(turn.t(T.RETURN_BY, deadline=deadline))
+    return None
+
+
+register(Flow("declare", start, {s.name: s for s in (
+    Step("declare:vehicle", Expect.CHOICE, _asker(T.CHOOSE_VEHICLE), _vehicle,  # type: ignore[arg-type]
+         _vehicles),
+    Step("declare:direction", Expect.CHOICE, _asker(T.CHOOSE_DIRECTION), _direction,  # type: ignore[arg-type]
+         _directions),
+    Step("declare:port", Expect.CHOICE, _asker(T.CHOOSE_PORT), _port, _ports),  # type: ignore[arg-type]
+    Step("declare:driver", Expect.CHOICE, _asker(T.CHOOSE_DRIVER), _driver, _drivers),  # type: ignore[arg-type]
+    Step("declare:confirm", Expect.CONFIRM, _ask_confirm, _confirm),
+)}))
+
+
+# -- my pass ---------------------------------------------------------------------------------
+
+
+def _png(text: str) -> bytes:
+    out = io.BytesIO()
+    qrcode.make(text, box_size=8, border=2).save(out)
+    return out.getvalue()
+
+
+def _link(turn: Turn, declaration_id: int) -> str:
+    settings = turn.rt.settings
+    label = turn.t(T.OPEN_MINIAPP)
+    if not settings.miniapp_appid:
+        return label
+    path = PASS_PAGE.format(id=declaration_id)
+    href = settings.public_url or "https://mp.weixin.qq.com"
+    return (f'<a data-miniprogram-appid="{settings.miniapp_appid}" '
+            f'data-miniprogram-path="{path}" href="{href}">{label}</a>')
+
+
+async def my_pass(turn: Turn) -> None:
+    """An image of the pass's current QR (R-G1 rotating code) and a link to the mini-program."""
+    own = await declarations.list_own(turn.user)
+    current = next((d for d in own if d.status is DeclarationStatus.APPROVED), None)
+    if current is None:
+        turn.say(turn.t(T.NO_PASS))
+        return
+    await current.fetch_related("filing")
+    direction = turn.t(T.DIRECTIONS[current.direction.value])
+    try:
+        qr_text = await passes.current_qr(turn.rt.gate, turn.user, current.id)
+    except BorderPassError as exc:
+        turn.say(turn.error(exc))
+        return
+    link = _link(turn, current.id)
+    try:
+        media_id = await turn.rt.client.upload_image(await asyncio.to_thread(_png, qr_text))
+    except WeChatError as exc:
+        log.warning("pass image upload failed: %s", exc)
+        turn.say(turn.t(T.PASS_AS_TEXT, id=current.id, plate=current.filing.plate_number or "",
+                        direction=direction, port=T.port_name(current.port, turn.locale),
+                        link=link))
+        return
+    turn.image = media_id
+    turn.say(turn.t(T.PASS_CAPTION, plate=current.filing.plate_number or "",
+                    direction=direction, link=link))
+
+
+INSTANT["pass"] = my_pass

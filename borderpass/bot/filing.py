@@ -1,0 +1,244 @@
+"""Filing a vehicle by chat — 备案: category, document photos (OCR types for the user),
+vehicle photos, what is still missing, the credit commitment, submission.
+
+Each next question is the first problem the filing service still reports for the draft
+(Rasa-style), so the same draft can be continued in the mini-program and back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from borderpass.bot import texts as T
+from borderpass.bot.engine import KEEP, Expect, Flow, Step, Turn, register
+from borderpass.bot.intake import ask_photo, confirm_prompt, confirm_reply
+from borderpass.core.errors import FieldError, FieldErrors
+from borderpass.models import Filing, FilingDriver
+from borderpass.models.enums import FilingCategory
+from borderpass.services import commitments, filings
+from borderpass.services.filing_forms import EDITABLE
+from borderpass.services.requirements import (
+    CATEGORY_LABELS,
+    DRIVER_FIELDS,
+    OCR_KINDS,
+    FieldSpec,
+    category_fields,
+    field_label,
+)
+
+DOCUMENT_ORDER = ("vehicle_licence", "vin_plate", "id_card_front#1", "id_card_back#1",
+                  "driving_licence#1", "exit_entry_permit#1", "photo_front_45",
+                  "photo_rear_45", "photo_side")
+FIELD_STEPS = {"date": "file:field_date", "bool": "file:field_bool",
+               "choice": "file:field_choice"}
+
+
+def _rank(slot: str) -> tuple[int, str]:
+    if slot in DOCUMENT_ORDER:
+        return DOCUMENT_ORDER.index(slot), slot
+    return (len(DOCUMENT_ORDER) + (0 if slot.split("#")[0] in OCR_KINDS else 1)), slot
+
+
+async def _filing(turn: Turn) -> Filing:
+    return await filings.editable(turn.user, int(turn.state.data["filing_id"]))
+
+
+def spec_of(filing: Filing, path: str) -> FieldSpec | None:
+    """The form field a problem path names (``drivers[0].name`` → the driver's name)."""
+    if path.startswith("drivers["):
+        name = path.rsplit(".", 1)[-1]
+        return next((s for s in DRIVER_FIELDS if s.name == name), None)
+    return next((s for s in category_fields(filing.category) if s.name == path), None)
+
+
+async def next_step(turn: Turn) -> str | None:
+    """The first thing the draft still lacks: a photo, an OCR check, a field, or consent."""
+    data = turn.state.data
+    problems = await filings.problems(turn.rt.deps, turn.user, int(data["filing_id"]))
+    if any(p.code in ("ocr_unconfirmed", "ocr_conflict") for p in problems):
+        return "file:confirm"
+    missing = [p.field.removeprefix("documents.") for p in problems
+               if p.field and p.field.startswith("documents.")]
+    if any(p.code == "drivers_required" for p in problems):
+        driver_docs = await _slots(turn)
+        if "id_card_front#1" not in driver_docs:
+            missing.append("id_card_front#1")
+    if missing:
+        data["slot"] = sorted(missing, key=_rank)[0]
+        return "file:photo"
+    filing = await _filing(turn)
+    for problem in problems:
+        spec = spec_of(filing, problem.field or "")
+        if spec is not None:
+            data["field"] = problem.field
+            if problem.code != "required":
+                turn.say(turn.error(problem))
+            return FIELD_STEPS.get(spec.type, "file:field_text")
+        if problem.code == "drivers_required":
+            return "file:driver_name"
+    if problems:
+        turn.say(turn.error(FieldErrors(problems)))
+        return None
+    return "file:commit"
+
+
+async def _slots(turn: Turn) -> set[str]:
+    from borderpass.models import FilingDocument
+
+    rows = await FilingDocument.filter(filing_id=int(turn.state.data["filing_id"])) \
+        .values_list("kind", flat=True)
+    return {str(r) for r in rows}
+
+
+# -- category ------------------------------------------------------------------------------
+
+
+async def _categories(turn: Turn) -> list[tuple[str, str]]:
+    return [(c.value, turn.t(CATEGORY_LABELS[c])) for c in FilingCategory]
+
+
+async def _ask_category(turn: Turn) -> str:
+    return turn.t(T.CHOOSE_CATEGORY)
+
+
+async def _category(turn: Turn, category: str) -> str | None:
+    filing = await filings.create(turn.rt.deps, turn.user, {"category": category})
+    turn.state.data = {"filing_id": filing.id}
+    turn.say(turn.t(T.DRAFT_STARTED, id=filing.id))
+    return await next_step(turn)
+
+
+async def start(turn: Turn) -> str | None:
+    """Continue the user's latest editable draft, or start a new one (``restart``: new)."""
+    if not turn.state.data.get("restart"):
+        draft = await Filing.filter(applicant_id=turn.user.id, status__in=EDITABLE) \
+            .order_by("-id").first()
+        if draft is not None:
+            turn.state.data = {"filing_id": draft.id}
+            turn.say(turn.t(T.DRAFT_STARTED, id=draft.id))
+            return await next_step(turn)
+    turn.state.data = {}
+    return "file:category"
+
+
+# -- photos and what OCR read ------------------------------------------------------------------
+
+
+async def _photo(turn: Turn, media_id: str) -> str | None:
+    ask_photo(turn, media_id)
+    return KEEP
+
+
+async def _ask_photo(turn: Turn) -> str:
+    slot = str(turn.state.data.get("slot", ""))
+    kind, _, n = slot.partition("#")
+    label = turn.t(field_label(f"documents.{kind}") or kind)
+    return turn.t(T.SEND_DRIVER_PHOTO, n=n, label=label) if n else turn.t(T.SEND_PHOTO,
+                                                                            label=label)
+
+
+async def _confirm(turn: Turn, text: str) -> str | None:
+    if await confirm_reply(turn, await _filing(turn), text):
+        return await next_step(turn)
+    return "file:confirm"
+
+
+async def _ask_confirm(turn: Turn) -> str:
+    return await confirm_prompt(turn, await _filing(turn))
+
+
+# -- fields still missing ------------------------------------------------------------------------
+
+
+def field_body(filing: Filing, drivers: list[FilingDriver], path: str, value: Any
+               ) -> dict[str, Any]:
+    """The draft edit that sets one field path (drivers keep their ids and other values)."""
+    if path.startswith("drivers["):
+        index = int(path[len("drivers["):path.index("]")])
+        rows: list[dict[str, Any]] = [{"id": d.id} for d in drivers]
+        rows[index][path.rsplit(".", 1)[-1]] = value
+        return {"drivers": rows}
+    if path == "official_letter_id":
+        return {path: value}
+    section, _, name = path.rpartition(".")
+    return {section: {name: value}}
+
+
+async def _ask_field(turn: Turn) -> str:
+    path = str(turn.state.data.get("field", ""))
+    label = turn.t(field_label(path) or path)
+    filing = await _filing(turn)
+    spec = spec_of(filing, path)
+    if spec is not None and spec.type == "date":
+        return turn.t(T.ASK_DATE, label=label)
+    if spec is not None and spec.type == "bool":
+        mark = "？" if turn.locale == "zh_CN" else "?"
+        return f"{label}{mark} {turn.t(T.YES_NO)}"
+    if spec is not None and spec.type == "choice":
+        return turn.t(T.ASK_CHOICE, label=label)
+    return turn.t(T.ASK_FIELD, label=label)
+
+
+async def _field_options(turn: Turn) -> list[tuple[str, str]]:
+    filing = await _filing(turn)
+    spec = spec_of(filing, str(turn.state.data.get("field", "")))
+    choices = spec.choices if spec is not None else ()
+    return [(c, turn.t(T.LICENCE_KINDS[c]) if c in T.LICENCE_KINDS else c) for c in choices]
+
+
+async def _set_field(turn: Turn, value: Any) -> str | None:
+    path = str(turn.state.data["field"])
+    filing = await _filing(turn)
+    spec = spec_of(filing, path)
+    if spec is not None and spec.type == "int":
+        if not str(value).isdigit():
+            raise FieldError("type_int", path)
+        value = int(value)
+    drivers = await FilingDriver.filter(filing=filing).order_by("position")
+    await filings.update(turn.rt.deps, turn.user, filing.id,
+                         field_body(filing, drivers, path, value))
+    return await next_step(turn)
+
+
+async def _driver_name(turn: Turn, name: str) -> str | None:
+    filing = await _filing(turn)
+    await filings.update(turn.rt.deps, turn.user, filing.id, {"drivers": [{"name": name}]})
+    return await next_step(turn)
+
+
+async def _ask_driver_name(turn: Turn) -> str:
+    return turn.t(T.ASK_DRIVER_NAME)
+
+
+# -- consent and submission --------------------------------------------------------------------
+
+
+async def _ask_commit(turn: Turn) -> str:
+    text = commitments.current(commitments.PERSONAL, turn.locale).text.strip()
+    return turn.t(T.COMMITMENT, text=text)
+
+
+async def _commit(turn: Turn, agreed: bool) -> str | None:
+    if not agreed:
+        turn.say(turn.t(T.CANCELLED))
+        return None
+    filing = await filings.submit(turn.rt.deps, turn.user, int(turn.state.data["filing_id"]))
+    turn.say(turn.t(T.SUBMITTED, plate=filing.plate_number or ""))
+    return None
+
+
+def _field_step(name: str, expects: Expect, with_options: bool = False) -> Step:
+    return Step(name, expects, _ask_field, _set_field, _field_options if with_options else None)
+
+
+register(Flow("file", start, {s.name: s for s in (
+    Step("file:category", Expect.CHOICE, _ask_category, _category, _categories),
+    Step("file:photo", Expect.IMAGE, _ask_photo, _photo),
+    Step("file:confirm", Expect.TEXT, _ask_confirm, _confirm),
+    _field_step("file:field_text", Expect.TEXT),
+    _field_step("file:field_date", Expect.DATE),
+    _field_step("file:field_bool", Expect.CONFIRM),
+    _field_step("file:field_choice", Expect.CHOICE, with_options=True),
+    Step("file:driver_name", Expect.TEXT, _ask_driver_name, _driver_name),
+    Step("file:commit", Expect.CONFIRM, _ask_commit, _commit),
+)}))

@@ -1,0 +1,177 @@
+"""Photos sent in chat: acknowledged at once, then downloaded from WeChat, stored, read by
+OCR and used to prefill the draft in the background (R-P1); the outcome and the next
+question arrive as a customer-service message.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from typing import Any
+
+from borderpass.bot import texts as T
+from borderpass.bot.engine import STEPS, Turn, goto, prompt_of
+from borderpass.bot.runtime import BotRuntime
+from borderpass.core.errors import BorderPassError, FieldError
+from borderpass.core.wechat import WeChatError
+from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.services import documents, filings, prefill
+from borderpass.services.requirements import OCR_KINDS, field_label
+
+log = logging.getLogger("borderpass.bot")
+LETTERS = string.ascii_uppercase
+
+
+def ask_photo(turn: Turn, media_id: str) -> None:
+    """Acknowledge a photo now and handle it after the turn (the lock is released by then)."""
+    data = turn.state.data
+    data["busy"] = True
+    turn.say(turn.t(T.PHOTO_RECEIVED))
+    rt, openid, user = turn.rt, turn.openid, turn.user
+    filing_id, slot = int(data["filing_id"]), str(data["slot"])
+    turn.later.append(lambda: intake(rt, openid, user, filing_id, slot, media_id))
+
+
+async def _read(rt: BotRuntime, user: User, slot: str, media_id: str
+                ) -> tuple[Document, dict[str, Any] | None, str | None]:
+    """Download, store and read one photo; the OCR error code, if any, is not fatal."""
+    kind = slot.split("#", 1)[0]
+    try:
+        data = await rt.client.download_media(media_id)
+    except WeChatError as exc:
+        raise BorderPassError("wechat_unavailable") from exc
+    doc = await documents.upload(rt.deps, user, kind, data)
+    if kind not in OCR_KINDS:
+        return doc, None, None
+    try:
+        reading = await rt.ocr_read(kind, data)
+    except BorderPassError as exc:
+        return doc, None, exc.code
+    doc.ocr = reading
+    await doc.save(update_fields=["ocr"])
+    return doc, reading, None
+
+
+async def intake(rt: BotRuntime, openid: str, user: User, filing_id: int, slot: str,
+                 media_id: str) -> None:
+    """The slow half of a photo turn; its answer is pushed (or kept for the next contact)."""
+    from borderpass.bot.filing import next_step
+
+    failure: BorderPassError | None = None
+    try:
+        doc, reading, ocr_error = await _read(rt, user, slot, media_id)
+    except BorderPassError as exc:
+        failure, doc, reading, ocr_error = exc, None, None, None
+    async with rt.storage.lock(openid):
+        state = await rt.storage.get(openid)
+        turn = Turn(rt, openid, user, state)
+        here = state.data.get("filing_id") == filing_id and state.data.get("slot") == slot
+        state.data.pop("busy", None)
+        try:
+            if failure is not None:
+                raise failure
+            assert doc is not None
+            await filings.update(rt.deps, user, filing_id, {"documents": {slot: doc.id}})
+            label = turn.t(field_label(f"documents.{slot.split('#')[0]}") or slot)
+            turn.say(turn.t(T.PHOTO_SAVED, label=label))
+            if ocr_error:
+                turn.say(turn.error(BorderPassError(ocr_error)))
+            if reading is not None:
+                result = await prefill.apply_reading(rt.deps, user, filing_id, doc, slot,
+                                                     reading)
+                if not result["filled"] and not result["conflicts"]:
+                    turn.say(turn.t(T.READ_NOTHING))
+            if here:
+                await goto(turn, await next_step(turn))
+        except BorderPassError as exc:
+            turn.say(turn.error(exc))
+            if here and state.step in STEPS:
+                turn.say(await prompt_of(turn, STEPS[state.step]))
+        await rt.storage.set(openid, state)
+    await rt.delivery.send_text(openid, "\n\n".join(turn.out))
+
+
+# -- "I read: …, reply 1 to confirm or send the correction" -------------------------------
+
+
+def _marks(filing: Filing) -> list[tuple[str, dict[str, Any], bool]]:
+    data = filing.data
+    marks = [(p, m, False) for p, m in data.get("prefilled", {}).items()]
+    return marks + [(p, m, True) for p, m in data.get("conflicts", {}).items()]
+
+
+async def _shown(turn: Turn, filing: Filing) -> dict[str, Any]:
+    """The draft as its applicant sees it (identity numbers masked, R-U7)."""
+    return await filings.describe(turn.rt.deps, filing, turn.user)
+
+
+def _value_in(view: dict[str, Any], path: str) -> Any:
+    if path.startswith("drivers["):
+        index = int(path[len("drivers["):path.index("]")])
+        drivers = view.get("drivers") or []
+        return drivers[index].get(path.rsplit(".", 1)[-1]) if index < len(drivers) else None
+    section, _, name = path.rpartition(".")
+    return (view.get(section) or {}).get(name)
+
+
+async def confirm_prompt(turn: Turn, filing: Filing) -> str:
+    """What OCR filled in (and where it disagrees), lettered for corrections."""
+    view = await _shown(turn, filing)
+    lines = []
+    for letter, (path, mark, clash) in zip(LETTERS, _marks(filing), strict=False):
+        label = turn.t(field_label(path) or path)
+        value = mark.get("value") or _value_in(view, path) or "***"
+        if clash:
+            value = f"{value} ≠ {_value_in(view, path)}"
+        lines.append(f"{letter} {label}：{value}")
+    return turn.t(T.I_READ, fields="\n".join(lines))
+
+
+async def _ocr_value(path: str, mark: dict[str, Any]) -> str | None:
+    """The value a document read for ``path``, from the stored reading (sealed ones too)."""
+    doc = await Document.get_or_none(id=mark.get("document_id"))
+    if doc is None or not doc.ocr:
+        return None
+    name = path.rsplit(".", 1)[-1] if path.startswith("drivers[") else path
+    table = prefill.DRIVER_MAP if path.startswith("drivers[") else prefill.VEHICLE_MAP
+    for ocr_name, target in table.get(doc.kind, {}).items():
+        if target == name:
+            value = doc.ocr.get("fields", {}).get(ocr_name, {}).get("value")
+            return str(value) if value else None
+    return None
+
+
+async def confirm_reply(turn: Turn, filing: Filing, text: str) -> bool:
+    """'1' accepts every value read; 'B 云N12345' corrects one. True once all are settled."""
+    from borderpass.bot.filing import field_body
+
+    marks = _marks(filing)
+    drivers = await FilingDriver.filter(filing=filing).order_by("position")
+    text = text.strip()
+    if text in ("1", "ok", "OK", "确认", "是", "yes"):
+        body: dict[str, Any] = {"confirm_prefill": True}
+        for path, mark, clash in marks:
+            if clash and (value := await _ocr_value(path, mark)) is not None:
+                _merge(body, field_body(filing, drivers, path, value))
+        await filings.update(turn.rt.deps, turn.user, filing.id, body)
+        return True
+    letter, _, value = text.partition(" ")
+    index = LETTERS.find(letter.upper()) if len(letter) == 1 else -1
+    if not 0 <= index < len(marks) or not value.strip():
+        raise FieldError("choice", None, choices="1, A…")
+    path = marks[index][0]
+    await filings.update(turn.rt.deps, turn.user, filing.id,
+                         field_body(filing, drivers, path, value.strip()))
+    await filing.refresh_from_db()
+    return not _marks(filing)
+
+
+def _merge(body: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if key == "drivers" and "drivers" in body:
+            for row, extra in zip(body["drivers"], value, strict=True):
+                row.update(extra)
+        elif isinstance(value, dict):
+            body.setdefault(key, {}).update(value)
+        else:
+            body[key] = value

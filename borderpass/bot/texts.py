@@ -1,0 +1,148 @@
+"""The bot's words, in the source language (zh_CN); translated through the catalogs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from borderpass.core.i18n import LOCALES, N_, translate
+from borderpass.services.notify.texts import PORT_NAMES
+
+# Command words, accepted in every language whatever the user's locale.
+COMMANDS: dict[str, dict[str, str]] = {
+    "help": {"zh_CN": "帮助", "my": "အကူအညီ", "en": "help"},
+    "back": {"zh_CN": "返回", "my": "နောက်သို့", "en": "back"},
+    "cancel": {"zh_CN": "取消", "my": "ပယ်ဖျက်", "en": "cancel"},
+    "restart": {"zh_CN": "重新开始", "my": "အစမှ", "en": "restart"},
+    "language": {"zh_CN": "语言", "my": "ဘာသာစကား", "en": "language"},
+    "status": {"zh_CN": "状态", "my": "အခြေအနေ", "en": "status"},
+    "file": {"zh_CN": "备案", "my": "မှတ်ပုံတင်", "en": "file"},
+    "declare": {"zh_CN": "申报", "my": "ကြေညာ", "en": "declare"},
+    "pass": {"zh_CN": "通行码", "my": "ဖြတ်သန်းကတ်", "en": "pass"},
+}
+ALIASES = {"?": "help", "？": "help", "menu": "help", "菜单": "help", "lang": "language"}
+LANGUAGE_NAMES = {"zh_CN": "中文", "my": "မြန်မာဘာသာ", "en": "English"}
+
+WELCOME = N_("欢迎使用边境通行！在这里可以办理车辆备案和出入境申报，查询状态和通行码。")
+CHOOSE_LANGUAGE = N_("请选择语言，回复编号")
+LANGUAGE_SET = N_("已切换为中文。")
+HELP = N_("可以发送：\n{file} — 车辆备案\n{declare} — 出入境申报\n{status} — 备案、申报和返回期限"
+          "\n{pass} — 我的通行码\n{language} — 切换语言\n在任何一步都可以发送 {back}、{cancel}、"
+          "{restart} 或 {help}")
+UNKNOWN = N_("没有听懂。发送“{help}”查看可以办理的事项。")
+CANCELLED = N_("已取消。发送“{help}”查看可以办理的事项。")
+AT_FIRST_STEP = N_("已经是第一步了。")
+BUSY = N_("正在处理您上一张照片，请稍候。")
+PICK_NUMBER = N_("请回复列表中的编号。")
+NEED_PHOTO = N_("请发送照片。")
+DATE_FORMAT = N_("请按“年-月-日”发送日期，例如 2024-05-01。")
+YES_NO = N_("回复 1 表示是，2 表示否。")
+YES, NO = N_("是"), N_("否")
+CONTINUE = N_("继续办理：")
+
+# filing
+CHOOSE_CATEGORY = N_("请选择备案类别：")
+DRAFT_STARTED = N_("已创建备案草稿（编号 {id}），也可以在小程序中继续填写。")
+SEND_PHOTO = N_("请发送照片：{label}")
+SEND_DRIVER_PHOTO = N_("请发送第 {n} 位驾驶人的照片：{label}")
+PHOTO_RECEIVED = N_("已收到照片，正在处理，请稍候……")
+PHOTO_SAVED = N_("已保存：{label}")
+I_READ = N_("识别到：\n{fields}\n回复 1 确认；如有错误，请发送字母和正确内容，例如：B 2019-05-01")
+READ_NOTHING = N_("没有从照片中识别出内容，稍后请逐项填写。")
+ASK_FIELD = N_("请填写：{label}")
+ASK_DATE = N_("请填写：{label}（年-月-日，例如 2024-05-01）")
+ASK_CHOICE = N_("请选择：{label}")
+ASK_DRIVER_NAME = N_("请填写驾驶人姓名（可稍后上传驾驶人证件照片）")
+LICENCE_KINDS = {"paper": N_("纸质行驶证"), "electronic": N_("电子行驶证")}
+COMMITMENT = N_("请阅读信用承诺：\n\n{text}\n\n回复 1 表示同意并提交备案。")
+SUBMITTED = N_("备案 {plate} 已提交，等待口岸办审核，结果会通知您。")
+
+# declaration
+NO_APPROVED = N_("您还没有已批准的备案，暂不能申报。发送“{file}”开始备案。")
+CHOOSE_VEHICLE = N_("请选择车辆：")
+CHOOSE_DIRECTION = N_("请选择出入境方向：")
+DIRECTIONS = {"exit": N_("出境"), "entry": N_("入境")}
+CHOOSE_PORT = N_("请选择口岸：")
+CHOOSE_DRIVER = N_("请选择驾驶人：")
+CONFIRM_DECLARATION = N_("请确认申报：\n车辆：{plate}\n方向：{direction}\n口岸：{port}"
+                         "\n驾驶人：{driver}\n回复 1 确认提交。")
+DECLARED = N_("申报已受理（编号 {id}）。发送“{pass}”查看通行码。")
+RETURN_BY = N_("请于 {deadline} 前入境返回。")
+
+# status
+STATUS_NONE = N_("您还没有备案或申报。发送“{file}”开始备案。")
+STATUS_FILINGS = N_("备案：")
+STATUS_DECLARATIONS = N_("最近的申报：")
+STATUS_TRIPS = N_("出境未返回：")
+FILING_STATUS = {"draft": N_("草稿"), "submitted": N_("待审核"), "returned": N_("已退回"),
+                 "approved": N_("已批准，有效期至 {date}"), "expired": N_("已过期"),
+                 "revoked": N_("已撤销")}
+DECLARATION_STATUS = {"approved": N_("已受理"), "used": N_("已通行"), "cancelled": N_("已取消")}
+TRIP_LINE = N_("{plate}：须于 {deadline} 前返回，还剩 {days} 天")
+TRIP_OVERDUE = N_("{plate}：已超过返回期限 {deadline}")
+NO_PLATE = N_("（未填号牌）")
+
+# pass and unit codes
+NO_PASS = N_("没有可用的通行码，请先申报出入境。")
+PASS_CAPTION = N_("{plate} {direction} 的通行码，约 30 秒后失效。"
+                  "动态通行码请在小程序中打开：{link}")
+OPEN_MINIAPP = N_("打开小程序")
+PASS_AS_TEXT = N_("申报 {id}：{plate} {direction}，口岸 {port}。请在小程序中打开通行码：{link}")
+UNIT_JOIN = N_("您扫描了 {unit} 的申报二维码。请在小程序中完成加入：{link}")
+
+
+def t(source: str, locale: str, **params: object) -> str:
+    """``source`` in ``locale`` with its placeholders filled."""
+    return translate(source, locale, **params)
+
+
+def command_words(locale: str) -> dict[str, str]:
+    """Each command's word in ``locale``, for prompts that name them."""
+    return {name: words.get(locale, words["zh_CN"]) for name, words in COMMANDS.items()}
+
+
+def command_of(text: str) -> str | None:
+    """The command a message is, in any language, or None."""
+    word = text.strip().lower()
+    if word in ALIASES:
+        return ALIASES[word]
+    for name, words in COMMANDS.items():
+        if word in (w.lower() for w in words.values()):
+            return name
+    return None
+
+
+def language_of(text: str) -> str | None:
+    """A language named by its own name ('English', '中文', 'မြန်မာဘာသာ')."""
+    word = text.strip().lower()
+    for code, name in LANGUAGE_NAMES.items():
+        if word in (name.lower(), code.lower()):
+            return code
+    return {"zh": "zh_CN", "burmese": "my", "myanmar": "my", "မြန်မာ": "my"}.get(word)
+
+
+def language_menu() -> str:
+    """The language question in all three languages (first contact: we do not know yet)."""
+    header = " / ".join(translate(CHOOSE_LANGUAGE, loc) for loc in LOCALES)
+    options = "\n".join(f"{i} {LANGUAGE_NAMES[loc]}" for i, loc in enumerate(LOCALES, 1))
+    return f"{header}\n{options}"
+
+
+def numbered(options: list[str]) -> str:
+    """'1 first\\n2 second …'."""
+    return "\n".join(f"{i} {label}" for i, label in enumerate(options, 1))
+
+
+def day(value: date | datetime, locale: str, zone: ZoneInfo) -> str:
+    """A date in the reader's locale (Babel has ``my``)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(zone).date()
+    return format_date(value, "long", locale=locale)
+
+
+def port_name(code: str, locale: str) -> str:
+    """A port's name: Chinese for Chinese readers, pinyin for the others."""
+    zh, latin = PORT_NAMES.get(code, (code, code))
+    return zh if locale == "zh_CN" else latin
