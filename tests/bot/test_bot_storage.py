@@ -52,7 +52,7 @@ async def test_lock_serialises_one_user_only(storage: BaseStorage) -> None:
     assert order in (["a+", "a-", "b+", "b-"], ["b+", "b-", "a+", "a-"])
     order.clear()
     await asyncio.gather(hold("a", "u1"), hold("c", "u2"))
-    assert order[:2] == ["a+", "c+"]
+    assert sorted(order[:2]) == ["a+", "c+"]  # two users: both inside before either leaves
     async with storage.lock("u3"):
         with pytest.raises(LockTimeout):
             async with storage.lock("u3", timeout=0.1):
