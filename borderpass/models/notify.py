@@ -49,7 +49,6 @@ class Notification(Model):
     in_flight = fields.CharField(max_length=12, null=True)
     in_flight_at = fields.DatetimeField(null=True)
     channel = fields.CharField(max_length=12, null=True)
-    msgid = fields.CharField(max_length=40, null=True)
     maybe_delivered = fields.BooleanField(default=False)
     last_error = fields.CharField(max_length=300, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -72,6 +71,7 @@ class DeliveryAttempt(Model):
     finished_at = fields.DatetimeField()
     outcome = fields.CharField(max_length=24)
     errcode = fields.IntField(null=True)
+    msgid = fields.CharField(max_length=40, null=True)  # WeChat's id of the message sent
     detail = fields.CharField(max_length=300, default="")
 
     class Meta:

@@ -62,7 +62,9 @@ async def test_subscribe_message_uses_one_grant(fake_wechat, push, config) -> No
     row = await _queue(user)
     assert await deliver_due(config, push) == 1
     row = await _row(row)
-    assert row.status is NotificationStatus.SENT and row.channel == "subscribe" and row.msgid
+    assert row.status is NotificationStatus.SENT and row.channel == "subscribe"
+    [attempt] = await DeliveryAttempt.filter(notification=row)
+    assert attempt.outcome == "sent" and attempt.msgid
     [sent] = fake_wechat.messages("subscribe")
     assert sent.template_id == "sub-filing"
     assert sent.body["data"]["thing2"]["value"] == "备案已通过"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, NotFound
@@ -38,16 +41,35 @@ class Intent:
     not_before: datetime | None = None
 
 
+# PostgreSQL: one statement for a whole sweep page, arrays in, duplicates ignored.
+_PG_INSERT = (
+    "INSERT INTO notifications (dedupe_key, user_id, kind, locale, payload, status, next_at,"
+    " attempts, maybe_delivered, last_error, created_at)"
+    " SELECT k, u, t, l, p::jsonb, 'pending', n, 0, false, '', $7"
+    " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[],"
+    " $6::timestamptz[]) AS x(k, u, t, l, p, n)"
+    " ON CONFLICT (dedupe_key) DO NOTHING")
+
+
 async def enqueue(intents: Sequence[Intent]) -> int:
     """Insert the intents, ignoring keys already queued; how many rows were offered."""
     if not intents:
         return 0
+    if any(i.kind not in kinds.KINDS for i in intents):
+        raise ValueError("unknown notification kind")
     now = clock.now()
-    rows = [Notification(dedupe_key=i.key, user_id=i.user_id, kind=i.kind, locale=i.locale,
-                         payload=i.payload, next_at=i.not_before or now) for i in intents]
-    assert all(i.kind in kinds.KINDS for i in intents)
-    await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    return len(rows)
+    db = connections.get("default")
+    if db.capabilities.dialect == "postgres":
+        columns = [[i.key for i in intents], [i.user_id for i in intents],
+                   [i.kind for i in intents], [i.locale for i in intents],
+                   [json.dumps(i.payload, ensure_ascii=False) for i in intents],
+                   [i.not_before or now for i in intents], now]
+        await db.execute_query(_PG_INSERT, columns)
+    else:
+        rows = [Notification(dedupe_key=i.key, user_id=i.user_id, kind=i.kind, locale=i.locale,
+                             payload=i.payload, next_at=i.not_before or now) for i in intents]
+        await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(intents)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,8 +102,8 @@ async def mark_in_flight(channel: str, ids: Sequence[int]) -> None:
 
 # Settling a claimed row only changes the object; flush() writes a whole batch at once.
 SETTLED_FIELDS = ("status", "next_at", "claim_token", "attempts", "pinned_channel",
-                  "pinned_since", "in_flight", "in_flight_at", "channel", "msgid",
-                  "maybe_delivered", "last_error", "sent_at")
+                  "pinned_since", "in_flight", "in_flight_at", "channel", "maybe_delivered",
+                  "last_error", "sent_at")
 
 
 def _settle(row: Notification, status: NotificationStatus, why: str = "", **changes: Any
@@ -95,9 +117,9 @@ def _settle(row: Notification, status: NotificationStatus, why: str = "", **chan
         setattr(row, name, value)
 
 
-def set_sent(row: Notification, channel: str, msgid: str | None) -> None:
-    """Delivered: keep the channel and WeChat's message id."""
-    _settle(row, S.SENT, channel=channel, msgid=msgid, sent_at=clock.now())
+def set_sent(row: Notification, channel: str, at: datetime) -> None:
+    """Delivered through ``channel`` (WeChat's message id is on the attempt)."""
+    _settle(row, S.SENT, channel=channel, sent_at=at)
 
 
 def set_skipped(row: Notification, why: str) -> None:
@@ -129,15 +151,17 @@ def set_retry(row: Notification, why: str, **pin: Any) -> None:
 
 
 async def flush(token: str, rows: Sequence[Notification]) -> int:
-    """Write the settled rows this worker still holds (its lease may have run out)."""
-    if not rows:
-        return 0
-    held = set(await Notification.filter(id__in=[r.id for r in rows], claim_token=token,
-                                         status=S.SENDING).values_list("id", flat=True))
-    mine = [r for r in rows if r.id in held and r.status is not S.SENDING]
-    if mine:
-        await Notification.bulk_update(mine, fields=SETTLED_FIELDS, batch_size=250)
-    return len(mine)
+    """Write the settled rows, one UPDATE per distinct outcome, only where this worker still
+    holds the lease (a row whose lease ran out belongs to whoever claimed it since)."""
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for row in rows:
+        if row.status is not S.SENDING:
+            groups[tuple(getattr(row, f) for f in SETTLED_FIELDS)].append(row.id)
+    written = 0
+    for values, ids in groups.items():
+        written += await Notification.filter(id__in=ids, claim_token=token, status=S.SENDING) \
+            .update(**dict(zip(SETTLED_FIELDS, values, strict=True)))
+    return written
 
 
 async def wake(user_id: int) -> int:
@@ -162,7 +186,8 @@ def describe(row: Notification, attempts: Sequence[DeliveryAttempt] | None = Non
         item["delivery_attempts"] = [{
             "channel": a.channel, "started_at": a.started_at.isoformat(),
             "finished_at": a.finished_at.isoformat(),
-            "outcome": a.outcome, "errcode": a.errcode, "detail": a.detail} for a in attempts]
+            "outcome": a.outcome, "errcode": a.errcode, "msgid": a.msgid,
+            "detail": a.detail} for a in attempts]
     return item
 
 

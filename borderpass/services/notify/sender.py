@@ -58,6 +58,7 @@ class Batch:
     """One claim: what its rows need to know, and what their sends change, written at once."""
 
     token: str
+    started: datetime
     users: dict[int, User] = field(default_factory=dict)
     recipients: dict[int, Recipient] = field(default_factory=dict)
     grants: dict[tuple[int, str], SubscribeGrant] = field(default_factory=dict)
@@ -68,11 +69,12 @@ class Batch:
     window_closed: set[str] = field(default_factory=set)  # OA openids, 45015
 
     def record(self, row: Notification, channel: str, started: datetime, outcome: str,
-               errcode: int | None = None, detail: str = "") -> None:
+               errcode: int | None = None, detail: str = "", msgid: str | None = None) -> None:
         """Keep one attempt, to be written with the batch."""
         self.attempts.append(DeliveryAttempt(
             notification_id=row.id, channel=channel, started_at=started,
-            finished_at=clock.now(), outcome=outcome, errcode=errcode, detail=detail[:300]))
+            finished_at=clock.now(), outcome=outcome, errcode=errcode, msgid=msgid,
+            detail=detail[:300]))
 
     def has_grant(self, grant: SubscribeGrant) -> bool:
         """A send left on this grant, counting the ones this batch already used."""
@@ -83,7 +85,7 @@ async def _load(token: str, rows: list[Notification]) -> Batch:
     ids = {r.user_id for r in rows}  # type: ignore[attr-defined]
     users = await User.filter(id__in=ids).only("id", "openid", "timezone", "locale")
     return Batch(
-        token,
+        token, clock.now(),
         {u.id: u for u in users},
         {r.user_id: r for r in await Recipient.filter(user_id__in=ids)},  # type: ignore[attr-defined]
         {(g.user_id, g.template_id): g  # type: ignore[attr-defined]
@@ -186,10 +188,11 @@ async def send(plan: Plan, batch: Batch, transport: PushTransport) -> None:
                          exc.detail)
             _unavailable(row, route, exc)
             return
-        batch.record(row, route.channel, started, "sent")
+        batch.record(row, route.channel, started, "sent",
+                     msgid=None if msgid is None else str(msgid))
         if route.grant is not None and not route.grant.long_term:
             batch.spent[route.grant.id] = batch.spent.get(route.grant.id, 0) + 1
-        outbox.set_sent(row, route.channel.value, None if msgid is None else str(msgid))
+        outbox.set_sent(row, route.channel.value, batch.started)
         return
     why = "refused by every channel: " + ", ".join(r.value for r in refusals)
     if any(r in KEEP_FOR_NEXT_CONTACT for r in refusals):
