@@ -32,6 +32,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/api.py
 	$(PY) bench/ocr.py
+	$(PY) bench/gate.py
+	$(PY) bench/notify.py
+	$(PY) bench/bot.py
 
 locales: $(STAMP)
 	$(PY) scripts/update_locales.py
