@@ -6,7 +6,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from api_helpers import Caller
 
+from borderpass.core.config import Settings
 from borderpass.services import users
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The app under test without the background ledger writer: tests flush it themselves."""
+    return settings.with_overrides(gate_ledger_flush=0)
 
 
 @pytest.fixture
