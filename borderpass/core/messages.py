@@ -209,6 +209,10 @@ ERRORS: dict[str, str] = {
     "ocr_busy": N_("识别服务繁忙，请稍后重试"),
     "ocr_timeout": N_("识别超时，请重试或手动填写"),
     "ocr_failed": N_("识别失败，请重试或手动填写"),
+    "ocr_crashed": N_("识别程序出错，请重试或手动填写"),
+    "ocr_unavailable": N_("识别服务暂不可用，请稍后重试或手动填写"),
+    "ocr_unconfirmed": N_("此项由证件识别自动填写，请核对后确认"),
+    "ocr_conflict": N_("证件识别结果（{value}）与已填写内容不同，请选择保留哪一个"),
 }
 
 
