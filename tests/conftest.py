@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
+from api_helpers import Caller
 from tortoise import Tortoise, connections
 
 from borderpass.core.config import Settings
@@ -24,7 +25,7 @@ from borderpass.core.crypto import FieldCipher
 from borderpass.core.db import tortoise_config
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
-from borderpass.services import clock
+from borderpass.services import clock, users
 from borderpass.services.ports import Deps
 
 TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
@@ -149,3 +150,33 @@ async def client(settings: Settings, redis: Any, aiohttp_client: Any) -> TestCli
     from borderpass.core.app import create_app
 
     return await aiohttp_client(create_app(settings))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def login(client: TestClient, fake_wechat: Any):
+    """``await login("alice")`` logs a driver in through wx-login and the fake WeChat."""
+
+    async def do(name: str = "alice") -> Caller:
+        code = fake_wechat.issue_login_code(f"o-{name}")
+        resp = await client.post("/api/v1/auth/wx-login", json={"code": code})
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+        return Caller(client, body["token"], body["user"]["id"])
+
+    return do
+
+
+@pytest.fixture
+def staff_login(client: TestClient):
+    """``await staff_login("reviewer")`` creates a staff user of that role and logs in."""
+
+    async def do(role: str, name: str | None = None) -> Caller:
+        username = name or role
+        await users.add_staff(username, "correct-horse-1", [role])
+        resp = await client.post("/api/v1/auth/staff-login",
+                                 json={"username": username, "password": "correct-horse-1"})
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+        return Caller(client, body["token"], body["user"]["id"])
+
+    return do
