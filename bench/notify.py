@@ -52,6 +52,7 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai, 09:30 in Yan
 INTERVAL = timedelta(seconds=60)  # the sweep interval the due rows fell into
 SWEEP_TARGET, RATE_TARGET = 1.0, 500.0
 LOCALES = ("zh_CN", "my", "en")
+CPU: dict[str, float] = {}  # seconds of this process's CPU per phase (the machine may be shared)
 
 
 def _free_port() -> int:
@@ -177,9 +178,10 @@ async def seed(url: str, trips: int, due: int) -> None:
 async def measure_sweep() -> tuple[float, int, int]:
     """Time one sweep over the last interval, and a second one right after."""
     await SweepMark.update_or_create(defaults={"swept_until": NOW - INTERVAL}, name="trips")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     queued = await sweep_trips(NOW)
     elapsed = time.perf_counter() - started
+    CPU["sweep"] = time.process_time() - cpu
     again = await Notification.all().count()
     await sweep_trips(NOW)
     return elapsed, queued, await Notification.all().count() - again
@@ -189,7 +191,7 @@ async def measure_delivery(base: str, redis_url: str, workers: int) -> tuple[flo
     """Deliver everything due with ``workers`` concurrent sender loops; seconds taken."""
     redis = make_redis(redis_url)
     await redis.delete(f"wechat:token:{APPID}")
-    client = WeChatClient(APPID, SECRET, redis, api_base=base)
+    client = WeChatClient(APPID, SECRET, redis, api_base=base, memo_seconds=5.0)
     push = WeChatPush(client, None, APPID)
     config = NotifyConfig(subscribe_templates={"deadline": "bench-deadline"},
                           batch=200, concurrency=32)
@@ -205,9 +207,10 @@ async def measure_delivery(base: str, redis_url: str, workers: int) -> tuple[flo
         while await deliver_due(config, push):
             pass
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(loop() for _ in range(workers)))
     elapsed = time.perf_counter() - started
+    CPU["delivery"] = time.process_time() - cpu
     sent = await Notification.filter(status=NotificationStatus.SENT).count()
     if sent < len(user_ids):
         rows = await Notification.exclude(status=NotificationStatus.SENT).limit(3) \
@@ -274,6 +277,9 @@ async def run(args: argparse.Namespace) -> int:
         ("second sweep: rows queued", f"{requeued:,}", "= 0"),
         ("delivery: sent", f"{sent:,} in {deliver_s:.2f} s", ""),
         ("delivery: rate", f"{rate:,.0f} msg/s", f">= {RATE_TARGET:.0f} msg/s"),
+        ("sender CPU per message", f"{CPU['delivery'] / max(sent, 1) * 1000:.2f} ms", ""),
+        ("sweep CPU (this process)", f"{CPU['sweep']:.3f} s", ""),
+        ("load average at the end", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""),
         ("fake WeChat received", f"{received:,}", f"= {sent:,} (once each)"),
     ]
     print(f"\n{'figure':<28}{'measured':>22}  target")

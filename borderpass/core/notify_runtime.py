@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from redis.asyncio import Redis
 
-from borderpass.core.appkeys import MINIAPP_WECHAT, NOTIFY, REDIS, SETTINGS
+from borderpass.core.appkeys import NOTIFY, REDIS, SETTINGS
 from borderpass.core.config import Settings
 from borderpass.core.wechat import WeChatClient
 from borderpass.core.wechat_push import WeChatPush
@@ -34,12 +35,19 @@ def notify_config(settings: Settings) -> NotifyConfig:
                         default_tz=settings.timezone)
 
 
-def official_client(settings: Settings, store: object) -> WeChatClient | None:
-    """The Official Account's client, when one is configured."""
-    if not settings.oa_appid:
-        return None
-    return WeChatClient(settings.oa_appid, settings.oa_secret, store,  # type: ignore[arg-type]
-                        api_base=settings.wechat_api_base)
+TOKEN_MEMO = 5.0  # seconds a sender keeps the shared access token in memory
+
+
+def push_clients(settings: Settings, store: Redis) -> tuple[WeChatClient | None,
+                                                           WeChatClient | None]:
+    """The sender's own clients of the mini-program and the Official Account, if configured."""
+    miniapp = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, store,
+                           api_base=settings.wechat_api_base, memo_seconds=TOKEN_MEMO) \
+        if settings.miniapp_appid else None
+    official = WeChatClient(settings.oa_appid, settings.oa_secret, store,
+                            api_base=settings.wechat_api_base, memo_seconds=TOKEN_MEMO) \
+        if settings.oa_appid else None
+    return miniapp, official
 
 
 STOP_GRACE = 15.0  # seconds a sender may take to finish its batch before it is cancelled
@@ -63,16 +71,16 @@ async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     config = notify_config(settings)
     app[NOTIFY] = config
-    official = official_client(settings, app[REDIS])
-    push = WeChatPush(app[MINIAPP_WECHAT] if settings.miniapp_appid else None, official,
-                      settings.miniapp_appid)
+    miniapp, official = push_clients(settings, app[REDIS])
+    push = WeChatPush(miniapp, official, settings.miniapp_appid)
     task, stop = None, asyncio.Event()
     if settings.notify_worker and settings.notify_poll > 0:
         task = asyncio.create_task(run_worker(config, push, settings.notify_poll, stop))
     yield
     await _stop(task, stop)
-    if official is not None:
-        await official.close()
+    for client in (miniapp, official):
+        if client is not None:
+            await client.close()
 
 
 async def _sweep_loop(deps: Deps, interval: float) -> None:
@@ -100,9 +108,7 @@ async def run_worker_process(settings: Settings) -> None:
     redis = make_redis(settings.redis_url)
     deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
                 FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
-    miniapp = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, redis,
-                           api_base=settings.wechat_api_base) if settings.miniapp_appid else None
-    official = official_client(settings, redis)
+    miniapp, official = push_clients(settings, redis)
     push = WeChatPush(miniapp, official, settings.miniapp_appid)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -127,6 +127,7 @@ class WeChatClient:
         timeout: float = 10.0,
         refresh_margin: int = 300,
         session: aiohttp.ClientSession | None = None,
+        memo_seconds: float = 0.0,
     ) -> None:
         self.appid = appid
         self._secret = secret
@@ -138,6 +139,10 @@ class WeChatClient:
         self._session = session
         self._owns_session = session is None
         self._local_lock = asyncio.Lock()
+        # A busy sender may keep the shared token in memory for a few seconds instead of
+        # asking Redis on every call; a token revoked meanwhile answers 40001 and is refreshed.
+        self._memo_seconds = memo_seconds
+        self._memo: tuple[str, float] | None = None
         self._token_key = TOKEN_KEY.format(appid=appid)
         self._lock_key = TOKEN_LOCK_KEY.format(appid=appid)
 
@@ -268,8 +273,13 @@ class WeChatClient:
 
     async def access_token(self) -> str:
         """Return the app's access token, shared by every process through the store."""
-        token = await self._cached_token()
-        return token if token else await self._refresh_token(stale=None)
+        now = asyncio.get_running_loop().time()
+        if self._memo is not None and now < self._memo[1]:
+            return self._memo[0]
+        token = await self._cached_token() or await self._refresh_token(stale=None)
+        if self._memo_seconds > 0:
+            self._memo = (token, now + self._memo_seconds)
+        return token
 
     async def _cached_token(self) -> str | None:
         try:
@@ -375,6 +385,7 @@ class WeChatClient:
         payload = await self._send(method, path, {**(params or {}), "access_token": token}, body)
         if _is_json(payload) and _errcode(payload) in _TOKEN_ERRCODES:
             log.info("wechat %s rejected the access token of %s; refreshing", path, self.appid)
+            self._memo = None
             token = await self._refresh_token(stale=token)
             payload = await self._send(
                 method, path, {**(params or {}), "access_token": token}, body

@@ -35,9 +35,9 @@ async def push(fake_wechat: Any, redis: Any) -> AsyncIterator[WeChatPush]:
     """The real WeChat adapter against the fake, with a short timeout for timeout tests."""
     fake_wechat.add_app(OA_APPID, OA_SECRET)
     miniapp = WeChatClient(MINIAPP_APPID, MINIAPP_SECRET, redis, api_base=fake_wechat.base_url,
-                           timeout=TIMEOUT)
+                           timeout=TIMEOUT, memo_seconds=5.0)
     official = WeChatClient(OA_APPID, OA_SECRET, redis, api_base=fake_wechat.base_url,
-                            timeout=TIMEOUT)
+                            timeout=TIMEOUT, memo_seconds=5.0)
     yield WeChatPush(miniapp, official, MINIAPP_APPID)
     await miniapp.close()
     await official.close()

@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tortoise.expressions import Case, F, When
+from tortoise.expressions import F
 
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
@@ -250,11 +250,12 @@ async def _write_effects(batch: Batch) -> None:
     """What the sends taught about grants and windows, and every attempt, in a few queries."""
     if batch.attempts:
         await DeliveryAttempt.bulk_create(batch.attempts, batch_size=500)
-    spent = {k: v for k, v in batch.spent.items() if k not in batch.no_grant}
-    if spent:
-        await SubscribeGrant.filter(id__in=list(spent)).update(remaining=Case(
-            *(When(id=k, then=F("remaining") - v) for k, v in spent.items()),
-            default=F("remaining")))
+    by_count: dict[int, list[int]] = {}  # sends used -> grant ids, mostly one group
+    for grant_id, used in batch.spent.items():
+        if grant_id not in batch.no_grant:
+            by_count.setdefault(used, []).append(grant_id)
+    for used, ids in by_count.items():
+        await SubscribeGrant.filter(id__in=ids).update(remaining=F("remaining") - used)
     if batch.no_grant:
         await SubscribeGrant.filter(id__in=list(batch.no_grant)).update(remaining=0)
     if batch.window_closed:

@@ -59,9 +59,10 @@ async def _pages(model: Any, column: str, low: datetime, high: datetime, fields:
             same: dict[str, Any] = {column: after[0], "id__gt": after[1]}
             query = query.filter(Q(**later) | Q(**same))
         rows = await query.order_by(column, "id").limit(PAGE).values("id", column, *fields)
-        if not rows:
+        if rows:
+            yield rows
+        if len(rows) < PAGE:
             return
-        yield rows
         after = (rows[-1][column], rows[-1]["id"])
 
 
