@@ -24,7 +24,9 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> dict[str,
     if kind == "ping":
         return {"type": "pong", "in_reply_to": event_id}
     if kind == "scan":  # idempotent inside the decision service
-        decision = await decide(gate, lane, Scan(event_id, frame["qr"], frame.get("plate") or ""))
+        decision = await decide(gate, lane, Scan(event_id, frame.get("qr") or "",
+                                                 frame.get("plate") or "",
+                                                 vin=frame.get("vin") or ""))
         return decision.command
     kv = gate.deps.kv
     if (seen := await kv.get(_seen_key(lane.code, event_id))) is not None:

@@ -18,22 +18,28 @@ from tortoise import connections
 
 from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
+from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import clock, declarations, gate_commands, ledger, passes
+from borderpass.services import clock, declarations, gate_commands, gate_export, ledger, passes
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
 EVENT_TTL = 2 * 24 * 3600  # seconds a scan's answer is kept for retries
-HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch"})  # suspicious: hold for inspection
+HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
+                          "export_not_cleared"})  # suspicious: hold for inspection
 
 
 @dataclass(frozen=True)
 class Scan:
-    """A QR read at a lane, with the plate from the lane camera if there is one."""
+    """A QR read at a lane, with the plate from the lane camera if there is one.
+
+    An export vehicle (goods, no driver's pass) is scanned by its VIN alone: ``qr`` empty.
+    """
 
     event_id: str
     qr: str
     plate: str = ""
+    vin: str = ""
     at: datetime | None = None  # when the lane saw it (offline uploads); None means now
 
 
@@ -84,10 +90,12 @@ def check_offline(scanned: tokens.Scanned, lane: Lane, at: datetime, plate: str)
 
 
 def _state_sql(dialect: str) -> str:
-    """One round trip for the pass secret, declaration state and blacklist (R-F9)."""
+    """One round trip for the pass secret, declaration state, blacklist (R-F9) and export."""
     mark = "$1" if dialect == "postgres" else "?"
     return (
-        f"SELECT p.secret_sealed, p.revoked_at, d.status, EXISTS (SELECT 1 FROM "
+        f"SELECT p.secret_sealed, p.revoked_at, d.status, f.vin, (SELECT lv.state FROM "
+        f"{LicenceVehicle._meta.db_table} lv WHERE lv.live_vin = f.vin) AS export_state, "
+        f"EXISTS (SELECT 1 FROM "
         f"{BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL AND b.subject_key IN "
         f"(f.owner_key, fd.id_key)) AS listed FROM {Pass._meta.db_table} p "
         f"JOIN {Declaration._meta.db_table} d ON d.id = p.declaration_id "
@@ -96,14 +104,22 @@ def _state_sql(dialect: str) -> str:
         f"WHERE p.declaration_id = {mark}")
 
 
-async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime) -> str | None:
-    """The online checks: rotating code, revocation, blacklist (R-F9), earlier use (R-G2)."""
+async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime,
+                       vin: str = "") -> tuple[str | None, dict[str, Any]]:
+    """The online checks: rotating code, revocation, blacklist (R-F9), earlier use (R-G2),
+    export clearance (R-E3); the refusal reason or None, and the row read."""
     decl_id = scanned.credential.declaration_id
     conn = connections.get("default")
     _, rows = await conn.execute_query(_state_sql(conn.capabilities.dialect), [decl_id])
     if not rows:
-        return "pass_revoked"
+        return "pass_revoked", {}
     row = dict(rows[0])
+    return _online_reason(gate, scanned, at, vin, row), row
+
+
+def _online_reason(gate: GateDeps, scanned: tokens.Scanned, at: datetime, vin: str,
+                   row: dict[str, Any]) -> str | None:
+    decl_id = scanned.credential.declaration_id
     if not tokens.code_matches(passes.secret_of(gate, row["secret_sealed"], decl_id),
                                scanned.code, at):
         return "code_stale"
@@ -114,19 +130,35 @@ async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime) ->
         return "blacklisted"
     if status == DeclarationStatus.USED:
         return "pass_used"
+    if vin and row["vin"] and vin.strip().upper() != row["vin"]:
+        return "vin_mismatch"  # the lane's VIN reader saw another vehicle
+    if scanned.credential.direction == "exit" and row["export_state"] in gate_export.NOT_CLEARED:
+        return "export_not_cleared"  # R-E3: on an export licence, not cleared by customs
     return None
+
+
+async def _export_vin(lane: Lane, scan: Scan, at: datetime) -> Decision:
+    reason, _ = await gate_export.decide_vin(lane, scan.vin, at)
+    if reason == "export_cleared":
+        return Decision("", "", "open", reason, None, scan.plate)
+    return _refuse(reason, plate=scan.plate)
 
 
 async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan, at: datetime) -> Decision:
     if scan.plate and not scan.qr and normalize_plate(scan.plate) in gate.emergency_plates:
         return Decision("", "", "open", "emergency", None, scan.plate)  # R-G5
+    if scan.vin and not scan.qr:  # an export vehicle (R-E3)
+        return await _export_vin(lane, scan, at)
     try:
         scanned = tokens.parse(scan.qr)
         tokens.verify(scanned, await gate.keys.public(scanned.credential.kid))
     except tokens.TokenError as exc:
         return _refuse(exc.code, plate=scan.plate)
     cred = scanned.credential
-    reason = check_offline(scanned, lane, at, scan.plate) or await online_state(gate, scanned, at)
+    row: dict[str, Any] = {}
+    reason = check_offline(scanned, lane, at, scan.plate)
+    if reason is None:
+        reason, row = await online_state(gate, scanned, at, scan.vin)
     if reason:
         return _refuse(reason, cred.declaration_id, cred.plate)
     ttl = max(3600, int((cred.valid_until - at + timedelta(days=1)).total_seconds()))
@@ -137,6 +169,8 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan, at: datetime) -> Dec
         if (current.decode() if isinstance(current, bytes) else current) != owner:
             return _refuse("pass_used", cred.declaration_id, cred.plate)
     await declarations.mark_used(cred.declaration_id)
+    if cred.direction == "exit" and row.get("export_state") == "cleared":
+        await gate_export.record_pass_exit(lane, row["vin"], at)  # R-E7: it left
     return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate)
 
 
@@ -155,7 +189,8 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
     scan_entry = ledger.entry(kind, lane.code, at=at, event_id=scan.event_id,
                               declaration_id=decision.declaration_id,
                               plate=decision.plate or scan.plate, outcome=decision.action,
-                              reason=decision.reason)
+                              reason=decision.reason,
+                              detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
     await gate_commands.send(gate, lane, decision.command, announce=False,
                              extra_ledger=[scan_entry],
                              remember=(event_key(lane.code, scan.event_id),

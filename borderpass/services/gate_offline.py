@@ -67,7 +67,7 @@ async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any]) -> str | None:
         return exc.code if ev["action"] == "open" else None
     cred = scanned.credential
     problem = check_offline(scanned, lane, ev["at"], ev["plate"]) \
-        or await online_state(gate, scanned, ev["at"])
+        or (await online_state(gate, scanned, ev["at"]))[0]
     if ev["action"] != "open":
         return None
     kv, owner = gate.deps.kv, f"{lane.code}|{ev['event_id']}"

@@ -10,6 +10,7 @@ OPEN_TEXTS: dict[str, str] = {
     "pass_valid": N_("核验通过，请通行"),
     "emergency": N_("紧急车辆，请通行"),
     "manual_lift": N_("人工抬杆已获海关批准，请通行"),
+    "export_cleared": N_("出口车辆已通关，请通行"),
 }
 # Why a pass was refused, as the driver should hear it.
 REFUSAL_TEXTS: dict[str, str] = {
@@ -26,6 +27,10 @@ REFUSAL_TEXTS: dict[str, str] = {
     "wrong_lane_type": N_("本通道不受理此类车辆"),
     "plate_mismatch": N_("车牌与通行码不符"),
     "blacklisted": N_("车主或驾驶人在黑名单中"),
+    "vin_invalid": N_("无法识别的车辆识别代号"),
+    "vin_mismatch": N_("车辆识别代号与通行码不符"),
+    "export_not_cleared": N_("该出口车辆不在已通关的出口许可证上"),
+    "export_already_left": N_("该出口车辆已出境"),
 }
 INSPECTION = N_("{reason}。请驶入查验区接受检查。")
 
