@@ -161,7 +161,8 @@ async def test_sweeps_take_a_shared_lock(deps) -> None:  # R-F9
     assert await run_sweeps(deps) is None
     await deps.kv.delete("lock:sweeps")
     assert await run_sweeps(deps) == {"expired_filings": 0, "blacklisted": 0,
-                                      "trip_reminders": 0, "filing_reminders": 0}
+                                      "trip_reminders": 0, "filing_reminders": 0,
+                                      "cancellation_reminders": 0}
 
 
 async def test_lift_needs_role_and_reason(deps) -> None:  # R-F9

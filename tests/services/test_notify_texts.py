@@ -17,6 +17,10 @@ NOW = datetime(2027, 2, 20, 2, 0, tzinfo=UTC)
 DEADLINE = "2027-02-26T02:00:00+00:00"
 MYANMAR = re.compile("[\u1000-\u104f]")
 TRIP = {"trip_id": 1, "filing_id": 2, "plate": "云N12345", "deadline": DEADLINE, "stage": "d7"}
+EXPORT_VEHICLE = {"vehicle_id": 1, "licence_id": 2, "licence_number": "27EX00000002",
+                  "enterprise_id": 3, "enterprise": "瑞丽二手车出口有限公司",
+                  "vin": "LFV2A21K000000019", "brand": "丰田牌", "model": "TV7250GLD",
+                  "cancel_due_at": DEADLINE, "stage": "d3"}
 
 
 def _reader(locale: str) -> Reader:
@@ -55,6 +59,8 @@ def test_every_kind_renders_in_every_locale(locale: str) -> None:
         kinds.BLACKLISTED: TRIP,
         kinds.UNIT_LIST_CHANGED: {"unit": "瑞丽边贸有限公司", "subject": "岩温",
                                   "change": "removed", "reason": "left_unit"},
+        kinds.EXPORT_CANCEL_DUE: EXPORT_VEHICLE,  # R-E7
+        kinds.EXPORT_CANCEL_OVERDUE: {**EXPORT_VEHICLE, "stage": "overdue"},
     }
     assert set(payloads) == kinds.KINDS
     for kind, payload in payloads.items():

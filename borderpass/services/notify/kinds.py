@@ -12,6 +12,8 @@ DECLARATION_ACCEPTED = "declaration_accepted"
 TRIP_DEADLINE = "trip_deadline"  # R-F8
 BLACKLISTED = "blacklisted"  # R-F9
 UNIT_LIST_CHANGED = "unit_list_changed"  # R-U6
+EXPORT_CANCEL_DUE = "export_cancel_due"  # R-E7: cancel the registration before the deadline
+EXPORT_CANCEL_OVERDUE = "export_cancel_overdue"  # R-E7: overdue, the enterprise is locked
 
 # Each kind goes out through one subscribe / OA template "slot" the operator configures.
 SLOTS: dict[str, str] = {
@@ -22,10 +24,13 @@ SLOTS: dict[str, str] = {
     TRIP_DEADLINE: "deadline",
     BLACKLISTED: "blacklist",
     UNIT_LIST_CHANGED: "unit",
+    EXPORT_CANCEL_DUE: "deadline",
+    EXPORT_CANCEL_OVERDUE: "deadline",
 }
 KINDS = frozenset(SLOTS)
 # Reminders are sent only in the user's daytime; answers to the user's own acts at once.
-QUIET_KINDS = frozenset({FILING_EXPIRING, TRIP_DEADLINE, BLACKLISTED})
+QUIET_KINDS = frozenset({FILING_EXPIRING, TRIP_DEADLINE, BLACKLISTED, EXPORT_CANCEL_DUE,
+                         EXPORT_CANCEL_OVERDUE})
 
 # Reminder stages, latest last: (name, how long before the deadline it is due).
 # "d0" is the last-day warning: 12 hours before, so that even when quiet hours defer it
@@ -40,6 +45,13 @@ TRIP_STAGES: tuple[tuple[str, timedelta], ...] = (
 FILING_STAGES: tuple[tuple[str, timedelta], ...] = (  # R-F3
     ("d30", timedelta(days=30)),
     ("d7", timedelta(days=7)),
+)
+# R-E7: a registration is cancelled at the vehicle office, which takes a few working days,
+# so two weeks ahead, then 3 days ahead (a quiet-hours delay of up to 11 hours still leaves
+# over two days); the deadline itself brings the overdue notice (the lock), kept apart.
+CANCEL_STAGES: tuple[tuple[str, timedelta], ...] = (
+    ("d14", timedelta(days=14)),
+    ("d3", timedelta(days=3)),
 )
 
 DAY_STARTS, DAY_ENDS = time(8, 0), time(21, 0)

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 
 from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
 from borderpass.models.enums import DeclarationStatus, FilingStatus, TripStatus
+from borderpass.models.export import Cancellation, LicenceVehicle, VehicleState
 from borderpass.models.notify import Notification
 from borderpass.services import clock
 from borderpass.services.notify import kinds
 
 BLACKLIST_WAIT = timedelta(minutes=1)
 TRIP_KINDS = frozenset({kinds.TRIP_DEADLINE, kinds.BLACKLISTED})
+CANCEL_KINDS = frozenset({kinds.EXPORT_CANCEL_DUE, kinds.EXPORT_CANCEL_OVERDUE})
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Facts:
     listed_trips: set[int] = field(default_factory=set)
     filings: dict[int, Filing] = field(default_factory=dict)
     declarations: dict[int, Declaration] = field(default_factory=dict)
+    export_vehicles: dict[int, LicenceVehicle] = field(default_factory=dict)
+    cancelled_vehicles: set[int] = field(default_factory=set)
 
 
 def _ids(rows: Sequence[Notification], wanted: frozenset[str], key: str) -> list[int]:
@@ -63,6 +67,13 @@ async def gather(rows: Sequence[Notification]) -> Facts:
     if declaration_ids := _ids(rows, frozenset({kinds.DECLARATION_ACCEPTED}), "declaration_id"):
         declarations = await Declaration.filter(id__in=declaration_ids).only("id", "status")
         facts.declarations = {d.id: d for d in declarations}
+    if vehicle_ids := _ids(rows, CANCEL_KINDS, "vehicle_id"):
+        vehicles = await LicenceVehicle.filter(id__in=vehicle_ids).only("id", "state",
+                                                                       "cancel_due_at")
+        facts.export_vehicles = {v.id: v for v in vehicles}
+        done = await Cancellation.filter(vehicle_id__in=vehicle_ids) \
+            .values_list("vehicle_id", flat=True)
+        facts.cancelled_vehicles = {int(str(v)) for v in done}
     return facts
 
 
@@ -110,11 +121,27 @@ def _declaration(row: Notification, facts: Facts, now: datetime) -> Verdict:
     return SEND
 
 
+def _cancellation(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-E7
+    vehicle_id = row.payload["vehicle_id"]
+    if vehicle_id in facts.cancelled_vehicles:
+        return _skip("the registration was cancelled")
+    vehicle = facts.export_vehicles.get(vehicle_id)
+    if vehicle is None or vehicle.state is not VehicleState.CLEARED \
+            or vehicle.cancel_due_at is None:
+        return _skip("the vehicle is no longer awaiting cancellation")
+    if row.kind == kinds.EXPORT_CANCEL_DUE and \
+            _superseded(kinds.CANCEL_STAGES, row.payload["stage"], vehicle.cancel_due_at, now):
+        return _skip("superseded by a later reminder")
+    return SEND
+
+
 CHECKS = {
     kinds.TRIP_DEADLINE: _trip_deadline,
     kinds.BLACKLISTED: _blacklisted,
     kinds.FILING_EXPIRING: _filing_expiring,
     kinds.DECLARATION_ACCEPTED: _declaration,
+    kinds.EXPORT_CANCEL_DUE: _cancellation,
+    kinds.EXPORT_CANCEL_OVERDUE: _cancellation,
 }
 
 

@@ -1,4 +1,5 @@
-"""Reminder sweeps: derive due reminders from trips and filings, reading only due rows.
+"""Reminder sweeps: derive due reminders from trips, filings and exported vehicles, reading
+only due rows.
 
 Each sweep remembers how far in time it has looked (a SweepMark). A run covers the time
 since the last one, so reminders missed during downtime are found once; of the stages
@@ -16,9 +17,10 @@ from tortoise.expressions import Q
 
 from borderpass.models import Filing, Trip
 from borderpass.models.enums import FilingStatus, TripStatus
+from borderpass.models.export import LicenceVehicle, VehicleState
 from borderpass.models.notify import SweepMark
 from borderpass.services import clock
-from borderpass.services.notify import kinds
+from borderpass.services.notify import cancellations, kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 
 FIRST_LOOKBACK = timedelta(hours=1)  # the very first run looks back this far
@@ -113,7 +115,22 @@ async def sweep_filings(now: datetime) -> int:
     return queued
 
 
+async def sweep_cancellations(now: datetime) -> int:
+    """Queue the registration-cancellation reminders (14 and 3 days before) and overdue
+    notices of cleared export vehicles now due, to every member of the enterprise (R-E7)."""
+    since = await _mark("export_cancellations", now)
+    queued = 0
+    stages = (*kinds.CANCEL_STAGES, (cancellations.OVERDUE_STAGE, timedelta(0)))
+    for stage, low, high in stage_windows(stages, since, now):
+        async for rows in _pages(LicenceVehicle, "cancel_due_at", low, high,
+                                 cancellations.VEHICLE_FIELDS, state=VehicleState.CLEARED):
+            queued += await enqueue(await cancellations.intents(rows, stage))
+    await _save_mark("export_cancellations", now)
+    return queued
+
+
 async def sweep_reminders() -> dict[str, int]:
-    """Run both reminder sweeps once (the caller holds the sweeps lock)."""
+    """Run every reminder sweep once (the caller holds the sweeps lock)."""
     now = clock.now()
-    return {"trip_reminders": await sweep_trips(now), "filing_reminders": await sweep_filings(now)}
+    return {"trip_reminders": await sweep_trips(now), "filing_reminders": await sweep_filings(now),
+            "cancellation_reminders": await sweep_cancellations(now)}

@@ -21,6 +21,7 @@ PASS_PAGE = "pages/pass/index?declaration={id}"
 FILING_PAGE = "pages/filing/detail?id={id}"
 TRIPS_PAGE = "pages/trips/index"
 UNITS_PAGE = "pages/units/index"
+EXPORT_PAGE = "pages/export/enterprise?id={id}"  # the enterprise's pending cancellations
 PORT_NAMES = {  # proper nouns: Chinese, and the pinyin every other reader sees
     "ruili": ("瑞丽", "Ruili"), "wanding": ("畹町", "Wanding"),
     "zhangfeng": ("章凤", "Zhangfeng"), "qingshuihe": ("清水河", "Qingshuihe"),
@@ -34,6 +35,8 @@ UNIT_REASONS = {  # R-U6
     "unit_deregistered": N_("单位已注销"),
 }
 BLACKLIST_WARNING = N_("逾期未返回，车主将被列入黑名单。")
+CANCEL_STEPS = N_("车辆离境后，请到车辆管理所办理注销登记，"
+                  "再在小程序中录入注销日期和注销证明书上的二维码内容。")
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,35 @@ def _unit_list_changed(p: dict[str, Any], r: Reader) -> Message:  # R-U6
                    r.t(N_("如有疑问请联系所在单位")), UNITS_PAGE)
 
 
+def _vehicle(p: dict[str, Any]) -> dict[str, str]:
+    """The vehicle as its certificate names it: VIN in full (not personal data), brand, model."""
+    return {"vin": p["vin"], "vehicle": f"{p['brand']} {p['model']}".strip(),
+            "licence": p.get("licence_number") or "—"}
+
+
+def _cancel_due(p: dict[str, Any], r: Reader) -> Message:  # R-E7
+    deadline = _at(p, "cancel_due_at")
+    return Message(
+        r.t(N_("请按期办理车辆注销")), p["vin"], deadline,
+        [r.t(N_("出口车辆 {vin}（{vehicle}，许可证 {licence}）须于 {date} 前办理注销登记。"),
+             date=r.date_time(deadline), **_vehicle(p)),
+         _days_left(deadline, r), r.t(CANCEL_STEPS),
+         r.t(N_("逾期未录入注销的，企业将不能申请新的出口许可证。"))],
+        r.t(N_("请按期注销并录入")), EXPORT_PAGE.format(id=p["enterprise_id"]))
+
+
+def _cancel_overdue(p: dict[str, Any], r: Reader) -> Message:  # R-E7: the lock
+    deadline = _at(p, "cancel_due_at")
+    return Message(
+        r.t(N_("车辆注销已逾期")), p["vin"], deadline,
+        [r.t(N_("出口车辆 {vin}（{vehicle}，许可证 {licence}）应于 {date} 前办理注销登记，"
+                "现已逾期。"), date=r.date_time(deadline), **_vehicle(p)),
+         r.t(N_("录入注销之前，{enterprise} 不能申请新的出口许可证；录入后即解除。"),
+             enterprise=p["enterprise"]),
+         r.t(CANCEL_STEPS)],
+        r.t(N_("请尽快注销并录入")), EXPORT_PAGE.format(id=p["enterprise_id"]))
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
     kinds.FILING_APPROVED: _filing_approved,
     kinds.FILING_RETURNED: _filing_returned,
@@ -181,6 +213,8 @@ RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
     kinds.TRIP_DEADLINE: _trip_deadline,
     kinds.BLACKLISTED: _blacklisted,
     kinds.UNIT_LIST_CHANGED: _unit_list_changed,
+    kinds.EXPORT_CANCEL_DUE: _cancel_due,
+    kinds.EXPORT_CANCEL_OVERDUE: _cancel_overdue,
 }
 
 
