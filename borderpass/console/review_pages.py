@@ -25,7 +25,7 @@ from borderpass.core.i18n import N_
 from borderpass.core.messages import error_message
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, documents, filings, review
+from borderpass.services import clock, documents, filing_reveal, filings, review
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.requirements import (
     CATEGORY_LABELS,
@@ -107,25 +107,48 @@ def _mark(path: str, body: dict[str, Any]) -> Safe | None:
     return None
 
 
-def _field_row(path: str, value: object, body: dict[str, Any]) -> Safe:
+class _Personal:
+    """How the detail page shows personal fields: masked, a "show" button where the viewer
+    may reveal one (R-U7), and the one field just revealed."""
+
+    def __init__(self, request: web.Request, filing_id: int, allowed: frozenset[str],
+                 revealed: str | None) -> None:
+        self.request, self.filing_id = request, filing_id
+        self.allowed, self.revealed = allowed, revealed
+
+    def action(self, path: str) -> Safe | None:
+        if path == self.revealed:
+            return h("span", {"class": "badge revealed"}, _("已显示，已记入审计日志"))
+        if path not in self.allowed:
+            return None
+        return h("form", {"method": "post", "class": "inline reveal",
+                          "action": f"{PREFIX}/filings/{self.filing_id}/reveal"},
+                 hidden_csrf(self.request),
+                 h("input", {"type": "hidden", "name": "field", "value": path}),
+                 h("button", {"type": "submit", "title": _("显示完整信息（记入审计日志）")},
+                   _("显示")))
+
+
+def _field_row(path: str, value: object, body: dict[str, Any], personal: _Personal) -> Safe:
     label = field_label(path) or path
     shown = {True: _("是"), False: _("否"), None: "—"}.get(value, value)  # type: ignore[call-overload]
     flag = h("button", {"type": "button", "class": "flag", "data-field": path,
                         "title": _("退回此项")}, "⚑")
     return h("tr", {"data-path": path}, h("th", {}, _(label)),
-             h("td", {}, str(shown), " ", _mark(path, body)), h("td", {}, flag))
+             h("td", {}, str(shown), " ", _mark(path, body), " ", personal.action(path)),
+             h("td", {}, flag))
 
 
-def _fields(filing: Filing, body: dict[str, Any]) -> Safe:
+def _fields(filing: Filing, body: dict[str, Any], personal: _Personal) -> Safe:
     rows = []
     for spec in category_fields(filing.category):
         section, _dot, name = spec.name.partition(".")
         value = body.get("official_letter_id") if not name else \
             (body.get(section) or {}).get(name)
-        rows.append(_field_row(spec.name, value, body))
+        rows.append(_field_row(spec.name, value, body, personal))
     parts = [h("table", {"class": "fields"}, rows)]
     for i, driver in enumerate(body["drivers"]):
-        drows = [_field_row(f"drivers[{i}].{spec.name}", driver.get(spec.name), body)
+        drows = [_field_row(f"drivers[{i}].{spec.name}", driver.get(spec.name), body, personal)
                  for spec in DRIVER_FIELDS]
         parts.append(h("h3", {}, _("驾驶人 {n}", n=i + 1)))
         parts.append(h("table", {"class": "fields"}, drows))
@@ -155,10 +178,11 @@ def _reading(ocr: dict[str, Any] | None) -> Safe | None:
 
 
 async def _documents(user: User, slots: dict[str, int]) -> Safe:
+    # Readings come masked; each image is audited when the browser loads it (R-U7).
+    readings = await filing_reveal.masked_readings(user, list(slots.values()))
     cards = []
     for slot, doc_id in slots.items():
-        doc = await documents.visible_document(user, doc_id)  # audited (R-U7)
-        src = f"{PREFIX}/documents/{doc.id}/image"
+        src = f"{PREFIX}/documents/{doc_id}/image"
         cards.append(h("figure", {"class": "doc", "id": f"doc-{slot}"},
                        h("figcaption", {}, _slot_label(slot), " ",
                          h("button", {"type": "button", "class": "flag",
@@ -166,7 +190,7 @@ async def _documents(user: User, slots: dict[str, int]) -> Safe:
                                       "title": _("退回此项")}, "⚑")),
                        h("a", {"href": src, "target": "_blank", "rel": "noopener"},
                          h("img", {"src": src, "alt": _slot_label(slot), "loading": "lazy"})),
-                       _reading(doc.ocr)))
+                       _reading(readings.get(doc_id))))
     return h("div", {"class": "docs"}, cards)
 
 
@@ -214,10 +238,15 @@ def _reason_text(reason: dict[str, str]) -> str:
 
 async def _detail(request: web.Request, user: User, filing_id: int,
                   given: dict[str, str] | None = None, error: str | None = None,
-                  status: int = 200) -> web.Response:
+                  status: int = 200, revealed: tuple[str, str | None] | None = None
+                  ) -> web.Response:
     deps = request.config_dict[DEPS]
     filing = await filings.visible(user, filing_id)
-    body = await filings.describe(deps, filing, user)  # clear for reviewers, audited (R-U7)
+    body = await filing_reveal.masked_view(deps, filing, user)  # R-U7: masked, not audited
+    if revealed:
+        _put(body, *revealed)
+    personal = _Personal(request, filing.id, await filing_reveal.revealable(user, filing),
+                         revealed[0] if revealed else None)
     head = [_category(body["category"]), _(STATUS_LABELS.get(body["status"], body["status"])),
             _("提交时间") + " " + when(body["submitted_at"], deps.tz)]
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
@@ -238,9 +267,11 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                     h("ul", {}, [h("li", {}, _reason_text(r)) for r in body["return_reasons"]]))
     content = join(
         h("p", {"class": "meta"}, [join(x, " · ") for x in head]),
-        h("p", {"class": "hint"}, _("本页显示的个人信息已记入审计日志")),
+        h("p", {"class": "hint"},
+          _("个人信息已遮蔽；需要时点击“显示”查看单项，每次查看都记入审计日志")),
         h("div", {"class": "split"},
-          h("section", {"class": "left"}, h("h2", {}, _("填写内容")), _fields(filing, body)),
+          h("section", {"class": "left"}, h("h2", {}, _("填写内容")),
+            _fields(filing, body, personal)),
           h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
             await _documents(user, body["documents"]))),
         actions,
@@ -254,6 +285,48 @@ async def _detail(request: web.Request, user: User, filing_id: int,
 async def detail_page(request: web.Request, user: User) -> web.StreamResponse:
     """One filing: fields on the left, documents with their OCR readings on the right."""
     return await _detail(request, user, path_int(request))
+
+
+def _put(body: dict[str, Any], path: str, value: str | None) -> None:
+    """Put one revealed value into the masked view."""
+    if path.startswith("drivers["):
+        index, _dot, name = path.removeprefix("drivers[").partition("].")
+        body["drivers"][int(index)][name] = value
+    else:
+        section, _dot, name = path.partition(".")
+        body[section] = {**body.get(section, {}), name: value}
+
+
+@routes.post("/filings/{id}/reveal")
+@staff_page(*filing_reveal.REVEAL_ROLES)
+async def reveal_field(request: web.Request, user: User) -> web.StreamResponse:
+    """Show one masked field of a filing to a role that needs it; each reveal is audited
+    (R-U7). Reviewers get the filing back with the field shown, customs just the field."""
+    filing_id = path_int(request)
+    path = (await form_of(request)).get("field", "")[:60]
+    review_desk = user.has_role(*REVIEW_ROLES)
+    try:
+        value = await filing_reveal.reveal(request.config_dict[DEPS], user, filing_id, path)
+    except BorderPassError as err:
+        if not review_desk:
+            raise
+        return await _detail(request, user, filing_id, error=error_text(err), status=err.status)
+    if review_desk:
+        return await _detail(request, user, filing_id, revealed=(path, value))
+    label = _driver_label(path)
+    content = join(h("dl", {"class": "revealed"}, h("dt", {}, label), h("dd", {}, value or "—")),
+                   h("p", {"class": "hint"}, _("已显示，已记入审计日志")),
+                   h("p", {}, h("a", {"href": f"{PREFIX}/blacklist", "id": "back"},
+                                _("返回黑名单"))))
+    return page(request, _("备案 {id}", id=filing_id), content)
+
+
+def _driver_label(path: str) -> str:
+    label = _(field_label(path) or path)
+    if not path.startswith("drivers["):
+        return label
+    n = int(path.removeprefix("drivers[").partition("]")[0]) + 1
+    return f"{_('驾驶人 {n}', n=n)} · {label}"
 
 
 @routes.post("/review/filings/{id}/approve")

@@ -85,6 +85,10 @@ ERRORS: dict[str, str] = {
     "filing_not_found": N_("找不到该备案"),
     "filing_not_editable": N_("当前状态（{status}）下不能修改或提交"),
     "filing_not_submitted": N_("只有已提交待审核的备案可以审核"),
+    "reveal_field": N_(
+        "不能显示此项：只能显示姓名、身份证号码、驾驶证号、出入境证件号码或联系电话"),
+    "reveal_not_needed": N_(
+        "无权查看完整信息：审核员仅限审核中的备案，海关仅限黑名单当事人的信息"),
     "letter_not_found": N_("找不到该单位公函"),
     "letter_not_approved": N_("单位公函尚未经口岸办批准，暂不能备案公务车辆"),
     "letter_decided": N_("该公函已审核"),

@@ -179,9 +179,12 @@ async def list_own(user: User, status: str | None = None) -> list[Filing]:
     return await query.order_by("-id").limit(200)
 
 
-async def describe(deps: Deps, filing: Filing, viewer: User) -> dict[str, Any]:
-    """The filing as a viewer may see it; clear personal data only for roles that need it."""
-    clear = viewer.has_role(*CLEAR_VIEW_ROLES) and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
+async def describe(deps: Deps, filing: Filing, viewer: User,
+                   masked: bool = False) -> dict[str, Any]:
+    """The filing as a viewer may see it; clear personal data only for roles that need it,
+    and never when ``masked`` (the console reveals fields one by one, R-U7)."""
+    clear = not masked and viewer.has_role(*CLEAR_VIEW_ROLES) \
+        and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
     drivers = await filing.drivers.all().order_by("position")
     slots = await FilingDocument.filter(filing=filing).values_list("kind", "document_id")
 

@@ -37,17 +37,18 @@ async def test_wrong_password_stays_on_login(client: TestClient) -> None:
     assert (await client.get("/console/review", allow_redirects=False)).status == 303
 
 
-async def test_detail_shows_documents_and_audits(client: TestClient) -> None:  # R-U7
+async def test_detail_shows_documents_and_audits_each_image(client: TestClient) -> None:  # R-U7
     await add_staff("reviewer")
     filing = await submitted_filing(deps_of(client), await driver_user())
     await console_login(client, "reviewer")
     resp = await client.get(f"/console/review/filings/{filing.id}")
     html = await resp.text()
     assert resp.status == 200 and "机动车行驶证" in html and "/image" in html
-    assert await AuditEvent.filter(subject_type="filing", subject_id=filing.id).exists()
+    assert not await AuditEvent.exists()  # masked: nothing personal was read in clear
     doc_id = html.split("/console/documents/", 1)[1].split("/", 1)[0]
     image = await client.get(f"/console/documents/{doc_id}/image")
     assert image.status == 200 and image.content_type == "image/jpeg"
+    assert await AuditEvent.filter(subject_type="document", subject_id=int(doc_id)).count() == 1
 
 
 async def test_approve(client: TestClient) -> None:  # R-F3
