@@ -1,5 +1,5 @@
-"""Gate supervisor's desk: lanes with their last event and open faults, emergency release
-(R-G5), the ledger with filters and a CSV export (R-G6)."""
+"""Gate supervisor's desk: lanes with their live connection, last event and open faults,
+emergency release (R-G5), the ledger with filters and a CSV export (R-G6)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from aiohttp import web
 from borderpass.console.base import PREFIX, _, error_text, form_of, redirect, staff_page
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
-from borderpass.core.appkeys import DEPS, GATE
+from borderpass.core.appkeys import DEPS, GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
+from borderpass.gate_bridge import presence
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
@@ -28,22 +29,46 @@ PAGE_ROWS = 500
 KIND_LABELS = {"police": N_("警车"), "fire": N_("消防车"), "ambulance": N_("救护车")}
 
 
+def _online(state: dict[str, Any] | None, request: web.Request) -> Safe:
+    """A lane's live connection: online since when, or offline."""
+    if state is None:
+        return h("span", {"class": "offline"}, _("离线"))
+    since = when(state.get("since"), request.config_dict[DEPS].tz)
+    return h("span", {"class": "online", "title": state.get("node") or None},
+             _("在线"), " · ", _("自 {time}", time=since))
+
+
+def _faults(symptoms: list[str]) -> Safe | str:
+    if not symptoms:
+        return _("无")
+    return h("span", {"class": "late", "title": "; ".join(symptoms)}, str(len(symptoms)))
+
+
 async def _lane_rows(request: web.Request) -> list[list[object]]:
     tz = request.config_dict[DEPS].tz
     await ledger.flush(request.config_dict[GATE].deps.kv)  # the newest events too
     faults: dict[str, list[str]] = {}
     for ticket in await FaultTicket.filter(resolved_at=None).prefetch_related("lane"):
         faults.setdefault(ticket.lane.code, []).append(ticket.symptom)
+    all_lanes = await lanes.all_lanes()
+    live = await presence.online(request.config_dict[REDIS], [x.code for x in all_lanes])
     rows: list[list[object]] = []
-    for lane in await lanes.all_lanes():
+    for lane in all_lanes:
         info = lanes.describe(lane)
-        last = await LedgerEntry.filter(lane_code=lane.code).order_by("-id").first()
+        # The newest by event time; the (lane_code, at) index answers it without a sort.
+        last = await LedgerEntry.filter(lane_code=lane.code).order_by("-at").first()
         event = f"{when(last.at.isoformat(), tz)} {last.kind} {last.outcome}" if last else "—"
         rows.append([info["code"], info["port"], info["lane_type"], info["direction"],
-                     _("启用") if info["active"] else _("停用"), event,
-                     h("span", {"class": "late"}, "; ".join(faults[lane.code]))
-                     if lane.code in faults else _("无")])
+                     _("启用") if info["active"] else _("停用"),
+                     _online(live.get(lane.code), request), event,
+                     _faults(faults.get(lane.code, []))])
     return rows
+
+
+def _lanes_table(rows: list[list[object]]) -> Safe:
+    headers = [_("通道编号"), _("口岸"), _("通道类型"), _("方向"), _("状态"), _("连接"),
+               _("最近事件"), _("未处理故障")]
+    return table(headers, rows, _("还没有通道"), {"class": "lanes"})
 
 
 def _emergency_form(request: web.Request, codes: list[str]) -> Safe:
@@ -63,12 +88,11 @@ def _emergency_form(request: web.Request, codes: list[str]) -> Safe:
 async def _lanes_page(request: web.Request, error: str | None = None,
                       status: int = 200) -> web.Response:
     rows = await _lane_rows(request)
-    headers = [_("通道编号"), _("口岸"), _("通道类型"), _("方向"), _("状态"), _("最近事件"),
-               _("未处理故障")]
     body = join(
         h("div", {"id": "lanes", "data-refresh": f"{PREFIX}/lanes.part", "data-every": "10"},
-          table(headers, rows, _("还没有通道"))),
-        h("p", {"class": "hint"}, _("通道在线状态暂无数据来源，以最近事件时间为准")),
+          _lanes_table(rows)),
+        h("p", {"class": "hint"},
+          _("“在线”表示通道控制器此刻与网关保持连接（任一网关进程）；本表每 10 秒自动刷新")),
         h("h2", {}, _("紧急放行（警车、消防车、救护车）")),
         _emergency_form(request, [str(r[0]) for r in rows]))
     return page(request, _("通道"), body, status=status, error=error)
@@ -77,7 +101,8 @@ async def _lanes_page(request: web.Request, error: str | None = None,
 @routes.get("/lanes")
 @staff_page(*GATE_ROLES)
 async def lanes_page(request: web.Request, user: User) -> web.StreamResponse:
-    """Every lane with its last ledger event and open faults; emergency release below."""
+    """Every lane with its live connection, last ledger event and open faults; emergency
+    release below."""
     return await _lanes_page(request)
 
 
@@ -85,9 +110,7 @@ async def lanes_page(request: web.Request, user: User) -> web.StreamResponse:
 @staff_page(*GATE_ROLES)
 async def lanes_part(request: web.Request, user: User) -> web.StreamResponse:
     """The lanes table alone, for the page's auto-refresh."""
-    headers = [_("通道编号"), _("口岸"), _("通道类型"), _("方向"), _("状态"), _("最近事件"),
-               _("未处理故障")]
-    html = table(headers, await _lane_rows(request), _("还没有通道"))
+    html = _lanes_table(await _lane_rows(request))
     return web.Response(text=html, content_type="text/html")
 
 

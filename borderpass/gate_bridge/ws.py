@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from borderpass.core.appkeys import GATE
+from borderpass.core.appkeys import GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
-from borderpass.gate_bridge import protocol
+from borderpass.gate_bridge import presence, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
 from borderpass.services import clock, gate_commands, lanes, ledger
@@ -80,13 +80,14 @@ async def lane_socket(request: web.Request) -> web.StreamResponse:
     sockets[lane.code] = ws
     await ledger.record(gate.deps.kv, ledger.entry("connect", lane.code, outcome="online"))
     try:
-        await _welcome(request, ws, lane, "hello")
-        async for msg in ws:
-            if msg.type is WSMsgType.TEXT:
-                await _serve_frame(request, ws, lane, msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await _send(ws, protocol.error_frame(FieldError("frame_json", "frame"),
-                                                     lane.languages, None))
+        async with presence.present(request.app[REDIS], lane.code):  # the console's "online"
+            await _welcome(request, ws, lane, "hello")
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    await _serve_frame(request, ws, lane, msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    await _send(ws, protocol.error_frame(FieldError("frame_json", "frame"),
+                                                         lane.languages, None))
     finally:
         if sockets.get(lane.code) is ws:
             del sockets[lane.code]
