@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
@@ -158,9 +159,10 @@ async def _own(user: User, filing_id: int) -> Filing:
 
 async def visible(user: User, filing_id: int) -> Filing:
     """A filing the user may see: their own, one they drive, or any for staff."""
-    filing = await Filing.get_or_none(id=filing_id)
-    if filing is None:
+    found = await rows.select(Filing, "id = {}", filing_id)  # the hot read path
+    if not found:
         raise NotFound("filing_not_found", "id")
+    filing = found[0]
     if filing.applicant_id == user.id or user.has_role(*STAFF_VIEW_ROLES):  # type: ignore[attr-defined]
         return filing
     if await FilingDriver.filter(filing=filing, user=user).exists():
@@ -185,8 +187,11 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
     and never when ``masked`` (the console reveals fields one by one, R-U7)."""
     clear = not masked and viewer.has_role(*CLEAR_VIEW_ROLES) \
         and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
-    drivers = await filing.drivers.all().order_by("position")
-    slots = await FilingDocument.filter(filing=filing).values_list("kind", "document_id")
+    drivers = await rows.select(FilingDriver, "filing_id = {}", filing.id, order_by="position")
+    slots = [(r["kind"], r["document_id"]) for r in await rows.values(
+        FilingDocument,
+        f"SELECT kind, document_id FROM {FilingDocument._meta.db_table} WHERE filing_id = {{}}",
+        filing.id)]
 
     def show(sealed: dict[str, str], key: str, context: str) -> str | None:
         value = _open(deps, sealed, key, context)

@@ -8,6 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Unauthorized
 from borderpass.core.i18n import LOCALES
 from borderpass.models import User
@@ -80,10 +81,10 @@ async def open_session(deps: Deps, user: User) -> str:
 async def session_user(deps: Deps, token: str) -> User:
     """The active user of a session token, or Unauthorized."""
     raw = await deps.kv.get(_session_key(token)) if token else None
-    user = await User.get_or_none(id=int(raw), is_active=True) if raw else None
-    if user is None:
+    found = await rows.select(User, "id = {} AND is_active", int(raw)) if raw else []
+    if not found:
         raise Unauthorized("session_invalid")
-    return user
+    return found[0]
 
 
 async def close_session(deps: Deps, token: str) -> None:

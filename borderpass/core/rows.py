@@ -1,0 +1,36 @@
+"""Hot-path reads without the query builder: a hand-written WHERE, ORM instances back.
+
+Building a query through Tortoise costs about 0.4 ms of CPU (pypika) before the database
+sees it; the requests served most often (the session's user, a filing read) skip that
+and hand the rows to the model exactly as Tortoise's own executor does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+def _sql(model: type[Model], sql: str) -> str:
+    """``sql`` with its ``{}`` markers turned into the connection's parameter marks."""
+    dialect = model._meta.db.capabilities.dialect
+    marks = [f"${i}" if dialect == "postgres" else "?" for i in range(1, sql.count("{}") + 1)]
+    return sql.format(*marks)
+
+
+async def select(model: type[M], where: str, *params: Any, order_by: str = "") -> list[M]:
+    """Instances of ``model`` whose row matches ``where`` (``{}`` marks the parameters)."""
+    sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where}'
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
+    return [model._init_from_db(**dict(row)) for row in found]
+
+
+async def values(model: type[Model], sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks)."""
+    _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
+    return [dict(row) for row in found]
