@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from borderpass.core import loop
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.db import close_db, init_db
@@ -499,7 +500,7 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true",
                         help="run on the embedded defaults (SQLite + fakeredis) for a quick look")
     args = parser.parse_args()
-    return 0 if asyncio.run(run(args)) else 1
+    return 0 if loop.run(run(args)) else 1
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "bot"))
 from bot_helpers import OA_AES_KEY, OA_APPID, OA_SECRET, OA_TOKEN, WeChatUser
 
+from borderpass.core import loop
 from borderpass.core.app import create_app
 from borderpass.core.config import Settings
 from borderpass.core.fake_wechat import FakeWeChat
@@ -147,7 +148,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a user takes before the next message")
     args = parser.parse_args()
-    return 0 if asyncio.run(run(args.users, args.rounds, args.think)) else 1
+    return 0 if loop.run(run(args.users, args.rounds, args.think)) else 1
 
 
 if __name__ == "__main__":

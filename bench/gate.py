@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from borderpass.core import loop
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.db import close_db, init_db
 from borderpass.core.kv import make_redis
@@ -169,4 +170,4 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--ramp", default="1000,1500,2000,2500,3000")
     parser.add_argument("--sqlite", action="store_true")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    sys.exit(loop.run(main(parser.parse_args())))

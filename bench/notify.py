@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from borderpass.core import loop
 from borderpass.core.db import close_db, init_db
 from borderpass.core.kv import make_redis
 from borderpass.core.wechat import WeChatClient
@@ -303,7 +304,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.due > args.trips:
         parser.error("--due cannot exceed --trips")
-    return asyncio.run(run(args))
+    return loop.run(run(args))
 
 
 if __name__ == "__main__":

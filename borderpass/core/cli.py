@@ -13,6 +13,7 @@ from aiohttp import web
 
 from borderpass.core.config import Settings
 from borderpass.core.logs import setup_logging
+from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
 
@@ -76,16 +77,7 @@ def _serve(settings: Settings, demo: bool) -> None:
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app
 
-    web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=_event_loop())
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop where it is installed (Linux, macOS): about half asyncio's CPU per request."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=new_loop())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         from borderpass.core.notify_runtime import run_worker_process
 
-        asyncio.run(run_worker_process(settings))
+        run(run_worker_process(settings))
         return 0
     if args.command == "user":
         return _user_add(settings, args.name, args.roles, args.password)
@@ -168,7 +160,7 @@ def _sweep(settings: Settings) -> int:
         finally:
             await redis.aclose()
 
-    print(asyncio.run(_with_db(settings, sweep)))
+    print(run(_with_db(settings, sweep)))
     return 0
 
 
