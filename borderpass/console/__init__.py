@@ -18,12 +18,14 @@ def setup_console(app: web.Application) -> None:
         admin_pages,
         auth_pages,
         customs_pages,
+        export_pages,
         gate_pages,
         review_pages,
     )
 
     console = web.Application(middlewares=[console_middleware])
-    for module in (auth_pages, review_pages, customs_pages, gate_pages, admin_pages):
+    for module in (auth_pages, review_pages, customs_pages, export_pages, gate_pages,
+                   admin_pages):
         console.router.add_routes(module.routes)
     console.router.add_static("/static/", STATIC_DIR, name="static")
     app.add_subapp(PREFIX, console)

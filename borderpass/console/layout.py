@@ -18,6 +18,7 @@ PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/lanes", N_("通道"), (Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/lifts", N_("人工抬杆"), (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/blacklist", N_("黑名单"), (Role.CUSTOMS, Role.ADMIN)),
+    ("/export/licences", N_("出口许可证"), (Role.CUSTOMS, Role.ADMIN)),
     ("/ledger", N_("通行台账"), (Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/units", N_("待认证单位"), (Role.ADMIN,)),
     ("/staff", N_("工作人员账号"), (Role.ADMIN,)),
@@ -33,6 +34,9 @@ NOTICES = {
     "staff_added": N_("工作人员账号已创建"),
     "unit_decided": N_("单位认证结果已保存"),
     "retried": N_("通知已重新排队发送"),
+    "licence_issued": N_("出口许可证已签发"),
+    "licence_refused": N_("已不予签发，原因已告知申请企业"),
+    "licence_cleared": N_("报关结果已记录"),
 }
 LANGUAGE_NAMES = (("zh_CN", "中文"), ("en", "English"), ("my", "မြန်မာ"))
 

@@ -1,6 +1,6 @@
 """The console in headless Chromium (Debian's, driven by Playwright): each role logs in,
-a reviewer returns a filing, customs approves a manual lift, a reviewer is kept out of
-customs pages. Screenshots of the main pages go to artifacts/console/."""
+a reviewer returns a filing, customs approves a manual lift and issues an export licence,
+a reviewer is kept out of customs pages. Screenshots of the main pages go to artifacts/console/."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from console_helpers import PASSWORD, add_staff
+from export_factories import approved_enterprise, exporter, licence_body, vins
 from factories import driver_user, personal_body, submitted_filing
 
 from borderpass.core.appkeys import GATE
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
+from borderpass.models.export import LicenceStatus
 from borderpass.models.gate import LiftStatus
 from borderpass.services import gate_lifts, lanes
+from borderpass.services.export import licences
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
@@ -55,6 +58,10 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
     lane, _token = await lanes.create(gate.deps, {"code": "ruili-out-1", "port": "ruili",
                                                   "lane_type": "people", "direction": "exit"})
     lift = await gate_lifts.request_lift(gate, lane, "guard-7", "扫码器故障，人工核验", "云N33333")
+    company = await exporter()
+    enterprise = await approved_enterprise(gate.deps, company)
+    licence = await licences.apply(gate.deps, company, await licence_body(
+        gate.deps, company, enterprise, vins(2)))
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     async with playwright_api.async_playwright() as pw:
@@ -87,6 +94,7 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
             response = await page.goto(f"{base}/console/lifts")
             assert response is not None and response.status == 403
             assert await page.locator("nav a[href='/console/lifts']").count() == 0
+            assert await page.locator("nav a[href='/console/export/licences']").count() == 0
             await page.goto(f"{base}/console/review")
             await _logout(page)
 
@@ -100,6 +108,16 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
             assert lift.status is LiftStatus.APPROVED
             await page.goto(f"{base}/console/blacklist")
             await page.screenshot(path=str(SHOTS / "customs-blacklist.png"), full_page=True)
+            # …and issues an export licence: Enter opens the first application (R-E5).
+            await page.goto(f"{base}/console/export/licences")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url(f"**/console/export/licences/{licence.id}")
+            assert await page.locator("table.vehicles tbody tr").count() == 2
+            await page.screenshot(path=str(SHOTS / "customs-export-licence.png"), full_page=True)
+            await page.click("#approve-form button")
+            await page.wait_for_url("**/console/export/licences?done=licence_issued")
+            await licence.refresh_from_db()
+            assert licence.status is LicenceStatus.ISSUED
             await _logout(page)
 
             # Gate supervisor: lanes and the ledger, which shows the approved lift.

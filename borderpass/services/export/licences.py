@@ -125,6 +125,15 @@ async def queue(deps: Deps, officer: User, limit: int = 100) -> list[dict[str, A
     return [describe(lic, deps) for lic in rows]
 
 
+async def awaiting_clearance(deps: Deps, officer: User, limit: int = 100
+                             ) -> list[dict[str, Any]]:
+    """Issued licences not yet used for their one clearance, oldest issue first (R-E3)."""
+    require_role(officer, *OFFICER_ROLES)
+    rows = await Licence.filter(status=LicenceStatus.ISSUED).order_by("issued_at", "id") \
+        .limit(limit).prefetch_related("vehicles")
+    return [describe(lic, deps) for lic in rows]
+
+
 async def _submitted(licence_id: int) -> Licence:
     licence = await Licence.get_or_none(id=licence_id)
     if licence is None:
