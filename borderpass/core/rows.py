@@ -30,7 +30,19 @@ async def select(model: type[M], where: str, *params: Any, order_by: str = "") -
     return [model._init_from_db(**dict(row)) for row in found]
 
 
+async def first(model: type[M], where: str, *params: Any) -> M | None:
+    """The one instance matching ``where``, or None."""
+    found = await select(model, where, *params)
+    return found[0] if found else None
+
+
 async def values(model: type[Model], sql: str, *params: Any) -> list[dict[str, Any]]:
     """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks)."""
     _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
     return [dict(row) for row in found]
+
+
+async def execute(model: type[Model], sql: str, *params: Any) -> int:
+    """Run a hand-written UPDATE or DELETE on ``model``'s connection; rows changed."""
+    changed, _ = await model._meta.db.execute_query(_sql(model, sql), list(params))
+    return int(changed)

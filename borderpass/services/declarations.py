@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, FilingDriver, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
@@ -59,8 +60,8 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     """Declare one crossing by an approved, unexpired filing, by one of its drivers (R-F7)."""
     filing_id, driver_id, direction, port, planned_at = _parse_request(body)
-    filing = await Filing.get_or_none(id=filing_id)
-    driver = await FilingDriver.get_or_none(id=driver_id, filing_id=filing_id)
+    filing = await rows.first(Filing, "id = {}", filing_id)
+    driver = await rows.first(FilingDriver, "id = {} AND filing_id = {}", driver_id, filing_id)
     if filing is None:
         raise FieldError("filing_not_found", "filing_id")
     if filing.applicant_id != user.id and (driver is None or driver.user_id != user.id):  # type: ignore[attr-defined]
@@ -169,6 +170,8 @@ async def trips_of(user: User) -> list[dict[str, Any]]:
 
 async def mark_used(declaration_id: int) -> bool:
     """Record that the declaration's pass opened the pole (R-G2); False if already used."""
-    changed = await Declaration.filter(id=declaration_id, status=DeclarationStatus.APPROVED) \
-        .update(status=DeclarationStatus.USED)
+    changed = await rows.execute(  # the lane's hot path: no query builder
+        Declaration, f"UPDATE {Declaration._meta.db_table} SET status = {{}} "
+        "WHERE id = {} AND status = {}",
+        DeclarationStatus.USED.value, declaration_id, DeclarationStatus.APPROVED.value)
     return bool(changed)
