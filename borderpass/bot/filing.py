@@ -214,15 +214,23 @@ async def _ask_driver_name(turn: Turn) -> str:
 
 
 async def _ask_commit(turn: Turn) -> str:
-    text = commitments.current(commitments.PERSONAL, turn.locale).text.strip()
-    return turn.t(T.COMMITMENT, text=text)
+    """Show the filing commitment and remember exactly which text (version, locale, hash)."""
+    shown = commitments.current(commitments.FILING, turn.locale)
+    turn.state.data["commitment"] = commitments.consent_of(shown)
+    return turn.t(T.COMMITMENT, text=shown.text.strip())
 
 
 async def _commit(turn: Turn, agreed: bool) -> str | None:
+    """Submit with the consent to the text shown, stored as the mini-program stores it."""
     if not agreed:
         turn.say(turn.t(T.CANCELLED))
         return None
-    filing = await filings.submit(turn.rt.deps, turn.user, int(turn.state.data["filing_id"]))
+    # A text shown before a new version was published fails check_consent (outdated) and
+    # is shown again in its new wording, so the stored hash is always of words the user read.
+    consent = turn.state.data.get("commitment") or \
+        commitments.consent_of(commitments.current(commitments.FILING, turn.locale))
+    filing = await filings.submit(turn.rt.deps, turn.user, int(turn.state.data["filing_id"]),
+                                  commitment=consent, channel=commitments.CHAT)
     turn.say(turn.t(T.SUBMITTED, plate=filing.plate_number or ""))
     return None
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.core.appkeys import DEPS
-from borderpass.core.i18n import translate
+from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
-from borderpass.services import filings, requirements, review
+from borderpass.services import commitments, filings, requirements, review
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
@@ -50,6 +50,13 @@ async def get_requirements(request: web.Request) -> web.Response:
             for k, when in requirements.conditional_documents().items()
         ],
     })
+
+
+@routes.get("/api/v1/filings/commitment")
+async def get_filing_commitment(request: web.Request) -> web.Response:
+    """The current filing credit commitment text, with its version and hash (to agree to)."""
+    locale = normalize_locale(request.query.get("locale")) or locale_of(request)
+    return ok(commitments.current(commitments.FILING, locale).as_dict())
 
 
 @routes.post("/api/v1/filings")
@@ -93,10 +100,14 @@ async def update_filing(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/filings/{id}/submit")
 async def submit_filing(request: web.Request) -> web.Response:
-    """Submit for review; every problem is listed at once."""
+    """Submit for review; every problem is listed at once. With ``commitment`` (the filing
+    commitment agreed to), the consent is stored with channel ``miniapp``."""
     user = await current_user(request)
+    body = await read_json(request, frozenset({"commitment"}))
     deps = request.app[DEPS]
-    filing = await filings.submit(deps, user, path_id(request))
+    filing = await filings.submit(deps, user, path_id(request),
+                                  commitment=body.get("commitment"),
+                                  channel=commitments.MINIAPP)
     return ok(await filings.describe(deps, filing, user))
 
 

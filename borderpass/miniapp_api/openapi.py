@@ -9,7 +9,7 @@ from aiohttp import web
 
 from borderpass.miniapp_api.export_openapi import EXPORT_BODIES, EXPORT_IDEMPOTENT
 from borderpass.miniapp_api.http import ok
-from borderpass.miniapp_api.unit_openapi import UNIT_BODIES
+from borderpass.miniapp_api.unit_openapi import CONSENT, UNIT_BODIES
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}
@@ -41,6 +41,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                    "timezone": _STR}),
     ("post", "/api/v1/filings"): _FILING,
     ("patch", "/api/v1/filings/{id}"): _FILING,
+    ("post", "/api/v1/filings/{id}/submit"): _obj({"commitment": CONSENT}),
     ("post", "/api/v1/review/filings/{id}/return"): _obj({"reasons": {
         "type": "array", "items": _obj({"field": _STR, "code": _STR, "message": _STR},
                                        ("field",))}}, ("reasons",)),
@@ -61,7 +62,7 @@ _ERROR = _obj({"error": _obj({"code": _STR, "field": {"type": ["string", "null"]
                               "message": _STR}, ("code", "message")),
                "errors": {"type": "array"}}, ("error",))
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
-           "/api/v1/filings/requirements"}
+           "/api/v1/filings/requirements", "/api/v1/filings/commitment"}
 
 
 def build_spec(app: web.Application) -> dict[str, Any]:

@@ -17,6 +17,7 @@ def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any
 _COMMITMENT = _obj({"version": _STR, "locale": {"enum": ["zh_CN", "my", "en"]},
                     "text_sha256": _STR, "accepted": {"const": True}},
                    ("version", "locale", "text_sha256", "accepted"))
+CONSENT = _COMMITMENT  # the consent shape, shared with the filing submission
 _UNIT = "/api/v1/units/{id}"
 UNIT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/units"): _obj({

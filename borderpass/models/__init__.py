@@ -2,7 +2,13 @@
 
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
-from borderpass.models.filings import Filing, FilingDocument, FilingDriver, OfficialLetter
+from borderpass.models.filings import (
+    Filing,
+    FilingCommitment,
+    FilingDocument,
+    FilingDriver,
+    OfficialLetter,
+)
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.users import User
 
@@ -12,6 +18,7 @@ __all__ = [
     "Declaration",
     "Document",
     "Filing",
+    "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
     "OfficialLetter",

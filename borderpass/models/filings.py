@@ -111,3 +111,28 @@ class FilingDocument(Model):
     class Meta:
         table = "filing_documents"
         unique_together = (("filing", "kind"),)
+
+
+class FilingCommitment(Model):
+    """A filing's credit commitment (信用承诺): which text, language, time and channel.
+
+    Kind, version, locale and the sha256 of the exact text, as for unit commitments, plus
+    the channel the applicant agreed through (miniapp or chat).
+    """
+
+    id = fields.IntField(primary_key=True)
+    filing: fields.ForeignKeyRelation[Filing] = fields.ForeignKeyField(
+        "borderpass.Filing", related_name="commitments"
+    )
+    signed_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="filing_commitments"
+    )
+    kind = fields.CharField(max_length=10)
+    version = fields.CharField(max_length=10)
+    locale = fields.CharField(max_length=8)
+    text_sha256 = fields.CharField(max_length=64)
+    channel = fields.CharField(max_length=10)
+    signed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "filing_commitments"

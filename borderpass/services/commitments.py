@@ -2,7 +2,9 @@
 
 The texts live in ``borderpass/locales/commitments/{kind}.{version}.{locale}.md``. A new
 wording is a new version (never an edit of an old file), so the hash recorded at consent
-always points at the exact words the person or unit agreed to (R-U3, R-U4).
+always points at the exact words the person or unit agreed to (R-U3, R-U4). Kinds: the
+personal and unit commitments of the credit pass list, and the filing commitment signed
+when a vehicle filing is submitted, from the mini-program or the chat bot alike.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any
 
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import LOCALES
-from borderpass.models import User
+from borderpass.models import Filing, FilingCommitment, User
 from borderpass.models.units import Commitment, Unit
 from borderpass.services import clock
 
 COMMITMENT_DIR = Path(__file__).resolve().parent.parent / "locales" / "commitments"
-PERSONAL, UNIT = "personal", "unit"
-CURRENT_VERSION = {PERSONAL: "v1", UNIT: "v1"}
+PERSONAL, UNIT, FILING = "personal", "unit", "filing"
+CURRENT_VERSION = {PERSONAL: "v1", UNIT: "v1", FILING: "v1"}
+MINIAPP, CHAT = "miniapp", "chat"  # the channels a consent can come through
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,27 @@ async def record(user: User, unit: Unit, text: CommitmentText) -> Commitment:
                                    signed_at=clock.now())
 
 
-def describe(commitment: Commitment) -> dict[str, Any]:
+def consent_of(text: CommitmentText) -> dict[str, Any]:
+    """The consent payload for a text the user was shown and agreed to (the bot's answer)."""
+    return {"version": text.version, "locale": text.locale, "text_sha256": text.sha256,
+            "accepted": True}
+
+
+async def record_for_filing(user: User, filing: Filing, text: CommitmentText,
+                            channel: str) -> FilingCommitment:
+    """Store a filing's consent: who, which text (version, locale, hash), when, which channel."""
+    if channel not in (MINIAPP, CHAT):
+        raise ValueError(f"unknown consent channel {channel!r}")
+    return await FilingCommitment.create(
+        filing=filing, signed_by=user, kind=text.kind, version=text.version,
+        locale=text.locale, text_sha256=text.sha256, channel=channel, signed_at=clock.now())
+
+
+def describe(commitment: Commitment | FilingCommitment) -> dict[str, Any]:
     """A consent record as the API shows it."""
-    return {"kind": commitment.kind, "version": commitment.version,
-            "locale": commitment.locale, "text_sha256": commitment.text_sha256,
-            "signed_at": commitment.signed_at.isoformat()}
+    shown = {"kind": commitment.kind, "version": commitment.version,
+             "locale": commitment.locale, "text_sha256": commitment.text_sha256,
+             "signed_at": commitment.signed_at.isoformat()}
+    if isinstance(commitment, FilingCommitment):
+        shown["channel"] = commitment.channel
+    return shown

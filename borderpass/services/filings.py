@@ -11,7 +11,7 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import audit, clock, prefill
+from borderpass.services import audit, clock, commitments, prefill
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -122,18 +122,28 @@ async def _problems(deps: Deps, filing: Filing) -> list[FieldError]:
     return found + prefill.unsettled(filing)  # R-P1: the user confirms what OCR filled
 
 
-async def submit(deps: Deps, user: User, filing_id: int) -> Filing:
-    """Send a complete filing to review; every missing or wrong item is reported at once."""
+async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object = None,
+                 channel: str = commitments.MINIAPP) -> Filing:
+    """Send a complete filing to review; every missing or wrong item is reported at once.
+
+    ``commitment`` (``{version, locale, text_sha256, accepted}`` of the filing commitment)
+    is stored with the submission and its channel, in one transaction with it.
+    """
     filing = await _own(user, filing_id)
     if filing.status not in EDITABLE:
         raise Conflict("filing_not_editable", "status", status=filing.status.value)
+    text = None if commitment is None else \
+        commitments.check_consent(commitments.FILING, commitment)
     problems = await _problems(deps, filing)
     if problems:
         raise FieldErrors(problems)
-    changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
-        status=FilingStatus.SUBMITTED, submitted_at=clock.now())
-    if not changed:
-        raise Conflict("filing_not_editable", "status")
+    async with in_transaction():
+        changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
+            status=FilingStatus.SUBMITTED, submitted_at=clock.now())
+        if not changed:
+            raise Conflict("filing_not_editable", "status")
+        if text is not None:
+            await commitments.record_for_filing(user, filing, text, channel)
     await filing.refresh_from_db()
     return filing
 
