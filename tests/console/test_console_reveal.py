@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
-from factories import OWNER_ID, approved_filing, driver_user, submitted_filing
+from factories import OWNER_ID, approved_filing, driver_user, personal_body, submitted_filing
 
 from borderpass.core.appkeys import DEPS
 from borderpass.core.masking import mask_number
@@ -114,3 +114,23 @@ async def test_customs_reveals_a_blacklisted_owner(client: TestClient) -> None: 
     assert resp.status == 200 and OWNER_ID in await resp.text()
     event = await AuditEvent.get()
     assert (event.field_names, event.detail) == (["owner.id_number"], {"need": "blacklist"})
+
+
+async def test_blacklist_page_offers_reveal_only_for_a_listed_owner(client: TestClient) -> None:
+    """R-U7: customs see the listed owner masked with one audited "show"; not other subjects."""
+    owner_listed = await approved_filing(deps_of(client), await driver_user())
+    other = await approved_filing(deps_of(client), await driver_user("bob"),
+                                  personal_body(plate_number="云N54321"))
+    owner_entry = await BlacklistEntry.create(
+        subject_kind="person", subject_key=owner_listed.owner_key, subject_label="岩*",
+        reason="overstay", filing=owner_listed)
+    await BlacklistEntry.create(subject_kind="person", subject_key="driver-key-of-someone",
+                                subject_label="李*", reason="overstay", filing=other)
+    await add_staff("customs")
+    await console_login(client, "customs")
+    html = await (await client.get("/console/blacklist")).text()
+    assert OWNER_ID not in html
+    assert html.count('class="inline reveal"') == 1
+    assert f"/console/filings/{owner_listed.id}/reveal" in html
+    assert f"/console/filings/{other.id}/reveal" not in html
+    assert not await AuditEvent.exists() and owner_entry.subject_label in html
