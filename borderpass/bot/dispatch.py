@@ -3,6 +3,7 @@ user's lock, the state saved, background work started after the lock is released
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -11,15 +12,19 @@ from wechatpy.messages import BaseMessage
 from borderpass.bot import texts as T
 from borderpass.bot.basic import ask_language
 from borderpass.bot.engine import Input, Turn, on_input, run_command
+from borderpass.bot.oa_client import Follower
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import DialogState
 from borderpass.core.i18n import LOCALES
+from borderpass.core.wechat import WeChatError
 from borderpass.models import User
 from borderpass.services import chat_users, notify
 
 log = logging.getLogger("borderpass.bot")
 CONTACT_EVERY = 600  # seconds between updates of the notification window (a DB write)
 MENU_KEYS = frozenset({"file", "declare", "status", "pass", "language", "help"})
+FOLLOWER_TIMEOUT = 1.5  # seconds for cgi-bin/user/info on first contact
+FOLLOWER_RETRY = 300  # after a failed look-up, ask WeChat again at most every 5 minutes
 
 
 @dataclass
@@ -31,11 +36,38 @@ class Reply:
     follow_up: list[str] = field(default_factory=list)
 
 
+async def _follower(rt: BotRuntime, openid: str) -> Follower | None:
+    """``cgi-bin/user/info`` within a short time; None (and a pause) if WeChat fails."""
+    retry_key = f"bot:follower:retry:{openid}"
+    if await rt.redis.exists(retry_key):
+        return None
+    try:
+        return await asyncio.wait_for(rt.client.follower(openid), FOLLOWER_TIMEOUT)
+    except (WeChatError, TimeoutError) as exc:
+        log.warning("follower info unavailable, linking by unionid later",
+                    extra={"error": type(exc).__name__})
+        await rt.redis.set(retry_key, b"1", ex=FOLLOWER_RETRY)
+        return None
+
+
+async def _first_contact(rt: BotRuntime, openid: str, state: DialogState
+                         ) -> tuple[User, bool]:
+    """Who writes from ``openid``: their linked user, or the mini-program's user of the same
+    unionid, or a new one (issue #4); True once the unionid question is settled."""
+    known = await chat_users.linked_user(openid)
+    if known is not None and known.unionid:
+        return known, True
+    follower = await _follower(rt, openid)
+    user = await chat_users.official_account_user(
+        openid, follower.unionid if follower else None, locale=state.locale)
+    return user, follower is not None
+
+
 async def _user(rt: BotRuntime, openid: str, state: DialogState) -> User:
     user = await User.get_or_none(id=state.user_id, is_active=True) if state.user_id else None
     if user is None:
-        user = await chat_users.official_account_user(openid, locale=state.locale)
-        state.user_id = user.id
+        user, settled = await _first_contact(rt, openid, state)
+        state.user_id = user.id if settled else None
     if await rt.redis.set(f"bot:contact:{openid}", b"1", nx=True, ex=CONTACT_EVERY):
         await notify.record_contact(openid)
     return user

@@ -26,9 +26,16 @@ def _session_key(token: str) -> str:
 
 async def wechat_user(openid: str, unionid: str | None, locale: str | None = None) -> User:
     """The user of a WeChat identity, created as a driver on first login."""
+    from borderpass.services import identities
+
     user = await User.get_or_none(openid=openid)
     if user is None and unionid:
-        user = await User.filter(unionid=unionid).first()
+        # Perhaps first seen in the Official Account chat (same unionid, issue #4).
+        user = await User.filter(unionid=unionid, is_active=True, username__isnull=True) \
+            .order_by("id").first()
+        if user is not None and user.openid is None:
+            user.openid = openid
+            await user.save(update_fields=["openid"])
     if user is None:
         user = await User.create(
             openid=openid,
@@ -37,8 +44,7 @@ async def wechat_user(openid: str, unionid: str | None, locale: str | None = Non
             locale=locale if locale in LOCALES else "zh_CN",
         )
     elif unionid and user.unionid != unionid:
-        user.unionid = unionid
-        await user.save(update_fields=["unionid"])
+        user = await identities.claim_unionid(user, unionid)  # joins only an empty twin
     return user
 
 

@@ -2,7 +2,8 @@
 
 It speaks the real wire format over a real socket on 127.0.0.1: ``sns/jscode2session``,
 ``cgi-bin/stable_token``, subscribe / custom / template sends, ``cgi-bin/media/get``,
-``wxa/getwxacodeunlimit`` and ``cgi-bin/menu/create``, with WeChat's errcodes. Tests set it
+``wxa/getwxacodeunlimit``, ``cgi-bin/menu/create`` and the Official Account's
+``cgi-bin/user/info`` (with the unionid), with WeChat's errcodes. Tests set it
 up and inspect it through :class:`FakeWeChat`'s attributes and helpers.
 """
 

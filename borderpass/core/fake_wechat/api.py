@@ -70,7 +70,7 @@ def code2session(state: FakeWeChatState, query: Mapping[str, str]) -> dict[str, 
     else:
         user = _use_code(state, code)
     answer = {"openid": user.openid, "session_key": _session_key()}
-    if user.unionid:
+    if user.unionid and query.get("appid") not in state.unbound_apps:
         answer["unionid"] = user.unionid
     return answer
 

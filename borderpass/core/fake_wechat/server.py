@@ -9,20 +9,21 @@ import json
 import logging
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
 import qrcode
 from aiohttp import web
 
-from borderpass.core.fake_wechat import api, rules
+from borderpass.core.fake_wechat import api, oa_users, rules
 from borderpass.core.fake_wechat.state import FakeWeChatState, RecordedRequest, WeChatFailure
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AuthedOp = Callable[[FakeWeChatState, str, Any], dict[str, Any]]
+AuthedQuery = Callable[[FakeWeChatState, str, Mapping[str, str]], dict[str, Any]]
 JSON_TYPE = "application/json"
 
 
@@ -72,6 +73,7 @@ class FakeWeChat(FakeWeChatState):
         self.app.router.add_post("/cgi-bin/message/custom/send", self._authed(api.send_custom))
         self.app.router.add_post("/cgi-bin/message/template/send", self._authed(api.send_template))
         self.app.router.add_post("/cgi-bin/menu/create", self._authed(api.create_menu))
+        self.app.router.add_get("/cgi-bin/user/info", self._authed_get(oa_users.user_info))
         self.app.router.add_get("/cgi-bin/media/get", self._media)
         self.app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         self.app.router.add_post("/wxa/getwxacodeunlimit", self._wxacode)
@@ -131,6 +133,15 @@ class FakeWeChat(FakeWeChatState):
         async def handler(request: web.Request) -> web.Response:
             appid = api.check_token(self, request.query.get("access_token"))
             return _json(op(self, appid, await _body(request)))
+
+        return handler
+
+    def _authed_get(self, op: AuthedQuery) -> Handler:
+        """Wrap a GET endpoint that needs ``?access_token=`` and reads the query."""
+
+        async def handler(request: web.Request) -> web.Response:
+            appid = api.check_token(self, request.query.get("access_token"))
+            return _json(op(self, appid, request.query))
 
         return handler
 

@@ -40,6 +40,7 @@ class FakeUser:
     unionid: str | None = None
     last_interaction: float | None = None  # opens the 48-hour customer-service window
     grants: dict[str, int] = field(default_factory=dict)  # subscribe template id -> sends left
+    subscribed: bool = True  # follows the Official Account (cgi-bin/user/info)
 
 
 @dataclass
@@ -144,6 +145,8 @@ class FakeWeChatState:
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.template_keys: dict[tuple[str, str, str], SentMessage] = {}
         self._msgids = itertools.count(2_000_000_001)
+        # Apps not bound to an open-platform account: WeChat gives them no unionid.
+        self.unbound_apps: set[str] = set()
 
     # -- set-up helpers for tests -------------------------------------------------------
 
