@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from wechatpy.messages import BaseMessage
 
+from borderpass.bot import language_tags
 from borderpass.bot import texts as T
 from borderpass.bot.basic import ask_language
 from borderpass.bot.engine import Input, Turn, on_input, run_command
@@ -50,8 +51,8 @@ async def _follower(rt: BotRuntime, openid: str) -> Follower | None:
         return None
 
 
-async def _first_contact(rt: BotRuntime, openid: str, state: DialogState
-                         ) -> tuple[User, bool]:
+async def _first_contact(rt: BotRuntime, openid: str, state: DialogState,
+                         later: list[Follower]) -> tuple[User, bool]:
     """Who writes from ``openid``: their linked user, or the mini-program's user of the same
     unionid, or a new one (issue #4); True once the unionid question is settled."""
     known = await chat_users.linked_user(openid)
@@ -60,13 +61,16 @@ async def _first_contact(rt: BotRuntime, openid: str, state: DialogState
     follower = await _follower(rt, openid)
     user = await chat_users.official_account_user(
         openid, follower.unionid if follower else None, locale=state.locale)
+    if follower is not None:
+        later.append(follower)
     return user, follower is not None
 
 
-async def _user(rt: BotRuntime, openid: str, state: DialogState) -> User:
+async def _user(rt: BotRuntime, openid: str, state: DialogState,
+                later: list[Follower]) -> User:
     user = await User.get_or_none(id=state.user_id, is_active=True) if state.user_id else None
     if user is None:
-        user, settled = await _first_contact(rt, openid, state)
+        user, settled = await _first_contact(rt, openid, state, later)
         state.user_id = user.id if settled else None
     if await rt.redis.set(f"bot:contact:{openid}", b"1", nx=True, ex=CONTACT_EVERY):
         await notify.record_contact(openid)
@@ -109,13 +113,16 @@ async def handle(rt: BotRuntime, message: BaseMessage) -> Reply:
             await rt.storage.clear(openid)  # filings and declarations stay
         return Reply()
     waiting = await rt.delivery.touch(openid)
+    followers: list[Follower] = []
     async with rt.storage.lock(openid):
         state = await rt.storage.get(openid)
-        turn = Turn(rt, openid, await _user(rt, openid, state), state)
+        turn = Turn(rt, openid, await _user(rt, openid, state, followers), state)
         await _route(turn, message)
         await rt.storage.set(openid, turn.state)
     for job in turn.later:
         rt.spawn(job())
+    for follower in followers:  # a language chosen in the mini-program picks the menu too
+        rt.spawn(language_tags.apply(rt, openid, turn.locale, follower.tag_ids))
     texts = [*waiting, *turn.out]
     if turn.image:
         return Reply(None, turn.image, texts)

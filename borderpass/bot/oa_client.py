@@ -1,9 +1,11 @@
 """The Official Account's WeChat client: the shared client plus what only the account uses —
-temporary image upload and follower info (the unionid)."""
+temporary image upload, follower info (the unionid), tags and personalised menus."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -48,7 +50,7 @@ class OfficialAccountClient(WeChatClient):
         except (ValueError, KeyError, TypeError) as exc:
             raise WeChatError(f"cgi-bin/media/upload: {payload[:80]!r}") from exc
 
-    # -- followers ------------------------------------------------------------------------
+    # -- followers and tags -------------------------------------------------------------
 
     async def follower(self, openid: str) -> Follower:
         """``cgi-bin/user/info``: whether they follow, their unionid and tags."""
@@ -58,3 +60,41 @@ class OfficialAccountClient(WeChatClient):
         return Follower(str(data.get("openid") or openid), bool(data.get("subscribe")),
                         str(unionid) if unionid else None,
                         tuple(int(t) for t in data.get("tagid_list") or ()))
+
+    async def tags(self) -> dict[str, int]:
+        """The account's tags, name → id."""
+        data = await self._call("GET", "cgi-bin/tags/get")
+        return {str(t["name"]): int(t["id"]) for t in data.get("tags") or ()}
+
+    async def create_tag(self, name: str) -> int:
+        """Create a tag (≤ 30 bytes, unique); return its id."""
+        data = await self._call("POST", "cgi-bin/tags/create", body={"tag": {"name": name}})
+        try:
+            return int(data["tag"]["id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WeChatError("cgi-bin/tags/create: malformed answer") from exc
+
+    async def tag_users(self, tag_id: int, openids: Sequence[str]) -> None:
+        """Put a tag on up to 50 followers."""
+        await self._call("POST", "cgi-bin/tags/members/batchtagging",
+                         body={"openid_list": list(openids), "tagid": tag_id})
+
+    async def untag_users(self, tag_id: int, openids: Sequence[str]) -> None:
+        """Take a tag off up to 50 followers."""
+        await self._call("POST", "cgi-bin/tags/members/batchuntagging",
+                         body={"openid_list": list(openids), "tagid": tag_id})
+
+    # -- menus ----------------------------------------------------------------------------
+
+    async def delete_menus(self) -> None:
+        """``cgi-bin/menu/delete``: remove the default menu and every personalised one."""
+        await self._call("GET", "cgi-bin/menu/delete")
+
+    async def add_conditional_menu(self, menu: Mapping[str, Any]) -> str:
+        """``cgi-bin/menu/addconditional`` (``button`` + ``matchrule``); return its menuid."""
+        data = await self._call("POST", "cgi-bin/menu/addconditional", body=dict(menu))
+        return str(data.get("menuid", ""))
+
+    async def try_match_menu(self, openid: str) -> dict[str, Any]:
+        """``cgi-bin/menu/trymatch``: the menu one follower sees."""
+        return await self._call("POST", "cgi-bin/menu/trymatch", body={"user_id": openid})

@@ -74,10 +74,10 @@ async def test_interleaved_users_keep_their_own_state(wechat_user) -> None:
 
 async def test_menu_is_published_and_its_clicks_work(client, fake_wechat, bot,
                                                      wechat_user) -> None:
-    from borderpass.bot.menu import MENU, publish_menu
+    from borderpass.bot.menu import build_menu, publish_menus
 
-    await publish_menu(bot.client)
-    assert fake_wechat.menus["wxtestofficial"] == MENU
+    await publish_menus(bot.client)
+    assert fake_wechat.menus["wxtestofficial"] == build_menu("zh_CN")
     user = wechat_user("oa-menu")
     await user.say("English")
     assert "category" in (await user.event("CLICK", "file")).text

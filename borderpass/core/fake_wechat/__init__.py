@@ -2,8 +2,9 @@
 
 It speaks the real wire format over a real socket on 127.0.0.1: ``sns/jscode2session``,
 ``cgi-bin/stable_token``, subscribe / custom / template sends, ``cgi-bin/media/get``,
-``wxa/getwxacodeunlimit``, ``cgi-bin/menu/create`` and the Official Account's
-``cgi-bin/user/info`` (with the unionid), with WeChat's errcodes. Tests set it
+``wxa/getwxacodeunlimit``, the Official Account's ``cgi-bin/user/info`` (unionid), tags and
+menus (``menu/create``, ``menu/addconditional`` by tag, ``menu/delete``, ``menu/trymatch``),
+with WeChat's errcodes. Tests set it
 up and inspect it through :class:`FakeWeChat`'s attributes and helpers.
 """
 

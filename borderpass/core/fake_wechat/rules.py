@@ -66,6 +66,27 @@ def check_menu(menu: Any) -> None:
             raise WeChatFailure(40017, "invalid button type")
 
 
+# WeChat stopped matching personalised menus on privacy data (gender, region, language):
+# a rule naming any of them is refused with 65320; tags and the phone's OS remain.
+PRIVATE_MATCH_KEYS = frozenset({"sex", "country", "province", "city", "language"})
+MATCH_KEYS = PRIVATE_MATCH_KEYS | {"tag_id", "group_id", "client_platform_type"}
+
+
+def check_matchrule(rule: Any, tags: dict[int, str]) -> None:
+    """Reject an empty rule (65304), a privacy rule (65320) or an unknown tag (45159)."""
+    given = {k: v for k, v in rule.items() if k in MATCH_KEYS and v not in (None, "")} \
+        if isinstance(rule, dict) else {}
+    if not given:
+        raise WeChatFailure(E.MATCH_RULE_EMPTY.value, "match rule empty")
+    if set(given) & PRIVATE_MATCH_KEYS:
+        raise WeChatFailure(65320, "matchrule with privacy info is not supported")
+    tag = given.get("tag_id")
+    if tag is not None and (not str(tag).isdigit() or int(tag) not in tags):
+        raise WeChatFailure(45159, "invalid tag id")
+    if given.get("client_platform_type", "1") not in ("1", "2", "3"):
+        raise WeChatFailure(E.MATCH_RULE_EMPTY.value, "invalid client_platform_type")
+
+
 def _check_name(button: Any, max_bytes: int) -> None:
     """WeChat counts menu names in UTF-8 bytes."""
     name = button.get("name") if isinstance(button, dict) else None

@@ -73,7 +73,17 @@ class FakeWeChat(FakeWeChatState):
         self.app.router.add_post("/cgi-bin/message/custom/send", self._authed(api.send_custom))
         self.app.router.add_post("/cgi-bin/message/template/send", self._authed(api.send_template))
         self.app.router.add_post("/cgi-bin/menu/create", self._authed(api.create_menu))
+        self.app.router.add_post("/cgi-bin/menu/addconditional",
+                                 self._authed(oa_users.add_conditional_menu))
+        self.app.router.add_get("/cgi-bin/menu/delete", self._authed_get(oa_users.delete_menu))
+        self.app.router.add_post("/cgi-bin/menu/trymatch", self._authed(oa_users.try_match))
         self.app.router.add_get("/cgi-bin/user/info", self._authed_get(oa_users.user_info))
+        self.app.router.add_get("/cgi-bin/tags/get", self._authed_get(oa_users.tags_get))
+        self.app.router.add_post("/cgi-bin/tags/create", self._authed(oa_users.tags_create))
+        self.app.router.add_post("/cgi-bin/tags/members/batchtagging",
+                                 self._authed(oa_users.batch_tagging))
+        self.app.router.add_post("/cgi-bin/tags/members/batchuntagging",
+                                 self._authed(oa_users.batch_untagging))
         self.app.router.add_get("/cgi-bin/media/get", self._media)
         self.app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         self.app.router.add_post("/wxa/getwxacodeunlimit", self._wxacode)

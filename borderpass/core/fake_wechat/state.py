@@ -41,6 +41,7 @@ class FakeUser:
     last_interaction: float | None = None  # opens the 48-hour customer-service window
     grants: dict[str, int] = field(default_factory=dict)  # subscribe template id -> sends left
     subscribed: bool = True  # follows the Official Account (cgi-bin/user/info)
+    tags: list[int] = field(default_factory=list)  # Official Account tag ids, in tagging order
 
 
 @dataclass
@@ -147,6 +148,10 @@ class FakeWeChatState:
         self._msgids = itertools.count(2_000_000_001)
         # Apps not bound to an open-platform account: WeChat gives them no unionid.
         self.unbound_apps: set[str] = set()
+        self.tags: dict[str, dict[int, str]] = defaultdict(dict)  # appid -> tag id -> name
+        self.conditional_menus: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._tag_ids = itertools.count(100)  # 0-2 are WeChat's reserved tags
+        self._menu_ids = itertools.count(400_000_001)
 
     # -- set-up helpers for tests -------------------------------------------------------
 
@@ -229,6 +234,14 @@ class FakeWeChatState:
     def is_demo_user(self, openid: str) -> bool:
         """Demo users accept every push, so a human can try the flow by hand."""
         return self.demo and openid.startswith(DEMO_OPENID_PREFIX)
+
+    def next_tag_id(self) -> int:
+        """A fresh Official Account tag id."""
+        return next(self._tag_ids)
+
+    def next_menu_id(self) -> int:
+        """A fresh personalised-menu id."""
+        return next(self._menu_ids)
 
     def next_msgid(self) -> int:
         """A fresh msgid, as WeChat returns for pushes."""
