@@ -85,16 +85,19 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
         declaration = await Declaration.create(
             filing=filing, driver=driver, declared_by=user, direction=direction, port=port,
             planned_at=planned_at)
+        deadline = None
         if direction is Direction.EXIT:
             assert filing.expires_at is not None
+            deadline = trip_deadline(planned_at, filing.expires_at)  # R-F8
             await Trip.create(filing=filing, exit_declaration=declaration, exited_at=planned_at,
-                              deadline=trip_deadline(planned_at, filing.expires_at))  # R-F8
+                              deadline=deadline)
         else:
             assert open_trip is not None
             await Trip.filter(id=open_trip.id).update(
                 status=TripStatus.CLOSED, entry_declaration_id=declaration.id,
                 returned_at=planned_at)
-    await notify.declaration_accepted(declaration)
+    await notify.declaration_accepted(declaration, filing=filing, deadline=deadline,
+                                      locale=user.locale)
     return declaration
 
 
