@@ -179,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     opts: dict[str, Any] = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.opt)}
     if args.threads:
         opts["threads"] = args.threads
+    if "model_dir" in opts:
+        opts["model_dir"] = Path(opts["model_dir"])
     print(f"samples: {args.samples} ({len(items)} photos)  options: {opts or 'defaults'}")
     summaries = {}
     for engine in args.engine or installed_engines():

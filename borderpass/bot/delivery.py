@@ -19,6 +19,15 @@ PENDING_TTL = 7 * 24 * 3600
 PENDING_MAX = 20
 # 45015: out of the response window; 45047: too many messages since the user's last one.
 _CLOSED_ERRCODES = frozenset({45015, 45047})
+# Reopen the window and take the texts that waited for it, atomically, in one round trip:
+# KEYS = window, pending; ARGV = now, window seconds.
+TOUCH_SCRIPT = """
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'sent', '0')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local waiting = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return waiting
+"""
 
 
 class Delivery:
@@ -27,17 +36,13 @@ class Delivery:
     def __init__(self, redis: Redis, client: WeChatClient) -> None:
         self.redis = redis
         self.client = client
+        self._touch = redis.register_script(TOUCH_SCRIPT)
 
     async def touch(self, openid: str) -> list[str]:
         """The user wrote: reopen the window and hand back the texts that waited for it."""
-        key = f"bot:window:{openid}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"at": str(time.time()), "sent": "0"})
-            pipe.expire(key, WINDOW_SECONDS)
-            pipe.lrange(f"bot:pending:{openid}", 0, -1)
-            pipe.delete(f"bot:pending:{openid}")
-            results = await pipe.execute()
-        return [item.decode() if isinstance(item, bytes) else item for item in results[2]]
+        waiting = await self._touch(keys=[f"bot:window:{openid}", f"bot:pending:{openid}"],
+                                    args=[str(time.time()), WINDOW_SECONDS])
+        return [item.decode() if isinstance(item, bytes) else item for item in waiting]
 
     async def _open(self, openid: str) -> bool:
         """Count one message against the window; False when it is closed or used up."""

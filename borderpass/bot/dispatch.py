@@ -16,6 +16,7 @@ from borderpass.bot.engine import Input, Turn, on_input, run_command
 from borderpass.bot.oa_client import Follower
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import DialogState
+from borderpass.core import rows
 from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
 from borderpass.models import User
@@ -68,7 +69,8 @@ async def _first_contact(rt: BotRuntime, openid: str, state: DialogState,
 
 async def _user(rt: BotRuntime, openid: str, state: DialogState,
                 later: list[Follower]) -> User:
-    user = await User.get_or_none(id=state.user_id, is_active=True) if state.user_id else None
+    user = await rows.first(User, "id = {} AND is_active", state.user_id) \
+        if state.user_id else None
     if user is None:
         user, settled = await _first_contact(rt, openid, state, later)
         state.user_id = user.id if settled else None
@@ -114,11 +116,11 @@ async def handle(rt: BotRuntime, message: BaseMessage) -> Reply:
         return Reply()
     waiting = await rt.delivery.touch(openid)
     followers: list[Follower] = []
-    async with rt.storage.lock(openid):
-        state = await rt.storage.get(openid)
+    async with rt.storage.session(openid) as held:
+        state = held.state
         turn = Turn(rt, openid, await _user(rt, openid, state, followers), state)
         await _route(turn, message)
-        await rt.storage.set(openid, turn.state)
+        held.state = turn.state
     for job in turn.later:
         rt.spawn(job())
     for follower in followers:  # a language chosen in the mini-program picks the menu too

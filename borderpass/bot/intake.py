@@ -62,8 +62,8 @@ async def intake(rt: BotRuntime, openid: str, user: User, filing_id: int, slot: 
         doc, reading, ocr_error = await _read(rt, user, slot, media_id)
     except BorderPassError as exc:
         failure, doc, reading, ocr_error = exc, None, None, None
-    async with rt.storage.lock(openid):
-        state = await rt.storage.get(openid)
+    async with rt.storage.session(openid) as held:
+        state = held.state
         turn = Turn(rt, openid, user, state)
         here = state.data.get("filing_id") == filing_id and state.data.get("slot") == slot
         state.data.pop("busy", None)
@@ -87,7 +87,6 @@ async def intake(rt: BotRuntime, openid: str, user: User, filing_id: int, slot: 
             turn.say(turn.error(exc))
             if here and state.step in STEPS:
                 turn.say(await prompt_of(turn, STEPS[state.step]))
-        await rt.storage.set(openid, state)
     await rt.delivery.send_text(openid, "\n\n".join(turn.out))
 
 

@@ -57,3 +57,33 @@ async def test_lock_serialises_one_user_only(storage: BaseStorage) -> None:
         with pytest.raises(LockTimeout):
             async with storage.lock("u3", timeout=0.1):
                 pass
+
+
+async def test_session_stores_a_good_turn_and_keeps_the_old_state_on_failure(
+        storage: BaseStorage) -> None:
+    await storage.set("u1", DialogState(step="file:category", locale="en"))
+    async with storage.session("u1") as held:
+        assert held.state.step == "file:category"
+        held.state.step = "file:documents"
+        with pytest.raises(LockTimeout):  # the turn holds the user's lock
+            async with storage.lock("u1", timeout=0.05):
+                pass
+    assert (await storage.get("u1")).step == "file:documents"
+    with pytest.raises(RuntimeError):
+        async with storage.session("u1") as held:
+            held.state = DialogState(step="declare:port")
+            raise RuntimeError("the turn failed")
+    assert (await storage.get("u1")).step == "file:documents"  # unchanged
+    async with storage.lock("u1", timeout=0.5):  # and the lock was released both times
+        pass
+
+
+async def test_two_turns_of_one_user_see_each_other(storage: BaseStorage) -> None:
+    async def turn(mark: str) -> None:
+        async with storage.session("u1") as held:
+            seen = list(held.state.history)
+            await asyncio.sleep(0.02)
+            held.state.history = [*seen, mark]
+
+    await asyncio.gather(*(turn(str(i)) for i in range(5)))
+    assert sorted((await storage.get("u1")).history) == ["0", "1", "2", "3", "4"]
