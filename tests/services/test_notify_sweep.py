@@ -127,3 +127,22 @@ async def test_filing_expiry_reminders_30_and_7_days_before(deps) -> None:  # R-
     row = await Notification.get(dedupe_key=keys[1])
     assert (await relevance.check(row)).send
     assert row.payload["plate"] == "云N12345"
+
+
+async def test_queued_rows_are_what_the_intent_says_on_either_database(deps) -> None:  # R-F8
+    """PostgreSQL queues due trips with one INSERT … SELECT; its rows must equal the
+    intents the portable path builds (user, kind, locale, payload), overdue notice too."""
+    from borderpass.services.notify.sweep import OVERDUE, _trip_intent
+
+    user, filing, trip = await _exit(deps)
+    row = {"id": trip.id, "filing_id": filing.id, "deadline": trip.deadline,
+           "filing__plate_number": filing.plate_number, "filing__applicant_id": user.id,
+           "filing__applicant__locale": user.locale}
+    for stage, lead in (kinds.TRIP_STAGES[-1], OVERDUE):
+        clock.freeze(trip.deadline - lead + timedelta(minutes=1))
+        assert await sweep_trips(clock.now()) == 1
+        want = _trip_intent(row, stage)
+        got = await Notification.get(dedupe_key=want.key)
+        assert (got.user_id, got.kind, got.locale, got.payload) == (  # type: ignore[attr-defined]
+            want.user_id, want.kind, want.locale, want.payload)
+        assert got.status is NotificationStatus.PENDING
