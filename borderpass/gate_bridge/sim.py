@@ -24,6 +24,7 @@ from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.sim_seed import SimPass, SimWorld
 from borderpass.services import clock, pass_tokens
 
+CONNECT_GRACE = 1.0  # seconds for every lane to connect before the first scan is due
 MIX = {"valid": 0.6, "replayed": 0.1, "expired": 0.08, "forged": 0.08,
        "wrong_direction": 0.07, "blacklisted": 0.07}
 EXPECTED = {"valid": "pass_valid", "replayed": "pass_used", "expired": "pass_expired",
@@ -99,8 +100,10 @@ class SimLane:
         self.run_id = secrets.token_hex(4)  # event ids stay unique across runs
 
     async def run(self, session: aiohttp.ClientSession, picker: Picker, rate: float,
-                  seconds: float, report: Report, verbose: bool = False) -> None:
-        """Scan at ``rate`` per second for ``seconds``, recording every decision."""
+                  seconds: float, report: Report, verbose: bool = False,
+                  first_due: float | None = None) -> None:
+        """Scan at ``rate`` per second for ``seconds`` from ``first_due`` (a perf_counter
+        moment; default: once connected), recording every decision."""
         async with session.ws_connect(f"{self.url}/gate/ws", max_msg_size=0) as ws:
             await ws.send_str(protocol.dumps({"type": "hello", "event_id": f"{self.code}-h",
                                               "lane": self.code, "credential": self.token}))
@@ -108,7 +111,8 @@ class SimLane:
             if welcome.get("type") != "welcome":
                 raise RuntimeError(f"lane {self.code}: {welcome}")
             reader = asyncio.create_task(self._read(ws, report, verbose))
-            interval, start = 1.0 / rate, time.perf_counter()
+            interval = 1.0 / rate
+            start = time.perf_counter() if first_due is None else first_due
             pending = []
             for n in range(int(rate * seconds)):
                 due = start + n * interval
@@ -167,10 +171,13 @@ async def run(url: str, world: SimWorld, rate: float, seconds: float, seed: int 
     report, picker = Report(), picker or Picker(world, seed)
     per_lane = rate / len(world.lanes)
     started = time.perf_counter()
+    # Lanes are independent: lane i starts i/rate seconds after lane 0, so the scans of all
+    # lanes arrive evenly at ``rate`` per second instead of every lane at the same instant.
+    first = started + CONNECT_GRACE
     async with aiohttp.ClientSession() as session:
         await asyncio.gather(*(SimLane(url, code, token).run(session, picker, per_lane, seconds,
-                                                              report, verbose)
-                               for code, token in world.lanes))
+                                                              report, verbose, first + i / rate)
+                               for i, (code, token) in enumerate(world.lanes)))
     report.seconds = time.perf_counter() - started
     return report
 
