@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from api import LOCAL, _free_port, server  # the same one-process server as bench/api.py
+from api import LOCAL, _free_port, _pg_admin, server  # the same server as bench/api.py
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "bot"))
@@ -69,17 +69,6 @@ def _jpeg() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (640, 480), "navy").save(buf, "JPEG")
     return buf.getvalue()
-
-
-async def _pg_admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _backends(args: argparse.Namespace) -> dict[str, str]:
