@@ -28,6 +28,11 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> dict[str,
                                                  frame.get("plate") or "",
                                                  vin=frame.get("vin") or ""))
         return decision.command
+    if kind == "ack":  # the busiest frame after scans: once, in one round trip
+        receipts = (protocol.dumps(protocol.receipt(event_id, known=True)),
+                    protocol.dumps(protocol.receipt(event_id, known=False)))
+        return dict(json.loads(await gate_commands.acknowledge_once(
+            gate, lane, frame, _seen_key(lane.code, event_id), receipts, SEEN_TTL)))
     kv = gate.deps.kv
     if (seen := await kv.get(_seen_key(lane.code, event_id))) is not None:
         return dict(json.loads(seen))
@@ -38,9 +43,6 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> dict[str,
 
 async def _other(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> dict[str, Any]:
     kind, event_id = frame["type"], frame["event_id"]
-    if kind == "ack":
-        known = await gate_commands.acknowledge(gate, lane, frame)
-        return protocol.receipt(event_id, known=known)
     if kind == "status":
         await ledger.record(gate.deps.kv, ledger.entry(
             "status", lane.code, event_id=event_id, outcome=frame["pole"],

@@ -64,16 +64,47 @@ async def pending(gate: GateDeps, lane_code: str) -> list[dict[str, Any]]:
     return sorted(frames, key=lambda f: str(f.get("at", "")))
 
 
-async def acknowledge(gate: GateDeps, lane: Lane, ack: dict[str, Any]) -> bool:
-    """The lane executed (or could not execute) a command; False when it was not pending."""
-    kv, command_id = gate.deps.kv, str(ack["command_id"])
-    removed = await kv.hdel(pending_key(lane.code), command_id)
-    await ledger.record(kv, ledger.entry(
+# An ack, once, in one round trip: a retried event_id gets its first receipt; else the command
+# leaves the lane's outbox, the ledger gets the entry for "known" or for "unknown" (flagged:
+# a guard cannot open the pole by acking a command never sent), and the receipt is kept.
+# KEYS = seen, outbox, ledger; ARGV = command id, entry if known, entry if not, receipt if
+# known, receipt if not, seconds to keep the receipt. Returns {1 if first time, receipt}.
+ACK_SCRIPT = """
+local seen = redis.call('GET', KEYS[1])
+if seen then return {0, seen} end
+local receipt = ARGV[5]
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  receipt = ARGV[4]
+else
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+end
+redis.call('SET', KEYS[1], receipt, 'EX', ARGV[6])
+return {1, receipt}
+"""
+
+
+def _ack_entry(lane: Lane, ack: dict[str, Any], command_id: str, known: bool) -> str:
+    return ledger.entry(
         "ack", lane.code, event_id=str(ack["event_id"]), outcome=str(ack.get("result", "done")),
-        reason=command_id, flagged=not removed,
-        detail={"command_id": command_id, "known": bool(removed)}))
-    if removed and command_id.startswith("lift-"):
+        reason=command_id, flagged=not known,
+        detail={"command_id": command_id, "known": known})
+
+
+async def acknowledge_once(gate: GateDeps, lane: Lane, ack: dict[str, Any], seen_key: str,
+                           receipts: tuple[str, str], keep: int) -> str:
+    """The lane executed (or could not execute) a command: once per ``seen_key``, in one
+    round trip; ``receipts`` = (answer if the command was pending, answer if not). Closes a
+    manual lift whose open command this was (R-G4); returns the answer to send."""
+    command_id = str(ack["command_id"])
+    script = gate.deps.kv.register_script(ACK_SCRIPT)
+    first, receipt = await script(
+        keys=[seen_key, pending_key(lane.code), ledger.QUEUE],
+        args=[command_id, _ack_entry(lane, ack, command_id, True),
+              _ack_entry(lane, ack, command_id, False), *receipts, keep])
+    text = receipt.decode() if isinstance(receipt, bytes) else str(receipt)
+    if first and text == receipts[0] and command_id.startswith("lift-"):
         from borderpass.services import gate_lifts
 
         await gate_lifts.executed(command_id)
-    return bool(removed)
+    return text

@@ -40,6 +40,8 @@ class KeyValue(Protocol):
 
     def pipeline(self, transaction: bool = True) -> Any: ...
 
+    def register_script(self, script: str) -> Any: ...
+
 
 @dataclass(frozen=True)
 class Deps:
