@@ -1,0 +1,111 @@
+"""The pass over HTTP: the owner's device gets the secret once, chat users a PNG of the current
+QR that opens the lane, a new phone makes old codes stale, and nobody else gets it (R-F7)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import cv2
+import numpy as np
+import pytest
+from api_helpers import approved_filing_id
+from gate_helpers import lane, qr
+
+from borderpass.core.appkeys import GATE
+from borderpass.services import clock, pass_tokens
+from borderpass.services.gate_decisions import Scan, decide
+
+pytestmark = pytest.mark.usefixtures("db")
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+async def _declared(login, staff_login):
+    clock.freeze(T0)
+    alice, reviewer = await login(), await staff_login("reviewer")
+    filing_id = await approved_filing_id(alice, reviewer)
+    _, filing = await alice.call("GET", f"/api/v1/filings/{filing_id}")
+    status, declaration = await alice.call("POST", "/api/v1/declarations", json={
+        "filing_id": filing_id, "driver_id": filing["drivers"][0]["id"], "direction": "exit",
+        "port": "ruili"})
+    assert status == 201, declaration
+    return alice, declaration["id"]
+
+
+def _decode_png(data: bytes) -> tuple[str, int]:
+    """The text of a QR image and its version (from the module count: 17 + 4 × version)."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text, "the PNG holds no readable QR code"
+    side = float(np.linalg.norm(points[0][1] - points[0][0]))
+    modules = round(side / 8)  # box_size 8
+    return text, (modules - 17) // 4
+
+
+async def test_secret_once_and_a_png_that_opens_the_lane(client, login, staff_login) -> None:
+    alice, declaration_id = await _declared(login, staff_login)
+    status, first = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    assert status == 200 and first["totp"]["secret"] and first["credential"]
+    status, again = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    assert status == 200 and again["totp"]["secret"] is None  # delivered once
+    assert again["credential"] == first["credential"]
+    resp = await client.get(f"/api/v1/declarations/{declaration_id}/pass.png",
+                            headers=alice.headers)
+    assert resp.status == 200 and resp.content_type == "image/png"
+    assert resp.headers["Cache-Control"] == "no-store"
+    text, version = _decode_png(await resp.read())
+    assert text == qr(first) and version <= 10  # the current code, a small symbol
+    gate = client.server.app[GATE]
+    out, _ = await lane(gate)
+    decision = await decide(gate, out, Scan("png-1", text))
+    assert (decision.action, decision.reason) == ("open", "pass_valid")
+
+
+async def test_new_phone_makes_the_old_codes_stale(client, login, staff_login) -> None:
+    alice, declaration_id = await _declared(login, staff_login)
+    _, old = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    status, new = await alice.call("POST", f"/api/v1/declarations/{declaration_id}/pass/secret",
+                                   json={})
+    assert status == 200 and new["totp"]["secret"] != old["totp"]["secret"]
+    gate = client.server.app[GATE]
+    out, _ = await lane(gate)
+    stale = await decide(gate, out, Scan("old-phone", qr(old)))
+    assert (stale.action, stale.reason) == ("deny", "code_stale")
+    assert (await decide(gate, out, Scan("new-phone", qr(new)))).action == "open"
+    status, body = await alice.call("POST", f"/api/v1/declarations/{declaration_id}/pass/secret",
+                                    json={"extra": 1})
+    assert status == 422 and body["error"]["field"] == "extra"
+    status, body = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    assert status == 409 and body["error"]["code"] == "pass_used"  # one pole, one release
+
+
+async def test_a_screenshot_of_the_png_goes_stale(client, login, staff_login) -> None:
+    alice, declaration_id = await _declared(login, staff_login)
+    resp = await client.get(f"/api/v1/declarations/{declaration_id}/pass.png",
+                            headers=alice.headers)
+    text, _ = _decode_png(await resp.read())
+    clock.freeze(T0 + timedelta(minutes=2))  # beyond the 30 s step ± 1
+    gate = client.server.app[GATE]
+    out, _ = await lane(gate)
+    stale = await decide(gate, out, Scan("screenshot", text))
+    assert (stale.action, stale.reason) == ("deny", "code_stale")
+
+
+async def test_only_the_owner_and_never_after_cancelling(client, login, staff_login) -> None:
+    alice, declaration_id = await _declared(login, staff_login)
+    bob = await login("bob")
+    for path in ("pass", "pass.png"):
+        status, _ = await bob.call("GET", f"/api/v1/declarations/{declaration_id}/{path}")
+        assert status == 404
+        resp = await client.get(f"/api/v1/declarations/{declaration_id}/{path}")
+        assert resp.status == 401
+    _, issued = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    status, _ = await alice.call("POST", f"/api/v1/declarations/{declaration_id}/cancel")
+    assert status == 200
+    for path in ("pass", "pass.png"):
+        status, body = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/{path}")
+        assert status == 409 and body["error"]["code"] == "pass_revoked"
+    gate = client.server.app[GATE]
+    out, _ = await lane(gate)
+    refused = await decide(gate, out, Scan("after-cancel", qr(issued)))
+    assert (refused.action, refused.reason) == ("deny", "pass_revoked")
+    assert pass_tokens.parse(qr(issued)).credential.declaration_id == declaration_id
