@@ -21,18 +21,22 @@ def _sql(model: type[Model], sql: str) -> str:
     return sql.format(*marks)
 
 
-async def select(model: type[M], where: str, *params: Any, order_by: str = "") -> list[M]:
-    """Instances of ``model`` whose row matches ``where`` (``{}`` marks the parameters)."""
+async def select(model: type[M], where: str, *params: Any, order_by: str = "",
+                 for_update: bool = False) -> list[M]:
+    """Instances of ``model`` whose row matches ``where`` (``{}`` marks the parameters);
+    ``for_update`` locks the rows on PostgreSQL (SQLite locks the whole database anyway)."""
     sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where}'
     if order_by:
         sql += f" ORDER BY {order_by}"
+    if for_update and model._meta.db.capabilities.dialect == "postgres":
+        sql += " FOR UPDATE"
     _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
     return [model._init_from_db(**dict(row)) for row in found]
 
 
-async def first(model: type[M], where: str, *params: Any) -> M | None:
-    """The one instance matching ``where``, or None."""
-    found = await select(model, where, *params)
+async def first(model: type[M], where: str, *params: Any, for_update: bool = False) -> M | None:
+    """The first instance matching ``where`` (by id), or None."""
+    found = await select(model, where + " ORDER BY id LIMIT 1", *params, for_update=for_update)
     return found[0] if found else None
 
 

@@ -76,8 +76,9 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
         raise Forbidden("blacklisted", "filing_id")
     async with in_transaction():
         # Lock the filing row so two concurrent exits cannot both see "no open trip".
-        await Filing.filter(id=filing.id).select_for_update().first()
-        open_trip = await Trip.filter(filing=filing, status=TripStatus.OPEN).first()
+        await rows.first(Filing, "id = {}", filing.id, for_update=True)
+        open_trip = await rows.first(Trip, "filing_id = {} AND status = {}", filing.id,
+                                     TripStatus.OPEN.value)
         if direction is Direction.EXIT and open_trip is not None:
             raise Conflict("trip_open", "direction")  # no second exit before an entry
         if direction is Direction.ENTRY and open_trip is None:
