@@ -7,6 +7,7 @@ reconnects gets every unacknowledged command again (DESIGN.md: nothing is lost).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from borderpass.models.gate import Lane
 from borderpass.services import clock, gate_texts, ledger
 from borderpass.services.gate_context import GateDeps
+from borderpass.services.ports import KeyValue
 
 ACTIONS = ("open", "deny", "hold")
 
@@ -84,6 +86,12 @@ return {1, receipt}
 """
 
 
+@functools.lru_cache(maxsize=8)
+def _ack_script(kv: KeyValue) -> Any:
+    """The registered script, made once per client (it hashes the script text)."""
+    return kv.register_script(ACK_SCRIPT)
+
+
 def _ack_entry(lane: Lane, ack: dict[str, Any], command_id: str, known: bool) -> str:
     return ledger.entry(
         "ack", lane.code, event_id=str(ack["event_id"]), outcome=str(ack.get("result", "done")),
@@ -97,8 +105,7 @@ async def acknowledge_once(gate: GateDeps, lane: Lane, ack: dict[str, Any], seen
     round trip; ``receipts`` = (answer if the command was pending, answer if not). Closes a
     manual lift whose open command this was (R-G4); returns the answer to send."""
     command_id = str(ack["command_id"])
-    script = gate.deps.kv.register_script(ACK_SCRIPT)
-    first, receipt = await script(
+    first, receipt = await _ack_script(gate.deps.kv)(
         keys=[seen_key, pending_key(lane.code), ledger.QUEUE],
         args=[command_id, _ack_entry(lane, ack, command_id, True),
               _ack_entry(lane, ack, command_id, False), *receipts, keep])

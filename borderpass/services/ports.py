@@ -42,6 +42,8 @@ class KeyValue(Protocol):
 
     def register_script(self, script: str) -> Any: ...
 
+    def __hash__(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class Deps:
