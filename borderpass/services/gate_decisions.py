@@ -138,7 +138,7 @@ def _online_reason(gate: GateDeps, scanned: tokens.Scanned, at: datetime, vin: s
 
 
 async def _export_vin(lane: Lane, scan: Scan, at: datetime) -> Decision:
-    reason, _ = await gate_export.decide_vin(lane, scan.vin, at)
+    reason = await gate_export.decide_vin(lane, scan.vin, at)
     if reason == "export_cleared":
         return Decision("", "", "open", reason, None, scan.plate)
     return _refuse(reason, plate=scan.plate)

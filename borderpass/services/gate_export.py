@@ -23,24 +23,23 @@ EXPORT_LANES = frozenset({LaneType.BONDED_GOODS, LaneType.NON_BONDED_GOODS})
 NOT_CLEARED = frozenset({"applied", "left_off"})
 
 
-async def decide_vin(lane: Lane, vin: str, at: datetime) -> tuple[str, str]:
-    """(reason, canonical VIN) of a VIN-only scan; reason ``export_cleared`` opens the pole."""
+async def decide_vin(lane: Lane, vin: str, at: datetime) -> str:
+    """The reason for a VIN-only scan; ``export_cleared`` opens the pole."""
     if lane.direction != "exit":
-        return "wrong_direction", vin
+        return "wrong_direction"
     if lane.lane_type not in EXPORT_LANES:  # R-G1
-        return "wrong_lane_type", vin
+        return "wrong_lane_type"
     try:
         canonical = check_vin(vin)
     except FieldError:
-        return "vin_invalid", vin
-    if not await obligations.vin_cleared_for_exit(canonical):  # R-E3: only cleared vehicles
-        left = await obligations.has_left(canonical)
-        return ("export_already_left" if left else "export_not_cleared"), canonical
-    try:
+        return "vin_invalid"
+    try:  # recording the exit is the check: only a cleared vehicle, once (R-E3, R-G2)
         await obligations.record_exit(canonical, source="gate", port=lane.port, at=at)
-    except (Conflict, FieldError):  # another lane recorded it first (R-G2)
-        return "export_already_left", canonical
-    return "export_cleared", canonical
+    except Conflict:  # its exit is on record: left already, or another lane was first
+        return "export_already_left"
+    except FieldError:  # on no cleared licence (or not yet cleared at that moment)
+        return "export_not_cleared"
+    return "export_cleared"
 
 
 async def record_pass_exit(lane: Lane, vin: str, at: datetime) -> None:

@@ -116,11 +116,6 @@ async def vin_cleared_for_exit(vin: str) -> bool:
     return row is not None and not await VehicleExit.filter(vehicle_id=row.id).exists()
 
 
-async def has_left(vin: str) -> bool:
-    """True when a vehicle with this (canonical) VIN has a recorded exit."""
-    return await VehicleExit.filter(vin=vin).exists()
-
-
 async def record_exit(vin: str, *, source: str, actor: User | None = None, port: str = "",
                       at: datetime | None = None) -> VehicleExit:
     """Record that a cleared vehicle left the country (customs now, the gate bridge later)."""
