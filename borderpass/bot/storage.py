@@ -188,7 +188,7 @@ class RedisStorage(BaseStorage):
     @contextlib.asynccontextmanager
     async def session(self, openid: str, timeout: float = 10.0) -> AsyncIterator[Held]:
         """One turn in two round trips fewer: the state comes with the lock, and goes back
-        in the transaction that releases it."""
+        in the Lua script that releases it."""
         key, nonce, raw = await self._acquire(openid, timeout, read=True)
         try:
             held = Held(DialogState.loads(raw))
