@@ -25,6 +25,12 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
-        """Read all text lines of an RGB uint8 image of shape (h, w, 3)."""
+    def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
+        """Read all text lines of an RGB uint8 image of shape (h, w, 3); ``upright`` says the
+        caller has turned the photo upright, so lines need no 0/180° check of their own."""
+        ...
+
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
+        """Turn the photo upright and read it: how far it was turned counter-clockwise
+        (0, 90, 180 or 270) and its lines, boxes in the frame of the photo turned back."""
         ...

@@ -6,7 +6,9 @@ of the two is decided by the document itself: the boxes are mapped into each can
 frame and parsed, and the frame where labels are followed by well-formed values wins
 (an upside-down page puts every value left of its label). The image is re-read only
 when that first reading makes no sense in any frame, e.g. an engine without a text
-direction classifier that read upside-down lines as noise.
+direction classifier that read upside-down lines as noise. An engine that turns the photo
+itself before reading (:mod:`borderpass.ocr.direction`) hands the reader lines that make
+sense in the frame it chose, so the same check confirms its choice at no cost.
 
 ``angle`` is how far the photo was turned counter-clockwise from upright.
 """
@@ -25,16 +27,22 @@ ANGLES = (0, 90, 180, 270)
 
 def text_axis(lines: Sequence[TextLine]) -> str:
     """'horizontal' or 'vertical': the direction most long text boxes run along."""
+    return box_axis([line.box for line in lines], [max(len(line.text), 1) for line in lines])
+
+
+def box_axis(boxes: Sequence[Sequence[Point]], lengths: Sequence[int] | None = None) -> str:
+    """'horizontal' or 'vertical' from boxes alone (4 corners each, clockwise), each long box
+    voting with its length, times the square root of its text length when known."""
     votes = {"horizontal": 0.0, "vertical": 0.0}
-    for line in lines:
-        (x0, y0), (x1, y1), (x2, y2), _ = line.box
+    for index, box in enumerate(boxes):
+        (x0, y0), (x1, y1), (x2, y2) = box[0], box[1], box[2]
         top, side = math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x1, y2 - y1)
         long_side, short_side = max(top, side), min(top, side)
         if long_side < 1.5 * max(short_side, 1.0):
             continue  # one or two characters: square boxes say nothing
         along = (x1 - x0, y1 - y0) if top >= side else (x2 - x1, y2 - y1)
         axis = "horizontal" if abs(along[0]) >= abs(along[1]) else "vertical"
-        votes[axis] += long_side * max(len(line.text), 1) ** 0.5
+        votes[axis] += long_side * (lengths[index] ** 0.5 if lengths else 1.0)
     return "vertical" if votes["vertical"] > votes["horizontal"] else "horizontal"
 
 

@@ -96,7 +96,11 @@ class PaddleOcrEngine:
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"paddleocr could not start: {exc}") from exc
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
+        """No turn of its own: the lines of the photo as given (the reader turns it)."""
+        return 0, self.read(image)
+
+    def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
         """Read all text lines of an RGB uint8 image (PaddleX wants BGR arrays)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from borderpass.ocr import direction, orient
 from borderpass.ocr.engine import TextLine
 from borderpass.ocr.errors import EngineUnavailable, OcrEngineError
 
@@ -51,8 +52,9 @@ class RapidOcrEngine:
     Defaults measured with bench/ocr.py on 2 cores: detection on the photo scaled down to
     736 px on its long side (rapidocr's "min" mode scales small photos *up*, to 4000+ px
     for a narrow strip); recognition one crop at a time, padded to 96 px not 320 (padding
-    was most of its time); the 0/180° line classifier on, since it is cheap and saves the
-    reader a second reading of upside-down photos.
+    was most of its time). :meth:`read_upright` tells the photo's turn from one detection
+    and the 0/180° line classifier on a dozen lines, then reads every line once without
+    the classifier; :meth:`read` classifies each line itself (``use_cls``).
     """
 
     name = "rapidocr"
@@ -81,6 +83,7 @@ class RapidOcrEngine:
         if missing:
             raise EngineUnavailable(f"rapidocr model files missing: {', '.join(missing)}")
         self.threads = threads or default_threads()
+        self.use_cls = use_cls
         params: dict[str, Any] = {
             "Global.use_cls": use_cls,
             "Global.text_score": text_score,
@@ -106,12 +109,16 @@ class RapidOcrEngine:
             self._ocr = RapidOCR(params=params)
         except (ImportError, OSError, ValueError) as exc:
             raise EngineUnavailable(f"rapidocr could not start: {exc}") from exc
+        # The line classifier and recogniser, used directly when the reader turns photos.
+        ocr: Any = self._ocr
+        self._classifier: Any = ocr._load_cls_model()
+        self._recogniser: Any = ocr._load_rec_model()
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
         """Read all text lines of an RGB uint8 image (rapidocr wants BGR arrays)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:
-            result = self._ocr(bgr)
+            result = self._ocr(bgr, use_cls=self.use_cls and not upright)
         except Exception as exc:  # onnxruntime and cv2 raise many types
             raise OcrEngineError(f"rapidocr failed: {exc}") from exc
         boxes = getattr(result, "boxes", None)
@@ -119,8 +126,53 @@ class RapidOcrEngine:
         scores = getattr(result, "scores", None)
         if boxes is None or txts is None or scores is None:
             return []
-        return [
-            TextLine(str(text), _box(box), float(score))  # type: ignore[arg-type]
-            for box, text, score in zip(boxes, txts, scores, strict=False)
-            if str(text).strip()
-        ]
+        return _lines(boxes, txts, scores, self._ocr.text_score)
+
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
+        """Detect lines once, tell the photo's turn from them (:mod:`direction`), and read
+        the lines of the photo turned upright; a turned photo is detected again upright,
+        since boxes found on turned text fit its lines less well."""
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        try:
+            boxes = self._detect(bgr)
+            if len(boxes) == 0:
+                return 0, []
+            turn = direction.decide(
+                bgr, [_box(box) for box in boxes], lambda crops: self._classifier(crops).cls_res
+            )
+            if turn is None:  # no long line to judge by: each line is checked on its own
+                return 0, self.read(image)
+            if turn:
+                bgr = orient.upright_image(bgr, turn)
+                boxes = self._detect(bgr)
+            return turn, self._recognise(bgr, boxes)
+        except OcrEngineError:
+            raise
+        except Exception as exc:  # onnxruntime and cv2 raise many types
+            raise OcrEngineError(f"rapidocr failed: {exc}") from exc
+
+    def _detect(self, bgr: np.ndarray) -> np.ndarray:
+        """Text boxes of a BGR image, (n, 4, 2) corners in its pixels."""
+        found = self._ocr(bgr, use_cls=False, use_rec=False)
+        boxes = getattr(found, "boxes", None)
+        return np.zeros((0, 4, 2), np.float32) if boxes is None else boxes
+
+    def _recognise(self, bgr: np.ndarray, boxes: np.ndarray) -> list[TextLine]:
+        """Read the upright lines inside ``boxes`` of a BGR image."""
+        if len(boxes) == 0:
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        crops = [get_rotate_crop_image(bgr, box.astype(np.float32)) for box in boxes]
+        result = self._recogniser(TextRecInput(img=crops))
+        return _lines(boxes, result.txts, result.scores, self._ocr.text_score)
+
+
+def _lines(boxes: Any, txts: Any, scores: Any, min_score: float) -> list[TextLine]:
+    """Engine lines from rapidocr's parallel arrays, without empty or unsure ones."""
+    return [
+        TextLine(str(text), _box(box), float(score))  # type: ignore[arg-type]
+        for box, text, score in zip(boxes, txts, scores, strict=False)
+        if str(text).strip() and float(score) >= min_score
+    ]

@@ -118,7 +118,7 @@ def _reread(
         height, width = upright.shape[:2]
         size = (round(width * scale), round(height * scale))
         upright = np.asarray(Image.fromarray(upright).resize(size, Image.Resampling.BICUBIC))
-    again = _parse(kind, engine.read(upright), 0, upright.shape)
+    again = _parse(kind, engine.read(upright, upright=True), 0, upright.shape)
     again.angle = angle
     again.reread = True
     return again
@@ -142,23 +142,31 @@ def _empty(kind: str) -> DocumentReading:
 
 
 def _upright_reading(
-    kind: str, image: np.ndarray, engine: OcrEngine, lines: list[TextLine]
+    kind: str, image: np.ndarray, engine: OcrEngine, turn: int, lines: list[TextLine]
 ) -> tuple[_Attempt, int]:
-    """The best parse of the photo in its upright frame, and how many readings it took."""
+    """The best parse of the photo in its upright frame, and how many readings it took.
+
+    ``lines`` were read on the photo turned back by ``turn`` (the engine's glance); the
+    parse still tries both frames their boxes allow, so a wrong glance costs another
+    reading rather than the answer.
+    """
+    shape = orient.upright_image(image, turn).shape
     first, second = orient.candidates(lines)
-    attempts = [_parse(kind, lines, angle, image.shape) for angle in (first, second)]
-    best = max(attempts, key=lambda a: (a.sense, a.angle == first))
+    attempts = [_parse(kind, lines, angle, shape) for angle in (first, second)]
+    for attempt in attempts:
+        attempt.angle = (attempt.angle + turn) % 360
+    best = max(attempts, key=lambda a: (a.sense, a.angle == attempts[0].angle))
     if not _good(best, kind):
         # The first reading makes little sense in either frame: try both, turned upright.
-        for angle in sorted((first, second), key=lambda a: a != best.angle):
-            if angle == 0:
+        for attempt in sorted(attempts[:2], key=lambda a: a.angle != best.angle):
+            if attempt.angle == turn:
                 continue  # the first reading was of exactly this image
-            attempts.append(_reread(kind, image, engine, angle))
+            attempts.append(_reread(kind, image, engine, attempt.angle))
             if _good(attempts[-1], kind):
                 break
         best = max(attempts, key=lambda a: (a.sense, a.reread, a.quality))
         return best, len(attempts) - 1
-    if best.angle and not _complete(best):
+    if best.angle != turn and not _complete(best):
         # Lines of a turned photo were read by the engine's own flipping; a gap or a failed
         # check is worth one more reading of the photo turned upright.
         again = _reread(kind, image, engine, best.angle)
@@ -170,10 +178,10 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
     """Read one document photo of ``kind`` in any quarter turn into canonical fields."""
     if kind not in PARSERS:
         raise FieldError("ocr_kind", field="kind", kinds=list(KINDS))
-    lines = engine.read(image)
+    turn, lines = engine.read_upright(image)
     if not lines:
         return _empty(kind)
-    best, readings = _upright_reading(kind, image, engine, lines)
+    best, readings = _upright_reading(kind, image, engine, turn, lines)
     small = 0 < best.text_height < _SMALL_PRINT
     if small and readings < _MAX_READINGS and not _complete(best):
         # Small print misread: once more, enlarged to the size the recogniser likes.

@@ -56,11 +56,15 @@ class FakeEngine:
         self.answers = [list(a) for a in answers]
         self.calls = 0
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
         """The next prepared answer (the last one repeats)."""
         answer = self.answers[min(self.calls, len(self.answers) - 1)]
         self.calls += 1
         return answer
+
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
+        """No turn of its own: the reader tells the turn from the lines."""
+        return 0, self.read(image)
 
 
 def samples_dir() -> Path | None:
@@ -87,7 +91,11 @@ class _LocalRapidOcr:
             }
         )
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
+        """No turn of its own: the reader tells the turn from the lines."""
+        return 0, self.read(image)
+
+    def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
         """Read an RGB image (rapidocr wants BGR)."""
         result: Any = self._ocr(np.ascontiguousarray(image[:, :, ::-1]))
         if result.boxes is None:

@@ -1,0 +1,63 @@
+"""Which way up a photo lies, from a glance instead of a full reading.
+
+Text boxes found on a small copy of the photo give the axis of the lines (upright or
+upside down against lying on a side, see :func:`orient.box_axis`); a 0/180° text-line
+classifier, shown the longest lines turned as if the page were upright, tells which of
+the two. That costs a small detection and one or two classifier batches, where telling
+the turn by reading the page costs a reading per candidate frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from borderpass.ocr import orient
+from borderpass.ocr.engine import Point
+
+# Lines shown to the classifier: the longest ones say the most and a dozen is two batches.
+CHECKED_LINES = 12
+# A box this much longer than high is a line of several characters (the classifier is
+# unreliable on one or two).
+_LONG = 2.0
+
+Classify = Callable[[list[np.ndarray]], Sequence[tuple[str, float]]]
+
+
+def _extent(box: Sequence[Point]) -> tuple[float, float]:
+    """Long and short side of a box (corners clockwise)."""
+    xs, ys = [p[0] for p in box], [p[1] for p in box]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    return max(width, height), min(width, height)
+
+
+def line_crops(
+    image: np.ndarray, boxes: Sequence[Sequence[Point]], base: int, count: int = CHECKED_LINES
+) -> list[np.ndarray]:
+    """The longest lines' pixels, turned clockwise by ``base`` (0 or 90): upright crops if
+    the photo is turned ``base``, upside-down ones if it is turned ``base`` + 180."""
+    long_boxes = [box for box in boxes if _extent(box)[0] >= _LONG * max(_extent(box)[1], 1.0)]
+    long_boxes.sort(key=lambda box: -_extent(box)[0])
+    height, width = image.shape[:2]
+    crops = []
+    for box in long_boxes[:count]:
+        xs, ys = [p[0] for p in box], [p[1] for p in box]
+        x0, x1 = max(int(min(xs)), 0), min(int(max(xs)) + 1, width)
+        y0, y1 = max(int(min(ys)), 0), min(int(max(ys)) + 1, height)
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            crops.append(orient.upright_image(image[y0:y1, x0:x1], base))
+    return crops
+
+
+def decide(
+    image: np.ndarray, boxes: Sequence[Sequence[Point]], classify: Classify
+) -> int | None:
+    """The photo's turn (0/90/180/270 CCW) from its text boxes and the line classifier's
+    votes (labels "0"/"180" with scores); None without long lines to judge by."""
+    base = 0 if orient.box_axis(boxes) == "horizontal" else 90
+    crops = line_crops(image, boxes, base)
+    if not crops:
+        return None
+    votes = sum(score if "180" in label else -score for label, score in classify(crops))
+    return base + 180 if votes > 0 else base
