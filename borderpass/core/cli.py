@@ -59,6 +59,12 @@ async def _with_db(settings: Settings, coro_factory: object) -> object:
         await close_db()
 
 
+async def _settle_heap(app: web.Application) -> None:
+    from borderpass.core.loop import settle_heap
+
+    settle_heap()
+
+
 def _serve(settings: Settings, demo: bool) -> None:
     from borderpass.core.app import create_app
 
@@ -73,6 +79,7 @@ def _serve(settings: Settings, demo: bool) -> None:
             from borderpass.core.demo import demo_staff
 
             app.on_startup.append(demo_staff)
+        app.on_startup.append(_settle_heap)
         url = f"http://{settings.host}:{settings.port}"
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -22,3 +23,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` on :func:`new_loop`."""
     with asyncio.Runner(loop_factory=new_loop) as runner:
         return runner.run(coro)
+
+
+def settle_heap() -> None:
+    """After start-up: move every object made so far out of the collector's sight and make
+    young collections rarer, so a long-lived server pauses less (no full scans of modules,
+    models and caches every few thousand allocations; the latency tail of the gate)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)

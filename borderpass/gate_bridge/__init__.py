@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from borderpass.core.appkeys import GATE, SETTINGS
-
-log = logging.getLogger("borderpass.gate")
-
-
-async def _flush_ledger(app: web.Application) -> None:
-    """Write the queued ledger entries to the database in batches (R-G6)."""
-    from borderpass.services import ledger
-
-    interval = app[SETTINGS].gate_ledger_flush
-    while True:
-        try:
-            await ledger.flush(app[GATE].deps.kv)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("ledger flush failed")
-        await asyncio.sleep(interval)
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
@@ -35,8 +17,11 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[SOCKETS] = {}
     stop = asyncio.Event()
     tasks = [asyncio.create_task(relay_commands(app, stop))]
-    if app[SETTINGS].gate_ledger_flush > 0:
-        tasks.append(asyncio.create_task(_flush_ledger(app)))
+    if app[SETTINGS].gate_ledger_flush > 0:  # R-G6: the ledger reaches the database
+        from borderpass.services import ledger
+
+        tasks.append(asyncio.create_task(
+            ledger.flush_forever(app[GATE].deps.kv, app[SETTINGS].gate_ledger_flush)))
     yield
     for ws in list(app[SOCKETS].values()):
         await ws.close(code=1001, message=b"server shutdown")

@@ -43,7 +43,8 @@ async def cancel_declaration(request: web.Request) -> web.Response:
     """Cancel an unused declaration."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    return ok(declarations.describe(await declarations.cancel(user, path_id(request))))
+    cancelled = await declarations.cancel(request.app[DEPS], user, path_id(request))
+    return ok(declarations.describe(cancelled))
 
 
 @routes.get("/api/v1/trips")

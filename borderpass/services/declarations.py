@@ -11,7 +11,7 @@ from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, FilingDriver, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
-from borderpass.services import blacklist, clock, notify
+from borderpass.services import blacklist, clock, notify, pass_claims
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
 
@@ -102,11 +102,18 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     return declaration
 
 
-async def cancel(user: User, declaration_id: int) -> Declaration:
-    """Cancel an unused declaration; its trip is undone (exit) or reopened (entry)."""
+async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
+    """Cancel an unused declaration; its trip is undone (exit) or reopened (entry).
+
+    The pass's one release is claimed first (R-G2), so a lane scanning the pass at the same
+    moment either opened first (then this is refused as used) or is refused."""
     declaration = await visible(user, declaration_id)
     if declaration.status is not DeclarationStatus.APPROVED:
         raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)
+    if not await pass_claims.claim_for_cancel(deps.kv, declaration.id, declaration.direction.value,
+                                              declaration.planned_at, clock.now()):
+        raise Conflict("declaration_not_cancellable", "status",
+                       status=DeclarationStatus.USED.value)
     async with in_transaction():
         changed = await Declaration.filter(id=declaration.id, status=DeclarationStatus.APPROVED) \
             .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
@@ -172,10 +179,13 @@ async def trips_of(user: User) -> list[dict[str, Any]]:
     ]
 
 
-async def mark_used(declaration_id: int) -> bool:
-    """Record that the declaration's pass opened the pole (R-G2); False if already used."""
-    changed = await rows.execute(  # the lane's hot path: no query builder
+async def mark_used(*declaration_ids: int) -> int:
+    """Record that these declarations' passes opened the pole (R-G2); how many changed
+    (one already used or cancelled is left as it is)."""
+    if not declaration_ids:
+        return 0
+    marks = ", ".join("{}" for _ in declaration_ids)
+    return await rows.execute(
         Declaration, f"UPDATE {Declaration._meta.db_table} SET status = {{}} "
-        "WHERE id = {} AND status = {}",
-        DeclarationStatus.USED.value, declaration_id, DeclarationStatus.APPROVED.value)
-    return bool(changed)
+        f"WHERE id IN ({marks}) AND status = {{}}",
+        DeclarationStatus.USED.value, *declaration_ids, DeclarationStatus.APPROVED.value)

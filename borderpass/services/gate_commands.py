@@ -37,24 +37,23 @@ def build(lane: Lane, event_id: str, action: str, reason: str, **extra: Any) -> 
             "at": clock.now().isoformat(), **extra}
 
 
-async def send(gate: GateDeps, lane: Lane, frame: dict[str, Any], *, announce: bool = True,
-               extra_ledger: Sequence[str] = (),
-               remember: tuple[str, str, int] | None = None) -> dict[str, Any]:
-    """Put a command in the outbox, record it (R-G6) and announce it, in one round trip.
-
-    ``remember`` = (key, value, ttl) is stored in the same round trip (a scan's answer).
-    """
-    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-    pipe = gate.deps.kv.pipeline(transaction=False)
-    if remember is not None:
-        pipe.set(remember[0], remember[1], ex=remember[2])
-    pipe.hset(pending_key(lane.code), frame["event_id"], text)
-    pipe.rpush(ledger.QUEUE, *extra_ledger, ledger.entry(
+def ledger_entry(lane: Lane, frame: dict[str, Any]) -> str:
+    """The ledger entry of a command sent to the lane (R-G6)."""
+    return ledger.entry(
         "command", lane.code, event_id=frame["event_id"], outcome=frame["action"],
         reason=frame["reason"], declaration_id=frame.get("declaration_id"),
-        plate=frame.get("plate") or "", actor=frame.get("actor") or "bridge"))
-    if announce:
-        pipe.publish(channel(lane.code), text)
+        plate=frame.get("plate") or "", actor=frame.get("actor") or "bridge")
+
+
+async def send(gate: GateDeps, lane: Lane, frame: dict[str, Any],
+               extra_ledger: Sequence[str] = ()) -> dict[str, Any]:
+    """Put a command in the outbox, record it and ``extra_ledger`` (R-G6) and announce it,
+    in one round trip."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    pipe = gate.deps.kv.pipeline(transaction=False)
+    pipe.hset(pending_key(lane.code), frame["event_id"], text)
+    pipe.rpush(ledger.QUEUE, *extra_ledger, ledger_entry(lane, frame))
+    pipe.publish(channel(lane.code), text)
     await pipe.execute()
     return frame
 

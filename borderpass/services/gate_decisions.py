@@ -1,17 +1,20 @@
 """Scan decisions at the lane: one pole, one release (R-G2); refusals go to inspection (R-G3).
 
 A scan is checked in order of cost: the signature, window, port, direction and lane type
-(R-G1) and the camera plate need no I/O; then one query reads the pass secret and the
-declaration state, one the blacklist (R-F9); finally a Redis ``SET NX`` per declaration
-and direction makes the first valid scan win, even on two lanes at the same instant.
-Each scan event is answered once: a retried ``event_id`` gets the first answer again.
+(R-G1) and the camera plate need no I/O; then one query reads the pass secret, the
+declaration state, the blacklist (R-F9) and the export clearance (R-E3); finally one Redis
+script takes the pass's one release (the first valid scan wins, even on two lanes at the
+same instant), puts the command in the lane's outbox, queues the ledger entries and keeps
+the answer, so a retried ``event_id`` gets the first answer again. The declaration is
+marked used in the database when the ledger is written (:func:`ledger.flush`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from tortoise import connections
@@ -20,9 +23,10 @@ from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import clock, declarations, gate_commands, gate_export, ledger, passes
+from borderpass.services import clock, gate_commands, gate_export, ledger, pass_claims, passes
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
+from borderpass.services.ports import KeyValue
 
 EVENT_TTL = 2 * 24 * 3600  # seconds a scan's answer is kept for retries
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
@@ -59,11 +63,6 @@ class Decision:
 def event_key(lane_code: str, event_id: str) -> str:
     """The Redis key holding a scan event's answer, for retries."""
     return f"gate:evt:{lane_code}:{event_id}"
-
-
-def used_key(declaration_id: int, direction: str) -> str:
-    """The Redis key whose first setter owns the pass's one release (R-G2)."""
-    return f"gate:used:{declaration_id}:{direction}"
 
 
 def _refuse(reason: str, declaration_id: int | None = None, plate: str = "") -> Decision:
@@ -144,43 +143,69 @@ async def _export_vin(lane: Lane, scan: Scan, at: datetime) -> Decision:
     return _refuse(reason, plate=scan.plate)
 
 
-async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan, at: datetime) -> Decision:
+@dataclass(frozen=True)
+class _Claim:
+    """The pass's one release, to be taken in the scan's round trip (R-G2)."""
+
+    key: str
+    owner: str
+    keep: int
+
+
+async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
+                    at: datetime) -> tuple[Decision, _Claim | None, dict[str, Any]]:
+    """The decision before the release is taken; a valid pass comes with its claim."""
     if scan.plate and not scan.qr and normalize_plate(scan.plate) in gate.emergency_plates:
-        return Decision("", "", "open", "emergency", None, scan.plate)  # R-G5
+        return Decision("", "", "open", "emergency", None, scan.plate), None, {}  # R-G5
     if scan.vin and not scan.qr:  # an export vehicle (R-E3)
-        return await _export_vin(lane, scan, at)
+        return await _export_vin(lane, scan, at), None, {}
     try:
         scanned = tokens.parse(scan.qr)
         tokens.verify(scanned, await gate.keys.public(scanned.credential.kid))
     except tokens.TokenError as exc:
-        return _refuse(exc.code, plate=scan.plate)
+        return _refuse(exc.code, plate=scan.plate), None, {}
     cred = scanned.credential
     row: dict[str, Any] = {}
     reason = check_offline(scanned, lane, at, scan.plate)
     if reason is None:
         reason, row = await online_state(gate, scanned, at, scan.vin)
     if reason:
-        return _refuse(reason, cred.declaration_id, cred.plate)
-    ttl = max(3600, int((cred.valid_until - at + timedelta(days=1)).total_seconds()))
-    owner = f"{lane.code}|{scan.event_id}"
-    key = used_key(cred.declaration_id, cred.direction)
-    if not await gate.deps.kv.set(key, owner, ex=ttl, nx=True):  # R-G2: first scan wins
-        current = await gate.deps.kv.get(key)
-        if (current.decode() if isinstance(current, bytes) else current) != owner:
-            return _refuse("pass_used", cred.declaration_id, cred.plate)
-    await declarations.mark_used(cred.declaration_id)
-    if cred.direction == "exit" and row.get("export_state") == "cleared":
-        await gate_export.record_pass_exit(lane, row["vin"], at)  # R-E7: it left
-    return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate)
+        return _refuse(reason, cred.declaration_id, cred.plate), None, row
+    claim = _Claim(pass_claims.used_key(cred.declaration_id, cred.direction),
+                   f"{lane.code}|{scan.event_id}", pass_claims.keep_seconds(cred.valid_until, at))
+    return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate), claim, row
 
 
-async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
-    """Decide one scan, send the lane its command and record both (R-G2, R-G3, R-G6)."""
-    kv = gate.deps.kv
-    if (seen := await kv.get(event_key(lane.code, scan.event_id))) is not None:
-        return Decision(**json.loads(seen))  # a retried event gets the first answer
-    at = scan.at or clock.now()
-    decision = await _evaluate(gate, lane, scan, at)
+# A scan's one round trip: a retried event gets its first answer; a valid pass takes its one
+# release (R-G2) or, taken already by another scan, nothing is written and the caller asks
+# again with the refusal; then the command enters the lane's outbox, the scan and the
+# command go to the ledger (R-G6), and the answer is kept for retries.
+# KEYS = answer, release, lane outbox, ledger queue.
+# ARGV = release owner, seconds the release is kept (0: no release to take), answer, seconds
+#        the answer is kept, command id, command, scan entry, command entry.
+# Returns {0, first answer} for a retry, {1} when decided, {2} when the release was taken.
+DECIDE_SCRIPT = """
+local seen = redis.call('GET', KEYS[1])
+if seen then return {0, seen} end
+if ARGV[2] ~= '0' and not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {2} end
+end
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[6])
+redis.call('RPUSH', KEYS[4], ARGV[7], ARGV[8])
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return {1}
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def _decide_script(kv: KeyValue) -> Any:
+    """The registered script, made once per client."""
+    return kv.register_script(DECIDE_SCRIPT)
+
+
+async def _commit(gate: GateDeps, lane: Lane, scan: Scan, at: datetime, decision: Decision,
+                  claim: _Claim | None) -> tuple[int, Any]:
+    """Send the decision's command and record it, taking the claim if any, in one round trip."""
     decision.event_id, decision.lane = scan.event_id, lane.code
     decision.command = gate_commands.build(
         lane, f"{scan.event_id}:cmd", decision.action, decision.reason,
@@ -191,8 +216,28 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
                               plate=decision.plate or scan.plate, outcome=decision.action,
                               reason=decision.reason,
                               detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
-    await gate_commands.send(gate, lane, decision.command, announce=False,
-                             extra_ledger=[scan_entry],
-                             remember=(event_key(lane.code, scan.event_id),
-                                       json.dumps(asdict(decision)), EVENT_TTL))
+    command = decision.command
+    text = json.dumps(command, ensure_ascii=False, separators=(",", ":"))
+    result = await _decide_script(gate.deps.kv)(
+        keys=[event_key(lane.code, scan.event_id), claim.key if claim else "",
+              gate_commands.pending_key(lane.code), ledger.QUEUE],
+        args=[claim.owner if claim else "", claim.keep if claim else 0,
+              json.dumps(vars(decision), ensure_ascii=False), EVENT_TTL,
+              command["event_id"], text, scan_entry, gate_commands.ledger_entry(lane, command)])
+    return int(result[0]), result[1] if len(result) > 1 else None
+
+
+async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
+    """Decide one scan, send the lane its command and record both (R-G2, R-G3, R-G6)."""
+    at = scan.at or clock.now()
+    decision, claim, row = await _evaluate(gate, lane, scan, at)
+    outcome, first = await _commit(gate, lane, scan, at, decision, claim)
+    if outcome == 0:
+        return Decision(**json.loads(first))  # a retried event gets the first answer
+    if outcome == 2:  # R-G2: another scan took the release first
+        decision = _refuse("pass_used", decision.declaration_id, decision.plate)
+        outcome, first = await _commit(gate, lane, scan, at, decision, None)
+        return Decision(**json.loads(first)) if outcome == 0 else decision
+    if claim and lane.direction == "exit" and row.get("export_state") == "cleared":
+        await gate_export.record_pass_exit(lane, row["vin"], at)  # R-E7: it left
     return decision

@@ -17,7 +17,8 @@ from borderpass.models.gate import Lane
 from borderpass.services import clock, declarations, ledger
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import check_offline, event_key, online_state, used_key
+from borderpass.services.gate_decisions import check_offline, event_key, online_state
+from borderpass.services.pass_claims import used_key
 
 MAX_EVENTS = 5000
 MAX_AGE = timedelta(days=15)  # one ledger period (R-G6)

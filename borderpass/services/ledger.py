@@ -1,22 +1,29 @@
 """The duty ledger (R-G6): every scan, decision, command, ack, lift, fault and handover.
 
-Entries are queued in the key-value store as they happen (one RPUSH, no database round
-trip on the lane's hot path) and written to the database in batches by :func:`flush`,
-which the bridge runs every fraction of a second and every reader runs first.
+Entries are queued in the key-value store as they happen (no database round trip on the
+lane's hot path) and written to the database in batches by :func:`flush`, which the bridge
+runs every fraction of a second and every reader runs first. The same transaction marks
+the declarations whose pass opened the pole as used (R-G2; Redis already holds the
+release, so a second scan is refused before this is written).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from borderpass.models.gate import LedgerEntry
-from borderpass.services import clock
+from borderpass.services import clock, declarations
 from borderpass.services.ports import KeyValue
 
 QUEUE = "gate:ledger"
+log = logging.getLogger("borderpass.gate")
 KINDS = ("scan", "command", "ack", "status", "fault", "fault_resolved", "manual_lift",
          "emergency", "handover", "offline_scan", "double_use", "connect", "disconnect")
 _FIELDS = ("lane_code", "event_id", "declaration_id", "plate", "outcome", "reason", "actor",
@@ -47,13 +54,36 @@ async def flush(kv: KeyValue, batch: int = 2000) -> int:
             return written
         rows = [_clean(json.loads(r)) for r in raw]
         try:
-            await _insert(rows)
+            async with in_transaction():
+                await _insert(rows)
+                await declarations.mark_used(*_opened(rows))
         except Exception:
             await kv.rpush(QUEUE, *[r if isinstance(r, str) else r.decode() for r in raw])
             raise
         written += len(rows)
         if len(raw) < batch:
             return written
+
+
+async def flush_forever(kv: KeyValue, interval: float, batch: int = 100) -> None:
+    """Flush every ``interval`` seconds until cancelled (the bridge, or ``borderpass worker``).
+
+    Small batches: each is a short burst of CPU between database round trips, so lanes
+    served by the same event loop wait at most a millisecond or two behind it."""
+    while True:
+        try:
+            await flush(kv, batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("ledger flush failed")
+        await asyncio.sleep(interval)
+
+
+def _opened(rows: list[dict[str, Any]]) -> list[int]:
+    """The declarations whose pass opened the pole in these entries (R-G2)."""
+    return [r["declaration_id"] for r in rows if r["kind"] == "scan" and r.get("declaration_id")
+            and r.get("outcome") == "open" and r.get("reason") == "pass_valid"]
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -15,12 +14,11 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Pass
-from borderpass.services import blacklist, clock, declarations, pass_tokens
+from borderpass.services import blacklist, clock, declarations, pass_claims, pass_tokens
 from borderpass.services.gate_context import GateDeps
+from borderpass.services.pass_claims import VALID_AFTER, VALID_BEFORE
 from borderpass.services.pass_tokens import Credential
 
-VALID_BEFORE = timedelta(hours=12)  # a pass works from 12 h before the planned crossing …
-VALID_AFTER = timedelta(hours=36)  # … to 36 h after it
 SECRET_BYTES = 20
 
 
@@ -34,13 +32,16 @@ async def _revoke(p: Pass | None, reason: str) -> None:
                                                            revoked_reason=reason)
 
 
-async def _usable(declaration: Declaration, existing: Pass | None) -> None:
-    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner (R-F9)."""
+async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | None) -> None:
+    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner (R-F9).
+
+    A pass that just opened the pole is used before the database says so (R-G2)."""
+    holder = await pass_claims.holder(gate.deps.kv, declaration.id, declaration.direction.value)
+    if declaration.status is DeclarationStatus.USED or holder not in (None, pass_claims.CANCELLED):
+        raise Conflict("pass_used", "id")
     if declaration.status is DeclarationStatus.CANCELLED:
         await _revoke(existing, "declaration_cancelled")
         raise Conflict("pass_revoked", "id")
-    if declaration.status is DeclarationStatus.USED:
-        raise Conflict("pass_used", "id")
     filing, driver = declaration.filing, await declaration.driver
     if await blacklist.active_entry([filing.owner_key, driver.id_key]):
         await _revoke(existing, "blacklisted")
@@ -83,7 +84,7 @@ def secret_of(gate: GateDeps, p: Pass | str, declaration_id: int) -> bytes:
 async def _own_pass(gate: GateDeps, user: User, declaration_id: int) -> tuple[Declaration, Pass]:
     declaration = await declarations.visible(user, declaration_id)  # others get 404
     existing = await Pass.get_or_none(declaration_id=declaration.id)
-    await _usable(declaration, existing)
+    await _usable(gate, declaration, existing)
     return declaration, existing or await _create(gate, declaration)
 
 

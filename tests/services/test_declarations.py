@@ -119,11 +119,11 @@ async def test_cancel_exit_undoes_the_trip(deps) -> None:
     user = await driver_user()
     filing = await approved_filing(deps, user)
     exit_ = await _declare(deps, user, filing, "exit")
-    await declarations.cancel(user, exit_.id)
+    await declarations.cancel(deps, user, exit_.id)
     assert (await Trip.get(filing=filing)).status is TripStatus.CANCELLED
     await _declare(deps, user, filing, "exit")
     with pytest.raises(Conflict):
-        await declarations.cancel(user, exit_.id)
+        await declarations.cancel(deps, user, exit_.id)
 
 
 async def test_overstay_blacklists_owner_exactly_once(deps) -> None:  # R-F9

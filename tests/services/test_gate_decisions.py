@@ -12,7 +12,7 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
 from borderpass.models.gate import LedgerEntry
-from borderpass.services import clock, declarations, ledger, passes
+from borderpass.services import clock, declarations, ledger, pass_claims, passes
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import Scan, decide
 
@@ -33,6 +33,8 @@ async def test_valid_pass_opens_once_and_marks_used(gate) -> None:  # R-G2, R-G6
     first = await decide(gate, out, Scan("e1", qr(gate_pass)))
     assert first.action == "open" and first.reason == "pass_valid"
     assert first.command["display"]["zh_CN"] == "核验通过，请通行"
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
+    await ledger.flush(gate.deps.kv)  # the database follows when the ledger is written
     assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
     again = await decide(gate, out, Scan("e2", qr(gate_pass)))
     assert again.action == "deny" and again.reason == "pass_used"
@@ -130,10 +132,40 @@ async def test_cancelled_declaration_revokes_pass(gate) -> None:
     gate_pass = await issued(gate, declaration)
     out, _ = await lane(gate)
     user = await declaration.declared_by
-    await declarations.cancel(user, declaration.id)
+    await declarations.cancel(gate.deps, user, declaration.id)
     assert (await decide(gate, out, Scan("r1", qr(gate_pass)))).reason == "pass_revoked"
     with pytest.raises(Conflict):
         await passes.issue(gate, user, declaration.id)
+
+
+async def test_used_pass_cannot_be_cancelled_before_the_ledger_is_written(gate) -> None:
+    # R-G2: the release is taken in Redis at the scan; a cancellation a moment later, while
+    # the database still says approved, is refused and the trip stays open.
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    assert (await decide(gate, out, Scan("u1", qr(gate_pass)))).action == "open"
+    with pytest.raises(Conflict) as err:
+        await declarations.cancel(gate.deps, await declaration.declared_by, declaration.id)
+    assert err.value.code == "declaration_not_cancellable"
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
+    await ledger.flush(gate.deps.kv)
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
+
+
+async def test_cancelled_first_the_lane_refuses(gate) -> None:  # R-G2
+    # The cancellation took the release; a lane whose state read predates it cannot open.
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    assert await pass_claims.claim_for_cancel(gate.deps.kv, declaration.id, "exit",
+                                              declaration.planned_at, T0)
+    refused = await decide(gate, out, Scan("c1", qr(gate_pass)))
+    assert refused.action == "deny" and refused.reason == "pass_used"
+    await ledger.flush(gate.deps.kv)
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
 
 
 async def test_secret_delivered_once_and_rotation(gate) -> None:
