@@ -84,8 +84,8 @@ async def get_filing(request: web.Request) -> web.Response:
     """One filing (its applicant, a driver on it, or staff)."""
     user = await current_user(request)
     deps = request.app[DEPS]
-    filing = await filings.visible(user, path_id(request))
-    return ok(await filings.describe(deps, filing, user))
+    filing, parts = await filings.visible_with_parts(user, path_id(request))
+    return ok(await filings.describe(deps, filing, user, parts=parts))
 
 
 @routes.patch("/api/v1/filings/{id}")

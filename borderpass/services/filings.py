@@ -6,12 +6,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import audit, clock, commitments, prefill
+from borderpass.services import audit, clock, commitments, filing_rows, prefill
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -169,14 +168,18 @@ async def _own(user: User, filing_id: int) -> Filing:
 
 async def visible(user: User, filing_id: int) -> Filing:
     """A filing the user may see: their own, one they drive, or any for staff."""
-    found = await rows.select(Filing, "id = {}", filing_id)  # the hot read path
-    if not found:
+    return (await visible_with_parts(user, filing_id))[0]
+
+
+async def visible_with_parts(user: User, filing_id: int) -> tuple[Filing, filing_rows.Parts]:
+    """:func:`visible`, with the drivers and document slots read in the same round trip."""
+    found = await filing_rows.load(filing_id)
+    if found is None:
         raise NotFound("filing_not_found", "id")
-    filing = found[0]
-    if filing.applicant_id == user.id or user.has_role(*STAFF_VIEW_ROLES):  # type: ignore[attr-defined]
-        return filing
-    if await FilingDriver.filter(filing=filing, user=user).exists():
-        return filing
+    filing, parts = found
+    own = filing.applicant_id == user.id  # type: ignore[attr-defined]
+    if own or user.has_role(*STAFF_VIEW_ROLES) or parts.has_driver(user.id):
+        return filing, parts
     raise NotFound("filing_not_found", "id")
 
 
@@ -191,17 +194,16 @@ async def list_own(user: User, status: str | None = None) -> list[Filing]:
     return await query.order_by("-id").limit(200)
 
 
-async def describe(deps: Deps, filing: Filing, viewer: User,
-                   masked: bool = False) -> dict[str, Any]:
+async def describe(deps: Deps, filing: Filing, viewer: User, masked: bool = False,
+                   parts: filing_rows.Parts | None = None) -> dict[str, Any]:
     """The filing as a viewer may see it; clear personal data only for roles that need it,
-    and never when ``masked`` (the console reveals fields one by one, R-U7)."""
+    and never when ``masked`` (the console reveals fields one by one, R-U7). ``parts``
+    read with the filing saves a round trip."""
     clear = not masked and viewer.has_role(*CLEAR_VIEW_ROLES) \
         and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
-    drivers = await rows.select(FilingDriver, "filing_id = {}", filing.id, order_by="position")
-    slots = [(r["kind"], r["document_id"]) for r in await rows.values(
-        FilingDocument,
-        f"SELECT kind, document_id FROM {FilingDocument._meta.db_table} WHERE filing_id = {{}}",
-        filing.id)]
+    if parts is None:
+        found = await filing_rows.load(filing.id)
+        parts = found[1] if found else filing_rows.Parts([], {})
 
     def show(sealed: dict[str, str], key: str, context: str) -> str | None:
         value = _open(deps, sealed, key, context)
@@ -214,12 +216,12 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "status": filing.status.value,
         "vehicle": data.get("vehicle", {}),
         "drivers": [
-            {"id": d.id, "name": d.name, "phone": d.phone if clear else mask_phone(d.phone),
-             "is_owner": d.is_owner,
-             **{k: show(d.sealed, k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
-            for d in drivers
+            {"id": d["id"], "name": d["name"],
+             "phone": d["phone"] if clear else mask_phone(d["phone"]), "is_owner": d["is_owner"],
+             **{k: show(d["sealed"], k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
+            for d in parts.drivers
         ],
-        "documents": dict(slots),
+        "documents": dict(parts.documents),
         "official_letter_id": filing.official_letter_id,  # type: ignore[attr-defined]
         "submitted_at": _iso(filing.submitted_at),
         "approved_at": _iso(filing.approved_at),

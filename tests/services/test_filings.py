@@ -19,7 +19,7 @@ from factories import (
 from tortoise import connections
 
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
-from borderpass.models import Filing
+from borderpass.models import Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus, Role
 from borderpass.services import clock, filings, review
 
@@ -252,3 +252,26 @@ async def test_second_live_filing_of_one_plate_refused(deps) -> None:
     with pytest.raises(FieldErrors) as err:
         await submitted_filing(deps, await driver_user("bob"))
     assert codes(err.value) == {"vehicle.plate_number": "plate_already_filed"}
+
+
+async def test_a_listed_driver_sees_the_filing_in_one_read(deps) -> None:  # R-U5, R-U7
+    alice, bob, carol = [await driver_user(n) for n in ("alice", "bob", "carol")]
+    body = personal_body()
+    body["drivers"].append({"name": "玉香", "id_number": SECOND_ID, "licence_number": SECOND_ID,
+                            "permit_number": "C87654321", "phone": "13900001111",
+                            "is_owner": False})
+    body["documents"] = await attach_all(deps, alice, "personal", drivers=2)
+    filing = await filings.create(deps, alice, body)
+    await FilingDriver.filter(filing=filing, name="玉香").update(user_id=bob.id)
+    seen, parts = await filings.visible_with_parts(bob, filing.id)
+    assert seen.id == filing.id and parts.has_driver(bob.id) and not parts.has_driver(carol.id)
+    shown = await filings.describe(deps, seen, bob, parts=parts)
+    assert [d["name"] for d in shown["drivers"]] == [body["drivers"][0]["name"], "玉香"]
+    assert [d["is_owner"] for d in shown["drivers"]] == [True, False]
+    assert shown["drivers"][1]["id_number"] != SECOND_ID  # masked for a driver (R-U7)
+    assert shown["drivers"][1]["phone"] != "13900001111"
+    slots = {s.kind: s.document_id for s in await FilingDocument.filter(filing=filing)}
+    assert shown["documents"] == slots and slots
+    assert await filings.describe(deps, seen, bob) == shown  # the same without parts given
+    with pytest.raises(NotFound):
+        await filings.visible(carol, filing.id)
