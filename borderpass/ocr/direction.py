@@ -9,8 +9,11 @@ the turn by reading the page costs a reading per candidate frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import cv2
 import numpy as np
 
 from borderpass.ocr import orient
@@ -61,3 +64,40 @@ def decide(
         return None
     votes = sum(score if "180" in label else -score for label, score in classify(crops))
     return base + 180 if votes > 0 else base
+
+
+class LineClassifier:
+    """The 0/180° text-line classifier of PP-OCR (the ONNX file in rapidocr's wheel) on
+    onnxruntime, for engines that bring none of their own."""
+
+    LABELS = ("0", "180")
+    SHAPE = (48, 192)  # height, width the model takes
+
+    def __init__(self, model: Path, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        self._input = self._session.get_inputs()[0].name
+
+    def __call__(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Label and score of each BGR crop."""
+        if not crops:
+            return []
+        batch = np.stack([self._normalise(crop) for crop in crops])
+        probs = self._session.run(None, {self._input: batch})[0]
+        return [(self.LABELS[int(p.argmax())], float(p.max())) for p in probs]
+
+    def _normalise(self, crop: np.ndarray) -> np.ndarray:
+        """Scaled to the model's height (width capped), left-aligned, values in [-1, 1]."""
+        height, width = self.SHAPE
+        scaled = min(width, max(1, math.ceil(height * crop.shape[1] / crop.shape[0])))
+        pixels = cv2.resize(crop, (scaled, height)).astype(np.float32)
+        out = np.zeros((3, height, width), np.float32)
+        out[:, :, :scaled] = pixels.transpose(2, 0, 1) / 127.5 - 1.0
+        return out
