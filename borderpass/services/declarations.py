@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
-from borderpass.models import Declaration, Filing, FilingDriver, Trip, User
+from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
-from borderpass.services import blacklist, clock, notify, pass_claims
+from borderpass.services import blacklist, clock, filing_rows, notify, pass_claims
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
 
@@ -60,11 +60,12 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     """Declare one crossing by an approved, unexpired filing, by one of its drivers (R-F7)."""
     filing_id, driver_id, direction, port, planned_at = _parse_request(body)
-    filing = await rows.first(Filing, "id = {}", filing_id)
-    driver = await rows.first(FilingDriver, "id = {} AND filing_id = {}", driver_id, filing_id)
-    if filing is None:
+    found = await filing_rows.load(filing_id)  # the filing and its drivers, one round trip
+    if found is None:
         raise FieldError("filing_not_found", "filing_id")
-    if filing.applicant_id != user.id and (driver is None or driver.user_id != user.id):  # type: ignore[attr-defined]
+    filing, parts = found
+    driver = parts.driver(driver_id)
+    if filing.applicant_id != user.id and (driver is None or driver["user_id"] != user.id):  # type: ignore[attr-defined]
         raise FieldError("filing_not_found", "filing_id")
     if driver is None:
         raise FieldError("driver_not_on_filing", "driver_id")
@@ -72,20 +73,17 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     if filing.status is not FilingStatus.APPROVED or (filing.expires_at and
                                                       filing.expires_at <= now):
         raise Conflict("filing_not_approved", "filing_id", status=filing.status.value)  # R-F7
-    if await blacklist.active_entry([filing.owner_key, driver.id_key]):  # R-F9
+    if await blacklist.active_entry([filing.owner_key, driver["id_key"]]):  # R-F9
         raise Forbidden("blacklisted", "filing_id")
     async with in_transaction():
-        # Lock the filing row so two concurrent exits cannot both see "no open trip".
-        await rows.first(Filing, "id = {}", filing.id, for_update=True)
-        open_trip = await rows.first(Trip, "filing_id = {} AND status = {}", filing.id,
-                                     TripStatus.OPEN.value)
+        open_trip = await _lock_and_open_trip(filing.id)
         if direction is Direction.EXIT and open_trip is not None:
             raise Conflict("trip_open", "direction")  # no second exit before an entry
         if direction is Direction.ENTRY and open_trip is None:
             raise Conflict("no_open_trip", "direction")
         declaration = await Declaration.create(
-            filing=filing, driver=driver, declared_by=user, direction=direction, port=port,
-            planned_at=planned_at)
+            filing=filing, driver_id=driver_id, declared_by=user, direction=direction,
+            port=port, planned_at=planned_at)
         deadline = None
         if direction is Direction.EXIT:
             assert filing.expires_at is not None
@@ -94,12 +92,25 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
                               deadline=deadline)
         else:
             assert open_trip is not None
-            await Trip.filter(id=open_trip.id).update(
-                status=TripStatus.CLOSED, entry_declaration_id=declaration.id,
-                returned_at=planned_at)
+            await rows.execute(
+                Trip, f"UPDATE {Trip._meta.db_table} SET status = {{}}, "
+                "entry_declaration_id = {}, returned_at = {} WHERE id = {}",
+                TripStatus.CLOSED.value, declaration.id,
+                Trip._meta.fields_map["returned_at"].to_db_value(planned_at, None), open_trip)
     await notify.declaration_accepted(declaration, filing=filing, deadline=deadline,
                                       locale=user.locale)
     return declaration
+
+
+async def _lock_and_open_trip(filing_id: int) -> int | None:
+    """Lock the filing's row, then read its open trip's id: two concurrent exits cannot both
+    see "no open trip". Two statements: in one, a waiter would read the trips of the
+    snapshot it took before the lock was released (PostgreSQL re-checks only locked rows)."""
+    await rows.select(Filing, "id = {}", filing_id, for_update=True)
+    found = await rows.values(
+        Trip, f"SELECT id FROM {Trip._meta.db_table} WHERE filing_id = {{}} AND status = {{}}",
+        filing_id, TripStatus.OPEN.value)
+    return found[0]["id"] if found else None
 
 
 async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:

@@ -16,8 +16,8 @@ from borderpass.models import Filing, FilingDocument, FilingDriver
 
 @dataclass(frozen=True)
 class Parts:
-    """A filing's drivers in order (id, user_id, name, phone, is_owner, sealed) and its
-    document slots (kind → document id)."""
+    """A filing's drivers in order (id, user_id, name, phone, is_owner, id_key, sealed) and
+    its document slots (kind → document id)."""
 
     drivers: list[dict[str, Any]]
     documents: dict[str, int]
@@ -26,9 +26,13 @@ class Parts:
         """True when the user drives the vehicle of this filing."""
         return any(d["user_id"] == user_id for d in self.drivers)
 
+    def driver(self, driver_id: int) -> dict[str, Any] | None:
+        """The driver with this id, if on the filing."""
+        return next((d for d in self.drivers if d["id"] == driver_id), None)
+
 
 _DRIVER = "'id', d.id, 'user_id', d.user_id, 'name', d.name, 'phone', d.phone, " \
-          "'is_owner', d.is_owner"
+          "'is_owner', d.is_owner, 'id_key', d.id_key"
 _DRIVERS = FilingDriver._meta.db_table
 _SLOTS = FilingDocument._meta.db_table
 _SQL = {
