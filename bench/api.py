@@ -1,7 +1,8 @@
 """API benchmark: a filing read and a declaration create against one ``borderpass serve``.
 
-Starts the server as one process on a fresh PostgreSQL database and Redis DB 14 (or, with
-``--sqlite``, on the embedded defaults), logs drivers in through a local fake WeChat, seeds
+Starts the server as one process on a fresh PostgreSQL database and Redis DB 14, with a
+``borderpass worker`` process beside it sending the pushes (as in production; or, with
+``--sqlite``, one process on the embedded defaults), logs drivers in through a local fake WeChat, seeds
 approved filings through the real services, then measures
 
 1. closed-loop reads: ``GET /api/v1/filings/{id}`` by N concurrent clients for T seconds;
@@ -11,7 +12,7 @@ approved filings through the real services, then measures
    its queue (no coordinated omission).
 
 Target (issue, 2 cores, one server process): >= 1,500 reads/s; p99 <= 50 ms at 500 writes/s.
-The load generator shares the machine with the server and PostgreSQL.
+The load generator shares the machine with the server, the worker and PostgreSQL.
 
     .venv/bin/python bench/api.py [--duration 10] [--concurrency 32] [--rate 500] [--sqlite]
 """
@@ -132,15 +133,15 @@ def _cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, f
 
 
 @contextlib.asynccontextmanager
-async def server(env: dict[str, str], port: int, log_path: Path) -> AsyncIterator[int]:
-    """Run ``borderpass serve`` as one subprocess until it listens; stop it on exit."""
+async def _child(args: list[str], env: dict[str, str],
+                 log_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A ``borderpass`` subprocess, logging to ``log_path``; terminated on exit."""
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "borderpass.core.cli", "serve", "--host", LOCAL,
-            "--port", str(port), env=env, stdout=log, stderr=log)
+            sys.executable, "-m", "borderpass.core.cli", *args, env=env, stdout=log,
+            stderr=log)
         try:
-            await _wait_listening(proc, port, log_path)
-            yield proc.pid
+            yield proc
         finally:
             if proc.returncode is None:
                 proc.terminate()
@@ -149,6 +150,25 @@ async def server(env: dict[str, str], port: int, log_path: Path) -> AsyncIterato
                 except TimeoutError:
                     proc.kill()
                     await proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def server(env: dict[str, str], port: int, log_path: Path) -> AsyncIterator[int]:
+    """Run ``borderpass serve`` as one subprocess until it listens; stop it on exit."""
+    async with _child(["serve", "--host", LOCAL, "--port", str(port)], env, log_path) as proc:
+        await _wait_listening(proc, port, log_path)
+        yield proc.pid
+
+
+@contextlib.asynccontextmanager
+async def worker(env: dict[str, str], log_path: Path) -> AsyncIterator[None]:
+    """Run ``borderpass worker`` (push sender, sweeps) beside the server, as in production,
+    or nothing on the embedded defaults (their in-process Redis cannot be shared)."""
+    if not env.get("BORDERPASS_REDIS_URL"):
+        yield
+        return
+    async with _child(["worker"], env, log_path):
+        yield
 
 
 async def _wait_listening(proc: asyncio.subprocess.Process, port: int, log_path: Path) -> None:
@@ -449,7 +469,11 @@ async def run(args: argparse.Namespace) -> bool:
           f"{count} approved filings; load average before start {idle_load:.2f}")
     base = f"http://{LOCAL}:{port}"
     try:
-        async with server(env, port, tmp / "server.log") as pid:
+        # The server answers requests; a worker process sends the pushes and runs the sweeps.
+        serving = env | ({"BORDERPASS_NOTIFY_WORKER": "0", "BORDERPASS_SWEEP_INTERVAL": "0"}
+                         if not args.sqlite else {})
+        async with server(serving, port, tmp / "server.log") as pid, \
+                worker(env, tmp / "worker.log"):  # after the server has migrated
             t0 = time.perf_counter()
             writers = await seed(settings, base, fake, count, 1 if args.sqlite else 8)
             print(f"seeded in {time.perf_counter() - t0:.1f} s; "
