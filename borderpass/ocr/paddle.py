@@ -73,9 +73,9 @@ def _narrow_recognition(pipeline: Any, min_width: int) -> None:
 class PaddleOcrEngine:
     """PP-OCRv6 small detection + recognition through paddleocr's onnxruntime engine.
 
-    Measured with bench/ocr.py on 2 cores: recognition one crop at a time padded to 96 px
-    (batches of six padded to 320 took 40 % longer); :meth:`read_upright` turns photos
-    with PP-OCR's 0/180° line classifier from rapidocr's wheel, as the rapidocr engine does.
+    Recognition reads one crop at a time padded to 96 px: batches of six padded to 320 px
+    took 60 % longer per photo (one thread, DEV samples). :meth:`read_upright` turns
+    photos with PP-OCR's 0/180° line classifier from rapidocr's wheel, as rapidocr does.
     """
 
     name = "paddleocr"

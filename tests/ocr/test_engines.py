@@ -96,6 +96,18 @@ def test_reads_a_sample_id_card(engine: OcrEngine) -> None:
 
 
 @needs_samples
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_read_upright_turns_a_photo_back(engine: OcrEngine, turn: int) -> None:
+    upright = decode_rgb((SAMPLES / "id_card_front_clean_s0.jpg").read_bytes())
+    photo = np.ascontiguousarray(np.rot90(upright, k=turn // 90))
+    angle, lines = engine.read_upright(photo)
+    assert angle == turn
+    assert "530829200202285830" in _joined(lines)
+    height, width = upright.shape[:2]  # boxes lie in the frame of the photo turned back
+    assert all(-2 <= x <= width + 2 and -2 <= y <= height + 2 for ln in lines for x, y in ln.box)
+
+
+@needs_samples
 def test_reads_document_fields_from_a_sample(engine: OcrEngine) -> None:
     from borderpass.ocr.reader import read_document
 
