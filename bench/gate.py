@@ -99,7 +99,7 @@ async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     ramp = [float(r) for r in args.ramp.split(",") if r]
-    phases = [("warm-up", 100.0, 3.0), ("target", args.rate, args.duration)]
+    phases = [("warm-up", args.rate, 3.0), ("target", args.rate, args.duration)]
     phases += [("ramp", r, args.duration) for r in ramp]
     valid = int(sum(r * d for _, r, d in phases) * sim.MIX["valid"] * 1.15) + 100
     with tempfile.TemporaryDirectory() as tmp:
