@@ -2,7 +2,8 @@
 
 Offline by construction: both models come from local folders (see
 :mod:`borderpass.ocr.models_prep`), the hoster connectivity check is disabled, and the
-document/text-line orientation and unwarping sub-models are off (the reader turns photos).
+document/text-line orientation and unwarping sub-models are off: their models ship in no
+wheel, and the engine turns photos itself with the line classifier in rapidocr's wheel.
 """
 
 from __future__ import annotations
