@@ -50,3 +50,24 @@ async def execute(model: type[Model], sql: str, *params: Any) -> int:
     """Run a hand-written UPDATE or DELETE on ``model``'s connection; rows changed."""
     changed, _ = await model._meta.db.execute_query(_sql(model, sql), list(params))
     return int(changed)
+
+
+async def insert(model: type[M], **values: Any) -> M:
+    """Create one row with a hand-written ``INSERT`` (a hot write path); the instance back,
+    its key set. Values go through the fields exactly as Tortoise's own
+    insert does (enums, dates, defaults, ``auto_now_add``); no signals are sent."""
+    instance = model(**values)
+    meta = model._meta
+    columns = [(name, column) for name, column in meta.fields_db_projection.items()
+               if not (name == meta.pk_attr and meta.fields_map[name].generated)]
+    params = [meta.fields_map[name].to_db_value(getattr(instance, name), instance)
+              for name, _ in columns]
+    marks = ", ".join("{}" for _ in columns)
+    sql = f'INSERT INTO "{meta.db_table}" ({", ".join(c for _, c in columns)}) VALUES ({marks})'
+    postgres = meta.db.capabilities.dialect == "postgres"
+    if postgres:
+        sql += f" RETURNING {meta.db_pk_column}"
+    result = await meta.db.execute_insert(_sql(model, sql), params)  # SQLite: the row id
+    setattr(instance, meta.pk_attr, result[0] if postgres else result)
+    instance._saved_in_db = True
+    return instance

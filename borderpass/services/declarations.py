@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
-from borderpass.models import Declaration, Filing, Trip, User
+from borderpass.models import BlacklistEntry, Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
-from borderpass.services import blacklist, clock, filing_rows, notify, pass_claims
+from borderpass.services import clock, filing_rows, notify, pass_claims
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
 
@@ -73,44 +73,50 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     if filing.status is not FilingStatus.APPROVED or (filing.expires_at and
                                                       filing.expires_at <= now):
         raise Conflict("filing_not_approved", "filing_id", status=filing.status.value)  # R-F7
-    if await blacklist.active_entry([filing.owner_key, driver["id_key"]]):  # R-F9
-        raise Forbidden("blacklisted", "filing_id")
     async with in_transaction():
-        open_trip = await _lock_and_open_trip(filing.id)
+        listed, open_trip = await _lock_and_read(filing, driver["id_key"])
+        if listed:  # R-F9
+            raise Forbidden("blacklisted", "filing_id")
         if direction is Direction.EXIT and open_trip is not None:
             raise Conflict("trip_open", "direction")  # no second exit before an entry
         if direction is Direction.ENTRY and open_trip is None:
             raise Conflict("no_open_trip", "direction")
-        declaration = await Declaration.create(
-            filing=filing, driver_id=driver_id, declared_by=user, direction=direction,
-            port=port, planned_at=planned_at)
+        declaration = await rows.insert(
+            Declaration, filing=filing, driver_id=driver_id, declared_by=user,
+            direction=direction, port=port, planned_at=planned_at)
         deadline = None
         if direction is Direction.EXIT:
             assert filing.expires_at is not None
             deadline = trip_deadline(planned_at, filing.expires_at)  # R-F8
-            await Trip.create(filing=filing, exit_declaration=declaration, exited_at=planned_at,
-                              deadline=deadline)
+            await rows.insert(Trip, filing=filing, exit_declaration=declaration,
+                              exited_at=planned_at, deadline=deadline)
         else:
             assert open_trip is not None
             await rows.execute(
                 Trip, f"UPDATE {Trip._meta.db_table} SET status = {{}}, "
                 "entry_declaration_id = {}, returned_at = {} WHERE id = {}",
                 TripStatus.CLOSED.value, declaration.id,
-                Trip._meta.fields_map["returned_at"].to_db_value(planned_at, None), open_trip)
+                Trip._meta.fields_map["returned_at"].to_db_value(planned_at, Trip), open_trip)
     await notify.declaration_accepted(declaration, filing=filing, deadline=deadline,
                                       locale=user.locale)
     return declaration
 
 
-async def _lock_and_open_trip(filing_id: int) -> int | None:
-    """Lock the filing's row, then read its open trip's id: two concurrent exits cannot both
-    see "no open trip". Two statements: in one, a waiter would read the trips of the
+async def _lock_and_read(filing: Filing, driver_key: str | None) -> tuple[bool, int | None]:
+    """Lock the filing's row and read whether its owner or the driver is blacklisted (R-F9),
+    then its open trip's id: two concurrent exits cannot both see "no open trip". The trip
+    is read in a second statement: in the first, a waiter would read the trips of the
     snapshot it took before the lock was released (PostgreSQL re-checks only locked rows)."""
-    await rows.select(Filing, "id = {}", filing_id, for_update=True)
+    lock = " FOR UPDATE" if Filing._meta.db.capabilities.dialect == "postgres" else ""
     found = await rows.values(
+        Filing, f"SELECT EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} WHERE "
+        "lifted_at IS NULL AND subject_key IN ({}, {})) AS listed "
+        f'FROM "{Filing._meta.db_table}" WHERE id = {{}}{lock}',
+        filing.owner_key, driver_key, filing.id)
+    trips = await rows.values(
         Trip, f"SELECT id FROM {Trip._meta.db_table} WHERE filing_id = {{}} AND status = {{}}",
-        filing_id, TripStatus.OPEN.value)
-    return found[0]["id"] if found else None
+        filing.id, TripStatus.OPEN.value)
+    return bool(found and found[0]["listed"]), trips[0]["id"] if trips else None
 
 
 async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
