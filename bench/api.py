@@ -476,6 +476,7 @@ async def run(args: argparse.Namespace) -> bool:
                 worker(env, tmp / "worker.log"):  # after the server has migrated
             t0 = time.perf_counter()
             writers = await seed(settings, base, fake, count, 1 if args.sqlite else 8)
+            loop.settle_heap()  # the load generator's own GC pauses are not the server's
             print(f"seeded in {time.perf_counter() - t0:.1f} s; "
                   f"phases of {args.duration:g} s (+{args.warmup:g} s warm-up for reads)")
             timeout = aiohttp.ClientTimeout(total=10)
