@@ -10,14 +10,15 @@ the turn by reading the page costs a reading per candidate frame.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
 
 from borderpass.ocr import orient
-from borderpass.ocr.engine import Point
+from borderpass.ocr.engine import Point, TextLine
 
 # Lines shown to the classifier: the longest ones say the most and a dozen is two batches.
 CHECKED_LINES = 12
@@ -26,6 +27,7 @@ CHECKED_LINES = 12
 _LONG = 2.0
 
 Classify = Callable[[list[np.ndarray]], Sequence[tuple[str, float]]]
+Found = TypeVar("Found", bound=Collection[Any])  # an engine's own text boxes
 
 
 def _extent(box: Sequence[Point]) -> tuple[float, float]:
@@ -64,6 +66,29 @@ def decide(
         return None
     votes = sum(score if "180" in label else -score for label, score in classify(crops))
     return base + 180 if votes > 0 else base
+
+
+def read_turned(
+    bgr: np.ndarray,
+    detect: Callable[[np.ndarray], Found],
+    corners: Callable[[Any], Sequence[Point]],
+    classify: Classify,
+    recognise: Callable[[np.ndarray, Found], list[TextLine]],
+    as_given: Callable[[], list[TextLine]],
+) -> tuple[int, list[TextLine]]:
+    """An engine's upright reading: detect lines once, tell the turn from them, detect a
+    turned photo again upright (boxes found on turned text fit its lines less well), then
+    recognise each line once; ``as_given`` reads a photo with no long line to judge by."""
+    found = detect(bgr)
+    if len(found) == 0:
+        return 0, []
+    turn = decide(bgr, [corners(box) for box in found], classify)
+    if turn is None:
+        return 0, as_given()
+    if turn:
+        bgr = orient.upright_image(bgr, turn)
+        found = detect(bgr)
+    return turn, recognise(bgr, found)
 
 
 class LineClassifier:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from borderpass.ocr import direction, orient
+from borderpass.ocr import direction
 from borderpass.ocr.engine import Point, TextLine
 from borderpass.ocr.errors import EngineUnavailable, OcrEngineError
 from borderpass.ocr.models_prep import DET_NAME, REC_NAME, is_prepared, prepare_paddle_models
@@ -136,16 +136,8 @@ class PaddleOcrEngine:
         the lines of the photo turned upright (detected again if it was turned)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:
-            polys = self._detect(bgr)
-            if not polys:
-                return 0, []
-            turn = direction.decide(bgr, [_quad(poly) for poly in polys], self._classifier)
-            if turn is None:  # no long line to judge by: read the photo as given
-                return 0, self.read(image)
-            if turn:
-                bgr = orient.upright_image(bgr, turn)
-                polys = self._detect(bgr)
-            return turn, self._recognise(bgr, polys)
+            return direction.read_turned(bgr, self._detect, _quad, self._classifier,
+                                         self._recognise, lambda: self.read(image))
         except OcrEngineError:
             raise
         except Exception as exc:  # onnxruntime and PaddleX raise many types

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from borderpass.ocr import direction, orient
+from borderpass.ocr import direction
 from borderpass.ocr.engine import TextLine
 from borderpass.ocr.errors import EngineUnavailable, OcrEngineError
 
@@ -134,18 +134,9 @@ class RapidOcrEngine:
         since boxes found on turned text fit its lines less well."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:
-            boxes = self._detect(bgr)
-            if len(boxes) == 0:
-                return 0, []
-            turn = direction.decide(
-                bgr, [_box(box) for box in boxes], lambda crops: self._classifier(crops).cls_res
-            )
-            if turn is None:  # no long line to judge by: each line is checked on its own
-                return 0, self.read(image)
-            if turn:
-                bgr = orient.upright_image(bgr, turn)
-                boxes = self._detect(bgr)
-            return turn, self._recognise(bgr, boxes)
+            return direction.read_turned(  # with no long line, each line is checked alone
+                bgr, self._detect, _box, lambda crops: self._classifier(crops).cls_res,
+                self._recognise, lambda: self.read(image))
         except OcrEngineError:
             raise
         except Exception as exc:  # onnxruntime and cv2 raise many types
