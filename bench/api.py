@@ -2,8 +2,8 @@
 
 Starts the server as one process on a fresh PostgreSQL database and Redis DB 14, with a
 ``borderpass worker`` process beside it sending the pushes (as in production; or, with
-``--sqlite``, one process on the embedded defaults), logs drivers in through a local fake WeChat, seeds
-approved filings through the real services, then measures
+``--sqlite``, one process on the embedded defaults), logs drivers in through a local fake
+WeChat, seeds approved filings through the real services, then measures
 
 1. closed-loop reads: ``GET /api/v1/filings/{id}`` by N concurrent clients for T seconds;
 2. open-loop writes: ``POST /api/v1/declarations`` at a constant arrival rate for T seconds,
