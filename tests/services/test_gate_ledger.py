@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from datetime import UTC, datetime, timedelta
 
@@ -100,3 +101,26 @@ async def test_ledger_export_csv_and_xlsx(gate, tmp_path) -> None:  # R-G6, R-G7
     with pytest.raises(FieldError) as err:
         await ledger_export.export(gate.deps.kv, path, "csv", end, start)
     assert err.value.field == "to"
+
+
+async def test_background_writer_stores_scans_and_marks_passes_used(gate) -> None:  # R-G6
+    # The writer that `serve` and `borderpass worker` run: small batches, every interval,
+    # the declaration whose pass opened the pole marked used in the same transaction.
+    clock.freeze(T0)
+    declaration = await declared(gate)
+    gate_pass = await issued(gate, declaration)
+    out, _ = await lane(gate)
+    for i in range(3):  # the first opens; the two replays are refused
+        await decide(gate, out, Scan(f"w{i}", qr(gate_pass)))
+    writer = asyncio.create_task(ledger.flush_forever(gate.deps.kv, 0.01, batch=2))
+    try:
+        for _ in range(500):
+            if await LedgerEntry.filter(kind="command").count() == 3:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        writer.cancel()
+    scans = await LedgerEntry.filter(kind="scan").order_by("id").values_list("reason", flat=True)
+    assert scans == ["pass_valid", "pass_used", "pass_used"]
+    assert await gate.deps.kv.llen(ledger.QUEUE) == 0
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
