@@ -41,6 +41,14 @@ def _decode_png(data: bytes) -> tuple[str, int]:
     return text, (modules - 17) // 4
 
 
+async def _at_lane(client, *scans: tuple[str, str]) -> list[tuple[str, str]]:
+    """(action, reason) of each (event id, QR text) scanned at one new lane, in order."""
+    gate = client.server.app[GATE]
+    out, _ = await lane(gate)
+    decisions = [await decide(gate, out, Scan(event_id, text)) for event_id, text in scans]
+    return [(d.action, d.reason) for d in decisions]
+
+
 async def test_secret_once_and_a_png_that_opens_the_lane(client, login, staff_login) -> None:
     alice, declaration_id = await _declared(login, staff_login)
     status, first = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
@@ -54,10 +62,7 @@ async def test_secret_once_and_a_png_that_opens_the_lane(client, login, staff_lo
     assert resp.headers["Cache-Control"] == "no-store"
     text, version = _decode_png(await resp.read())
     assert text == qr(first) and version <= 10  # the current code, a small symbol
-    gate = client.server.app[GATE]
-    out, _ = await lane(gate)
-    decision = await decide(gate, out, Scan("png-1", text))
-    assert (decision.action, decision.reason) == ("open", "pass_valid")
+    assert await _at_lane(client, ("png-1", text)) == [("open", "pass_valid")]
 
 
 async def test_new_phone_makes_the_old_codes_stale(client, login, staff_login) -> None:
@@ -66,11 +71,8 @@ async def test_new_phone_makes_the_old_codes_stale(client, login, staff_login) -
     status, new = await alice.call("POST", f"/api/v1/declarations/{declaration_id}/pass/secret",
                                    json={})
     assert status == 200 and new["totp"]["secret"] != old["totp"]["secret"]
-    gate = client.server.app[GATE]
-    out, _ = await lane(gate)
-    stale = await decide(gate, out, Scan("old-phone", qr(old)))
-    assert (stale.action, stale.reason) == ("deny", "code_stale")
-    assert (await decide(gate, out, Scan("new-phone", qr(new)))).action == "open"
+    assert await _at_lane(client, ("old-phone", qr(old)), ("new-phone", qr(new))) == [
+        ("deny", "code_stale"), ("open", "pass_valid")]
     status, body = await alice.call("POST", f"/api/v1/declarations/{declaration_id}/pass/secret",
                                     json={"extra": 1})
     assert status == 422 and body["error"]["field"] == "extra"
@@ -84,10 +86,7 @@ async def test_a_screenshot_of_the_png_goes_stale(client, login, staff_login) ->
                             headers=alice.headers)
     text, _ = _decode_png(await resp.read())
     clock.freeze(T0 + timedelta(minutes=2))  # beyond the 30 s step ± 1
-    gate = client.server.app[GATE]
-    out, _ = await lane(gate)
-    stale = await decide(gate, out, Scan("screenshot", text))
-    assert (stale.action, stale.reason) == ("deny", "code_stale")
+    assert await _at_lane(client, ("screenshot", text)) == [("deny", "code_stale")]
 
 
 async def test_only_the_owner_and_never_after_cancelling(client, login, staff_login) -> None:
