@@ -109,6 +109,7 @@ ERRORS: dict[str, str] = {
     "blacklisted": N_("车主或驾驶人在黑名单中，不能申报"),
     "trip_open": N_("该车辆已申报出境且尚未入境，不能再次申报出境"),
     "no_open_trip": N_("该车辆没有未结束的出境记录，不能申报入境"),
+    "entry_before_open_trip": N_("该车辆此后已再次申报出境，不能取消这次入境申报"),
     "planned_window": N_("通关时间须在现在之后 {days} 天内"),
     "declaration_not_found": N_("找不到该申报"),
     "declaration_not_cancellable": N_("该申报已使用或已取消"),

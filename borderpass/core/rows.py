@@ -52,18 +52,28 @@ async def execute(model: type[Model], sql: str, *params: Any) -> int:
     return int(changed)
 
 
-async def insert(model: type[M], **values: Any) -> M:
-    """Create one row with a hand-written ``INSERT`` (a hot write path); the instance back,
-    its key set. Values go through the fields exactly as Tortoise's own
-    insert does (enums, dates, defaults, ``auto_now_add``); no signals are sent."""
+def insert_sql(model: type[M], when: str = "", **values: Any) -> tuple[M, str, list[Any]]:
+    """The instance and the ``INSERT … SELECT`` (``{}`` marks) that creates its row, to run
+    alone or inside a larger statement; ``when`` is an optional SQL condition on the insert.
+    Values go through the fields exactly as Tortoise's own insert does (enums, dates,
+    defaults, ``auto_now_add``); a generated key is left to the database unless given."""
     instance = model(**values)
     meta = model._meta
     columns = [(name, column) for name, column in meta.fields_db_projection.items()
-               if not (name == meta.pk_attr and meta.fields_map[name].generated)]
+               if not (name == meta.pk_attr and meta.fields_map[name].generated
+                       and name not in values)]
     params = [meta.fields_map[name].to_db_value(getattr(instance, name), instance)
               for name, _ in columns]
     marks = ", ".join("{}" for _ in columns)
-    sql = f'INSERT INTO "{meta.db_table}" ({", ".join(c for _, c in columns)}) VALUES ({marks})'
+    sql = f'INSERT INTO "{meta.db_table}" ({", ".join(c for _, c in columns)}) SELECT {marks}'
+    return instance, sql + (f" WHERE {when}" if when else ""), params
+
+
+async def insert(model: type[M], **values: Any) -> M:
+    """Create one row with a hand-written ``INSERT`` (a hot write path); the instance back,
+    its key set. No signals are sent."""
+    instance, sql, params = insert_sql(model, **values)
+    meta = model._meta
     postgres = meta.db.capabilities.dialect == "postgres"
     if postgres:
         sql += f" RETURNING {meta.db_pk_column}"

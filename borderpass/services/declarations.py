@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
-from borderpass.models import BlacklistEntry, Declaration, Filing, Trip, User
+from borderpass.models import Declaration, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
 from borderpass.services import clock, filing_rows, notify, pass_claims
 from borderpass.services.filing_checks import add_months
+from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 
 STAY_ABROAD_MONTHS = 3  # R-F8
 PLAN_AHEAD = timedelta(days=7)
 PLAN_BEHIND = timedelta(hours=12)
+OPEN_TRIP_INDEX = "trips_one_open"  # R-F7: one open trip per filing (migration 0004)
 PORTS = ("ruili", "wanding", "zhangfeng", "qingshuihe", "mengding", "houqiao", "nansan")
 
 
@@ -60,10 +63,10 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     """Declare one crossing by an approved, unexpired filing, by one of its drivers (R-F7)."""
     filing_id, driver_id, direction, port, planned_at = _parse_request(body)
-    found = await filing_rows.load(filing_id)  # the filing and its drivers, one round trip
+    found = await filing_rows.load_to_declare(filing_id, driver_id)  # one round trip
     if found is None:
         raise FieldError("filing_not_found", "filing_id")
-    filing, parts = found
+    filing, parts, to_declare = found
     driver = parts.driver(driver_id)
     if filing.applicant_id != user.id and (driver is None or driver["user_id"] != user.id):  # type: ignore[attr-defined]
         raise FieldError("filing_not_found", "filing_id")
@@ -73,50 +76,84 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     if filing.status is not FilingStatus.APPROVED or (filing.expires_at and
                                                       filing.expires_at <= now):
         raise Conflict("filing_not_approved", "filing_id", status=filing.status.value)  # R-F7
-    async with in_transaction():
-        listed, open_trip = await _lock_and_read(filing, driver["id_key"])
-        if listed:  # R-F9
-            raise Forbidden("blacklisted", "filing_id")
-        if direction is Direction.EXIT and open_trip is not None:
-            raise Conflict("trip_open", "direction")  # no second exit before an entry
-        if direction is Direction.ENTRY and open_trip is None:
-            raise Conflict("no_open_trip", "direction")
-        declaration = await rows.insert(
-            Declaration, filing=filing, driver_id=driver_id, declared_by=user,
-            direction=direction, port=port, planned_at=planned_at)
-        deadline = None
-        if direction is Direction.EXIT:
-            assert filing.expires_at is not None
-            deadline = trip_deadline(planned_at, filing.expires_at)  # R-F8
-            await rows.insert(Trip, filing=filing, exit_declaration=declaration,
-                              exited_at=planned_at, deadline=deadline)
-        else:
-            assert open_trip is not None
-            await rows.execute(
-                Trip, f"UPDATE {Trip._meta.db_table} SET status = {{}}, "
-                "entry_declaration_id = {}, returned_at = {} WHERE id = {}",
-                TripStatus.CLOSED.value, declaration.id,
-                Trip._meta.fields_map["returned_at"].to_db_value(planned_at, Trip), open_trip)
-    await notify.declaration_accepted(declaration, filing=filing, deadline=deadline,
-                                      locale=user.locale)
+    if to_declare.listed:  # R-F9
+        raise Forbidden("blacklisted", "filing_id")
+    deadline = None
+    if direction is Direction.EXIT:
+        assert filing.expires_at is not None
+        deadline = trip_deadline(planned_at, filing.expires_at)  # R-F8
+    values = {"filing": filing, "driver_id": driver_id, "declared_by": user,
+              "direction": direction, "port": port, "planned_at": planned_at}
+    try:
+        if to_declare.declaration_id is None:
+            return await _write_in_transaction(values, deadline, user.locale)
+        return await _write_at_once(to_declare.declaration_id, values, deadline, user.locale)
+    except IntegrityError as exc:
+        if not _second_open_trip(exc):
+            raise
+        raise Conflict("trip_open", "direction") from exc  # R-F7: no second exit before an entry
+
+
+def _second_open_trip(exc: IntegrityError) -> bool:
+    """True when the database refused a filing's second open trip (R-F7, migration 0004)."""
+    text = str(exc)
+    return OPEN_TRIP_INDEX in text or f"{Trip._meta.db_table}.filing_id" in text
+
+
+def _close_trip_sql(declaration_id: int, filing_id: int,
+                    returned_at: datetime) -> tuple[str, list[Any]]:
+    """The entry's ``UPDATE`` that closes the filing's open trip (``{}`` marks)."""
+    return (f"UPDATE {Trip._meta.db_table} SET status = {{}}, entry_declaration_id = {{}}, "
+            "returned_at = {} WHERE filing_id = {} AND status = {}",
+            [TripStatus.CLOSED.value, declaration_id,
+             Trip._meta.fields_map["returned_at"].to_db_value(returned_at, Trip), filing_id,
+             TripStatus.OPEN.value])
+
+
+async def _write_at_once(declaration_id: int, values: dict[str, Any],
+                         deadline: datetime | None, locale: str) -> Declaration:
+    """PostgreSQL: the declaration, its trip and its message in one statement: one round
+    trip, one commit. The read reserved the id. An entry is written only if it closed the
+    open trip; an exit's trip fails to insert if one is open (the unique index)."""
+    filing, planned_at = values["filing"], values["planned_at"]
+    exit_ = values["direction"] is Direction.EXIT
+    if exit_:
+        _, trip, trip_params = rows.insert_sql(
+            Trip, filing=filing, exit_declaration_id=declaration_id, exited_at=planned_at,
+            deadline=deadline)
+    else:
+        trip, trip_params = _close_trip_sql(declaration_id, filing.id, planned_at)
+    declaration, made, made_params = rows.insert_sql(
+        Declaration, "" if exit_ else "EXISTS (SELECT 1 FROM t)", id=declaration_id, **values)
+    message, message_params = outbox.insert_sql(
+        notify.declaration_accepted(declaration, filing, deadline, locale),
+        "EXISTS (SELECT 1 FROM d)")
+    found = await rows.values(
+        Declaration, f"WITH t AS ({trip} RETURNING id), d AS ({made} RETURNING id), "
+        f"n AS ({message}) SELECT count(*) AS made FROM d",
+        *trip_params, *made_params, *message_params)
+    if not found[0]["made"]:
+        raise Conflict("no_open_trip", "direction")
+    declaration._saved_in_db = True
     return declaration
 
 
-async def _lock_and_read(filing: Filing, driver_key: str | None) -> tuple[bool, int | None]:
-    """Lock the filing's row and read whether its owner or the driver is blacklisted (R-F9),
-    then its open trip's id: two concurrent exits cannot both see "no open trip". The trip
-    is read in a second statement: in the first, a waiter would read the trips of the
-    snapshot it took before the lock was released (PostgreSQL re-checks only locked rows)."""
-    lock = " FOR UPDATE" if Filing._meta.db.capabilities.dialect == "postgres" else ""
-    found = await rows.values(
-        Filing, f"SELECT EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} WHERE "
-        "lifted_at IS NULL AND subject_key IN ({}, {})) AS listed "
-        f'FROM "{Filing._meta.db_table}" WHERE id = {{}}{lock}',
-        filing.owner_key, driver_key, filing.id)
-    trips = await rows.values(
-        Trip, f"SELECT id FROM {Trip._meta.db_table} WHERE filing_id = {{}} AND status = {{}}",
-        filing.id, TripStatus.OPEN.value)
-    return bool(found and found[0]["listed"]), trips[0]["id"] if trips else None
+async def _write_in_transaction(values: dict[str, Any], deadline: datetime | None,
+                                locale: str) -> Declaration:
+    """SQLite: the same writes as separate statements in one transaction."""
+    filing, planned_at = values["filing"], values["planned_at"]
+    async with in_transaction():
+        declaration = await rows.insert(Declaration, **values)
+        if values["direction"] is Direction.EXIT:
+            await rows.insert(Trip, filing=filing, exit_declaration=declaration,
+                              exited_at=planned_at, deadline=deadline)
+        else:
+            close, params = _close_trip_sql(declaration.id, filing.id, planned_at)
+            if not await rows.execute(Trip, close, *params):
+                raise Conflict("no_open_trip", "direction")
+        await outbox.enqueue([notify.declaration_accepted(declaration, filing, deadline,
+                                                          locale)])
+    return declaration
 
 
 async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
@@ -127,21 +164,30 @@ async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
     declaration = await visible(user, declaration_id)
     if declaration.status is not DeclarationStatus.APPROVED:
         raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)
+    if declaration.direction is Direction.ENTRY and await Trip.exists(
+            filing_id=declaration.filing_id, status=TripStatus.OPEN):  # type: ignore[attr-defined]
+        raise Conflict("entry_before_open_trip", "status")  # R-F7: its trip cannot reopen
     if not await pass_claims.claim_for_cancel(deps.kv, declaration.id, declaration.direction.value,
                                               declaration.planned_at, clock.now()):
         raise Conflict("declaration_not_cancellable", "status",
                        status=DeclarationStatus.USED.value)
-    async with in_transaction():
-        changed = await Declaration.filter(id=declaration.id, status=DeclarationStatus.APPROVED) \
-            .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
-        if not changed:
-            raise Conflict("declaration_not_cancellable", "status")
-        if declaration.direction is Direction.EXIT:
-            await Trip.filter(exit_declaration_id=declaration.id, status=TripStatus.OPEN) \
-                .update(status=TripStatus.CANCELLED)
-        else:
-            await Trip.filter(entry_declaration_id=declaration.id).update(
-                status=TripStatus.OPEN, entry_declaration_id=None, returned_at=None)
+    try:
+        async with in_transaction():
+            changed = await Declaration.filter(id=declaration.id,
+                                               status=DeclarationStatus.APPROVED) \
+                .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
+            if not changed:
+                raise Conflict("declaration_not_cancellable", "status")
+            if declaration.direction is Direction.EXIT:
+                await Trip.filter(exit_declaration_id=declaration.id, status=TripStatus.OPEN) \
+                    .update(status=TripStatus.CANCELLED)
+            else:
+                await Trip.filter(entry_declaration_id=declaration.id).update(
+                    status=TripStatus.OPEN, entry_declaration_id=None, returned_at=None)
+    except IntegrityError as exc:  # an exit was declared in the meantime
+        if not _second_open_trip(exc):
+            raise
+        raise Conflict("entry_before_open_trip", "status") from exc
     await declaration.refresh_from_db()
     return declaration
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import approved_filing, driver_user, personal_body, staff, submitted_filing
+from factories import (
+    approved_filing,
+    attach_all,
+    driver_user,
+    personal_body,
+    staff,
+    submitted_filing,
+)
 
 from borderpass.core.errors import Conflict, FieldError, Forbidden
-from borderpass.models import BlacklistEntry, Filing, Trip
-from borderpass.models.enums import Role, TripStatus
-from borderpass.services import blacklist, clock, declarations, review
+from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
+from borderpass.models.enums import DeclarationStatus, Role, SubjectKind, TripStatus
+from borderpass.models.notify import Notification
+from borderpass.services import blacklist, clock, declarations, filings, review
+from borderpass.services.notify import kinds
 from borderpass.services.sweeps import run_sweeps
+from borderpass.services.validators import make_id_number
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -66,8 +76,91 @@ async def test_concurrent_exits_open_one_trip(deps) -> None:  # R-F7
     filing = await approved_filing(deps, user)
     results = await asyncio.gather(*(_declare(deps, user, filing, "exit") for _ in range(4)),
                                    return_exceptions=True)
-    assert sum(not isinstance(r, Exception) for r in results) == 1
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3 and all(isinstance(r, Conflict) and r.code == "trip_open"
+                                     for r in refused)
     assert await Trip.filter(filing=filing).count() == 1
+    # a refused exit leaves nothing behind: no declaration, no message
+    assert await Declaration.filter(filing=filing).count() == 1
+    assert await Notification.filter(kind=kinds.DECLARATION_ACCEPTED).count() == 1
+
+
+async def test_concurrent_entries_close_the_trip_once(deps) -> None:  # R-F7
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    exit_ = await _declare(deps, user, filing, "exit")
+    results = await asyncio.gather(*(_declare(deps, user, filing, "entry") for _ in range(4)),
+                                   return_exceptions=True)
+    entries = [r for r in results if not isinstance(r, Exception)]
+    assert len(entries) == 1
+    assert all(isinstance(r, Conflict) and r.code == "no_open_trip"
+               for r in results if isinstance(r, Exception))
+    trip = await Trip.get(filing=filing)
+    assert trip.status is TripStatus.CLOSED
+    assert (trip.exit_declaration_id, trip.entry_declaration_id) == (exit_.id, entries[0].id)  # type: ignore[attr-defined]
+    assert await Declaration.filter(filing=filing).count() == 2
+
+
+async def test_refused_entry_changes_nothing(deps) -> None:  # R-F7
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    with pytest.raises(Conflict) as err:
+        await _declare(deps, user, filing, "entry")
+    assert err.value.code == "no_open_trip"
+    assert await Declaration.all().count() == 0 and await Trip.all().count() == 0
+    assert await Notification.filter(kind=kinds.DECLARATION_ACCEPTED).count() == 0
+
+
+async def test_accepted_declaration_queues_its_message(deps) -> None:  # R-F8
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    exit_ = await _declare(deps, user, filing, "exit")
+    entry = await _declare(deps, user, filing, "entry")
+    for declaration, deadline in ((exit_, "2027-02-26T02:00:00+00:00"), (entry, None)):
+        message = await Notification.get(dedupe_key=f"declaration:{declaration.id}:accepted")
+        assert message.user_id == user.id and message.locale == user.locale  # type: ignore[attr-defined]
+        assert message.payload["declaration_id"] == declaration.id
+        assert message.payload["plate"] == filing.plate_number
+        assert message.payload["deadline"] == deadline
+    assert (await Declaration.get(id=entry.id)).created_at == entry.created_at
+
+
+async def test_blacklisted_driver_cannot_declare(deps) -> None:  # R-F9
+    user = await driver_user()
+    body = personal_body()
+    second = make_id_number("533102", date(1990, 6, 1), 33)
+    body["drivers"].append({"name": "岩叫", "id_number": second, "licence_number": second,
+                            "permit_number": "C87654321", "phone": "13812345679",
+                            "is_owner": False})
+    body["documents"] = await attach_all(deps, user, "personal", drivers=2,
+                                         extra=("relationship_proof",))
+    draft = await filings.create(deps, user, body)
+    await filings.submit(deps, user, draft.id)
+    filing = await review.approve(await staff(Role.REVIEWER), draft.id)
+    owner, other = await filing.drivers.all().order_by("position", "id")
+    await BlacklistEntry.create(subject_kind=SubjectKind.PERSON, subject_key=other.id_key,
+                                subject_label="岩*", reason="overstay")
+    with pytest.raises(Forbidden) as err:
+        await declarations.create(deps, user, {"filing_id": filing.id, "driver_id": other.id,
+                                               "direction": "exit", "port": "ruili"})
+    assert err.value.code == "blacklisted"
+    assert await Declaration.all().count() == 0
+    await declarations.create(deps, user, {"filing_id": filing.id, "driver_id": owner.id,
+                                           "direction": "exit", "port": "ruili"})
+
+
+async def test_entry_cannot_be_cancelled_after_a_new_exit(deps) -> None:  # R-F7
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    await _declare(deps, user, filing, "exit")
+    entry = await _declare(deps, user, filing, "entry")
+    await _declare(deps, user, filing, "exit")
+    with pytest.raises(Conflict) as err:
+        await declarations.cancel(deps, user, entry.id)
+    assert err.value.code == "entry_before_open_trip"
+    assert (await Declaration.get(id=entry.id)).status is DeclarationStatus.APPROVED
+    assert await Trip.filter(filing=filing, status=TripStatus.OPEN).count() == 1
 
 
 async def test_only_approved_unexpired_filings_declare(deps) -> None:  # R-F7

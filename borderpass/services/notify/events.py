@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from borderpass.core.errors import FieldError
-from borderpass.models import Declaration, Filing, Trip, User
-from borderpass.models.enums import Direction, FilingStatus, TripStatus
+from borderpass.models import Declaration, Filing, User
+from borderpass.models.enums import FilingStatus
 from borderpass.models.notify import Recipient, SubscribeGrant
 from borderpass.services import clock
 from borderpass.services.notify import kinds
@@ -60,32 +60,19 @@ async def filing_reviewed(filing: Filing) -> None:
     await _safely(_review_intent(filing), "review result")
 
 
-async def _declaration_intent(declaration: Declaration, filing: Filing | None,
-                              deadline: datetime | None, locale: str | None) -> Intent:
-    filing = filing or await Filing.get(id=declaration.filing_id)  # type: ignore[attr-defined]
-    if deadline is None and declaration.direction is Direction.EXIT:
-        trip = await Trip.get_or_none(exit_declaration_id=declaration.id,
-                                      status=TripStatus.OPEN)
-        deadline = trip.deadline if trip else None
-    user_id = declaration.declared_by_id  # type: ignore[attr-defined]
+def declaration_accepted(declaration: Declaration, filing: Filing, deadline: datetime | None,
+                         locale: str) -> Intent:
+    """The message that a declaration was accepted: its pass link, and for an exit the
+    deadline (R-F8). The declaring service writes it in the declaration's own transaction,
+    so an accepted declaration always has its message queued."""
     return Intent(
-        f"declaration:{declaration.id}:accepted", user_id, kinds.DECLARATION_ACCEPTED,
-        locale or await _locale_of(user_id),
+        f"declaration:{declaration.id}:accepted",
+        declaration.declared_by_id,  # type: ignore[attr-defined]
+        kinds.DECLARATION_ACCEPTED, locale,
         {"declaration_id": declaration.id, "filing_id": filing.id,
          "plate": filing.plate_number or "", "direction": declaration.direction.value,
          "port": declaration.port, "planned_at": _iso(declaration.planned_at),
          "deadline": _iso(deadline)})
-
-
-async def declaration_accepted(declaration: Declaration, *, filing: Filing | None = None,
-                               deadline: datetime | None = None,
-                               locale: str | None = None) -> None:
-    """Hook: a declaration was accepted; its pass link, and for an exit the deadline (R-F8).
-
-    The caller passes what it already holds (filing, trip deadline, declarer's locale) so
-    the write path makes no second trip to the database for them.
-    """
-    await _safely(_declaration_intent(declaration, filing, deadline, locale), "declaration")
 
 
 async def unit_list_changed(event_id: str, user_id: int, unit: str, subject: str,

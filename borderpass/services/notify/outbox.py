@@ -13,6 +13,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -70,6 +71,17 @@ async def enqueue(intents: Sequence[Intent]) -> int:
                              payload=i.payload, next_at=i.not_before or now) for i in intents]
         await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(intents)
+
+
+def insert_sql(intent: Intent, when: str = "") -> tuple[str, list[Any]]:
+    """One intent's ``INSERT`` (``{}`` marks, ``when`` an optional SQL condition), to be
+    written inside another service's statement: the message is queued with the change."""
+    if intent.kind not in kinds.KINDS:
+        raise ValueError("unknown notification kind")
+    _, sql, params = rows.insert_sql(
+        Notification, when, dedupe_key=intent.key, user_id=intent.user_id, kind=intent.kind,
+        locale=intent.locale, payload=intent.payload, next_at=intent.not_before or clock.now())
+    return sql + " ON CONFLICT (dedupe_key) DO NOTHING", params
 
 
 def backoff(attempts: int) -> timedelta:
