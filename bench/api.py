@@ -11,10 +11,14 @@ WeChat, seeds approved filings through the real services, then measures
    an entry). Latency counts from the scheduled send time, so a slow server cannot hide
    its queue (no coordinated omission).
 
+Each phase first runs ``--warmup`` seconds unmeasured at the same load (connections,
+prepared statements, the worker catching up), as a server in service is warm.
+
 Target (issue, 2 cores, one server process): >= 1,500 reads/s; p99 <= 50 ms at 500 writes/s.
 The load generator shares the machine with the server, the worker and PostgreSQL.
 
     .venv/bin/python bench/api.py [--duration 10] [--concurrency 32] [--rate 500] [--sqlite]
+                                  [--warmup 2] [--timeline]
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Result:
     """Latencies (seconds) and error counts of one phase."""
 
     latencies: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (sent at, latency) s
     errors: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by whom, in the phase
@@ -313,8 +318,9 @@ async def read_phase(session: aiohttp.ClientSession, base: str, writers: list[Wr
 
 
 async def write_phase(session: aiohttp.ClientSession, base: str, writers: list[Writer],
-                      rate: float, duration: float, pid: int) -> Result:
-    """Open loop: one declaration every 1/rate s, each on a free filing; latency from schedule."""
+                      rate: float, duration: float, warmup: float, pid: int) -> Result:
+    """Open loop: one declaration every 1/rate s, each on a free filing; latency from schedule.
+    The first ``warmup`` seconds run at the same rate unmeasured (errors still count)."""
     result = Result()
     free = deque(writers)
     url = f"{base}/api/v1/declarations"
@@ -338,7 +344,9 @@ async def write_phase(session: aiohttp.ClientSession, base: str, writers: list[W
             return
         last_done = loop.time()
         if status == 201:
-            result.latencies.append(last_done - due)
+            if due >= measure_from:
+                result.latencies.append(last_done - due)
+                result.timeline.append((due - measure_from, last_done - due))
             w.direction = "entry" if w.direction == "exit" else "exit"
         else:
             code = json.loads(answer).get("error", {}).get("code", "?") if answer else "?"
@@ -347,9 +355,11 @@ async def write_phase(session: aiohttp.ClientSession, base: str, writers: list[W
                 w.direction = "entry" if code == "trip_open" else "exit"
         free.append(w)
 
-    before = _cpu_seconds(pid)
     start = loop.time() + 0.05
-    for k in range(int(rate * duration)):
+    measure_from = start + warmup
+    before: dict[str, float] = {}
+    loop.call_at(measure_from, lambda: before.update(_cpu_seconds(pid)))
+    for k in range(int(rate * (warmup + duration))):
         due = start + k / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
         if not free:
@@ -359,12 +369,23 @@ async def write_phase(session: aiohttp.ClientSession, base: str, writers: list[W
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
-    result.elapsed = max(last_done, start + duration) - start
+    result.elapsed = max(last_done, measure_from + duration) - measure_from
     result.cpu = _cpu_delta(before, _cpu_seconds(pid))
     return result
 
 
 # -- report -----------------------------------------------------------------------------------
+
+
+def print_stalls(timeline: list[tuple[float, float]], limit: float) -> None:
+    """Each 100 ms of the write phase whose slowest write took over ``limit`` seconds: when
+    the tail happens (one stall, or many)."""
+    worst: dict[int, float] = {}
+    for sent, latency in timeline:
+        worst[int(sent * 10)] = max(worst.get(int(sent * 10), 0.0), latency)
+    slow = [f"{k / 10:.1f} s: {v * 1000:.0f} ms" for k, v in sorted(worst.items()) if v > limit]
+    print(f"write windows over {limit * 1000:.0f} ms ({len(slow)} of {len(worst)}): "
+          + (", ".join(slow) or "none"))
 
 
 def report(args: argparse.Namespace, reads: Result, writes: Result) -> bool:
@@ -478,14 +499,14 @@ async def run(args: argparse.Namespace) -> bool:
             writers = await seed(settings, base, fake, count, 1 if args.sqlite else 8)
             loop.settle_heap()  # the load generator's own GC pauses are not the server's
             print(f"seeded in {time.perf_counter() - t0:.1f} s; "
-                  f"phases of {args.duration:g} s (+{args.warmup:g} s warm-up for reads)")
+                  f"phases of {args.duration:g} s, each after {args.warmup:g} s unmeasured")
             timeout = aiohttp.ClientTimeout(total=10)
             connector = aiohttp.TCPConnector(limit=max(args.concurrency, 256))
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                 reads = await read_phase(session, base, writers, args.concurrency,
                                          args.duration, args.warmup, pid)
                 writes = await write_phase(session, base, writers, args.rate, args.duration,
-                                           pid)
+                                           args.warmup, pid)
         _server_errors(tmp / "server.log")
     finally:
         await fake.close()
@@ -501,6 +522,8 @@ async def run(args: argparse.Namespace) -> bool:
 
             shutil.rmtree(tmp, ignore_errors=True)
     ok = report(args, reads, writes)
+    if args.timeline:
+        print_stalls(writes.timeline, WRITE_P99_TARGET / 1000)
     if idle_load > 0.5:
         print(f"  warning: load average {idle_load:.1f} before start: other work shares "
               "the CPUs, so these figures are pessimistic")
@@ -510,7 +533,10 @@ async def run(args: argparse.Namespace) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured read seconds")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also list each 100 ms of writes whose slowest was over target")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="unmeasured seconds before each phase")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent readers")
     parser.add_argument("--rate", type=float, default=WRITE_RATE_TARGET,
                         help="declarations offered per second")
