@@ -1,8 +1,11 @@
 """Scan decisions at the lane: one pole, one release (R-G2); refusals go to inspection (R-G3).
 
-A scan is checked in order of cost: the signature, window, port, direction and lane type
-(R-G1) and the camera plate need no I/O; then one query reads the pass secret, the
-declaration state, the blacklist (R-F9) and the export clearance (R-E3); finally one Redis
+A scan is checked in order of cost: the key, window, port, direction and lane type (R-G1)
+and the camera plate need no I/O; then one query reads the issued credential, the pass
+secret, the declaration state, the blacklist (R-F9) and the export clearance (R-E3). A
+credential equal to the one issued is genuine without its Ed25519 signature being checked
+(the costliest step of a scan); any other credential, and any refused on its own claims,
+is checked, so a forgery is always named as one. Finally one Redis
 script takes the pass's one release (the first valid scan wins, even on two lanes at the
 same instant), puts the command in the lane's outbox, queues the ledger entries and keeps
 the answer, so a retried ``event_id`` gets the first answer again. The declaration is
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tortoise import connections
 
 from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDriver
@@ -92,8 +96,9 @@ def _state_sql(dialect: str) -> str:
     """One round trip for the pass secret, declaration state, blacklist (R-F9) and export."""
     mark = "$1" if dialect == "postgres" else "?"
     return (
-        f"SELECT p.secret_sealed, p.revoked_at, d.status, f.vin, (SELECT lv.state FROM "
-        f"{LicenceVehicle._meta.db_table} lv WHERE lv.live_vin = f.vin) AS export_state, "
+        f"SELECT p.credential, p.secret_sealed, p.revoked_at, d.status, f.vin, (SELECT "
+        f"lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin = f.vin) "
+        "AS export_state, "
         f"EXISTS (SELECT 1 FROM "
         f"{BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL AND b.subject_key IN "
         f"(f.owner_key, fd.id_key)) AS listed FROM {Pass._meta.db_table} p "
@@ -103,14 +108,16 @@ def _state_sql(dialect: str) -> str:
         f"WHERE p.declaration_id = {mark}")
 
 
-async def online_state(gate: GateDeps, scanned: tokens.Scanned, at: datetime,
-                       vin: str = "") -> tuple[str | None, dict[str, Any]]:
-    """The online checks: rotating code, revocation, blacklist (R-F9), earlier use (R-G2),
-    export clearance (R-E3); the refusal reason or None, and the row read."""
+async def online_state(gate: GateDeps, scanned: tokens.Scanned, key: Ed25519PublicKey,
+                       at: datetime, vin: str = "") -> tuple[str | None, dict[str, Any]]:
+    """The online checks: the credential issued, rotating code, revocation, blacklist
+    (R-F9), earlier use (R-G2), export clearance (R-E3); the refusal reason or None, and the
+    row read. Raises TokenError for a credential neither issued nor signed by ``key``."""
     decl_id = scanned.credential.declaration_id
     conn = connections.get("default")
     _, rows = await conn.execute_query(_state_sql(conn.capabilities.dialect), [decl_id])
-    if not rows:
+    if not rows or not tokens.is_issued(scanned, rows[0]["credential"]):
+        tokens.verify(scanned, key)  # pass_forged, unless ours and replaced or withdrawn
         return "pass_revoked", {}
     row = dict(rows[0])
     return _online_reason(gate, scanned, at, vin, row), row
@@ -159,16 +166,20 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
         return Decision("", "", "open", "emergency", None, scan.plate), None, {}  # R-G5
     if scan.vin and not scan.qr:  # an export vehicle (R-E3)
         return await _export_vin(lane, scan, at), None, {}
+    row: dict[str, Any] = {}
     try:
         scanned = tokens.parse(scan.qr)
-        tokens.verify(scanned, await gate.keys.public(scanned.credential.kid))
+        key = await gate.keys.public(scanned.credential.kid)
+        if key is None:
+            raise tokens.TokenError("pass_unknown_key")
+        reason = check_offline(scanned, lane, at, scan.plate)
+        if reason is None:
+            reason, row = await online_state(gate, scanned, key, at, scan.vin)
+        else:
+            tokens.verify(scanned, key)  # a refusal on the pass's claims names a forgery
     except tokens.TokenError as exc:
         return _refuse(exc.code, plate=scan.plate), None, {}
     cred = scanned.credential
-    row: dict[str, Any] = {}
-    reason = check_offline(scanned, lane, at, scan.plate)
-    if reason is None:
-        reason, row = await online_state(gate, scanned, at, scan.vin)
     if reason:
         return _refuse(reason, cred.declaration_id, cred.plate), None, row
     claim = _Claim(pass_claims.used_key(cred.declaration_id, cred.direction),

@@ -63,12 +63,14 @@ async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any]) -> str | None:
     """Reconcile one buffered scan; returns the flag raised, if any."""
     try:
         scanned = tokens.parse(ev["qr"])
-        tokens.verify(scanned, await gate.keys.public(scanned.credential.kid))
+        public = await gate.keys.public(scanned.credential.kid)
+        tokens.verify(scanned, public)
+        assert public is not None  # verify refuses an unknown key
+        problem = check_offline(scanned, lane, ev["at"], ev["plate"]) \
+            or (await online_state(gate, scanned, public, ev["at"]))[0]
     except tokens.TokenError as exc:
         return exc.code if ev["action"] == "open" else None
     cred = scanned.credential
-    problem = check_offline(scanned, lane, ev["at"], ev["plate"]) \
-        or (await online_state(gate, scanned, ev["at"]))[0]
     if ev["action"] != "open":
         return None
     kv, owner = gate.deps.kv, f"{lane.code}|{ev['event_id']}"

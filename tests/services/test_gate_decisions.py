@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
 from borderpass.models.gate import LedgerEntry
-from borderpass.services import clock, declarations, ledger, pass_claims, passes
+from borderpass.services import clock, declarations, ledger, pass_claims, pass_tokens, passes
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import Scan, decide
 
@@ -92,6 +94,40 @@ async def test_forged_and_malformed(gate) -> None:
     assert (await decide(gate, out, Scan("f2", "hello"))).reason == "pass_malformed"
     assert (await Declaration.get(id=gate_pass["declaration_id"])).status \
         is DeclarationStatus.APPROVED
+
+
+async def test_issued_credential_needs_no_signature_check(gate, monkeypatch) -> None:
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+
+    def no_verify(*_: object) -> None:
+        raise AssertionError("the issued credential was verified again")
+
+    monkeypatch.setattr(pass_tokens, "verify", no_verify)
+    decision = await decide(gate, out, Scan("n1", qr(gate_pass)))
+    assert (decision.action, decision.reason) == ("open", "pass_valid")
+
+
+async def test_signed_but_not_issued_credential_is_refused(gate) -> None:  # R-G2
+    clock.freeze(T0)
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+    _, key = await gate.keys.signer()
+    scanned = pass_tokens.parse(qr(gate_pass))
+    longer = dataclasses.replace(scanned.credential, valid_until=T0 + timedelta(days=30))
+    ours = pass_tokens.encode_credential(longer, key)  # our signature, never issued
+    text = pass_tokens.qr_text(ours, scanned.code)
+    assert (await decide(gate, out, Scan("r1", text))).reason == "pass_revoked"
+    other_key = Ed25519PrivateKey.generate()
+    forged = pass_tokens.qr_text(pass_tokens.encode_credential(longer, other_key),
+                                 scanned.code)
+    assert (await decide(gate, out, Scan("r2", forged))).reason == "pass_forged"
+    expired = dataclasses.replace(scanned.credential, valid_until=T0 - timedelta(hours=1))
+    forged_expired = pass_tokens.qr_text(pass_tokens.encode_credential(expired, other_key),
+                                         scanned.code)  # refused on its claims: still named
+    assert (await decide(gate, out, Scan("r3", forged_expired))).reason == "pass_forged"
+    assert (await decide(gate, out, Scan("r4", qr(gate_pass)))).action == "open"
 
 
 async def test_wrong_direction_port_lane_type_and_plate(gate) -> None:  # R-G1
