@@ -55,16 +55,20 @@ def path_id(request: web.Request, name: str = "id") -> int:
     return int(raw)
 
 
+def bearer_token(request: web.Request) -> str:
+    """The session token of the ``Authorization: Bearer`` header, or Unauthorized."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("unauthorized")
+    return token.strip()
+
+
 async def current_user(request: web.Request) -> User:
     """The user of the bearer session token, cached on the request."""
     cached: User | None = request.get(USER_KEY)
     if cached is not None:
         return cached
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("unauthorized")
-    user = await users.session_user(request.app[DEPS], token.strip())
+    user = await users.session_user(request.app[DEPS], bearer_token(request))
     request[USER_KEY] = user
     return user
 

@@ -2,25 +2,70 @@
 
 The key is claimed atomically in Redis (SET NX) before the handler runs, so concurrent
 retries never both create; the successful answer is kept for a day. A failed request
-releases its key: failures change nothing, so running the retry is safe.
+releases its key: failures change nothing, so running the retry is safe. The caller's
+session is read in the same Redis round trip as the claim (one script).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from typing import Any
 
 from aiohttp import web
 
 from borderpass.core.appkeys import REDIS
-from borderpass.core.errors import Conflict, FieldError
-from borderpass.miniapp_api.http import current_user
+from borderpass.core.errors import Conflict, FieldError, Unauthorized
+from borderpass.miniapp_api.http import USER_KEY, bearer_token
+from borderpass.services import users
+from borderpass.services.ports import KeyValue
 
 KEEP_SECONDS = 24 * 3600
 CLAIM_SECONDS = 60
 View = Callable[[web.Request], Awaitable[web.Response]]
+
+# The session's user id and the claim of this key for that user, in one round trip.
+# KEYS = session; ARGV = key digest, claim, seconds the claim is kept. Returns {} without a
+# session, {user id} when claimed, {user id, what the key holds} when it was taken before.
+CLAIM_SCRIPT = """
+local uid = redis.call('GET', KEYS[1])
+if not uid then return {} end
+local slot = 'idem:' .. uid .. ':' .. ARGV[1]
+if redis.call('SET', slot, ARGV[2], 'EX', ARGV[3], 'NX') then return {uid} end
+return {uid, redis.call('GET', slot) or '{}'}
+"""
+
+
+def _slot(user_id: str, digest: str) -> str:
+    return f"idem:{user_id}:{digest}"
+
+
+@functools.lru_cache(maxsize=8)
+def _claim_script(redis: KeyValue) -> Any:
+    """The registered script, made once per client."""
+    return redis.register_script(CLAIM_SCRIPT)
+
+
+async def _claim(request: web.Request, digest: str, claim: str) -> tuple[str, bytes | None]:
+    """Claim the key for the session's user (cached on the request); the user's id and,
+    when the key was taken before, what it holds."""
+    redis = request.app[REDIS]
+    found = await _claim_script(redis)(keys=[users.session_key(bearer_token(request))],
+                                       args=[digest, claim, CLAIM_SECONDS])
+    if not found:
+        raise Unauthorized("session_invalid")
+    user_id = found[0].decode() if isinstance(found[0], bytes) else str(found[0])
+    try:
+        request[USER_KEY] = await users.active_user(user_id)
+    except Unauthorized:
+        if len(found) == 1:
+            await redis.delete(_slot(user_id, digest))
+        raise
+    held = found[1] if len(found) > 1 else None
+    return user_id, held.encode() if isinstance(held, str) else held
 
 
 def idempotent(view: View) -> View:
@@ -33,17 +78,17 @@ def idempotent(view: View) -> View:
             return await view(request)
         if not 1 <= len(key) <= 128 or not key.isprintable():
             raise FieldError("length", "Idempotency-Key", max=128)
-        user = await current_user(request)
         # A multipart body is streamed to its view, so only its length is fingerprinted.
         body = await request.read() if request.content_type == "application/json" \
             else str(request.content_length).encode()
         fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + body) \
             .hexdigest()
-        redis = request.app[REDIS]
-        slot = f"idem:{user.id}:{hashlib.sha256(key.encode()).hexdigest()}"
+        digest = hashlib.sha256(key.encode()).hexdigest()
         claim = json.dumps({"state": "pending", "fp": fingerprint})
-        if not await redis.set(slot, claim, ex=CLAIM_SECONDS, nx=True):
-            stored = json.loads(await redis.get(slot) or b"{}")
+        user_id, held = await _claim(request, digest, claim)
+        redis, slot = request.app[REDIS], _slot(user_id, digest)
+        if held is not None:
+            stored = json.loads(held)
             if stored.get("fp") != fingerprint:
                 raise FieldError("idempotency_mismatch", "Idempotency-Key")
             if stored.get("state") != "done":

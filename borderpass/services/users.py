@@ -19,8 +19,9 @@ _hasher = PasswordHasher()
 _SESSION_PREFIX = "session:"
 
 
-def _session_key(token: str) -> str:
-    # Only a hash of the token is stored, so a Redis dump does not leak live sessions.
+def session_key(token: str) -> str:
+    """The Redis key of a session: a hash of the token, so a Redis dump does not leak live
+    sessions."""
     return _SESSION_PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -80,14 +81,18 @@ async def staff_login(username: str, password: str) -> User:
 async def open_session(deps: Deps, user: User) -> str:
     """A new opaque session token for ``user``, expiring after the session TTL."""
     token = secrets.token_urlsafe(32)
-    await deps.kv.set(_session_key(token), str(user.id), ex=deps.session_ttl)
+    await deps.kv.set(session_key(token), str(user.id), ex=deps.session_ttl)
     return token
 
 
 async def session_user(deps: Deps, token: str) -> User:
     """The active user of a session token, or Unauthorized."""
-    raw = await deps.kv.get(_session_key(token)) if token else None
-    found = await rows.select(User, "id = {} AND is_active", int(raw)) if raw else []
+    return await active_user(await deps.kv.get(session_key(token)) if token else None)
+
+
+async def active_user(user_id: bytes | str | None) -> User:
+    """The active user of the id a session holds (None: no session), or Unauthorized."""
+    found = await rows.select(User, "id = {} AND is_active", int(user_id)) if user_id else []
     if not found:
         raise Unauthorized("session_invalid")
     return found[0]
@@ -95,7 +100,7 @@ async def session_user(deps: Deps, token: str) -> User:
 
 async def close_session(deps: Deps, token: str) -> None:
     """Log out: forget the token."""
-    await deps.kv.delete(_session_key(token))
+    await deps.kv.delete(session_key(token))
 
 
 async def update_profile(user: User, changes: dict[str, str]) -> User:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from api_helpers import approved_filing_id
 
-from borderpass.models import Declaration
+from borderpass.models import Declaration, User
 from borderpass.services import blacklist, clock
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -60,6 +60,29 @@ async def test_idempotency_key_replays_and_creates_once(login, staff_login) -> N
     status, err = await alice.call("POST", "/api/v1/declarations", headers=headers,
                                    json=body | {"port": "wanding"})
     assert status == 422 and err["error"]["code"] == "idempotency_mismatch"
+
+
+async def test_idempotency_key_needs_a_live_session(login) -> None:
+    alice, bob = await login("alice"), await login("bob")
+    headers = {"Idempotency-Key": "same-key"}
+    for auth in ("", "Bearer not-a-session"):  # no session: refused, and nothing claimed
+        status, err = await alice.call("POST", "/api/v1/filings", json={"category": "personal"},
+                                       headers=headers | {"Authorization": auth})
+        assert status == 401, err
+    # each user's keys are their own: the same key creates once for each
+    first = await alice.call("POST", "/api/v1/filings", json={"category": "personal"},
+                             headers=headers)
+    other = await bob.call("POST", "/api/v1/filings", json={"category": "personal"},
+                           headers=headers)
+    assert first[0] == other[0] == 201 and first[1]["id"] != other[1]["id"]
+    await User.filter(id=bob.user_id).update(is_active=False)
+    status, err = await bob.call("POST", "/api/v1/filings", json={"category": "personal"},
+                                 headers={"Idempotency-Key": "after-deactivation"})
+    assert status == 401 and err["error"]["code"] == "session_invalid"
+    await User.filter(id=bob.user_id).update(is_active=True)  # the refused key was released
+    status, _ = await bob.call("POST", "/api/v1/filings", json={"category": "personal"},
+                               headers={"Idempotency-Key": "after-deactivation"})
+    assert status == 201
 
 
 async def test_idempotent_filing_create(login) -> None:
