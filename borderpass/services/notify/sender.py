@@ -39,6 +39,7 @@ from borderpass.services.notify.channels import (
 
 log = logging.getLogger("borderpass.notify")
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
+GATHER = 0.25  # seconds to let messages gather after a batch that was not full
 KEEP_FOR_NEXT_CONTACT = frozenset({Refusal.NO_GRANT, Refusal.WINDOW_CLOSED,
                                    Refusal.NOT_FOLLOWER})
 
@@ -304,7 +305,12 @@ async def run_worker(config: NotifyConfig, transport: PushTransport, poll: float
                      stop: asyncio.Event | None = None) -> None:
     """Deliver a batch at a time, resting ``poll`` seconds when nothing is due, until ``stop``.
 
-    Stopping between batches, never inside one, leaves no transaction or call half done.
+    After a batch that was not full the worker rests ``GATHER`` seconds (at most ``poll``),
+    so a steady stream of messages goes out in batches of many rather than a query round
+    per few rows: a batch costs about ten queries whatever its size, and CPU spent here is
+    taken from the requests and lanes on the same machine. A full batch means a backlog:
+    the next is claimed at once. Stopping between batches, never inside one, leaves no
+    transaction or call half done.
     """
     stop = stop or asyncio.Event()
     while not stop.is_set():
@@ -313,6 +319,6 @@ async def run_worker(config: NotifyConfig, transport: PushTransport, poll: float
         except Exception:
             log.exception("notification batch failed")
             claimed = 0
-        if claimed == 0:
+        if claimed < config.batch:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll)
+                await asyncio.wait_for(stop.wait(), poll if claimed == 0 else min(GATHER, poll))
