@@ -18,7 +18,7 @@ from borderpass.models.notify import (
 )
 from borderpass.services import clock
 from borderpass.services.notify import events, kinds, outbox
-from borderpass.services.notify.sender import deliver_due
+from borderpass.services.notify.sender import GATHER, deliver_due, rest_after
 
 pytestmark = pytest.mark.usefixtures("db")
 LATE = TIMEOUT + 0.5  # WeChat answers after the client gave up
@@ -264,3 +264,10 @@ async def test_user_without_any_channel_waits_for_a_grant(fake_wechat, push, con
     await events.record_grants(user, {"sub-filing": "accept"}, frozenset({"sub-filing"}))
     await deliver_due(config, push)
     assert (await _row(row)).status is NotificationStatus.SENT
+
+
+def test_worker_lets_a_stream_gather_but_not_a_backlog() -> None:
+    assert rest_after(200, 200, 1.0) == 0.0  # a full batch: more are waiting
+    assert rest_after(37, 200, 1.0) == GATHER  # a partial batch: let the next one fill
+    assert rest_after(37, 200, 0.1) == 0.1  # never longer than the poll interval
+    assert rest_after(0, 200, 1.0) == 1.0  # nothing due: the poll interval

@@ -319,6 +319,14 @@ async def run_worker(config: NotifyConfig, transport: PushTransport, poll: float
         except Exception:
             log.exception("notification batch failed")
             claimed = 0
-        if claimed < config.batch:
+        if rest := rest_after(claimed, config.batch, poll):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll if claimed == 0 else min(GATHER, poll))
+                await asyncio.wait_for(stop.wait(), rest)
+
+
+def rest_after(claimed: int, batch: int, poll: float) -> float:
+    """Seconds the worker rests after claiming ``claimed`` rows: none after a full batch (a
+    backlog), ``GATHER`` after a partial one, ``poll`` when nothing was due."""
+    if claimed >= batch:
+        return 0.0
+    return poll if claimed == 0 else min(GATHER, poll)
