@@ -34,7 +34,12 @@ async def _declared(login, staff_login):
 def _decode_png(data: bytes) -> tuple[str, int]:
     """The text of a QR image and its version (from the module count: 17 + 4 × version)."""
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    # OpenCV's classic detector misses about 1 symbol in 40 of these; its ArUco-based one
+    # reads those (checked on 400 generated passes), so a miss is not the server's fault.
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        text, points, _ = detector.detectAndDecode(image)
+        if text:
+            break
     assert text, "the PNG holds no readable QR code"
     side = float(np.linalg.norm(points[0][1] - points[0][0]))
     modules = round(side / 8)  # box_size 8
