@@ -122,7 +122,7 @@ async def _pg_admin(url: str, *statements: str) -> None:
 
 def host_speed() -> float:
     """Seconds this machine takes for 10 M additions in a Python loop, measured now: the
-    host under these benchmarks varies (about 0.3 s when quiet; a third to two thirds more
+    host under these benchmarks varies (about 0.3 s when quiet, up to nearly twice that
     when busy), and every figure moves with it, so each run prints it beside its figures."""
     started, total = time.perf_counter(), 0
     for i in range(10_000_000):
