@@ -18,6 +18,14 @@ from borderpass.services.access import require_role
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 
 
+def listed_sql(*keys: str) -> str:
+    """SQL that is true when an unlifted entry names any of these key expressions (columns or
+    subqueries of the enclosing statement), for reads that check the blacklist in the same
+    round trip as the rest (a declaration, a scan at the lane)."""
+    return (f"EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL"
+            f" AND b.subject_key IN ({', '.join(keys)}))")
+
+
 async def active_entry(keys: Sequence[str | None]) -> BlacklistEntry | None:
     """The first unlifted entry naming any of these blind-index keys."""
     wanted = [k for k in keys if k]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from borderpass.core import rows
-from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDocument, FilingDriver
+from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
+from borderpass.services import blacklist
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,9 @@ _SELECT = {
         f" WHERE s.filing_id = {{}}) AS parts_documents"),
 }
 _FROM = f' FROM "{Filing._meta.db_table}" f WHERE f.id = {{}}'
-_LISTED = (  # R-F9: the owner, or the driver named by the declaration
-    f", EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL"
-    f" AND (b.subject_key = f.owner_key OR b.subject_key = (SELECT x.id_key FROM {_DRIVERS} x"
-    " WHERE x.id = {} AND x.filing_id = f.id))) AS to_declare_listed")
+_LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declaring
+    "f.owner_key", f"(SELECT x.id_key FROM {_DRIVERS} x WHERE x.id = {{}} AND x.filing_id = f.id)"
+) + " AS to_declare_listed"
 _NEXT_ID = {
     "postgres": ", nextval(pg_get_serial_sequence("
                 f"'{Declaration._meta.db_table}', 'id')) AS to_declare_id",

@@ -23,11 +23,19 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tortoise import connections
 
-from borderpass.models import BlacklistEntry, Declaration, Filing, FilingDriver
+from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import clock, gate_commands, gate_export, ledger, pass_claims, passes
+from borderpass.services import (
+    blacklist,
+    clock,
+    gate_commands,
+    gate_export,
+    ledger,
+    pass_claims,
+    passes,
+)
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
 from borderpass.services.ports import KeyValue
@@ -98,10 +106,8 @@ def _state_sql(dialect: str) -> str:
     return (
         f"SELECT p.credential, p.secret_sealed, p.revoked_at, d.status, f.vin, (SELECT "
         f"lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin = f.vin) "
-        "AS export_state, "
-        f"EXISTS (SELECT 1 FROM "
-        f"{BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL AND b.subject_key IN "
-        f"(f.owner_key, fd.id_key)) AS listed FROM {Pass._meta.db_table} p "
+        f"AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS listed "
+        f"FROM {Pass._meta.db_table} p "
         f"JOIN {Declaration._meta.db_table} d ON d.id = p.declaration_id "
         f"JOIN {Filing._meta.db_table} f ON f.id = d.filing_id "
         f"JOIN {FilingDriver._meta.db_table} fd ON fd.id = d.driver_id "
