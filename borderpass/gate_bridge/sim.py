@@ -9,13 +9,13 @@ blacklisted passes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 import base45
@@ -25,6 +25,7 @@ from borderpass.gate_bridge.sim_seed import SimPass, SimWorld
 from borderpass.services import clock, pass_tokens
 
 CONNECT_GRACE = 1.0  # seconds for every lane to connect before the first scan is due
+ANSWER_TIMEOUT = 30.0  # seconds after the last scan an unanswered one is a timeout
 MIX = {"valid": 0.6, "replayed": 0.1, "expired": 0.08, "forged": 0.08,
        "wrong_direction": 0.07, "blacklisted": 0.07}
 EXPECTED = {"valid": "pass_valid", "replayed": "pass_used", "expired": "pass_expired",
@@ -95,7 +96,10 @@ class SimLane:
 
     def __init__(self, url: str, code: str, token: str) -> None:
         self.url, self.code, self.token = url, code, token
-        self.waiting: dict[str, tuple[asyncio.Future[dict[str, Any]], str]] = {}
+        # Scans sent and not yet answered: event id → (kind, scheduled send time).
+        self.waiting: dict[str, tuple[str, float]] = {}
+        self.answered = asyncio.Event()  # set whenever nothing is waiting
+        self.answered.set()
         self.ids = itertools.count()
         self.run_id = secrets.token_hex(4)  # event ids stay unique across runs
 
@@ -103,7 +107,8 @@ class SimLane:
                   seconds: float, report: Report, verbose: bool = False,
                   first_due: float | None = None) -> None:
         """Scan at ``rate`` per second for ``seconds`` from ``first_due`` (a perf_counter
-        moment; default: once connected), recording every decision."""
+        moment; default: once connected), recording every decision; a scan unanswered
+        :data:`ANSWER_TIMEOUT` seconds after the last was sent counts as a timeout."""
         async with session.ws_connect(f"{self.url}/gate/ws", max_msg_size=0) as ws:
             await ws.send_str(protocol.dumps({"type": "hello", "event_id": f"{self.code}-h",
                                               "lane": self.code, "credential": self.token}))
@@ -113,34 +118,25 @@ class SimLane:
             reader = asyncio.create_task(self._read(ws, report, verbose))
             interval = 1.0 / rate
             start = time.perf_counter() if first_due is None else first_due
-            pending = []
             for n in range(int(rate * seconds)):
                 due = start + n * interval
                 if (wait := due - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
                 kind, text, plate = picker.next()
                 event_id = f"{self.code}-{self.run_id}-{next(self.ids)}"
-                future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop() \
-                    .create_future()
-                self.waiting[event_id] = (future, kind)
+                self.waiting[event_id] = (kind, due)
+                self.answered.clear()
                 report.offered += 1
                 frame = {"type": "scan", "event_id": event_id, "qr": text}
                 if plate and n % 2:
                     frame["plate"] = plate
                 await ws.send_str(protocol.dumps(frame))
-                pending.append(self._settle(future, kind, due, report))
-            await asyncio.gather(*pending)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.answered.wait(), ANSWER_TIMEOUT)
+            if self.waiting:
+                report.errors["timeout"] += len(self.waiting)
+            self.waiting.clear()
             reader.cancel()
-
-    async def _settle(self, future: asyncio.Future[dict[str, Any]], kind: str, due: float,
-                      report: Report) -> None:
-        try:
-            frame = await asyncio.wait_for(future, 30)
-        except TimeoutError:
-            report.errors["timeout"] += 1
-            return
-        report.outcomes.append(Outcome(kind, frame["action"], frame["reason"],
-                                       (frame["_received"] - due) * 1000))
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse, report: Report,
                     verbose: bool) -> None:
@@ -152,12 +148,16 @@ class SimLane:
                                                   f"{frame['event_id']}-ack",
                                                   "command_id": frame["event_id"]}))
                 waiting = self.waiting.pop(str(frame.get("in_reply_to")), None)
-                if waiting and not waiting[0].done():
-                    frame["_received"] = received
-                    waiting[0].set_result(frame)
-                    if verbose:
-                        print(f"{self.code} {waiting[1]:>15} → {frame['action']:<4} "
-                              f"{frame['reason']:<16} {frame['display'].get('en', '')}")
+                if waiting is None:
+                    continue
+                kind, due = waiting
+                report.outcomes.append(Outcome(kind, frame["action"], frame["reason"],
+                                               (received - due) * 1000))
+                if not self.waiting:
+                    self.answered.set()
+                if verbose:
+                    print(f"{self.code} {kind:>15} → {frame['action']:<4} "
+                          f"{frame['reason']:<16} {frame['display'].get('en', '')}")
             elif frame.get("type") == "error":
                 report.errors[str(frame.get("code"))] += 1
 

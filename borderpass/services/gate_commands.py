@@ -104,7 +104,8 @@ async def acknowledge_once(gate: GateDeps, lane: Lane, ack: dict[str, Any], seen
     round trip; ``receipts`` = (answer if the command was pending, answer if not). Closes a
     manual lift whose open command this was (R-G4); returns the answer to send."""
     command_id = str(ack["command_id"])
-    first, receipt = await _ack_script(gate.deps.kv)(
+    first, receipt = await gate.scripts(
+        _ack_script(gate.deps.kv),
         keys=[seen_key, pending_key(lane.code), ledger.QUEUE],
         args=[command_id, _ack_entry(lane, ack, command_id, True),
               _ack_entry(lane, ack, command_id, False), *receipts, keep])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from borderpass.core.batching import BatchRunner, Coalescer
+from borderpass.core.kv import ScriptBatch
 from borderpass.services.lanes import LaneCache
 from borderpass.services.ports import Deps
 from borderpass.services.signing_keys import KeyRing
@@ -23,6 +27,19 @@ class GateDeps:
     lanes: LaneCache = field(default_factory=LaneCache)
     # R-G5: police, fire and ambulance plates released at once when a lane camera reads them.
     emergency_plates: frozenset[str] = frozenset()
+    # The lanes' Redis scripts and database reads of one loop turn share a round trip.
+    scripts: ScriptBatch = field(init=False)
+    batches: dict[Callable[..., Any], Coalescer[Any, Any]] = field(init=False,
+                                                                    default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scripts = ScriptBatch(self.deps.kv)
+
+    def coalescer(self, run: BatchRunner[Any, Any]) -> Coalescer[Any, Any]:
+        """The one coalescer of this process that batches requests through ``run``."""
+        if (found := self.batches.get(run)) is None:
+            found = self.batches[run] = Coalescer(run)
+        return found
 
     @classmethod
     def build(cls, deps: Deps, emergency_plates: tuple[str, ...] = ()) -> GateDeps:

@@ -100,18 +100,42 @@ def check_offline(scanned: tokens.Scanned, lane: Lane, at: datetime, plate: str)
     return None
 
 
-def _state_sql(dialect: str) -> str:
-    """One round trip for the pass secret, declaration state, blacklist (R-F9) and export."""
-    mark = "$1" if dialect == "postgres" else "?"
+# A batch of state reads is padded to one of a few sizes, so PostgreSQL keeps one generic
+# plan per size; with ``= ANY($1)`` it re-planned every query (its custom plans look cheaper
+# than a generic one sized for ten ids), which cost more than the batching saved.
+STATE_BATCH_SIZES = (1, 4, 16, 64)
+
+
+@functools.lru_cache(maxsize=16)
+def _states_sql(dialect: str, count: int) -> str:
+    """One round trip for the pass secrets, declaration states, blacklist (R-F9) and export
+    clearances of ``count`` declarations."""
+    marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, count + 1))
     return (
-        f"SELECT p.credential, p.secret_sealed, p.revoked_at, d.status, f.vin, (SELECT "
-        f"lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin = f.vin) "
-        f"AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS listed "
-        f"FROM {Pass._meta.db_table} p "
+        f"SELECT p.declaration_id, p.credential, p.secret_sealed, p.revoked_at, d.status, "
+        f"f.vin, (SELECT lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin "
+        f"= f.vin) AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS "
+        f"listed FROM {Pass._meta.db_table} p "
         f"JOIN {Declaration._meta.db_table} d ON d.id = p.declaration_id "
         f"JOIN {Filing._meta.db_table} f ON f.id = d.filing_id "
         f"JOIN {FilingDriver._meta.db_table} fd ON fd.id = d.driver_id "
-        f"WHERE p.declaration_id = {mark}")
+        f"WHERE p.declaration_id IN ({marks})")
+
+
+async def _read_states(declaration_ids: list[int]) -> list[dict[str, Any] | None]:
+    """The state rows of the passes scanned in one loop turn (one per id), in as few
+    queries as the padded sizes allow."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    found: dict[int, dict[str, Any]] = {}
+    wanted = list(dict.fromkeys(declaration_ids))
+    for start in range(0, len(wanted), STATE_BATCH_SIZES[-1]):
+        chunk = wanted[start: start + STATE_BATCH_SIZES[-1]]
+        size = next(n for n in STATE_BATCH_SIZES if n >= len(chunk))
+        padded = chunk + [chunk[0]] * (size - len(chunk))
+        _, rows = await conn.execute_query(_states_sql(dialect, size), padded)
+        found.update((row["declaration_id"], dict(row)) for row in rows)
+    return [found.get(i) for i in declaration_ids]
 
 
 async def online_state(gate: GateDeps, scanned: tokens.Scanned, key: Ed25519PublicKey,
@@ -119,13 +143,10 @@ async def online_state(gate: GateDeps, scanned: tokens.Scanned, key: Ed25519Publ
     """The online checks: the credential issued, rotating code, revocation, blacklist
     (R-F9), earlier use (R-G2), export clearance (R-E3); the refusal reason or None, and the
     row read. Raises TokenError for a credential neither issued nor signed by ``key``."""
-    decl_id = scanned.credential.declaration_id
-    conn = connections.get("default")
-    _, rows = await conn.execute_query(_state_sql(conn.capabilities.dialect), [decl_id])
-    if not rows or not tokens.is_issued(scanned, rows[0]["credential"]):
+    row = await gate.coalescer(_read_states)(scanned.credential.declaration_id)
+    if row is None or not tokens.is_issued(scanned, row["credential"]):
         tokens.verify(scanned, key)  # pass_forged, unless ours and replaced or withdrawn
         return "pass_revoked", {}
-    row = dict(rows[0])
     return _online_reason(gate, scanned, at, vin, row), row
 
 
@@ -235,7 +256,8 @@ async def _commit(gate: GateDeps, lane: Lane, scan: Scan, at: datetime, decision
                               detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
     command = decision.command
     text = json.dumps(command, ensure_ascii=False, separators=(",", ":"))
-    result = await _decide_script(gate.deps.kv)(
+    result = await gate.scripts(
+        _decide_script(gate.deps.kv),
         keys=[event_key(lane.code, scan.event_id), claim.key if claim else "",
               gate_commands.pending_key(lane.code), ledger.QUEUE],
         args=[claim.owner if claim else "", claim.keep if claim else 0,

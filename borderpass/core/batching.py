@@ -1,0 +1,70 @@
+"""Requests made in the same event-loop turn, answered by one batch (one round trip).
+
+One event loop serves many lanes, and every scan needs a database row and a Redis script.
+A round trip has a fixed cost on both sides (the client library's bookkeeping, a system
+call each way, the server's parse and wake-up), so the requests of one loop turn go out
+together: one ``= ANY($1)`` query, one Redis pipeline. Waiting costs one loop turn; under
+light load a batch holds one request, and as load grows turns get longer and batches
+larger, so the saving grows with the load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+# Runs one batch: one answer per request, in order; an exception fails that request only.
+BatchRunner = Callable[[list[In]], Awaitable[Sequence[Out | BaseException]]]
+
+
+class Coalescer(Generic[In, Out]):
+    """Gathers the requests of one loop turn (at most ``limit``) and runs them as a batch."""
+
+    def __init__(self, run: BatchRunner[In, Out], limit: int = 200) -> None:
+        self._run, self._limit = run, limit
+        self._waiting: list[tuple[In, asyncio.Future[Out]]] = []
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, request: In) -> Out:
+        """The answer to ``request``, from the batch it joins."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Out] = loop.create_future()
+        self._waiting.append((request, future))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._start)
+        elif len(self._waiting) >= self._limit:
+            self._start()
+        return await future
+
+    def _start(self) -> None:
+        batch, self._waiting = self._waiting, []
+        if batch:
+            task = asyncio.get_running_loop().create_task(self._answer(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _answer(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
+        try:
+            answers = await self._run([request for request, _ in batch])
+            if len(answers) != len(batch):
+                raise RuntimeError(f"batch of {len(batch)} got {len(answers)} answers")
+        except asyncio.CancelledError:
+            for _, future in batch:
+                future.cancel()
+            raise
+        except Exception as exc:  # the whole batch failed: every request sees why
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), answer in zip(batch, answers, strict=True):
+            if future.done():  # its caller was cancelled meanwhile
+                continue
+            if isinstance(answer, BaseException):
+                future.set_exception(answer)
+            else:
+                future.set_result(answer)

@@ -1,0 +1,117 @@
+"""Requests of one loop turn share a batch; each still gets its own answer or error."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from redis.exceptions import ResponseError
+
+from borderpass.core.batching import Coalescer
+from borderpass.core.kv import ScriptBatch
+
+
+class Recorder:
+    """A batch runner that doubles numbers and refuses negative ones."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    async def __call__(self, numbers: list[int]) -> list[int | BaseException]:
+        self.batches.append(numbers)
+        await asyncio.sleep(0)
+        return [ValueError(n) if n < 0 else 2 * n for n in numbers]
+
+
+async def test_requests_of_one_turn_run_as_one_batch_in_order() -> None:
+    run = Recorder()
+    batch = Coalescer(run)
+    assert await asyncio.gather(*(batch(n) for n in range(5))) == [0, 2, 4, 6, 8]
+    assert run.batches == [[0, 1, 2, 3, 4]]
+    assert await batch(7) == 14  # a later turn: a batch of its own
+    assert run.batches[-1] == [7]
+
+
+async def test_a_failed_request_fails_alone() -> None:
+    batch = Coalescer(Recorder())
+    answers = await asyncio.gather(batch(1), batch(-1), batch(2), return_exceptions=True)
+    assert answers[0] == 2 and answers[2] == 4
+    assert isinstance(answers[1], ValueError)
+
+
+async def test_a_failed_batch_fails_every_request_and_the_next_batch_works() -> None:
+    calls = 0
+
+    async def broken_once(numbers: list[int]) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("down")
+        return numbers
+
+    batch = Coalescer(broken_once)
+    answers = await asyncio.gather(batch(1), batch(2), return_exceptions=True)
+    assert all(isinstance(a, ConnectionError) for a in answers)
+    assert await batch(3) == 3
+
+
+async def test_a_batch_is_cut_at_its_limit() -> None:
+    run = Recorder()
+    batch = Coalescer(run, limit=3)
+    assert await asyncio.gather(*(batch(n) for n in range(7))) == [0, 2, 4, 6, 8, 10, 12]
+    assert [len(b) for b in run.batches] == [3, 3, 1]
+
+
+async def test_a_cancelled_caller_leaves_the_others_their_answers() -> None:
+    batch = Coalescer(Recorder())
+    first = asyncio.ensure_future(batch(1))
+    second = asyncio.ensure_future(batch(2))
+    await asyncio.sleep(0)  # both joined the batch
+    first.cancel()
+    assert await second == 4
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+
+async def test_a_runner_that_answers_the_wrong_number_fails_the_batch() -> None:
+    async def short(numbers: list[int]) -> list[int]:
+        return numbers[:-1]
+
+    batch = Coalescer(short)
+    answers = await asyncio.gather(batch(1), batch(2), return_exceptions=True)
+    assert all(isinstance(a, RuntimeError) for a in answers)
+
+
+INCR = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+FAIL = "return redis.error_reply('refused ' .. ARGV[1])"
+
+
+async def test_scripts_of_one_turn_share_a_pipeline(redis: Any, monkeypatch) -> None:
+    scripts = ScriptBatch(redis)
+    incr, fail = redis.register_script(INCR), redis.register_script(FAIL)
+    await incr(keys=["n"], args=[0])  # loaded
+    pipelines = 0
+    real = redis.pipeline
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelines
+        pipelines += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(redis, "pipeline", counted)
+    answers = await asyncio.gather(scripts(incr, ["n"], [1]), scripts(fail, [], ["x"]),
+                                   scripts(incr, ["n"], [10]), return_exceptions=True)
+    assert answers[0] == 1 and answers[2] == 11 and pipelines == 1
+    assert isinstance(answers[1], ResponseError) and "refused x" in str(answers[1])
+    with pytest.raises(ResponseError):
+        await scripts(fail, [], ["alone"])  # a batch of one: a plain EVALSHA
+
+
+async def test_scripts_redis_forgot_are_loaded_again(redis: Any) -> None:
+    scripts = ScriptBatch(redis)
+    incr = redis.register_script(INCR)
+    await redis.script_flush()
+    assert await asyncio.gather(scripts(incr, ["m"], [2]), scripts(incr, ["m"], [3])) == [2, 5]
+    await redis.script_flush()
+    assert await scripts(incr, ["m"], [1]) == 6
