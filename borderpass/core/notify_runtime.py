@@ -123,7 +123,9 @@ async def run_worker_process(settings: Settings) -> None:
     if settings.gate_ledger_flush > 0:  # R-G6: lane events to the database, off the bridge
         from borderpass.services import ledger
 
-        tasks.append(asyncio.create_task(ledger.flush_forever(redis, settings.gate_ledger_flush)))
+        # No lane waits behind this loop: large batches, fewer transactions.
+        tasks.append(asyncio.create_task(ledger.flush_forever(
+            redis, settings.gate_ledger_flush, batch=ledger.WORKER_BATCH)))
     log.info("worker running: sender, sweeps (%s), ledger (%s)",
              settings.sweep_interval > 0, settings.gate_ledger_flush > 0)
     try:

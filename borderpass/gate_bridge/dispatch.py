@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from borderpass.gate_bridge import protocol
@@ -18,26 +17,27 @@ def _seen_key(lane: str, event_id: str) -> str:
     return f"gate:seen:{lane}:{event_id}"
 
 
-async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> dict[str, Any]:
-    """Act on one validated frame once; a retried ``event_id`` gets the same answer."""
+async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
+    """Act on one validated frame once; the answer frame as JSON text (both doors send it
+    as it is). A retried ``event_id`` gets the same answer."""
     kind, event_id = frame["type"], frame["event_id"]
     if kind == "ping":
-        return {"type": "pong", "in_reply_to": event_id}
+        return protocol.dumps({"type": "pong", "in_reply_to": event_id})
     if kind == "scan":  # idempotent inside the decision service
         decision = await decide(gate, lane, Scan(event_id, frame.get("qr") or "",
                                                  frame.get("plate") or "",
                                                  vin=frame.get("vin") or ""))
-        return decision.command
+        return decision.command_text or protocol.dumps(decision.command)
     if kind == "ack":  # the busiest frame after scans: once, in one round trip
         receipts = (protocol.dumps(protocol.receipt(event_id, known=True)),
                     protocol.dumps(protocol.receipt(event_id, known=False)))
-        return dict(json.loads(await gate_commands.acknowledge_once(
-            gate, lane, frame, _seen_key(lane.code, event_id), receipts, SEEN_TTL)))
+        return await gate_commands.acknowledge_once(
+            gate, lane, frame, _seen_key(lane.code, event_id), receipts, SEEN_TTL)
     kv = gate.deps.kv
     if (seen := await kv.get(_seen_key(lane.code, event_id))) is not None:
-        return dict(json.loads(seen))
-    answer = await _other(gate, lane, frame)
-    await kv.set(_seen_key(lane.code, event_id), protocol.dumps(answer), ex=SEEN_TTL)
+        return seen.decode() if isinstance(seen, bytes) else str(seen)
+    answer = protocol.dumps(await _other(gate, lane, frame))
+    await kv.set(_seen_key(lane.code, event_id), answer, ex=SEEN_TTL)
     return answer
 
 

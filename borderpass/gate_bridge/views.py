@@ -47,18 +47,22 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=protocol.dumps)
 
 
+def _answer(text: str) -> web.Response:
+    return web.Response(text=text, content_type="application/json")
+
+
 @routes.post("/gate/lanes/{lane}/scans")
 async def post_scan(request: web.Request) -> web.Response:
     """One scan; the answer is the command the lane must execute (then ack it)."""
     lane = await _lane(request)
-    return _json(await handle(request.app[GATE], lane, await _frame(request, "scan")))
+    return _answer(await handle(request.app[GATE], lane, await _frame(request, "scan")))
 
 
 @routes.post("/gate/lanes/{lane}/events")
 async def post_event(request: web.Request) -> web.Response:
     """Any other lane frame (ack, status, fault, lift_request, offline_batch, ping)."""
     lane = await _lane(request)
-    return _json(await handle(request.app[GATE], lane, await _frame(request, None)))
+    return _answer(await handle(request.app[GATE], lane, await _frame(request, None)))
 
 
 @routes.get("/gate/lanes/{lane}/commands")

@@ -22,11 +22,11 @@ SOCKETS = web.AppKey("lane_sockets", dict[str, web.WebSocketResponse])
 CLOSE_AUTH, CLOSE_PROTOCOL, CLOSE_REPLACED = 4401, 4400, 4409
 
 
-async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+async def _send(ws: web.WebSocketResponse, frame: dict[str, Any] | str) -> None:
     # A lane that went away gets its commands again when it reconnects (outbox).
     if not ws.closed:
         with contextlib.suppress(ConnectionResetError):
-            await ws.send_str(protocol.dumps(frame))
+            await ws.send_str(frame if isinstance(frame, str) else protocol.dumps(frame))
 
 
 async def _hello(request: web.Request, ws: web.WebSocketResponse) -> Lane | None:
@@ -130,14 +130,9 @@ async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
             channel = msg["channel"].decode() if isinstance(msg["channel"], bytes) \
                 else msg["channel"]
             ws = app[SOCKETS].get(channel.removeprefix(prefix))
-            if ws is not None and not ws.closed:
+            if ws is not None:
                 data = msg["data"]
-                await _send_text(ws, data.decode() if isinstance(data, bytes) else data)
+                await _send(ws, data.decode() if isinstance(data, bytes) else data)
     finally:
         with contextlib.suppress(Exception):
             await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-
-async def _send_text(ws: web.WebSocketResponse, text: str) -> None:
-    with contextlib.suppress(ConnectionResetError):
-        await ws.send_str(text)

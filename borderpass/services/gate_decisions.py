@@ -70,6 +70,11 @@ class Decision:
     declaration_id: int | None = None
     plate: str = ""
     command: dict[str, Any] = field(default_factory=dict)
+    command_text: str = ""  # the command as sent (JSON); not kept with the answer
+
+    def answer(self) -> str:
+        """The decision as kept for a retried event (without the command's text)."""
+        return json.dumps({**vars(self), "command_text": ""}, ensure_ascii=False)
 
 
 def event_key(lane_code: str, event_id: str) -> str:
@@ -255,13 +260,14 @@ async def _commit(gate: GateDeps, lane: Lane, scan: Scan, at: datetime, decision
                               reason=decision.reason,
                               detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
     command = decision.command
-    text = json.dumps(command, ensure_ascii=False, separators=(",", ":"))
+    text = decision.command_text = json.dumps(command, ensure_ascii=False,
+                                              separators=(",", ":"))
     result = await gate.scripts(
         _decide_script(gate.deps.kv),
         keys=[event_key(lane.code, scan.event_id), claim.key if claim else "",
               gate_commands.pending_key(lane.code), ledger.QUEUE],
         args=[claim.owner if claim else "", claim.keep if claim else 0,
-              json.dumps(vars(decision), ensure_ascii=False), EVENT_TTL,
+              decision.answer(), EVENT_TTL,
               command["event_id"], text, scan_entry, gate_commands.ledger_entry(lane, command)])
     return int(result[0]), result[1] if len(result) > 1 else None
 

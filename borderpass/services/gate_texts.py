@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from borderpass.core.i18n import N_, translate
@@ -37,6 +38,11 @@ INSPECTION = N_("{reason}。请驶入查验区接受检查。")
 
 def display(action: str, reason: str, languages: Sequence[str]) -> dict[str, str]:
     """The display text of one command in each of the lane's languages."""
+    return dict(_display(action, reason, tuple(languages)))
+
+
+@functools.lru_cache(maxsize=512)  # a few dozen (action, reason, languages) on a port
+def _display(action: str, reason: str, languages: tuple[str, ...]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for locale in languages:
         if action == "open":

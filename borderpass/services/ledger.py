@@ -2,9 +2,10 @@
 
 Entries are queued in the key-value store as they happen (no database round trip on the
 lane's hot path) and written to the database in batches by :func:`flush`, which the bridge
-runs every fraction of a second and every reader runs first. The same transaction marks
-the declarations whose pass opened the pole as used (R-G2; Redis already holds the
-release, so a second scan is refused before this is written).
+runs every fraction of a second and every reader runs first. The same statement (on
+SQLite, the same transaction) marks the declarations whose pass opened the pole as used
+(R-G2; Redis already holds the release, so a second scan is refused before this is
+written).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.models import Declaration
+from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock, declarations
 from borderpass.services.ports import KeyValue
 
 QUEUE = "gate:ledger"
+WORKER_BATCH = 1000  # entries per transaction in ``borderpass worker`` (the bridge: 100)
 log = logging.getLogger("borderpass.gate")
 KINDS = ("scan", "command", "ack", "status", "fault", "fault_resolved", "manual_lift",
          "emergency", "handover", "offline_scan", "double_use", "connect", "disconnect")
@@ -52,15 +56,13 @@ async def flush(kv: KeyValue, batch: int = 2000) -> int:
         raw = await kv.lpop(QUEUE, batch)
         if not raw:
             return written
-        rows = [_clean(json.loads(r)) for r in raw]
+        texts = [r if isinstance(r, str) else r.decode() for r in raw]
         try:
-            async with in_transaction():
-                await _insert(rows)
-                await declarations.mark_used(*_opened(rows))
+            await _write(texts)
         except Exception:
-            await kv.rpush(QUEUE, *[r if isinstance(r, str) else r.decode() for r in raw])
+            await kv.rpush(QUEUE, *texts)
             raise
-        written += len(rows)
+        written += len(texts)
         if len(raw) < batch:
             return written
 
@@ -86,39 +88,56 @@ def _opened(rows: list[dict[str, Any]]) -> list[int]:
             and r.get("outcome") == "open" and r.get("reason") == "pass_valid"]
 
 
+# Text columns and their widths: a longer value is cut to fit.
+_WIDTHS = {"lane_code": 40, "kind": 20, "event_id": 64, "plate": 16, "outcome": 20,
+           "reason": 40, "actor": 64}
+
+
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     row["at"] = datetime.fromisoformat(row["at"])
-    for key in ("plate", "outcome", "reason", "actor", "event_id"):
-        if key in row:
-            row[key] = str(row[key])[:64 if key in ("actor", "event_id") else 40]
-    row["plate"] = row.get("plate", "")[:16]
+    for key, width in _WIDTHS.items():
+        row[key] = str(row.get(key) or "")[:width]
     return row
 
 
-# PostgreSQL: a whole batch in one statement from arrays, no model instances (the gate's
-# busiest write: three entries per scan).
-_COLUMNS = ("at", "lane_code", "kind", "event_id", "declaration_id", "plate", "outcome",
-            "reason", "actor", "flagged", "detail")
-_PG_INSERT = (
-    f"INSERT INTO {LedgerEntry._meta.db_table} ({', '.join(_COLUMNS)})"
-    " SELECT at, lane_code, kind, event_id, declaration_id, plate, outcome, reason, actor,"
-    " flagged, detail::jsonb FROM unnest($1::timestamptz[], $2::text[], $3::text[],"
-    " $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[],"
-    f" $11::text[]) AS x({', '.join(_COLUMNS)})")
-
-
-async def _insert(rows: list[dict[str, Any]]) -> None:
+async def _write(texts: list[str]) -> None:
+    """Insert the entries and mark the opened declarations used, atomically."""
     db = LedgerEntry._meta.db
-    if db.capabilities.dialect != "postgres":
-        await LedgerEntry.bulk_create([LedgerEntry(**r) for r in rows])
+    if db.capabilities.dialect == "postgres":
+        await db.execute_query(_PG_WRITE, ["[" + ",".join(texts) + "]"])
         return
-    defaults: dict[str, Any] = {
-        "lane_code": "", "event_id": "", "declaration_id": None, "plate": "", "outcome": "",
-        "reason": "", "actor": "", "flagged": False, "detail": {}}
-    full = [defaults | r for r in rows]
-    columns: list[list[Any]] = [[r[c] for r in full] for c in _COLUMNS]
-    columns[-1] = [json.dumps(d, ensure_ascii=False) for d in columns[-1]]
-    await db.execute_query(_PG_INSERT, columns)
+    rows = [_clean(json.loads(t)) for t in texts]
+    async with in_transaction():
+        await LedgerEntry.bulk_create([LedgerEntry(**r) for r in rows])
+        await declarations.mark_used(*_opened(rows))
+
+
+def _cut(column: str) -> str:
+    return f"left(coalesce({column}, ''), {_WIDTHS[column]})"
+
+
+# PostgreSQL: the queued JSON goes in as one array and the server unpacks it: no per-entry
+# work in Python (the gate's busiest write: three entries per scan). One statement inserts
+# the batch and marks the declarations whose pass opened the pole as used (R-G2), so both
+# happen or neither. Texts are cut to their columns' widths.
+_PG_WRITE = f"""
+WITH x AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(
+    at timestamptz, lane_code text, kind text, event_id text, declaration_id int,
+    plate text, outcome text, reason text, actor text, flagged bool, detail jsonb)
+), written AS (
+  INSERT INTO {LedgerEntry._meta.db_table} (at, lane_code, kind, event_id, declaration_id,
+    plate, outcome, reason, actor, flagged, detail)
+  SELECT at, {_cut("lane_code")}, {_cut("kind")}, {_cut("event_id")}, declaration_id,
+    {_cut("plate")}, {_cut("outcome")}, {_cut("reason")}, {_cut("actor")},
+    coalesce(flagged, false), coalesce(detail, '{{}}'::jsonb)
+  FROM x
+)
+UPDATE {Declaration._meta.db_table} SET status = '{DeclarationStatus.USED.value}'
+WHERE status = '{DeclarationStatus.APPROVED.value}' AND id IN (
+  SELECT declaration_id FROM x WHERE kind = 'scan' AND outcome = 'open'
+    AND reason = 'pass_valid' AND declaration_id IS NOT NULL)
+"""
 
 
 async def rows(start: datetime, end: datetime, lane: str | None = None,

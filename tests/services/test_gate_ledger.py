@@ -124,3 +124,45 @@ async def test_background_writer_stores_scans_and_marks_passes_used(gate) -> Non
     assert scans == ["pass_valid", "pass_used", "pass_used"]
     assert await gate.deps.kv.llen(ledger.QUEUE) == 0
     assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
+
+
+async def test_flush_cuts_long_texts_keeps_details_and_marks_only_valid_opens(gate) -> None:
+    clock.freeze(T0)
+    opened, denied = await declared(gate), await declared(gate, plate="云N67890")
+    kv = gate.deps.kv
+    await ledger.record(kv, ledger.entry(
+        "scan", "L" * 60, at=T0, event_id="e" * 90, declaration_id=opened.id,
+        plate="云N12345-TOO-LONG-PLATE", outcome="open", reason="pass_valid",
+        detail={"vin": "LVSHCAMB1CE012345", "note": "司机"}))
+    await ledger.record(kv, ledger.entry(  # an emergency open is no use of a pass
+        "emergency", "lane-1", at=T0, event_id="x1", declaration_id=denied.id,
+        outcome="open", reason="pass_valid"))
+    await ledger.record(kv, ledger.entry("scan", "lane-1", at=T0, event_id="x2",
+                                         declaration_id=denied.id, outcome="deny",
+                                         reason="pass_valid", flagged=True))
+    assert await ledger.flush(kv) == 3
+    first = await LedgerEntry.filter(kind="scan").order_by("id").first()
+    assert first is not None
+    assert (len(first.lane_code), len(first.event_id), first.plate) == (40, 64,
+                                                                        "云N12345-TOO-LONG")
+    assert first.detail == {"vin": "LVSHCAMB1CE012345", "note": "司机"} and first.at == T0
+    assert await LedgerEntry.filter(flagged=True).count() == 1
+    assert (await Declaration.get(id=opened.id)).status is DeclarationStatus.USED
+    assert (await Declaration.get(id=denied.id)).status is DeclarationStatus.APPROVED
+
+
+async def test_a_batch_the_database_refuses_goes_back_to_the_queue(gate, monkeypatch) -> None:
+    kv = gate.deps.kv
+    entries = [ledger.entry("status", "lane-1", at=T0, event_id=f"s{i}", outcome="up")
+               for i in range(3)]
+    await ledger.record(kv, *entries)
+
+    async def refused(texts: list[str]) -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(ledger, "_write", refused)
+    with pytest.raises(ConnectionError):
+        await ledger.flush(kv)
+    assert await kv.llen(ledger.QUEUE) == 3 and await LedgerEntry.all().count() == 0
+    monkeypatch.undo()
+    assert await ledger.flush(kv) == 3 and await kv.llen(ledger.QUEUE) == 0

@@ -44,6 +44,21 @@ def test_forged_credential_is_refused() -> None:  # a changed plate breaks the s
     assert err.value.code == "pass_unknown_key"
 
 
+def test_a_remembered_check_still_depends_on_the_key_and_every_byte() -> None:
+    scanned = tokens.parse(tokens.qr_text(tokens.encode_credential(CRED, KEY), "123456"))
+    for _ in range(2):  # checked, then remembered: the same answer
+        tokens.verify(scanned, KEY.public_key())
+    with pytest.raises(tokens.TokenError):  # the same bytes under another key: forged
+        tokens.verify(scanned, Ed25519PrivateKey.generate().public_key())
+    flipped = bytearray(scanned.signature)
+    flipped[0] ^= 1
+    for _ in range(2):
+        with pytest.raises(tokens.TokenError) as err:
+            tokens.verify(tokens.Scanned(scanned.code, scanned.credential, scanned.signed,
+                                         bytes(flipped)), KEY.public_key())
+        assert err.value.code == "pass_forged"
+
+
 @pytest.mark.parametrize("text", ["", "BP1", "BP112345", "XX1123456ABC", "BP1abcdefABCD",
                                   "BP1123456" + "Z" * 40, "BP1123456!!!", "BP1123456" + "0" * 3,
                                   "BP1123456" + "A" * 700])
