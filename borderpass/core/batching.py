@@ -22,26 +22,51 @@ BatchRunner = Callable[[list[In]], Awaitable[Sequence[Out | BaseException]]]
 
 
 class Coalescer(Generic[In, Out]):
-    """Gathers the requests of one loop turn (at most ``limit``) and runs them as a batch."""
+    """Gathers the requests of one loop turn (at most ``limit``) and runs them as a batch.
+
+    The first request of a batch leads: it yields one loop turn for others to join, then
+    runs a batch of one itself (no task, no future: the common case under light load) or
+    hands a larger batch to a task, so a leader cancelled meanwhile harms no one else.
+    """
 
     def __init__(self, run: BatchRunner[In, Out], limit: int = 200) -> None:
         self._run, self._limit = run, limit
-        self._waiting: list[tuple[In, asyncio.Future[Out]]] = []
+        self._gathering: list[tuple[In, asyncio.Future[Out]]] | None = None
         self._running: set[asyncio.Task[None]] = set()
 
     async def __call__(self, request: In) -> Out:
         """The answer to ``request``, from the batch it joins."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Out] = loop.create_future()
-        self._waiting.append((request, future))
-        if len(self._waiting) == 1:
-            loop.call_soon(self._start)
-        elif len(self._waiting) >= self._limit:
-            self._start()
-        return await future
+        if (batch := self._gathering) is not None:  # a batch is gathering: join it
+            future: asyncio.Future[Out] = loop.create_future()
+            batch.append((request, future))
+            if len(batch) >= self._limit:
+                self._gathering = None  # full: the next request leads a new one
+            return await future
+        lead: asyncio.Future[Out] = loop.create_future()
+        batch = self._gathering = [(request, lead)]
+        try:
+            await asyncio.sleep(0)  # one loop turn: requests made meanwhile join
+        except asyncio.CancelledError:
+            self._close(batch)
+            self._spawn(batch[1:])  # the others are still answered
+            raise
+        self._close(batch)
+        if len(batch) > 1:
+            self._spawn(batch)
+            return await lead
+        answers = await self._run([request])
+        if len(answers) != 1:
+            raise RuntimeError(f"batch of 1 got {len(answers)} answers")
+        if isinstance(answers[0], BaseException):
+            raise answers[0]
+        return answers[0]
 
-    def _start(self) -> None:
-        batch, self._waiting = self._waiting, []
+    def _close(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
+        if self._gathering is batch:
+            self._gathering = None
+
+    def _spawn(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
         if batch:
             task = asyncio.get_running_loop().create_task(self._answer(batch))
             self._running.add(task)

@@ -60,7 +60,7 @@ async def test_a_batch_is_cut_at_its_limit() -> None:
     run = Recorder()
     batch = Coalescer(run, limit=3)
     assert await asyncio.gather(*(batch(n) for n in range(7))) == [0, 2, 4, 6, 8, 10, 12]
-    assert [len(b) for b in run.batches] == [3, 3, 1]
+    assert sorted(len(b) for b in run.batches) == [1, 3, 3]
 
 
 async def test_a_cancelled_caller_leaves_the_others_their_answers() -> None:
@@ -72,6 +72,22 @@ async def test_a_cancelled_caller_leaves_the_others_their_answers() -> None:
     assert await second == 4
     with pytest.raises(asyncio.CancelledError):
         await first
+
+
+async def test_a_batch_of_one_is_run_by_its_caller_without_a_task() -> None:
+    run = Recorder()
+    batch = Coalescer(run)
+    tasks_before = len(asyncio.all_tasks())
+    seen: list[int] = []
+
+    async def spy(numbers: list[int]) -> list[int | BaseException]:
+        seen.append(len(asyncio.all_tasks()))
+        return await run(numbers)
+
+    batch._run = spy  # type: ignore[assignment]
+    assert await batch(5) == 10 and seen == [tasks_before]
+    with pytest.raises(ValueError):
+        await batch(-5)  # its own error, raised in its caller
 
 
 async def test_a_runner_that_answers_the_wrong_number_fails_the_batch() -> None:
