@@ -35,7 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from api import _cpu_delta, _cpu_seconds, host_speed  # as in bench/api.py
+from api import host_speed  # as in bench/api.py
 
 from borderpass.core import loop
 from borderpass.core.crypto import FieldCipher
@@ -84,6 +84,36 @@ async def _backends(use_sqlite: bool, data_dir: Path) -> AsyncIterator[tuple[str
         await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _cpu_by_process() -> dict[str, float]:
+    """CPU seconds so far of the bridge's processes, the ledger worker, PostgreSQL, Redis,
+    this load generator, and the whole machine (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {"server": 0.0, "worker": 0.0, "PostgreSQL": 0.0, "Redis": 0.0,
+             "load generator": time.process_time()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1: stat.rindex(")")]
+        fields = stat.rpartition(")")[2].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if b"borderpass.core.cli serve" in cmdline:
+            found["server"] += seconds
+        elif b"borderpass.core.cli worker" in cmdline:
+            found["worker"] += seconds
+        elif comm == "postgres":
+            found["PostgreSQL"] += seconds
+        elif comm.startswith("redis-server"):
+            found["Redis"] += seconds
+    total = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    found["machine"] = (sum(int(x) for x in total) - int(total[3]) - int(total[4])) / tick
+    return found
+
+
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(200):
@@ -128,7 +158,7 @@ async def main(args: argparse.Namespace) -> int:
                 "BORDERPASS_NOTIFY_WORKER": "0"}
             # The bridge serves the lanes; a worker writes the ledger (R-G6) in its own process.
             proc = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
-                                     "--port", str(port)],
+                                     "--port", str(port), "--processes", str(args.processes)],
                                     env=env | {"BORDERPASS_GATE_LEDGER_FLUSH": "0"},
                                     stdout=subprocess.DEVNULL)
             worker = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "worker"],
@@ -137,7 +167,7 @@ async def main(args: argparse.Namespace) -> int:
             loop.settle_heap()  # the load generator's own GC pauses are not the bridge's
             try:
                 await _wait_up(url, proc)
-                return await _run(url, world, phases, proc.pid)
+                return await _run(url, world, phases)
             finally:
                 for child in (proc, worker):
                     child.terminate()
@@ -145,32 +175,38 @@ async def main(args: argparse.Namespace) -> int:
 
 
 async def _run(url: str, world: sim_seed.SimWorld,
-               phases: list[tuple[str, float, float]], server_pid: int) -> int:
+               phases: list[tuple[str, float, float]]) -> int:
     print(f"{'phase':<8} {'offered/s':>9} {'done/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'max ms':>7} {'errors':>6} {'srv CPU ms/scan':>15} {'machine busy':>12}  decisions")
     best, target_p99 = 0.0, float("nan")
     picker = sim.Picker(world, 1)
+    shares: list[str] = []
     for name, rate, seconds in phases:
-        before = _cpu_seconds(server_pid)
+        before = _cpu_by_process()
         report = await sim.run(url, world, rate, seconds, picker=picker)
-        cpu = _cpu_delta(before, _cpu_seconds(server_pid))
+        after = _cpu_by_process()
+        cpu = {k: after[k] - before[k] for k in after}
+        scans = max(1, len(report.outcomes))
         done = len(report.outcomes) / seconds
-        per_scan = 1000 * cpu.get("server", float("nan")) / max(1, len(report.outcomes))
-        busy = cpu.get("machine", float("nan")) / seconds / (os.cpu_count() or 1)
+        busy = cpu["machine"] / seconds / (os.cpu_count() or 1)
         p50, p99 = report.percentile(50), report.percentile(99)
         kinds = {k: sum(1 for o in report.outcomes if o.kind == k and
                         o.reason == sim.EXPECTED[k]) for k in sim.MIX}
         wrong = sum(1 for o in report.outcomes if o.reason != sim.EXPECTED[o.kind])
         print(f"{name:<8} {rate:>9.0f} {done:>8.0f} {p50:>7.2f} {p99:>7.2f} "
               f"{report.percentile(100):>7.1f} {sum(report.errors.values()):>6} "
-              f"{per_scan:>15.2f} {busy:>12.0%}  "
+              f"{1000 * cpu['server'] / scans:>15.2f} {busy:>12.0%}  "
               f"as expected {sum(kinds.values())}, unexpected {wrong}", flush=True)
+        shares.append(f"{name:<8} {rate:>9.0f}  " + ", ".join(
+            f"{k} {1000 * v / scans:.3f}" for k, v in cpu.items() if v > 0))
         sustained = len(report.outcomes) >= 0.97 * report.offered and p99 < 100
         if name == "target":
             target_p99 = p99
         if name != "warm-up" and sustained:
             best = max(best, rate)
         await asyncio.sleep(1)
+    print("\nCPU ms per scan, by process (server = every bridge process):")
+    print("\n".join(shares))
     print(f"\np99 at {phases[1][1]:.0f} scans/s: {target_p99:.2f} ms (target <= {P99_TARGET} ms)"
           f"\nhighest sustained: {best:.0f} scans/s (target >= {PEAK_TARGET:.0f})")
     return 0
@@ -183,4 +219,6 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--ramp", default="1000,1500,2000,2500,3000")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="bridge processes (serve --processes)")
     sys.exit(loop.run(main(parser.parse_args())))

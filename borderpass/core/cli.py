@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true",
                        help="also run a local fake WeChat server and create demo staff")
+    serve.add_argument("--processes", type=int, default=1,
+                       help="server processes sharing the port (one core each; default 1)")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
     sub.add_parser("worker", help="run the push sender and the sweeps, without HTTP")
@@ -65,7 +68,7 @@ async def _settle_heap(app: web.Application) -> None:
     settle_heap()
 
 
-def _serve(settings: Settings, demo: bool) -> None:
+def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
     from borderpass.core.app import create_app
 
     async def build() -> web.Application:
@@ -84,7 +87,8 @@ def _serve(settings: Settings, demo: bool) -> None:
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app
 
-    web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=new_loop())
+    web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=new_loop(),
+                reuse_port=reuse_port or None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         settings = settings.with_overrides(
             host=args.host or settings.host, port=args.port or settings.port, demo=args.demo)
-        _serve(settings, args.demo)
+        if args.processes > 1:
+            from borderpass.core.processes import serve_many, shared_state_problem
+
+            if problem := shared_state_problem(settings, args.demo):
+                print(problem, file=sys.stderr)
+                return 2
+
+            asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))  # migrations, once
+            return serve_many(args.processes, settings.host, settings.port)
+        _serve(settings, args.demo, args.reuse_port)
         return 0
     if args.command == "migrate":
         asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))

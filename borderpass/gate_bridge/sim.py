@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import random
 import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aiohttp
 import base45
@@ -66,6 +68,12 @@ def forge(credential: str) -> str:
     return str(base45.b45encode(bytes(raw)).decode("ascii"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _code(secret: bytes, step: int) -> str:
+    """The phone's rotating code in a 30 s step (worked out once per pass and step)."""
+    return pass_tokens.current_code(secret, datetime.fromtimestamp(step * pass_tokens.STEP, UTC))
+
+
 class Picker:
     """Hands out passes of each kind; valid passes once, replays from the used ones."""
 
@@ -88,7 +96,7 @@ class Picker:
         else:
             p = self.rng.choice(self.world.passes[kind])
         credential = forge(p.credential) if kind == "forged" else p.credential
-        code = pass_tokens.current_code(p.secret, clock.now())
+        code = _code(p.secret, int(clock.now().timestamp()) // pass_tokens.STEP)
         return kind, pass_tokens.qr_text(credential, code), p.plate
 
 

@@ -98,17 +98,25 @@ def _ack_entry(lane: Lane, ack: dict[str, Any], command_id: str, known: bool) ->
         detail={"command_id": command_id, "known": known})
 
 
+def unknown_variant(known_entry: str) -> str:
+    """The ledger entry of an ack for a command never sent, from the entry for a known one:
+    flagged, and ``known`` false. Inside JSON strings every quote is escaped, so the two
+    markers can only be the fields themselves."""
+    return known_entry.replace('"flagged":false', '"flagged":true', 1) \
+        .replace('"known":true', '"known":false', 1)
+
+
 async def acknowledge_once(gate: GateDeps, lane: Lane, ack: dict[str, Any], seen_key: str,
                            receipts: tuple[str, str], keep: int) -> str:
     """The lane executed (or could not execute) a command: once per ``seen_key``, in one
     round trip; ``receipts`` = (answer if the command was pending, answer if not). Closes a
     manual lift whose open command this was (R-G4); returns the answer to send."""
     command_id = str(ack["command_id"])
+    known = _ack_entry(lane, ack, command_id, True)
     first, receipt = await gate.scripts(
         _ack_script(gate.deps.kv),
         keys=[seen_key, pending_key(lane.code), ledger.QUEUE],
-        args=[command_id, _ack_entry(lane, ack, command_id, True),
-              _ack_entry(lane, ack, command_id, False), *receipts, keep])
+        args=[command_id, known, unknown_variant(known), *receipts, keep])
     text = receipt.decode() if isinstance(receipt, bytes) else str(receipt)
     if first and text == receipts[0] and command_id.startswith("lift-"):
         from borderpass.services import gate_lifts

@@ -56,13 +56,29 @@ class Credential:
 @dataclass(frozen=True)
 class Scanned:
     """A QR text split into its rotating code, its credential (decoded, and as ``text``, the
-    base45 the phone showed) and the signed bytes."""
+    base45 the phone showed) and, when first asked for, the signed bytes and signature:
+    a credential equal to the one issued never needs them, and they are most of the text."""
 
     code: str
     credential: Credential
-    signed: bytes
-    signature: bytes
-    text: str = ""
+    text: str
+
+    @functools.cached_property
+    def _raw(self) -> bytes:
+        try:
+            return bytes(base45.b45decode(self.text))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise TokenError("pass_malformed") from exc
+
+    @property
+    def signed(self) -> bytes:
+        """The signed bytes (the packed credential)."""
+        return self._raw[:-SIG_LEN]
+
+    @property
+    def signature(self) -> bytes:
+        """The Ed25519 signature of :attr:`signed`."""
+        return self._raw[-SIG_LEN:]
 
 
 def _short(value: str, name: str) -> bytes:
@@ -118,14 +134,17 @@ def parse(text: str) -> Scanned:
     if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
         raise TokenError("pass_malformed")
     credential = text[len(PREFIX) + CODE_DIGITS:]
-    try:
-        raw = base45.b45decode(credential)
+    whole, rest = divmod(len(credential), 3)  # base45: 3 characters → 2 bytes, 2 → 1
+    if rest == 1:
+        raise TokenError("pass_malformed")
+    body_len = 2 * whole + (rest == 2) - SIG_LEN
+    if body_len <= _HEAD.size + 2:
+        raise TokenError("pass_malformed")
+    try:  # only the characters that hold the credential: the signature waits for verify
+        body = base45.b45decode(credential[: (body_len + 1) // 2 * 3])[:body_len]
     except (ValueError, TypeError, KeyError) as exc:
         raise TokenError("pass_malformed") from exc
-    if len(raw) <= _HEAD.size + 2 + SIG_LEN:
-        raise TokenError("pass_malformed")
-    signed, signature = bytes(raw[:-SIG_LEN]), bytes(raw[-SIG_LEN:])
-    return Scanned(code, _decode_body(signed), signed, signature, credential)
+    return Scanned(code, _decode_body(bytes(body)), credential)
 
 
 def is_issued(scanned: Scanned, issued: str) -> bool:
@@ -163,13 +182,11 @@ def current_code(secret: bytes, at: datetime) -> str:
 
 
 def code_matches(secret: bytes, code: str, at: datetime) -> bool:
-    """True when ``code`` is the code of ``at``'s step or one step either side."""
-    totp, now = _totp(secret), int(at.timestamp())
-    found = False
-    for step in range(-SKEW_STEPS, SKEW_STEPS + 1):
-        expected = totp.generate(now + step * STEP)
-        found |= hmac.compare_digest(expected, code.encode("ascii"))
-    return found
+    """True when ``code`` is the code of ``at``'s step or one step either side (the current
+    step first: a phone with a set clock shows it)."""
+    totp, now, given = _totp(secret), int(at.timestamp()), code.encode("ascii")
+    return any(hmac.compare_digest(totp.generate(now + step * STEP), given)
+               for step in (0, *range(-SKEW_STEPS, 0), *range(1, SKEW_STEPS + 1)))
 
 
 def secret_b32(secret: bytes) -> str:

@@ -218,7 +218,8 @@ async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
     await ws.send_json({"type": "ack", "event_id": "a9", "command_id": "lift-999"})
     assert (await _recv(ws, "receipt"))["known"] is False
     await ledger.flush(gate.deps.kv)
-    assert await LedgerEntry.filter(kind="ack", flagged=True).exists()
+    entry = await LedgerEntry.get(kind="ack", flagged=True)
+    assert entry.detail == {"command_id": "lift-999", "known": False}
 
 
 async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # R-G5

@@ -239,3 +239,15 @@ async def test_emergency_plate_opens_at_once_and_is_logged(gate) -> None:  # R-G
     assert await LedgerEntry.filter(kind="emergency", plate="云A 11911").exists()
     other = await decide(gate, out, Scan("em2", "", plate="云A00000"))
     assert other.action == "deny"
+
+
+@pytest.mark.parametrize("command_id", ["s1:cmd", 'x"flagged":false"known":true', "门-1"])
+def test_the_entry_of_an_unknown_ack_is_the_known_one_flagged(command_id: str) -> None:
+    from borderpass.models.gate import Lane
+    from borderpass.services import gate_commands
+
+    lane_row, ack = Lane(code="ruili-out-1"), {"event_id": "a1", "command_id": command_id}
+    clock.freeze(T0)
+    known = gate_commands._ack_entry(lane_row, ack, command_id, True)
+    assert gate_commands.unknown_variant(known) == gate_commands._ack_entry(
+        lane_row, ack, command_id, False)

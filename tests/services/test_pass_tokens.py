@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import base45
 import pytest
 import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,6 +23,14 @@ def test_round_trip_and_signature() -> None:
     text = tokens.qr_text(tokens.encode_credential(CRED, KEY), "123456")
     scanned = tokens.parse(text)
     assert scanned.credential == CRED and scanned.code == "123456"
+    tokens.verify(scanned, KEY.public_key())
+
+
+@pytest.mark.parametrize("plate", ["云N1234", "云N12345", "云N12345学", "A1"])
+def test_credentials_of_odd_and_even_length_read_back(plate: str) -> None:
+    cred = tokens.Credential(**{**CRED.__dict__, "plate": plate})
+    scanned = tokens.parse(tokens.qr_text(tokens.encode_credential(cred, KEY), "654321"))
+    assert scanned.credential == cred
     tokens.verify(scanned, KEY.public_key())
 
 
@@ -50,13 +59,23 @@ def test_a_remembered_check_still_depends_on_the_key_and_every_byte() -> None:
         tokens.verify(scanned, KEY.public_key())
     with pytest.raises(tokens.TokenError):  # the same bytes under another key: forged
         tokens.verify(scanned, Ed25519PrivateKey.generate().public_key())
-    flipped = bytearray(scanned.signature)
-    flipped[0] ^= 1
+    raw = bytearray(base45.b45decode(scanned.text))
+    raw[-1] ^= 1  # the signature's last byte
+    flipped = base45.b45encode(bytes(raw)).decode()
     for _ in range(2):
         with pytest.raises(tokens.TokenError) as err:
-            tokens.verify(tokens.Scanned(scanned.code, scanned.credential, scanned.signed,
-                                         bytes(flipped)), KEY.public_key())
+            tokens.verify(tokens.parse(tokens.qr_text(flipped, "123456")), KEY.public_key())
         assert err.value.code == "pass_forged"
+
+
+def test_a_bad_signature_part_is_found_malformed_when_checked() -> None:
+    text = tokens.encode_credential(CRED, KEY)
+    broken = text[:-3] + "::: "[:3]  # an impossible base45 triple in the signature
+    scanned = tokens.parse(tokens.qr_text(broken, "123456"))  # the credential reads fine
+    assert scanned.credential == CRED
+    with pytest.raises(tokens.TokenError) as err:
+        tokens.verify(scanned, KEY.public_key())
+    assert err.value.code == "pass_malformed"
 
 
 @pytest.mark.parametrize("text", ["", "BP1", "BP112345", "XX1123456ABC", "BP1abcdefABCD",
