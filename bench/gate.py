@@ -68,6 +68,12 @@ async def _pg(sql: str) -> None:
         await conn.close()
 
 
+def _database_url(url: str, name: str) -> str:
+    """``url`` naming database ``name`` instead (any ``?host=/socket/dir`` kept)."""
+    head, _, query = url.partition("?")
+    return head.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+
+
 @contextlib.asynccontextmanager
 async def _backends(use_sqlite: bool, data_dir: Path) -> AsyncIterator[tuple[str, str]]:
     if use_sqlite:
@@ -79,7 +85,7 @@ async def _backends(use_sqlite: bool, data_dir: Path) -> AsyncIterator[tuple[str
     await redis.flushdb()
     await redis.aclose()
     try:
-        yield PG.rsplit("/", 1)[0] + f"/{name}", REDIS
+        yield _database_url(PG, name), REDIS
     finally:
         await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

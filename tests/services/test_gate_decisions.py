@@ -251,3 +251,24 @@ def test_the_entry_of_an_unknown_ack_is_the_known_one_flagged(command_id: str) -
     known = gate_commands._ack_entry(lane_row, ack, command_id, True)
     assert gate_commands.unknown_variant(known) == gate_commands._ack_entry(
         lane_row, ack, command_id, False)
+
+
+async def test_the_lane_state_read_probes_the_unlifted_blacklist_by_index(gate) -> None:
+    # R-F9: a scan's blacklist check reads the partial index of unlifted entries, even
+    # while the list is short enough that a whole-table scan looks cheap to the planner.
+    from tortoise import connections
+
+    from borderpass.services.gate_decisions import _states_sql
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        pytest.skip("PostgreSQL's planner")
+    await BlacklistEntry.bulk_create([
+        BlacklistEntry(subject_kind=SubjectKind.PERSON, subject_key=f"k{i}",
+                       subject_label="x", reason="overstay") for i in range(200)])
+    await conn.execute_script("ANALYZE blacklist")
+    _, setting = await conn.execute_query("SHOW random_page_cost")
+    assert setting[0]["random_page_cost"] == "1.1"
+    _, plan = await conn.execute_query("EXPLAIN " + _states_sql("postgres", 4), [1, 2, 3, 4])
+    text = "\n".join(row["QUERY PLAN"] for row in plan)
+    assert "blacklist_active_subject" in text, text
