@@ -1,21 +1,28 @@
-"""Gate benchmark: 50 lanes over WebSocket against one ``borderpass serve`` on PostgreSQL + Redis.
+"""Gate benchmark: 50 lanes over WebSocket against ``borderpass serve`` on PostgreSQL + Redis.
 
-Starts the server as one process on a fresh PostgreSQL database and Redis DB 13 (or, with
-``--sqlite``, on the embedded defaults), seeds lanes and passes of every kind (valid,
-expired, wrong direction, blacklisted; replayed and forged ones are made from them), then
-drives the lanes with ``borderpass.gate_bridge.sim`` — open loop, each lane on a fixed
-schedule, latency from the scheduled send time to the command's arrival (so a slow bridge
-cannot hide its queue), every command acked as a lane would.
+Starts the bridge (``serve --processes N``, default one process per core, sharing the
+port) on a fresh PostgreSQL database and Redis DB 13 (or, with ``--sqlite``, one process on
+the embedded defaults), with a ``borderpass worker`` writing the ledger; seeds lanes and
+passes of every kind (valid, expired, wrong direction, blacklisted; replayed and forged
+ones are made from them), then drives the lanes with ``borderpass.gate_bridge.sim`` — open
+loop, each lane on a fixed schedule, latency from the scheduled send time to the command's
+arrival (so a slow bridge cannot hide its queue), every command acked as a lane would.
 
 1. a warm-up, then the target rate (default 500 scans/s): decision latency p50/p99;
-2. a ramp of higher rates: the highest rate the bridge sustains (it answers ≥ 97 % of the
+2. a ramp of higher rates: the highest rate the bridge sustains (it answers >= 97 % of the
    offered scans within the run and p99 stays under 100 ms).
 
+After the table it prints the CPU each process spent per scan (bridge, worker, PostgreSQL,
+Redis, this load generator, the whole machine) and the host's speed before the run.
+
 Targets (issue, 2 cores): p99 <= 5 ms at 500 scans/s; >= 2,000 scans/s peak. The load
-generator shares the machine with the server, PostgreSQL and Redis.
+generator shares the machine with the bridge, PostgreSQL and Redis.
 
     .venv/bin/python bench/gate.py [--lanes 50] [--rate 500] [--duration 10]
-                                   [--ramp 1000,1500,2000,2500,3000] [--sqlite]
+                                   [--ramp 1500,2000,2500] [--processes N] [--sqlite]
+
+``BORDERPASS_BENCH_PG`` and ``BORDERPASS_BENCH_REDIS`` name the servers (PostgreSQL may be
+reached through its socket: ``postgres://postgres@/postgres?host=/var/run/postgresql``).
 """
 
 from __future__ import annotations
@@ -164,7 +171,8 @@ async def main(args: argparse.Namespace) -> int:
                 "BORDERPASS_NOTIFY_WORKER": "0"}
             # The bridge serves the lanes; a worker writes the ledger (R-G6) in its own process.
             proc = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
-                                     "--port", str(port), "--processes", str(args.processes)],
+                                     "--port", str(port), "--processes",
+                                     str(1 if args.sqlite else args.processes)],
                                     env=env | {"BORDERPASS_GATE_LEDGER_FLUSH": "0"},
                                     stdout=subprocess.DEVNULL)
             worker = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "worker"],
@@ -223,8 +231,8 @@ if __name__ == "__main__":
     parser.add_argument("--lanes", type=int, default=50)
     parser.add_argument("--rate", type=float, default=RATE_TARGET)
     parser.add_argument("--duration", type=float, default=10.0)
-    parser.add_argument("--ramp", default="1000,1500,2000,2500,3000")
+    parser.add_argument("--ramp", default="1500,2000,2500")
     parser.add_argument("--sqlite", action="store_true")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="bridge processes (serve --processes)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="bridge processes (serve --processes; default one per core)")
     sys.exit(loop.run(main(parser.parse_args())))
