@@ -27,12 +27,16 @@ class Coalescer(Generic[In, Out]):
     The first request of a batch leads: it yields one loop turn for others to join, then
     runs a batch of one itself (no task, no future: the common case under light load) or
     hands a larger batch to a task, so a leader cancelled meanwhile harms no one else.
+    With ``in_flight``, at most that many batches run at once: while they do, the next
+    batch keeps gathering, so under load batches grow with the round trip's length.
     """
 
-    def __init__(self, run: BatchRunner[In, Out], limit: int = 200) -> None:
+    def __init__(self, run: BatchRunner[In, Out], limit: int = 200,
+                 in_flight: int | None = None) -> None:
         self._run, self._limit = run, limit
         self._gathering: list[tuple[In, asyncio.Future[Out]]] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(in_flight) if in_flight else None
 
     async def __call__(self, request: In) -> Out:
         """The answer to ``request``, from the batch it joins."""
@@ -47,15 +51,21 @@ class Coalescer(Generic[In, Out]):
         batch = self._gathering = [(request, lead)]
         try:
             await asyncio.sleep(0)  # one loop turn: requests made meanwhile join
+            if self._slots is not None:
+                await self._slots.acquire()  # the batch gathers until a slot is free
         except asyncio.CancelledError:
             self._close(batch)
             self._spawn(batch[1:])  # the others are still answered
             raise
         self._close(batch)
         if len(batch) > 1:
-            self._spawn(batch)
+            self._spawn(batch, holds_slot=True)
             return await lead
-        answers = await self._run([request])
+        try:
+            answers = await self._run([request])
+        finally:
+            if self._slots is not None:
+                self._slots.release()
         if len(answers) != 1:
             raise RuntimeError(f"batch of 1 got {len(answers)} answers")
         if isinstance(answers[0], BaseException):
@@ -66,11 +76,15 @@ class Coalescer(Generic[In, Out]):
         if self._gathering is batch:
             self._gathering = None
 
-    def _spawn(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
+    def _spawn(self, batch: list[tuple[In, asyncio.Future[Out]]],
+               holds_slot: bool = False) -> None:
         if batch:
             task = asyncio.get_running_loop().create_task(self._answer(batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+            if holds_slot and self._slots is not None:
+                slots = self._slots
+                task.add_done_callback(lambda _: slots.release())
 
     async def _answer(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
         try:

@@ -62,12 +62,13 @@ async def _run_scripts(kv: Any, calls: list[ScriptCall]) -> list[Any]:
 class ScriptBatch:
     """Lua scripts called in the same event-loop turn, sent as one pipeline (one round trip).
 
-    Each script runs atomically as before; only the network trip is shared. A script Redis
-    has not loaded (after a restart) is loaded and run on its own."""
+    Each script runs atomically as before; only the network trip is shared. One pipeline is
+    in flight at a time (the next gathers meanwhile). A script Redis has not loaded (after
+    a restart) is loaded and run on its own."""
 
-    def __init__(self, kv: Any) -> None:
+    def __init__(self, kv: Any, in_flight: int | None = 1) -> None:
         self._batch: Coalescer[ScriptCall, Any] = Coalescer(
-            functools.partial(_run_scripts, kv))
+            functools.partial(_run_scripts, kv), in_flight=in_flight)
 
     async def __call__(self, script: AsyncScript, keys: Sequence[str],
                        args: Sequence[Any]) -> Any:

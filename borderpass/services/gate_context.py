@@ -36,9 +36,10 @@ class GateDeps:
         self.scripts = ScriptBatch(self.deps.kv)
 
     def coalescer(self, run: BatchRunner[Any, Any]) -> Coalescer[Any, Any]:
-        """The one coalescer of this process that batches requests through ``run``."""
+        """The one coalescer of this process that batches requests through ``run``, one
+        batch in flight at a time (the next gathers meanwhile)."""
         if (found := self.batches.get(run)) is None:
-            found = self.batches[run] = Coalescer(run)
+            found = self.batches[run] = Coalescer(run, in_flight=1)
         return found
 
     @classmethod

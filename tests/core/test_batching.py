@@ -90,6 +90,31 @@ async def test_a_batch_of_one_is_run_by_its_caller_without_a_task() -> None:
         await batch(-5)  # its own error, raised in its caller
 
 
+async def test_with_one_batch_in_flight_the_next_gathers_until_it_returns() -> None:
+    release = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def slow(numbers: list[int]) -> list[int]:
+        batches.append(numbers)
+        await release.wait()
+        return numbers
+
+    batch = Coalescer(slow, in_flight=1)
+    first = asyncio.ensure_future(batch(0))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the first batch is now in flight
+    later = [asyncio.ensure_future(batch(n)) for n in range(1, 4)]
+    for _ in range(3):
+        await asyncio.sleep(0)  # joining, one turn after another
+    more = [asyncio.ensure_future(batch(n)) for n in range(4, 6)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert batches == [[0]]  # nothing else starts while one is in flight
+    release.set()
+    assert await asyncio.gather(first, *later, *more) == [0, 1, 2, 3, 4, 5]
+    assert batches == [[0], [1, 2, 3, 4, 5]]
+
+
 async def test_a_runner_that_answers_the_wrong_number_fails_the_batch() -> None:
     async def short(numbers: list[int]) -> list[int]:
         return numbers[:-1]
