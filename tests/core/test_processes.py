@@ -12,9 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY, TEST_REDIS
 
 from borderpass.core.cli import main
+
+TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
+TEST_KEY = "cHJvY2Vzc2VzLXByb2Nlc3Nlcy1wcm9jZXNzZXMtcHI="  # 32 bytes, this test only
 
 
 @pytest.mark.parametrize(("env", "args", "why"), [
