@@ -50,6 +50,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not TEST_REDIS or not os.environ.get("BORDERPASS_TEST_DATABASE_URL"),
                     reason="needs PostgreSQL and a Redis server")
+@pytest.mark.usefixtures("db")  # emptied: no signing key sealed under another test's key
 def test_two_processes_serve_one_port_and_stop_together(db_url: str, tmp_path: Path) -> None:
     port = _free_port()
     env = os.environ | {
