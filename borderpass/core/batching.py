@@ -3,7 +3,7 @@
 One event loop serves many lanes, and every scan needs a database row and a Redis script.
 A round trip has a fixed cost on both sides (the client library's bookkeeping, a system
 call each way, the server's parse and wake-up), so the requests of one loop turn go out
-together: one ``= ANY($1)`` query, one Redis pipeline. Waiting costs one loop turn; under
+together: one ``IN (…)`` query, one Redis pipeline. Waiting costs one loop turn; under
 light load a batch holds one request, and as load grows turns get longer and batches
 larger, so the saving grows with the load.
 """

@@ -144,10 +144,10 @@ class SimLane:
                 frame = {"type": "scan", "event_id": event_id, "qr": text}
                 if plate and n % 2:
                     frame["plate"] = plate
-                text = protocol.dumps(frame)
+                wire = protocol.dumps(frame)
                 sent = time.perf_counter()
                 self.waiting[event_id] = (kind, due, sent)
-                await ws.send_str(text)
+                await ws.send_str(wire)
                 report.send_late_ms.append((sent - due) * 1000)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.answered.wait(), ANSWER_TIMEOUT)

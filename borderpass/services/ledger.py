@@ -82,10 +82,14 @@ async def flush_forever(kv: KeyValue, interval: float, batch: int = 100) -> None
         await asyncio.sleep(interval)
 
 
+# The entry of a scan whose pass opened the pole (R-G2): its declaration is now used.
+_OPENED = {"kind": "scan", "outcome": "open", "reason": "pass_valid"}
+
+
 def _opened(rows: list[dict[str, Any]]) -> list[int]:
     """The declarations whose pass opened the pole in these entries (R-G2)."""
-    return [r["declaration_id"] for r in rows if r["kind"] == "scan" and r.get("declaration_id")
-            and r.get("outcome") == "open" and r.get("reason") == "pass_valid"]
+    return [r["declaration_id"] for r in rows if r.get("declaration_id")
+            and all(r.get(k) == v for k, v in _OPENED.items())]
 
 
 # Text columns and their widths: a longer value is cut to fit.
@@ -135,8 +139,8 @@ WITH x AS (
 )
 UPDATE {Declaration._meta.db_table} SET status = '{DeclarationStatus.USED.value}'
 WHERE status = '{DeclarationStatus.APPROVED.value}' AND id IN (
-  SELECT declaration_id FROM x WHERE kind = 'scan' AND outcome = 'open'
-    AND reason = 'pass_valid' AND declaration_id IS NOT NULL)
+  SELECT declaration_id FROM x WHERE {" AND ".join(f"{k} = '{v}'" for k, v in _OPENED.items())}
+    AND declaration_id IS NOT NULL)
 """
 
 
