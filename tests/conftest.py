@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,10 +29,9 @@ from borderpass.services.ports import Deps
 
 TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
-if TEST_REDIS:
-    # One Redis database per test process, so concurrent runs never flush each other.
-    _parts = urlsplit(TEST_REDIS)
-    TEST_REDIS = urlunsplit(_parts._replace(path=f"/{os.getpid() % 15 + 1}"))
+# The tests empty the Redis database they are given before and after each test; they mark
+# it as theirs and refuse one holding other data unless BORDERPASS_TEST_REDIS_FLUSH=1.
+TEST_REDIS_MARK = "borderpass:test-suite-owns-this-db"
 TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, tests only
 MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
 
@@ -99,10 +97,27 @@ async def db(db_url: str) -> AsyncIterator[str]:
 async def redis() -> AsyncIterator[Any]:
     """An empty Redis: the real server when configured, else fakeredis."""
     client = make_redis(TEST_REDIS)
+    if TEST_REDIS:
+        await _claim_redis_db(client)
     await client.flushdb()
+    await _mark_redis_db(client)
     yield client
     await client.flushdb()
+    await _mark_redis_db(client)
     await client.aclose()
+
+
+async def _claim_redis_db(client: Any) -> None:
+    """Refuse a Redis database that holds data the tests did not put there."""
+    owned = os.environ.get("BORDERPASS_TEST_REDIS_FLUSH") == "1"
+    if not owned and await client.dbsize() and not await client.exists(TEST_REDIS_MARK):
+        pytest.exit(f"{TEST_REDIS} holds data that is not the tests': name an empty Redis "
+                    "database, or set BORDERPASS_TEST_REDIS_FLUSH=1 if it is theirs", 2)
+
+
+async def _mark_redis_db(client: Any) -> None:
+    if TEST_REDIS:
+        await client.set(TEST_REDIS_MARK, "1")
 
 
 @pytest.fixture(autouse=True)
