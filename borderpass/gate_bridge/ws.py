@@ -135,4 +135,4 @@ async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
                 await _send(ws, data.decode() if isinstance(data, bytes) else data)
     finally:
         with contextlib.suppress(Exception):
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
