@@ -76,7 +76,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             raise Forbidden("forbidden")
     except BorderPassError as err:
         return _login_form(request, expected, username, error_text(err), status=err.status)
-    token = await users.open_session(request.config_dict[DEPS], user)
+    token = await users.open_session(request.config_dict[DEPS], user, users.CONSOLE)
     response = web.HTTPSeeOther(home_of(user))
     set_session(response, request, token)
     response.del_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
@@ -87,7 +87,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     """Forget the session on the server and in the browser."""
     if token := request.get(TOKEN):
-        await users.close_session(request.config_dict[DEPS], token)
+        await users.close_session(request.config_dict[DEPS], token, users.CONSOLE)
     response = web.HTTPSeeOther(f"{PREFIX}/login")
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
     raise response

@@ -101,7 +101,7 @@ async def _load_user(request: web.Request) -> User | None:
     if not token:
         return None
     try:
-        user = await users.session_user(request.config_dict[DEPS], token)
+        user = await users.session_user(request.config_dict[DEPS], token, users.CONSOLE)
     except Unauthorized:
         return None
     request[TOKEN] = token

@@ -17,12 +17,15 @@ from borderpass.services.ports import Deps
 
 _hasher = PasswordHasher()
 _SESSION_PREFIX = "session:"
+API, CONSOLE = "api", "console"  # the door a session was opened at
+_DOOR_PREFIX = {API: _SESSION_PREFIX, CONSOLE: "console-session:"}
 
 
-def session_key(token: str) -> str:
+def session_key(token: str, door: str = API) -> str:
     """The Redis key of a session: a hash of the token, so a Redis dump does not leak live
-    sessions."""
-    return _SESSION_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+    sessions. Each door has its own key space, so a console cookie is no bearer token for
+    the API (nor the reverse: R-U7, one reveal rule per door can't be bypassed)."""
+    return _DOOR_PREFIX[door] + hashlib.sha256(token.encode()).hexdigest()
 
 
 async def wechat_user(openid: str, unionid: str | None, locale: str | None = None) -> User:
@@ -78,16 +81,16 @@ async def staff_login(username: str, password: str) -> User:
     return user
 
 
-async def open_session(deps: Deps, user: User) -> str:
-    """A new opaque session token for ``user``, expiring after the session TTL."""
+async def open_session(deps: Deps, user: User, door: str = API) -> str:
+    """A new opaque session token for ``user`` at ``door``, expiring after the session TTL."""
     token = secrets.token_urlsafe(32)
-    await deps.kv.set(session_key(token), str(user.id), ex=deps.session_ttl)
+    await deps.kv.set(session_key(token, door), str(user.id), ex=deps.session_ttl)
     return token
 
 
-async def session_user(deps: Deps, token: str) -> User:
-    """The active user of a session token, or Unauthorized."""
-    return await active_user(await deps.kv.get(session_key(token)) if token else None)
+async def session_user(deps: Deps, token: str, door: str = API) -> User:
+    """The active user of a session token opened at ``door``, or Unauthorized."""
+    return await active_user(await deps.kv.get(session_key(token, door)) if token else None)
 
 
 async def active_user(user_id: bytes | str | None) -> User:
@@ -98,9 +101,9 @@ async def active_user(user_id: bytes | str | None) -> User:
     return found[0]
 
 
-async def close_session(deps: Deps, token: str) -> None:
+async def close_session(deps: Deps, token: str, door: str = API) -> None:
     """Log out: forget the token."""
-    await deps.kv.delete(session_key(token))
+    await deps.kv.delete(session_key(token, door))
 
 
 async def update_profile(user: User, changes: dict[str, str]) -> User:
