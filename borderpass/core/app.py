@@ -97,6 +97,9 @@ def create_app(settings: Settings) -> web.Application:
 
     app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
     app[SETTINGS] = settings
+    from borderpass.core.cache_control import no_store
+
+    app.on_response_prepare.append(no_store)  # answers with personal data (R-U7)
     app.cleanup_ctx.extend([_database, _redis_and_deps, _ocr_pool, _sweeper])
     from borderpass.core.notify_runtime import notifier_ctx
 
