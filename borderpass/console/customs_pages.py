@@ -16,12 +16,12 @@ from borderpass.console.base import (
     staff_page,
 )
 from borderpass.console.html import Safe, h, join
-from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
 from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import N_
-from borderpass.models import BlacklistEntry, Filing, User
-from borderpass.models.enums import FilingCategory, Role
+from borderpass.models import User
+from borderpass.models.enums import Role
 from borderpass.services import blacklist, filing_reveal, gate_lifts
 
 routes = web.RouteTableDef()
@@ -133,38 +133,13 @@ async def decide_lift(request: web.Request, user: User) -> web.StreamResponse:
     raise redirect("/lifts", "lift_approved" if approve else "lift_refused")
 
 
-async def _listed_owners(user: User, entries: list[dict[str, Any]]) -> set[int]:
-    """Ids of the active entries whose subject is their filing's owner, for a role that may
-    reveal a listed owner's identity (R-U7: the need is the blacklisting, R-F9)."""
-    if not user.has_role(*filing_reveal.BLACKLIST_NEED_ROLES):
-        return set()
-    active = {e["id"]: e["filing_id"] for e in entries if e["filing_id"] and not e["lifted_at"]}
-    if not active:
-        return set()
-    keys = dict(await BlacklistEntry.filter(id__in=list(active)).values_list("id",
-                                                                          "subject_key"))
-    owners = dict(await Filing.filter(id__in=set(active.values()),
-                                      category=FilingCategory.PERSONAL)
-                  .values_list("id", "owner_key"))
-    return {i for i, filing_id in active.items() if owners.get(filing_id) == keys.get(i)}
-
-
-def _reveal_owner(request: web.Request, filing_id: int) -> Safe:
-    return h("form", {"method": "post", "class": "inline reveal",
-                      "action": f"{PREFIX}/filings/{filing_id}/reveal"},
-             hidden_csrf(request),
-             h("input", {"type": "hidden", "name": "field", "value": "owner.id_number"}),
-             h("button", {"type": "submit", "title": _("显示完整信息（记入审计日志）")},
-               _("显示")))
-
-
 async def _blacklist_page(request: web.Request, user: User, error: str | None = None,
                           status_code: int = 200) -> web.Response:
     tz = request.config_dict[DEPS].tz
     show_all = request.query.get("all") == "1"
     entries = await blacklist.list_entries(user, active_only=not show_all)
     can_lift = user.has_role(*blacklist.LIFT_ROLES)
-    owners = await _listed_owners(user, entries)
+    owners = await filing_reveal.revealable_entries(user, entries)
     rows: list[list[object]] = []
     for e in entries:
         lift = h("form", {"method": "post", "action": f"{PREFIX}/blacklist/{e['id']}/lift"},
@@ -176,7 +151,8 @@ async def _blacklist_page(request: web.Request, user: User, error: str | None = 
         reason = _("逾期未入境") if e["reason"] == "overstay" else e["reason"]
         subject: object = e["subject"]
         if e["id"] in owners:  # R-U7: masked; customs may reveal the listed owner, audited
-            subject = join(e["subject"], " ", _reveal_owner(request, e["filing_id"]))
+            subject = join(e["subject"], " ",
+                           reveal_form(request, e["filing_id"], "owner.id_number"))
         rows.append([e["id"], subject, reason, e["filing_id"] or "—",
                      when(e["created_at"], tz), when(e["lifted_at"], tz), lift])
     toggle = h("a", {"href": f"{PREFIX}/blacklist" + ("" if show_all else "?all=1")},

@@ -54,6 +54,19 @@ def hidden_csrf(request: web.Request) -> Safe:
     return h("input", {"type": "hidden", "name": "csrf", "value": csrf_token(request)})
 
 
+def reveal_form(request: web.Request, filing_id: int, path: str) -> Safe:
+    """The "show" action of one masked field: the purpose is required text, the reveal is
+    audited (R-U7; the rule is ``services.filing_reveal``)."""
+    return h("form", {"method": "post", "class": "inline reveal",
+                      "action": f"{PREFIX}/filings/{filing_id}/reveal"},
+             hidden_csrf(request),
+             h("input", {"type": "hidden", "name": "field", "value": path}),
+             h("input", {"name": "purpose", "required": True, "maxlength": "200",
+                         "placeholder": _("查看目的"), "aria-label": _("查看目的")}),
+             h("button", {"type": "submit", "title": _("显示完整信息（记入审计日志）")},
+               _("显示")))
+
+
 def _nav(request: web.Request, user: User | None) -> Safe:
     langs = [h("a", {"href": f"{PREFIX}/lang/{code}?next={request.path}", "lang": code,
                      "aria-current": "true" if code == locale() else None}, name)

@@ -18,7 +18,7 @@ from borderpass.console.base import (
     staff_page,
 )
 from borderpass.console.html import Safe, h, join
-from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
@@ -121,12 +121,7 @@ class _Personal:
             return h("span", {"class": "badge revealed"}, _("已显示，已记入审计日志"))
         if path not in self.allowed:
             return None
-        return h("form", {"method": "post", "class": "inline reveal",
-                          "action": f"{PREFIX}/filings/{self.filing_id}/reveal"},
-                 hidden_csrf(self.request),
-                 h("input", {"type": "hidden", "name": "field", "value": path}),
-                 h("button", {"type": "submit", "title": _("显示完整信息（记入审计日志）")},
-                   _("显示")))
+        return reveal_form(self.request, self.filing_id, path)
 
 
 def _field_row(path: str, value: object, body: dict[str, Any], personal: _Personal) -> Safe:
@@ -303,10 +298,12 @@ async def reveal_field(request: web.Request, user: User) -> web.StreamResponse:
     """Show one masked field of a filing to a role that needs it; each reveal is audited
     (R-U7). Reviewers get the filing back with the field shown, customs just the field."""
     filing_id = path_int(request)
-    path = (await form_of(request)).get("field", "")[:60]
+    form = await form_of(request)
+    path = form.get("field", "")[:60]
     review_desk = user.has_role(*REVIEW_ROLES)
     try:
-        value = await filing_reveal.reveal(request.config_dict[DEPS], user, filing_id, path)
+        value = await filing_reveal.reveal(request.config_dict[DEPS], user, filing_id, path,
+                                           form.get("purpose", ""))
     except BorderPassError as err:
         if not review_desk:
             raise

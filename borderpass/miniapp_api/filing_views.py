@@ -9,7 +9,7 @@ from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
-from borderpass.services import commitments, filings, requirements, review
+from borderpass.services import commitments, filing_reveal, filings, requirements, review
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
@@ -85,7 +85,20 @@ async def get_filing(request: web.Request) -> web.Response:
     user = await current_user(request)
     deps = request.app[DEPS]
     filing, parts = await filings.visible_with_parts(user, path_id(request))
-    return ok(await filings.describe(deps, filing, user, parts=parts))
+    return ok(await filing_reveal.view(deps, filing, user, parts))
+
+
+@routes.post("/api/v1/filings/{id}/reveal")
+async def reveal_field(request: web.Request) -> web.Response:
+    """Show one masked field of one filing (``field``, e.g. ``drivers[0].id_number``) with
+    its stated ``purpose`` (required for staff), allowed by role and filing state; each
+    reveal is audited (R-U7)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"field", "purpose"}), ("field",))
+    filing_id = path_id(request)
+    value = await filing_reveal.reveal(request.app[DEPS], user, filing_id, body["field"],
+                                       body.get("purpose"))
+    return ok({"filing_id": filing_id, "field": body["field"], "value": value})
 
 
 @routes.patch("/api/v1/filings/{id}")

@@ -42,6 +42,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/filings"): _FILING,
     ("patch", "/api/v1/filings/{id}"): _FILING,
     ("post", "/api/v1/filings/{id}/submit"): _obj({"commitment": CONSENT}),
+    ("post", "/api/v1/filings/{id}/reveal"): _obj({"field": _STR, "purpose": _STR},
+                                                  ("field",)),
     ("post", "/api/v1/review/filings/{id}/return"): _obj({"reasons": {
         "type": "array", "items": _obj({"field": _STR, "code": _STR, "message": _STR},
                                        ("field",))}}, ("reasons",)),

@@ -10,7 +10,7 @@ from borderpass.miniapp_api.filing_views import describe_letter
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models import OfficialLetter
 from borderpass.models.enums import LetterStatus, Role
-from borderpass.services import filings, review
+from borderpass.services import filing_reveal, review
 from borderpass.services.access import require_role
 
 routes = web.RouteTableDef()
@@ -29,7 +29,7 @@ async def approve(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     filing = await review.approve(user, path_id(request))
-    return ok(await filings.describe(request.app[DEPS], filing, user))
+    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
 
 
 @routes.post("/api/v1/review/filings/{id}/return")
@@ -39,7 +39,7 @@ async def return_filing(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reasons"}), ("reasons",))
     filing = await review.return_filing(user, path_id(request), body["reasons"])
-    return ok(await filings.describe(request.app[DEPS], filing, user))
+    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
 
 
 @routes.get("/api/v1/review/official-letters")

@@ -1,8 +1,12 @@
-"""Personal data of a filing on staff screens: masked by default, one field revealed at a
-time to a role that needs it, each reveal an audit row (R-U7).
+"""Personal data of a filing in every answer: masked by default, one field of one filing
+revealed at a time, with a stated purpose, to whoever needs it, each reveal an audit row
+(R-U7). The one rule for the API, the console and any later door (docs/personal-data-access.md).
 
-Who needs what: the reviewer (or an admin at the review desk) a filing under review; customs
-(or an admin) the blacklisted subject of a filing (R-F9), that is the owner's fields.
+Who needs what:
+- the applicant, any field of their own filing (the data subject's own data, PIPL);
+- a reviewer (or an admin) any field of a filing under review (submitted);
+- customs (or an admin) the listed owner of a personal filing while an unlifted blacklist
+  entry names that owner (R-F9): the owner's id number and name and the owner-driver's fields.
 """
 
 from __future__ import annotations
@@ -11,17 +15,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from borderpass.core.errors import FieldError, Forbidden, NotFound
+from borderpass.core.errors import FieldError, Forbidden
 from borderpass.core.masking import mask_name, mask_number
-from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.models import BlacklistEntry, Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, blacklist, filings
+from borderpass.services import audit, blacklist, filing_rows, filings
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
 
 REVIEW_NEED_ROLES = (Role.REVIEWER, Role.ADMIN)
 BLACKLIST_NEED_ROLES = (Role.CUSTOMS, Role.ADMIN)
 REVEAL_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)
+PURPOSE_MAX = 200
 DRIVER_FIELDS = ("name", "id_number", "licence_number", "permit_number", "phone")
 OWNER_FIELDS = ("owner.id_number", "vehicle.owner_name")
 _DRIVER_PATH = re.compile(r"^drivers\[(\d{1,2})\]\.([a-z_]{1,20})$")
@@ -32,9 +37,19 @@ OCR_MASKS: dict[str, Callable[[str | None], str | None]] = {
 }
 
 
-async def masked_view(deps: Deps, filing: Filing, viewer: User) -> dict[str, Any]:
+async def view(deps: Deps, filing: Filing, viewer: User,
+               parts: filing_rows.Parts | None = None) -> dict[str, Any]:
+    """The filing as any door shows it to ``viewer``: numbers and phones always masked; names
+    in clear only for the applicant, their own (R-U7). Nothing clear, so no audit."""
+    if filing.applicant_id == viewer.id:  # type: ignore[attr-defined]
+        return await filings.describe(deps, filing, viewer, parts=parts)
+    return await masked_view(deps, filing, viewer, parts)
+
+
+async def masked_view(deps: Deps, filing: Filing, viewer: User,
+                      parts: filing_rows.Parts | None = None) -> dict[str, Any]:
     """The filing with every personal field masked; nothing is read in clear, so no audit."""
-    body = await filings.describe(deps, filing, viewer, masked=True)
+    body = await filings.describe(deps, filing, viewer, parts=parts)
     for driver in body["drivers"]:
         driver["name"] = mask_name(driver["name"])
     personal = filing.category is FilingCategory.PERSONAL
@@ -81,14 +96,23 @@ async def masked_readings(user: User, document_ids: list[int]) -> dict[int, dict
 
 
 async def need(user: User, filing: Filing) -> str | None:
-    """Why ``user`` may reveal this filing's personal data: "review", "blacklist" or None."""
+    """Why ``user`` may reveal this filing's personal data: "own", "review", "blacklist" or
+    None (R-U7; the console's rule, one place for every door)."""
+    if filing.applicant_id == user.id:  # type: ignore[attr-defined]
+        return "own"
     if user.has_role(*REVIEW_NEED_ROLES) and filing.status is FilingStatus.SUBMITTED:
         return "review"
-    if user.has_role(*BLACKLIST_NEED_ROLES):
-        keys = [filing.owner_key, f"filing:{filing.id}"]
-        if await blacklist.active_entry(keys) is not None:  # R-F9: the listed subject
-            return "blacklist"
+    if user.has_role(*BLACKLIST_NEED_ROLES) and await _owner_listed(filing):
+        return "blacklist"
     return None
+
+
+async def _owner_listed(filing: Filing) -> bool:
+    """True when an unlifted entry names this personal filing's owner (R-F9). An
+    organisation's filing has no personal owner to reveal."""
+    if filing.category is not FilingCategory.PERSONAL or not filing.owner_key:
+        return False
+    return await blacklist.active_entry([filing.owner_key]) is not None
 
 
 async def revealable(user: User, filing: Filing) -> frozenset[str]:
@@ -100,28 +124,64 @@ async def revealable(user: User, filing: Filing) -> frozenset[str]:
     personal = filing.category is FilingCategory.PERSONAL
     paths = set(OWNER_FIELDS) if personal else set()
     for i, driver in enumerate(drivers):
-        if why == "review" or driver.is_owner:  # customs: only the listed owner
+        if why != "blacklist" or driver.is_owner:  # customs: only the listed owner
             paths |= {f"drivers[{i}].{name}" for name in DRIVER_FIELDS}
     return frozenset(paths)
 
 
-async def reveal(deps: Deps, user: User, filing_id: int, path: str) -> str | None:
-    """The clear value of one field, for a role that needs it; audited (R-U7)."""
-    filing = await Filing.get_or_none(id=filing_id)
-    if filing is None:
-        raise NotFound("filing_not_found", "id")
+async def revealable_entries(user: User, entries: list[dict[str, Any]]) -> set[int]:
+    """Ids of the blacklist entries whose filing's owner ``user`` may reveal: active entries
+    naming the owner of their personal filing, for customs or an admin (R-F9, R-U7)."""
+    if not user.has_role(*BLACKLIST_NEED_ROLES):
+        return set()
+    active = {e["id"]: e["filing_id"] for e in entries if e["filing_id"] and not e["lifted_at"]}
+    if not active:
+        return set()
+    keys = dict(await BlacklistEntry.filter(id__in=list(active)).values_list("id",
+                                                                          "subject_key"))
+    owners = dict(await Filing.filter(id__in=set(active.values()),
+                                      category=FilingCategory.PERSONAL)
+                  .values_list("id", "owner_key"))
+    return {i for i, filing_id in active.items()
+            if owners.get(filing_id) and owners.get(filing_id) == keys.get(i)}
+
+
+def check_purpose(purpose: object, required: bool) -> str:
+    """The stated purpose of a reveal: required text for staff, at most 200 characters."""
+    if purpose is None or purpose == "":
+        if required:
+            raise FieldError("required", "purpose")
+        return ""
+    if not isinstance(purpose, str):
+        raise FieldError("type_string", "purpose")
+    text = " ".join(purpose.split())
+    if required and not text:
+        raise FieldError("required", "purpose")
+    if len(text) > PURPOSE_MAX:
+        raise FieldError("length", "purpose", max=PURPOSE_MAX)
+    return text
+
+
+async def reveal(deps: Deps, user: User, filing_id: int, path: object,
+                 purpose: object) -> str | None:
+    """The clear value of one field of one filing, for whoever needs it, with a stated
+    purpose; each reveal is one audit row: who, filing, field, purpose, time (R-U7).
+    A filing the user may not see is 404, as everywhere."""
+    filing = await filings.visible(user, filing_id)
     why = await need(user, filing)
     if why is None:
         raise Forbidden("reveal_not_needed")
-    if not is_personal(path, filing.category is FilingCategory.PERSONAL):
+    if not isinstance(path, str) or not is_personal(
+            path, filing.category is FilingCategory.PERSONAL):
         raise FieldError("reveal_field", "field")
     if path not in await revealable(user, filing):
         # A driver that does not exist is a bad field; one customs has no need of is 403.
         if why == "blacklist" and await _driver_exists(filing, path):
             raise Forbidden("reveal_not_needed")
         raise FieldError("reveal_field", "field")
+    text = check_purpose(purpose, required=why != "own")
     value = await _clear_value(deps, filing, path)
-    await audit.record(user, "reveal", "filing", filing.id, [path], need=why)
+    await audit.record(user, "reveal", "filing", filing.id, [path], need=why, purpose=text)
     return value
 
 

@@ -10,7 +10,7 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import audit, clock, commitments, filing_rows, prefill
+from borderpass.services import clock, commitments, filing_rows, prefill
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -22,8 +22,7 @@ from borderpass.services.filing_forms import (
 )
 from borderpass.services.ports import Deps
 
-CLEAR_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)  # R-U7: roles that need the data
-STAFF_VIEW_ROLES = (*CLEAR_VIEW_ROLES, Role.GATE_SUPERVISOR)
+STAFF_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN, Role.GATE_SUPERVISOR)
 
 
 def parse_category(value: object) -> FilingCategory:
@@ -194,20 +193,18 @@ async def list_own(user: User, status: str | None = None) -> list[Filing]:
     return await query.order_by("-id").limit(200)
 
 
-async def describe(deps: Deps, filing: Filing, viewer: User, masked: bool = False,
+async def describe(deps: Deps, filing: Filing, viewer: User,
                    parts: filing_rows.Parts | None = None) -> dict[str, Any]:
-    """The filing as a viewer may see it; clear personal data only for roles that need it,
-    and never when ``masked`` (the console reveals fields one by one, R-U7). ``parts``
-    read with the filing saves a round trip."""
-    clear = not masked and viewer.has_role(*CLEAR_VIEW_ROLES) \
-        and filing.applicant_id != viewer.id  # type: ignore[attr-defined]
+    """The filing with identity numbers and phones masked for every viewer, whatever the
+    role (R-U7): a clear value comes only from ``filing_reveal.reveal``, one field at a
+    time, audited. Doors use ``filing_reveal.view``. ``parts`` read with the filing saves a
+    round trip."""
     if parts is None:
         found = await filing_rows.load(filing.id)
         parts = found[1] if found else filing_rows.Parts([], {})
 
     def show(sealed: dict[str, str], key: str, context: str) -> str | None:
-        value = _open(deps, sealed, key, context)
-        return value if clear else mask_number(value)
+        return mask_number(_open(deps, sealed, key, context))
 
     data = filing.data
     body: dict[str, Any] = {
@@ -216,8 +213,8 @@ async def describe(deps: Deps, filing: Filing, viewer: User, masked: bool = Fals
         "status": filing.status.value,
         "vehicle": data.get("vehicle", {}),
         "drivers": [
-            {"id": d["id"], "name": d["name"],
-             "phone": d["phone"] if clear else mask_phone(d["phone"]), "is_owner": d["is_owner"],
+            {"id": d["id"], "name": d["name"], "phone": mask_phone(d["phone"]),
+             "is_owner": d["is_owner"],
              **{k: show(d["sealed"], k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
             for d in parts.drivers
         ],
@@ -236,9 +233,6 @@ async def describe(deps: Deps, filing: Filing, viewer: User, masked: bool = Fals
         body["owner"] = owner
     else:
         body["organisation"] = data.get("organisation", {})
-    if clear:
-        await audit.record(viewer, "read", "filing", filing.id,
-                           ["owner.id_number", *SEALED_DRIVER_FIELDS, "phone"])
     return body
 
 

@@ -44,7 +44,8 @@ async def test_detail_masks_identity_numbers_phone_and_names(client: TestClient)
 async def test_reveal_shows_one_field_and_audits_it(client: TestClient) -> None:
     filing, token = await _reviewer_on(client)
     resp = await client.post(f"/console/filings/{filing.id}/reveal",
-                             data={"csrf": token, "field": "drivers[0].id_number"})
+                             data={"csrf": token, "field": "drivers[0].id_number",
+                                   "purpose": "核对身份证"})
     html = await resp.text()
     assert resp.status == 200 and OWNER_ID in html
     assert PHONE not in html and "岩温" not in html  # only the field asked for
@@ -54,6 +55,17 @@ async def test_reveal_shows_one_field_and_audits_it(client: TestClient) -> None:
             for e in events] == [(reviewer.id, "reveal", "filing", filing.id,
                                   ["drivers[0].id_number"])]
     assert events[0].at is not None
+    assert events[0].detail == {"need": "review", "purpose": "核对身份证"}
+
+
+async def test_reveal_needs_a_stated_purpose(client: TestClient) -> None:  # R-U7
+    filing, token = await _reviewer_on(client)
+    for purpose in ("", "   "):
+        resp = await client.post(f"/console/filings/{filing.id}/reveal", data={
+            "csrf": token, "field": "drivers[0].id_number", "purpose": purpose})
+        html = await resp.text()
+        assert resp.status == 422 and OWNER_ID not in html and "必须填写" in html
+    assert not await AuditEvent.exists()
 
 
 async def test_reveal_needs_csrf(client: TestClient) -> None:
@@ -88,7 +100,8 @@ async def test_roles_without_the_need_get_403(client: TestClient) -> None:
     html = await (await client.get(f"/console/review/filings/{filing.id}")).text()
     assert 'name="field"' not in html  # no "show" buttons without the need
     resp = await client.post(f"/console/filings/{filing.id}/reveal",
-                             data={"csrf": token, "field": "drivers[0].id_number"})
+                             data={"csrf": token, "field": "drivers[0].id_number",
+                                   "purpose": "核对"})
     assert resp.status == 403 and OWNER_ID not in await resp.text()
     for role in ("gate_supervisor", "customs"):  # customs: not a blacklisted subject
         await client.post("/console/logout", data={"csrf": await csrf(client, "/console/")})
@@ -96,7 +109,7 @@ async def test_roles_without_the_need_get_403(client: TestClient) -> None:
         await console_login(client, role)
         home = "/console/lanes" if role == "gate_supervisor" else "/console/blacklist"
         resp = await client.post(f"/console/filings/{filing.id}/reveal", data={
-            "csrf": await csrf(client, home), "field": "owner.id_number"})
+            "csrf": await csrf(client, home), "field": "owner.id_number", "purpose": "核对"})
         html = await resp.text()
         assert resp.status == 403 and OWNER_ID not in html
         assert role == "gate_supervisor" or "无权查看完整信息" in html
@@ -110,10 +123,12 @@ async def test_customs_reveals_a_blacklisted_owner(client: TestClient) -> None: 
     await add_staff("customs")
     await console_login(client, "customs")
     resp = await client.post(f"/console/filings/{filing.id}/reveal", data={
-        "csrf": await csrf(client, "/console/blacklist"), "field": "owner.id_number"})
+        "csrf": await csrf(client, "/console/blacklist"), "field": "owner.id_number",
+        "purpose": "黑名单当事人核查"})
     assert resp.status == 200 and OWNER_ID in await resp.text()
     event = await AuditEvent.get()
-    assert (event.field_names, event.detail) == (["owner.id_number"], {"need": "blacklist"})
+    assert (event.field_names, event.detail) == (
+        ["owner.id_number"], {"need": "blacklist", "purpose": "黑名单当事人核查"})
 
 
 async def test_blacklist_page_offers_reveal_only_for_a_listed_owner(client: TestClient) -> None:

@@ -47,7 +47,8 @@ async def test_file_submit_review_return_resubmit(login, staff_login) -> None:  
     status, approved = await reviewer.call(
         "POST", f"/api/v1/review/filings/{filing['id']}/approve")
     assert status == 200 and approved["status"] == "approved" and approved["expires_at"]
-    assert approved["drivers"][0]["id_number"] == body["drivers"][0]["id_number"]
+    assert approved["drivers"][0]["id_number"] != body["drivers"][0]["id_number"]  # R-U7
+    assert approved["drivers"][0]["id_number"].endswith(body["drivers"][0]["id_number"][-4:])
 
 
 async def test_submit_lists_every_problem(login) -> None:  # R-F6

@@ -213,16 +213,21 @@ async def test_identity_numbers_encrypted_at_rest(deps) -> None:  # R-U7
     assert view["owner"]["id_number"].endswith(OWNER_ID[-4:])
 
 
-async def test_reviewer_sees_clear_values_and_is_audited(deps) -> None:  # R-U7
+async def test_reviewer_sees_masked_values_and_reveals_one_audited(deps) -> None:  # R-U7
     from borderpass.models import AuditEvent
+    from borderpass.services import filing_reveal
 
     user = await driver_user()
     filing = await submitted_filing(deps, user)
     reviewer = await staff(Role.REVIEWER)
-    view = await filings.describe(deps, filing, reviewer)
-    assert view["drivers"][0]["id_number"] == OWNER_ID
+    view = await filing_reveal.view(deps, filing, reviewer)
+    assert view["drivers"][0]["id_number"] != OWNER_ID and not await AuditEvent.exists()
+    value = await filing_reveal.reveal(deps, reviewer, filing.id, "drivers[0].id_number",
+                                       "核对身份证号")
+    assert value == OWNER_ID
     event = await AuditEvent.get(subject_type="filing", subject_id=filing.id)
-    assert event.actor_id == reviewer.id and event.action == "read"
+    assert event.actor_id == reviewer.id and event.action == "reveal"  # type: ignore[attr-defined]
+    assert event.detail == {"need": "review", "purpose": "核对身份证号"}
 
 
 async def test_illegal_transitions_refused(deps) -> None:
