@@ -12,7 +12,7 @@ from borderpass.core.errors import FieldError, TooLarge, Unavailable
 from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
-from borderpass.services import documents, filings, prefill
+from borderpass.services import documents, filing_reveal, filings, prefill
 from borderpass.services.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 
 routes = web.RouteTableDef()
@@ -20,10 +20,11 @@ UPLOAD_FIELDS = frozenset({"kind", "filing_id", "slot"})
 
 
 def describe(doc: Document) -> dict[str, object]:
-    """A document's metadata."""
+    """A document's metadata; its OCR reading with personal values masked for everyone,
+    the owner too (R-U7: numbers come clear only through an audited reveal)."""
     return {"id": doc.id, "kind": doc.kind, "mime": doc.mime, "size": doc.size,
             "width": doc.width, "height": doc.height, "sha256": doc.sha256,
-            "ocr": doc.ocr, "created_at": doc.created_at.isoformat()}
+            "ocr": filing_reveal.masked_reading(doc.ocr), "created_at": doc.created_at.isoformat()}
 
 
 @dataclass
@@ -131,4 +132,4 @@ async def get_document_file(request: web.Request) -> web.Response:
     doc = await documents.visible_document(user, path_id(request))
     data = await documents.document_bytes(request.app[DEPS], doc)
     return web.Response(body=data, content_type=doc.mime,
-                        headers={"Cache-Control": "private, max-age=3600"})
+                        headers={"X-Content-Type-Options": "nosniff"})

@@ -1,11 +1,12 @@
-"""Uploaded documents: sniffed, size- and bomb-guarded, EXIF-stripped, content-addressed."""
+"""Uploaded documents: sniffed, size- and bomb-guarded, EXIF-stripped, content-addressed;
+who may fetch which kind is one rule here for every door (R-U7)."""
 
 from __future__ import annotations
 
 from borderpass.core.errors import FieldError, NotFound
 from borderpass.core.images import sanitize_image
 from borderpass.models import Document, User
-from borderpass.models.enums import STAFF_ROLES
+from borderpass.models.enums import Role
 from borderpass.services import audit
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DOCUMENT_KINDS
@@ -23,13 +24,53 @@ async def upload(deps: Deps, owner: User, kind: str, data: bytes) -> Document:
     )
 
 
+# Document kinds by what they show (R-U7): a person's identity, a person's private affairs,
+# a vehicle, an organisation. A kind not listed counts as identity (the strictest).
+IDENTITY_KINDS = frozenset({"id_card_front", "id_card_back", "driving_licence",
+                            "exit_entry_permit"})
+PERSONAL_KINDS = frozenset({"power_of_attorney", "relationship_proof", "repayment_proof",
+                            "other"})
+VEHICLE_KINDS = frozenset({"vehicle_licence", "vin_plate", "photo_front_45", "photo_rear_45",
+                           "photo_side", "vehicle_registration_certificate",
+                           "deregistration_certificate"})
+ORGANISATION_KINDS = frozenset({"enterprise_power_of_attorney", "business_activity_proof",
+                                "business_licence", "unit_seal", "official_letter",
+                                "export_filing_form", "export_contract",
+                                "market_access_statement"})
+# Which staff role may fetch which group (the owner always fetches their own): the reviewer
+# checks every material; customs the vehicle and the organisation (export licences,
+# inspection); a gate supervisor only the vehicle, never an identity document.
+STAFF_DOCUMENT_ACCESS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({"identity", "personal", "vehicle", "organisation"}),
+    Role.REVIEWER: frozenset({"identity", "personal", "vehicle", "organisation"}),
+    Role.CUSTOMS: frozenset({"vehicle", "organisation"}),
+    Role.GATE_SUPERVISOR: frozenset({"vehicle"}),
+}
+
+
+def kind_group(kind: str) -> str:
+    """What a document of ``kind`` shows: identity, personal, vehicle or organisation."""
+    for group, kinds in (("personal", PERSONAL_KINDS), ("vehicle", VEHICLE_KINDS),
+                         ("organisation", ORGANISATION_KINDS)):
+        if kind in kinds:
+            return group
+    return "identity"
+
+
+def may_fetch(user: User, kind: str) -> bool:
+    """True when a staff role of ``user`` may fetch a document of ``kind`` (R-U7)."""
+    group = kind_group(kind)
+    return any(group in STAFF_DOCUMENT_ACCESS.get(role, frozenset()) for role in user.roles)
+
+
 async def visible_document(user: User, document_id: int) -> Document:
-    """A document its owner or a staff member may see; others get 404, not 403 (no probing)."""
+    """A document its owner, or a staff role allowed its kind, may see; any other caller gets
+    404, not 403, so a document's existence is not revealed. Staff reads are audited."""
     doc = await Document.get_or_none(id=document_id)
     if doc is None:
         raise NotFound("document_not_found", "id")
     if doc.owner_id != user.id:  # type: ignore[attr-defined]
-        if not user.has_role(*STAFF_ROLES):
+        if not may_fetch(user, doc.kind):
             raise NotFound("document_not_found", "id")
         await audit.record(user, "read", "document", doc.id, ["image"], kind=doc.kind)
     return doc
