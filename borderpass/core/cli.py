@@ -1,4 +1,4 @@
-"""``borderpass serve | migrate | user add | sweep | worker | ocr | ocr-models``."""
+"""``borderpass serve | migrate | user add | sweep | worker | ocr | ocr-models | audit``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.gate_bridge.cli import add_commands as add_gate_commands
 
     add_gate_commands(sub)
+    from borderpass.core.audit_cli import add_commands as add_audit_commands
+
+    add_audit_commands(sub)
     return parser
 
 
@@ -120,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gate_cli.run(args, settings)
     if args.command == "sweep":
         return _sweep(settings)
+    if args.command == "audit":
+        from borderpass.core import audit_cli
+
+        return audit_cli.run(args, settings)
     if args.command == "worker":
         from borderpass.core.notify_runtime import run_worker_process
 

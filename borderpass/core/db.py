@@ -30,7 +30,8 @@ async def _keep_session(connection: object) -> None:
     """Release a pooled PostgreSQL connection without asyncpg's reset query.
 
     asyncpg's default reset costs one more round trip per ORM query (advisory unlock,
-    CLOSE ALL, UNLISTEN, RESET ALL). We take no advisory locks, cursors, LISTENs or SETs,
+    CLOSE ALL, UNLISTEN, RESET ALL). We take no session advisory locks (the audit trail's is
+    transaction-scoped, released at commit), cursors, LISTENs or SETs,
     and asyncpg still rolls back an open transaction before calling this.
     """
 

@@ -42,7 +42,9 @@ class BlacklistEntry(Model):
 
 
 class AuditEvent(Model):
-    """Who read or changed which personal data, when (R-U7)."""
+    """Who read or changed which personal data, when (R-U7). Rows are append-only and
+    chained: ``row_hash`` is SHA-256 over the row's canonical form and ``prev_hash``, the
+    previous row's ``row_hash`` (``services.audit``; ``borderpass audit verify``)."""
 
     id = fields.BigIntField(primary_key=True)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
@@ -54,6 +56,8 @@ class AuditEvent(Model):
     field_names: fields.Field[list[str]] = fields.JSONField(default=list)
     detail: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    prev_hash = fields.CharField(max_length=64, null=True)
+    row_hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "audit_events"
