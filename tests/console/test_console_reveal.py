@@ -149,3 +149,36 @@ async def test_blacklist_page_offers_reveal_only_for_a_listed_owner(client: Test
     assert f"/console/filings/{owner_listed.id}/reveal" in html
     assert f"/console/filings/{other.id}/reveal" not in html
     assert not await AuditEvent.exists() and owner_entry.subject_label in html
+
+
+@pytest.mark.parametrize(("role", "pages"), [
+    ("reviewer", ["/console/review", "/console/review/filings/{id}"]),
+    ("customs", ["/console/blacklist", "/console/blacklist?all=1", "/console/lifts"]),
+    ("gate_supervisor", ["/console/lifts", "/console/lanes"]),
+    ("admin", ["/console/review/filings/{id}", "/console/blacklist"]),
+])
+async def test_no_console_page_holds_a_full_number_or_phone(client: TestClient, role: str,
+                                                            pages: list[str]) -> None:
+    """R-U7 on every desk: numbers and phones masked for every role, nothing audited."""
+    filing = await submitted_filing(deps_of(client), await driver_user())
+    await BlacklistEntry.create(subject_kind="person", subject_key=filing.owner_key,
+                                subject_label="岩*", reason="overstay", filing=filing)
+    await add_staff(role)
+    await console_login(client, role)
+    for path in pages:
+        resp = await client.get(path.format(id=filing.id))
+        html = await resp.text()
+        assert resp.status == 200, path
+        assert OWNER_ID not in html and PHONE not in html and "C12345678" not in html, path
+        assert resp.headers["Cache-Control"] == "no-store"
+    assert not await AuditEvent.filter(action="reveal").exists()
+
+
+async def test_gate_supervisor_never_gets_an_identity_image(client: TestClient) -> None:
+    filing = await submitted_filing(deps_of(client), await driver_user())
+    doc = await Document.get(kind="id_card_front")
+    await add_staff("gate_supervisor")
+    await console_login(client, "gate_supervisor")
+    resp = await client.get(f"/console/documents/{doc.id}/image")
+    assert resp.status in (403, 404) and resp.content_type == "text/html"
+    assert not await AuditEvent.exists() and filing.id
