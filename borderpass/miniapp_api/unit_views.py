@@ -25,9 +25,9 @@ routes = web.RouteTableDef()
 UNIT = "/api/v1/units/{id:\\d+}"
 
 
-def _members(request: web.Request, rows: list[Membership], clear: bool = False) -> web.Response:
-    deps = request.app[DEPS]
-    return ok({"items": [unit_members.describe(deps, m, clear) for m in rows]})
+def _members(request: web.Request, rows: list[Membership]) -> web.Response:
+    deps = request.app[DEPS]  # masked for every caller (R-U7)
+    return ok({"items": [unit_members.describe(deps, m) for m in rows]})
 
 
 # --- anyone who scanned a code, and the people who join ------------------------------------
@@ -135,11 +135,12 @@ async def code_png(request: web.Request) -> web.Response:
 
 @routes.get(UNIT + "/members")
 async def list_members(request: web.Request) -> web.Response:
-    """The unit's entries, masked for the unit (R-U7); ``?status=pending`` for the queue."""
+    """The unit's entries, masked for every caller, the platform too (R-U7: numbers in clear
+    only through the platform's audited list export); ``?status=pending`` for the queue."""
     user = await current_user(request)
-    _, rows, clear = await unit_members.members(user, path_id(request),
-                                                request.query.get("status"))
-    return _members(request, rows, clear)
+    _, rows, _clear = await unit_members.members(user, path_id(request),
+                                                 request.query.get("status"))
+    return _members(request, rows)
 
 
 @routes.get(UNIT + "/members/export")

@@ -271,7 +271,7 @@ async def describe(unit: Unit, viewer: User) -> dict[str, Any]:
         **describe_public(unit),
         "uscc": unit.uscc,
         "contact_name": unit.contact_name,
-        "contact_phone": unit.contact_phone if own else mask_phone(unit.contact_phone),
+        "contact_phone": mask_phone(unit.contact_phone),  # R-U7: masked for every viewer
         "documents": dict(docs),
         "scene": code.scene if code and own else None,
         "refusal_reason": unit.refusal_reason,

@@ -36,6 +36,7 @@ async def _filed(alice: Caller, reviewer: Caller) -> int:
     status, approved = await reviewer.call(
         "POST", f"/api/v1/export/review/filings/{filing['id']}/approve")
     assert status == 200 and approved["in_force"], approved
+    assert "13812345678" not in repr([filing, queue, approved])  # R-U7: masked for all
     return int(approved["enterprise_id"])
 
 

@@ -26,7 +26,9 @@ async def _active_unit(boss, admin, org="MA6K3Q2X"):
     status, unit = await admin.call("POST", f"/api/v1/admin/units/{unit['id']}/authenticate",
                                     json={"approve": True})
     assert status == 200 and unit["status"] == "active", unit
+    assert unit["contact_phone"] == "138******78"  # R-U7: masked for the platform too
     status, unit = await boss.call("GET", f"/api/v1/units/{unit['id']}")
+    assert "13812345678" not in repr(unit)  # …and for the unit's own admin
     return unit
 
 

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
+from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.export import (
@@ -197,6 +198,7 @@ def describe(filing: EnterpriseFiling, now: datetime, deps: Deps) -> dict[str, A
         "filing_kind": filing.kind.value,
         "status": filing.status.value,
         **filing.data,
+        "contact_phone": mask_phone(filing.data.get("contact_phone")),  # R-U7
         "documents": filing.documents,
         "submitted_at": filing.submitted_at.isoformat(),
         "review_due_at": filing.review_due_at.isoformat(),
