@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import clock, notify
+from borderpass.services import audit, clock, notify
 from borderpass.services.access import require_role
 from borderpass.services.filing_checks import add_months
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
@@ -55,11 +57,14 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     filing = await _submitted(filing_id)
     now = clock.now()
     expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
-    changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
-        status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
-        reviewer_id=reviewer.id, return_reasons=[])
-    if not changed:
-        raise Conflict("filing_not_submitted", "status")
+    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+        changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
+            status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
+            reviewer_id=reviewer.id, return_reasons=[])
+        if not changed:
+            raise Conflict("filing_not_submitted", "status")
+        await audit.record(reviewer, "update", "filing", filing.id, ["status"],
+                           decision="approved")
     await filing.refresh_from_db()
     await notify.filing_reviewed(filing)
     return filing
@@ -103,11 +108,14 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     filing = await _submitted(filing_id)
     cleaned = check_reasons(filing, reasons)
-    changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
-        status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
-        return_reasons=cleaned)
-    if not changed:
-        raise Conflict("filing_not_submitted", "status")
+    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+        changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
+            status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
+            return_reasons=cleaned)
+        if not changed:
+            raise Conflict("filing_not_submitted", "status")
+        await audit.record(reviewer, "update", "filing", filing.id, ["status"],
+                           decision="returned", reasons=len(cleaned))
     await filing.refresh_from_db()
     await notify.filing_reviewed(filing)
     return filing
@@ -143,7 +151,10 @@ async def decide_letter(reviewer: User, letter_id: int, approve: bool,
     letter.reviewer = reviewer
     letter.reason = reason.strip()[:500]
     letter.decided_at = clock.now()
-    await letter.save()
+    async with in_transaction():
+        await letter.save()
+        await audit.record(reviewer, "update", "official_letter", letter.id, ["status"],
+                           decision=letter.status.value)
     return letter
 
 

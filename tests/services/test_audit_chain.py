@@ -60,6 +60,17 @@ async def test_concurrent_appends_keep_one_chain() -> None:
     assert verdict.ok and verdict.checked == 40 and verdict.head == rows[-1].row_hash
 
 
+async def test_review_decisions_are_chained_audit_rows(deps) -> None:  # R-U7, R-F6
+    from factories import approved_filing, driver_user
+
+    filing = await approved_filing(deps, await driver_user())
+    event = await AuditEvent.get(action="update", subject_type="filing")
+    assert (event.subject_id, event.field_names, event.detail) == (
+        filing.id, ["status"], {"decision": "approved"})
+    assert event.actor_id == filing.reviewer_id  # type: ignore[attr-defined]
+    assert (await audit.verify()).ok
+
+
 async def test_verify_names_an_edited_row() -> None:
     await _append(5)
     rows = await AuditEvent.all().order_by("id")
