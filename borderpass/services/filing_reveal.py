@@ -40,8 +40,10 @@ OCR_MASKS: dict[str, Callable[[str | None], str | None]] = {
 async def view(deps: Deps, filing: Filing, viewer: User,
                parts: filing_rows.Parts | None = None) -> dict[str, Any]:
     """The filing as any door shows it to ``viewer``: numbers and phones always masked; names
-    in clear only for the applicant, their own (R-U7). Nothing clear, so no audit."""
-    if filing.applicant_id == viewer.id:  # type: ignore[attr-defined]
+    in clear only for the applicant and the drivers on it, as before (R-U7); staff see names
+    masked too. Nothing clear, so no audit."""
+    own = filing.applicant_id == viewer.id  # type: ignore[attr-defined]
+    if own or not viewer.has_role(*STAFF_ROLES):  # only the applicant or a driver on it
         return await filings.describe(deps, filing, viewer, parts=parts)
     return await masked_view(deps, filing, viewer, parts)
 
