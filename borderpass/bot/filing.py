@@ -23,8 +23,10 @@ from borderpass.services.requirements import (
     CATEGORY_LABELS,
     DRIVER_FIELDS,
     OCR_KINDS,
+    PER_DRIVER_DOCUMENTS,
     FieldSpec,
     category_fields,
+    driver_slot,
     field_label,
 )
 
@@ -56,9 +58,11 @@ def spec_of(filing: Filing, path: str) -> FieldSpec | None:
 async def _missing(problems: list[FieldError], filing_id: int) -> list[str]:
     missing = [p.field.removeprefix("documents.") for p in problems
                if p.field and p.field.startswith("documents.")]
-    if any(p.code == "drivers_required" for p in problems) and \
-            "id_card_front#1" not in await _slots(filing_id):
-        missing.append("id_card_front#1")
+    if any(p.code == "drivers_required" for p in problems):
+        # No driver yet: the first one's documents are due all the same, and listing them
+        # now keeps the photo order stable while OCR creates the driver mid-burst.
+        have = await _slots(filing_id)
+        missing += [s for k in PER_DRIVER_DOCUMENTS if (s := driver_slot(k, 0)) not in have]
     return sorted(missing, key=_rank)
 
 

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import OWNER_ID, VIN, approved_filing, jpeg
 
-from borderpass.models import Declaration, Filing
+from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -77,6 +77,9 @@ async def test_file_a_vehicle_by_chat(wechat_user, fake_wechat, bot, licence_rea
     assert "submitted" in done.text and "云N54321" in done.text
     filing = await Filing.get(plate_number="云N54321")
     assert filing.status is FilingStatus.SUBMITTED
+    driver = await FilingDriver.get(filing_id=filing.id)
+    assert driver.is_owner  # R-F2: the owner-driver is stored as the owner (issue #18)
+    assert not await FilingDocument.filter(filing_id=filing.id, kind="power_of_attorney").exists()
     status = await user.say("status")
     assert "awaiting review" in status.text
 
@@ -119,6 +122,15 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
     await bot.drain()
     caption = fake_wechat.messages("custom")[-1].body["text"]["content"]
     assert "stale in about 30 seconds" in caption
+    back = await user.say("declare")  # the open trip makes it an entry; port from history
+    assert "Entry" in back.text and "Ruili" in back.text
+    changed = await user.say("Wanding")  # a port's name changes the port, asks again
+    assert "Wanding" in changed.text and "Entry" in changed.text
+    assert "accepted" in (await user.say("ok")).text
+    assert await Declaration.all().count() == 2
+    again = await user.say("declare")  # 2 messages now: the trip closed, port remembered
+    assert "Exit" in again.text and "Wanding" in again.text
+    await user.say("cancel")
 
 
 async def test_burmese_dates_and_unknown_scan(wechat_user, deps) -> None:
