@@ -14,8 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import OWNER_ID, attach_all, driver_user, jpeg, personal_body
 
-from borderpass.models import Document, Filing, FilingDocument, FilingDriver
 from borderpass.core.i18n import translate
+from borderpass.models import Document, Filing, FilingDocument, FilingDriver
 from borderpass.services import chat_users, filings
 
 pytestmark = pytest.mark.usefixtures("db")
