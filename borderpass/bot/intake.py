@@ -12,7 +12,7 @@ from typing import Any
 from borderpass.bot import texts as T
 from borderpass.bot import words
 from borderpass.bot.engine import STEPS, Turn, goto, prompt_of
-from borderpass.bot.photos import PhotoJob
+from borderpass.bot.photos import QUEUE_MAX, PhotoJob
 from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
@@ -30,6 +30,9 @@ async def queue_photo(turn: Turn, media_id: str) -> None:
     data = turn.state.data
     job = PhotoJob(int(data["filing_id"]), str(data.get("slot") or ""), media_id)
     start, queued = await turn.rt.photos.put(turn.openid, job)
+    if not queued:
+        turn.say(turn.t(T.PHOTOS_FULL, max=QUEUE_MAX))
+        return
     turn.say(turn.t(T.PHOTO_RECEIVED) if queued == 1 else turn.t(T.PHOTO_QUEUED, n=queued))
     if start:
         rt, openid, user = turn.rt, turn.openid, turn.user

@@ -16,9 +16,12 @@ from typing import Any
 from redis.asyncio import Redis
 
 QUEUE_TTL = 24 * 3600
+QUEUE_MAX = 20  # photos waiting per user: more are refused, not stored (a flood is no pick)
 RUN_TTL = 300  # seconds: a worker that died is replaced after this long
-# KEYS = queue, run mark; ARGV = job, queue TTL, run TTL → {start a worker?, queue length}
+# KEYS = queue, run mark; ARGV = job, queue TTL, run TTL, max → {start a worker?, length}
+# (length 0: the queue is full and the job was not queued)
 ENQUEUE_SCRIPT = """
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[4]) then return {0, 0} end
 local n = redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 local start = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3])
@@ -68,9 +71,10 @@ class PhotoQueue:
         return [f"{self.prefix}:photos:{openid}", f"{self.prefix}:photos:run:{openid}"]
 
     async def put(self, openid: str, job: PhotoJob) -> tuple[bool, int]:
-        """Queue ``job``: (True when no worker runs for this user, the queue's length)."""
+        """Queue ``job``: (True when no worker runs for this user, the queue's length —
+        0 when the queue is full and ``job`` was refused)."""
         start, length = await self._enqueue(keys=self._keys(openid),
-                                            args=[job.dumps(), QUEUE_TTL, RUN_TTL])
+                                            args=[job.dumps(), QUEUE_TTL, RUN_TTL, QUEUE_MAX])
         return bool(start), int(length)
 
     async def next(self, openid: str, handled: bool) -> PhotoJob | None:

@@ -141,3 +141,16 @@ async def test_concurrent_burst_and_duplicate_msgid(wechat_user, bot, fake_wecha
     widths = sorted([(await Document.get(id=fd.document_id)).width for fd in docs])  # type: ignore[attr-defined]
     assert widths == [70, 71, 72]  # all three kept, the duplicate MsgId once
     assert await Document.filter(owner_id=me.id).count() == 3
+
+
+async def test_a_flood_of_photos_is_refused_not_stored(wechat_user, bot, fake_wechat) -> None:
+    from borderpass.bot.photos import QUEUE_MAX, PhotoJob
+
+    user = await _at_photos(wechat_user, "oa-flood")
+    me = await chat_users.official_account_user("oa-flood")
+    filing = await Filing.get(applicant_id=me.id)
+    for i in range(QUEUE_MAX):  # queued, no worker started: the queue stays full
+        await bot.photos.put("oa-flood", PhotoJob(filing.id, "", f"m{i}"))
+    refused = await user.photo(fake_wechat.add_media(jpeg()))
+    assert f"{QUEUE_MAX} photos are already waiting" in refused.text
+    assert await bot.redis.llen("bot:photos:oa-flood") == QUEUE_MAX
