@@ -56,12 +56,19 @@ def _real_readings() -> dict[str, dict[str, Any]]:
     return out
 
 
-@pytest.fixture
-def real_readings(readings: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def sample_readings() -> dict[str, dict[str, Any]]:
+    """Read before any app starts (module scope): the engine blocks while it loads."""
     if SAMPLES is None:
         pytest.skip("OCR samples absent (../shared/ocr-samples or $BORDERPASS_OCR_SAMPLES)")
     pytest.importorskip("rapidocr", reason="the rapidocr engine is not installed")
-    readings.update(_real_readings())
+    return _real_readings()
+
+
+@pytest.fixture
+def real_readings(sample_readings: dict[str, Any], readings: dict[str, Any]
+                  ) -> dict[str, Any]:
+    readings.update(sample_readings)
     return readings
 
 
