@@ -178,7 +178,7 @@ async def _photo_text(turn: Turn, text: str) -> str | None:
     (R-F2, seed 000: 本人办理车辆备案的，无需提供); "skip" asks who applies, or says why a
     document cannot be skipped. None: not such a text (the user is asked for the photo)."""
     slot = str(turn.state.data.get("slot", ""))
-    if slot == "power_of_attorney" and words.yes_no(text) is None:
+    if slot == "power_of_attorney":  # "没有" / "none" here: maybe the owner files after all
         if words.is_owner_claim(text):
             return await _owner(turn, text)
         if words.is_skip(text):
