@@ -149,6 +149,7 @@ async def _drive(fake: FakeWeChat, base: str, users: int, rounds: int, think: fl
             user = WeChatUser(client, f"oa-bench-{i}")
             await user.say("file")
             await user.say("1")
+            await user.say("1")  # the owner files (asked before any document, issue #18)
             start = time.perf_counter()
             reply = await user.photo(fake.add_media(photo))
             photo_ms.append((time.perf_counter() - start) * 1000)

@@ -9,13 +9,15 @@ import logging
 import qrcode
 
 from borderpass.bot import texts as T
-from borderpass.bot.engine import INSTANT, Expect, Flow, Step, Turn, register
+from borderpass.bot import words
+from borderpass.bot.engine import INSTANT, Expect, Flow, Invalid, Step, Turn, register
 from borderpass.core.errors import BorderPassError
+from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
-from borderpass.models import Filing, FilingDriver
-from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus
+from borderpass.models import Declaration, Filing, FilingDriver, Trip
+from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
 from borderpass.services import clock, declarations, passes
-from borderpass.services.notify.texts import PASS_PAGE
+from borderpass.services.notify.texts import PASS_PAGE, PORT_NAMES
 
 log = logging.getLogger("borderpass.bot")
 
@@ -28,15 +30,46 @@ async def _approved(turn: Turn) -> list[Filing]:
 
 
 async def start(turn: Turn) -> str | None:
-    """Pick the vehicle (skipped when there is one approved filing)."""
+    """Pre-select the vehicle, direction, port and driver from the user's filings and history;
+    ask only where there is a real choice, then one confirmation (≤ 3 messages, issue #18)."""
     approved = await _approved(turn)
     if not approved:
         turn.say(turn.t(T.NO_APPROVED))
         return None
     if len(approved) == 1:
         turn.state.data = {"filing_id": approved[0].id}
-        return "declare:direction"
+        return await _fill(turn)
     return "declare:vehicle"
+
+
+async def _fill(turn: Turn) -> str:
+    """The first choice still open, after taking every default the records give: direction
+    from the open trip (R-F7: an exit leaves a trip open until the entry), port and driver
+    from the vehicle's last declaration, the only driver, or the driver who is this user."""
+    data = turn.state.data
+    filing_id = int(data["filing_id"])
+    if "direction" not in data:
+        trip_open = await Trip.filter(filing_id=filing_id, status=TripStatus.OPEN).exists()
+        data["direction"] = (Direction.ENTRY if trip_open else Direction.EXIT).value
+    last = await Declaration.filter(filing_id=filing_id) \
+        .exclude(status=DeclarationStatus.CANCELLED).order_by("-id").first()
+    if "port" not in data and last is not None:
+        data["port"] = last.port
+    if "driver_id" not in data:
+        drivers = await FilingDriver.filter(filing_id=filing_id).order_by("position")
+        ids = {d.id for d in drivers}
+        mine = [d for d in drivers if d.user_id == turn.user.id]  # type: ignore[attr-defined]
+        if len(drivers) == 1:
+            data["driver_id"] = drivers[0].id
+        elif last is not None and last.driver_id in ids:  # type: ignore[attr-defined]
+            data["driver_id"] = last.driver_id  # type: ignore[attr-defined]
+        elif len(mine) == 1:
+            data["driver_id"] = mine[0].id
+    if "port" not in data:
+        return "declare:port"
+    if "driver_id" not in data:
+        return "declare:driver"
+    return "declare:confirm"
 
 
 async def _vehicles(turn: Turn) -> list[tuple[str, str]]:
@@ -47,10 +80,6 @@ async def _drivers(turn: Turn) -> list[tuple[str, str]]:
     rows = await FilingDriver.filter(filing_id=int(turn.state.data["filing_id"])) \
         .order_by("position")
     return [(str(d.id), d.name or str(d.id)) for d in rows]
-
-
-async def _directions(turn: Turn) -> list[tuple[str, str]]:
-    return [(d.value, turn.t(T.DIRECTIONS[d.value])) for d in Direction]
 
 
 async def _ports(turn: Turn) -> list[tuple[str, str]]:
@@ -65,38 +94,59 @@ def _asker(source: str) -> object:
 
 async def _vehicle(turn: Turn, filing_id: str) -> str:
     turn.state.data["filing_id"] = int(filing_id)
-    return "declare:direction"
-
-
-async def _direction(turn: Turn, direction: str) -> str:
-    turn.state.data["direction"] = direction
-    return "declare:port"
+    return await _fill(turn)
 
 
 async def _port(turn: Turn, port: str) -> str:
     turn.state.data["port"] = port
-    drivers = await _drivers(turn)
-    if len(drivers) == 1:
-        turn.state.data["driver_id"] = int(drivers[0][0])
-        return "declare:confirm"
-    return "declare:driver"
+    return await _fill(turn)
 
 
 async def _driver(turn: Turn, driver_id: str) -> str:
     turn.state.data["driver_id"] = int(driver_id)
-    return "declare:confirm"
+    return await _fill(turn)
+
+
+def _port_named(text: str) -> str | None:
+    """A port by its code, Chinese or pinyin name ('畹町', 'wanding')."""
+    word = words.norm(text)
+    for code, names in PORT_NAMES.items():
+        if word in {code, *(words.norm(n) for n in names)}:
+            return code
+    return None
+
+
+def _direction_named(text: str) -> str | None:
+    """'出境' / 'exit' / its Burmese word, in any catalog."""
+    word = words.norm(text)
+    for value, source in T.DIRECTIONS.items():
+        if word in {value, *(words.norm(T.t(source, loc)) for loc in LOCALES)}:
+            return value
+    return None
 
 
 async def _ask_confirm(turn: Turn) -> str:
     data = turn.state.data
     filing = await Filing.get(id=int(data["filing_id"]))
     driver = await FilingDriver.get(id=int(data["driver_id"]))
+    other = next(p for p in declarations.PORTS if p != data["port"])
     return turn.t(T.CONFIRM_DECLARATION, plate=filing.plate_number or "",
                   direction=turn.t(T.DIRECTIONS[data["direction"]]),
-                  port=T.port_name(data["port"], turn.locale), driver=driver.name)
+                  port=T.port_name(data["port"], turn.locale), driver=driver.name) + \
+        "\n" + turn.t(T.CHANGE_PORT, example=T.port_name(other, turn.locale))
 
 
-async def _confirm(turn: Turn, yes: bool) -> str | None:
+async def _confirm(turn: Turn, text: str) -> str | None:
+    """Yes submits, no cancels; a port's or a direction's name changes it and asks again."""
+    if (port := _port_named(text)) is not None:
+        turn.state.data["port"] = port
+        return "declare:confirm"
+    if (direction := _direction_named(text)) is not None:
+        turn.state.data["direction"] = direction
+        return "declare:confirm"
+    yes = words.yes_no(text)
+    if yes is None:
+        raise Invalid(turn.t(T.YES_NO))
     if not yes:
         turn.say(turn.t(T.CANCELLED))
         return None
@@ -125,11 +175,9 @@ async def _confirm(turn: Turn, yes: bool) -> str | None:
 register(Flow("declare", start, {s.name: s for s in (
     Step("declare:vehicle", Expect.CHOICE, _asker(T.CHOOSE_VEHICLE), _vehicle,  # type: ignore[arg-type]
          _vehicles),
-    Step("declare:direction", Expect.CHOICE, _asker(T.CHOOSE_DIRECTION), _direction,  # type: ignore[arg-type]
-         _directions),
     Step("declare:port", Expect.CHOICE, _asker(T.CHOOSE_PORT), _port, _ports),  # type: ignore[arg-type]
     Step("declare:driver", Expect.CHOICE, _asker(T.CHOOSE_DRIVER), _driver, _drivers),  # type: ignore[arg-type]
-    Step("declare:confirm", Expect.CONFIRM, _ask_confirm, _confirm),
+    Step("declare:confirm", Expect.TEXT, _ask_confirm, _confirm),
 )}))
 
 

@@ -9,6 +9,7 @@ import time
 
 from redis.asyncio import Redis
 
+from borderpass.bot.limits import split_text
 from borderpass.core.wechat import WeChatAPIError, WeChatClient, WeChatError
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,14 @@ class Delivery:
             await pipe.execute()
 
     async def send_text(self, openid: str, text: str) -> bool:
-        """Push a text now if the window allows, else keep it; True when sent."""
+        """Push a text now if the window allows, else keep it; True when all was sent. A text
+        over WeChat's limit goes as several messages, in order (issue #18)."""
+        sent = True
+        for part in split_text(text):
+            sent = await self._send_part(openid, part) and sent
+        return sent
+
+    async def _send_part(self, openid: str, text: str) -> bool:
         if await self._open(openid):
             try:
                 await self.client.send_custom_message(openid, "text", {"content": text})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from wechatpy.messages import BaseMessage
 
-from borderpass.bot import language_tags
+from borderpass.bot import language_tags, limits
 from borderpass.bot import texts as T
 from borderpass.bot.basic import ask_language
 from borderpass.bot.engine import Input, Turn, on_input, run_command
@@ -127,5 +127,6 @@ async def handle(rt: BotRuntime, message: BaseMessage) -> Reply:
         rt.spawn(language_tags.apply(rt, openid, turn.locale, follower.tag_ids))
     texts = [*waiting, *turn.out]
     if turn.image:
-        return Reply(None, turn.image, texts)
-    return Reply("\n\n".join(texts) if texts else None)
+        return Reply(None, turn.image, limits.fit(None, turn.locale, texts).follow_up)
+    fitted = limits.fit("\n\n".join(texts) if texts else None, turn.locale)  # ≤ 2,048 bytes
+    return Reply(fitted.passive, None, fitted.follow_up)

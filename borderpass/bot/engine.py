@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from borderpass.bot import texts as T
+from borderpass.bot import words
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import DialogState
 from borderpass.core.errors import BorderPassError, FieldErrors
@@ -70,6 +71,8 @@ class Step:
     prompt: Prompt
     handle: Handler
     options: Options | None = None  # CHOICE: (value, label) pairs, offered as 1, 2, 3 …
+    on_image: Handler | None = None  # a photo sent at this step (queued by the filing flow)
+    on_text: Handler | None = None  # a text at an IMAGE step: None from it = not handled
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,6 @@ class Turn:
 # -- validation per expected input ----------------------------------------------------------
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_YES = {"1", "是", "yes", "y", "ok", "ဟုတ်", "ဟုတ်ကဲ့", "确认", "好"}
-_NO = {"2", "否", "no", "n", "မဟုတ်"}
 
 
 async def validate(turn: Turn, step: Step, inp: Input) -> Any:
@@ -149,11 +150,10 @@ async def validate(turn: Turn, step: Step, inp: Input) -> Any:
                 return value
         raise Invalid(turn.t(T.PICK_NUMBER))
     if step.expects is Expect.CONFIRM:
-        if text.lower() in _YES:
-            return True
-        if text.lower() in _NO:
-            return False
-        raise Invalid(turn.t(T.YES_NO))
+        answer = words.yes_no(text)
+        if answer is None:
+            raise Invalid(turn.t(T.YES_NO))
+        return answer
     if step.expects is Expect.DATE:
         match = _DATE.match(text)
         try:
@@ -274,12 +274,8 @@ async def on_input(turn: Turn, inp: Input) -> None:
     if step is None:
         turn.say(turn.t(T.UNKNOWN))
         return
-    if turn.state.data.get("busy"):
-        turn.say(turn.t(T.BUSY))
-        return
     try:
-        value = await validate(turn, step, inp)
-        nxt = await step.handle(turn, value)
+        nxt = await _handled(turn, step, inp)
     except Invalid as exc:
         turn.say(exc.message)
         turn.say(await prompt_of(turn, step))
@@ -292,6 +288,17 @@ async def on_input(turn: Turn, inp: Input) -> None:
         turn.say(await prompt_of(turn, step))
     elif nxt != KEEP:
         await goto(turn, nxt)
+
+
+async def _handled(turn: Turn, step: Step, inp: Input) -> str | None:
+    """Run the step's handler for ``inp`` (a photo or a side text when the step takes one)."""
+    if inp.kind == "image" and step.on_image is not None:
+        return await step.on_image(turn, inp.media_id)
+    if inp.kind == "text" and step.expects is Expect.IMAGE and step.on_text is not None:
+        nxt = await step.on_text(turn, inp.text.strip())
+        if nxt is not None:
+            return nxt
+    return await step.handle(turn, await validate(turn, step, inp))
 
 
 KEEP = "-keep-"  # a handler that already said everything and stays (waiting for OCR …)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.bot import texts as T
-from borderpass.bot.engine import KEEP, Expect, Flow, Step, Turn, register
-from borderpass.bot.intake import ask_photo, confirm_prompt, confirm_reply
+from borderpass.bot import words
+from borderpass.bot.engine import KEEP, Expect, Flow, Invalid, Step, Turn, register
+from borderpass.bot.intake import confirm_prompt, confirm_reply, queue_photo
+from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import FieldError, FieldErrors
-from borderpass.models import Filing, FilingDriver
+from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory
 from borderpass.services import commitments, filings
 from borderpass.services.filing_forms import EDITABLE
@@ -21,8 +23,10 @@ from borderpass.services.requirements import (
     CATEGORY_LABELS,
     DRIVER_FIELDS,
     OCR_KINDS,
+    PER_DRIVER_DOCUMENTS,
     FieldSpec,
     category_fields,
+    driver_slot,
     field_label,
 )
 
@@ -51,20 +55,42 @@ def spec_of(filing: Filing, path: str) -> FieldSpec | None:
     return next((s for s in category_fields(filing.category) if s.name == path), None)
 
 
-async def next_step(turn: Turn) -> str | None:
-    """The first thing the draft still lacks: a photo, an OCR check, a field, or consent."""
-    data = turn.state.data
-    problems = await filings.problems(turn.rt.deps, turn.user, int(data["filing_id"]))
-    if any(p.code in ("ocr_unconfirmed", "ocr_conflict") for p in problems):
-        return "file:confirm"
+async def _missing(problems: list[FieldError], filing_id: int) -> list[str]:
     missing = [p.field.removeprefix("documents.") for p in problems
                if p.field and p.field.startswith("documents.")]
     if any(p.code == "drivers_required" for p in problems):
-        driver_docs = await _slots(turn)
-        if "id_card_front#1" not in driver_docs:
-            missing.append("id_card_front#1")
+        # No driver yet: the first one's documents are due all the same, and listing them
+        # now keeps the photo order stable while OCR creates the driver mid-burst.
+        have = await _slots(filing_id)
+        missing += [s for k in PER_DRIVER_DOCUMENTS if (s := driver_slot(k, 0)) not in have]
+    return sorted(missing, key=_rank)
+
+
+async def missing_documents(rt: BotRuntime, user: User, filing_id: int) -> list[str]:
+    """The document slots the draft still lacks, in the order the chat asks for them."""
+    return await _missing(await filings.problems(rt.deps, user, filing_id), filing_id)
+
+
+def _owner_unknown(filing: Filing) -> bool:
+    """A personal filing whose applicant has not said yet whether they own the vehicle:
+    asked before any document, because it decides the power of attorney (R-F2)."""
+    return filing.category is FilingCategory.PERSONAL and \
+        "is_applicant" not in filing.data.get("owner", {})
+
+
+async def next_step(turn: Turn) -> str | None:
+    """The first thing the draft still lacks: who applies, a photo, an OCR check, a field,
+    or consent (Rasa-style: the first missing item of the form)."""
+    data = turn.state.data
+    filing_id = int(data["filing_id"])
+    problems = await filings.problems(turn.rt.deps, turn.user, filing_id)
+    if any(p.code in ("ocr_unconfirmed", "ocr_conflict") for p in problems):
+        return "file:confirm"
+    if _owner_unknown(await _filing(turn)):
+        return "file:owner"
+    missing = await _missing(problems, filing_id)
     if missing:
-        data["slot"] = sorted(missing, key=_rank)[0]
+        data["slot"], data["upcoming"] = missing[0], missing[:6]
         return "file:photo"
     filing = await _filing(turn)
     for problem in problems:
@@ -82,11 +108,10 @@ async def next_step(turn: Turn) -> str | None:
     return "file:commit"
 
 
-async def _slots(turn: Turn) -> set[str]:
+async def _slots(filing_id: int) -> set[str]:
     from borderpass.models import FilingDocument
 
-    rows = await FilingDocument.filter(filing_id=int(turn.state.data["filing_id"])) \
-        .values_list("kind", flat=True)
+    rows = await FilingDocument.filter(filing_id=filing_id).values_list("kind", flat=True)
     return {str(r) for r in rows}
 
 
@@ -125,16 +150,61 @@ async def start(turn: Turn) -> str | None:
 
 
 async def _photo(turn: Turn, media_id: str) -> str | None:
-    ask_photo(turn, media_id)
+    await queue_photo(turn, media_id)
     return KEEP
 
 
-async def _ask_photo(turn: Turn) -> str:
-    slot = str(turn.state.data.get("slot", ""))
+def _slot_label(turn: Turn, slot: str) -> str:
     kind, _, n = slot.partition("#")
     label = turn.t(field_label(f"documents.{kind}") or kind)
     return turn.t(T.SEND_DRIVER_PHOTO, n=n, label=label) if n else turn.t(T.SEND_PHOTO,
                                                                             label=label)
+
+
+async def _ask_photo(turn: Turn) -> str:
+    data = turn.state.data
+    prompt = _slot_label(turn, str(data.get("slot", "")))
+    upcoming = [str(s) for s in data.get("upcoming") or []]
+    if len(upcoming) > 1:  # several photos may come at once: say the order they are read in
+        labels = [turn.t(field_label(f"documents.{s.split('#')[0]}") or s)
+                  + (f" #{s.split('#')[1]}" if "#" in s else "") for s in upcoming]
+        sep = "、" if turn.locale == "zh_CN" else ", "
+        prompt += "\n" + turn.t(T.PHOTO_ORDER, labels=sep.join(labels))
+    return prompt
+
+
+async def _photo_text(turn: Turn, text: str) -> str | None:
+    """A text where a photo is asked: "I am the owner" answers the power of attorney
+    (R-F2, seed 000: 本人办理车辆备案的，无需提供); "skip" asks who applies, or says why a
+    document cannot be skipped. None: not such a text (the user is asked for the photo)."""
+    slot = str(turn.state.data.get("slot", ""))
+    if slot == "power_of_attorney":  # "没有" / "none" here: maybe the owner files after all
+        if words.is_owner_claim(text):
+            return await _owner(turn, text)
+        if words.is_skip(text):
+            return "file:owner"
+    if words.is_skip(text) or words.is_owner_claim(text):
+        label = turn.t(field_label(f"documents.{slot.split('#')[0]}") or slot)
+        turn.say(turn.t(T.DOCUMENT_NEEDED, label=label))
+        return "file:photo"
+    return None
+
+
+# -- who applies (R-F2) --------------------------------------------------------------------
+
+
+async def _ask_owner(turn: Turn) -> str:
+    return turn.t(T.ASK_OWNER)
+
+
+async def _owner(turn: Turn, text: str) -> str | None:
+    """'1' / yes / '我就是车主本人' → the owner files for themself; '2' / no → on their behalf."""
+    answer = True if words.is_owner_claim(text) else words.yes_no(text)
+    if answer is None:
+        raise Invalid(turn.t(T.YES_NO))
+    await filings.update(turn.rt.deps, turn.user, int(turn.state.data["filing_id"]),
+                         {"owner": {"is_applicant": answer}})
+    return await next_step(turn)
 
 
 async def _confirm(turn: Turn, text: str) -> str | None:
@@ -236,17 +306,19 @@ async def _commit(turn: Turn, agreed: bool) -> str | None:
 
 
 def _field_step(name: str, expects: Expect, with_options: bool = False) -> Step:
-    return Step(name, expects, _ask_field, _set_field, _field_options if with_options else None)
+    return Step(name, expects, _ask_field, _set_field, _field_options if with_options else None,
+                on_image=_photo)
 
 
 register(Flow("file", start, {s.name: s for s in (
     Step("file:category", Expect.CHOICE, _ask_category, _category, _categories),
-    Step("file:photo", Expect.IMAGE, _ask_photo, _photo),
-    Step("file:confirm", Expect.TEXT, _ask_confirm, _confirm),
+    Step("file:owner", Expect.TEXT, _ask_owner, _owner),
+    Step("file:photo", Expect.IMAGE, _ask_photo, _photo, on_image=_photo, on_text=_photo_text),
+    Step("file:confirm", Expect.TEXT, _ask_confirm, _confirm, on_image=_photo),
     _field_step("file:field_text", Expect.TEXT),
     _field_step("file:field_date", Expect.DATE),
     _field_step("file:field_bool", Expect.CONFIRM),
     _field_step("file:field_choice", Expect.CHOICE, with_options=True),
-    Step("file:driver_name", Expect.TEXT, _ask_driver_name, _driver_name),
+    Step("file:driver_name", Expect.TEXT, _ask_driver_name, _driver_name, on_image=_photo),
     Step("file:commit", Expect.CONFIRM, _ask_commit, _commit),
 )}))

@@ -1,6 +1,6 @@
-"""Photos sent in chat: acknowledged at once, then downloaded from WeChat, stored, read by
-OCR and used to prefill the draft in the background (R-P1); the outcome and the next
-question arrive as a customer-service message.
+"""Photos sent in chat: acknowledged at once and queued per user; a worker downloads each
+from WeChat in order, stores it, reads it by OCR and prefills the draft (R-P1); the outcome
+of the whole burst and the next question arrive as one customer-service message.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import string
 from typing import Any
 
 from borderpass.bot import texts as T
+from borderpass.bot import words
 from borderpass.bot.engine import STEPS, Turn, goto, prompt_of
+from borderpass.bot.photos import QUEUE_MAX, PhotoJob
 from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
@@ -22,14 +24,104 @@ log = logging.getLogger("borderpass.bot")
 LETTERS = string.ascii_uppercase
 
 
-def ask_photo(turn: Turn, media_id: str) -> None:
-    """Acknowledge a photo now and handle it after the turn (the lock is released by then)."""
+async def queue_photo(turn: Turn, media_id: str) -> None:
+    """Queue a photo of the draft and acknowledge it now; a worker per user reads the queue
+    in order after the turn (the lock is released by then) and answers once for the burst."""
     data = turn.state.data
-    data["busy"] = True
-    turn.say(turn.t(T.PHOTO_RECEIVED))
-    rt, openid, user = turn.rt, turn.openid, turn.user
-    filing_id, slot = int(data["filing_id"]), str(data["slot"])
-    turn.later.append(lambda: intake(rt, openid, user, filing_id, slot, media_id))
+    job = PhotoJob(int(data["filing_id"]), str(data.get("slot") or ""), media_id)
+    start, queued = await turn.rt.photos.put(turn.openid, job)
+    if not queued:
+        turn.say(turn.t(T.PHOTOS_FULL, max=QUEUE_MAX))
+        return
+    turn.say(turn.t(T.PHOTO_RECEIVED) if queued == 1 else turn.t(T.PHOTO_QUEUED, n=queued))
+    if start:
+        rt, openid, user = turn.rt, turn.openid, turn.user
+        turn.later.append(lambda: work(rt, openid, user))
+
+
+async def work(rt: BotRuntime, openid: str, user: User) -> None:
+    """Handle the user's queued photos one by one, then send one combined answer."""
+    speaker = Turn(rt, openid, user, await rt.storage.get(openid))  # words in their language
+    lines: list[str] = []
+    filing_id: int | None = None
+    job = await rt.photos.next(openid, handled=False)
+    while job is not None:
+        try:
+            lines += await _one(rt, speaker, job)
+        except BorderPassError as exc:
+            lines.append(speaker.error(exc))
+        except Exception:
+            await rt.photos.stop(openid)  # the photo stays queued for the next worker
+            raise
+        filing_id = job.filing_id
+        job = await rt.photos.next(openid, handled=True)
+    if filing_id is not None:
+        await _answer(rt, openid, user, filing_id, lines)
+
+
+async def _slot_for(rt: BotRuntime, user: User, job: PhotoJob) -> str | None:
+    """The slot asked when the photo came if still empty, else the first still missing."""
+    from borderpass.bot.filing import missing_documents
+
+    missing = await missing_documents(rt, user, job.filing_id)
+    if job.slot in missing:
+        return job.slot
+    return missing[0] if missing else None
+
+
+async def _one(rt: BotRuntime, turn: Turn, job: PhotoJob) -> list[str]:
+    """Store one photo in its slot, read it and prefill the draft; what to tell the user."""
+    slot = await _slot_for(rt, turn.user, job)
+    if slot is None:
+        return [turn.t(T.PHOTO_NOT_NEEDED)]
+    doc, reading, ocr_error = await _read(rt, turn.user, slot, job.media_id)
+    await filings.update(rt.deps, turn.user, job.filing_id, {"documents": {slot: doc.id}})
+    label = turn.t(field_label(f"documents.{slot.split('#')[0]}") or slot)
+    lines = [turn.t(T.PHOTO_SAVED, label=label)]
+    if ocr_error:
+        lines.append(turn.error(BorderPassError(ocr_error)))
+    if reading is not None:
+        result = await prefill.apply_reading(rt.deps, turn.user, job.filing_id, doc, slot,
+                                             reading)
+        lines += _outcome(turn, result, reading)
+    return lines
+
+
+def _outcome(turn: Turn, result: dict[str, list[str]], reading: dict[str, Any]) -> list[str]:
+    """What the reading gave: new values (shown at the confirm step), values equal to those
+    already filled, values kept for the reviewer only — and "nothing" only when nothing was
+    read (issue #18: a VIN plate repeating the licence's VIN, or an ID card's back side whose
+    fields the form does not hold, were read exactly and must not be called unreadable)."""
+    if result["filled"] or result["conflicts"]:
+        return []
+    if result.get("matched"):
+        labels = "、".join(turn.t(field_label(p) or p) for p in result["matched"]) \
+            if turn.locale == "zh_CN" else \
+            ", ".join(turn.t(field_label(p) or p) for p in result["matched"])
+        return [turn.t(T.READ_MATCHES, fields=labels)]
+    if prefill.read_values(reading):
+        return [turn.t(T.READ_KEPT)]
+    return [turn.t(T.READ_NOTHING)]
+
+
+async def _answer(rt: BotRuntime, openid: str, user: User, filing_id: int,
+                  lines: list[str]) -> None:
+    """The burst's one answer: every photo's outcome, then the draft's next question."""
+    from borderpass.bot.filing import next_step
+
+    async with rt.storage.session(openid) as held:
+        state = held.state
+        turn = Turn(rt, openid, user, state)
+        for line in lines:
+            turn.say(line)
+        if state.flow == "file" and state.data.get("filing_id") == filing_id:
+            try:
+                await goto(turn, await next_step(turn))
+            except BorderPassError as exc:
+                turn.say(turn.error(exc))
+                if state.step in STEPS:
+                    turn.say(await prompt_of(turn, STEPS[state.step]))
+    await rt.delivery.send_text(openid, "\n\n".join(turn.out))
 
 
 async def _read(rt: BotRuntime, user: User, slot: str, media_id: str
@@ -50,44 +142,6 @@ async def _read(rt: BotRuntime, user: User, slot: str, media_id: str
     doc.ocr = reading
     await doc.save(update_fields=["ocr"])
     return doc, reading, None
-
-
-async def intake(rt: BotRuntime, openid: str, user: User, filing_id: int, slot: str,
-                 media_id: str) -> None:
-    """The slow half of a photo turn; its answer is pushed (or kept for the next contact)."""
-    from borderpass.bot.filing import next_step
-
-    failure: BorderPassError | None = None
-    try:
-        doc, reading, ocr_error = await _read(rt, user, slot, media_id)
-    except BorderPassError as exc:
-        failure, doc, reading, ocr_error = exc, None, None, None
-    async with rt.storage.session(openid) as held:
-        state = held.state
-        turn = Turn(rt, openid, user, state)
-        here = state.data.get("filing_id") == filing_id and state.data.get("slot") == slot
-        state.data.pop("busy", None)
-        try:
-            if failure is not None:
-                raise failure
-            assert doc is not None
-            await filings.update(rt.deps, user, filing_id, {"documents": {slot: doc.id}})
-            label = turn.t(field_label(f"documents.{slot.split('#')[0]}") or slot)
-            turn.say(turn.t(T.PHOTO_SAVED, label=label))
-            if ocr_error:
-                turn.say(turn.error(BorderPassError(ocr_error)))
-            if reading is not None:
-                result = await prefill.apply_reading(rt.deps, user, filing_id, doc, slot,
-                                                     reading)
-                if not result["filled"] and not result["conflicts"]:
-                    turn.say(turn.t(T.READ_NOTHING))
-            if here:
-                await goto(turn, await next_step(turn))
-        except BorderPassError as exc:
-            turn.say(turn.error(exc))
-            if here and state.step in STEPS:
-                turn.say(await prompt_of(turn, STEPS[state.step]))
-    await rt.delivery.send_text(openid, "\n\n".join(turn.out))
 
 
 # -- "I read: …, reply 1 to confirm or send the correction" -------------------------------
@@ -147,7 +201,7 @@ async def confirm_reply(turn: Turn, filing: Filing, text: str) -> bool:
     marks = _marks(filing)
     drivers = await FilingDriver.filter(filing=filing).order_by("position")
     text = text.strip()
-    if text in ("1", "ok", "OK", "确认", "是", "yes"):
+    if words.yes_no(text) is True:  # one matcher for every confirm step (issue #18)
         body: dict[str, Any] = {"confirm_prefill": True}
         for path, mark, clash in marks:
             if clash and (value := await _ocr_value(path, mark)) is not None:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from borderpass.bot.dedupe import Dedupe
 from borderpass.bot.delivery import Delivery
 from borderpass.bot.oa_client import OfficialAccountClient
+from borderpass.bot.photos import PhotoQueue
 from borderpass.bot.protocol import Callback
 from borderpass.bot.storage import BaseStorage
 from borderpass.core.config import Settings
@@ -42,6 +43,7 @@ class BotRuntime:
     ocr_read: OcrRead
     dedupe: Dedupe = field(init=False)
     delivery: Delivery = field(init=False)
+    photos: PhotoQueue = field(init=False)
     reply_deadline: float = REPLY_DEADLINE
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT))
@@ -49,6 +51,7 @@ class BotRuntime:
     def __post_init__(self) -> None:
         self.dedupe = Dedupe(self.redis)
         self.delivery = Delivery(self.redis, self.client)
+        self.photos = PhotoQueue(self.redis)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work (OCR, late replies), keeping a reference until it ends."""

@@ -34,7 +34,6 @@ HELP = N_("可以发送：\n{file} — 车辆备案\n{declare} — 出入境申�
 UNKNOWN = N_("没有听懂。发送“{help}”查看可以办理的事项。")
 CANCELLED = N_("已取消。发送“{help}”查看可以办理的事项。")
 AT_FIRST_STEP = N_("已经是第一步了。")
-BUSY = N_("正在处理您上一张照片，请稍候。")
 PICK_NUMBER = N_("请回复列表中的编号。")
 NEED_PHOTO = N_("请发送照片。")
 DATE_FORMAT = N_("请按“年-月-日”发送日期，例如 2024-05-01。")
@@ -48,7 +47,17 @@ DRAFT_STARTED = N_("已创建备案草稿（编号 {id}），也可以在小程�
 SEND_PHOTO = N_("请发送照片：{label}")
 SEND_DRIVER_PHOTO = N_("请发送第 {n} 位驾驶人的照片：{label}")
 PHOTO_RECEIVED = N_("已收到照片，正在处理，请稍候……")
+PHOTO_QUEUED = N_("已收到第 {n} 张照片，将按发送顺序处理。")
 PHOTO_SAVED = N_("已保存：{label}")
+PHOTOS_FULL = N_("已有 {max} 张照片在等待处理，请等处理结果出来后再发送这张。")
+PHOTO_NOT_NEEDED = N_("这张照片不需要了，材料已经齐全。")
+PHOTO_ORDER = N_("可以一次选择多张照片，请按此顺序：{labels}")
+READ_MATCHES = N_("识别结果与已填写的内容一致：{fields}")
+READ_KEPT = N_("已识别证件内容，供审核时核对。")
+DOCUMENT_NEEDED = N_("这份材料是必需的，不能跳过：{label}")
+ASK_OWNER = N_("您是这辆车的车主本人吗？车主本人办理无需提供授权委托书。\n"
+               "1 是，我是车主本人\n2 否，我受车主委托办理")
+MORE_FOLLOWS = N_("（未完，接下条消息）")
 I_READ = N_("识别到：\n{fields}\n回复 1 确认；如有错误，请发送字母和正确内容，例如：B 2019-05-01")
 READ_NOTHING = N_("没有从照片中识别出内容，稍后请逐项填写。")
 ASK_FIELD = N_("请填写：{label}")
@@ -62,12 +71,12 @@ SUBMITTED = N_("备案 {plate} 已提交，等待口岸办审核，结果会通�
 # declaration
 NO_APPROVED = N_("您还没有已批准的备案，暂不能申报。发送“{file}”开始备案。")
 CHOOSE_VEHICLE = N_("请选择车辆：")
-CHOOSE_DIRECTION = N_("请选择出入境方向：")
 DIRECTIONS = {"exit": N_("出境"), "entry": N_("入境")}
 CHOOSE_PORT = N_("请选择口岸：")
 CHOOSE_DRIVER = N_("请选择驾驶人：")
 CONFIRM_DECLARATION = N_("请确认申报：\n车辆：{plate}\n方向：{direction}\n口岸：{port}"
                          "\n驾驶人：{driver}\n回复 1 确认提交。")
+CHANGE_PORT = N_("换口岸请回复口岸名称，例如：{example}")
 DECLARED = N_("申报已受理（编号 {id}）。发送“{pass}”查看通行码。")
 RETURN_BY = N_("请于 {deadline} 前入境返回。")
 

@@ -91,6 +91,7 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
         await FilingDocument.filter(filing=filing, kind=slot).delete()
         if doc_id is not None:
             await FilingDocument.create(filing=filing, kind=slot, document_id=doc_id)
+    await prefill.mark_owner_drivers(filing)  # R-F2: the owner-driver, from either door
 
 
 def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:

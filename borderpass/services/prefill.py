@@ -11,6 +11,7 @@ from typing import Any
 
 from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.models.enums import FilingCategory
 from borderpass.services.filing_forms import EDITABLE, SEALED_DRIVER_FIELDS, check_value
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DRIVER_FIELDS, VEHICLE_FIELDS, FieldSpec
@@ -60,6 +61,7 @@ async def apply_reading(
     prefilled, conflicts = dict(data.get("prefilled", {})), dict(data.get("conflicts", {}))
     filled: list[str] = []
     clashed: list[str] = []
+    matched: list[str] = []
     fields = reading.get("fields", {})
     kind = doc.kind
     if kind in VEHICLE_MAP:
@@ -78,6 +80,8 @@ async def apply_reading(
             elif str(current) != value:
                 _note(conflicts, path, doc, value, conf)
                 clashed.append(path)
+            else:
+                matched.append(path)  # read exactly what is already there
         data["vehicle"] = vehicle
         if "vehicle.plate_number" in filled:
             filing.plate_number = vehicle["plate_number"]
@@ -86,17 +90,34 @@ async def apply_reading(
     elif kind in DRIVER_MAP:
         index = int(slot.split("#", 1)[1]) - 1 if "#" in slot else 0
         await _fill_driver(deps, filing, index, doc, fields, DRIVER_MAP[kind],
-                           prefilled, conflicts, filled, clashed)
+                           prefilled, conflicts, filled, clashed, matched)
     data["prefilled"], data["conflicts"] = prefilled, conflicts
     filing.data = data
     await filing.save()
-    return {"filled": filled, "conflicts": clashed}
+    await mark_owner_drivers(filing)
+    return {"filled": filled, "conflicts": clashed, "matched": matched}
+
+
+def read_values(reading: dict[str, Any]) -> list[str]:
+    """The OCR fields a reading holds a value for, whether or not the form uses them (an ID
+    card's back side: issuing authority and validity, kept for the reviewer)."""
+    fields = reading.get("fields") or {}
+    return [name for name, field in fields.items()
+            if isinstance(field, dict) and field.get("value") not in (None, "")]
+
+
+async def mark_owner_drivers(filing: Filing) -> None:
+    """A driver whose identity number is the owner's is the owner (R-F2, R-U5): stored with
+    ``is_owner`` whichever door or document brought the number (blind indexes compared)."""
+    if filing.category is FilingCategory.PERSONAL and filing.owner_key:
+        await FilingDriver.filter(filing_id=filing.id, id_key=filing.owner_key,
+                                  is_owner=False).update(is_owner=True)
 
 
 async def _fill_driver(deps: Deps, filing: Filing, index: int, doc: Document,
                        fields: dict[str, Any], mapping: dict[str, str],
                        prefilled: dict[str, Any], conflicts: dict[str, Any],
-                       filled: list[str], clashed: list[str]) -> None:
+                       filled: list[str], clashed: list[str], matched: list[str]) -> None:
     drivers = await FilingDriver.filter(filing=filing).order_by("position")
     driver = drivers[index] if index < len(drivers) else None
     if driver is None:
@@ -127,6 +148,8 @@ async def _fill_driver(deps: Deps, filing: Filing, index: int, doc: Document,
         elif current != value:
             _note(conflicts, path, doc, "" if name in SEALED_DRIVER_FIELDS else value, conf)
             clashed.append(path)
+        else:
+            matched.append(path)
     if filled or driver.id:
         await driver.save()
 

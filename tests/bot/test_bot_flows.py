@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import OWNER_ID, VIN, approved_filing, jpeg
 
-from borderpass.models import Declaration, Filing
+from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -38,7 +38,8 @@ def licence_readings(readings: dict[str, Any]) -> dict[str, Any]:
 
 
 ANSWERS = {"licence type": "1", "mortgaged": "2", "owner's id": OWNER_ID,
-           "owner is the applicant": "1", "phone": "13812345678", "is the owner": "1"}
+           "owner is the applicant": "1", "phone": "13812345678", "is the owner": "1",
+           "are you the owner": "1"}
 
 
 def _answer(prompt: str) -> str:
@@ -76,6 +77,9 @@ async def test_file_a_vehicle_by_chat(wechat_user, fake_wechat, bot, licence_rea
     assert "submitted" in done.text and "云N54321" in done.text
     filing = await Filing.get(plate_number="云N54321")
     assert filing.status is FilingStatus.SUBMITTED
+    driver = await FilingDriver.get(filing_id=filing.id)
+    assert driver.is_owner  # R-F2: the owner-driver is stored as the owner (issue #18)
+    assert not await FilingDocument.filter(filing_id=filing.id, kind="power_of_attorney").exists()
     status = await user.say("status")
     assert "awaiting review" in status.text
 
@@ -103,8 +107,9 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
     assert "no approved filing" in (await user.say("declare")).text
     me = await chat_users.official_account_user("oa-driver")
     await approved_filing(deps, me)
-    assert "direction" in (await user.say("declare")).text
-    assert "port" in (await user.say("1")).text
+    # Issue #18: ≤ 3 messages from an approved filing — the direction comes from the open
+    # trip (none: exit), the only driver is taken, the port is asked once (no history yet).
+    assert "port" in (await user.say("declare")).text
     check = await user.say("1")
     assert "Ruili" in check.text and "Exit" in check.text
     done = await user.say("1")
@@ -117,6 +122,15 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
     await bot.drain()
     caption = fake_wechat.messages("custom")[-1].body["text"]["content"]
     assert "stale in about 30 seconds" in caption
+    back = await user.say("declare")  # the open trip makes it an entry; port from history
+    assert "Entry" in back.text and "Ruili" in back.text
+    changed = await user.say("Wanding")  # a port's name changes the port, asks again
+    assert "Wanding" in changed.text and "Entry" in changed.text
+    assert "accepted" in (await user.say("ok")).text
+    assert await Declaration.all().count() == 2
+    again = await user.say("declare")  # 2 messages now: the trip closed, port remembered
+    assert "Exit" in again.text and "Wanding" in again.text
+    await user.say("cancel")
 
 
 async def test_burmese_dates_and_unknown_scan(wechat_user, deps) -> None:
@@ -138,6 +152,7 @@ async def test_photo_outside_a_flow_and_window_closed(wechat_user, fake_wechat, 
     assert "did not understand" in (await user.photo(fake_wechat.add_media(jpeg()))).text
     await user.say("file")
     await user.say("1")
+    assert "vehicle licence" in (await user.say("1")).text.lower()  # I am the owner
     fake_wechat.users["oa-photo"].last_interaction = 0.0  # WeChat closed the window
     await bot.redis.delete("bot:window:oa-photo")
     await user.photo(fake_wechat.add_media(jpeg()))

@@ -43,7 +43,17 @@ async def test_flagged_or_invalid_values_are_not_used(deps) -> None:  # R-P1, R-
     bad = reading(vin="LSVAM4187C2218360", plate_number="云N12345")
     bad["fields"]["plate_number"]["warnings"] = ["plate_format"]
     result = await prefill.apply_reading(deps, user, filing.id, doc, "vehicle_licence", bad)
-    assert result == {"filled": [], "conflicts": []}
+    assert result == {"filled": [], "conflicts": [], "matched": []}
+
+
+async def test_a_value_read_again_is_matched_not_lost(deps) -> None:  # R-P1, issue #18
+    user = await driver_user()
+    filing = await filings.create(deps, user, {"category": "personal", "vehicle": {"vin": VIN}})
+    doc = await documents.upload(deps, user, "vin_plate", jpeg())
+    result = await prefill.apply_reading(deps, user, filing.id, doc, "vin_plate",
+                                         reading(vin=VIN, manufacturer="上汽大众汽车有限公司"))
+    assert result == {"filled": [], "conflicts": [], "matched": ["vehicle.vin"]}
+    assert prefill.read_values(reading(vin=VIN)) == ["vin"]
 
 
 async def test_driver_documents_fill_sealed_values(deps) -> None:  # R-P1, R-U7
