@@ -14,6 +14,7 @@ from borderpass.bot.dedupe import Dedupe
 from borderpass.bot.delivery import Delivery
 from borderpass.bot.oa_client import OfficialAccountClient
 from borderpass.bot.protocol import Callback
+from borderpass.bot.replay import NonceGuard
 from borderpass.bot.storage import BaseStorage
 from borderpass.core.config import Settings
 from borderpass.services.gate_context import GateDeps
@@ -41,6 +42,7 @@ class BotRuntime:
     callback: Callback
     ocr_read: OcrRead
     dedupe: Dedupe = field(init=False)
+    nonces: NonceGuard = field(init=False)
     delivery: Delivery = field(init=False)
     reply_deadline: float = REPLY_DEADLINE
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -48,6 +50,7 @@ class BotRuntime:
 
     def __post_init__(self) -> None:
         self.dedupe = Dedupe(self.redis)
+        self.nonces = NonceGuard(self.redis)
         self.delivery = Delivery(self.redis, self.client)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:

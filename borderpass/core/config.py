@@ -31,6 +31,7 @@ class Settings:
     oa_secret: str = ""
     oa_token: str = ""
     oa_aes_key: str = ""
+    oa_compatible_mode: bool = False  # with an AES key: also take compatible-mode bodies
     ocr_engine: str = "rapidocr"
     ocr_workers: int = 1
     ocr_queue: int = 8
@@ -86,6 +87,7 @@ class Settings:
             oa_secret=get("OA_SECRET"),
             oa_token=get("OA_TOKEN"),
             oa_aes_key=get("OA_AES_KEY"),
+            oa_compatible_mode=get("OA_COMPATIBLE_MODE", "0") in ("1", "true", "yes"),
             ocr_engine=get("OCR_ENGINE", base.ocr_engine),
             ocr_workers=int(get("OCR_WORKERS", str(base.ocr_workers))),
             ocr_queue=int(get("OCR_QUEUE", str(base.ocr_queue))),
