@@ -50,6 +50,7 @@ class Settings:
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # CIDRs, X-Forwarded-*
     # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
     gate_ledger_flush: float = 0.2
@@ -103,6 +104,8 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),
+            trusted_proxies=tuple(
+                c for c in get("TRUSTED_PROXIES").replace(" ", "").split(",") if c),
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
             gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError, TooLarge, Unavailable
 from borderpass.miniapp_api.http import current_user, ok, path_id
@@ -70,14 +71,16 @@ def _target(form: Upload) -> tuple[int, str] | None:
     filing_id = form.fields.get("filing_id")
     if filing_id is None:
         return None
-    if not filing_id.isdigit() or len(filing_id) > 12:
+    if not (filing_id.isascii() and filing_id.isdigit()):
         raise FieldError("type_int", "filing_id")
+    if (target_id := ids.id_from_text(filing_id)) is None:
+        raise FieldError("filing_not_found", "filing_id")
     kind = form.kind
     slot = form.fields.get("slot") or (
         driver_slot(kind, 0) if kind in PER_DRIVER_DOCUMENTS else kind)
     if slot.split("#", 1)[0] != kind:
         raise FieldError("document_wrong_kind", "slot", expected=slot, found=kind)
-    return int(filing_id), slot
+    return target_id, slot
 
 
 async def _read(request: web.Request, doc: Document, data: bytes) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
@@ -45,14 +46,9 @@ async def read_json(
     return body
 
 
-def path_id(request: web.Request, name: str = "id") -> int:
-    """An integer id from the URL path (404 for anything else)."""
-    from borderpass.core.errors import NotFound
-
-    raw = request.match_info.get(name, "")
-    if not raw.isdigit() or len(raw) > 12:
-        raise NotFound("not_found", name)
-    return int(raw)
+def path_id(request: web.Request, name: str = "id", limit: int = ids.INT_MAX) -> int:
+    """An id from the URL path (404 for anything else, ``core.ids``)."""
+    return ids.path_id(request.match_info.get(name, ""), name, limit)
 
 
 def bearer_token(request: web.Request) -> str:

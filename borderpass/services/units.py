@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.core import ids
 from borderpass.core.errors import BorderPassError, Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_phone
 from borderpass.models import User
@@ -144,9 +145,8 @@ async def add_admin_role(unit: Unit, user: User) -> None:
 async def add_admin(actor: User, unit_id: int, user_id: object) -> UnitAdmin:
     """Let a unit admin (or the platform) name another admin of the unit."""
     unit = await managed_unit(actor, unit_id, platform=True)
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise FieldError("type_int", "user_id")
-    other = await User.get_or_none(id=user_id, is_active=True)
+    other = await User.get_or_none(id=ids.body_id(user_id, "user_id", "user_not_found"),
+                                   is_active=True)
     if other is None:
         raise FieldError("user_not_found", "user_id")
     await add_admin_role(unit, other)
