@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from borderpass.core import ids
 from borderpass.core.appkeys import DEPS, OCR_POOL
@@ -40,6 +41,18 @@ async def read_upload(request: web.Request, limit: int, need_kind: bool = True) 
     """The ``file`` part and the small text fields of a multipart upload, size-bounded."""
     if not request.content_type.startswith("multipart/"):
         raise FieldError("file_required", "file")
+    try:
+        fields, data = await _parts(request, limit)
+    except (HttpProcessingError, ValueError) as exc:  # a garbled body: no file to read
+        raise FieldError("file_required", "file") from exc
+    if need_kind and not fields.get("kind"):
+        raise FieldError("required", "kind")
+    if data is None:
+        raise FieldError("file_required", "file")
+    return Upload(fields.get("kind", ""), data, fields)
+
+
+async def _parts(request: web.Request, limit: int) -> tuple[dict[str, str], bytes | None]:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     data = None
@@ -59,11 +72,7 @@ async def read_upload(request: web.Request, limit: int, need_kind: bool = True) 
             data = b"".join(chunks)
         else:
             raise FieldError("unknown_field", part.name or "")
-    if need_kind and not fields.get("kind"):
-        raise FieldError("required", "kind")
-    if data is None:
-        raise FieldError("file_required", "file")
-    return Upload(fields.get("kind", ""), data, fields)
+    return fields, data
 
 
 def _target(form: Upload) -> tuple[int, str] | None:

@@ -32,10 +32,11 @@ async def read_json(
     else:
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise FieldError("invalid_json", "body") from exc
     if not isinstance(body, dict):
         raise FieldError("type_object", "body")
+    _check_text(body)
     if allowed is not None:
         for key in body:
             if key not in allowed:
@@ -44,6 +45,29 @@ async def read_json(
         if body.get(key) is None:
             raise FieldError("required", key)
     return body
+
+
+def _bad_text(text: str) -> bool:
+    """NUL (PostgreSQL text refuses it) or a lone surrogate (not encodable as UTF-8)."""
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    """Refuse, naming the field, any key or string no database column could store."""
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:  # iterative: a deeply nested body must not exhaust the Python stack
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _bad_text(value):
+                raise FieldError("text_invalid", path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _bad_text(key):
+                    raise FieldError("text_invalid", path or "body")
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
 
 
 def path_id(request: web.Request, name: str = "id", limit: int = ids.INT_MAX) -> int:

@@ -84,7 +84,8 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         }
         params = re.findall(r"{(\w+)}", path)
         if params:
-            op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": _INT}
+            op["parameters"] = [{"name": p, "in": "path", "required": True,
+                                 "schema": _INT if p == "id" or p.endswith("_id") else _STR}
                                 for p in params]
         if (method, path) in BODIES:
             op["requestBody"] = {"required": True, "content": {

@@ -240,7 +240,8 @@ async def unit_for_scene(scene: str) -> Unit | None:
 
 async def unit_by_scene(scene: object, field: str = "scene") -> Unit:
     """Like :func:`unit_for_scene`, but says why a scene does not lead to a unit."""
-    if not isinstance(scene, str) or not 1 <= len(scene) <= 32:
+    if not isinstance(scene, str) or not 1 <= len(scene) <= 32 or not (
+            scene.isascii() and scene.isprintable()):  # WeChat's scene alphabet is ASCII
         raise FieldError("unit_code_unknown", field)
     code = await RegistrationCode.get_or_none(scene=scene)
     if code is None:

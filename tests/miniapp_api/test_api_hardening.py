@@ -183,3 +183,37 @@ def test_bad_trusted_proxies_stop_start_up(settings) -> None:
 
     with pytest.raises(ValueError):
         create_app(settings.with_overrides(trusted_proxies=("not-a-cidr",)))
+
+
+async def test_garbled_multipart_is_a_field_error(login) -> None:
+    """Found by the fuzz: a multipart body aiohttp cannot parse was a 500."""
+    alice = await login()
+    boundary = "b0undary"
+    for body in (f"--{boundary}\r\n410--{boundary}--\r\n".encode(), b"--nope\r\nx"):
+        status, err = await alice.call(
+            "POST", "/api/v1/documents", data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert status == 422 and err["error"]["field"] == "file", err
+    from borderpass.models import Document
+
+    assert await Document.all().count() == 0
+
+
+async def test_text_no_column_can_store_is_a_field_error(login, client) -> None:
+    """Found by the fuzz on PostgreSQL: a NUL in a JSON string was asyncpg's 500."""
+    alice = await login()
+    for raw, field in (('{"scene": "u\\u0000x", "filing_id": 1}', "scene"),
+                       ('{"display_name": "a\\ud800"}', "display_name"),
+                       ('{"drivers": [{"name": "x\\u0000"}]}', "drivers[0].name")):
+        path = "/api/v1/units/join" if "scene" in raw else (
+            "/api/v1/me" if "display" in raw else "/api/v1/filings")
+        method = "PATCH" if path == "/api/v1/me" else "POST"
+        status, err = await alice.call(method, path, data=raw,
+                                       headers={"Content-Type": "application/json"})
+        assert status == 422 and err["error"]["code"] == "text_invalid", err
+        assert err["error"]["field"] == field
+    status, err = await alice.call("POST", "/api/v1/filings", data="[" * 60_000,
+                                   headers={"Content-Type": "application/json"})
+    assert status == 422 and err["error"]["code"] == "invalid_json"
+    resp = await client.get("/api/v1/units/by-scene/u%00x")
+    assert resp.status in (404, 422)
