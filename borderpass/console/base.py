@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
@@ -117,6 +118,8 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     user = await _load_user(request)
     _locale.set(_pick_locale(request, user))
     try:
+        if request.method == "POST":
+            await _read_form(request)  # once, for every page: a garbled body is a 400
         if request.method == "POST" and request.path != f"{PREFIX}/login":
             form = await request.post()
             given = str(form.get("csrf", ""))
@@ -144,6 +147,17 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     if isinstance(response, web.HTTPException):
         raise response
     return response
+
+
+async def _read_form(request: web.Request) -> None:
+    """Parse the POSTed form (aiohttp keeps it); refuse what no page or column could take."""
+    try:
+        form = await request.post()
+    except (HttpProcessingError, ValueError) as exc:
+        raise web.HTTPBadRequest() from exc
+    for key, value in form.items():
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise web.HTTPBadRequest()  # PostgreSQL text refuses NUL
 
 
 def staff_page(*roles: str) -> Callable[[PageHandler], Handler]:

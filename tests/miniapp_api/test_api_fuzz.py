@@ -52,7 +52,9 @@ def _aiohttp_kwargs(case: Any, base: str, token: str) -> tuple[str, URL, dict[st
     headers = {k: str(v) for k, v in sent.get("headers", {}).items()
                if k.lower() not in {"content-length", "transfer-encoding", "host"}}
     headers["Authorization"] = f"Bearer {token}"
-    kwargs: dict[str, Any] = {"params": sent.get("params") or None}
+    params = {k: v if isinstance(v, str) else json.dumps(v)
+              for k, v in (sent.get("params") or {}).items()}
+    kwargs: dict[str, Any] = {"params": params or None}
     if "json" in sent:
         kwargs["data"] = json.dumps(sent["json"])
         headers["Content-Type"] = "application/json"

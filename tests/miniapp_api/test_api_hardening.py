@@ -217,3 +217,17 @@ async def test_text_no_column_can_store_is_a_field_error(login, client) -> None:
     assert status == 422 and err["error"]["code"] == "invalid_json"
     resp = await client.get("/api/v1/units/by-scene/u%00x")
     assert resp.status in (404, 422)
+
+
+async def test_hostile_query_strings_are_no_server_error(client, login, staff_login) -> None:
+    from borderpass.miniapp_api.openapi import QUERIES
+
+    callers = [await login(), await staff_login("admin"), await staff_login("gate_supervisor")]
+    for (method, path), names in QUERIES.items():
+        url = re.sub(r"{(\w+)}", "1", path)
+        for value in ("%00", "%ED%A0%80", "%FF", "x" * 3000, "2026-13-40T99:00", "-1"):
+            query = "&".join(f"{n}={value}" for n in names)
+            for caller in callers:
+                resp = await client.request(method.upper(), f"{url}?{query}",
+                                            headers=caller.headers)
+                assert resp.status < 500, (path, value, await resp.text())
