@@ -231,3 +231,10 @@ async def test_hostile_query_strings_are_no_server_error(client, login, staff_lo
                 resp = await client.request(method.upper(), f"{url}?{query}",
                                             headers=caller.headers)
                 assert resp.status < 500, (path, value, await resp.text())
+
+
+async def test_hostile_lane_codes_are_401(client) -> None:
+    for code in ("l%00x", "%ED%A0%80", "x" * 300, "%D9%A3"):
+        resp = await client.post(f"/gate/lanes/{code}/scans", data=b"{}",
+                                 headers={"Authorization": "Bearer t"})
+        assert resp.status == 401, (code, resp.status)
