@@ -27,7 +27,8 @@ async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
 
     runtime = BotRuntime(settings, app[DEPS], app[GATE], app[REDIS], RedisStorage(app[REDIS]),
                          client, Callback(settings.oa_token, settings.oa_aes_key,
-                                          settings.oa_appid), ocr_read)
+                                          settings.oa_appid, settings.oa_compatible_mode),
+                         ocr_read)
     app[BOT] = runtime
     yield
     await runtime.close()

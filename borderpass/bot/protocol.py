@@ -1,17 +1,21 @@
 """The Official Account callback protocol, through wechatpy: signatures, safe-mode AES, XML.
 
 Knows nothing of dialogs: it turns a request into a wechatpy message and a reply text into
-the XML WeChat expects (encrypted when the request was).
+the XML WeChat expects (encrypted when the request was). A callback is refused (403) when its
+timestamp or the message's CreateTime is more than ``FRESH_SECONDS`` from now, and when an
+EncodingAESKey is configured but the message came in plain (or in compatible mode, unless
+that was configured): a captured signature triple is worth nothing later.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.parsers.expat import ExpatError
 
+import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -20,6 +24,8 @@ from wechatpy.replies import ImageReply, TextReply
 from wechatpy.utils import check_signature
 
 MAX_XML_BYTES = 64 * 1024  # a real callback is a few hundred bytes
+FRESH_SECONDS = 5 * 60  # a callback's timestamp and CreateTime: this far from now, either way
+SAFE_ENVELOPE = frozenset({"ToUserName", "Encrypt"})  # all a safe-mode body holds
 
 
 class ProtocolError(Exception):
@@ -29,6 +35,12 @@ class ProtocolError(Exception):
 
 
 class BadSignature(ProtocolError):
+    status = 403
+
+
+class Refused(ProtocolError):
+    """Signed, but stale, replayed or in a mode this account does not accept."""
+
     status = 403
 
 
@@ -53,8 +65,11 @@ class Inbound:
 class Callback:
     """Verify and decode callbacks of one Official Account; encode replies."""
 
-    def __init__(self, token: str, aes_key: str = "", appid: str = "") -> None:
+    def __init__(self, token: str, aes_key: str = "", appid: str = "",
+                 compatible: bool = False, clock: Callable[[], float] = time.time) -> None:
         self.token = token
+        self.compatible = compatible  # accept compatible mode's plaintext copy beside Encrypt
+        self.clock = clock
         self.crypto: WeChatCrypto | None = None
         if aes_key and appid:
             try:
@@ -64,7 +79,7 @@ class Callback:
                                  "EncodingAESKey") from exc
 
     def verify_url(self, query: Mapping[str, str]) -> str:
-        """The URL check (GET): answer ``echostr`` when the signature is right."""
+        """The URL check (GET): answer ``echostr`` when the signature is right and fresh."""
         self._check(query)
         return query.get("echostr", "")
 
@@ -76,9 +91,12 @@ class Callback:
         nonce, timestamp = query.get("nonce", ""), query.get("timestamp", "")
         encrypted = query.get("encrypt_type") == "aes"
         xml: Any = body
+        if self.crypto is not None and not encrypted:
+            raise Refused("plain message while safe mode is configured")
         if encrypted:
             if self.crypto is None:
                 raise BadMessage("safe mode without an EncodingAESKey")
+            self._check_envelope(body)
             try:
                 xml = self.crypto.decrypt_message(body, query.get("msg_signature", ""),
                                                   timestamp, nonce)
@@ -92,14 +110,34 @@ class Callback:
             raise BadMessage("malformed XML") from exc
         if message is None or not message.source:
             raise BadMessage("empty message")
+        self._fresh(message.time, "message CreateTime")
         return Inbound(message, encrypted, nonce, timestamp)
 
     def _check(self, query: Mapping[str, str]) -> None:
+        timestamp = query.get("timestamp", "")
         try:
-            check_signature(self.token, query.get("signature", ""), query.get("timestamp", ""),
+            check_signature(self.token, query.get("signature", ""), timestamp,
                             query.get("nonce", ""))
         except InvalidSignatureException as exc:
             raise BadSignature("bad signature") from exc
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise Refused("timestamp is not a number")
+        self._fresh(int(timestamp), "timestamp")
+
+    def _fresh(self, when: object, what: str) -> None:
+        if not isinstance(when, int) or abs(self.clock() - when) > FRESH_SECONDS:
+            raise Refused(f"{what} too far from now")
+
+    def _check_envelope(self, body: bytes) -> None:
+        """Safe mode carries only Encrypt; compatible mode's plaintext copy needs the setting."""
+        try:
+            envelope = xmltodict.parse(body).get("xml")
+        except (ExpatError, ValueError, TypeError) as exc:
+            raise BadMessage("malformed XML") from exc
+        if not isinstance(envelope, dict) or "Encrypt" not in envelope:
+            raise BadMessage("no Encrypt element")
+        if set(envelope) - SAFE_ENVELOPE and not self.compatible:
+            raise Refused("compatible-mode message while safe mode is configured")
 
     def render(self, inbound: Inbound, text: str | None = None,
                media_id: str | None = None) -> str:

@@ -15,6 +15,7 @@ from borderpass.bot.delivery import Delivery
 from borderpass.bot.oa_client import OfficialAccountClient
 from borderpass.bot.photos import PhotoQueue
 from borderpass.bot.protocol import Callback
+from borderpass.bot.replay import NonceGuard
 from borderpass.bot.storage import BaseStorage
 from borderpass.core.config import Settings
 from borderpass.services.gate_context import GateDeps
@@ -42,6 +43,7 @@ class BotRuntime:
     callback: Callback
     ocr_read: OcrRead
     dedupe: Dedupe = field(init=False)
+    nonces: NonceGuard = field(init=False)
     delivery: Delivery = field(init=False)
     photos: PhotoQueue = field(init=False)
     reply_deadline: float = REPLY_DEADLINE
@@ -50,6 +52,7 @@ class BotRuntime:
 
     def __post_init__(self) -> None:
         self.dedupe = Dedupe(self.redis)
+        self.nonces = NonceGuard(self.redis)
         self.delivery = Delivery(self.redis, self.client)
         self.photos = PhotoQueue(self.redis)
 

@@ -78,6 +78,9 @@ async def callback(request: web.Request) -> web.Response:
     except ProtocolError as exc:
         log.info("wechat callback refused: %s", exc)
         return web.Response(status=exc.status, text=str(exc))
+    if not await rt.nonces.claim(inbound.timestamp, inbound.nonce):
+        log.info("wechat callback refused: replayed timestamp and nonce")
+        return web.Response(status=403, text="replayed")
     async with rt.slots:
         return await _answer(rt, inbound)
 

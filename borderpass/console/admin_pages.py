@@ -7,6 +7,7 @@ from aiohttp import web
 from borderpass.console.base import PREFIX, _, error_text, form_of, path_int, redirect, staff_page
 from borderpass.console.html import h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import N_
@@ -143,7 +144,7 @@ async def notifications_page(request: web.Request, user: User) -> web.StreamResp
 async def retry_notification(request: web.Request, user: User) -> web.StreamResponse:
     """Queue a failed notification again."""
     try:
-        await outbox.retry(user, path_int(request))
+        await outbox.retry(user, path_int(request, limit=ids.MAX_ID))
     except BorderPassError as err:
         return await _notifications_page(request, user, error_text(err), err.status)
     raise redirect("/notifications", "retried")

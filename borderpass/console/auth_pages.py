@@ -25,6 +25,7 @@ from borderpass.console.html import h
 from borderpass.console.layout import home_of, page
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden
+from borderpass.core.web_hardening import came_over_tls
 from borderpass.models.enums import STAFF_ROLES
 from borderpass.services import users
 
@@ -103,5 +104,6 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(target)
     if supported(loc):
         response.set_cookie(LANG_COOKIE, loc, path=PREFIX, samesite="Strict",
-                            max_age=365 * 24 * 3600, httponly=True)
+                            max_age=365 * 24 * 3600, httponly=True,
+                            secure=came_over_tls(request))
     raise response

@@ -12,11 +12,14 @@ from functools import wraps
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
-from borderpass.core.errors import BorderPassError, Forbidden, NotFound, Unauthorized
+from borderpass.core.errors import BorderPassError, Forbidden, Unauthorized
 from borderpass.core.i18n import LOCALES, negotiate, normalize_locale, translate
 from borderpass.core.messages import error_message
+from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
 from borderpass.services import users
 from borderpass.services.requirements import field_label
@@ -70,7 +73,7 @@ def _pick_locale(request: web.Request, user: User | None) -> str:
 def set_session(response: web.StreamResponse, request: web.Request, token: str) -> None:
     """Carry the session token in an HttpOnly, SameSite=Strict cookie scoped to the console."""
     response.set_cookie(SESSION_COOKIE, token, path=PREFIX, httponly=True, samesite="Strict",
-                        secure=request.secure)
+                        secure=came_over_tls(request))
 
 
 def login_csrf(request: web.Request) -> str:
@@ -81,7 +84,7 @@ def login_csrf(request: web.Request) -> str:
 def set_login_csrf(response: web.StreamResponse, request: web.Request, value: str) -> None:
     """Set the login form's double-submit cookie."""
     response.set_cookie(LOGIN_CSRF_COOKIE, value, path=PREFIX, httponly=True, samesite="Strict",
-                        secure=request.secure)
+                        secure=came_over_tls(request))
 
 
 def _secure_headers(response: web.StreamResponse) -> None:
@@ -115,6 +118,8 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     user = await _load_user(request)
     _locale.set(_pick_locale(request, user))
     try:
+        if request.method == "POST":
+            await _read_form(request)  # once, for every page: a garbled body is a 400
         if request.method == "POST" and request.path != f"{PREFIX}/login":
             form = await request.post()
             given = str(form.get("csrf", ""))
@@ -144,6 +149,17 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
+async def _read_form(request: web.Request) -> None:
+    """Parse the POSTed form (aiohttp keeps it); refuse what no page or column could take."""
+    try:
+        form = await request.post()
+    except (HttpProcessingError, ValueError) as exc:
+        raise web.HTTPBadRequest() from exc
+    for key, value in form.items():
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise web.HTTPBadRequest()  # PostgreSQL text refuses NUL
+
+
 def staff_page(*roles: str) -> Callable[[PageHandler], Handler]:
     """Guard a page: a logged-in user holding one of ``roles`` (others see 403, not data)."""
 
@@ -162,12 +178,9 @@ def staff_page(*roles: str) -> Callable[[PageHandler], Handler]:
     return wrap
 
 
-def path_int(request: web.Request, name: str = "id") -> int:
-    """An integer id from the URL (404 for anything else)."""
-    raw = request.match_info.get(name, "")
-    if not raw.isdigit() or len(raw) > 12:
-        raise NotFound("not_found", name)
-    return int(raw)
+def path_int(request: web.Request, name: str = "id", limit: int = ids.INT_MAX) -> int:
+    """An id from the URL (404 for anything else, ``core.ids``)."""
+    return ids.path_id(request.match_info.get(name, ""), name, limit)
 
 
 async def form_of(request: web.Request) -> dict[str, str]:

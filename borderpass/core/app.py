@@ -114,4 +114,7 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.console import setup_console
 
     setup_console(app)  # the back-office web console under /console/
+    from borderpass.core.web_hardening import setup_web_hardening
+
+    setup_web_hardening(app)  # nosniff and Allow on every answer; trusted proxies checked
     return app

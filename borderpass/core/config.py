@@ -31,6 +31,7 @@ class Settings:
     oa_secret: str = ""
     oa_token: str = ""
     oa_aes_key: str = ""
+    oa_compatible_mode: bool = False  # with an AES key: also take compatible-mode bodies
     ocr_engine: str = "rapidocr"
     ocr_workers: int = 1
     ocr_queue: int = 8
@@ -49,6 +50,7 @@ class Settings:
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # CIDRs, X-Forwarded-*
     # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
     gate_ledger_flush: float = 0.2
@@ -86,6 +88,7 @@ class Settings:
             oa_secret=get("OA_SECRET"),
             oa_token=get("OA_TOKEN"),
             oa_aes_key=get("OA_AES_KEY"),
+            oa_compatible_mode=get("OA_COMPATIBLE_MODE", "0") in ("1", "true", "yes"),
             ocr_engine=get("OCR_ENGINE", base.ocr_engine),
             ocr_workers=int(get("OCR_WORKERS", str(base.ocr_workers))),
             ocr_queue=int(get("OCR_QUEUE", str(base.ocr_queue))),
@@ -101,6 +104,8 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),
+            trusted_proxies=tuple(
+                c for c in get("TRUSTED_PROXIES").replace(" ", "").split(",") if c),
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
             gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),

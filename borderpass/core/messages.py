@@ -18,6 +18,7 @@ ERRORS: dict[str, str] = {
     "type_int": N_("应为整数"),
     "type_bool": N_("应为 true 或 false"),
     "type_string": N_("应为文字"),
+    "text_invalid": N_("含有不允许的字符"),
     "type_datetime": N_("应为带时区的日期时间，如 2026-01-02T08:30:00+08:00"),
     "datetime_tz": N_("日期时间必须带时区"),
     "too_many": N_("数量不能超过 {max}"),

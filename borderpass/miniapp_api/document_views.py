@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError, TooLarge, Unavailable
 from borderpass.miniapp_api.http import current_user, ok, path_id
@@ -40,6 +42,18 @@ async def read_upload(request: web.Request, limit: int, need_kind: bool = True) 
     """The ``file`` part and the small text fields of a multipart upload, size-bounded."""
     if not request.content_type.startswith("multipart/"):
         raise FieldError("file_required", "file")
+    try:
+        fields, data = await _parts(request, limit)
+    except (HttpProcessingError, ValueError) as exc:  # a garbled body: no file to read
+        raise FieldError("file_required", "file") from exc
+    if need_kind and not fields.get("kind"):
+        raise FieldError("required", "kind")
+    if data is None:
+        raise FieldError("file_required", "file")
+    return Upload(fields.get("kind", ""), data, fields)
+
+
+async def _parts(request: web.Request, limit: int) -> tuple[dict[str, str], bytes | None]:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     data = None
@@ -59,11 +73,7 @@ async def read_upload(request: web.Request, limit: int, need_kind: bool = True) 
             data = b"".join(chunks)
         else:
             raise FieldError("unknown_field", part.name or "")
-    if need_kind and not fields.get("kind"):
-        raise FieldError("required", "kind")
-    if data is None:
-        raise FieldError("file_required", "file")
-    return Upload(fields.get("kind", ""), data, fields)
+    return fields, data
 
 
 def _target(form: Upload) -> tuple[int, str] | None:
@@ -71,14 +81,16 @@ def _target(form: Upload) -> tuple[int, str] | None:
     filing_id = form.fields.get("filing_id")
     if filing_id is None:
         return None
-    if not filing_id.isdigit() or len(filing_id) > 12:
+    if not (filing_id.isascii() and filing_id.isdigit()):
         raise FieldError("type_int", "filing_id")
+    if (target_id := ids.id_from_text(filing_id)) is None:
+        raise FieldError("filing_not_found", "filing_id")
     kind = form.kind
     slot = form.fields.get("slot") or (
         driver_slot(kind, 0) if kind in PER_DRIVER_DOCUMENTS else kind)
     if slot.split("#", 1)[0] != kind:
         raise FieldError("document_wrong_kind", "slot", expected=slot, found=kind)
-    return int(filing_id), slot
+    return target_id, slot
 
 
 async def _read(request: web.Request, doc: Document, data: bytes) -> str | None:

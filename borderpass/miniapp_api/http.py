@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
@@ -31,10 +32,11 @@ async def read_json(
     else:
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise FieldError("invalid_json", "body") from exc
     if not isinstance(body, dict):
         raise FieldError("type_object", "body")
+    _check_text(body)
     if allowed is not None:
         for key in body:
             if key not in allowed:
@@ -45,14 +47,32 @@ async def read_json(
     return body
 
 
-def path_id(request: web.Request, name: str = "id") -> int:
-    """An integer id from the URL path (404 for anything else)."""
-    from borderpass.core.errors import NotFound
+def _bad_text(text: str) -> bool:
+    """NUL (PostgreSQL text refuses it) or a lone surrogate (not encodable as UTF-8)."""
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
 
-    raw = request.match_info.get(name, "")
-    if not raw.isdigit() or len(raw) > 12:
-        raise NotFound("not_found", name)
-    return int(raw)
+
+def _check_text(body: dict[str, Any]) -> None:
+    """Refuse, naming the field, any key or string no database column could store."""
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:  # iterative: a deeply nested body must not exhaust the Python stack
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _bad_text(value):
+                raise FieldError("text_invalid", path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _bad_text(key):
+                    raise FieldError("text_invalid", path or "body")
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+
+
+def path_id(request: web.Request, name: str = "id", limit: int = ids.INT_MAX) -> int:
+    """An id from the URL path (404 for anything else, ``core.ids``)."""
+    return ids.path_id(request.match_info.get(name, ""), name, limit)
 
 
 def bearer_token(request: web.Request) -> str:

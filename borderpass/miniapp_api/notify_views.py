@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from borderpass.core import ids
 from borderpass.core.appkeys import NOTIFY
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
@@ -37,7 +38,7 @@ async def list_notifications(request: web.Request) -> web.Response:
     """Notifications by status, newest first: ``?status=failed`` (default), waiting, …"""
     user = await current_user(request)
     limit_text = request.query.get("limit", str(outbox.LIST_LIMIT))
-    if not limit_text.isdigit() or not 0 < int(limit_text) <= outbox.LIST_LIMIT:
+    if ids.id_from_text(limit_text, outbox.LIST_LIMIT) is None:
         raise FieldError("too_many", "limit", max=outbox.LIST_LIMIT)
     items = await outbox.list_for_admin(user, request.query.get("status", "failed"),
                                         int(limit_text))
@@ -48,7 +49,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 async def get_notification(request: web.Request) -> web.Response:
     """One notification with every delivery attempt."""
     user = await current_user(request)
-    return ok(await outbox.detail_for_admin(user, path_id(request)))
+    return ok(await outbox.detail_for_admin(user, path_id(request, limit=ids.MAX_ID)))
 
 
 @routes.post("/api/v1/admin/notifications/{id}/retry")
@@ -56,4 +57,4 @@ async def retry_notification(request: web.Request) -> web.Response:
     """Send a failed or waiting notification again, at once."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    return ok(await outbox.retry(user, path_id(request)))
+    return ok(await outbox.retry(user, path_id(request, limit=ids.MAX_ID)))

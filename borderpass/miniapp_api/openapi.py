@@ -60,6 +60,22 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 _MULTIPART = {("post", "/api/v1/documents"): _obj(
     {"kind": _STR, "file": {"type": "string", "contentMediaType": "image/*"}},
     ("kind", "file"))}
+# Query parameters each route reads (all optional strings; the fuzz sends them too).
+_DATETIME = {"type": "string", "format": "date-time"}
+QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    ("get", "/api/v1/admin/blacklist"): {"all": _STR},
+    ("get", "/api/v1/export/customs/vin-status"): {"vin": _STR},
+    ("get", "/api/v1/filings/requirements"): {"category": _STR},
+    ("get", "/api/v1/filings/commitment"): {"locale": _STR},
+    ("get", "/api/v1/filings"): {"status": _STR},
+    ("get", "/api/v1/admin/notifications"): {"limit": _STR, "status": _STR},
+    ("get", "/api/v1/gate/manual-lifts"): {"status": _STR},
+    ("get", "/api/v1/gate/ledger"): {"from": _DATETIME, "to": _DATETIME, "lane": _STR},
+    ("get", "/api/v1/units/commitments/{kind}"): {"locale": _STR},
+    ("get", "/api/v1/units/{id}/members"): {"status": _STR},
+    ("get", "/api/v1/units/{id}/members/export"): {"format": _STR, "status": _STR},
+    ("get", "/api/v1/admin/units"): {"status": _STR},
+}
 _ERROR = _obj({"error": _obj({"code": _STR, "field": {"type": ["string", "null"]},
                               "message": _STR}, ("code", "message")),
                "errors": {"type": "array"}}, ("error",))
@@ -86,8 +102,12 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         }
         params = re.findall(r"{(\w+)}", path)
         if params:
-            op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": _INT}
+            op["parameters"] = [{"name": p, "in": "path", "required": True,
+                                 "schema": _INT if p == "id" or p.endswith("_id") else _STR}
                                 for p in params]
+        for name, schema in QUERIES.get((method, path), {}).items():
+            op.setdefault("parameters", []).append(
+                {"name": name, "in": "query", "required": False, "schema": schema})
         if (method, path) in BODIES:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": BODIES[(method, path)]}}}

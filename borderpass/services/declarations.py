@@ -8,7 +8,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.core import ids, rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
@@ -32,10 +32,8 @@ def trip_deadline(exited_at: datetime, filing_expires: datetime) -> datetime:
 
 
 def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, datetime]:
-    filing_id, driver_id = body.get("filing_id"), body.get("driver_id")
-    for name, value in (("filing_id", filing_id), ("driver_id", driver_id)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FieldError("type_int", name)
+    filing_id = ids.body_id(body.get("filing_id"), "filing_id", "filing_not_found")
+    driver_id = ids.body_id(body.get("driver_id"), "driver_id", "driver_not_on_filing")
     try:
         direction = Direction(str(body.get("direction")))
     except ValueError as exc:
@@ -56,7 +54,6 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
             raise FieldError("datetime_tz", "planned_at")
         if not now - PLAN_BEHIND <= planned_at <= now + PLAN_AHEAD:
             raise FieldError("planned_window", "planned_at", days=PLAN_AHEAD.days)
-    assert isinstance(filing_id, int) and isinstance(driver_id, int)
     return filing_id, driver_id, direction, str(port), planned_at
 
 

@@ -3,6 +3,7 @@ who may fetch which kind is one rule here for every door (R-U7)."""
 
 from __future__ import annotations
 
+from borderpass.core import ids
 from borderpass.core.errors import FieldError, NotFound
 from borderpass.core.images import sanitize_image
 from borderpass.models import Document, User
@@ -86,9 +87,7 @@ async def document_bytes(deps: Deps, doc: Document) -> bytes:
 
 async def owned_document(user: User, document_id: object, field: str) -> Document:
     """A document of ``user`` given by id in a request field; others are refused."""
-    if not isinstance(document_id, int) or isinstance(document_id, bool):
-        raise FieldError("type_int", field)
-    doc = await Document.get_or_none(id=document_id)
+    doc = await Document.get_or_none(id=ids.body_id(document_id, field, "document_not_found"))
     if doc is None or doc.owner_id != user.id:  # type: ignore[attr-defined]
         raise FieldError("document_not_found", field)
     return doc

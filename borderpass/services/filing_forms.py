@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from borderpass.core import ids
 from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
@@ -42,6 +43,8 @@ def check_value(spec: FieldSpec, value: Any, path: str) -> Any:
         return value
     if spec.type == "int":
         if not isinstance(value, int) or isinstance(value, bool):
+            raise FieldError("type_int", path)
+        if not -ids.INT_MAX <= value <= ids.INT_MAX:  # an int column
             raise FieldError("type_int", path)
         return value
     if not isinstance(value, str):
@@ -124,8 +127,7 @@ async def apply_letter(user: User, filing: Filing, body: dict[str, Any]) -> None
     if letter_id is None:
         filing.official_letter_id = None
         return
-    if not isinstance(letter_id, int) or isinstance(letter_id, bool):
-        raise FieldError("type_int", "official_letter_id")
+    letter_id = ids.body_id(letter_id, "official_letter_id", "letter_not_found")
     letter = await OfficialLetter.get_or_none(id=letter_id, applicant_id=user.id)
     if letter is None:
         raise FieldError("letter_not_found", "official_letter_id")
@@ -172,7 +174,7 @@ def check_drivers(
             raise FieldError("type_object", base)
         row: dict[str, Any] = {"id": None, "values": {}, "sealed": {}}
         if "id" in entry:
-            old = existing.get(entry["id"]) if isinstance(entry["id"], int) else None
+            old = existing.get(ids.body_id(entry["id"], f"{base}.id", "driver_not_found"))
             if old is None:
                 raise FieldError("driver_not_found", f"{base}.id")
             row["id"] = old.id

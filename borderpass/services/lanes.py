@@ -115,8 +115,9 @@ class LaneCache:
 
 async def authenticate(deps: Deps, cache: LaneCache, code: object, token: object) -> Lane:
     """The active lane whose credential is ``token``; Unauthorized otherwise."""
-    if not isinstance(code, str) or not isinstance(token, str) or len(token) > 200:
-        raise Unauthorized("lane_credentials", "lane")
+    if not isinstance(code, str) or not isinstance(token, str) or len(token) > 200 \
+            or not (code.isascii() and code.isprintable() and len(code) <= 40):
+        raise Unauthorized("lane_credentials", "lane")  # a code no lane row could hold
     lane = await cache.get(code)
     expected = lane.credential_hash if lane is not None else "0" * 64
     given = _hash(deps, token)

@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.core import ids
 from borderpass.core.errors import Conflict, FieldError, NotFound, Unavailable
 from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
@@ -30,10 +31,8 @@ MAX_BATCH = 500
 PERSONAL_FIELDS = ["name", "id_number", "phone"]
 
 
-def _int(value: object, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise FieldError("type_int", field)
-    return value
+def _int(value: object, field: str, missing: str) -> int:
+    return ids.body_id(value, field, missing)
 
 
 async def _own_driver(user: User, filing_id: int, driver_id: int) -> tuple[Filing, FilingDriver]:
@@ -71,8 +70,8 @@ class _VehicleLock:
 async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
     """Submit oneself and one's vehicle to the unit of a scanned code (R-U3)."""
     unit = await units.unit_by_scene(body.get("scene"))
-    filing_id = _int(body.get("filing_id"), "filing_id")
-    driver_id = _int(body.get("driver_id"), "driver_id")
+    filing_id = _int(body.get("filing_id"), "filing_id", "filing_not_found")
+    driver_id = _int(body.get("driver_id"), "driver_id", "driver_not_on_filing")
     text = commitments.check_consent(commitments.PERSONAL, body.get("commitment"))
     filing, driver = await _own_driver(user, filing_id, driver_id)
     if filing.status in EDITABLE:
@@ -165,10 +164,10 @@ def check_ids(raw: object, field: str = "member_ids") -> list[int]:
         raise FieldError("type_list", field)
     if len(raw) > MAX_BATCH:
         raise FieldError("too_many", field, max=MAX_BATCH)
-    ids = [_int(x, f"{field}[{i}]") for i, x in enumerate(raw)]
-    if len(set(ids)) != len(ids):
+    found = [_int(x, f"{field}[{i}]", "member_not_found") for i, x in enumerate(raw)]
+    if len(set(found)) != len(found):
         raise FieldError("member_duplicate", field)
-    return ids
+    return found
 
 
 async def _pending_batch(unit: Unit, ids: list[int]) -> list[Membership]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from borderpass.core import ids
 from borderpass.core.errors import BorderPassError, Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_phone
 from borderpass.models import User
@@ -144,9 +145,8 @@ async def add_admin_role(unit: Unit, user: User) -> None:
 async def add_admin(actor: User, unit_id: int, user_id: object) -> UnitAdmin:
     """Let a unit admin (or the platform) name another admin of the unit."""
     unit = await managed_unit(actor, unit_id, platform=True)
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise FieldError("type_int", "user_id")
-    other = await User.get_or_none(id=user_id, is_active=True)
+    other = await User.get_or_none(id=ids.body_id(user_id, "user_id", "user_not_found"),
+                                   is_active=True)
     if other is None:
         raise FieldError("user_not_found", "user_id")
     await add_admin_role(unit, other)
@@ -240,7 +240,8 @@ async def unit_for_scene(scene: str) -> Unit | None:
 
 async def unit_by_scene(scene: object, field: str = "scene") -> Unit:
     """Like :func:`unit_for_scene`, but says why a scene does not lead to a unit."""
-    if not isinstance(scene, str) or not 1 <= len(scene) <= 32:
+    if not isinstance(scene, str) or not 1 <= len(scene) <= 32 or not (
+            scene.isascii() and scene.isprintable()):  # WeChat's scene alphabet is ASCII
         raise FieldError("unit_code_unknown", field)
     code = await RegistrationCode.get_or_none(scene=scene)
     if code is None:

@@ -4,6 +4,7 @@ wechatpy, posts it to /wechat/callback and decrypts the reply."""
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,27 +51,37 @@ class WeChatUser:
         self.safe = safe
         self.crypto = WeChatCrypto(OA_TOKEN, OA_AES_KEY, OA_APPID)
 
-    def xml(self, msgtype: str, msg_id: int | None = None, **fields: str) -> str:
+    def xml(self, msgtype: str, msg_id: int | None = None, created: int | None = None,
+            **fields: str) -> str:
         body = {"ToUserName": "gh_test", "FromUserName": self.openid,
-                "CreateTime": str(int(time.time())), "MsgType": msgtype, **fields}
+                "CreateTime": str(int(time.time()) if created is None else created),
+                "MsgType": msgtype, **fields}
         if msgtype != "event":
             body["MsgId"] = str(msg_id if msg_id is not None else next(_ids))
         inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in body.items())
         return f"<xml>{inner}</xml>"
 
-    async def post(self, xml: str | bytes, *, bad_signature: bool = False) -> Reply:
-        timestamp, nonce = str(int(time.time())), "nonce42"
-        params = {"timestamp": timestamp, "nonce": nonce,
-                  "signature": sign(OA_TOKEN, timestamp, nonce), "openid": self.openid}
-        if bad_signature:
-            params["signature"] = "0" * 40
+    def signed(self, xml: str | bytes, *, timestamp: int | None = None, nonce: str | None = None,
+               compatible: bool = False) -> tuple[dict[str, str], Any]:
+        """The query and body WeChat sends for ``xml``: signed, encrypted in safe mode (with
+        the plaintext copy beside it in compatible mode). Each call is a new nonce, as each
+        of WeChat's deliveries (retries included) is signed anew."""
+        ts, nonce = str(int(time.time()) if timestamp is None else timestamp), \
+            nonce or secrets.token_hex(5)
+        params = {"timestamp": ts, "nonce": nonce, "signature": sign(OA_TOKEN, ts, nonce),
+                  "openid": self.openid}
         data: Any = xml
         if self.safe and isinstance(xml, str):
-            encrypted = self.crypto.encrypt_message(xml, nonce, timestamp)
+            encrypted = self.crypto.encrypt_message(xml, nonce, ts)
             envelope = xmltodict.parse(encrypted)["xml"]
             params |= {"encrypt_type": "aes", "msg_signature": envelope["MsgSignature"]}
-            data = f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><Encrypt><![CDATA[" \
-                   f"{envelope['Encrypt']}]]></Encrypt></xml>"
+            plain = xml.removeprefix("<xml>").removesuffix("</xml>") if compatible else ""
+            data = f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName>{plain}<Encrypt>" \
+                   f"<![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+        return params, data
+
+    async def send(self, params: dict[str, str], data: Any) -> Reply:
+        """Post a prepared callback as is (replays, retries) and read the reply."""
         resp = await self.client.post("/wechat/callback", params=params, data=data)
         raw = await resp.text()
         reply = Reply(resp.status, raw)
@@ -82,6 +93,12 @@ class WeChatUser:
                 parsed = xmltodict.parse(plain)["xml"]
             reply.xml = parsed
         return reply
+
+    async def post(self, xml: str | bytes, *, bad_signature: bool = False) -> Reply:
+        params, data = self.signed(xml)
+        if bad_signature:
+            params["signature"] = "0" * 40
+        return await self.send(params, data)
 
     async def say(self, text: str, msg_id: int | None = None) -> Reply:
         return await self.post(self.xml("text", msg_id, Content=text))

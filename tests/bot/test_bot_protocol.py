@@ -23,21 +23,20 @@ async def test_url_check(client, bot) -> None:
     assert bad.status == 403
 
 
-async def test_plain_and_safe_mode_both_answer(wechat_user) -> None:
-    for safe in (False, True):
-        user = wechat_user(f"oa-mode-{safe}", safe=safe)
-        reply = await user.say("help")
-        assert reply.status == 200, reply.raw
-        assert "备案" in reply.text
-        assert ("<Encrypt>" in reply.raw) is safe
+async def test_safe_mode_answers_encrypted(wechat_user) -> None:
+    reply = await wechat_user("oa-mode-safe").say("help")
+    assert reply.status == 200, reply.raw
+    assert "备案" in reply.text
+    assert "<Encrypt>" in reply.raw
 
 
 async def test_refusals_change_nothing(wechat_user, bot) -> None:
     user = wechat_user("oa-bad")
     assert (await user.post(user.xml("text", Content="申报"), bad_signature=True)).status == 403
-    user.safe = False
     assert (await user.post("<xml><MsgType>text</MsgType")).status == 400
     assert (await user.post("not xml at all")).status == 400
+    params, _ = user.signed("x")
+    assert (await user.send(params, "not xml at all")).status == 400  # no envelope
     huge = user.xml("text", Content="x" * 70_000)
     assert (await user.post(huge)).status == 413
     assert (await bot.storage.get("oa-bad")).step is None

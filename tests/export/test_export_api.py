@@ -114,7 +114,7 @@ async def test_roles_and_strangers(login, staff_login) -> None:  # R-E2
     reviewer = await staff_login("reviewer")
     enterprise_id = await _filed(alice, reviewer)
     status, err = await bob.call("GET", f"/api/v1/export/enterprises/{enterprise_id}")
-    assert status == 422 and err["error"]["code"] == "export_enterprise_not_found"
+    assert status == 404 and err["error"]["code"] == "export_enterprise_not_found"
     status, err = await alice.call("GET", "/api/v1/export/review/filings")
     assert status == 403
     status, err = await reviewer.call("POST", "/api/v1/export/customs/exits",

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from borderpass.core import ids
 from borderpass.core.errors import FieldError
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseMember
@@ -113,9 +114,8 @@ def reasons(value: object, known: frozenset[str]) -> list[dict[str, str]]:
 async def member_enterprise(user: User, enterprise_id: object,
                             field: str = "enterprise_id") -> Enterprise:
     """An enterprise the user files for; others look absent (R-E2: who exports, applies)."""
-    if not isinstance(enterprise_id, int) or isinstance(enterprise_id, bool):
-        raise FieldError("type_int", field)
-    enterprise = await Enterprise.get_or_none(id=enterprise_id)
+    enterprise = await Enterprise.get_or_none(
+        id=ids.body_id(enterprise_id, field, "export_enterprise_not_found"))
     if enterprise is None or not await is_member(user, enterprise):
         raise FieldError("export_enterprise_not_found", field)
     return enterprise

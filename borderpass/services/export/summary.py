@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from borderpass.core.errors import NotFound
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseMember
 from borderpass.services import clock
@@ -35,5 +36,8 @@ async def describe(enterprise: Enterprise) -> dict[str, Any]:
 
 
 async def visible(user: User, enterprise_id: int) -> Enterprise:
-    """One of the user's enterprises (404-like refusal otherwise)."""
-    return await forms.member_enterprise(user, enterprise_id, "id")
+    """One of the user's enterprises; any other id is a 404, like an unknown one."""
+    enterprise = await Enterprise.get_or_none(id=enterprise_id)
+    if enterprise is None or not await forms.is_member(user, enterprise):
+        raise NotFound("export_enterprise_not_found", "id")
+    return enterprise
