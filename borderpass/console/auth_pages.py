@@ -26,7 +26,7 @@ from borderpass.console.layout import home_of, page
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden
 from borderpass.models.enums import STAFF_ROLES
-from borderpass.services import users
+from borderpass.services import sessions, staff
 
 routes = web.RouteTableDef()
 
@@ -70,13 +70,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = form.get("username", "")[:64]
     if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
         raise Forbidden("forbidden")
+    deps = request.config_dict[DEPS]
     try:
-        user = await users.staff_login(username, form.get("password", ""))
+        # The API's service: the same throttling, lockout and uniform answers (R-U7).
+        user = await staff.login(deps, username, form.get("password", ""),
+                                 request.remote or "")
         if not user.has_role(*STAFF_ROLES):
             raise Forbidden("forbidden")
     except BorderPassError as err:
-        return _login_form(request, expected, username, error_text(err), status=err.status)
-    token = await users.open_session(request.config_dict[DEPS], user)
+        response = _login_form(request, expected, username, error_text(err), status=err.status)
+        if retry := getattr(err, "retry_after", None):
+            response.headers["Retry-After"] = str(retry)
+        return response
+    token = await sessions.create(deps, user)
     response = web.HTTPSeeOther(home_of(user))
     set_session(response, request, token)
     response.del_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
@@ -87,7 +93,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     """Forget the session on the server and in the browser."""
     if token := request.get(TOKEN):
-        await users.close_session(request.config_dict[DEPS], token)
+        await sessions.close(request.config_dict[DEPS], token)
     response = web.HTTPSeeOther(f"{PREFIX}/login")
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
     raise response

@@ -18,7 +18,7 @@ from borderpass.core.errors import BorderPassError, Forbidden, NotFound, Unautho
 from borderpass.core.i18n import LOCALES, negotiate, normalize_locale, translate
 from borderpass.core.messages import error_message
 from borderpass.models import User
-from borderpass.services import users
+from borderpass.services import sessions
 from borderpass.services.requirements import field_label
 
 log = logging.getLogger("borderpass.console")
@@ -101,7 +101,7 @@ async def _load_user(request: web.Request) -> User | None:
     if not token:
         return None
     try:
-        user = await users.session_user(request.config_dict[DEPS], token)
+        user = await sessions.resolve(request.config_dict[DEPS], token)
     except Unauthorized:
         return None
     request[TOKEN] = token

@@ -11,7 +11,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
 from borderpass.models import User
-from borderpass.services import users
+from borderpass.services import sessions
 
 MAX_JSON_BYTES = 64 * 1024
 USER_KEY = web.RequestKey("user", User)
@@ -68,9 +68,14 @@ async def current_user(request: web.Request) -> User:
     cached: User | None = request.get(USER_KEY)
     if cached is not None:
         return cached
-    user = await users.session_user(request.app[DEPS], bearer_token(request))
+    user = await sessions.resolve(request.app[DEPS], bearer_token(request))
     request[USER_KEY] = user
     return user
+
+
+def client_address(request: web.Request) -> str:
+    """The caller's network address, for throttling failed logins per address."""
+    return request.remote or ""
 
 
 def locale_of(request: web.Request) -> str:
