@@ -9,6 +9,7 @@ is answered ``503`` instead of queueing without end (R-U7, MLPS level 3).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from borderpass.core.errors import FieldError, FieldErrors, Unavailable
 
 _hasher = PasswordHasher()  # RFC 9106 low-memory profile: 64 MiB, t=3, p=4
 MIN_LENGTH = 12
+NICE = 10  # hashing threads yield the CPU to the event loop
 MAX_LENGTH = 200
 # Passwords every guessing list starts with (lower-cased); a policy check, not a full list.
 COMMON = frozenset({
@@ -64,12 +66,23 @@ def jobs_done() -> int:
     return _pool.done
 
 
+def _lower_priority() -> None:
+    """Run this hashing thread (and the argon2 lanes it starts) at a lower CPU priority than
+    the event loop, so on a busy machine the lanes' scans still come first (Linux keeps a
+    nice value per thread; elsewhere this does nothing)."""
+    import threading
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+
+
 async def _in_pool(fn: object, *args: str) -> object:
     """Run one argon2 call in the pool; ``503 login_busy`` when the queue is full."""
     if _pool.held >= _pool.workers + _pool.queue:
         raise Unavailable("login_busy", retry_after=2)
     if _pool.executor is None:
-        _pool.executor = ThreadPoolExecutor(_pool.workers, thread_name_prefix="argon2")
+        _pool.executor = ThreadPoolExecutor(_pool.workers, thread_name_prefix="argon2",
+                                            initializer=_lower_priority)
     _pool.held += 1
     try:
         return await asyncio.get_running_loop().run_in_executor(_pool.executor, fn, *args)  # type: ignore[arg-type]
