@@ -220,3 +220,17 @@ async def test_lock_rows_keep_names_only(client) -> None:  # R-U7: nothing but t
         _later(60)
     [lock] = await LoginLock.all()
     assert (lock.username, lock.failures) == ("someone", LOCK_AFTER)
+
+
+async def test_a_parallel_burst_at_one_name_gets_only_the_free_attempts(client) -> None:
+    import asyncio  # MLPS: attempts are counted before the (slow) check, not after
+
+    clock.freeze(T0)
+    await users.add_staff("sun", GOOD, ["reviewer"])
+    await passwords.dummy_hash()
+    before = passwords.jobs_done()
+    answers = await asyncio.gather(*(_login(client, "sun", f"guess-number-{i}")
+                                     for i in range(10)))
+    statuses = sorted(a.status for a in answers)
+    assert statuses == [401] * 3 + [429] * 7
+    assert passwords.jobs_done() - before == 3  # the refused ones cost no hash
