@@ -25,9 +25,9 @@ from borderpass.console.html import h
 from borderpass.console.layout import home_of, page
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden
-from borderpass.core.web_hardening import came_over_tls
+from borderpass.core.web_hardening import came_over_tls, client_address
 from borderpass.models.enums import STAFF_ROLES
-from borderpass.services import users
+from borderpass.services import sessions, staff
 
 routes = web.RouteTableDef()
 
@@ -71,13 +71,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = form.get("username", "")[:64]
     if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
         raise Forbidden("forbidden")
+    deps = request.config_dict[DEPS]
     try:
-        user = await users.staff_login(username, form.get("password", ""))
+        # The API's service: the same throttling, lockout and uniform answers (R-U7).
+        user = await staff.login(deps, username, form.get("password", ""),
+                                 client_address(request))
         if not user.has_role(*STAFF_ROLES):
             raise Forbidden("forbidden")
     except BorderPassError as err:
-        return _login_form(request, expected, username, error_text(err), status=err.status)
-    token = await users.open_session(request.config_dict[DEPS], user, users.CONSOLE)
+        response = _login_form(request, expected, username, error_text(err), status=err.status)
+        if retry := getattr(err, "retry_after", None):
+            response.headers["Retry-After"] = str(retry)
+        return response
+    token = await sessions.create(deps, user, sessions.CONSOLE)
     response = web.HTTPSeeOther(home_of(user))
     set_session(response, request, token)
     response.del_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
@@ -88,7 +94,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     """Forget the session on the server and in the browser."""
     if token := request.get(TOKEN):
-        await users.close_session(request.config_dict[DEPS], token, users.CONSOLE)
+        await sessions.close(request.config_dict[DEPS], token, sessions.CONSOLE)
     response = web.HTTPSeeOther(f"{PREFIX}/login")
     response.del_cookie(SESSION_COOKIE, path=PREFIX)
     raise response

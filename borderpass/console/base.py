@@ -21,7 +21,7 @@ from borderpass.core.i18n import LOCALES, negotiate, normalize_locale, translate
 from borderpass.core.messages import error_message
 from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
-from borderpass.services import users
+from borderpass.services import sessions
 from borderpass.services.requirements import field_label
 
 log = logging.getLogger("borderpass.console")
@@ -104,7 +104,7 @@ async def _load_user(request: web.Request) -> User | None:
     if not token:
         return None
     try:
-        user = await users.session_user(request.config_dict[DEPS], token, users.CONSOLE)
+        user = await sessions.resolve(request.config_dict[DEPS], token, sessions.CONSOLE)
     except Unauthorized:
         return None
     request[TOKEN] = token

@@ -48,7 +48,11 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
         holidays=frozenset(settings.holidays),
         session_ttl=settings.session_ttl,
         max_upload_bytes=settings.max_upload_bytes,
+        login=settings.login_policy(),
     )
+    from borderpass.services import passwords
+
+    passwords.configure(settings.password_workers, settings.password_queue)
     app[GATE] = GateDeps.build(app[DEPS], settings.gate_emergency_plates)
     app[MINIAPP_WECHAT] = WeChatClient(settings.miniapp_appid, settings.miniapp_secret, redis,
                                        api_base=settings.wechat_api_base)

@@ -8,6 +8,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 
@@ -38,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", action="append", required=True, dest="roles")
     add.add_argument("--password", help="read from a prompt when omitted")
+    unlock = user_sub.add_parser("unlock", help="lift a staff login's lockout (audited)")
+    unlock.add_argument("name")
+    reset = user_sub.add_parser("reset-password",
+                                help="set a staff member's new password and end their sessions")
+    reset.add_argument("name")
+    reset.add_argument("--password", help="read from a prompt when omitted")
     ocr = sub.add_parser("ocr", help="read document images")
     ocr.add_argument("kind")
     ocr.add_argument("images", nargs="+")
@@ -132,8 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run(run_worker_process(settings))
         return 0
-    if args.command == "user":
+    if args.command == "user" and args.user_command == "add":
         return _user_add(settings, args.name, args.roles, args.password)
+    if args.command == "user":
+        return _user_admin(settings, args.user_command, args.name,
+                           getattr(args, "password", None))
     if args.command == "ocr":
         from borderpass.ocr.cli import ocr_command
 
@@ -166,6 +176,51 @@ def _user_add(settings: Settings, name: str, roles: list[str], password: str | N
         print(f"error: {exc.code} ({exc.field})", file=sys.stderr)
         return 1
     print(f"created staff user {name} (id {user.id}) with roles {', '.join(roles)}")  # type: ignore[attr-defined]
+    return 0
+
+
+def _deps(settings: Settings, redis: object) -> object:
+    """The services' dependencies for a one-off command."""
+    from zoneinfo import ZoneInfo
+
+    from borderpass.core.crypto import FieldCipher, load_data_key
+    from borderpass.core.storage import FileStore
+    from borderpass.services.ports import Deps
+
+    return Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
+                FileStore(settings.data_dir / "uploads"), redis,  # type: ignore[arg-type]
+                ZoneInfo(settings.timezone), session_ttl=settings.session_ttl,
+                login=settings.login_policy())
+
+
+def _user_admin(settings: Settings, command: str, name: str, password: str | None) -> int:
+    """``user unlock NAME`` and ``user reset-password NAME``: the operator's own acts, audited
+    like an admin's (actor none, via cli); a reset ends every session of the user."""
+    from borderpass.core.errors import BorderPassError
+    from borderpass.core.kv import make_redis
+    from borderpass.services import staff
+
+    secret = password or (getpass.getpass("new password: ") if command == "reset-password"
+                          else "")
+
+    async def act() -> None:
+        redis = make_redis(settings.redis_url)
+        deps: Any = _deps(settings, redis)
+        try:
+            if command == "unlock":
+                await staff.unlock(deps, None, name, via="cli")
+            else:
+                await staff.reset_password(deps, None, name, secret, via="cli")
+        finally:
+            await redis.aclose()
+
+    try:
+        run(_with_db(settings, act))
+    except BorderPassError as exc:
+        print(f"error: {exc.code} ({exc.field})", file=sys.stderr)
+        return 1
+    print(f"{name}: " + ("unlocked" if command == "unlock"
+                         else "password reset, every session ended"))
     return 0
 
 

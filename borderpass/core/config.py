@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from borderpass.services.ports import LoginPolicy
+
 
 def _pairs(text: str) -> tuple[tuple[str, str], ...]:
     """Parse ``slot=id,slot=id`` (template ids per notification slot)."""
@@ -54,6 +56,13 @@ class Settings:
     # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
     gate_ledger_flush: float = 0.2
+    # staff logins (R-U7, MLPS level 3): lockout, delays, the argon2 thread pool
+    login_lock_after: int = 10
+    login_free_failures: int = 3
+    login_address_free_failures: int = 20
+    login_delay_max: float = 900.0
+    password_workers: int = 0  # 0 → half the CPUs, at least 1
+    password_queue: int = 16
 
     @property
     def db_url(self) -> str:
@@ -109,4 +118,18 @@ class Settings:
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
             gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),
+            login_lock_after=int(get("LOGIN_LOCK_AFTER", str(base.login_lock_after))),
+            login_free_failures=int(get("LOGIN_FREE_FAILURES", str(base.login_free_failures))),
+            login_address_free_failures=int(get("LOGIN_ADDRESS_FREE_FAILURES",
+                                                str(base.login_address_free_failures))),
+            login_delay_max=float(get("LOGIN_DELAY_MAX", str(base.login_delay_max))),
+            password_workers=int(get("PASSWORD_WORKERS", str(base.password_workers))),
+            password_queue=int(get("PASSWORD_QUEUE", str(base.password_queue))),
         )
+
+    def login_policy(self) -> LoginPolicy:
+        """The failed-login policy the services apply (R-U7, MLPS level 3)."""
+        return LoginPolicy(lock_after=self.login_lock_after,
+                           free_failures=self.login_free_failures,
+                           address_free_failures=self.login_address_free_failures,
+                           delay_max=self.login_delay_max)

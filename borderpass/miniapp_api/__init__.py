@@ -14,6 +14,7 @@ from borderpass.miniapp_api import (
     ocr_views,
     pass_views,
     review_views,
+    staff_views,
     unit_views,
 )
 from borderpass.miniapp_api.middleware import error_middleware
@@ -24,7 +25,7 @@ def setup_routes(app: web.Application) -> None:
     """Mount every API route and the error middleware on ``app``."""
     app.middlewares.append(error_middleware)
     for module in (auth_views, document_views, filing_views, review_views, crossing_views,
-                   ocr_views, pass_views):
+                   ocr_views, pass_views, staff_views):
         app.router.add_routes(module.routes)
     app.router.add_routes(unit_views.routes)
     app.router.add_routes(notify_views.routes)

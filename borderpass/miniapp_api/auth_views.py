@@ -8,9 +8,16 @@ from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT
 from borderpass.core.errors import FieldError, Unauthorized, Unavailable
 from borderpass.core.i18n import normalize_locale
 from borderpass.core.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
-from borderpass.miniapp_api.http import current_user, locale_of, ok, read_json
+from borderpass.miniapp_api.http import (
+    bearer_token,
+    client_address,
+    current_user,
+    locale_of,
+    ok,
+    read_json,
+)
 from borderpass.models import User
-from borderpass.services import users
+from borderpass.services import sessions, staff, users
 
 routes = web.RouteTableDef()
 
@@ -41,29 +48,47 @@ async def wx_login(request: web.Request) -> web.Response:
     locale = normalize_locale(body.get("locale") if isinstance(body.get("locale"), str)
                               else None) or locale_of(request)
     user = await users.wechat_user(session.openid, session.unionid, locale)
-    token = await users.open_session(request.app[DEPS], user)
+    token = await sessions.create(request.app[DEPS], user)
     return ok({"token": token, "user": describe_user(user)})
 
 
 @routes.post("/api/v1/auth/staff-login")
 async def staff_login(request: web.Request) -> web.Response:
-    """Staff log in with username and password and get the same kind of token."""
+    """Staff log in with username and password and get the same kind of token.
+
+    Failures are throttled per name and per address (429 + Retry-After) and lock the name
+    after N (403 ``login_locked``); unknown names and wrong passwords answer alike (R-U7)."""
     body = await read_json(request, frozenset({"username", "password"}), ("username", "password"))
     if not isinstance(body["username"], str):
         raise FieldError("type_string", "username")
     if not isinstance(body["password"], str):
         raise FieldError("type_string", "password")
-    user = await users.staff_login(body["username"], body["password"])
-    token = await users.open_session(request.app[DEPS], user)
+    deps = request.app[DEPS]
+    user = await staff.login(deps, body["username"], body["password"], client_address(request))
+    token = await sessions.create(deps, user)
+    return ok({"token": token, "user": describe_user(user)})
+
+
+@routes.post("/api/v1/auth/password")
+async def change_password(request: web.Request) -> web.Response:
+    """Change one's own staff password with the old one; every session ends, a new token is
+    returned (MLPS level 3)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"old_password", "new_password"}),
+                           ("old_password", "new_password"))
+    for key in ("old_password", "new_password"):
+        if not isinstance(body[key], str):
+            raise FieldError("type_string", key)
+    token = await staff.change_password(request.app[DEPS], user, body["old_password"],
+                                        body["new_password"], client_address(request))
     return ok({"token": token, "user": describe_user(user)})
 
 
 @routes.post("/api/v1/auth/logout")
 async def logout(request: web.Request) -> web.Response:
-    """End the current session."""
+    """End the current session (gone from PostgreSQL and from the Redis cache)."""
     await current_user(request)
-    token = request.headers["Authorization"].partition(" ")[2].strip()
-    await users.close_session(request.app[DEPS], token)
+    await sessions.close(request.app[DEPS], bearer_token(request))
     return ok({"ok": True})
 
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core import ids
+from borderpass.core import ids, web_hardening
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
 from borderpass.models import User
-from borderpass.services import users
+from borderpass.services import sessions
 
 MAX_JSON_BYTES = 64 * 1024
 USER_KEY = web.RequestKey("user", User)
@@ -88,9 +88,15 @@ async def current_user(request: web.Request) -> User:
     cached: User | None = request.get(USER_KEY)
     if cached is not None:
         return cached
-    user = await users.session_user(request.app[DEPS], bearer_token(request))
+    user = await sessions.resolve(request.app[DEPS], bearer_token(request))
     request[USER_KEY] = user
     return user
+
+
+def client_address(request: web.Request) -> str:
+    """The caller's network address, for throttling failed logins per address (through
+    trusted proxies, the nearest untrusted hop)."""
+    return web_hardening.client_address(request)
 
 
 def locale_of(request: web.Request) -> str:

@@ -3,7 +3,7 @@
 The key is claimed atomically in Redis (SET NX) before the handler runs, so concurrent
 retries never both create; the successful answer is kept for a day. A failed request
 releases its key: failures change nothing, so running the retry is safe. The caller's
-session is read in the same Redis round trip as the claim (one script).
+session is resolved first, by the one session service (PostgreSQL behind a Redis cache).
 """
 
 from __future__ import annotations
@@ -17,25 +17,21 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import REDIS
-from borderpass.core.errors import Conflict, FieldError, Unauthorized
+from borderpass.core.appkeys import DEPS, REDIS
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.miniapp_api.http import USER_KEY, bearer_token
-from borderpass.services import users
+from borderpass.services import sessions
 from borderpass.services.ports import KeyValue
 
 KEEP_SECONDS = 24 * 3600
 CLAIM_SECONDS = 60
 View = Callable[[web.Request], Awaitable[web.Response]]
 
-# The session's user id and the claim of this key for that user, in one round trip.
-# KEYS = session; ARGV = key digest, claim, seconds the claim is kept. Returns {} without a
-# session, {user id} when claimed, {user id, what the key holds} when it was taken before.
+# The claim of this key for the caller, in one round trip. KEYS = slot; ARGV = claim,
+# seconds the claim is kept. Returns {} when claimed, {what the key holds} when it was taken.
 CLAIM_SCRIPT = """
-local uid = redis.call('GET', KEYS[1])
-if not uid then return {} end
-local slot = 'idem:' .. uid .. ':' .. ARGV[1]
-if redis.call('SET', slot, ARGV[2], 'EX', ARGV[3], 'NX') then return {uid} end
-return {uid, redis.call('GET', slot) or '{}'}
+if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return {} end
+return {redis.call('GET', KEYS[1]) or '{}'}
 """
 
 
@@ -52,19 +48,12 @@ def _claim_script(redis: KeyValue) -> Any:
 async def _claim(request: web.Request, digest: str, claim: str) -> tuple[str, bytes | None]:
     """Claim the key for the session's user (cached on the request); the user's id and,
     when the key was taken before, what it holds."""
-    redis = request.app[REDIS]
-    found = await _claim_script(redis)(keys=[users.session_key(bearer_token(request))],
-                                       args=[digest, claim, CLAIM_SECONDS])
-    if not found:
-        raise Unauthorized("session_invalid")
-    user_id = found[0].decode() if isinstance(found[0], bytes) else str(found[0])
-    try:
-        request[USER_KEY] = await users.active_user(user_id)
-    except Unauthorized:
-        if len(found) == 1:
-            await redis.delete(_slot(user_id, digest))
-        raise
-    held = found[1] if len(found) > 1 else None
+    user = await sessions.resolve(request.app[DEPS], bearer_token(request))
+    request[USER_KEY] = user
+    user_id = str(user.id)
+    found = await _claim_script(request.app[REDIS])(keys=[_slot(user_id, digest)],
+                                                    args=[claim, CLAIM_SECONDS])
+    held = found[0] if found else None
     return user_id, held.encode() if isinstance(held, str) else held
 
 

@@ -37,6 +37,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/auth/wx-login"): _obj({"code": _STR, "locale": _STR}, ("code",)),
     ("post", "/api/v1/auth/staff-login"): _obj({"username": _STR, "password": _STR},
                                                ("username", "password")),
+    ("post", "/api/v1/auth/password"): _obj({"old_password": _STR, "new_password": _STR},
+                                           ("old_password", "new_password")),
+    ("post", "/api/v1/admin/staff/unlock"): _obj({"username": _STR}, ("username",)),
+    ("post", "/api/v1/admin/staff/reset-password"): _obj(
+        {"username": _STR, "new_password": _STR}, ("username", "new_password")),
     ("patch", "/api/v1/me"): _obj({"display_name": _STR, "phone": _STR, "locale": _STR,
                                    "timezone": _STR}),
     ("post", "/api/v1/filings"): _FILING,

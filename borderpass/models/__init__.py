@@ -10,6 +10,7 @@ from borderpass.models.filings import (
     OfficialLetter,
 )
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
+from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
+    "LoginLock",
     "OfficialLetter",
     "Trip",
     "User",
+    "UserSession",
 ]

@@ -28,22 +28,24 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from borderpass.core.masking import mask_number
-from borderpass.models import User
+from borderpass.models import User, UserSession
 from borderpass.models.notify import Recipient, SubscribeGrant
 
 log = logging.getLogger("borderpass.identities")
 _FOLLOW_THE_PERSON: tuple[type[Model], ...] = (Recipient, SubscribeGrant)
+_NOT_DATA: tuple[type[Model], ...] = (UserSession,)  # a login, not something stored
 
 
 @cache
 def _references() -> tuple[tuple[type[Model], str], ...]:
-    """Every (model, column) pointing at a user, except links that follow the person."""
+    """Every (model, column) pointing at a user, except links that follow the person and
+    login sessions."""
     meta = User._meta
     found = []
     for name in sorted(meta.backward_fk_fields | meta.backward_o2o_fields):
         relation = meta.fields_map[name]  # a backward relation: the model pointing at users
         model: type[Model] = getattr(relation, "related_model")  # noqa: B009
-        if model not in _FOLLOW_THE_PERSON:
+        if model not in _FOLLOW_THE_PERSON + _NOT_DATA:
             found.append((model, str(getattr(relation, "relation_field"))))  # noqa: B009
     return tuple(found)
 
@@ -106,6 +108,7 @@ async def _absorb(survivor: User, absorbed: User, unionid: str) -> None:
     async with in_transaction():
         openid = survivor.openid or absorbed.openid
         await User.filter(id=absorbed.id).update(openid=None, unionid=None, is_active=False)
+        await UserSession.filter(user_id=absorbed.id).delete()  # its sessions end
         absorbed.openid, absorbed.unionid, absorbed.is_active = None, None, False
         survivor.openid, survivor.unionid = openid, unionid
         await survivor.save(update_fields=["openid", "unionid"])

@@ -46,6 +46,23 @@ class KeyValue(Protocol):
 
 
 @dataclass(frozen=True)
+class LoginPolicy:
+    """Throttling of failed staff logins (R-U7, MLPS level 3), from Settings.
+
+    After ``free_failures`` failures of one name (``address_free_failures`` of one client
+    address) each further attempt waits ``delay_base`` × 2ⁿ seconds, at most ``delay_max``;
+    the ``lock_after``-th failure of one name locks it until an admin unlocks it. Counters
+    are forgotten ``window`` seconds after the last failure."""
+
+    lock_after: int = 10
+    free_failures: int = 3
+    address_free_failures: int = 20
+    delay_base: float = 1.0
+    delay_max: float = 900.0
+    window: int = 24 * 3600
+
+
+@dataclass(frozen=True)
 class Deps:
     """Infrastructure handed to service functions that need it, built once by the app."""
 
@@ -56,3 +73,4 @@ class Deps:
     holidays: frozenset[str] = frozenset()
     session_ttl: int = 7 * 24 * 3600
     max_upload_bytes: int = 10 * 1024 * 1024
+    login: LoginPolicy = field(default_factory=LoginPolicy)

@@ -138,7 +138,8 @@ _LABELS |= {"category": N_("备案类别"), "reason": N_("原因"), "reasons": N
             "port": N_("口岸"), "planned_at": N_("通关时间"), "drivers": N_("驾驶人"),
             "filing_id": N_("备案"), "driver_id": N_("驾驶人"), "password": N_("密码"),
             "username": N_("用户名"), "locale": N_("语言"), "phone": N_("联系电话"),
-            "display_name": N_("姓名"), "code": N_("微信登录凭证"), "timezone": N_("时区")}
+            "display_name": N_("姓名"), "code": N_("微信登录凭证"), "timezone": N_("时区"),
+            "old_password": N_("原密码"), "new_password": N_("新密码")}
 _LABELS |= {k: v for k, v in UNIT_LABELS.items() if k not in _LABELS}
 
 

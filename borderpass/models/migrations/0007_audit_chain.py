@@ -51,7 +51,7 @@ async def _unguard(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0005_active_blacklist_index')]
+    dependencies = [('borderpass', '0006_sessions_and_login_locks')]
 
     initial = False
 
