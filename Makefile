@@ -53,15 +53,17 @@ $(VENV)/bin/uv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
-# Benchmarks run on databases of their own, named here; see docs/benchmarks.md.
+# Benchmarks CREATE/DROP the PostgreSQL database BENCH_DB-<name> and FLUSH Redis databases
+# BENCH_REDIS/12..14: name ones used by nothing else (see docs/benchmarks.md).
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_DB ?= borderpass_bench
 BENCH_REDIS ?= redis://127.0.0.1:6379
 bench: $(STAMP)
-	$(PY) bench/api.py --pg $(BENCH_PG) --redis $(BENCH_REDIS)/14
+	$(PY) bench/api.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_api --redis $(BENCH_REDIS)/14
 	$(PY) bench/ocr.py
-	$(PY) bench/gate.py
-	$(PY) bench/notify.py
-	$(PY) bench/bot.py
+	$(PY) bench/gate.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_gate --redis $(BENCH_REDIS)/13
+	$(PY) bench/notify.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_notify --redis $(BENCH_REDIS)/14
+	$(PY) bench/bot.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_bot --redis $(BENCH_REDIS)/12
 
 locales: $(STAMP)
 	$(PY) scripts/update_locales.py
