@@ -111,4 +111,7 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.console import setup_console
 
     setup_console(app)  # the back-office web console under /console/
+    from borderpass.core.front import setup_front
+
+    setup_front(app)  # / and the API document in Swagger UI at /api/docs/
     return app
