@@ -28,7 +28,8 @@ def add_commands(sub: Any) -> None:
     lane = sub.add_parser("lane", help="register and list lanes").add_subparsers(
         dest="lane_command", required=True, metavar="ACTION")
     add = lane.add_parser("add", help="register a lane; prints its credential once")
-    add.add_argument("code", help="the lane's code: lower-case letters, digits and hyphens, e.g. rl-e1")
+    add.add_argument("code", help="the lane's code: lower-case letters, digits, hyphens "
+                     "(e.g. rl-e1)")
     add.add_argument("--port", required=True, choices=PORTS, metavar="PORT",
                      help=f"land port: {', '.join(PORTS)}")
     types = [t.value for t in LaneType]
