@@ -14,7 +14,7 @@ LOCK := requirements/$(if $(LOCK_NAME),$(LOCK_NAME),base).txt
 # The stamp changes with the lock's text, the extras and pyproject.toml (entry points).
 STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)-$(LOCK_NAME)
 
-.PHONY: run demo test lint bench setup locales clean lock upgrade
+.PHONY: run demo test lint bench setup locales clean lock upgrade client client-check
 
 $(STAMP): $(LOCK) pyproject.toml
 	@test -f $(LOCK) || { echo "no lock $(LOCK) for EXTRAS=$(EXTRAS)" >&2; exit 1; }
@@ -65,8 +65,20 @@ bench: $(STAMP)
 	$(PY) bench/notify.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_notify --redis $(BENCH_REDIS)/14
 	$(PY) bench/bot.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_bot --redis $(BENCH_REDIS)/12
 
+# The mini-program's TypeScript types from the OpenAPI document (clients/miniapp, npm).
+client: $(STAMP)
+	$(PY) scripts/export_openapi.py clients/miniapp/openapi.json
+	cd clients/miniapp && npm ci --no-audit --no-fund --loglevel=error \
+	  && npx openapi-typescript openapi.json -o src/api.d.ts
+
+# Regenerates the types from the current code and type-checks the sample client with tsc.
+client-check: client
+	cd clients/miniapp && npx tsc --noEmit -p .
+	@git diff --quiet -- clients/miniapp/openapi.json clients/miniapp/src/api.d.ts 2>/dev/null \
+	  || echo "note: the API changed: commit clients/miniapp/openapi.json and src/api.d.ts"
+
 locales: $(STAMP)
 	$(PY) scripts/update_locales.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache clients/miniapp/node_modules

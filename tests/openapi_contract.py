@@ -53,6 +53,8 @@ async def check_response(app: web.Application, method: str, path: str,
     else:
         template, op = found
     documented = op["responses"].get(str(resp.status))
+    if documented and "$ref" in documented:
+        documented = spec["components"]["responses"][documented["$ref"].rpartition("/")[2]]
     assert documented, (f"{method} {template} answered {resp.status}, not documented "
                         f"(documented: {sorted(op['responses'])})")
     media = resp.content_type

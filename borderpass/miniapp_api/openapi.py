@@ -9,7 +9,12 @@ from aiohttp import web
 
 from borderpass.miniapp_api.export_openapi import EXPORT_BODIES, EXPORT_IDEMPOTENT
 from borderpass.miniapp_api.http import ok
-from borderpass.miniapp_api.openapi_responses import OCR_KIND_ENUM, SCHEMAS, responses
+from borderpass.miniapp_api.openapi_responses import (
+    OCR_KIND_ENUM,
+    SCHEMAS,
+    error_responses,
+    responses,
+)
 from borderpass.miniapp_api.unit_openapi import CONSENT, UNIT_BODIES
 from borderpass.services.requirements import (
     DRIVER_FIELDS,
@@ -167,6 +172,7 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": SCHEMAS,
+            "responses": error_responses(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -140,8 +140,17 @@ def responses(method: str, path: str) -> dict[str, Any]:
         success = {"description": "Created" if status == "201" else "OK",
                    "content": {"application/json": {"schema": schema}}}
     answer = {status: success}
-    for code, text in ERROR_STATUSES.items():
-        answer[code] = {"description": text,
-                        "content": {"application/json": {"schema": ref("Error")}}}
-    answer["503"]["headers"] = {"Retry-After": {"schema": _INT}}
+    for code in ERROR_STATUSES:
+        answer[code] = {"$ref": f"#/components/responses/Error{code}"}
     return answer
+
+
+def error_responses() -> dict[str, Any]:
+    """``components.responses``: one shared response per error status."""
+    shared: dict[str, Any] = {}
+    for code, text in ERROR_STATUSES.items():
+        shared[f"Error{code}"] = {"description": text,
+                                  "content": {"application/json": {"schema": ref("Error")}}}
+    shared["Error503"]["headers"] = {"Retry-After": {"schema": _INT}}
+    shared["Error429"]["headers"] = {"Retry-After": {"schema": _INT}}
+    return shared
