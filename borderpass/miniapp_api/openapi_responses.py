@@ -79,14 +79,15 @@ CREATED = frozenset({
     ("post", "/api/v1/units"), ("post", "/api/v1/units/join"),
     ("post", "/api/v1/units/{id}/uploads"), ("post", "/api/v1/export/filings"),
     ("post", "/api/v1/export/cancellations"), ("post", "/api/v1/export/customs/exits"),
-    ("post", "/api/v1/admin/credit-list/remove"),
+    ("post", "/api/v1/export/licences"),
+    ("post", "/api/v1/export/customs/owner-change-clearances"),
 })
 # Routes answering a file instead of JSON.
 FILES = {
     ("get", "/api/v1/documents/{id}/file"): "image/*",
     ("get", "/api/v1/declarations/{id}/pass.png"): "image/png",
     ("get", "/api/v1/units/{id}/registration-code.png"): "image/png",
-    ("get", "/api/v1/units/{id}/members/export"): "*/*",
+    ("get", "/api/v1/units/{id}/members/export"): "text/csv",
 }
 _FILINGS = "/api/v1/filings"
 SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
@@ -121,6 +122,7 @@ ERROR_STATUSES = {
     "400": "Malformed request", "401": "No valid session token",
     "403": "The caller's roles do not allow this", "404": "No such resource (or not the "
     "caller's)", "405": "Method not allowed", "409": "Conflicts with the current state",
+    "410": "No longer valid (a revoked registration code): do not retry",
     "413": "Body or upload too large", "422": "A field is wrong; every wrong field is listed",
     "429": "Too many attempts", "503": "A dependency is down: retry after Retry-After seconds",
 }
@@ -130,8 +132,11 @@ def responses(method: str, path: str) -> dict[str, Any]:
     """The responses object of one operation: its success and every error status."""
     status = "201" if (method, path) in CREATED else "200"
     if (method, path) in FILES:
+        media = [FILES[(method, path)]]
+        if media[0] == "text/csv":  # ?format=csv or xlsx
+            media.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         success: dict[str, Any] = {"description": "The file", "content": {
-            FILES[(method, path)]: {"schema": {"type": "string", "format": "binary"}}}}
+            m: {"schema": {"type": "string", "format": "binary"}} for m in media}}
     else:
         schema = SUCCESS.get((method, path))
         if schema is None:
