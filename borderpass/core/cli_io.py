@@ -77,10 +77,8 @@ def data_dir_problem(command: str, settings: Settings,
     env = os.environ if env is None else env
     if command in CREATES_DATA_DIR | NEEDS_NO_DATA_DIR or settings.data_dir.is_dir():
         return None
-    where = Path(settings.data_dir)
-    named = "BORDERPASS_DATA_DIR" in env
-    return (f"no data directory at {where.resolve()}"
-            + ("" if named else " (the default ./var of the current folder)")
-            + f": `borderpass {command}` works on an existing installation. Run it where "
-            "`borderpass serve` runs, set BORDERPASS_DATA_DIR, or create one with "
-            "`borderpass migrate`.")
+    from borderpass.core.messages import error_message
+
+    where = str(Path(settings.data_dir).resolve())
+    return error_message("data_dir_missing", cli_locale(env), {"path": where,
+                                                               "command": command})
