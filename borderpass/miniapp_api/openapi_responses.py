@@ -67,6 +67,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                            "direction": {"enum": ["exit", "entry"]}, "port": _STR,
                            "planned_at": _TIME, "status": _STR, "created_at": _TIME},
                           ("id", "filing_id", "driver_id", "direction", "port", "status")),
+    "Trip": _shape({"id": _INT, "filing_id": _INT, "plate_number": _NSTR,
+                    "status": {"enum": ["open", "closed", "cancelled"]},
+                    "exited_at": _TIME, "deadline": _TIME, "returned_at": _NSTR,
+                    "days_left": {"type": ["integer", "null"],
+                                  "description": "whole days to the deadline (R-F8)"},
+                    "overdue": _BOOL},
+                   ("id", "filing_id", "status", "deadline", "days_left", "overdue")),
     "Filing": _shape({"id": _INT, "category": {"enum": ["personal", "business", "official"]},
                       "status": _STR}, ("id", "category", "status")),
 }
@@ -107,11 +114,12 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/declarations"): items(ref("Declaration")),
     ("get", "/api/v1/declarations/{id}"): ref("Declaration"),
     ("post", "/api/v1/declarations/{id}/cancel"): ref("Declaration"),
+    ("get", "/api/v1/trips"): items(ref("Trip")),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.
 LISTS = frozenset({
-    "/api/v1/trips", "/api/v1/admin/blacklist", "/api/v1/export/filings",
+    "/api/v1/admin/blacklist", "/api/v1/export/filings",
     "/api/v1/export/enterprises", "/api/v1/export/licences", "/api/v1/export/review/filings",
     "/api/v1/export/review/licences", "/api/v1/official-letters",
     "/api/v1/admin/notifications", "/api/v1/gate/manual-lifts", "/api/v1/gate/ledger",

@@ -1451,6 +1451,21 @@ export interface components {
             /** Format: date-time */
             created_at?: string;
         };
+        Trip: {
+            id: number;
+            filing_id: number;
+            plate_number?: string | null;
+            /** @enum {unknown} */
+            status: "open" | "closed" | "cancelled";
+            /** Format: date-time */
+            exited_at?: string;
+            /** Format: date-time */
+            deadline: string;
+            returned_at?: string | null;
+            /** @description whole days to the deadline (R-F8) */
+            days_left: number | null;
+            overdue: boolean;
+        };
         Filing: {
             id: number;
             /** @enum {unknown} */
@@ -4282,7 +4297,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Object"][];
+                        items: components["schemas"]["Trip"][];
                     };
                 };
             };

@@ -5,6 +5,7 @@ import type { components, operations, paths } from "./api";
 export type Session = components["schemas"]["Session"];
 export type User = components["schemas"]["User"];
 export type Declaration = components["schemas"]["Declaration"];
+export type Trip = components["schemas"]["Trip"];
 export type OcrReading = components["schemas"]["OcrReading"];
 export type ApiError = components["schemas"]["Error"];
 export type OcrKind = operations["post_api_v1_ocr_kind"]["parameters"]["path"]["kind"];
@@ -55,6 +56,11 @@ export class BorderPassClient {
   /** The caller's declarations. */
   async declarations(): Promise<Declaration[]> {
     return (await this.call<{ items: Declaration[] }>("GET", "/api/v1/declarations")).items;
+  }
+
+  /** The caller's trips, each with its deadline and days left (R-F8). */
+  async trips(): Promise<Trip[]> {
+    return (await this.call<{ items: Trip[] }>("GET", "/api/v1/trips")).items;
   }
 
   /** Where wx.uploadFile sends a photo to be read as ``kind`` (the kinds are an enum). */
