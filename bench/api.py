@@ -1,6 +1,7 @@
 """API benchmark: a filing read and a declaration create against one ``borderpass serve``.
 
-Starts the server as one process on a fresh PostgreSQL database and Redis DB 14, with a
+Starts the server as one process on a fresh PostgreSQL database and Redis DB (named by
+``--bench-db`` and ``--redis``: both are wiped), with a
 ``borderpass worker`` process beside it sending the pushes (as in production; or, with
 ``--sqlite``, one process on the embedded defaults), logs drivers in through a local fake
 WeChat, seeds approved filings through the real services, then measures
@@ -17,7 +18,8 @@ prepared statements, the worker catching up), as a server in service is warm.
 Target (issue, 2 cores, one server process): >= 1,500 reads/s; p99 <= 50 ms at 500 writes/s.
 The load generator shares the machine with the server, the worker and PostgreSQL.
 
-    .venv/bin/python bench/api.py [--duration 10] [--concurrency 32] [--rate 500] [--sqlite]
+    .venv/bin/python bench/api.py --bench-db borderpass_bench --redis redis://127.0.0.1:6379/14
+                                  [--duration 10] [--concurrency 32] [--rate 500] [--sqlite]
                                   [--warmup 2] [--timeline]
 """
 
@@ -45,6 +47,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from benchdb import add_arguments, check, claim_redis, database_url
 
 from borderpass.core import loop
 from borderpass.core.config import Settings
@@ -475,7 +478,7 @@ async def run(args: argparse.Namespace) -> bool:
     assert fake.base_url is not None
     port = _free_port()
     data_key = base64.b64encode(os.urandom(32)).decode()
-    db_name = "borderpass_bench"
+    db_name = args.bench_db
     env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERPASS_")}
     env |= {"BORDERPASS_DATA_DIR": str(tmp / "var"), "BORDERPASS_DATA_KEY": data_key,
             "BORDERPASS_WECHAT_API_BASE": fake.base_url, "BORDERPASS_MINIAPP_APPID": APPID,
@@ -484,14 +487,12 @@ async def run(args: argparse.Namespace) -> bool:
         db_url, redis_url = "", ""
         backend = "SQLite + in-process fakeredis (embedded defaults)"
     else:
-        db_url = f"{args.pg.rpartition('/')[0]}/{db_name}"
+        db_url = database_url(args.pg, db_name)
         redis_url = args.redis
         backend = f"PostgreSQL {db_url} + Redis {redis_url}"
         await _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)',
                         f'CREATE DATABASE "{db_name}"')
-        redis = make_redis(redis_url)
-        await redis.flushdb()
-        await redis.aclose()
+        await claim_redis(redis_url)
         env |= {"BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": redis_url}
     settings = Settings.from_env(env)
     count = args.filings or max(args.concurrency, int(args.rate // 2), 50)
@@ -523,9 +524,7 @@ async def run(args: argparse.Namespace) -> bool:
         await fake.close()
         if not args.sqlite and not args.keep_db:
             await _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            redis = make_redis(redis_url)
-            await redis.flushdb()
-            await redis.aclose()
+            await claim_redis(redis_url)
         if args.keep_db:
             print(f"kept: {db_url or settings.db_url}, {redis_url or 'fakeredis'}, {tmp}")
         else:
@@ -553,15 +552,11 @@ def main() -> int:
                         help="declarations offered per second")
     parser.add_argument("--filings", type=int, default=0,
                         help="approved filings to seed (default: max(concurrency, rate/2, 50))")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL admin URL; the bench database sits beside it")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
-                        help="Redis URL (the database is flushed)")
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the bench database, Redis keys and data dir")
-    parser.add_argument("--sqlite", action="store_true",
-                        help="run on the embedded defaults (SQLite + fakeredis) for a quick look")
+    add_arguments(parser)
     args = parser.parse_args()
+    check(parser, args)
     return 0 if loop.run(run(args)) else 1
 
 

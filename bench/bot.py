@@ -1,13 +1,13 @@
 """Chat bot benchmark: text turns of 200 concurrent Official Account users, and the time to
 acknowledge a photo turn, through ``POST /wechat/callback`` with safe-mode (AES) XML.
 
-The app runs in this process on a real socket, on a fresh PostgreSQL database and Redis
-DB 12 as in production (``--sqlite``: the embedded SQLite + fakeredis defaults), with a
-local fake WeChat. Each user first picks English, then sends ``rounds`` times the turns
-"help", "status", "file" (opens the category question) and "cancel", pausing a random
-think time (0.5–1.5 × ``--think``) before each, as people do. A photo turn is
-measured until its passive answer: the download, storage and OCR continue in the
-background.
+The app runs on a real socket, on a fresh PostgreSQL database and Redis DB named by
+``--bench-db`` and ``--redis`` (both are wiped) as in production (``--sqlite``: the embedded
+SQLite + fakeredis defaults), with a local fake WeChat. Each user first picks English, then
+sends ``rounds`` times the turns "help", "status", "file" (opens the category question) and
+"cancel", pausing a random think time (0.5–1.5 × ``--think``) before each, as people do. A
+photo turn is measured until its passive answer: the download, storage and OCR continue in
+the background.
 The load generator shares the process and the machine with the server.
 
 Targets (issue #4): text-turn p99 <= 50 ms at 200 users; photo acknowledgement <= 1 s.
@@ -16,9 +16,9 @@ The server runs as its own ``borderpass serve`` process (as in production), so t
 generator's CPU does not queue in its event loop; the photo's OCR runs for real in the
 background, after its acknowledgement is measured.
 
-    .venv/bin/python bench/bot.py [--users 200] [--rounds 5] [--sqlite]
-        [--database-url postgres://postgres@127.0.0.1:5432/postgres]
-        [--redis-url redis://127.0.0.1:6379/12]
+    .venv/bin/python bench/bot.py --bench-db borderpass_bench_bot
+        --redis redis://127.0.0.1:6379/12 [--users 200] [--rounds 5] [--sqlite]
+        [--pg postgres://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import Any
 
 import aiohttp
 from api import LOCAL, _free_port, _pg_admin, server  # the same server as bench/api.py
+from benchdb import add_arguments, check, claim_redis, database_url
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "bot"))
@@ -45,7 +46,6 @@ from bot_helpers import OA_AES_KEY, OA_APPID, OA_SECRET, OA_TOKEN, WeChatUser
 from borderpass.core import loop
 from borderpass.core.fake_wechat import FakeWeChat
 
-BENCH_DB = "borderpass_bench_bot"
 TEXT_P99_TARGET = 50.0  # ms
 PHOTO_ACK_TARGET = 1000.0  # ms
 
@@ -75,15 +75,10 @@ async def _backends(args: argparse.Namespace) -> dict[str, str]:
     """Fresh PostgreSQL database and flushed Redis DB (the settings), or none: embedded."""
     if args.sqlite:
         return {}
-    await _pg_admin(args.database_url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)',
-                    f'CREATE DATABASE "{BENCH_DB}"')
-    from borderpass.core.kv import make_redis
-
-    redis = make_redis(args.redis_url)
-    await redis.flushdb()
-    await redis.aclose()
-    return {"database_url": f"{args.database_url.rpartition('/')[0]}/{BENCH_DB}",
-            "redis_url": args.redis_url}
+    await _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{args.bench_db}" WITH (FORCE)',
+                    f'CREATE DATABASE "{args.bench_db}"')
+    await claim_redis(args.redis)
+    return {"database_url": database_url(args.pg, args.bench_db), "redis_url": args.redis}
 
 
 async def main_async(args: argparse.Namespace) -> bool:
@@ -92,8 +87,9 @@ async def main_async(args: argparse.Namespace) -> bool:
         return await run(args.users, args.rounds, args.think, backends)
     finally:
         if backends:
-            await _pg_admin(args.database_url,
-                            f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            await _pg_admin(args.pg,
+                            f'DROP DATABASE IF EXISTS "{args.bench_db}" WITH (FORCE)')
+            await claim_redis(args.redis)
 
 
 async def run(users: int, rounds: int, think: float, backends: dict[str, str]) -> bool:
@@ -175,12 +171,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a user takes before the next message")
-    parser.add_argument("--sqlite", action="store_true",
-                        help="the embedded defaults (SQLite + fakeredis) instead")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BORDERPASS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    add_arguments(parser)
     args = parser.parse_args()
+    check(parser, args)
     return 0 if loop.run(main_async(args)) else 1
 
 

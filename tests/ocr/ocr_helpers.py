@@ -67,6 +67,13 @@ class FakeEngine:
         return 0, self.read(image)
 
 
+SAMPLES_MISSING = (
+    "OCR sample photos not found: set BORDERPASS_OCR_SAMPLES to a folder holding truth.json "
+    "and the photos (default ../shared/ocr-samples beside the clone); the reader is still "
+    "tested on generated documents in tests/ocr/test_generalise.py"
+)
+
+
 def samples_dir() -> Path | None:
     """The OCR sample photos: $BORDERPASS_OCR_SAMPLES or ../shared/ocr-samples."""
     configured = os.environ.get("BORDERPASS_OCR_SAMPLES")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ocr_helpers import SAMPLES_MISSING, samples_dir
 from PIL import Image, ImageDraw
 
 from borderpass.core.errors import FieldError
@@ -21,11 +22,10 @@ from borderpass.ocr.errors import UnknownEngine
 from borderpass.ocr.models_prep import DET_NAME, REC_NAME, prepare_paddle_models
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "ocr-samples"
+FOUND = samples_dir()
+SAMPLES = FOUND or REPO.parent / "shared" / "ocr-samples"
 HAVE_PADDLE = importlib.util.find_spec("paddleocr") is not None
-needs_samples = pytest.mark.skipif(
-    not (SAMPLES / "truth.json").is_file(), reason=f"OCR samples not found at {SAMPLES}"
-)
+needs_samples = pytest.mark.skipif(FOUND is None, reason=SAMPLES_MISSING)
 
 
 class _NoNetwork:

@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ocr_helpers import SAMPLES_MISSING, samples_dir
 
 from borderpass.core.errors import FieldError, Unavailable
 from borderpass.ocr.engine import TextLine
 from borderpass.ocr.pool import OcrPool
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "ocr-samples"
+FOUND = samples_dir()
+SAMPLES = FOUND or Path(__file__).resolve().parents[2].parent / "shared" / "ocr-samples"
 
 
 class _NullEngine:
@@ -151,7 +153,7 @@ async def test_closed_pool_refuses() -> None:
         await pool.read("ok", b"")
 
 
-@pytest.mark.skipif(not (SAMPLES / "vin_plate_clean_s0.jpg").is_file(), reason="no samples")
+@pytest.mark.skipif(FOUND is None, reason=SAMPLES_MISSING)
 async def test_real_engine_reads_a_photo_and_refuses_junk() -> None:
     pool = OcrPool("rapidocr", workers=1, max_queue=2, job_timeout=60.0)
     await pool.start()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ocr_helpers import make_engine, samples_dir
+from ocr_helpers import SAMPLES_MISSING, make_engine, samples_dir
 from PIL import Image
 
 from borderpass.ocr.reader import read_document
@@ -22,7 +22,7 @@ from borderpass.ocr.reader import read_document
 pytest.importorskip("rapidocr")
 SAMPLES = samples_dir()
 pytestmark = pytest.mark.skipif(
-    SAMPLES is None, reason="OCR samples absent: set BORDERPASS_OCR_SAMPLES"
+    SAMPLES is None, reason=SAMPLES_MISSING
 )
 FLOORS = {"clean": 0.97, "mild": 0.97, "hard": 0.97, "lowres": 0.9, "rot90": 0.96, "rot180": 0.96}
 UPRIGHT_FLOOR = 0.975  # clean, mild, hard and lowres together; the target is 0.98
