@@ -43,6 +43,9 @@ def operation(spec: dict[str, Any], patterns: list[tuple[re.Pattern[str], str]],
 async def check_response(app: web.Application, method: str, path: str,
                          resp: ClientResponse) -> None:
     """Fails the test when ``resp`` is not what the document says ``method path`` answers."""
+    if resp.status in (400, 413, 431) and resp.content_type == "text/plain":
+        return  # aiohttp's HTTP parser refused the request line or headers before any route
+        # (the API's own errors are JSON)
     spec, patterns = _spec(app)
     found = operation(spec, patterns, method, path)
     if found is None:  # a path or method the API does not have: the Error shape still holds

@@ -73,12 +73,13 @@ async def _follow_up(rt: BotRuntime, openid: str, texts: list[str]) -> None:
 async def callback(request: web.Request) -> web.Response:
     """One message or event; the reply XML (encrypted in safe mode) or ``success``."""
     rt = request.app[BOT]
+    body = await _body(request)
     try:
-        inbound = rt.callback.decode(request.query, await _body(request))
+        inbound = rt.callback.decode(request.query, body)
     except ProtocolError as exc:
         log.info("wechat callback refused: %s", exc)
         return web.Response(status=exc.status, text=str(exc))
-    if not await rt.nonces.claim(inbound.timestamp, inbound.nonce):
+    if not await rt.nonces.claim(inbound.timestamp, inbound.nonce, body):
         log.info("wechat callback refused: replayed timestamp and nonce")
         return web.Response(status=403, text="replayed")
     async with rt.slots:

@@ -46,19 +46,29 @@ async def test_fresh_triple_on_an_old_message_is_refused(wechat_user, bot) -> No
     await _nothing_done(bot, "oa-2023")
 
 
-async def test_same_nonce_twice_is_refused(wechat_user, bot) -> None:
+async def test_same_nonce_with_another_body_is_refused(wechat_user, bot) -> None:
+    from borderpass.models import Filing
+
     user = wechat_user("oa-replay")
-    params, data = user.signed(user.xml("text", Content="help"))
+    await user.say("English")
+    await user.say("file")
+    params, data = user.signed(user.xml("text", 556_000_002, Content="1"))
     first = await user.send(params, data)
-    assert first.status == 200 and "备案" in first.text
+    assert first.status == 200 and "draft" in first.text
+    # The very same request again (WeChat re-sending it) gets the first answer, no new effect.
     again = await user.send(params, data)
-    assert again.status == 403 and "<xml>" not in again.raw
-    # The same triple with another body (another sender, another MsgId) is refused too.
+    assert again.status == 200 and again.text == first.text
+    assert await Filing.all().count() == 1
+    # The same triple with another body: the same sender's other message is refused…
+    other = user.signed(user.xml("text", 556_000_003, Content="help"),
+                        timestamp=int(params["timestamp"]), nonce=params["nonce"])
+    assert (await user.send(*other)).status == 403
+    # …and so is another sender's (another MsgId).
     mallory = wechat_user("oa-mallory")
     forged = mallory.signed(mallory.xml("text", Content="file"), timestamp=int(params[
         "timestamp"]), nonce=params["nonce"])
     assert (await mallory.send(*forged)).status == 403
-    await _nothing_done(bot, "oa-mallory", claimed=1)
+    await _nothing_done(bot, "oa-mallory", claimed=3)
 
 
 async def test_plain_message_refused_when_aes_key_configured(wechat_user, bot) -> None:

@@ -27,8 +27,9 @@ async def _filed(alice: Caller, reviewer: Caller, approve: bool = False) -> dict
     assert status == 201, filing
     status, filing = await alice.call("POST", f"/api/v1/filings/{filing['id']}/submit")
     assert status == 200, filing
-    reading = {"fields": {"id_number": {"value": OWNER_ID, "confidence": 0.98},
-                          "name": {"value": "岩温", "confidence": 0.9}}}
+    reading = {"kind": "id_card_front", "warnings": [], "fields": {
+        "id_number": {"value": OWNER_ID, "confidence": 0.98, "warnings": []},
+        "name": {"value": "岩温", "confidence": 0.9, "warnings": []}}}
     await Document.filter(kind="id_card_front").update(ocr=reading)
     if approve:
         status, filing = await reviewer.call(
