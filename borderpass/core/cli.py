@@ -163,20 +163,14 @@ def _user_add(settings: Settings, name: str, roles: list[str], password: str | N
 
 
 def _sweep(settings: Settings) -> int:
-    from zoneinfo import ZoneInfo
-
-    from borderpass.core.crypto import FieldCipher, load_data_key
+    from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
-    from borderpass.core.storage import FileStore
-    from borderpass.services.ports import Deps
     from borderpass.services.sweeps import run_sweeps
 
     async def sweep() -> object:
         redis = make_redis(settings.redis_url)
-        deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-                    FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
         try:
-            return await run_sweeps(deps)
+            return await run_sweeps(await open_deps(settings, redis))
         finally:
             await redis.aclose()
 

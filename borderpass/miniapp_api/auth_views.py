@@ -15,11 +15,12 @@ from borderpass.services import users
 routes = web.RouteTableDef()
 
 
-def describe_user(user: User) -> dict[str, object]:
-    """The caller's own profile (no openid, no session_key)."""
+def describe_user(request: web.Request, user: User) -> dict[str, object]:
+    """The caller's own profile (no openid, no session_key), the phone masked (R-U7)."""
     from borderpass.core.masking import mask_phone
 
-    return {"id": user.id, "display_name": user.display_name, "phone": mask_phone(user.phone),
+    phone = users.phone_of(request.app[DEPS], user)
+    return {"id": user.id, "display_name": user.display_name, "phone": mask_phone(phone),
             "locale": user.locale, "timezone": user.timezone, "roles": user.roles}
 
 
@@ -42,7 +43,7 @@ async def wx_login(request: web.Request) -> web.Response:
                               else None) or locale_of(request)
     user = await users.wechat_user(session.openid, session.unionid, locale)
     token = await users.open_session(request.app[DEPS], user)
-    return ok({"token": token, "user": describe_user(user)})
+    return ok({"token": token, "user": describe_user(request, user)})
 
 
 @routes.post("/api/v1/auth/staff-login")
@@ -55,7 +56,7 @@ async def staff_login(request: web.Request) -> web.Response:
         raise FieldError("type_string", "password")
     user = await users.staff_login(body["username"], body["password"])
     token = await users.open_session(request.app[DEPS], user)
-    return ok({"token": token, "user": describe_user(user)})
+    return ok({"token": token, "user": describe_user(request, user)})
 
 
 @routes.post("/api/v1/auth/logout")
@@ -70,7 +71,7 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/v1/me")
 async def me(request: web.Request) -> web.Response:
     """The caller's profile."""
-    return ok(describe_user(await current_user(request)))
+    return ok(describe_user(request, await current_user(request)))
 
 
 @routes.patch("/api/v1/me")
@@ -81,4 +82,4 @@ async def update_me(request: web.Request) -> web.Response:
     for key, value in body.items():
         if not isinstance(value, str):
             raise FieldError("type_string", key)
-    return ok(describe_user(await users.update_profile(user, body)))
+    return ok(describe_user(request, await users.update_profile(request.app[DEPS], user, body)))

@@ -9,12 +9,14 @@ from borderpass.models.filings import (
     FilingDriver,
     OfficialLetter,
 )
+from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.users import User
 
 __all__ = [
     "AuditEvent",
     "BlacklistEntry",
+    "DataKey",
     "Declaration",
     "Document",
     "Filing",

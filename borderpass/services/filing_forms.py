@@ -186,11 +186,13 @@ def check_drivers(
                 raise FieldError("unknown_field", f"{base}.{name}")
             value = check_value(FieldSpec(name, spec.type, spec.label, False), raw,
                                 f"{base}.{name}")
-            if name in SEALED_DRIVER_FIELDS:
+            if name in SEALED_DRIVER_FIELDS or name == "phone":  # R-U7
                 if value is None:
                     row["sealed"].pop(name, None)
                 else:
                     row["sealed"][name] = deps.cipher.encrypt(value, f"driver.{name}")
+                if name == "phone":
+                    row["values"]["phone"] = ""  # never the clear value
             else:
                 row["values"][name] = value
         result.append(row)

@@ -15,7 +15,7 @@ from borderpass.core.errors import FieldError, Forbidden, NotFound
 from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, blacklist, filings
+from borderpass.services import audit, blacklist, filings, phones
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
 
@@ -143,8 +143,9 @@ async def _clear_value(deps: Deps, filing: Filing, path: str) -> str | None:
     assert match is not None  # checked by the caller
     index, name = int(match.group(1)), match.group(2)
     driver = (await FilingDriver.filter(filing=filing).order_by("position"))[index]
-    if name in ("name", "phone"):
-        value = driver.name if name == "name" else driver.phone
-        return value or None
+    if name == "name":
+        return driver.name or None
+    if name == "phone":
+        return phones.read(deps, driver.sealed, "phone", "driver.phone", driver.phone)
     sealed = driver.sealed.get(name)
     return deps.cipher.decrypt(sealed, f"driver.{name}") if sealed else None

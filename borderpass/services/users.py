@@ -13,6 +13,7 @@ from borderpass.core.errors import Conflict, FieldError, Unauthorized
 from borderpass.core.i18n import LOCALES
 from borderpass.models import User
 from borderpass.models.enums import Role
+from borderpass.services import phones
 from borderpass.services.ports import Deps
 
 _hasher = PasswordHasher()
@@ -98,13 +99,18 @@ async def active_user(user_id: bytes | str | None) -> User:
     return found[0]
 
 
+def phone_of(deps: Deps, user: User) -> str | None:
+    """The user's own phone (sealed, or clear from before sealing)."""
+    return phones.read(deps, user.sealed, "phone", "user.phone", user.phone)
+
+
 async def close_session(deps: Deps, token: str) -> None:
     """Log out: forget the token."""
     await deps.kv.delete(session_key(token))
 
 
-async def update_profile(user: User, changes: dict[str, str]) -> User:
-    """Change the user's own display name, phone, locale or time zone."""
+async def update_profile(deps: Deps, user: User, changes: dict[str, str]) -> User:
+    """Change the user's own display name, phone (sealed, R-U7), locale or time zone."""
     from borderpass.services.validators import check_phone
 
     if "locale" in changes:
@@ -117,7 +123,9 @@ async def update_profile(user: User, changes: dict[str, str]) -> User:
             raise FieldError("length", "display_name", max=100)
         user.display_name = name
     if "phone" in changes:
-        user.phone = check_phone(changes["phone"], "phone")
+        token, user.phone_key = phones.seal(deps, check_phone(changes["phone"], "phone"),
+                                            "user.phone")
+        user.phone, user.sealed = None, {**user.sealed, "phone": token}
     if "timezone" in changes:
         from zoneinfo import available_timezones
 
