@@ -16,6 +16,8 @@ from borderpass.core.logs import setup_logging
 from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
+# Commands that read sealed data start only with the right data key (R-U7).
+_NEED_KEY = frozenset({"serve", "worker", "sweep", "lane", "gate-keys", "ledger", "lane-sim"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.gate_bridge.cli import add_commands as add_gate_commands
 
     add_gate_commands(sub)
+    from borderpass.core.keys_cli import add_commands as add_key_commands
+
+    add_key_commands(sub)
     return parser
 
 
@@ -91,11 +96,35 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
                 reuse_port=reuse_port or None)
 
 
+def _check_keys(settings: Settings) -> None:
+    """Refuse to start without the right data key, before anything listens (R-U7)."""
+    from borderpass.core.keyring import open_cipher, require_key
+
+    require_key(settings)
+    asyncio.run(_with_db(settings, lambda: open_cipher(settings)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderpass`` console script."""
+    from borderpass.core.keyring import KeyringError
+
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     setup_logging(settings.log_level)
+    try:
+        return _run(args, settings)
+    except KeyringError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in _NEED_KEY:
+        _check_keys(settings)
+    if args.command == "keys":
+        from borderpass.core import keys_cli
+
+        return keys_cli.run(args, settings)
     if args.command == "serve":
         settings = settings.with_overrides(
             host=args.host or settings.host, port=args.port or settings.port, demo=args.demo)

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 log = logging.getLogger(__name__)
 
 _NONCE = 12
-_KID = 4
+KID_BYTES = _KID = 4
 _V1 = b"\x01"  # version 1: no key id (sealed before key ids existed)
 _V2 = b"\x02"  # version 2: key id, nonce, ciphertext
 FILE_MAGIC = b"BPSEALED\x01"  # a sealed file starts with this; a plain (legacy) one never does

@@ -43,16 +43,21 @@ class Keys:
     old: tuple[bytes, ...] = ()
 
 
+def require_key(settings: Settings) -> None:
+    """Refuse PostgreSQL (production) without BORDERPASS_DATA_KEY, before connecting."""
+    if settings.uses_postgres and not settings.data_key:
+        raise KeyringError("BORDERPASS_DATA_KEY must be set when PostgreSQL is configured "
+                           "(base64 of 32 random bytes; `borderpass keys new` prints one)")
+
+
 def configured_keys(settings: Settings, *, may_create: bool) -> Keys:
     """The keys from settings (PostgreSQL: BORDERPASS_DATA_KEY required) or the dev file."""
     try:
         old = tuple(parse_key(text, "BORDERPASS_DATA_KEY_OLD")
                     for text in settings.data_key_old.split(",") if text.strip())
+        require_key(settings)
         if settings.data_key:
             return Keys(parse_key(settings.data_key), old)
-        if settings.uses_postgres:
-            raise KeyringError("BORDERPASS_DATA_KEY must be set when PostgreSQL is configured "
-                               "(base64 of 32 random bytes; `borderpass keys new` prints one)")
         return Keys(load_data_key("", settings.data_dir, create=may_create), old)
     except CryptoError as exc:
         raise KeyringError(str(exc)) from exc
@@ -60,6 +65,7 @@ def configured_keys(settings: Settings, *, may_create: bool) -> Keys:
 
 async def open_cipher(settings: Settings) -> FieldCipher:
     """The cipher of a starting process, after checking its key against the database."""
+    require_key(settings)
     rows = {r.kid: r for r in await DataKey.all()}
     dev_missing = not settings.data_key and not dev_key_path(settings.data_dir).exists()
     if dev_missing and (rows or await _sealed_sample() is not None):

@@ -12,10 +12,8 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from borderpass.core.crypto import FieldCipher
+from borderpass.core.crypto import FILE_MAGIC, KID_BYTES, FieldCipher
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -56,6 +54,12 @@ class FileStore:
                 digest = folder.name + file.name
                 if len(digest) == 64 and _HEX.issuperset(digest):
                     yield digest
+
+    def kid_of(self, digest: str) -> str | None:
+        """The key id a stored file is sealed under, None when it is plain."""
+        with self._path(digest).open("rb") as fh:
+            head = fh.read(len(FILE_MAGIC) + KID_BYTES)
+        return head[len(FILE_MAGIC):].hex() if head.startswith(FILE_MAGIC) else None
 
     def reseal(self, digest: str) -> bool:
         """Seal one stored file under the current key (plain or an old key); True if done."""
