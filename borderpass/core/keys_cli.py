@@ -25,6 +25,7 @@ from borderpass.core.keyring import (
     configured_keys,
     open_cipher,
     register_first,
+    require_key,
 )
 from borderpass.models.keys import CURRENT, RETIRED, RETIRING, DataKey
 
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     work = {"status": _status, "reseal": _reseal, "rotate": _rotate}[args.keys_command]
     try:
+        require_key(settings)  # before connecting: PostgreSQL needs BORDERPASS_DATA_KEY
         return asyncio.run(_with_db(settings, lambda: work(settings, args)))
     except (KeyringError, CryptoError) as exc:
         print(f"error: {exc}", file=sys.stderr)
