@@ -87,7 +87,7 @@ async def test_a_lost_development_key_is_never_replaced(deps, settings) -> None:
     assert key_file.exists() and (await open_cipher(dev)).kid == cipher.kid
     await KeyRing(Deps(cipher, deps.files, deps.kv)).signer()  # something sealed
     key_file.unlink()
-    with pytest.raises(KeyringError, match="development data key .* is missing"):
+    with pytest.raises(KeyringError, match=r"development data key .* is missing"):
         await open_cipher(dev)
     assert not key_file.exists()
 
