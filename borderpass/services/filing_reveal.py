@@ -15,7 +15,7 @@ from borderpass.core.errors import FieldError, Forbidden, NotFound
 from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, blacklist, filings, phones
+from borderpass.services import audit, blacklist, documents, filings, phones
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
 
@@ -72,12 +72,13 @@ def masked_reading(ocr: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**ocr, "fields": fields}
 
 
-async def masked_readings(user: User, document_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+async def masked_readings(deps: Deps, user: User,
+                          document_ids: list[int]) -> dict[int, dict[str, Any] | None]:
     """The OCR readings of documents for staff, personal values masked: nothing clear, so
     no audit here; each image the page then loads is audited when read (R-U7)."""
     require_role(user, *STAFF_ROLES)
     docs = await Document.filter(id__in=document_ids)
-    return {doc.id: masked_reading(doc.ocr) for doc in docs}
+    return {doc.id: masked_reading(documents.reading_of(deps, doc)) for doc in docs}
 
 
 async def need(user: User, filing: Filing) -> str | None:

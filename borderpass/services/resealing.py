@@ -16,11 +16,11 @@ from typing import Any
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from borderpass.models import Filing, FilingDriver, User
+from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.gate import Pass, SigningKey
 from borderpass.models.units import Membership, Unit
-from borderpass.services import phones
+from borderpass.services import documents, phones
 from borderpass.services.ports import Deps
 
 log = logging.getLogger("borderpass.keys")
@@ -47,7 +47,15 @@ class SealedColumn:
     context: Callable[[Any], str]
 
 
-TABLES: tuple[SealedMap | SealedColumn, ...] = (
+@dataclass(frozen=True)
+class SealedReading:
+    """Documents: the OCR reading, ``{"sealed": token}`` (or clear, from before sealing)."""
+
+    model: type[Model] = Document
+
+
+Table = SealedMap | SealedColumn | SealedReading
+TABLES: tuple[Table, ...] = (
     SealedMap(Filing, ""),
     SealedMap(FilingDriver, "driver.", "phone", "phone", "phone_key"),
     SealedMap(Membership, "member.", "phone", "phone", "phone_key"),
@@ -57,6 +65,7 @@ TABLES: tuple[SealedMap | SealedColumn, ...] = (
               "contact_phone_key"),
     SealedColumn(SigningKey, "private_sealed", lambda r: f"gate.signing_key:{r.kid}"),
     SealedColumn(Pass, "secret_sealed", lambda r: f"gate.pass_secret:{r.declaration_id}"),
+    SealedReading(),
 )
 
 
@@ -86,7 +95,7 @@ async def reseal_all(deps: Deps, batch: int = BATCH) -> Report:
     return report
 
 
-async def _reseal_table(deps: Deps, table: SealedMap | SealedColumn, batch: int) -> int:
+async def _reseal_table(deps: Deps, table: Table, batch: int) -> int:
     model, pk = table.model, table.model._meta.pk_attr
     changed, after = 0, None
     while True:
@@ -105,9 +114,14 @@ async def _reseal_table(deps: Deps, table: SealedMap | SealedColumn, batch: int)
         after = ids[-1]
 
 
-def _updates(deps: Deps, table: SealedMap | SealedColumn, row: Any) -> dict[str, Any]:
+def _updates(deps: Deps, table: Table, row: Any) -> dict[str, Any]:
     """The column values that put one row under the current key ({} when it already is)."""
     cipher = deps.cipher
+    if isinstance(table, SealedReading):
+        if not _reading_pending(deps, row):
+            return {}
+        documents.seal_reading(deps, row, documents.reading_of(deps, row) or {})
+        return {"ocr": row.ocr}
     if isinstance(table, SealedColumn):
         token = cipher.reseal(getattr(row, table.column), table.context(row))
         return {table.column: token} if token else {}
@@ -162,9 +176,19 @@ async def leftovers(deps: Deps, batch: int = BATCH) -> dict[str, int]:
     return found
 
 
-def _pending(deps: Deps, table: SealedMap | SealedColumn, row: Any) -> bool:
+def _pending(deps: Deps, table: Table, row: Any) -> bool:
     kid = deps.cipher.kid
+    if isinstance(table, SealedReading):
+        return _reading_pending(deps, row)
     if isinstance(table, SealedColumn):
         return deps.cipher.token_kid(getattr(row, table.column)) != kid
     return bool(_clear_phone(table, row)) or any(
         deps.cipher.token_kid(t) != kid for t in row.sealed.values())
+
+
+def _reading_pending(deps: Deps, doc: Any) -> bool:
+    """A reading in clear, or sealed under another key than the current one."""
+    if not doc.ocr:
+        return False
+    token = doc.ocr.get(documents.SEALED) if set(doc.ocr) == {documents.SEALED} else None
+    return token is None or deps.cipher.token_kid(token) != deps.cipher.kid

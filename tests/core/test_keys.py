@@ -107,7 +107,9 @@ async def _tokens() -> list[tuple[str, str]]:
     found = []
     for table in resealing.TABLES:
         for row in await table.model.all():
-            if isinstance(table, resealing.SealedColumn):
+            if isinstance(table, resealing.SealedReading):
+                found += [(row.ocr["sealed"], f"document.ocr:{row.id}")] if row.ocr else []
+            elif isinstance(table, resealing.SealedColumn):
                 found.append((getattr(row, table.column), table.context(row)))
             else:
                 found += [(t, table.prefix + n) for n, t in row.sealed.items()]

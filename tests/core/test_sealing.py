@@ -129,6 +129,13 @@ async def test_sealed_values_read_back_and_display_as_before(client, login, staf
     assert status == 200 and image.startswith(b"\xff\xd8\xff")  # opened on the way out
     member = await Membership.get(id=done["member"]["id"])
     assert member.phone == "" and "phone" in member.sealed and member.phone_key
+    from borderpass.models import Document
+
+    readings = [d.ocr for d in await Document.all() if d.ocr is not None]
+    assert readings and all(set(r) == {"sealed"} for r in readings)  # OCR readings sealed
+    id_card = next(d for d in await Document.filter(kind="id_card_front") if d.ocr)
+    status, shown = await alice.call("GET", f"/api/v1/documents/{id_card.id}")
+    assert status == 200 and isinstance(shown["ocr"], dict) and "sealed" not in shown["ocr"]
 
 
 def _cli(args: list[str], settings_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -170,8 +177,12 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     path.write_bytes(image)
     path.chmod(0o644)
 
+    reading = {"kind": "id_card_front", "fields": {"id_number": {"value": OWNER}}}
+    await Document.filter(id=doc_id).update(ocr=reading)  # an OCR reading in clear
     status, own = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
     assert own["drivers"][0]["phone"] == mask_phone(DRIVER_PHONE)  # legacy still readable
+    status, shown = await alice.call("GET", f"/api/v1/documents/{doc_id}")
+    assert shown["ocr"] == reading
     status, again = await alice.call("GET", f"/api/v1/documents/{doc_id}/file")
     assert again == image
 
@@ -196,6 +207,10 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     assert path.read_bytes().startswith(FILE_MAGIC) and path.stat().st_mode & 0o777 == 0o600
     status, after = await alice.call("GET", f"/api/v1/documents/{doc_id}/file")
     assert after == image
+    sealed_doc = await Document.get(id=doc_id)
+    assert set(sealed_doc.ocr) == {"sealed"} and OWNER not in str(sealed_doc.ocr)
+    status, shown = await alice.call("GET", f"/api/v1/documents/{doc_id}")
+    assert shown["ocr"] == reading
     status, own = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
     assert status == 200 and own["drivers"][0]["phone"] == mask_phone(DRIVER_PHONE)
     again = await asyncio.to_thread(_cli, ["keys", "status"],
