@@ -138,6 +138,9 @@ async def _finish(settings: Settings, cipher: FieldCipher, batch: int) -> int:
     report = await reseal_all(deps, batch)
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items() if v) or "no rows"
     print(f"sealed: {rows}, {report.files} files", flush=True)
+    if report.damaged:
+        print("files that do not open (left as they are): "
+              + ", ".join(d[:12] for d in report.damaged), file=sys.stderr)
     left = await leftovers(deps, batch)
     if left:
         print("still left (written meanwhile?): "

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from borderpass.core.crypto import CryptoError
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.gate import Pass, SigningKey
@@ -75,6 +76,7 @@ class Report:
 
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    damaged: list[str] = field(default_factory=list)  # files that do not open: left alone
 
     @property
     def changed(self) -> int:
@@ -91,7 +93,11 @@ async def reseal_all(deps: Deps, batch: int = BATCH) -> Report:
         if report.rows[name]:
             log.info("re-sealed rows", extra={"table": name, "rows": report.rows[name]})
     for digest in list(deps.files.digests()):
-        report.files += deps.files.reseal(digest)
+        try:
+            report.files += deps.files.reseal(digest)
+        except (CryptoError, ValueError):  # reported, never overwritten
+            report.damaged.append(digest)
+            log.warning("stored file does not open", extra={"digest": digest[:12]})
     return report
 
 
