@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import glob
 import itertools
+import os
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from aiohttp.test_utils import TestClient
 from api_helpers import Caller
 from factories import jpeg, personal_body
 
+from borderpass.core.config import Settings
 from borderpass.services import commitments, users
 from borderpass.services.validators import make_id_number, make_uscc
 
@@ -35,7 +38,28 @@ UNIT_PHONE = "13944556677"
 EXPORT_PHONE = "13955667788"
 SECRETS = (OWNER, SECOND, LICENCE, PERMIT, PERMIT_2, DRIVER_PHONE, SECOND_PHONE,
            PROFILE_PHONE, UNIT_PHONE, EXPORT_PHONE)
+ROOT = Path(__file__).resolve().parents[1]
 IMAGE_HEADERS = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF")
+# The suite's settings (tests/conftest.py; "conftest" names another module in tests/bot).
+TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
+TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
+TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
+
+
+async def pg_admin(url: str, sql: str) -> None:
+    """Run one statement on the PostgreSQL server (create or drop a test database)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def with_db_name(url: str, name: str) -> str:
+    return f"{url.rpartition('/')[0]}/{name}"
 
 
 def _consent(kind: str) -> dict[str, Any]:
@@ -158,3 +182,18 @@ def uploaded_files(data_dir: Path) -> list[Path]:
     """Every stored upload (content-addressed files under uploads/ab/…)."""
     root = data_dir / "uploads"
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def cli(args: list[str], settings_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``borderpass ARGS`` in its own process, with only the given BORDERPASS_* set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERPASS_")}
+    env |= settings_env | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "borderpass.core.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a CLI process on the test's database and data directory."""
+    return {"BORDERPASS_DATABASE_URL": settings.database_url,
+            "BORDERPASS_DATA_DIR": str(settings.data_dir),
+            "BORDERPASS_REDIS_URL": settings.redis_url, **extra}

@@ -10,9 +10,17 @@ import base64
 
 import pytest
 from aiohttp.test_utils import TestServer
-from conftest import TEST_KEY
-from sealing_helpers import DRIVER_PHONE, EXPORT_PHONE, OWNER, PROFILE_PHONE, UNIT_PHONE, journey
-from test_sealing import _cli, cli_env
+from sealing_helpers import (
+    DRIVER_PHONE,
+    EXPORT_PHONE,
+    OWNER,
+    PROFILE_PHONE,
+    TEST_KEY,
+    UNIT_PHONE,
+    cli,
+    cli_env,
+    journey,
+)
 
 from borderpass.core import keys_cli
 from borderpass.core.config import Settings
@@ -35,7 +43,7 @@ UNREACHABLE_PG = "postgres://postgres@127.0.0.1:1/borderpass_nowhere"
 
 def test_postgres_without_a_data_key_refuses_to_start(tmp_path) -> None:  # R-U7
     for command in (["serve", "--port", "18401"], ["worker"], ["sweep"], ["keys", "status"]):
-        result = _cli(command, {"BORDERPASS_DATABASE_URL": UNREACHABLE_PG,
+        result = cli(command, {"BORDERPASS_DATABASE_URL": UNREACHABLE_PG,
                                 "BORDERPASS_DATA_DIR": str(tmp_path)})
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert "BORDERPASS_DATA_KEY must be set when PostgreSQL is configured" in result.stderr
@@ -68,9 +76,9 @@ async def test_wrong_key_is_a_clear_start_up_error(client, fake_wechat, settings
     await server.close()
     for command in (["sweep"], ["serve", "--port", "18402"], ["lane", "list"]):
         result = await asyncio.to_thread(
-            _cli, command, cli_env(settings, BORDERPASS_DATA_KEY=wrong.data_key))
+            cli, command, cli_env(settings, BORDERPASS_DATA_KEY=wrong.data_key))
         assert result.returncode == 2 and "wrong or lost key" in result.stderr, result.stderr
-    right = await asyncio.to_thread(_cli, ["sweep"],
+    right = await asyncio.to_thread(cli, ["sweep"],
                                     cli_env(settings, BORDERPASS_DATA_KEY=TEST_KEY))
     assert right.returncode == 0, right.stderr
 
@@ -152,7 +160,7 @@ async def test_rotate_reseals_everything_and_the_old_key_opens_nothing(
         client, fake_wechat, settings, deps) -> None:  # R-U7
     await journey(client, fake_wechat)
     await KeyRing(deps).signer()  # a gate signing key's private half, sealed
-    result = await asyncio.to_thread(_cli, ["keys", "rotate"], cli_env(
+    result = await asyncio.to_thread(cli, ["keys", "rotate"], cli_env(
         settings, BORDERPASS_DATA_KEY=TEST_KEY, BORDERPASS_NEW_DATA_KEY=NEW_TEXT))
     assert result.returncode == 0, result.stderr
     assert NEW_TEXT not in result.stdout + result.stderr and TEST_KEY not in result.stdout
@@ -164,7 +172,7 @@ async def test_rotate_reseals_everything_and_the_old_key_opens_nothing(
     new_deps = Deps(await open_cipher(settings.with_overrides(data_key=NEW_TEXT)),
                     deps.files, deps.kv)
     assert (await KeyRing(new_deps).signer())[0]  # the signing key opens under the new key
-    again = await asyncio.to_thread(_cli, ["keys", "rotate"], cli_env(
+    again = await asyncio.to_thread(cli, ["keys", "rotate"], cli_env(
         settings, BORDERPASS_DATA_KEY=TEST_KEY, BORDERPASS_NEW_DATA_KEY=NEW_TEXT))
     assert again.returncode == 0 and "sealed: no rows, 0 files" in again.stdout, again.stdout
 
@@ -202,7 +210,7 @@ async def test_interrupted_rotate_resumes(client, fake_wechat, settings, deps,
     for token, context in await _tokens():
         mixed.decrypt(token, context)
 
-    resumed = await asyncio.to_thread(_cli, ["keys", "rotate"], cli_env(
+    resumed = await asyncio.to_thread(cli, ["keys", "rotate"], cli_env(
         settings, BORDERPASS_DATA_KEY=NEW_TEXT, BORDERPASS_DATA_KEY_OLD=TEST_KEY))
     assert resumed.returncode == 0, resumed.stderr
     assert {r.kid: r.state for r in await DataKey.all()} == {key_id(OLD): RETIRED,
@@ -213,7 +221,7 @@ async def test_interrupted_rotate_resumes(client, fake_wechat, settings, deps,
 async def test_rotate_refuses_without_the_current_key(client, fake_wechat, settings) -> None:
     await journey(client, fake_wechat)
     other = new_key()
-    result = await asyncio.to_thread(_cli, ["keys", "rotate"], cli_env(
+    result = await asyncio.to_thread(cli, ["keys", "rotate"], cli_env(
         settings, BORDERPASS_DATA_KEY=other, BORDERPASS_NEW_DATA_KEY=NEW_TEXT))
     assert result.returncode == 2 and "wrong or lost key" in result.stderr, result.stderr
     assert {r.kid for r in await DataKey.all()} == {key_id(OLD)}

@@ -8,27 +8,32 @@ import asyncio
 import base64
 import io
 import logging
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DB, TEST_KEY, TEST_REDIS, _pg_admin, _with_db_name
 from sealing_helpers import (
     DRIVER_PHONE,
     EXPORT_PHONE,
     IMAGE_HEADERS,
     LICENCE,
+    MINIAPP_APPID,
+    MINIAPP_SECRET,
     OWNER,
     PROFILE_PHONE,
+    TEST_DB,
+    TEST_KEY,
+    TEST_REDIS,
     UNIT_PHONE,
     clear_in,
+    cli,
+    cli_env,
     database_bytes,
     journey,
+    pg_admin,
     uploaded_files,
+    with_db_name,
 )
 from tortoise import Tortoise
 
@@ -41,23 +46,21 @@ from borderpass.models import FilingDriver, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.units import Membership, Unit
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 async def own_db(tmp_path: Path) -> AsyncIterator[str]:
     """A database of this test alone (nothing another test wrote can be in its dump)."""
     if TEST_DB:
         name = f"borderpass_seal_{uuid.uuid4().hex[:10]}"
-        await _pg_admin(TEST_DB, f'CREATE DATABASE "{name}"')
-        url = _with_db_name(TEST_DB, name)
+        await pg_admin(TEST_DB, f'CREATE DATABASE "{name}"')
+        url = with_db_name(TEST_DB, name)
     else:
         url = f"sqlite://{tmp_path / 'sealed.sqlite3'}"
     await init_db(url)
     yield url
     await close_db()
     if TEST_DB:
-        await _pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -77,7 +80,6 @@ def server_log() -> Iterator[io.StringIO]:
 
 async def test_journey_leaves_nothing_in_clear(own_db, server_log, redis, fake_wechat,
                                                aiohttp_client, tmp_path) -> None:  # R-U7
-    from conftest import MINIAPP_APPID, MINIAPP_SECRET
 
     from borderpass.core.app import create_app
 
@@ -138,20 +140,6 @@ async def test_sealed_values_read_back_and_display_as_before(client, login, staf
     assert status == 200 and isinstance(shown["ocr"], dict) and "sealed" not in shown["ocr"]
 
 
-def _cli(args: list[str], settings_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERPASS_")}
-    env |= settings_env | {"PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "borderpass.core.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a CLI process on the test's database and data directory."""
-    return {"BORDERPASS_DATABASE_URL": settings.database_url,
-            "BORDERPASS_DATA_DIR": str(settings.data_dir),
-            "BORDERPASS_REDIS_URL": settings.redis_url, **extra}
-
-
 async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
         client, fake_wechat, settings, data_dir) -> None:  # R-U7
     done = await journey(client, fake_wechat)
@@ -186,7 +174,7 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     status, again = await alice.call("GET", f"/api/v1/documents/{doc_id}/file")
     assert again == image
 
-    result = await asyncio.to_thread(_cli, ["keys", "reseal"],
+    result = await asyncio.to_thread(cli, ["keys", "reseal"],
                                      cli_env(settings, BORDERPASS_DATA_KEY=TEST_KEY))
     assert result.returncode == 0, result.stderr
     assert DRIVER_PHONE not in result.stdout + result.stderr
@@ -213,7 +201,7 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     assert shown["ocr"] == reading
     status, own = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
     assert status == 200 and own["drivers"][0]["phone"] == mask_phone(DRIVER_PHONE)
-    again = await asyncio.to_thread(_cli, ["keys", "status"],
+    again = await asyncio.to_thread(cli, ["keys", "status"],
                                     cli_env(settings, BORDERPASS_DATA_KEY=TEST_KEY))
     assert again.returncode == 0 and "left to seal: nothing" in again.stdout, again.stdout
     assert LICENCE and OWNER  # the journey's numbers, sealed from the start
