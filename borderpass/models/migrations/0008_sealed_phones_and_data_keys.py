@@ -28,7 +28,8 @@ class Migration(migrations.Migration):
                                                     auto_now_add=False)),
             ],
             options={'table': 'data_keys', 'app': 'borderpass', 'pk_attr': 'id',
-                     'table_description': 'Data keys by id and check value.'},
+                     'table_description': 'One data key by its id and check value (never the '
+                                          'key): current, retiring or retired.'},
             bases=['Model'],
         ),
         ops.AddField(model_name='FilingDriver', name='phone_key',
