@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command in _NEED_KEY:
+    if args.command in _NEED_KEY and args.command != "serve":
         _check_keys(settings)
     if args.command == "keys":
         from borderpass.core import keys_cli
@@ -129,13 +129,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.with_overrides(
             host=args.host or settings.host, port=args.port or settings.port, demo=args.demo)
         if args.processes > 1:
-            from borderpass.core.processes import serve_many, shared_state_problem
+            from borderpass.core.processes import shared_state_problem
 
             if problem := shared_state_problem(settings, args.demo):
                 print(problem, file=sys.stderr)
                 return 2
+        _check_keys(settings)  # migrations and the key check, once, before anything listens
+        if args.processes > 1:
+            from borderpass.core.processes import serve_many
 
-            asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))  # migrations, once
             return serve_many(args.processes, settings.host, settings.port)
         _serve(settings, args.demo, args.reuse_port)
         return 0

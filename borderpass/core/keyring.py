@@ -120,11 +120,16 @@ async def register_first(keys: Keys) -> FieldCipher:
             raise KeyringError(f"BORDERPASS_DATA_KEY (key id {cipher.kid}) does not open the "
                                "data already sealed in this database: it is not its key") from exc
     try:
-        await DataKey.create(kid=cipher.kid, check_value=key_check(keys.current), state=CURRENT,
-                             index_sealed=cipher.encrypt(cipher.index_key.hex(), INDEX_CONTEXT))
-        log.info("data key registered", extra={"kid": cipher.kid})
+        row = await DataKey.create(kid=cipher.kid, check_value=key_check(keys.current),
+                                   state=CURRENT, index_sealed=cipher.encrypt(
+                                       cipher.index_key.hex(), INDEX_CONTEXT))
     except IntegrityError:  # a twin process registered it first: check against its row
-        pass
+        return check(keys, {r.kid: r for r in await DataKey.all()})
+    first = await DataKey.filter(state=CURRENT).order_by("id").first()
+    if first is not None and first.id != row.id:  # another key won a simultaneous first start
+        await DataKey.filter(id=row.id).delete()
+    else:
+        log.info("data key registered", extra={"kid": cipher.kid})
     return check(keys, {r.kid: r for r in await DataKey.all()})
 
 

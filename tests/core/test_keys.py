@@ -225,3 +225,11 @@ async def test_rotate_refuses_without_the_current_key(client, fake_wechat, setti
         settings, BORDERPASS_DATA_KEY=other, BORDERPASS_NEW_DATA_KEY=NEW_TEXT))
     assert result.returncode == 2 and "wrong or lost key" in result.stderr, result.stderr
     assert {r.kid for r in await DataKey.all()} == {key_id(OLD)}
+
+
+async def test_two_first_starts_with_different_keys_leave_one_key(settings) -> None:
+    other = settings.with_overrides(data_key=NEW_TEXT)
+    results = await asyncio.gather(open_cipher(settings), open_cipher(other),
+                                   return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["FieldCipher", "KeyringError"]
+    assert await DataKey.filter(state=CURRENT).count() == 1
