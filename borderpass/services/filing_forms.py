@@ -176,8 +176,10 @@ def check_drivers(
             if old is None:
                 raise FieldError("driver_not_found", f"{base}.id")
             row["id"] = old.id
-            row["values"] = {"name": old.name, "phone": old.phone, "is_owner": old.is_owner}
+            row["values"] = {"name": old.name, "phone": "", "is_owner": old.is_owner}
             row["sealed"] = dict(old.sealed)
+            if old.phone and "phone" not in old.sealed:  # clear from before sealing (R-U7)
+                row["sealed"]["phone"] = deps.cipher.encrypt(old.phone, "driver.phone")
         for name, raw in entry.items():
             if name == "id":
                 continue

@@ -71,6 +71,8 @@ def server_log() -> Iterator[io.StringIO]:
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     old_level = root.level
+    for dead in [h for h in root.handlers if getattr(getattr(h, "stream", None), "closed", 0)]:
+        root.removeHandler(dead)  # left by a test that ran `main()` under captured stderr
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     yield out
@@ -207,3 +209,23 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     assert LICENCE and OWNER  # the journey's numbers, sealed from the start
 
 
+
+
+async def test_editing_a_driver_seals_a_phone_stored_in_clear(login, deps) -> None:  # R-U7
+    from factories import personal_body
+
+    alice = await login()
+    status, filing = await alice.call("POST", "/api/v1/filings", json=personal_body())
+    assert status == 201, filing
+    driver_id = filing["drivers"][0]["id"]
+    driver = await FilingDriver.get(id=driver_id)
+    await FilingDriver.filter(id=driver_id).update(  # as stored before sealing
+        phone=DRIVER_PHONE, sealed={k: v for k, v in driver.sealed.items() if k != "phone"})
+    status, edited = await alice.call("PATCH", f"/api/v1/filings/{filing['id']}",
+                                      json={"drivers": [{"id": driver_id, "name": "岩温"}]})
+    assert status == 200, edited
+    assert edited["drivers"][0]["phone"] == mask_phone(DRIVER_PHONE)
+    driver = await FilingDriver.get(id=driver_id)
+    assert driver.phone == "" and deps.cipher.decrypt(driver.sealed["phone"],
+                                                      "driver.phone") == DRIVER_PHONE
+    assert driver.phone_key == deps.cipher.blind_index(DRIVER_PHONE, "phone")
