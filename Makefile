@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/gate.py
 	$(PY) bench/notify.py
 	$(PY) bench/bot.py
+	$(PY) bench/sealing.py
 
 locales: $(STAMP)
 	$(PY) scripts/update_locales.py

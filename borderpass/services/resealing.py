@@ -87,18 +87,28 @@ class Report:
 async def reseal_all(deps: Deps, batch: int = BATCH) -> Report:
     """Seal every clear phone and plain file, re-seal every value under an old key."""
     report = Report()
+    await reseal_rows(deps, report, batch)
+    reseal_files(deps, report)
+    return report
+
+
+async def reseal_rows(deps: Deps, report: Report, batch: int = BATCH) -> None:
+    """The database half of :func:`reseal_all`."""
     for table in TABLES:
         name = table.model._meta.db_table
         report.rows[name] = await _reseal_table(deps, table, batch)
         if report.rows[name]:
             log.info("re-sealed rows", extra={"table": name, "rows": report.rows[name]})
+
+
+def reseal_files(deps: Deps, report: Report) -> None:
+    """The uploads half of :func:`reseal_all` (files that do not open are only reported)."""
     for digest in list(deps.files.digests()):
         try:
             report.files += deps.files.reseal(digest)
         except (CryptoError, ValueError):  # reported, never overwritten
             report.damaged.append(digest)
             log.warning("stored file does not open", extra={"digest": digest[:12]})
-    return report
 
 
 async def _reseal_table(deps: Deps, table: Table, batch: int) -> int:
