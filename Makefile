@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(PY) bench/gate.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_gate --redis $(BENCH_REDIS)/13
 	$(PY) bench/notify.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_notify --redis $(BENCH_REDIS)/14
 	$(PY) bench/bot.py --pg $(BENCH_PG) --bench-db $(BENCH_DB)_bot --redis $(BENCH_REDIS)/12
+	$(PY) bench/sealing.py
 
 # The mini-program's TypeScript types from the OpenAPI document (clients/miniapp, npm).
 client: $(STAMP)

@@ -272,8 +272,8 @@ async def seed(settings: Settings, base: str, fake: FakeWeChat, count: int,
         logins = await asyncio.gather(*(one_login(i) for i in range(count)))
     await init_db(settings.db_url, apply_migrations=False)
     try:
-        key = base64.b64decode(settings.data_key)
-        deps = Deps(cipher=FieldCipher(key), files=FileStore(settings.data_dir / "uploads"),
+        cipher = FieldCipher(base64.b64decode(settings.data_key))  # the server's key
+        deps = Deps(cipher=cipher, files=FileStore(settings.data_dir / "uploads", cipher),
                     kv=make_redis(settings.redis_url), tz=ZoneInfo(settings.timezone))
         reviewer = await users.add_staff("bench-reviewer", "correct-horse-1",
                                          [Role.REVIEWER.value])

@@ -152,8 +152,9 @@ async def main(args: argparse.Namespace) -> int:
             redis = make_redis(redis_url)
             import base64
 
-            deps = Deps(FieldCipher(base64.b64decode(DATA_KEY)), FileStore(data_dir / "up"),
-                        redis, ZoneInfo("Asia/Shanghai"))
+            cipher = FieldCipher(base64.b64decode(DATA_KEY))
+            deps = Deps(cipher, FileStore(data_dir / "up", cipher), redis,
+                        ZoneInfo("Asia/Shanghai"))
             gate = GateDeps.build(deps)
             started = time.perf_counter()
             world = await sim_seed.seed(gate, args.lanes, {

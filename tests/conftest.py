@@ -7,6 +7,7 @@ Set ``BORDERPASS_TEST_DATABASE_URL`` (postgres://…) and ``BORDERPASS_TEST_REDI
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -135,7 +136,8 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def deps(db: str, redis: Any, data_dir: Path) -> Deps:
     """Service dependencies over the test database and Redis."""
-    return Deps(cipher=FieldCipher(bytes(range(32))), files=FileStore(data_dir / "uploads"),
+    cipher = FieldCipher(base64.b64decode(TEST_KEY))  # the app's key: one database, one key
+    return Deps(cipher=cipher, files=FileStore(data_dir / "uploads", cipher),
                 kv=redis, tz=ZoneInfo("Asia/Shanghai"))
 
 

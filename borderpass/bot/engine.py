@@ -250,7 +250,7 @@ async def set_language(turn: Turn, locale: str) -> None:
         from borderpass.bot import language_tags
 
         turn.state.locale = locale
-        await users.update_profile(turn.user, {"locale": locale})
+        await users.update_profile(turn.rt.deps, turn.user, {"locale": locale})
         turn.say(turn.t(T.LANGUAGE_SET))
         rt, openid = turn.rt, turn.openid
         turn.later.append(lambda: language_tags.apply(rt, openid, locale))  # the menu follows

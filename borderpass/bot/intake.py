@@ -18,6 +18,7 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.services import documents, filings, prefill
+from borderpass.services.ports import Deps
 from borderpass.services.requirements import OCR_KINDS, field_label
 
 log = logging.getLogger("borderpass.bot")
@@ -139,8 +140,7 @@ async def _read(rt: BotRuntime, user: User, slot: str, media_id: str
         reading = await rt.ocr_read(kind, data)
     except BorderPassError as exc:
         return doc, None, exc.code
-    doc.ocr = reading
-    await doc.save(update_fields=["ocr"])
+    await documents.save_reading(rt.deps, doc, reading)  # sealed (R-U7)
     return doc, reading, None
 
 
@@ -180,16 +180,17 @@ async def confirm_prompt(turn: Turn, filing: Filing) -> str:
     return turn.t(T.I_READ, fields="\n".join(lines))
 
 
-async def _ocr_value(path: str, mark: dict[str, Any]) -> str | None:
+async def _ocr_value(deps: Deps, path: str, mark: dict[str, Any]) -> str | None:
     """The value a document read for ``path``, from the stored reading (sealed ones too)."""
     doc = await Document.get_or_none(id=mark.get("document_id"))
-    if doc is None or not doc.ocr:
+    reading = documents.reading_of(deps, doc) if doc is not None else None
+    if doc is None or not reading:
         return None
     name = path.rsplit(".", 1)[-1] if path.startswith("drivers[") else path
     table = prefill.DRIVER_MAP if path.startswith("drivers[") else prefill.VEHICLE_MAP
     for ocr_name, target in table.get(doc.kind, {}).items():
         if target == name:
-            value = doc.ocr.get("fields", {}).get(ocr_name, {}).get("value")
+            value = reading.get("fields", {}).get(ocr_name, {}).get("value")
             return str(value) if value else None
     return None
 
@@ -204,7 +205,7 @@ async def confirm_reply(turn: Turn, filing: Filing, text: str) -> bool:
     if words.yes_no(text) is True:  # one matcher for every confirm step (issue #18)
         body: dict[str, Any] = {"confirm_prefill": True}
         for path, mark, clash in marks:
-            if clash and (value := await _ocr_value(path, mark)) is not None:
+            if clash and (value := await _ocr_value(turn.rt.deps, path, mark)) is not None:
                 _merge(body, field_body(filing, drivers, path, value))
         await filings.update(turn.rt.deps, turn.user, filing.id, body)
         return True

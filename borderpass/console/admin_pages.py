@@ -82,7 +82,7 @@ async def _units_page(request: web.Request, user: User, error: str | None = None
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
     for unit in await units.units_by_status(user, "pending"):
-        info = await units.describe(unit, user)
+        info = await units.describe(request.config_dict[DEPS], unit, user)
         decide = h("form", {"method": "post", "action": f"{PREFIX}/units/{unit.id}/decide"},
                    hidden_csrf(request),
                    h("input", {"name": "reason", "maxlength": "500",

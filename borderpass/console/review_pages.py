@@ -27,6 +27,7 @@ from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
 from borderpass.services import clock, documents, filing_reveal, filings, review
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
+from borderpass.services.ports import Deps
 from borderpass.services.requirements import (
     CATEGORY_LABELS,
     DOCUMENT_KINDS,
@@ -172,9 +173,9 @@ def _reading(ocr: dict[str, Any] | None) -> Safe | None:
                 h("p", {"class": "warn"}, notes) if notes else None)
 
 
-async def _documents(user: User, slots: dict[str, int]) -> Safe:
+async def _documents(deps: Deps, user: User, slots: dict[str, int]) -> Safe:
     # Readings come masked; each image is audited when the browser loads it (R-U7).
-    readings = await filing_reveal.masked_readings(user, list(slots.values()))
+    readings = await filing_reveal.masked_readings(deps, user, list(slots.values()))
     cards = []
     for slot, doc_id in slots.items():
         src = f"{PREFIX}/documents/{doc_id}/image"
@@ -268,7 +269,7 @@ async def _detail(request: web.Request, user: User, filing_id: int,
           h("section", {"class": "left"}, h("h2", {}, _("填写内容")),
             _fields(filing, body, personal)),
           h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
-            await _documents(user, body["documents"]))),
+            await _documents(request.config_dict[DEPS], user, body["documents"]))),
         actions,
         h("p", {}, h("a", {"href": f"{PREFIX}/review", "id": "back"}, _("返回队列"))))
     title = _("备案 {id} · {plate}", id=filing.id, plate=filing.plate_number or "—")

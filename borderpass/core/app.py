@@ -6,19 +6,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from borderpass.core.appkeys import DEPS, GATE, MINIAPP_WECHAT, OCR_POOL, REDIS, SETTINGS
 from borderpass.core.config import Settings
-from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.db import close_db, init_db
+from borderpass.core.deps import open_deps
 from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.core.wechat import WeChatClient
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.ports import Deps
 from borderpass.services.sweeps import run_sweeps
 
 log = logging.getLogger("borderpass.app")
@@ -40,16 +37,11 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     redis = make_redis(settings.redis_url)
     app[REDIS] = redis
-    app[DEPS] = Deps(
-        cipher=FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-        files=FileStore(settings.data_dir / "uploads"),
-        kv=redis,
-        tz=ZoneInfo(settings.timezone),
-        holidays=frozenset(settings.holidays),
-        session_ttl=settings.session_ttl,
-        max_upload_bytes=settings.max_upload_bytes,
-        login=settings.login_policy(),
-    )
+    try:
+        app[DEPS] = await open_deps(settings, redis)  # refuses a missing or wrong key (R-U7)
+    except BaseException:
+        await redis.aclose()
+        raise
     from borderpass.services import passwords
 
     passwords.configure(settings.password_workers, settings.password_queue)

@@ -12,7 +12,6 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from aiohttp import web
 
@@ -22,6 +21,8 @@ from borderpass.core.logs import setup_logging
 from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
+# Commands that read sealed data start only with the right data key (R-U7).
+_NEED_KEY = frozenset({"serve", "worker", "sweep", "lane", "gate-keys", "ledger", "lane-sim"})
 
 EPILOG = """Configuration comes from BORDERPASS_* environment variables (docs/operations.md).
 The data directory is BORDERPASS_DATA_DIR (default ./var): only `serve` and `migrate`
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.core.audit_cli import add_commands as add_audit_commands
 
     add_audit_commands(sub)
+    from borderpass.core.keys_cli import add_commands as add_key_commands
+
+    add_key_commands(sub)
     return parser
 
 
@@ -125,8 +129,18 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
                 reuse_port=reuse_port or None)
 
 
+def _check_keys(settings: Settings) -> None:
+    """Refuse to start without the right data key, before anything listens (R-U7)."""
+    from borderpass.core.keyring import open_cipher, require_key
+
+    require_key(settings)
+    asyncio.run(_with_db(settings, lambda: open_cipher(settings)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderpass`` console script."""
+    from borderpass.core.keyring import KeyringError
+
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     if (problem := data_dir_problem(args.command, settings)
@@ -134,17 +148,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
+    try:
+        return _run(args, settings)
+    except KeyringError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in _NEED_KEY and args.command != "serve":
+        _check_keys(settings)
+    if args.command == "keys":
+        from borderpass.core import keys_cli
+
+        return keys_cli.run(args, settings)
     if args.command == "serve":
         settings = settings.with_overrides(
             host=args.host or settings.host, port=args.port or settings.port, demo=args.demo)
         if args.processes > 1:
-            from borderpass.core.processes import serve_many, shared_state_problem
+            from borderpass.core.processes import shared_state_problem
 
             if problem := shared_state_problem(settings, args.demo):
                 print(problem, file=sys.stderr)
                 return 2
+        _check_keys(settings)  # migrations and the key check, once, before anything listens
+        if args.processes > 1:
+            from borderpass.core.processes import serve_many
 
-            asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))  # migrations, once
             return serve_many(args.processes, settings.host, settings.port)
         _serve(settings, args.demo, args.reuse_port)
         return 0
@@ -219,23 +249,10 @@ def _user_add(settings: Settings, name: str, roles: list[str], password: str | N
     return 0
 
 
-def _deps(settings: Settings, redis: object) -> object:
-    """The services' dependencies for a one-off command."""
-    from zoneinfo import ZoneInfo
-
-    from borderpass.core.crypto import FieldCipher, load_data_key
-    from borderpass.core.storage import FileStore
-    from borderpass.services.ports import Deps
-
-    return Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-                FileStore(settings.data_dir / "uploads"), redis,  # type: ignore[arg-type]
-                ZoneInfo(settings.timezone), session_ttl=settings.session_ttl,
-                login=settings.login_policy())
-
-
 def _user_admin(settings: Settings, command: str, name: str, password: str | None) -> int:
     """``user unlock NAME`` and ``user reset-password NAME``: the operator's own acts, audited
     like an admin's (actor none, via cli); a reset ends every session of the user."""
+    from borderpass.core.deps import open_deps
     from borderpass.core.errors import BorderPassError
     from borderpass.core.kv import make_redis
     from borderpass.services import staff
@@ -245,7 +262,7 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
 
     async def act() -> None:
         redis = make_redis(settings.redis_url)
-        deps: Any = _deps(settings, redis)
+        deps = await open_deps(settings, redis)
         try:
             if command == "unlock":
                 await staff.unlock(deps, None, name, via="cli")
@@ -265,20 +282,14 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
 
 
 def _sweep(settings: Settings, as_json: bool) -> int:
-    from zoneinfo import ZoneInfo
-
-    from borderpass.core.crypto import FieldCipher, load_data_key
+    from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
-    from borderpass.core.storage import FileStore
-    from borderpass.services.ports import Deps
     from borderpass.services.sweeps import run_sweeps
 
     async def sweep() -> object:
         redis = make_redis(settings.redis_url)
-        deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-                    FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
         try:
-            return await run_sweeps(deps)
+            return await run_sweeps(await open_deps(settings, redis))
         finally:
             await redis.aclose()
 

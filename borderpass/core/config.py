@@ -25,7 +25,9 @@ class Settings:
     data_dir: Path = Path("var")
     database_url: str = ""  # "" → SQLite file in data_dir
     redis_url: str = ""  # "" → in-process fakeredis
-    data_key: str = ""  # "" → development key generated in data_dir
+    data_key: str = ""  # "" → development key generated in data_dir (SQLite only)
+    data_key_old: str = ""  # old keys (comma-separated) still opened during a rotation
+    data_key_new: str = ""  # the key `borderpass keys rotate` re-seals everything under
     wechat_api_base: str = "https://api.weixin.qq.com/"
     miniapp_appid: str = ""
     miniapp_secret: str = ""
@@ -69,6 +71,11 @@ class Settings:
         """The Tortoise connection URL, the SQLite file under data_dir by default."""
         return self.database_url or f"sqlite://{(self.data_dir / 'borderpass.sqlite3')}"
 
+    @property
+    def uses_postgres(self) -> bool:
+        """True when the record is PostgreSQL (production: a data key is required)."""
+        return self.db_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some settings changed (CLI flags, tests)."""
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -90,6 +97,8 @@ class Settings:
             database_url=get("DATABASE_URL"),
             redis_url=get("REDIS_URL"),
             data_key=get("DATA_KEY"),
+            data_key_old=get("DATA_KEY_OLD"),
+            data_key_new=get("NEW_DATA_KEY"),
             wechat_api_base=get("WECHAT_API_BASE", base.wechat_api_base),
             miniapp_appid=get("MINIAPP_APPID"),
             miniapp_secret=get("MINIAPP_SECRET"),

@@ -1,8 +1,10 @@
-"""Personal-data protection (R-U7): AES-GCM field encryption and an HMAC blind index.
+"""Personal-data protection (R-U7): AES-GCM sealing of fields and files, HMAC blind index.
 
-Both keys are derived with HKDF from one data key (``BORDERPASS_DATA_KEY``, base64 of
-32 bytes). Without it a development key is generated into the data directory once,
-with a warning, so a fresh checkout runs but production must set the variable.
+Every key is derived with HKDF from a 32-byte data key (``BORDERPASS_DATA_KEY``, base64).
+Each sealed value and file names the key that sealed it (a 4-byte key id derived from the
+key), so ``borderpass keys rotate`` can re-seal under a new key while the old one still
+opens what it sealed. The blind-index key is kept apart: it is stored in the database
+sealed under the data key (core/keyring.py), so lookups survive a rotation.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import hashlib
 import hmac
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -21,64 +25,181 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 log = logging.getLogger(__name__)
 
 _NONCE = 12
-_VERSION = b"\x01"
+KID_BYTES = _KID = 4
+_V1 = b"\x01"  # version 1: no key id (sealed before key ids existed)
+_V2 = b"\x02"  # version 2: key id, nonce, ciphertext
+FILE_MAGIC = b"BPSEALED\x01"  # a sealed file starts with this; a plain (legacy) one never does
+DEV_KEY_FILE = "dev-data.key"
 
 
 class CryptoError(Exception):
     """The data key is missing or wrong, or a ciphertext was tampered with."""
 
 
-def load_data_key(configured: str, data_dir: Path) -> bytes:
-    """The 32-byte data key from settings, else the development key file (created once)."""
+def parse_key(text: str, name: str = "BORDERPASS_DATA_KEY") -> bytes:
+    """A 32-byte key from its base64 text; CryptoError naming the variable otherwise."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError as exc:
+        raise CryptoError(f"{name} is not valid base64") from exc
+    if len(key) != 32:
+        raise CryptoError(f"{name} must decode to 32 bytes")
+    return key
+
+
+def new_key() -> str:
+    """A fresh random data key, base64 (for ``borderpass keys new``)."""
+    return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+
+def dev_key_path(data_dir: Path) -> Path:
+    """Where the development data key lives when BORDERPASS_DATA_KEY is unset (SQLite)."""
+    return data_dir / DEV_KEY_FILE
+
+
+def load_data_key(configured: str, data_dir: Path, *, create: bool = True) -> bytes:
+    """The data key from settings, else the development key file (created once if allowed)."""
     if configured:
-        try:
-            key = base64.b64decode(configured, validate=True)
-        except ValueError as exc:
-            raise CryptoError("BORDERPASS_DATA_KEY is not valid base64") from exc
-        if len(key) != 32:
-            raise CryptoError("BORDERPASS_DATA_KEY must decode to 32 bytes")
-        return key
-    path = data_dir / "dev-data.key"
+        return parse_key(configured)
+    path = dev_key_path(data_dir)
     if not path.exists():
+        if not create:
+            raise CryptoError(f"the development data key {path} is missing")
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(base64.b64encode(AESGCM.generate_key(bit_length=256)))
+            fh.write(new_key().encode())
         log.warning("generated a development data key", extra={"path": str(path)})
-    return base64.b64decode(path.read_bytes().strip())
+    return parse_key(path.read_bytes().decode(), str(path))
 
 
 def _derive(key: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
 
 
-class FieldCipher:
-    """Encrypts personal fields at rest and computes their blind index for lookups."""
+def key_id(key: bytes) -> str:
+    """The public name of a data key (8 hex digits), carried by everything it seals."""
+    return _derive(key, b"borderpass key id v1")[:_KID].hex()
 
-    def __init__(self, data_key: bytes) -> None:
-        self._aead = AESGCM(_derive(data_key, b"borderpass field encryption v1"))
-        self._index_key = _derive(data_key, b"borderpass blind index v1")
+
+def key_check(key: bytes) -> str:
+    """A check value of the key, stored in the database to refuse a wrong key at start-up."""
+    return _derive(key, b"borderpass key check v1").hex()
+
+
+def legacy_index_key(key: bytes) -> bytes:
+    """The blind-index key of a database first sealed with ``key``."""
+    return _derive(key, b"borderpass blind index v1")
+
+
+class _Sealer:
+    """The AES-GCM keys of one data key: one for fields, one for files."""
+
+    def __init__(self, key: bytes) -> None:
+        self.kid = key_id(key)
+        self.raw_kid = bytes.fromhex(self.kid)
+        self.fields = AESGCM(_derive(key, b"borderpass field encryption v1"))
+        self.files = AESGCM(_derive(key, b"borderpass file encryption v1"))
+
+
+class FieldCipher:
+    """Seals personal fields and files at rest and computes their blind index for lookups.
+
+    ``data_key`` seals; ``old_keys`` only open (during a rotation); ``index_key`` is the
+    blind-index key (derived from ``data_key`` when not given, as before key rotation).
+    """
+
+    def __init__(self, data_key: bytes, old_keys: Sequence[bytes] = (),
+                 index_key: bytes | None = None) -> None:
+        self._current = _Sealer(data_key)
+        self._by_kid = {s.kid: s for s in (_Sealer(k) for k in old_keys)}
+        self._by_kid[self._current.kid] = self._current
+        self._index_key = index_key if index_key is not None else legacy_index_key(data_key)
+
+    @property
+    def kid(self) -> str:
+        """The key id values are sealed under now."""
+        return self._current.kid
+
+    @property
+    def index_key(self) -> bytes:
+        """The blind-index key (sealed into the keyring by core/keyring.py)."""
+        return self._index_key
 
     def encrypt(self, plaintext: str, context: str) -> str:
         """Ciphertext (base64) bound to ``context`` (e.g. the column name) as AAD."""
         nonce = os.urandom(_NONCE)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
-        return base64.b64encode(_VERSION + nonce + sealed).decode()
+        sealed = self._current.fields.encrypt(nonce, plaintext.encode(), context.encode())
+        return base64.b64encode(_V2 + self._current.raw_kid + nonce + sealed).decode()
 
     def decrypt(self, token: str, context: str) -> str:
         """The plaintext of :meth:`encrypt`; raises CryptoError when tampered or misplaced."""
-        from cryptography.exceptions import InvalidTag
-
-        raw = base64.b64decode(token)
-        if raw[:1] != _VERSION:
-            raise CryptoError("unknown ciphertext version")
-        nonce, sealed = raw[1 : 1 + _NONCE], raw[1 + _NONCE :]
         try:
-            return self._aead.decrypt(nonce, sealed, context.encode()).decode()
-        except InvalidTag as exc:
-            raise CryptoError("ciphertext does not authenticate") from exc
+            raw = base64.b64decode(token)
+        except ValueError as exc:
+            raise CryptoError("ciphertext is not base64") from exc
+        if raw[:1] == _V2:
+            sealer = self._sealer(raw[1:1 + _KID].hex())
+            return self._open(sealer.fields, raw[1 + _KID:], context.encode()).decode()
+        if raw[:1] == _V1:  # before key ids: whichever configured key opens it
+            for sealer in self._by_kid.values():
+                try:
+                    return self._open(sealer.fields, raw[1:], context.encode()).decode()
+                except CryptoError:
+                    continue
+            raise CryptoError("ciphertext does not authenticate")
+        raise CryptoError("unknown ciphertext version")
+
+    def token_kid(self, token: str) -> str | None:
+        """The key id a value was sealed under (None for the first, key-less version)."""
+        raw = base64.b64decode(token)
+        return raw[1:1 + _KID].hex() if raw[:1] == _V2 else None
+
+    def reseal(self, token: str, context: str) -> str | None:
+        """``token`` sealed under the current key, or None when it already is."""
+        if self.token_kid(token) == self.kid:
+            return None
+        return self.encrypt(self.decrypt(token, context), context)
+
+    def seal_file(self, data: bytes, name: str) -> bytes:
+        """A file's bytes sealed under the current key, bound to its ``name`` (AAD)."""
+        nonce = os.urandom(_NONCE)
+        body = self._current.files.encrypt(nonce, data, _file_aad(name))
+        return FILE_MAGIC + self._current.raw_kid + nonce + body
+
+    def open_file(self, blob: bytes, name: str) -> bytes:
+        """The bytes of :meth:`seal_file`; a plain file (stored before sealing) as it is."""
+        if not blob.startswith(FILE_MAGIC):
+            return blob
+        head = len(FILE_MAGIC)
+        sealer = self._sealer(blob[head:head + _KID].hex())
+        return self._open(sealer.files, blob[head + _KID:], _file_aad(name))
+
+    def file_kid(self, blob: bytes) -> str | None:
+        """The key id a stored file was sealed under, None when it is plain."""
+        if not blob.startswith(FILE_MAGIC):
+            return None
+        return blob[len(FILE_MAGIC):len(FILE_MAGIC) + _KID].hex()
 
     def blind_index(self, value: str, context: str) -> str:
         """A keyed hash of the normalised value, equal for equal values, for exact lookups."""
         msg = context.encode() + b"\x00" + value.strip().upper().encode()
         return hmac.new(self._index_key, msg, hashlib.sha256).hexdigest()
+
+    def _sealer(self, kid: str) -> _Sealer:
+        sealer = self._by_kid.get(kid)
+        if sealer is None:
+            raise CryptoError(f"sealed under key id {kid}, which is not configured")
+        return sealer
+
+    @staticmethod
+    def _open(aead: AESGCM, raw: bytes, aad: bytes) -> bytes:
+        nonce, sealed = raw[:_NONCE], raw[_NONCE:]
+        try:
+            return aead.decrypt(nonce, sealed, aad)
+        except InvalidTag as exc:
+            raise CryptoError("ciphertext does not authenticate") from exc
+
+
+def _file_aad(name: str) -> bytes:
+    return b"borderpass file\x00" + name.encode()

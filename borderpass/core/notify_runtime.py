@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -100,15 +99,18 @@ async def _sweep_loop(deps: Deps, interval: float) -> None:
 async def run_worker_process(settings: Settings) -> None:
     """``borderpass worker``: the sender, the sweeps and the gate ledger's writer without the
     HTTP server, until a signal."""
-    from borderpass.core.crypto import FieldCipher, load_data_key
     from borderpass.core.db import close_db, init_db
+    from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
-    from borderpass.core.storage import FileStore
 
     await init_db(settings.db_url)
     redis = make_redis(settings.redis_url)
-    deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-                FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
+    try:
+        deps = await open_deps(settings, redis)  # refuses a missing or wrong key (R-U7)
+    except BaseException:
+        await redis.aclose()
+        await close_db()
+        raise
     miniapp, official = push_clients(settings, redis)
     push = WeChatPush(miniapp, official, settings.miniapp_appid)
     stop = asyncio.Event()

@@ -81,17 +81,14 @@ def _moment(text: str, tz: ZoneInfo, name: str) -> datetime:
 
 
 async def _with_gate(settings: Settings, work: Callable[[GateDeps], Awaitable[int]]) -> int:
-    from borderpass.core.crypto import FieldCipher, load_data_key
     from borderpass.core.db import close_db, init_db
+    from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
-    from borderpass.core.storage import FileStore
-    from borderpass.services.ports import Deps
 
     await init_db(settings.db_url)
     redis = make_redis(settings.redis_url)
-    deps = Deps(FieldCipher(load_data_key(settings.data_key, settings.data_dir)),
-                FileStore(settings.data_dir / "uploads"), redis, ZoneInfo(settings.timezone))
     try:
+        deps = await open_deps(settings, redis)
         return await work(GateDeps.build(deps, settings.gate_emergency_plates))
     finally:
         await redis.aclose()

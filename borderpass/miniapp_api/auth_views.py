@@ -22,11 +22,12 @@ from borderpass.services import sessions, staff, users
 routes = web.RouteTableDef()
 
 
-def describe_user(user: User) -> dict[str, object]:
-    """The caller's own profile (no openid, no session_key)."""
+def describe_user(request: web.Request, user: User) -> dict[str, object]:
+    """The caller's own profile (no openid, no session_key), the phone masked (R-U7)."""
     from borderpass.core.masking import mask_phone
 
-    return {"id": user.id, "display_name": user.display_name, "phone": mask_phone(user.phone),
+    phone = users.phone_of(request.app[DEPS], user)
+    return {"id": user.id, "display_name": user.display_name, "phone": mask_phone(phone),
             "locale": user.locale, "timezone": user.timezone, "roles": user.roles}
 
 
@@ -49,7 +50,7 @@ async def wx_login(request: web.Request) -> web.Response:
                               else None) or locale_of(request)
     user = await users.wechat_user(session.openid, session.unionid, locale)
     token = await sessions.create(request.app[DEPS], user)
-    return ok({"token": token, "user": describe_user(user)})
+    return ok({"token": token, "user": describe_user(request, user)})
 
 
 @routes.post("/api/v1/auth/staff-login")
@@ -66,7 +67,7 @@ async def staff_login(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     user = await staff.login(deps, body["username"], body["password"], client_address(request))
     token = await sessions.create(deps, user)
-    return ok({"token": token, "user": describe_user(user)})
+    return ok({"token": token, "user": describe_user(request, user)})
 
 
 @routes.post("/api/v1/auth/password")
@@ -81,7 +82,7 @@ async def change_password(request: web.Request) -> web.Response:
             raise FieldError("type_string", key)
     token = await staff.change_password(request.app[DEPS], user, body["old_password"],
                                         body["new_password"], client_address(request))
-    return ok({"token": token, "user": describe_user(user)})
+    return ok({"token": token, "user": describe_user(request, user)})
 
 
 @routes.post("/api/v1/auth/logout")
@@ -95,7 +96,7 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/v1/me")
 async def me(request: web.Request) -> web.Response:
     """The caller's profile."""
-    return ok(describe_user(await current_user(request)))
+    return ok(describe_user(request, await current_user(request)))
 
 
 @routes.patch("/api/v1/me")
@@ -106,4 +107,4 @@ async def update_me(request: web.Request) -> web.Response:
     for key, value in body.items():
         if not isinstance(value, str):
             raise FieldError("type_string", key)
-    return ok(describe_user(await users.update_profile(user, body)))
+    return ok(describe_user(request, await users.update_profile(request.app[DEPS], user, body)))

@@ -15,18 +15,20 @@ from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
 from borderpass.services import documents, filing_reveal, filings, prefill
+from borderpass.services.ports import Deps
 from borderpass.services.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 
 routes = web.RouteTableDef()
 UPLOAD_FIELDS = frozenset({"kind", "filing_id", "slot"})
 
 
-def describe(doc: Document) -> dict[str, object]:
-    """A document's metadata; its OCR reading with personal values masked for everyone,
-    the owner too (R-U7: numbers come clear only through an audited reveal)."""
+def describe(deps: Deps, doc: Document) -> dict[str, object]:
+    """A document's metadata; its OCR reading (stored sealed) with personal values masked
+    for everyone, the owner too (R-U7: numbers come clear only through an audited reveal)."""
     return {"id": doc.id, "kind": doc.kind, "mime": doc.mime, "size": doc.size,
             "width": doc.width, "height": doc.height, "sha256": doc.sha256,
-            "ocr": filing_reveal.masked_reading(doc.ocr), "created_at": doc.created_at.isoformat()}
+            "ocr": filing_reveal.masked_reading(documents.reading_of(deps, doc)),
+            "created_at": doc.created_at.isoformat()}
 
 
 @dataclass
@@ -93,16 +95,17 @@ def _target(form: Upload) -> tuple[int, str] | None:
     return target_id, slot
 
 
-async def _read(request: web.Request, doc: Document, data: bytes) -> str | None:
-    """OCR an uploaded document of an OCR-able kind; the error code when it could not."""
+async def _read(request: web.Request, doc: Document,
+                data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """OCR an uploaded document of an OCR-able kind: the reading, or the error code."""
     if doc.kind not in OCR_KINDS:
-        return None
+        return None, None
     try:
-        doc.ocr = await request.app[OCR_POOL].read(doc.kind, data)
+        reading = await request.app[OCR_POOL].read(doc.kind, data)
     except Unavailable as exc:  # the document is kept; the user may retry or type
-        return exc.code
-    await doc.save(update_fields=["ocr"])
-    return None
+        return None, exc.code
+    await documents.save_reading(request.app[DEPS], doc, reading)
+    return reading, None
 
 
 @routes.post("/api/v1/documents")
@@ -119,22 +122,24 @@ async def upload(request: web.Request) -> web.Response:
         await filings.editable(user, target[0])  # refuse before anything is stored
     doc = await documents.upload(deps, user, form.kind, form.data)
     extra: dict[str, Any] = {}
-    if error := await _read(request, doc, form.data):
+    reading, error = await _read(request, doc, form.data)
+    if error:
         extra["ocr_error"] = error
     if target is not None:
         filing_id, slot = target
         await filings.update(deps, user, filing_id, {"documents": {slot: doc.id}})
-        if doc.ocr:
+        if reading:
             extra["prefill"] = await prefill.apply_reading(deps, user, filing_id, doc, slot,
-                                                           doc.ocr)
-    return ok(describe(doc) | extra, status=201)
+                                                           reading)
+    return ok(describe(deps, doc) | extra, status=201)
 
 
 @routes.get("/api/v1/documents/{id}")
 async def get_document(request: web.Request) -> web.Response:
     """A document's metadata (owner or staff)."""
     user = await current_user(request)
-    return ok(describe(await documents.visible_document(user, path_id(request))))
+    doc = await documents.visible_document(user, path_id(request))
+    return ok(describe(request.app[DEPS], doc))
 
 
 @routes.get("/api/v1/documents/{id}/file")

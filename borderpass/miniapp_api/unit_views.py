@@ -80,15 +80,16 @@ async def register(request: web.Request) -> web.Response:
     """Register a unit for back-office authentication; the caller becomes its admin (R-U2)."""
     user = await current_user(request)
     body = await read_json(request, units.REGISTER_KEYS)
-    unit = await units.register(user, body)
-    return ok(await units.describe(unit, user), status=201)
+    unit = await units.register(request.app[DEPS], user, body)
+    return ok(await units.describe(request.app[DEPS], unit, user), status=201)
 
 
 @routes.get("/api/v1/units")
 async def my_units(request: web.Request) -> web.Response:
     """The units the caller administers."""
     user = await current_user(request)
-    return ok({"items": [await units.describe(u, user) for u in await units.units_of(user)]})
+    deps = request.app[DEPS]
+    return ok({"items": [await units.describe(deps, u, user) for u in await units.units_of(user)]})
 
 
 @routes.get(UNIT)
@@ -96,7 +97,7 @@ async def get_unit(request: web.Request) -> web.Response:
     """One unit (its admins, the back office)."""
     user = await current_user(request)
     unit = await units.managed_unit(user, path_id(request), platform=True)
-    return ok(await units.describe(unit, user))
+    return ok(await units.describe(request.app[DEPS], unit, user))
 
 
 @routes.post(UNIT + "/admins")
@@ -202,7 +203,7 @@ async def deregister(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     unit, removed = await unit_removals.deregister(user, path_id(request), body["reason"])
-    return ok({"unit": await units.describe(unit, user), "removed": removed})
+    return ok({"unit": await units.describe(request.app[DEPS], unit, user), "removed": removed})
 
 
 # --- the back office -------------------------------------------------------------------------
@@ -213,7 +214,7 @@ async def admin_units(request: web.Request) -> web.Response:
     """Units by status (``?status=pending`` by default) for authentication."""
     user = await current_user(request)
     rows = await units.units_by_status(user, request.query.get("status"))
-    return ok({"items": [await units.describe(u, user) for u in rows]})
+    return ok({"items": [await units.describe(request.app[DEPS], u, user) for u in rows]})
 
 
 @routes.post("/api/v1/admin/units/{id:\\d+}/authenticate")
@@ -222,7 +223,7 @@ async def authenticate(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"approve", "reason"}), ("approve",))
     unit = await units.authenticate(user, path_id(request), body["approve"], body.get("reason"))
-    return ok(await units.describe(unit, user))
+    return ok(await units.describe(request.app[DEPS], unit, user))
 
 
 @routes.post("/api/v1/admin/credit-list/remove")

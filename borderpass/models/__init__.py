@@ -9,6 +9,7 @@ from borderpass.models.filings import (
     FilingDriver,
     OfficialLetter,
 )
+from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
@@ -16,6 +17,7 @@ from borderpass.models.users import User
 __all__ = [
     "AuditEvent",
     "BlacklistEntry",
+    "DataKey",
     "Declaration",
     "Document",
     "Filing",

@@ -92,6 +92,8 @@ class EnterpriseFiling(Model):
         ExportFilingStatus, max_length=10, default=ExportFilingStatus.SUBMITTED
     )
     data: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # contact_phone
+    contact_phone_key = fields.CharField(max_length=64, null=True, db_index=True)
     documents: fields.Field[dict[str, int]] = fields.JSONField(default=dict)
     submitted_at = fields.DatetimeField(db_index=True)
     review_due_at = fields.DatetimeField()

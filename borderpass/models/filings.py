@@ -86,10 +86,12 @@ class FilingDriver(Model):
     )
     position = fields.SmallIntField(default=0)
     name = fields.CharField(max_length=50)
-    phone = fields.CharField(max_length=20, default="")
+    phone = fields.CharField(max_length=20, default="")  # "" once sealed: see ``sealed``
     is_owner = fields.BooleanField(default=False)
+    # id_number, licence_number, permit_number, phone: AES-GCM ciphertexts (R-U7)
     sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)
     id_key = fields.CharField(max_length=64, null=True, db_index=True)
+    phone_key = fields.CharField(max_length=64, null=True, db_index=True)  # blind index
 
     class Meta:
         table = "filing_drivers"

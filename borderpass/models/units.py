@@ -63,7 +63,9 @@ class Unit(Model):
     kind = fields.CharEnumField(UnitKind, max_length=20)
     uscc = fields.CharField(max_length=18, db_index=True)
     contact_name = fields.CharField(max_length=50)
-    contact_phone = fields.CharField(max_length=20)
+    contact_phone = fields.CharField(max_length=20)  # "" once sealed: see ``sealed``
+    sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # contact_phone
+    contact_phone_key = fields.CharField(max_length=64, null=True, db_index=True)
     status = fields.CharEnumField(UnitStatus, max_length=12, default=UnitStatus.PENDING)
     registered_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "borderpass.User", related_name="registered_units"
@@ -190,8 +192,9 @@ class Membership(Model):
     )
     # A snapshot of who and what was listed, kept if the filing is later edited or renewed.
     person_name = fields.CharField(max_length=50)
-    phone = fields.CharField(max_length=20, default="")
-    sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # id_number (R-U7)
+    phone = fields.CharField(max_length=20, default="")  # "" once sealed: see ``sealed``
+    sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # id_number, phone
+    phone_key = fields.CharField(max_length=64, null=True, db_index=True)  # blind index
     person_key = fields.CharField(max_length=64, db_index=True)  # blind index of the id number
     is_owner = fields.BooleanField(default=False)
     self_use = fields.BooleanField(default=True)  # personal (self-use) vehicle, R-U5

@@ -15,7 +15,9 @@ class User(Model):
     username = fields.CharField(max_length=64, unique=True, null=True)
     password_hash = fields.CharField(max_length=255, null=True)
     display_name = fields.CharField(max_length=100, default="")
-    phone = fields.CharField(max_length=20, null=True)
+    phone = fields.CharField(max_length=20, null=True)  # None once sealed: see ``sealed``
+    sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # phone (R-U7)
+    phone_key = fields.CharField(max_length=64, null=True, db_index=True)  # blind index
     locale = fields.CharField(max_length=8, default="zh_CN")
     timezone = fields.CharField(max_length=40, null=True)
     roles: fields.Field[list[str]] = fields.JSONField(default=list)

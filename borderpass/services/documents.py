@@ -3,6 +3,9 @@ who may fetch which kind is one rule here for every door (R-U7)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from borderpass.core import ids
 from borderpass.core.errors import FieldError, NotFound
 from borderpass.core.images import sanitize_image
@@ -11,6 +14,8 @@ from borderpass.models.enums import Role
 from borderpass.services import audit
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DOCUMENT_KINDS
+
+SEALED = "sealed"  # the one key of a sealed reading: {"sealed": token}
 
 
 async def upload(deps: Deps, owner: User, kind: str, data: bytes) -> Document:
@@ -62,6 +67,33 @@ def may_fetch(user: User, kind: str) -> bool:
     """True when a staff role of ``user`` may fetch a document of ``kind`` (R-U7)."""
     group = kind_group(kind)
     return any(group in STAFF_DOCUMENT_ACCESS.get(role, frozenset()) for role in user.roles)
+
+
+def _reading_context(doc: Document) -> str:
+    return f"document.ocr:{doc.id}"
+
+
+def seal_reading(deps: Deps, doc: Document, reading: dict[str, Any]) -> None:
+    """Keep an OCR reading on the document sealed: it holds the numbers it read (R-U7)."""
+    text = json.dumps(reading, ensure_ascii=False)
+    doc.ocr = {SEALED: deps.cipher.encrypt(text, _reading_context(doc))}
+
+
+def reading_of(deps: Deps, doc: Document) -> dict[str, Any] | None:
+    """The document's OCR reading, unsealed (a clear one from before sealing as it is)."""
+    if not doc.ocr:
+        return None
+    if set(doc.ocr) != {SEALED}:
+        return doc.ocr
+    opened: dict[str, Any] = json.loads(deps.cipher.decrypt(doc.ocr[SEALED],
+                                                            _reading_context(doc)))
+    return opened
+
+
+async def save_reading(deps: Deps, doc: Document, reading: dict[str, Any]) -> None:
+    """Store an OCR reading on the document, sealed."""
+    seal_reading(deps, doc, reading)
+    await doc.save(update_fields=["ocr"])
 
 
 async def visible_document(user: User, document_id: int) -> Document:

@@ -178,8 +178,10 @@ def check_drivers(
             if old is None:
                 raise FieldError("driver_not_found", f"{base}.id")
             row["id"] = old.id
-            row["values"] = {"name": old.name, "phone": old.phone, "is_owner": old.is_owner}
+            row["values"] = {"name": old.name, "phone": "", "is_owner": old.is_owner}
             row["sealed"] = dict(old.sealed)
+            if old.phone and "phone" not in old.sealed:  # clear from before sealing (R-U7)
+                row["sealed"]["phone"] = deps.cipher.encrypt(old.phone, "driver.phone")
         for name, raw in entry.items():
             if name == "id":
                 continue
@@ -188,11 +190,13 @@ def check_drivers(
                 raise FieldError("unknown_field", f"{base}.{name}")
             value = check_value(FieldSpec(name, spec.type, spec.label, False), raw,
                                 f"{base}.{name}")
-            if name in SEALED_DRIVER_FIELDS:
+            if name in SEALED_DRIVER_FIELDS or name == "phone":  # R-U7
                 if value is None:
                     row["sealed"].pop(name, None)
                 else:
                     row["sealed"][name] = deps.cipher.encrypt(value, f"driver.{name}")
+                if name == "phone":
+                    row["values"]["phone"] = ""  # never the clear value
             else:
                 row["values"][name] = value
         result.append(row)

@@ -19,7 +19,7 @@ from borderpass.core.errors import FieldError, Forbidden
 from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import BlacklistEntry, Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, blacklist, filing_rows, filings
+from borderpass.services import audit, blacklist, documents, filing_rows, filings, phones
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
 
@@ -89,12 +89,13 @@ def masked_reading(ocr: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**ocr, "fields": fields}
 
 
-async def masked_readings(user: User, document_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+async def masked_readings(deps: Deps, user: User,
+                          document_ids: list[int]) -> dict[int, dict[str, Any] | None]:
     """The OCR readings of documents for staff, personal values masked: nothing clear, so
     no audit here; each image the page then loads is audited when read (R-U7)."""
     require_role(user, *STAFF_ROLES)
     docs = await Document.filter(id__in=document_ids)
-    return {doc.id: masked_reading(doc.ocr) for doc in docs}
+    return {doc.id: masked_reading(documents.reading_of(deps, doc)) for doc in docs}
 
 
 async def need(user: User, filing: Filing) -> str | None:
@@ -205,8 +206,9 @@ async def _clear_value(deps: Deps, filing: Filing, path: str) -> str | None:
     assert match is not None  # checked by the caller
     index, name = int(match.group(1)), match.group(2)
     driver = (await FilingDriver.filter(filing=filing).order_by("position"))[index]
-    if name in ("name", "phone"):
-        value = driver.name if name == "name" else driver.phone
-        return value or None
+    if name == "name":
+        return driver.name or None
+    if name == "phone":
+        return phones.read(deps, driver.sealed, "phone", "driver.phone", driver.phone)
     sealed = driver.sealed.get(name)
     return deps.cipher.decrypt(sealed, f"driver.{name}") if sealed else None

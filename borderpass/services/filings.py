@@ -10,7 +10,7 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import clock, commitments, filing_rows, prefill
+from borderpass.services import clock, commitments, filing_rows, phones, prefill
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -82,7 +82,8 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
         await FilingDriver.filter(filing=filing).exclude(id__in=keep).delete()
         for position, row in enumerate(drivers):
             values = row["values"] | {"position": position, "sealed": row["sealed"],
-                                      "id_key": _id_key(deps, row["sealed"])}
+                                      "id_key": _id_key(deps, row["sealed"]),
+                                      "phone_key": _phone_key(deps, row)}
             if row["id"]:
                 await FilingDriver.filter(id=row["id"]).update(**values)
             else:
@@ -99,6 +100,11 @@ def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:
         return None
     return deps.cipher.blind_index(deps.cipher.decrypt(sealed["id_number"], "driver.id_number"),
                                    "id_number")
+
+
+def _phone_key(deps: Deps, row: dict[str, Any]) -> str | None:
+    phone = phones.read(deps, row["sealed"], "phone", "driver.phone", row["values"].get("phone"))
+    return phones.index(deps, phone) if phone else None
 
 
 async def problems(deps: Deps, user: User, filing_id: int) -> list[FieldError]:
@@ -214,7 +220,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "status": filing.status.value,
         "vehicle": data.get("vehicle", {}),
         "drivers": [
-            {"id": d["id"], "name": d["name"], "phone": mask_phone(d["phone"]),
+            {"id": d["id"], "name": d["name"], "phone": _masked_phone(deps, d),
              "is_owner": d["is_owner"],
              **{k: show(d["sealed"], k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
             for d in parts.drivers
@@ -235,6 +241,12 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
     else:
         body["organisation"] = data.get("organisation", {})
     return body
+
+
+def _masked_phone(deps: Deps, driver: dict[str, Any]) -> str | None:
+    """A driver's phone (sealed, or clear from before sealing), masked (R-U7)."""
+    return mask_phone(phones.read(deps, driver["sealed"], "phone", "driver.phone",
+                                  driver["phone"]) or "")
 
 
 def _iso(value: Any) -> str | None:

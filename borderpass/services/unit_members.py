@@ -20,7 +20,7 @@ from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
-from borderpass.services import audit, clock, commitments, filings, unit_notices, units
+from borderpass.services import audit, clock, commitments, filings, phones, unit_notices, units
 from borderpass.services.ports import Deps
 from borderpass.services.unit_checks import Candidate, check_candidate
 
@@ -82,6 +82,7 @@ async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
     if "id_number" not in driver.sealed:
         raise FieldError("required", "driver_id")
     person_id = deps.cipher.decrypt(driver.sealed["id_number"], "driver.id_number")
+    phone = phones.read(deps, driver.sealed, "phone", "driver.phone", driver.phone)
     candidate = Candidate(
         person_key=deps.cipher.blind_index(person_id, "id_number"),
         vehicle_key=filing.vin or filing.plate_number or f"filing:{filing.id}",
@@ -93,8 +94,8 @@ async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
             consent = await commitments.record(user, unit, text)
             member = await Membership.create(
                 unit=unit, user=user, filing=filing, driver=driver, person_name=driver.name,
-                phone=driver.phone, person_key=candidate.person_key,
-                sealed={"id_number": deps.cipher.encrypt(person_id, "member.id_number")},
+                phone="", phone_key=phones.index(deps, phone) if phone else None,
+                person_key=candidate.person_key, sealed=_sealed_member(deps, person_id, phone),
                 is_owner=candidate.is_owner, self_use=candidate.self_use,
                 plate_number=filing.plate_number or "", vehicle_key=candidate.vehicle_key,
                 commitment=consent, submitted_at=clock.now())
@@ -102,6 +103,14 @@ async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
                        unit_id=unit.id)
     await unit_notices.notify_admins(unit, "member_pending", member)
     return member
+
+
+def _sealed_member(deps: Deps, person_id: str, phone: str | None) -> dict[str, str]:
+    """An entry's snapshot of the identity number and phone, sealed (R-U7)."""
+    sealed = {"id_number": deps.cipher.encrypt(person_id, "member.id_number")}
+    if phone:
+        sealed["phone"] = deps.cipher.encrypt(phone, "member.phone")
+    return sealed
 
 
 async def memberships_of(user: User) -> list[Membership]:
@@ -139,12 +148,13 @@ def describe(deps: Deps, member: Membership, clear: bool = False) -> dict[str, A
     """One entry; name, identity number and phone masked unless ``clear`` (R-U7)."""
     id_number = deps.cipher.decrypt(member.sealed["id_number"], "member.id_number") \
         if "id_number" in member.sealed else None
+    phone = phones.read(deps, member.sealed, "phone", "member.phone", member.phone) or ""
     return {
         "id": member.id, "unit_id": member.unit_id,  # type: ignore[attr-defined]
         "status": member.status.value,
         "name": member.person_name if clear else mask_name(member.person_name),
         "id_number": id_number if clear else mask_number(id_number),
-        "phone": member.phone if clear else mask_phone(member.phone),
+        "phone": phone if clear else mask_phone(phone),
         "plate_number": member.plate_number, "is_owner": member.is_owner,
         "self_use": member.self_use, "filing_id": member.filing_id,  # type: ignore[attr-defined]
         "submitted_at": member.submitted_at.isoformat(),

@@ -26,10 +26,11 @@ from borderpass.models.units import (
     UnitKind,
     UnitStatus,
 )
-from borderpass.services import audit, clock, unit_notices
+from borderpass.services import audit, clock, phones, unit_notices
 from borderpass.services import validators as v
 from borderpass.services.access import require_role
 from borderpass.services.documents import owned_document
+from borderpass.services.ports import Deps
 
 UNIT_DOCUMENT_KINDS = ("business_licence", "unit_seal", "official_letter", "other")
 # R-U1: an enterprise or social organisation shows its licence, a public body its letter.
@@ -101,8 +102,10 @@ async def _documents(user: User, kind: UnitKind | None, raw: object) -> tuple[
     return docs, problems
 
 
-async def register(user: User, body: dict[str, Any]) -> Unit:
-    """Register a unit, pending authentication; the registrant becomes its unit admin (R-U2)."""
+async def register(deps: Deps, user: User, body: dict[str, Any]) -> Unit:
+    """Register a unit, pending authentication; the registrant becomes its unit admin (R-U2).
+
+    The contact phone is stored sealed and blind-indexed, never in clear (R-U7)."""
     values: dict[str, Any] = {}
     problems: list[FieldError] = []
     checks: dict[str, Callable[[], Any]] = {
@@ -126,7 +129,10 @@ async def register(user: User, body: dict[str, Any]) -> Unit:
     if await Unit.filter(uscc=values["uscc"], status__in=live).exists():
         raise Conflict("unit_uscc_taken", "uscc")
     async with in_transaction():
-        unit = await Unit.create(registered_by=user, **values)
+        phone = values.pop("contact_phone")
+        token, key = phones.seal(deps, phone, "unit.contact_phone")
+        unit = await Unit.create(registered_by=user, contact_phone="", contact_phone_key=key,
+                                 sealed={"contact_phone": token}, **values)
         for slot, doc_id in docs.items():
             await UnitDocument.create(unit=unit, kind=slot, document_id=doc_id)
         await add_admin_role(unit, user)
@@ -263,8 +269,10 @@ def describe_public(unit: Unit) -> dict[str, Any]:
             "status": unit.status.value}
 
 
-async def describe(unit: Unit, viewer: User) -> dict[str, Any]:
+async def describe(deps: Deps, unit: Unit, viewer: User) -> dict[str, Any]:
     """A unit as its admins and the back office see it."""
+    phone = phones.read(deps, unit.sealed, "contact_phone", "unit.contact_phone",
+                        unit.contact_phone) or ""
     own = viewer.has_role(Role.ADMIN) or await is_unit_admin(viewer, unit)
     docs = await UnitDocument.filter(unit_id=unit.id).values_list("kind", "document_id")
     code = await RegistrationCode.filter(unit_id=unit.id, revoked_at=None).first()
@@ -272,7 +280,7 @@ async def describe(unit: Unit, viewer: User) -> dict[str, Any]:
         **describe_public(unit),
         "uscc": unit.uscc,
         "contact_name": unit.contact_name,
-        "contact_phone": mask_phone(unit.contact_phone),  # R-U7: masked for every viewer
+        "contact_phone": mask_phone(phone),  # R-U7: masked for every viewer
         "documents": dict(docs),
         "scene": code.scene if code and own else None,
         "refusal_reason": unit.refusal_reason,

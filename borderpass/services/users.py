@@ -10,7 +10,8 @@ from borderpass.core.errors import Conflict, FieldError
 from borderpass.core.i18n import LOCALES
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role
-from borderpass.services import audit, passwords, sessions
+from borderpass.services import audit, passwords, phones, sessions
+from borderpass.services.ports import Deps
 
 open_session = sessions.create
 session_user = sessions.resolve
@@ -67,8 +68,13 @@ async def add_staff(username: str, password: str, roles: list[str], name: str = 
     return user
 
 
-async def update_profile(user: User, changes: dict[str, str]) -> User:
-    """Change the user's own display name, phone, locale or time zone."""
+def phone_of(deps: Deps, user: User) -> str | None:
+    """The user's own phone (sealed, or clear from before sealing)."""
+    return phones.read(deps, user.sealed, "phone", "user.phone", user.phone)
+
+
+async def update_profile(deps: Deps, user: User, changes: dict[str, str]) -> User:
+    """Change the user's own display name, phone (sealed, R-U7), locale or time zone."""
     from borderpass.services.validators import check_phone
 
     if "locale" in changes:
@@ -81,7 +87,9 @@ async def update_profile(user: User, changes: dict[str, str]) -> User:
             raise FieldError("length", "display_name", max=100)
         user.display_name = name
     if "phone" in changes:
-        user.phone = check_phone(changes["phone"], "phone")
+        token, user.phone_key = phones.seal(deps, check_phone(changes["phone"], "phone"),
+                                            "user.phone")
+        user.phone, user.sealed = None, {**user.sealed, "phone": token}
     if "timezone" in changes:
         from zoneinfo import available_timezones
 

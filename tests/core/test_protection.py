@@ -70,3 +70,78 @@ def test_logs_never_carry_identity_numbers() -> None:  # R-U7
     record.driver_id = ID
     line = JsonFormatter().format(record)
     assert ID not in line and json.loads(line)["msg"].startswith("owner 533")
+
+
+def _v1_token(key: bytes, value: str, context: str) -> str:
+    """A value as sealed before key ids existed (version byte 1, no key id)."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    field_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                     info=b"borderpass field encryption v1").derive(key)
+    nonce = os.urandom(12)
+    return base64.b64encode(b"\x01" + nonce + AESGCM(field_key).encrypt(
+        nonce, value.encode(), context.encode())).decode()
+
+
+def test_values_carry_their_key_id_and_old_ones_still_open() -> None:  # R-U7
+    from borderpass.core.crypto import key_id
+
+    cipher = FieldCipher(KEY)
+    token = cipher.encrypt(ID, "owner.id_number")
+    assert cipher.token_kid(token) == key_id(KEY) == cipher.kid
+    legacy = _v1_token(KEY, ID, "owner.id_number")
+    assert cipher.token_kid(legacy) is None and cipher.decrypt(legacy, "owner.id_number") == ID
+    fresh = cipher.reseal(legacy, "owner.id_number")
+    assert fresh and cipher.token_kid(fresh) == cipher.kid
+    assert cipher.reseal(token, "owner.id_number") is None  # already under the current key
+
+
+def test_a_new_key_seals_while_the_old_one_still_opens() -> None:  # R-U7
+    new = bytes(32)
+    old_cipher = FieldCipher(KEY)
+    token = old_cipher.encrypt(ID, "driver.id_number")
+    rotating = FieldCipher(new, old_keys=[KEY], index_key=old_cipher.index_key)
+    assert rotating.decrypt(token, "driver.id_number") == ID
+    assert rotating.token_kid(rotating.encrypt(ID, "x")) == rotating.kid != old_cipher.kid
+    assert rotating.blind_index(ID, "id_number") == old_cipher.blind_index(ID, "id_number")
+    with pytest.raises(CryptoError, match="not configured"):
+        FieldCipher(new).decrypt(token, "driver.id_number")
+
+
+def test_files_are_sealed_bound_to_their_name_and_plain_ones_still_read() -> None:  # R-U7
+    from borderpass.core.crypto import FILE_MAGIC
+
+    cipher = FieldCipher(KEY)
+    image = b"\xff\xd8\xff\xe0 a jpeg"
+    blob = cipher.seal_file(image, "ab" * 32)
+    assert blob.startswith(FILE_MAGIC) and image not in blob
+    assert blob != cipher.seal_file(image, "ab" * 32)  # a fresh nonce per write
+    assert cipher.open_file(blob, "ab" * 32) == image and cipher.file_kid(blob) == cipher.kid
+    with pytest.raises(CryptoError):
+        cipher.open_file(blob, "cd" * 32)  # moved under another file's name
+    with pytest.raises(CryptoError):
+        cipher.open_file(blob[:-1] + bytes([blob[-1] ^ 1]), "ab" * 32)
+    assert cipher.open_file(image, "ab" * 32) == image  # stored before sealing
+    assert cipher.file_kid(image) is None
+
+
+def test_file_store_writes_owner_only_sealed_files(tmp_path) -> None:  # R-U7
+    from borderpass.core.storage import FileStore
+
+    store = FileStore(tmp_path / "uploads", FieldCipher(KEY))
+    digest = store.put(b"\x89PNG\r\n\x1a\n a png")
+    path = tmp_path / "uploads" / digest[:2] / digest[2:]
+    assert not path.read_bytes().startswith(b"\x89PNG")
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert store.get(digest) == b"\x89PNG\r\n\x1a\n a png" and store.kid_of(digest)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n a png")  # as stored before sealing
+    assert store.get(digest).startswith(b"\x89PNG") and store.reseal(digest)
+    assert not path.read_bytes().startswith(b"\x89PNG") and not store.reseal(digest)
+    path.write_bytes(b"something else")
+    with pytest.raises(ValueError, match="does not match"):
+        store.reseal(digest)  # never swaps a file for another

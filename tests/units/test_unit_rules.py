@@ -54,7 +54,7 @@ async def test_registration_lists_every_problem_and_stores_nothing(deps) -> None
     body |= {"unit_kind": "club", "uscc": body["uscc"][:-1] + "0", "contact_phone": "12"}
     del body["documents"]
     with pytest.raises(FieldErrors) as err:
-        await units.register(user, body)
+        await units.register(deps, user, body)
     found = {e.field: e.code for e in err.value.errors}
     assert found == {"unit_kind": "choice", "uscc": "uscc_checksum",
                      "contact_phone": "phone_format"}
@@ -62,7 +62,7 @@ async def test_registration_lists_every_problem_and_stores_nothing(deps) -> None
     body["uscc"] = (await unit_body(deps, user))["uscc"]
     body["contact_phone"] = "13812345678"
     with pytest.raises(FieldErrors) as err:  # a public body shows its official letter
-        await units.register(user, body)
+        await units.register(deps, user, body)
     assert {e.field: e.code for e in err.value.errors} == {
         "documents.official_letter": "document_required"}
     assert await Unit.all().count() == 0 and "unit_admin" not in user.roles
@@ -70,20 +70,20 @@ async def test_registration_lists_every_problem_and_stores_nothing(deps) -> None
 
 async def test_registration_makes_a_pending_unit_and_its_admin(deps) -> None:  # R-U2
     user = await driver_user()
-    unit = await units.register(user, await unit_body(deps, user))
+    unit = await units.register(deps, user, await unit_body(deps, user))
     assert unit.status is UnitStatus.PENDING
     assert "unit_admin" in (await user.__class__.get(id=user.id)).roles
     assert await units.unit_for_scene("anything") is None
     with pytest.raises(Conflict):  # no code before authentication
         await unit_codes.regenerate_code(user, unit.id)
     with pytest.raises(Conflict) as err:  # the same USCC cannot register twice
-        await units.register(user, await unit_body(deps, user))
+        await units.register(deps, user, await unit_body(deps, user))
     assert err.value.code == "unit_uscc_taken"
 
 
 async def test_only_the_back_office_authenticates(deps) -> None:  # R-U2
     user = await driver_user()
-    unit = await units.register(user, await unit_body(deps, user))
+    unit = await units.register(deps, user, await unit_body(deps, user))
     with pytest.raises(Forbidden):
         await units.authenticate(user, unit.id, True, None)
     admin = await platform_admin()

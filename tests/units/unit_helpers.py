@@ -42,7 +42,7 @@ async def unit_body(deps: Deps, user: User, org: str = "MA6K3Q2X",
 async def active_unit(deps: Deps, admin: User, org: str = "MA6K3Q2X",
                       name: str = "瑞丽边贸有限公司") -> Unit:
     """A registered and authenticated unit administered by ``admin``."""
-    unit = await units.register(admin, await unit_body(deps, admin, org, name))
+    unit = await units.register(deps, admin, await unit_body(deps, admin, org, name))
     return await units.authenticate(await platform_admin(), unit.id, True, None)
 
 

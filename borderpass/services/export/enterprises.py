@@ -19,7 +19,7 @@ from borderpass.models.export import (
     ExportFilingStatus,
     FilingKind,
 )
-from borderpass.services import clock
+from borderpass.services import clock, phones
 from borderpass.services.access import require_role
 from borderpass.services.export import forms
 from borderpass.services.export.calendar import working_day_deadline, working_days_between
@@ -106,8 +106,10 @@ async def submit(deps: Deps, user: User, body: dict[str, Any]) -> EnterpriseFili
             if enterprise is None:
                 enterprise = await Enterprise.create(uscc=uscc, name=data["enterprise_name"])
                 await EnterpriseMember.create(enterprise=enterprise, user=user)
-            return await EnterpriseFiling.create(
+            token, key = phones.seal(deps, data.pop("contact_phone"), "export.contact_phone")
+            return await EnterpriseFiling.create(  # the phone sealed, never in data (R-U7)
                 enterprise=enterprise, applicant=user, kind=kind, data=data, documents=docs,
+                sealed={"contact_phone": token}, contact_phone_key=key,
                 submitted_at=now, review_due_at=due)
     except IntegrityError as exc:  # the same USCC registered at the same moment
         raise Conflict("export_filing_pending", "uscc") from exc
@@ -198,7 +200,9 @@ def describe(filing: EnterpriseFiling, now: datetime, deps: Deps) -> dict[str, A
         "filing_kind": filing.kind.value,
         "status": filing.status.value,
         **filing.data,
-        "contact_phone": mask_phone(filing.data.get("contact_phone")),  # R-U7
+        "contact_phone": mask_phone(phones.read(  # R-U7
+            deps, filing.sealed, "contact_phone", "export.contact_phone",
+            filing.data.get("contact_phone"))),
         "documents": filing.documents,
         "submitted_at": filing.submitted_at.isoformat(),
         "review_due_at": filing.review_due_at.isoformat(),
