@@ -9,6 +9,7 @@ from borderpass.models.filings import (
     FilingDriver,
     OfficialLetter,
 )
+from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.users import User
 
@@ -21,6 +22,7 @@ __all__ = [
     "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
+    "IdempotencyRecord",
     "OfficialLetter",
     "Trip",
     "User",

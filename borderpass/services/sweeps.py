@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from borderpass.services import blacklist, review
+from borderpass.services import blacklist, idempotency, review
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 
@@ -22,6 +22,7 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
             "blacklisted": await blacklist.sweep_overstays(),
             # after the blacklist, so a blacklisting notice finds its entry (R-F9)
             **await sweep_reminders(),
+            "idempotency_expired": await idempotency.sweep_expired(),
         }
     finally:
         held = await deps.kv.get("lock:sweeps")
