@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from borderpass.core.appkeys import GATE, SETTINGS
+
+log = logging.getLogger("borderpass.gate")
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
@@ -28,8 +31,12 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     stop.set()
     for task in tasks:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        try:
             await asyncio.wait_for(task, 5)
+        except (asyncio.CancelledError, TimeoutError):
+            pass
+        except Exception:  # a loop that died earlier must not stop the shutdown
+            log.exception("gate background task had failed")
     from borderpass.services import ledger
 
     with contextlib.suppress(Exception):
