@@ -87,8 +87,12 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app
 
+    from borderpass.core.processes import DRAIN
+
+    # SIGTERM: stop accepting, close the lanes' sockets (on_shutdown), let in-flight
+    # requests finish for DRAIN seconds at most, then clean up.
     web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=new_loop(),
-                reuse_port=reuse_port or None)
+                reuse_port=reuse_port or None, shutdown_timeout=DRAIN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
