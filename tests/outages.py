@@ -111,3 +111,34 @@ class PrivatePostgres:
         with contextlib.suppress(subprocess.CalledProcessError, TimeoutError):
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(db_url: str, redis_url: str, data_dir: Path, data_key: str, port: int,
+                 processes: int = 2) -> subprocess.Popen[str]:
+    """``borderpass serve --processes N`` on ``port``, its log on a pipe."""
+    import sys
+
+    env = os.environ | {
+        "BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": redis_url,
+        "BORDERPASS_DATA_DIR": str(data_dir), "BORDERPASS_DATA_KEY": data_key,
+        "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
+        "BORDERPASS_GATE_LEDGER_FLUSH": "0", "BORDERPASS_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve", "--port",
+                             str(port), "--processes", str(processes)], env=env,
+                            stderr=subprocess.DEVNULL, text=True)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid``."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
