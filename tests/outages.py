@@ -17,6 +17,17 @@ import time
 from pathlib import Path
 
 REDIS_PORT, PG_PORT, CLOSED_PORT = 18601, 18610, 18699
+CLOSED_DB = f"postgres://postgres@127.0.0.1:{CLOSED_PORT}/postgres"  # nobody listens there
+
+
+async def point_db_at(url: str) -> None:
+    """Reopen the ORM on ``url`` (``CLOSED_DB``: every query is refused)."""
+    from tortoise import Tortoise
+
+    from borderpass.core.db import tortoise_config
+
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(url))
 
 
 def wait_port(port: int, up: bool = True, seconds: float = 20.0) -> None:

@@ -4,23 +4,22 @@ door, never a 500, and service again as soon as they are back (issue 17, item 6)
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from outages import CLOSED_PORT, PrivateRedis
+from outages import CLOSED_DB, PrivateRedis, point_db_at
 from tortoise import Tortoise
 
 from borderpass.core.config import Settings
-from borderpass.core.db import tortoise_config
 from borderpass.core.kv import make_redis
 from borderpass.models import IdempotencyRecord
 from borderpass.services import clock, idempotency
 from borderpass.services.sweeps import sweep_forever
 
 pytestmark = pytest.mark.usefixtures("db")
-CLOSED_DB = f"postgres://postgres@127.0.0.1:{CLOSED_PORT}/postgres"
 MESSAGES = {"en": "temporarily unreachable", "my": "ယာယီ", "zh-CN": "服务暂时无法连接"}
 
 
@@ -30,12 +29,6 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
-
-
-async def point_db_at(url: str) -> None:
-    """Reopen the ORM on ``url`` (a closed port: every query is refused)."""
-    await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(url))
 
 
 @pytest.fixture
@@ -154,3 +147,46 @@ async def _until_async(fetch: Any, expected: Any, seconds: float = 20.0) -> None
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"never {expected}")
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[Any]:
+    from outages import PrivatePostgres, postgres_available
+
+    if (why := postgres_available()) is not None:
+        pytest.skip(why)
+    server = PrivatePostgres()
+    server.init()
+    yield server
+    server.destroy()
+
+
+@pytest.mark.fault
+@pytest.mark.skipif(not os.environ.get("BORDERPASS_TEST_DATABASE_URL"),
+                    reason="the PostgreSQL back end only: its queries differ from SQLite's")
+async def test_postgres_restart_answers_503_then_recovers(private_postgres, settings, db,
+                                                          aiohttp_client, fake_wechat) -> None:
+    from borderpass.core.app import create_app
+    from borderpass.core.db import init_db
+
+    await Tortoise.close_connections()
+    await init_db(private_postgres.url)  # migrated, and the ORM on the private server
+    try:
+        client = await aiohttp_client(create_app(settings.with_overrides(
+            database_url=private_postgres.url, notify_worker=False)))
+        auth = await _login(client, fake_wechat)
+        assert (await client.get("/api/v1/me", headers=auth)).status == 200
+        private_postgres.stop()
+        await _assert_503(await client.get("/api/v1/me", headers=auth))
+        resp = await client.post("/api/v1/filings", json={"category": "personal"},
+                                 headers=auth | {"Idempotency-Key": "pg-1"})
+        await _assert_503(resp)
+        private_postgres.start()
+        # the pool's old connections were dropped at the first 503: no request trips on one
+        assert (await client.get("/api/v1/me", headers=auth)).status == 200
+        resp = await client.post("/api/v1/filings", json={"category": "personal"},
+                                 headers=auth | {"Idempotency-Key": "pg-1"})
+        assert resp.status == 201
+        await client.close()
+    finally:
+        await point_db_at(db)
