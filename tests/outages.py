@@ -153,3 +153,19 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(c) for c in text.split()]
+
+
+def listening(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a socket listening on ``port`` (read from /proc)."""
+    inodes = {line.split()[9] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+              if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"}
+    try:
+        links = {os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:
+        return False
+    return any(f"socket:[{inode}]" in links for inode in inodes)
+
+
+def serving_children(pid: int, port: int) -> list[int]:
+    """The children of ``pid`` listening on ``port`` (a warm spare does not)."""
+    return [child for child in children(pid) if listening(child, port)]

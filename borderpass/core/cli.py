@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--processes", type=int, default=1,
                        help="server processes sharing the port (one core each; default 1)")
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
     sub.add_parser("worker", help="run the push sender and the sweeps, without HTTP")
@@ -112,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(_with_db(settings, lambda: asyncio.sleep(0)))  # migrations, once
             return serve_many(args.processes, settings.host, settings.port)
+        if args.standby:  # a child of `serve --processes`: listens when its parent says
+            from borderpass.core.standby import serve_standby
+
+            serve_standby(settings)
+            return 0
         _serve(settings, args.demo, args.reuse_port)
         return 0
     if args.command == "migrate":

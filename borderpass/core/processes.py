@@ -6,9 +6,10 @@ processes share lives in PostgreSQL and Redis already (lane commands go through 
 pub/sub), so any process can serve any lane. Migrations are applied once, here, before the
 processes start.
 
-The parent supervises: a child that dies (a crash, the OOM killer's SIGKILL) is started again
-at once while the others keep serving; a child that keeps dying within ``STEADY`` seconds of
-its start is restarted after a growing pause (crash loop), logged each time. SIGTERM or
+The parent supervises: a child that dies (a crash, the OOM killer's SIGKILL) is replaced at
+once by a warm spare (``core/standby.py``: started, not listening) while the others keep
+serving, and a new spare is started; a child that keeps dying within ``STEADY`` seconds of
+its start is replaced after a growing pause (crash loop), logged each time. SIGTERM or
 SIGINT drains: each child stops accepting, closes its lanes' WebSockets (1001 going away),
 lets its in-flight requests finish (``DRAIN`` seconds at most), and the parent exits 0
 within ``GRACE`` seconds, killing what is left.
@@ -16,6 +17,7 @@ within ``GRACE`` seconds, killing what is left.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import subprocess
@@ -66,18 +68,50 @@ class Slot:
         return min(PAUSE_MAX, PAUSE_FIRST * 2.0 ** (self.quick_deaths - 2))
 
 
-class Supervisor:
-    """Start, watch, restart and finally drain the server processes."""
+def _die_with_parent() -> None:
+    """In the child (Linux): SIGTERM when the supervisor dies, even by SIGKILL, so no
+    server runs on unsupervised (it drains as on any SIGTERM)."""
+    with contextlib.suppress(Exception):
+        import ctypes
 
-    def __init__(self, argv: list[str], count: int) -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _go(proc: subprocess.Popen[bytes]) -> None:
+    """Tell a standby process to listen (a dead one is noticed at the next look)."""
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError):
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+
+
+class Supervisor:
+    """Start, watch, restart and finally drain the server processes, keeping a spare warm."""
+
+    def __init__(self, argv: list[str], count: int, spare: bool = True) -> None:
         self.argv = argv
         self.slots = [Slot(i) for i in range(count)]
+        self.spare: Slot | None = Slot(-1, restart_at=0.0) if spare else None
         self.stopping = False
 
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.argv, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
+
     def start(self, slot: Slot) -> None:
-        slot.proc = subprocess.Popen(self.argv)
-        slot.started, slot.restart_at = time.monotonic(), None
-        slot.history.append(slot.proc.pid)
+        """Serve in ``slot``: the warm spare if there is one alive, else a new process."""
+        spare = self.spare
+        if spare is not None and spare.proc is not None and spare.proc.poll() is None:
+            proc, spare.proc, spare.restart_at = spare.proc, None, time.monotonic()
+        else:
+            proc = self._spawn()
+        _go(proc)
+        slot.proc, slot.started, slot.restart_at = proc, time.monotonic(), None
+        slot.history.append(proc.pid)
+
+    def _start_spare(self, spare: Slot) -> None:
+        spare.proc = self._spawn()
+        spare.started, spare.restart_at = time.monotonic(), None
+        spare.history.append(spare.proc.pid)
 
     def watch(self) -> None:
         """One look: note the children that ended, start those whose pause is over."""
@@ -87,6 +121,12 @@ class Supervisor:
                 self._ended(slot, status, now)
             if slot.proc is None and slot.restart_at is not None and now >= slot.restart_at:
                 self.start(slot)
+        spare = self.spare
+        if spare is not None:
+            if spare.proc is not None and (status := spare.proc.poll()) is not None:
+                self._ended(spare, status, now)
+            if spare.proc is None and spare.restart_at is not None and now >= spare.restart_at:
+                self._start_spare(spare)
 
     def _ended(self, slot: Slot, status: int, now: float) -> None:
         assert slot.proc is not None
@@ -94,18 +134,20 @@ class Supervisor:
         slot.quick_deaths = slot.quick_deaths + 1 if lived < STEADY else 1
         pause = slot.pause()
         how = f"signal {-status}" if status < 0 else f"status {status}"
+        name = "spare server process" if slot.index < 0 else "server process"
         if slot.quick_deaths > 1:
-            log.error("server process %d (pid %d) crash-looping: died with %s after %.1f s, "
+            log.error(f"{name} %d (pid %d) crash-looping: died with %s after %.1f s, "
                       "%d times in a row; restarting in %.1f s", slot.index, slot.proc.pid,
                       how, lived, slot.quick_deaths, pause)
         else:
-            log.warning("server process %d (pid %d) died with %s; restarting it",
+            log.warning(f"{name} %d (pid %d) died with %s; restarting it",
                         slot.index, slot.proc.pid, how)
         slot.proc, slot.restart_at = None, now + pause
 
     def drain(self) -> None:
         """SIGTERM every child, wait up to GRACE seconds, kill what is left."""
-        live = [s.proc for s in self.slots if s.proc is not None and s.proc.poll() is None]
+        slots = [*self.slots, *([self.spare] if self.spare is not None else [])]
+        live = [s.proc for s in slots if s.proc is not None and s.proc.poll() is None]
         for proc in live:
             proc.terminate()
         deadline = time.monotonic() + GRACE
@@ -119,10 +161,10 @@ class Supervisor:
 
 
 def serve_many(count: int, host: str, port: int) -> int:
-    """Run ``count`` supervised ``serve --reuse-port`` processes until SIGTERM/SIGINT, then
+    """Run ``count`` supervised ``serve --standby`` processes until SIGTERM/SIGINT, then
     drain them; 0 after a signal."""
     argv = [sys.executable, "-m", "borderpass.core.cli", "serve", "--host", host,
-            "--port", str(port), "--reuse-port"]
+            "--port", str(port), "--standby"]
     supervisor = Supervisor(argv, count)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from factories import approved_filing, driver_user, personal_body
-from outages import children, free_port, start_server
+from outages import free_port, serving_children, start_server
 
 from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.kv import make_redis
@@ -92,7 +92,7 @@ async def _wait_listening(parent: Any, port: int) -> None:
     for _ in range(2400):
         try:
             with urlopen(f"http://127.0.0.1:{port}/gate/keys", timeout=2):
-                if len(children(parent.pid)) == 2:
+                if len(serving_children(parent.pid, port)) == 2:
                     return
         except OSError:
             pass
@@ -117,7 +117,7 @@ async def test_kill_and_restart_mid_load_lose_and_double_nothing(db_url: str,
             load = [asyncio.create_task(d.run(session, 0.3 + i * 0.05))
                     for i, d in enumerate(drivers)]
             await asyncio.sleep(0.5)
-            os.kill(children(parent.pid)[0], signal.SIGKILL)  # a child dies mid-load
+            os.kill(serving_children(parent.pid, port)[0], signal.SIGKILL)  # dies mid-load
             await asyncio.sleep(0.5)
             parent.send_signal(signal.SIGTERM)  # then the whole server is stopped
             assert await asyncio.to_thread(parent.wait, 15) == 0
