@@ -232,13 +232,16 @@ async def test_sigterm_drains_lanes_and_in_flight_requests(db_url: str, tmp_path
             slow = asyncio.create_task(session.post(
                 f"http://127.0.0.1:{port}/api/v1/auth/staff-login",
                 json={"username": "nobody", "password": "wrong-password"}))
+            watcher = await asyncpg.connect(db_url.replace("postgres://", "postgresql://", 1))
             for _ in range(1200):  # until its query waits on the lock: the request is in flight
-                if await holder.fetchval("SELECT count(*) FROM pg_stat_activity WHERE "
-                                         "wait_event_type = 'Lock' AND query ILIKE '%users%'"):
+                # (another connection: inside a transaction pg_stat_activity is a snapshot)
+                if await watcher.fetchval("SELECT count(*) FROM pg_stat_activity WHERE "
+                                          "wait_event_type = 'Lock' AND query ILIKE '%users%'"):
                     break
                 await asyncio.sleep(0.05)
             else:
                 raise AssertionError("the login never reached the database")
+            await watcher.close()
             parent.send_signal(signal.SIGTERM)
             closing = await ws.receive(timeout=10)  # the lane is told first: going away
             assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
