@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import web
 
@@ -16,10 +17,12 @@ from borderpass.bot.dispatch import Reply, handle
 from borderpass.bot.protocol import MAX_XML_BYTES, Inbound, ProtocolError
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import LockTimeout
+from borderpass.core.outage import answer_outage, outage_of
 
 log = logging.getLogger("borderpass.bot")
 routes = web.RouteTableDef()
 BOT = web.AppKey("bot", BotRuntime)
+OUTAGE_HOLD = 1.0  # seconds past the reply deadline (4.5 s): past WeChat's 5 s wait
 
 
 def _xml(text: str) -> web.Response:
@@ -79,11 +82,27 @@ async def callback(request: web.Request) -> web.Response:
     except ProtocolError as exc:
         log.info("wechat callback refused: %s", exc)
         return web.Response(status=exc.status, text=str(exc))
-    if not await rt.nonces.claim(inbound.timestamp, inbound.nonce, body):
-        log.info("wechat callback refused: replayed timestamp and nonce")
-        return web.Response(status=403, text="replayed")
-    async with rt.slots:
-        return await _answer(rt, inbound)
+    started = time.monotonic()
+    try:
+        if not await rt.nonces.claim(inbound.timestamp, inbound.nonce, body):
+            log.info("wechat callback refused: replayed timestamp and nonce")
+            return web.Response(status=403, text="replayed")
+        async with rt.slots:
+            return await _answer(rt, inbound)
+    except Exception as exc:
+        if (service := outage_of(exc)) is None:
+            raise
+        return await _outage(rt, service, exc, started)
+
+
+async def _outage(rt: BotRuntime, service: str, exc: Exception, started: float) -> web.Response:
+    """Redis or the database away: nothing was answered or kept, so WeChat must send the
+    message again. WeChat retries (3 times) only a request it got no answer to within 5 s;
+    an error status is shown to the user as "this account cannot serve you now" and never
+    retried. So the answer is held past WeChat's wait, then a 503 for the log."""
+    err = await answer_outage(service, exc)
+    await asyncio.sleep(max(0.0, rt.reply_deadline + OUTAGE_HOLD - (time.monotonic() - started)))
+    return web.Response(status=err.status, text="", headers={"Retry-After": str(err.retry_after)})
 
 
 async def _answer(rt: BotRuntime, inbound: Inbound) -> web.Response:

@@ -19,6 +19,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden, Unauthorized
 from borderpass.core.i18n import LOCALES, negotiate, normalize_locale, translate
 from borderpass.core.messages import error_message
+from borderpass.core.outage import answer_outage, outage_of
 from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
 from borderpass.services import sessions
@@ -114,7 +115,24 @@ async def _load_user(request: web.Request) -> User | None:
 
 @web.middleware
 async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Session, locale, CSRF on every POST, domain errors as pages in the page's locale."""
+    """Session, locale, CSRF on every POST, domain errors as pages in the page's locale;
+    Redis or the database away: a 503 page with ``Retry-After``, never a 500."""
+    try:
+        return await _console(request, handler)
+    except Exception as exc:
+        if (service := outage_of(exc)) is None:
+            raise
+        err = await answer_outage(service, exc)
+        from borderpass.console.layout import error_page
+
+        _locale.set(_pick_locale(request, request.get(USER)))
+        response = error_page(request, err.status, error_text(err))
+        response.headers["Retry-After"] = str(err.retry_after)
+        _secure_headers(response)
+        return response
+
+
+async def _console(request: web.Request, handler: Handler) -> web.StreamResponse:
     user = await _load_user(request)
     _locale.set(_pick_locale(request, user))
     try:

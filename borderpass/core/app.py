@@ -16,7 +16,7 @@ from borderpass.core.deps import open_deps
 from borderpass.core.kv import make_redis
 from borderpass.core.wechat import WeChatClient
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.sweeps import run_sweeps
+from borderpass.services.sweeps import sweep_forever
 
 log = logging.getLogger("borderpass.app")
 
@@ -56,18 +56,7 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
     """Run the periodic sweeps (R-F3, R-F9) in the background; cancel, then await, on exit."""
     interval = app[SETTINGS].sweep_interval
-
-    async def loop() -> None:
-        while True:
-            try:
-                result = await run_sweeps(app[DEPS])
-                if result and any(result.values()):
-                    log.info("sweeps ran", extra=result)
-            except Exception:
-                log.exception("sweep failed")
-            await asyncio.sleep(interval)
-
-    task = asyncio.create_task(loop()) if interval > 0 else None
+    task = asyncio.create_task(sweep_forever(app[DEPS], interval)) if interval > 0 else None
     yield
     if task is not None:
         task.cancel()

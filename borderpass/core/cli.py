@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--processes", type=int, default=1,
                        help="server processes sharing the port (one core each; default 1)")
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("migrate", help="apply database migrations (creates the data directory)")
     sweep = sub.add_parser("sweep", help="run the expiry and overstay sweeps once")
     sweep.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -125,8 +126,12 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app
 
+    from borderpass.core.processes import DRAIN
+
+    # SIGTERM: stop accepting, close the lanes' sockets (on_shutdown), let in-flight
+    # requests finish for DRAIN seconds at most, then clean up.
     web.run_app(build(), host=settings.host, port=settings.port, print=None, loop=new_loop(),
-                reuse_port=reuse_port or None)
+                reuse_port=reuse_port or None, shutdown_timeout=DRAIN)
 
 
 def _check_keys(settings: Settings) -> None:
@@ -176,6 +181,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             from borderpass.core.processes import serve_many
 
             return serve_many(args.processes, settings.host, settings.port)
+        if args.standby:  # a child of `serve --processes`: listens when its parent says
+            from borderpass.core.standby import serve_standby
+
+            serve_standby(settings)
+            return 0
         _serve(settings, args.demo, args.reuse_port)
         return 0
     if args.command == "migrate":

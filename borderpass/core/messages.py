@@ -31,9 +31,10 @@ ERRORS: dict[str, str] = {
     "bad_credentials": N_("用户名或密码错误"),
     "conflict": N_("与当前状态冲突"),
     "idempotency_in_progress": N_("相同的请求正在处理中，请稍后重试"),
-    "idempotency_mismatch": N_("该幂等键已用于另一个请求"),
+    "idempotency_key_reused": N_("该幂等键已用于另一个请求"),
     "unavailable": N_("服务繁忙，请稍后重试"),
     "internal": N_("服务器内部错误，请稍后重试"),
+    "service_unavailable": N_("服务暂时无法连接，请稍后重试"),
     "wechat_unavailable": N_("微信服务暂时不可用，请稍后重试"),
     "wechat_code": N_("微信登录凭证无效或已使用，请重新登录"),
     # users

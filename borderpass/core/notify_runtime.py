@@ -18,7 +18,7 @@ from borderpass.core.wechat_push import WeChatPush
 from borderpass.services.notify.channels import NotifyConfig
 from borderpass.services.notify.kinds import SLOTS
 from borderpass.services.notify.sender import run_worker
-from borderpass.services.ports import Deps
+from borderpass.services.sweeps import sweep_forever
 
 log = logging.getLogger("borderpass.notify")
 
@@ -82,20 +82,6 @@ async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
             await client.close()
 
 
-async def _sweep_loop(deps: Deps, interval: float) -> None:
-    """The periodic sweeps (expiry, overstays, reminders), each run under the shared lock."""
-    from borderpass.services.sweeps import run_sweeps
-
-    while True:
-        try:
-            result = await run_sweeps(deps)
-            if result and any(result.values()):
-                log.info("sweeps ran", extra=result)
-        except Exception:
-            log.exception("sweep failed")
-        await asyncio.sleep(interval)
-
-
 async def run_worker_process(settings: Settings) -> None:
     """``borderpass worker``: the sender, the sweeps and the gate ledger's writer without the
     HTTP server, until a signal."""
@@ -121,7 +107,7 @@ async def run_worker_process(settings: Settings) -> None:
     tasks = [asyncio.create_task(run_worker(notify_config(settings), push,
                                             settings.notify_poll or 1.0, sender_stop))]
     if settings.sweep_interval > 0:
-        tasks.append(asyncio.create_task(_sweep_loop(deps, settings.sweep_interval)))
+        tasks.append(asyncio.create_task(sweep_forever(deps, settings.sweep_interval)))
     if settings.gate_ledger_flush > 0:  # R-G6: lane events to the database, off the bridge
         from borderpass.services import ledger
 

@@ -1,23 +1,39 @@
-"""``borderpass serve --processes N``: N server processes sharing one port.
+"""``borderpass serve --processes N``: N server processes sharing one port, supervised.
 
 One Python process uses one core. The lanes' WebSockets and the API's requests are spread
 by the kernel over processes listening on the same port (``SO_REUSEPORT``); everything the
 processes share lives in PostgreSQL and Redis already (lane commands go through Redis
-pub/sub, presence and idempotency keys through Redis), so any process can serve any lane.
-Migrations are applied once, here, before the processes start.
+pub/sub), so any process can serve any lane. Migrations are applied once, here, before the
+processes start.
+
+The parent supervises: a child that dies (a crash, the OOM killer's SIGKILL) is replaced at
+once by a warm spare (``core/standby.py``: started, not listening) while the others keep
+serving, and a new spare is started; a child that keeps dying within ``STEADY`` seconds of
+its start is replaced after a growing pause (crash loop), logged each time. SIGTERM or
+SIGINT drains: each child stops accepting, closes its lanes' WebSockets (1001 going away),
+lets its in-flight requests finish (``DRAIN`` seconds at most), and the parent exits 0
+within ``GRACE`` seconds, killing what is left.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from types import FrameType
 
 from borderpass.core.config import Settings
 
+log = logging.getLogger("borderpass.processes")
 GRACE = 10.0  # seconds the processes have to stop after SIGTERM
+DRAIN = 8.0  # seconds a child lets its in-flight requests finish (run_app's shutdown_timeout)
+POLL = 0.05  # seconds between two looks at the children
+STEADY = 5.0  # a child that lived this long was not crash-looping
+PAUSE_FIRST, PAUSE_MAX = 0.5, 30.0  # pauses before restarting a crash-looping child
 
 
 def shared_state_problem(settings: Settings, demo: bool) -> str | None:
@@ -34,36 +50,134 @@ def shared_state_problem(settings: Settings, demo: bool) -> str | None:
     return None
 
 
+@dataclass
+class Slot:
+    """One of the N places a server process runs in, and its restart history."""
+
+    index: int
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    quick_deaths: int = 0  # consecutive deaths within STEADY seconds of a start
+    restart_at: float | None = None
+    history: list[int] = field(default_factory=list)  # pids, for the log and the tests
+
+    def pause(self) -> float:
+        """Seconds to wait before the next start: none after a first death."""
+        if self.quick_deaths <= 1:
+            return 0.0
+        return min(PAUSE_MAX, PAUSE_FIRST * 2.0 ** (self.quick_deaths - 2))
+
+
+def _die_with_parent() -> None:
+    """In the child (Linux): SIGTERM when the supervisor dies, even by SIGKILL, so no
+    server runs on unsupervised (it drains as on any SIGTERM)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _go(proc: subprocess.Popen[bytes]) -> None:
+    """Tell a standby process to listen (a dead one is noticed at the next look)."""
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError):
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+
+
+class Supervisor:
+    """Start, watch, restart and finally drain the server processes, keeping a spare warm."""
+
+    def __init__(self, argv: list[str], count: int, spare: bool = True) -> None:
+        self.argv = argv
+        self.slots = [Slot(i) for i in range(count)]
+        self.spare: Slot | None = Slot(-1, restart_at=0.0) if spare else None
+        self.stopping = False
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.argv, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
+
+    def start(self, slot: Slot) -> None:
+        """Serve in ``slot``: the warm spare if there is one alive, else a new process."""
+        spare = self.spare
+        if spare is not None and spare.proc is not None and spare.proc.poll() is None:
+            proc, spare.proc, spare.restart_at = spare.proc, None, time.monotonic()
+        else:
+            proc = self._spawn()
+        _go(proc)
+        slot.proc, slot.started, slot.restart_at = proc, time.monotonic(), None
+        slot.history.append(proc.pid)
+
+    def _start_spare(self, spare: Slot) -> None:
+        spare.proc = self._spawn()
+        spare.started, spare.restart_at = time.monotonic(), None
+        spare.history.append(spare.proc.pid)
+
+    def watch(self) -> None:
+        """One look: note the children that ended, start those whose pause is over."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.proc is not None and (status := slot.proc.poll()) is not None:
+                self._ended(slot, status, now)
+            if slot.proc is None and slot.restart_at is not None and now >= slot.restart_at:
+                self.start(slot)
+        spare = self.spare
+        if spare is not None:
+            if spare.proc is not None and (status := spare.proc.poll()) is not None:
+                self._ended(spare, status, now)
+            if spare.proc is None and spare.restart_at is not None and now >= spare.restart_at:
+                self._start_spare(spare)
+
+    def _ended(self, slot: Slot, status: int, now: float) -> None:
+        assert slot.proc is not None
+        lived = now - slot.started
+        slot.quick_deaths = slot.quick_deaths + 1 if lived < STEADY else 1
+        pause = slot.pause()
+        how = f"signal {-status}" if status < 0 else f"status {status}"
+        name = "spare server process" if slot.index < 0 else "server process"
+        if slot.quick_deaths > 1:
+            log.error(f"{name} %d (pid %d) crash-looping: died with %s after %.1f s, "
+                      "%d times in a row; restarting in %.1f s", slot.index, slot.proc.pid,
+                      how, lived, slot.quick_deaths, pause)
+        else:
+            log.warning(f"{name} %d (pid %d) died with %s; restarting it",
+                        slot.index, slot.proc.pid, how)
+        slot.proc, slot.restart_at = None, now + pause
+
+    def drain(self) -> None:
+        """SIGTERM every child, wait up to GRACE seconds, kill what is left."""
+        slots = [*self.slots, *([self.spare] if self.spare is not None else [])]
+        live = [s.proc for s in slots if s.proc is not None and s.proc.poll() is None]
+        for proc in live:
+            proc.terminate()
+        deadline = time.monotonic() + GRACE
+        for proc in live:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.error("server process pid %d did not drain in time: killed", proc.pid)
+                proc.kill()
+                proc.wait()
+
+
 def serve_many(count: int, host: str, port: int) -> int:
-    """Start ``count`` ``serve --reuse-port`` processes; stop them all when one stops or on
-    SIGTERM/SIGINT. Returns the exit status of the first to stop (0 after a signal)."""
+    """Run ``count`` supervised ``serve --standby`` processes until SIGTERM/SIGINT, then
+    drain them; 0 after a signal."""
     argv = [sys.executable, "-m", "borderpass.core.cli", "serve", "--host", host,
-            "--port", str(port), "--reuse-port"]
-    children = [subprocess.Popen(argv) for _ in range(count)]
-    stopping = False
+            "--port", str(port), "--standby"]
+    supervisor = Supervisor(argv, count)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        supervisor.stopping = True
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    status = 0
+    for slot in supervisor.slots:
+        supervisor.start(slot)
     try:
-        while not stopping:
-            ended = [c for c in children if c.poll() is not None]
-            if ended:
-                status = ended[0].returncode or 0
-                break
-            time.sleep(0.2)
+        while not supervisor.stopping:
+            supervisor.watch()
+            time.sleep(POLL)
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + GRACE
-        for child in children:
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return status
+        supervisor.drain()
+    return 0

@@ -12,6 +12,7 @@ from borderpass.core.appkeys import SETTINGS
 from borderpass.core.errors import BorderPassError, FieldErrors
 from borderpass.core.i18n import translate
 from borderpass.core.messages import error_message
+from borderpass.core.outage import answer_outage, outage_of
 from borderpass.miniapp_api.http import locale_of, ok
 from borderpass.services.requirements import field_label
 
@@ -35,14 +36,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except BorderPassError as err:
-        locale = locale_of(request)
-        body: dict[str, Any] = {"error": render(err, locale)}
-        if isinstance(err, FieldErrors):
-            body["errors"] = [render(e, locale) for e in err.errors]
-        response = ok(body, status=err.status)
-        if retry := getattr(err, "retry_after", None):
-            response.headers["Retry-After"] = str(retry)
-        return response
+        return _error_response(request, err)
     except web.HTTPException as exc:
         if exc.status < 400 or not request.path.startswith("/api/"):
             raise
@@ -50,6 +44,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                                                                             "bad_request")
         http_err = BorderPassError(code, max=request.app[SETTINGS].max_upload_bytes + 65536)
         return ok({"error": render(http_err, locale_of(request))}, status=exc.status)
-    except Exception:
+    except Exception as exc:
+        if service := outage_of(exc):  # Redis or the database away: 503, never a 500
+            return _error_response(request, await answer_outage(service, exc))
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return ok({"error": render(BorderPassError("internal"), locale_of(request))}, status=500)
+
+
+def _error_response(request: web.Request, err: BorderPassError) -> web.Response:
+    """The JSON error answer, with ``Retry-After`` when the error says when to retry."""
+    locale = locale_of(request)
+    body: dict[str, Any] = {"error": render(err, locale)}
+    if isinstance(err, FieldErrors):
+        body["errors"] = [render(e, locale) for e in err.errors]
+    response = ok(body, status=err.status)
+    if retry := getattr(err, "retry_after", None):
+        response.headers["Retry-After"] = str(retry)
+    return response

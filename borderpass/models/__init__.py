@@ -9,6 +9,7 @@ from borderpass.models.filings import (
     FilingDriver,
     OfficialLetter,
 )
+from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.sessions import LoginLock, UserSession
@@ -24,6 +25,7 @@ __all__ = [
     "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
+    "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
     "Trip",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import secrets
 
-from borderpass.services import blacklist, review, sessions
+from borderpass.core.backoff import Backoff
+from borderpass.services import blacklist, idempotency, review, sessions
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 
 LOCK_SECONDS = 120
+log = logging.getLogger("borderpass.sweeps")
 
 
 async def run_sweeps(deps: Deps) -> dict[str, int] | None:
@@ -23,8 +28,28 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
             # after the blacklist, so a blacklisting notice finds its entry (R-F9)
             **await sweep_reminders(),
             "expired_sessions": await sessions.purge_expired(),
+            "idempotency_expired": await idempotency.sweep_expired(),
         }
     finally:
         held = await deps.kv.get("lock:sweeps")
         if held is not None and held.decode() == token:
             await deps.kv.delete("lock:sweeps")
+
+
+async def sweep_forever(deps: Deps, interval: float, stop: asyncio.Event | None = None) -> None:
+    """Run the sweeps every ``interval`` seconds until ``stop``; after a failed run (Redis or
+    the database away) retry with backoff, sooner than the interval, logging once."""
+    stop = stop or asyncio.Event()
+    backoff = Backoff(log, "sweeps")
+    while not stop.is_set():
+        try:
+            result = await run_sweeps(deps)
+        except Exception as exc:
+            rest = min(interval, backoff.failed(exc))
+        else:
+            backoff.succeeded()
+            if result and any(result.values()):
+                log.info("sweeps ran", extra=result)
+            rest = interval
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), rest)

@@ -59,7 +59,7 @@ async def test_idempotency_key_replays_and_creates_once(login, staff_login) -> N
     assert await Declaration.all().count() == 1
     status, err = await alice.call("POST", "/api/v1/declarations", headers=headers,
                                    json=body | {"port": "wanding"})
-    assert status == 422 and err["error"]["code"] == "idempotency_mismatch"
+    assert status == 422 and err["error"]["code"] == "idempotency_key_reused"
 
 
 async def test_idempotency_key_needs_a_live_session(login) -> None:

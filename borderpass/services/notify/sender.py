@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 
+from borderpass.core.backoff import Backoff
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
 from borderpass.services import clock
@@ -313,13 +314,16 @@ async def run_worker(config: NotifyConfig, transport: PushTransport, poll: float
     transaction or call half done.
     """
     stop = stop or asyncio.Event()
+    backoff = Backoff(log, "push sender")
     while not stop.is_set():
         try:
             claimed = await deliver_due(config, transport)
-        except Exception:
-            log.exception("notification batch failed")
-            claimed = 0
-        if rest := rest_after(claimed, config.batch, poll):
+        except Exception as exc:  # Redis or the database away: wait, then try again
+            rest = backoff.failed(exc)
+        else:
+            backoff.succeeded()
+            rest = rest_after(claimed, config.batch, poll)
+        if rest:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), rest)
 
