@@ -91,9 +91,11 @@ async def test_exact_readings_are_never_called_unreadable(wechat_user, bot, fake
     assert translate(T.READ_KEPT, locale) in answer  # the ID card's back side
     me = await chat_users.official_account_user(openid)
     from borderpass.models import Document
+    from borderpass.services import documents
 
     back = await Document.get(owner_id=me.id, kind="id_card_back")
-    assert back.ocr and back.ocr["fields"]["valid_until"]["value"]  # kept for the reviewer
+    reading = documents.reading_of(bot.deps, back)  # stored sealed (R-U7)
+    assert reading and reading["fields"]["valid_until"]["value"]  # kept for the reviewer
 
 
 async def test_a_blank_photo_is_still_said_unreadable(wechat_user, bot, fake_wechat,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sealing_helpers import TEST_KEY
 
 from borderpass.core.cli import main
 from borderpass.core.config import Settings
@@ -63,6 +64,7 @@ def test_user_unlock_and_reset_password(db_url: str, tmp_path: Path,  # MLPS, R-
 
     monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BORDERPASS_DATABASE_URL", db_url)
+    monkeypatch.setenv("BORDERPASS_DATA_KEY", TEST_KEY)  # the session database's sealed data
     name = f"zhou-{tmp_path.name[-6:]}"
     assert main(["user", "add", "--role", "customs", name, "--password", "long-enough-1"]) == 0
     assert main(["user", "unlock", name]) == 1
