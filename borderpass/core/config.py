@@ -49,9 +49,8 @@ class Settings:
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
-    # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
+    # gate bridge (R-G5: plates released at once)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
-    gate_ledger_flush: float = 0.2
 
     @property
     def db_url(self) -> str:
@@ -103,5 +102,4 @@ class Settings:
             log_level=get("LOG_LEVEL", base.log_level),
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
-            gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),
         )

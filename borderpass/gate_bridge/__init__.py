@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from borderpass.core.appkeys import GATE, SETTINGS
-
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     from borderpass.gate_bridge.ws import SOCKETS, relay_commands
@@ -17,11 +15,6 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[SOCKETS] = {}
     stop = asyncio.Event()
     tasks = [asyncio.create_task(relay_commands(app, stop))]
-    if app[SETTINGS].gate_ledger_flush > 0:  # R-G6: the ledger reaches the database
-        from borderpass.services import ledger
-
-        tasks.append(asyncio.create_task(
-            ledger.flush_forever(app[GATE].deps.kv, app[SETTINGS].gate_ledger_flush)))
     yield
     for ws in list(app[SOCKETS].values()):
         await ws.close(code=1001, message=b"server shutdown")
@@ -30,10 +23,6 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, 5)
-    from borderpass.services import ledger
-
-    with contextlib.suppress(Exception):
-        await ledger.flush(app[GATE].deps.kv)
 
 
 def setup_gate(app: web.Application) -> None:

@@ -107,7 +107,6 @@ async def test_malformed_frames_get_errors_and_change_nothing(client) -> None:
         assert set(error["message"]) == {"my", "en"}
     await ws.send_bytes(b"\x00\x01")
     assert (await _recv(ws, "error"))["code"] == "frame_json"
-    await ledger.flush(gate.deps.kv)
     assert not await LedgerEntry.filter(kind__in=["scan", "command"]).exists()
 
 
@@ -205,7 +204,6 @@ async def test_manual_lift_needs_customs_approval(client, staff_login) -> None: 
     assert lift.status is LiftStatus.EXECUTED and lift.requested_by == "lane:ruili-out-1/guard-7"
     status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve")
     assert status == 409 and body["error"]["code"] == "lift_decided"
-    await ledger.flush(gate.deps.kv)
     outcomes = await LedgerEntry.filter(kind="manual_lift").values_list("outcome", "actor")
     assert ("requested", "lane:ruili-out-1/guard-7") in outcomes
     assert ("approved", "user:customs") in outcomes
@@ -217,7 +215,6 @@ async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
     ws = await _connect(client, out.code, token)
     await ws.send_json({"type": "ack", "event_id": "a9", "command_id": "lift-999"})
     assert (await _recv(ws, "receipt"))["known"] is False
-    await ledger.flush(gate.deps.kv)
     entry = await LedgerEntry.get(kind="ack", flagged=True)
     assert entry.detail == {"command_id": "lift-999", "known": False}
 
@@ -235,5 +232,4 @@ async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # 
     assert status == 201
     command = await _recv(ws, "command")
     assert (command["action"], command["reason"]) == ("open", "emergency")
-    await ledger.flush(gate.deps.kv)
     assert await LedgerEntry.filter(kind="emergency", actor="user:gate_supervisor").exists()
