@@ -12,7 +12,7 @@ from factories import approved_filing, driver_user
 from borderpass.core.appkeys import GATE
 from borderpass.models import BlacklistEntry, User
 from borderpass.models.gate import LedgerEntry, LiftStatus, ManualLift
-from borderpass.services import gate_lifts, lanes, ledger
+from borderpass.services import gate_lifts, lanes
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -12,7 +12,7 @@ from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
 from borderpass.models.gate import FaultTicket, LedgerEntry, LiftStatus, ManualLift
-from borderpass.services import clock, ledger
+from borderpass.services import clock
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

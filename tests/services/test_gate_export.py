@@ -16,7 +16,7 @@ from borderpass.gate_bridge import protocol
 from borderpass.models.enums import Role
 from borderpass.models.export import VehicleExit
 from borderpass.models.gate import LedgerEntry
-from borderpass.services import clock, ledger
+from borderpass.services import clock
 from borderpass.services.export import obligations
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import Scan, decide
