@@ -19,6 +19,7 @@ Nothing is queued anywhere: the ledger entry exists when the lane is told (no po
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -256,6 +257,125 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
     return found, claimed, done
 
 
+def _variant_json(v: Variant | None) -> str:
+    if v is None:
+        return "null"
+    cid, cmd = v.command or (None, None)
+    return (f'{{"answer":{json.dumps(v.answer, ensure_ascii=False)},"entries":['
+            + ",".join(v.entries) + f'],"cmd_id":{json.dumps(cid, ensure_ascii=False)},'
+            f'"cmd":{json.dumps(cmd, ensure_ascii=False)}}}')
+
+
+def _pg_payload(events: list[Event]) -> str:
+    """The batch as one JSON array for :data:`_PG_RECORD` (ledger entries as they are)."""
+    items = []
+    for i, e in enumerate(events):
+        r = e.release
+        head = json.dumps({
+            "i": i, "lane": e.lane, "eid": e.event_id, "kind": e.kind, "at": e.at.isoformat(),
+            "release": r is not None, "decl": r.declaration_id if r else None,
+            "dir": r.direction if r else None, "rkind": r.kind if r else None,
+            "port": r.port if r else None, "plate": r.plate if r else None,
+            "filing": r.filing_id if r else None, "if_approved": r.if_approved if r else None,
+            "acks": e.acks}, ensure_ascii=False, separators=(",", ":"))
+        items.append(f'{head[:-1]},"done":{_variant_json(e.done)},'
+                     f'"refused":{_variant_json(e.refused)}}}')
+    return "[" + ",".join(items) + "]"
+
+
+_DECL, _CROSS = Declaration._meta.db_table, Crossing._meta.db_table
+_EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
+_APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.value
+
+# PostgreSQL: the steps of :func:`_attempt` in one statement (one round trip inside the
+# transaction): answers recorded before, declarations locked while approved, crossings
+# inserted (ON CONFLICT DO NOTHING on gate_crossings_one_use), acked commands taken, the
+# variant chosen, events claimed, then the chosen ledger entries, commands and used marks.
+_PG_RECORD = f"""
+WITH x AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
+    at timestamptz, release bool, decl int, dir text, rkind text, port text, plate text,
+    filing int, if_approved bool, acks text, done json, refused json)
+), seen AS (
+  SELECT x.i, e.answer FROM x JOIN {_EVENTS} e ON e.lane_code = x.lane AND e.event_id = x.eid
+), fresh AS (
+  SELECT * FROM x WHERE x.i NOT IN (SELECT i FROM seen)
+), locked AS (
+  SELECT d.id FROM {_DECL} d WHERE d.status = '{_APPROVED}' AND d.id IN (
+    SELECT decl FROM fresh WHERE release AND if_approved AND decl IS NOT NULL)
+  ORDER BY d.id FOR UPDATE
+), rel AS (
+  INSERT INTO {_CROSS} ({", ".join(_CROSSING_COLUMNS)})
+  SELECT decl, dir, rkind, left(lane, 40), left(port, 40), left(coalesce(plate, ''), 16),
+    filing, left(eid, 80), at FROM fresh
+  WHERE release AND (decl IS NULL OR NOT if_approved OR decl IN (SELECT id FROM locked))
+  ORDER BY decl, dir
+  ON CONFLICT (declaration_id, direction) DO NOTHING
+  RETURNING lane_code, event_id, declaration_id
+), ack AS (
+  UPDATE {_COMMANDS} c SET acked_at = $2 FROM fresh f
+  WHERE f.acks IS NOT NULL AND c.lane_code = f.lane AND c.command_id = f.acks
+    AND c.acked_at IS NULL
+  RETURNING f.i
+), chosen AS (
+  SELECT f.i, f.lane, f.eid, f.kind, f.at, p.ok,
+    CASE WHEN p.ok THEN f.done ELSE f.refused END AS v
+  FROM fresh f, LATERAL (SELECT CASE
+    WHEN f.refused IS NULL THEN true
+    WHEN f.release THEN EXISTS (SELECT 1 FROM rel WHERE rel.lane_code = f.lane
+                                AND rel.event_id = f.eid)
+    WHEN f.acks IS NOT NULL THEN f.i IN (SELECT i FROM ack)
+    ELSE true END AS ok) p
+), ev AS (
+  INSERT INTO {_EVENTS} (lane_code, event_id, kind, at, answer)
+  SELECT lane, eid, kind, at, v->>'answer' FROM chosen ORDER BY lane, eid
+  ON CONFLICT (lane_code, event_id) DO NOTHING RETURNING lane_code, event_id
+), mine AS (
+  SELECT chosen.* FROM chosen JOIN ev ON ev.lane_code = chosen.lane AND ev.event_id = chosen.eid
+), led AS ({ledger.pg_insert_from("mine.v->'entries'", "mine")}
+), cmd AS (
+  INSERT INTO {_COMMANDS} (lane_code, command_id, frame, at)
+  SELECT lane, v->>'cmd_id', v->>'cmd', $2 FROM mine WHERE v->>'cmd_id' IS NOT NULL
+  ON CONFLICT (lane_code, command_id) DO NOTHING
+), used AS (
+  UPDATE {_DECL} SET status = '{_USED}' WHERE status = '{_APPROVED}'
+    AND id IN (SELECT declaration_id FROM rel WHERE declaration_id IS NOT NULL)
+)
+SELECT x.i, seen.answer AS seen, mine.v->>'answer' AS answer, mine.i IS NOT NULL AS first,
+  coalesce(chosen.ok, false) AS ok,
+  (mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM ack) OR EXISTS (
+    SELECT 1 FROM rel WHERE rel.lane_code = x.lane AND rel.event_id = x.eid))) AS raced
+FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
+  LEFT JOIN mine ON mine.i = x.i
+"""
+
+
+async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
+                                                                    set[Key]]:
+    """:func:`_attempt` on PostgreSQL: one statement in one transaction."""
+    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    async with in_transaction() as tx:
+        rows = await tx.execute_query_dict(_PG_RECORD, [_pg_payload(unique), at])
+        if any(r["raced"] for r in rows):
+            raise _Raced
+    found: dict[Key, str] = {}
+    claimed, done, late = set(), set(), []
+    for r in rows:
+        key = unique[r["i"]].key
+        if r["seen"] is not None:
+            found[key] = r["seen"]
+        elif r["first"]:
+            found[key] = r["answer"]
+            claimed.add(key)
+        else:
+            late.append(key)
+        if r["ok"]:
+            done.add(key)
+    if late:  # twins committed first: their answer
+        found.update(await answers(connections.get("default"), late))
+    return found, claimed, done
+
+
 def _is_done(event: Event, won: set[Key], known: set[Key]) -> bool:
     if event.refused is None:
         return True
@@ -273,7 +393,8 @@ async def record(events: list[Event], at: datetime) -> list[Recorded]:
     """Record the events once, in one transaction; each one's answer (R-G2, R-G6)."""
     for attempt in range(ATTEMPTS):
         try:
-            answers, claimed, done = await _attempt(events, at)
+            postgres = connections.get("default").capabilities.dialect == "postgres"
+            answers, claimed, done = await (_pg_attempt if postgres else _attempt)(events, at)
             break
         except _Raced:
             log.info("gate batch raced by a twin; again")

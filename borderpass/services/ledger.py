@@ -65,22 +65,27 @@ async def write(texts: Sequence[str], tx: BaseDBAsyncClient) -> None:
 
 
 def _cut(column: str) -> str:
-    return f"left(coalesce({column}, ''), {_WIDTHS[column]})"
+    return f"left(coalesce(r.{column}, ''), {_WIDTHS[column]})"
 
 
-# PostgreSQL: the entries go in as one JSON array and the server unpacks it: no per-entry
-# work in Python (the gate's busiest write: three entries per scan). Texts are cut to their
-# columns' widths.
-_PG_WRITE = f"""
+def pg_insert_from(source: str, joined: str = "") -> str:
+    """PostgreSQL: insert the entries of ``source``, a JSON array of entries (one
+    ``json_to_recordset`` argument), unpacked by the server: no per-entry work in Python
+    (the gate's busiest write: three entries per scan), optionally beside the rows of
+    ``joined`` (a FROM item ``source`` refers to). Texts are cut to their widths."""
+    return f"""
 INSERT INTO {LedgerEntry._meta.db_table} (at, lane_code, kind, event_id, declaration_id,
   plate, outcome, reason, actor, flagged, detail)
-SELECT at, {_cut("lane_code")}, {_cut("kind")}, {_cut("event_id")}, declaration_id,
+SELECT r.at, {_cut("lane_code")}, {_cut("kind")}, {_cut("event_id")}, r.declaration_id,
   {_cut("plate")}, {_cut("outcome")}, {_cut("reason")}, {_cut("actor")},
-  coalesce(flagged, false), coalesce(detail, '{{}}'::jsonb)
-FROM json_to_recordset($1::json) AS r(
+  coalesce(r.flagged, false), coalesce(r.detail, '{{}}'::jsonb)
+FROM {joined + ", " if joined else ""}json_to_recordset({source}) AS r(
   at timestamptz, lane_code text, kind text, event_id text, declaration_id int,
   plate text, outcome text, reason text, actor text, flagged bool, detail jsonb)
 """
+
+
+_PG_WRITE = pg_insert_from("$1::json")
 
 
 async def rows(start: datetime, end: datetime, lane: str | None = None,
