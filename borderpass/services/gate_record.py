@@ -291,18 +291,22 @@ _APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.valu
 # transaction): answers recorded before, declarations locked while approved, crossings
 # inserted (ON CONFLICT DO NOTHING on gate_crossings_one_use), acked commands taken, the
 # variant chosen, events claimed, then the chosen ledger entries, commands and used marks.
+# Every lookup is a LATERAL ... LIMIT 1 or ``= ANY(ARRAY(...))`` probe of an index, so the
+# plan never turns into a scan of a growing table (json_to_recordset guesses 100 rows, and
+# the new tables may not have been analysed yet).
 _PG_RECORD = f"""
 WITH x AS (
   SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
     at timestamptz, release bool, decl int, dir text, rkind text, port text, plate text,
     filing int, if_approved bool, acks text, done json, refused json)
 ), seen AS (
-  SELECT x.i, e.answer FROM x JOIN {_EVENTS} e ON e.lane_code = x.lane AND e.event_id = x.eid
+  SELECT x.i, e.answer FROM x CROSS JOIN LATERAL (SELECT answer FROM {_EVENTS} e
+    WHERE e.lane_code = x.lane AND e.event_id = x.eid LIMIT 1) e
 ), fresh AS (
   SELECT * FROM x WHERE x.i NOT IN (SELECT i FROM seen)
 ), locked AS (
-  SELECT d.id FROM {_DECL} d WHERE d.status = '{_APPROVED}' AND d.id IN (
-    SELECT decl FROM fresh WHERE release AND if_approved AND decl IS NOT NULL)
+  SELECT d.id FROM {_DECL} d WHERE d.status = '{_APPROVED}' AND d.id = ANY(ARRAY(
+    SELECT decl FROM fresh WHERE release AND if_approved AND decl IS NOT NULL))
   ORDER BY d.id FOR UPDATE
 ), rel AS (
   INSERT INTO {_CROSS} ({", ".join(_CROSSING_COLUMNS)})
@@ -312,11 +316,14 @@ WITH x AS (
   ORDER BY decl, dir
   ON CONFLICT (declaration_id, direction) DO NOTHING
   RETURNING lane_code, event_id, declaration_id
+), pending AS (
+  SELECT DISTINCT ON (t.id) f.i, t.id FROM fresh f CROSS JOIN LATERAL (
+    SELECT c.id FROM {_COMMANDS} c WHERE c.lane_code = f.lane AND c.command_id = f.acks
+      AND c.acked_at IS NULL LIMIT 1) t
+  WHERE f.acks IS NOT NULL ORDER BY t.id, f.i
 ), ack AS (
-  UPDATE {_COMMANDS} c SET acked_at = $2 FROM fresh f
-  WHERE f.acks IS NOT NULL AND c.lane_code = f.lane AND c.command_id = f.acks
-    AND c.acked_at IS NULL
-  RETURNING f.i
+  UPDATE {_COMMANDS} SET acked_at = $2
+  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL RETURNING id
 ), chosen AS (
   SELECT f.i, f.lane, f.eid, f.kind, f.at, p.ok,
     CASE WHEN p.ok THEN f.done ELSE f.refused END AS v
@@ -324,7 +331,7 @@ WITH x AS (
     WHEN f.refused IS NULL THEN true
     WHEN f.release THEN EXISTS (SELECT 1 FROM rel WHERE rel.lane_code = f.lane
                                 AND rel.event_id = f.eid)
-    WHEN f.acks IS NOT NULL THEN f.i IN (SELECT i FROM ack)
+    WHEN f.acks IS NOT NULL THEN f.i IN (SELECT i FROM pending WHERE id IN (SELECT id FROM ack))
     ELSE true END AS ok) p
 ), ev AS (
   INSERT INTO {_EVENTS} (lane_code, event_id, kind, at, answer)
@@ -339,11 +346,12 @@ WITH x AS (
   ON CONFLICT (lane_code, command_id) DO NOTHING
 ), used AS (
   UPDATE {_DECL} SET status = '{_USED}' WHERE status = '{_APPROVED}'
-    AND id IN (SELECT declaration_id FROM rel WHERE declaration_id IS NOT NULL)
+    AND id = ANY(ARRAY(SELECT declaration_id FROM rel WHERE declaration_id IS NOT NULL))
 )
 SELECT x.i, seen.answer AS seen, mine.v->>'answer' AS answer, mine.i IS NOT NULL AS first,
   coalesce(chosen.ok, false) AS ok,
-  (mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM ack) OR EXISTS (
+  (mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM pending WHERE id IN (
+    SELECT id FROM ack)) OR EXISTS (
     SELECT 1 FROM rel WHERE rel.lane_code = x.lane AND rel.event_id = x.eid))) AS raced
 FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
   LEFT JOIN mine ON mine.i = x.i
