@@ -172,12 +172,16 @@ async def test_redis_restarted_empty_cannot_reopen_a_used_pass(
         gate: GateDeps, server: Server, private_redis: PrivateRedis) -> None:  # R-G2, R-G6
     declaration = await declared(gate)
     gate_pass = await issued(gate, declaration)
+    other = await issued(gate, await declared(gate, plate="云N54321", name="bob"))
     out, credential = await lane(gate)
     url = f"{server.url}/gate/lanes/{out.code}/scans"
     async with aiohttp.ClientSession() as session:
         first = await _post(session, url, credential, {"event_id": "r1", "qr": qr(gate_pass)})
         assert (first["action"], first["reason"]) == ("open", "pass_valid")
         private_redis.kill()  # everything Redis held is gone
+        # Redis is no part of a decision: lanes are served while it is down.
+        down = await _post(session, url, credential, {"event_id": "r0", "qr": qr(other)})
+        assert (down["action"], down["reason"]) == ("open", "pass_valid")
         private_redis.start()
         again = await _post(session, url, credential, {"event_id": "r2", "qr": qr(gate_pass)})
         assert (again["action"], again["reason"]) == ("deny", "pass_used")
