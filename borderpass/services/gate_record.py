@@ -19,6 +19,7 @@ Nothing is queued anywhere: the ledger entry exists when the lane is told (no po
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -428,5 +429,8 @@ async def record_one(event: Event, at: datetime) -> Recorded:
 
 
 async def record_batch(events: list[Event]) -> list[Recorded]:
-    """The events of one loop turn, recorded in one transaction (the bridge's batch)."""
-    return await record(events, clock.now())
+    """The events of one loop turn, recorded in one transaction (the bridge's batch).
+
+    Shielded: a lane that goes away (its handler cancelled) must not abandon a commit
+    that other lanes' events share, nor leave the database lock taken halfway into BEGIN."""
+    return await asyncio.shield(record(events, clock.now()))

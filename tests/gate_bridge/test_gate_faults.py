@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -289,3 +290,97 @@ async def test_a_lane_connected_through_a_redis_restart_gets_its_emergency_comma
             pass  # a command resent twice is dropped by the lane (same command id)
         assert receipt["known"] is True
     assert not await LaneCommand.filter(command_id="emergency-fault-1", acked_at=None).exists()
+
+
+PG_BIN = Path("/usr/lib/postgresql") / (sorted(os.listdir("/etc/postgresql"))[-1]
+                                         if os.path.isdir("/etc/postgresql") else "-") / "bin"
+
+
+class PrivatePostgres:
+    """A PostgreSQL instance of this test alone (initdb in a temp dir, run as user postgres
+    when the tests run as root), so it can be restarted without touching the shared one."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="bp-gate-pg-"))
+        self.data = self.root / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=UP_WAIT * 2)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
+                  "postgres", "--no-sync")
+        self.pg_ctl("start")
+
+    def pg_ctl(self, action: str, *extra: str) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                  str(self.root / "log"), "-o", f"-p {self.port} -k {self.root} "
+                  "-c listen_addresses=127.0.0.1", *extra, action)
+
+    def remove(self) -> None:
+        with contextlib.suppress(Exception):
+            self.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip("needs PostgreSQL's initdb")
+    pg = PrivatePostgres(_free_port())
+    pg.init()
+    yield pg
+    pg.remove()
+
+
+async def test_postgres_restarted_keeps_every_release(
+        private_postgres: PrivatePostgres, private_redis: PrivateRedis,
+        tmp_path: Path) -> None:  # R-G2, R-G6
+    from borderpass.core.db import close_db, init_db
+
+    await init_db(private_postgres.url)  # migrated
+    kv = make_redis(private_redis.url)
+    gate = GateDeps.build(Deps(cipher=FieldCipher(base64.b64decode(KEY)),
+                               files=FileStore(tmp_path / "up"), kv=kv,
+                               tz=ZoneInfo("Asia/Shanghai")))
+    srv = Server(_free_port({private_redis.port, private_postgres.port}),
+                 private_postgres.url, private_redis.url, tmp_path)
+    try:
+        declaration = await declared(gate)
+        gate_pass = await issued(gate, declaration)
+        other = await issued(gate, await declared(gate, plate="云N54321", name="bob"))
+        out, credential = await lane(gate)
+        await close_db()
+        await srv.start()
+        url = f"{srv.url}/gate/lanes/{out.code}/scans"
+        async with aiohttp.ClientSession() as session:
+            first = await _post(session, url, credential, {"event_id": "p1",
+                                                           "qr": qr(gate_pass)})
+            assert first["action"] == "open"
+            private_postgres.pg_ctl("restart", "-m", "fast")  # every connection is cut
+            again = await _post(session, url, credential, {"event_id": "p2",
+                                                           "qr": qr(gate_pass)})
+            assert (again["action"], again["reason"]) == ("deny", "pass_used")
+            assert await _post(session, url, credential,
+                               {"event_id": "p1", "qr": qr(gate_pass)}) == first
+            fresh = await _post(session, url, credential, {"event_id": "p3", "qr": qr(other)})
+            assert fresh["action"] == "open"
+        await init_db(private_postgres.url)
+        assert await Crossing.filter(declaration_id=declaration.id).count() == 1
+        scans = await LedgerEntry.filter(kind="scan").order_by("id").values_list(
+            "event_id", "outcome")
+        assert scans == [("p1", "open"), ("p2", "deny"), ("p3", "open")]
+    finally:
+        srv.stop(signal.SIGTERM)
+        await close_db()
+        with contextlib.suppress(Exception):
+            await kv.aclose()
