@@ -3,7 +3,7 @@
 Starts the bridge (``serve --processes N``, default one process per core, sharing the
 port) on a fresh PostgreSQL database and Redis DB named by ``--bench-db`` and ``--redis``
 (both are wiped; or, with ``--sqlite``, one process on
-the embedded defaults), with a ``borderpass worker`` writing the ledger; seeds lanes and
+the embedded defaults), seeds lanes and
 passes of every kind (valid, expired, wrong direction, blacklisted; replayed and forged
 ones are made from them), then drives the lanes with ``borderpass.gate_bridge.sim`` — open
 loop, each lane on a fixed schedule, latency from the scheduled send time to the command's
@@ -17,8 +17,11 @@ Decision latency is counted from the moment each scan is sent; the p99 from the 
 was due is printed beside it (the generator's timers work in whole milliseconds and its
 loop shares the cores, so its sends are up to a few ms late: that is not the bridge's).
 
-After the table it prints the CPU each process spent per scan (bridge, worker, PostgreSQL,
-Redis, this load generator, the whole machine) and the host's speed before the run.
+After the table it prints the CPU each process spent per scan (bridge, PostgreSQL, Redis,
+this load generator, the whole machine) and the host's speed before the run. Before the
+lanes start it measures the commit cost of the durable record alone (issue 17): a batch of
+1 and of 20 scan-like events (lane event, crossing, two ledger entries, a command in the
+outbox, the used mark) each in one transaction, straight from this process.
 
 Targets (issue, 2 cores): p99 <= 5 ms at 500 scans/s; >= 2,000 scans/s peak. The load
 generator shares the machine with the bridge, PostgreSQL and Redis.
@@ -140,6 +143,37 @@ async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
+async def _commit_cost(rounds: int = 100) -> None:
+    """Time the durable record alone: batches of 1 and 20 scan-like events, one transaction
+    each (the work a loop turn's commit does; nothing else runs meanwhile)."""
+    from borderpass.services import clock, gate_record, ledger
+
+    for size in (1, 20):
+        spent, cpu = 0.0, 0.0
+        for r in range(rounds):
+            now = clock.now()
+            events = []
+            for i in range(size):
+                eid = f"cost-{size}-{r}-{i}"
+                text = '{"type":"command","event_id":"' + eid + ':cmd","action":"open"}'
+                entries = [ledger.entry("scan", "cost-lane", at=now, event_id=eid,
+                                        outcome="open", reason="pass_valid"),
+                           ledger.entry("command", "cost-lane", at=now, event_id=eid + ":cmd",
+                                        outcome="open", reason="pass_valid")]
+                events.append(gate_record.Event(
+                    "cost-lane", eid, "scan", now, gate_record.Variant(text, entries,
+                                                                      (eid + ":cmd", text)),
+                    release=gate_record.Release(None, "exit", "emergency", "bench",
+                                                if_approved=False)))
+            wall, proc_cpu = time.perf_counter(), time.process_time()
+            await gate_record.record(events, now)
+            spent += time.perf_counter() - wall
+            cpu += time.process_time() - proc_cpu
+        print(f"commit cost, batch of {size:>2}: {1000 * spent / rounds:.2f} ms per transaction "
+              f"({1000 * spent / rounds / size:.3f} ms per event; this process's CPU "
+              f"{1000 * cpu / rounds / size:.3f} ms per event)", flush=True)
+
+
 async def main(args: argparse.Namespace) -> int:
     ramp = [float(r) for r in args.ramp.split(",") if r]
     phases = [("warm-up", args.rate, 3.0), ("target", args.rate, args.duration)]
@@ -162,6 +196,7 @@ async def main(args: argparse.Namespace) -> int:
             print(f"seeded {args.lanes} lanes and {valid + 600} passes in "
                   f"{time.perf_counter() - started:.1f} s; host speed {host_speed():.2f} s per "
                   "10 M-step loop (about 0.3 when quiet)", flush=True)
+            await _commit_cost()
             await redis.aclose()
             await close_db()
             port = _free_port()
@@ -170,23 +205,19 @@ async def main(args: argparse.Namespace) -> int:
                 "BORDERPASS_DATA_DIR": str(data_dir), "BORDERPASS_DATA_KEY": DATA_KEY,
                 "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_LOG_LEVEL": "WARNING",
                 "BORDERPASS_NOTIFY_WORKER": "0"}
-            # The bridge serves the lanes; a worker writes the ledger (R-G6) in its own process.
+            # The bridge serves the lanes and writes the ledger in each scan's commit (R-G6).
             proc = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
                                      "--port", str(port), "--processes",
                                      str(1 if args.sqlite else args.processes)],
-                                    env=env | {"BORDERPASS_GATE_LEDGER_FLUSH": "0"},
-                                    stdout=subprocess.DEVNULL)
-            worker = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "worker"],
-                                      env=env, stdout=subprocess.DEVNULL)
+                                    env=env, stdout=subprocess.DEVNULL)
             url = f"http://127.0.0.1:{port}"
             loop.settle_heap()  # the load generator's own GC pauses are not the bridge's
             try:
                 await _wait_up(url, proc)
                 return await _run(url, world, phases)
             finally:
-                for child in (proc, worker):
-                    child.terminate()
-                    child.wait(10)
+                proc.terminate()
+                proc.wait(10)
 
 
 async def _run(url: str, world: sim_seed.SimWorld,

@@ -95,7 +95,7 @@ async def _phase(phase: str, client: TestClient, ws: Any, text: str,
 async def run(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), data_key=KEY, sweep_interval=0,
-                            notify_worker=False, gate_ledger_flush=0,
+                            notify_worker=False,
                             login_address_free_failures=10_000)
         client = TestClient(TestServer(create_app(settings)))
         await client.start_server()

@@ -140,7 +140,7 @@ def start_server(db_url: str, redis_url: str, data_dir: Path, data_key: str, por
         "BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": redis_url,
         "BORDERPASS_DATA_DIR": str(data_dir), "BORDERPASS_DATA_KEY": data_key,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
-        "BORDERPASS_GATE_LEDGER_FLUSH": "0", "BORDERPASS_LOG_LEVEL": "WARNING"}
+        "BORDERPASS_LOG_LEVEL": "WARNING"}
     return subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve", "--port",
                              str(port), "--processes", str(processes)], env=env,
                             stderr=subprocess.DEVNULL, text=True)

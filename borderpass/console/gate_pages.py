@@ -46,7 +46,6 @@ def _faults(symptoms: list[str]) -> Safe | str:
 
 async def _lane_rows(request: web.Request) -> list[list[object]]:
     tz = request.config_dict[DEPS].tz
-    await ledger.flush(request.config_dict[GATE].deps.kv)  # the newest events too
     faults: dict[str, list[str]] = {}
     for ticket in await FaultTicket.filter(resolved_at=None).prefetch_related("lane"):
         faults.setdefault(ticket.lane.code, []).append(ticket.symptom)
@@ -175,7 +174,6 @@ async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
         start, end, lane = _window(request)
     except FieldError as err:
         return page(request, _("通行台账"), Safe(""), status=422, error=error_text(err))
-    await ledger.flush(request.config_dict[GATE].deps.kv)
     rows: list[list[object]] = []
     async for chunk in ledger.rows(start, end, lane, chunk=PAGE_ROWS):
         rows = [[e.id, when(e.at.isoformat(), tz), e.lane_code, e.kind, e.plate, e.outcome,
@@ -195,7 +193,6 @@ async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
 async def ledger_csv(request: web.Request, user: User) -> web.StreamResponse:
     """The whole filtered ledger as CSV, streamed in chunks (R-G6)."""
     start, end, lane = _window(request)
-    await ledger.flush(request.config_dict[GATE].deps.kv)
     response = web.StreamResponse(headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="ledger.csv"'})

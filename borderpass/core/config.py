@@ -55,9 +55,8 @@ class Settings:
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # CIDRs, X-Forwarded-*
-    # gate bridge (R-G5: plates released at once; seconds between ledger batch writes)
+    # gate bridge (R-G5: plates released at once)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
-    gate_ledger_flush: float = 0.2
     # staff logins (R-U7, MLPS level 3): lockout, delays, the argon2 thread pool
     login_lock_after: int = 10
     login_free_failures: int = 3
@@ -126,7 +125,6 @@ class Settings:
                 c for c in get("TRUSTED_PROXIES").replace(" ", "").split(",") if c),
             gate_emergency_plates=tuple(
                 p for p in get("GATE_EMERGENCY_PLATES").replace(" ", "").split(",") if p),
-            gate_ledger_flush=float(get("GATE_LEDGER_FLUSH", str(base.gate_ledger_flush))),
             login_lock_after=int(get("LOGIN_LOCK_AFTER", str(base.login_lock_after))),
             login_free_failures=int(get("LOGIN_FREE_FAILURES", str(base.login_free_failures))),
             login_address_free_failures=int(get("LOGIN_ADDRESS_FREE_FAILURES",

@@ -83,8 +83,8 @@ async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def run_worker_process(settings: Settings) -> None:
-    """``borderpass worker``: the sender, the sweeps and the gate ledger's writer without the
-    HTTP server, until a signal."""
+    """``borderpass worker``: the sender and the sweeps without the HTTP server, until a
+    signal (the gate ledger is written by the bridge, in the scan's own commit)."""
     from borderpass.core.db import close_db, init_db
     from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
@@ -108,14 +108,7 @@ async def run_worker_process(settings: Settings) -> None:
                                             settings.notify_poll or 1.0, sender_stop))]
     if settings.sweep_interval > 0:
         tasks.append(asyncio.create_task(sweep_forever(deps, settings.sweep_interval)))
-    if settings.gate_ledger_flush > 0:  # R-G6: lane events to the database, off the bridge
-        from borderpass.services import ledger
-
-        # No lane waits behind this loop: large batches, fewer transactions.
-        tasks.append(asyncio.create_task(ledger.flush_forever(
-            redis, settings.gate_ledger_flush, batch=ledger.WORKER_BATCH)))
-    log.info("worker running: sender, sweeps (%s), ledger (%s)",
-             settings.sweep_interval > 0, settings.gate_ledger_flush > 0)
+    log.info("worker running: sender, sweeps (%s)", settings.sweep_interval > 0)
     try:
         await stop.wait()
     finally:

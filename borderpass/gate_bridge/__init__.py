@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-
-from borderpass.core.appkeys import GATE, SETTINGS
 
 log = logging.getLogger("borderpass.gate")
 GOING_AWAY = 3.0  # seconds the lanes have to answer our close frame on shutdown
@@ -21,11 +18,6 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[SOCKETS] = {}
     stop = asyncio.Event()
     tasks = [asyncio.create_task(relay_commands(app, stop))]
-    if app[SETTINGS].gate_ledger_flush > 0:  # R-G6: the ledger reaches the database
-        from borderpass.services import ledger
-
-        tasks.append(asyncio.create_task(
-            ledger.flush_forever(app[GATE].deps.kv, app[SETTINGS].gate_ledger_flush)))
     yield
     for ws in list(app[SOCKETS].values()):
         await ws.close(code=1001, message=b"server shutdown")
@@ -38,10 +30,6 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             pass
         except Exception:  # a loop that died earlier must not stop the shutdown
             log.exception("gate background task had failed")
-    from borderpass.services import ledger
-
-    with contextlib.suppress(Exception):
-        await ledger.flush(app[GATE].deps.kv)
 
 
 async def _going_away(app: web.Application) -> None:

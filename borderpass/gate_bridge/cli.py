@@ -153,7 +153,6 @@ async def _ledger(gate: GateDeps, args: argparse.Namespace, settings: Settings) 
         start, end = _moment(args.start, tz, "from"), _moment(args.end, tz, "to")
     ledger_export.check_period(start, end)
     out = Path(args.out or f"ledger-{start:%Y%m%d}-{end:%Y%m%d}.{args.format}")
-    await ledger.flush(gate.deps.kv)
     total = await ledger.count(start, end, args.lane)
     with tqdm(total=total, unit="entries", desc=out.name) as bar:
         summary = await ledger_export.export(gate.deps.kv, out, args.format, start, end,

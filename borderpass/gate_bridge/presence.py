@@ -75,7 +75,10 @@ async def keep_online(redis: Redis, lane: str, value: str) -> None:
 async def present(redis: Redis, lane: str) -> AsyncIterator[None]:
     """Hold the lane's presence while the block runs (the life of its WebSocket)."""
     value = new_presence()
-    await mark_online(redis, lane, value)
+    try:
+        await mark_online(redis, lane, value)
+    except RedisError:  # the lane is served all the same; the keeper writes it when back
+        log.warning("lane presence not written", extra={"lane": lane})
     keeper = asyncio.create_task(keep_online(redis, lane, value))
     try:
         yield

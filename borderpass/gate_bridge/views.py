@@ -69,7 +69,8 @@ async def post_event(request: web.Request) -> web.Response:
 async def get_commands(request: web.Request) -> web.Response:
     """The lane's unacknowledged commands (for scanners that poll)."""
     lane = await _lane(request)
-    return _json({"items": await gate_commands.pending(request.app[GATE], lane.code)})
+    frames = await gate_commands.pending(request.app[GATE], lane.code)
+    return _json({"items": [json.loads(text) for text in frames]})
 
 
 @routes.get("/gate/keys")

@@ -62,8 +62,8 @@ async def _welcome(request: web.Request, ws: web.WebSocketResponse, lane: Lane,
     await _send(ws, {"type": "welcome", "in_reply_to": hello_id, "lane": lanes.describe(lane),
                      "keys": await gate.keys.published(), "heartbeat": protocol.HEARTBEAT,
                      "server_time": clock.now().isoformat(), "pending": len(pending)})
-    for frame in pending:  # unacknowledged commands are sent again after a reconnect
-        await _send(ws, frame)
+    for text in pending:  # unacknowledged commands are sent again after a reconnect
+        await _send(ws, text)
 
 
 async def lane_socket(request: web.Request) -> web.StreamResponse:
@@ -74,11 +74,11 @@ async def lane_socket(request: web.Request) -> web.StreamResponse:
     lane = await _hello(request, ws)
     if lane is None:
         return ws
-    gate, sockets = request.app[GATE], request.app[SOCKETS]
+    sockets = request.app[SOCKETS]
     if (old := sockets.get(lane.code)) is not None:
         await old.close(code=CLOSE_REPLACED, message=b"replaced by a new connection")
     sockets[lane.code] = ws
-    await ledger.record(gate.deps.kv, ledger.entry("connect", lane.code, outcome="online"))
+    await ledger.record(ledger.entry("connect", lane.code, outcome="online"))
     try:
         async with presence.present(request.app[REDIS], lane.code):  # the console's "online"
             await _welcome(request, ws, lane, "hello")
@@ -92,8 +92,7 @@ async def lane_socket(request: web.Request) -> web.StreamResponse:
         if sockets.get(lane.code) is ws:
             del sockets[lane.code]
         with contextlib.suppress(Exception):
-            await ledger.record(gate.deps.kv, ledger.entry("disconnect", lane.code,
-                                                           outcome="offline"))
+            await ledger.record(ledger.entry("disconnect", lane.code, outcome="offline"))
     return ws
 
 
@@ -114,14 +113,41 @@ async def _serve_frame(request: web.Request, ws: web.WebSocketResponse, lane: La
                                              event_id))
 
 
-async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
-    """Forward commands announced on Redis (from any instance) to lanes connected here."""
-    from borderpass.core.appkeys import REDIS
+RETRY_FIRST, RETRY_MAX = 0.1, 1.0  # seconds between attempts to reach Redis again
 
+
+async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
+    """Forward commands announced on Redis (from any instance) to lanes connected here.
+
+    Survives Redis outages: it logs once, tries again with a growing pause (at most
+    RETRY_MAX), and once subscribed again resends every connected lane's unacknowledged
+    commands from the outbox, so a command announced while Redis was away reaches its lane
+    within about a second of Redis returning (R-G4, R-G5)."""
+    pause, down_since = RETRY_FIRST, None
+    while not stop.is_set():
+        try:
+            await _relay(app, stop, resend=down_since is not None)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # redis errors, a closed connection, a failed resend
+            if down_since is None:
+                down_since = clock.now()
+                log.error("command relay lost Redis (%s); retrying", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(pause * 2, RETRY_MAX)
+            continue
+
+
+async def _relay(app: web.Application, stop: asyncio.Event, resend: bool) -> None:
     prefix = gate_commands.channel("")
     pubsub = app[REDIS].pubsub()
     try:
         await pubsub.psubscribe(prefix + "*")
+        if resend:  # announced while we were away: the outbox has them
+            log.warning("command relay back on Redis; resending unacknowledged commands")
+            await _resend(app)
         # redis-py may swallow a cancellation inside a read, so the loop also checks ``stop``.
         while not stop.is_set():
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
@@ -136,3 +162,13 @@ async def relay_commands(app: web.Application, stop: asyncio.Event) -> None:
     finally:
         with contextlib.suppress(Exception):
             await pubsub.aclose()
+
+
+async def _resend(app: web.Application) -> None:
+    """Send each lane connected here its unacknowledged commands (lanes drop duplicates by
+    command id)."""
+    sockets = app[SOCKETS]
+    for code, frames in (await gate_commands.pending_lanes(list(sockets))).items():
+        if (ws := sockets.get(code)) is not None:
+            for text in frames:
+                await _send(ws, text)

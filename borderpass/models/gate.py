@@ -149,3 +149,59 @@ class FaultTicket(Model):
 
     class Meta:
         table = "gate_faults"
+
+
+class Crossing(Model):
+    """Crossing — 通行记录: a lane (or customs, by hand) let one vehicle through (R-G2, R-F8).
+
+    The record a pole opens on: a pass's one use is the unique ``(declaration_id,
+    direction)`` (index ``gate_crossings_one_use``), inserted with ON CONFLICT DO NOTHING in
+    the same commit as its ledger entries, so the first valid scan wins on any lane in any
+    process and losing Redis cannot allow a second release. Manual lifts and emergency
+    releases that name a plate are crossings too (no declaration). The ledger entry of the
+    crossing is the one with the same ``lane_code`` and ``event_id``.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    declaration_id = fields.IntField(null=True)
+    direction = fields.CharField(max_length=5)
+    kind = fields.CharField(max_length=12)  # pass | manual_lift | emergency | offline
+    lane_code = fields.CharField(max_length=40)
+    port = fields.CharField(max_length=40)
+    plate = fields.CharField(max_length=16, default="")
+    filing_id = fields.IntField(null=True)
+    event_id = fields.CharField(max_length=80)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "gate_crossings"
+
+
+class LaneEvent(Model):
+    """One lane event, claimed once by ``(lane_code, event_id)`` with the answer it got, so a
+    retry (or a twin sent at once) is answered the same (DESIGN: nothing doubled)."""
+
+    id = fields.BigIntField(primary_key=True)
+    lane_code = fields.CharField(max_length=40)
+    event_id = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=20)
+    at = fields.DatetimeField()
+    answer = fields.TextField(default="")
+
+    class Meta:
+        table = "gate_lane_events"
+
+
+class LaneCommand(Model):
+    """The lane's outbox: a command (open / deny / hold) kept until the lane acks it, so a
+    lane that reconnects gets every unacknowledged command (R-G4, R-G5)."""
+
+    id = fields.BigIntField(primary_key=True)
+    lane_code = fields.CharField(max_length=40)
+    command_id = fields.CharField(max_length=80)
+    frame = fields.TextField()
+    at = fields.DatetimeField()
+    acked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "gate_commands"

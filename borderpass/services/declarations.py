@@ -156,16 +156,16 @@ async def _write_in_transaction(values: dict[str, Any], deadline: datetime | Non
 async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
     """Cancel an unused declaration; its trip is undone (exit) or reopened (entry).
 
-    The pass's one release is claimed first (R-G2), so a lane scanning the pass at the same
-    moment either opened first (then this is refused as used) or is refused."""
+    The update contends with the pass's release on the declaration row (R-G2): a lane
+    scanning the pass at the same moment either opened first (then this is refused as
+    used) or is refused (services/pass_claims.py)."""
     declaration = await visible(user, declaration_id)
     if declaration.status is not DeclarationStatus.APPROVED:
         raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)
     if declaration.direction is Direction.ENTRY and await Trip.exists(
             filing_id=declaration.filing_id, status=TripStatus.OPEN):  # type: ignore[attr-defined]
         raise Conflict("entry_before_open_trip", "status")  # R-F7: its trip cannot reopen
-    if not await pass_claims.claim_for_cancel(deps.kv, declaration.id, declaration.direction.value,
-                                              declaration.planned_at, clock.now()):
+    if await pass_claims.crossed(declaration.id, declaration.direction.value):
         raise Conflict("declaration_not_cancellable", "status",
                        status=DeclarationStatus.USED.value)
     try:
@@ -173,8 +173,10 @@ async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
             changed = await Declaration.filter(id=declaration.id,
                                                status=DeclarationStatus.APPROVED) \
                 .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
-            if not changed:
-                raise Conflict("declaration_not_cancellable", "status")
+            if not changed or await pass_claims.crossed(declaration.id,
+                                                        declaration.direction.value):
+                raise Conflict("declaration_not_cancellable", "status",  # a lane opened first
+                               status=DeclarationStatus.USED.value)
             if declaration.direction is Direction.EXIT:
                 await Trip.filter(exit_declaration_id=declaration.id, status=TripStatus.OPEN) \
                     .update(status=TripStatus.CANCELLED)

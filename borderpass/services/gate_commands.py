@@ -1,28 +1,29 @@
 """Lane commands (open / deny / hold) through an outbox: kept until the lane acks them.
 
-A command is stored in the lane's pending hash and published on the lane's channel, so
-whichever bridge instance holds the lane's connection sends it, and a lane that
-reconnects gets every unacknowledged command again (DESIGN.md: nothing is lost).
+A command is committed in the lane's outbox (``gate_commands``, with its ledger entries)
+before it is published on the lane's Redis channel, so whichever bridge instance holds the
+lane's connection sends it, a lane that reconnects gets every unacknowledged command again,
+and a Redis outage delays a command but never loses it (the relay resends the outbox when
+Redis is back; DESIGN.md: nothing is lost).
 """
 
 from __future__ import annotations
 
-import functools
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from borderpass.models.gate import Lane
-from borderpass.services import clock, gate_texts, ledger
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from borderpass.models.gate import Lane, LaneCommand
+from borderpass.services import clock, gate_record, gate_texts, ledger
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.ports import KeyValue
 
 ACTIONS = ("open", "deny", "hold")
-
-
-def pending_key(lane_code: str) -> str:
-    """The Redis hash of a lane's unacknowledged commands."""
-    return f"gate:pending:{lane_code}"
+PENDING_LIMIT = 500  # unacknowledged commands resent at most, oldest first
+log = logging.getLogger("borderpass.gate")
 
 
 def channel(lane_code: str) -> str:
@@ -45,53 +46,66 @@ def ledger_entry(lane: Lane, frame: dict[str, Any]) -> str:
         plate=frame.get("plate") or "", actor=frame.get("actor") or "bridge")
 
 
+def dumps(frame: dict[str, Any]) -> str:
+    """A command frame as sent."""
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
 async def send(gate: GateDeps, lane: Lane, frame: dict[str, Any],
-               extra_ledger: Sequence[str] = ()) -> dict[str, Any]:
-    """Put a command in the outbox, record it and ``extra_ledger`` (R-G6) and announce it,
-    in one round trip."""
-    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-    pipe = gate.deps.kv.pipeline(transaction=False)
-    pipe.hset(pending_key(lane.code), frame["event_id"], text)
-    pipe.rpush(ledger.QUEUE, *extra_ledger, ledger_entry(lane, frame))
-    pipe.publish(channel(lane.code), text)
-    await pipe.execute()
+               extra_ledger: Sequence[str] = (),
+               release: gate_record.Release | None = None) -> dict[str, Any]:
+    """Commit a command in the outbox (see :func:`store`), then announce it."""
+    async with in_transaction() as tx:
+        text = await store(tx, lane, frame, extra_ledger, release)
+    await announce(gate, lane.code, text)
     return frame
 
 
-async def pending(gate: GateDeps, lane_code: str) -> list[dict[str, Any]]:
-    """The lane's unacknowledged commands, oldest first (resent on reconnect)."""
-    raw = await gate.deps.kv.hgetall(pending_key(lane_code))
-    frames = [json.loads(v) for v in raw.values()]
-    return sorted(frames, key=lambda f: str(f.get("at", "")))
+async def store(tx: BaseDBAsyncClient, lane: Lane, frame: dict[str, Any],
+                extra_ledger: Sequence[str] = (),
+                release: gate_record.Release | None = None) -> str:
+    """Put a command in the outbox with its ledger entries and ``extra_ledger`` (R-G6) and,
+    when it lets a vehicle through, its crossing, inside ``tx``; the frame's text."""
+    text = dumps(frame)
+    now = clock.now()
+    if release is not None:
+        await gate_record.insert_crossings(tx, [(release, lane.code, frame["event_id"], now)])
+    await gate_record.enqueue(tx, [(lane.code, frame["event_id"], text)], now)
+    await ledger.write([*extra_ledger, ledger_entry(lane, frame)], tx)
+    return text
 
 
-# An ack, once, in one round trip: a retried event_id gets its first receipt; else the command
-# leaves the lane's outbox, the ledger gets the entry for "known" or for "unknown" (flagged:
-# a guard cannot open the pole by acking a command never sent), and the receipt is kept.
-# KEYS = seen, outbox, ledger; ARGV = command id, entry if known, entry if not, receipt if
-# known, receipt if not, seconds to keep the receipt. Returns {1 if first time, receipt}.
-ACK_SCRIPT = """
-local seen = redis.call('GET', KEYS[1])
-if seen then return {0, seen} end
-local receipt = ARGV[5]
-if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
-  redis.call('RPUSH', KEYS[3], ARGV[2])
-  receipt = ARGV[4]
-else
-  redis.call('RPUSH', KEYS[3], ARGV[3])
-end
-redis.call('SET', KEYS[1], receipt, 'EX', ARGV[6])
-return {1, receipt}
-"""
+async def announce(gate: GateDeps, lane_code: str, text: str) -> None:
+    """Publish a committed command to whichever instance holds the lane. Best effort: if
+    Redis is down, the relay resends the outbox when it is back."""
+    try:
+        await gate.deps.kv.publish(channel(lane_code), text)
+    except Exception:  # redis errors and a closed pool alike
+        log.warning("command not announced (Redis); resent from the outbox when it is back",
+                    extra={"lane": lane_code})
 
 
-@functools.lru_cache(maxsize=8)
-def _ack_script(kv: KeyValue) -> Any:
-    """The registered script, made once per client (it hashes the script text)."""
-    return kv.register_script(ACK_SCRIPT)
+async def pending(gate: GateDeps, lane_code: str) -> list[str]:
+    """The lane's unacknowledged commands as sent, oldest first (resent on reconnect)."""
+    rows = await LaneCommand.filter(lane_code=lane_code, acked_at=None).order_by("id") \
+        .limit(PENDING_LIMIT).values_list("frame", flat=True)
+    return [str(r) for r in rows]
 
 
-def _ack_entry(lane: Lane, ack: dict[str, Any], command_id: str, known: bool) -> str:
+async def pending_lanes(lane_codes: Sequence[str]) -> dict[str, list[str]]:
+    """Unacknowledged commands of these lanes (the relay's resend after an outage)."""
+    found: dict[str, list[str]] = {}
+    if lane_codes:
+        rows = await LaneCommand.filter(lane_code__in=list(lane_codes), acked_at=None) \
+            .order_by("id").limit(PENDING_LIMIT).values_list("lane_code", "frame")
+        for code, frame in rows:
+            found.setdefault(str(code), []).append(str(frame))
+    return found
+
+
+def ack_entry(lane: Lane, ack: dict[str, Any], command_id: str, known: bool) -> str:
+    """The ledger entry of an ack; one for a command never sent is flagged (a guard cannot
+    open the pole by acking a command never sent)."""
     return ledger.entry(
         "ack", lane.code, event_id=str(ack["event_id"]), outcome=str(ack.get("result", "done")),
         reason=command_id, flagged=not known,
@@ -104,22 +118,3 @@ def unknown_variant(known_entry: str) -> str:
     markers can only be the fields themselves."""
     return known_entry.replace('"flagged":false', '"flagged":true', 1) \
         .replace('"known":true', '"known":false', 1)
-
-
-async def acknowledge_once(gate: GateDeps, lane: Lane, ack: dict[str, Any], seen_key: str,
-                           receipts: tuple[str, str], keep: int) -> str:
-    """The lane executed (or could not execute) a command: once per ``seen_key``, in one
-    round trip; ``receipts`` = (answer if the command was pending, answer if not). Closes a
-    manual lift whose open command this was (R-G4); returns the answer to send."""
-    command_id = str(ack["command_id"])
-    known = _ack_entry(lane, ack, command_id, True)
-    first, receipt = await gate.scripts(
-        _ack_script(gate.deps.kv),
-        keys=[seen_key, pending_key(lane.code), ledger.QUEUE],
-        args=[command_id, known, unknown_variant(known), *receipts, keep])
-    text = receipt.decode() if isinstance(receipt, bytes) else str(receipt)
-    if first and text == receipts[0] and command_id.startswith("lift-"):
-        from borderpass.services import gate_lifts
-
-        await gate_lifts.executed(command_id)
-    return text

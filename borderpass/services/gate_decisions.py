@@ -5,11 +5,13 @@ and the camera plate need no I/O; then one query reads the issued credential, th
 secret, the declaration state, the blacklist (R-F9) and the export clearance (R-E3). A
 credential equal to the one issued is genuine without its Ed25519 signature being checked
 (the costliest step of a scan); any other credential, and any refused on its own claims,
-is checked, so a forgery is always named as one. Finally one Redis
-script takes the pass's one release (the first valid scan wins, even on two lanes at the
-same instant), puts the command in the lane's outbox, queues the ledger entries and keeps
-the answer, so a retried ``event_id`` gets the first answer again. The declaration is
-marked used in the database when the ledger is written (:func:`ledger.flush`).
+is checked, so a forgery is always named as one. Finally the scan is recorded with the
+other lane events of its loop turn in one database transaction
+(:mod:`borderpass.services.gate_record`): the pass's one release (a crossing, unique per
+declaration and direction: the first valid scan wins, even on two lanes or two processes
+at the same instant), the ledger entries, the command in the lane's outbox and the answer
+kept for a retried ``event_id``. The pole opens only after that commit; Redis holds
+nothing the gate needs to stay correct (R-G2, R-G6).
 """
 
 from __future__ import annotations
@@ -32,15 +34,13 @@ from borderpass.services import (
     clock,
     gate_commands,
     gate_export,
+    gate_record,
     ledger,
-    pass_claims,
     passes,
 )
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
-from borderpass.services.ports import KeyValue
 
-EVENT_TTL = 2 * 24 * 3600  # seconds a scan's answer is kept for retries
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
                           "export_not_cleared"})  # suspicious: hold for inspection
 
@@ -75,11 +75,6 @@ class Decision:
     def answer(self) -> str:
         """The decision as kept for a retried event (without the command's text)."""
         return json.dumps({**vars(self), "command_text": ""}, ensure_ascii=False)
-
-
-def event_key(lane_code: str, event_id: str) -> str:
-    """The Redis key holding a scan event's answer, for retries."""
-    return f"gate:evt:{lane_code}:{event_id}"
 
 
 def _refuse(reason: str, declaration_id: int | None = None, plate: str = "") -> Decision:
@@ -117,7 +112,8 @@ def _states_sql(dialect: str, count: int) -> str:
     clearances of ``count`` declarations."""
     marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, count + 1))
     return (
-        f"SELECT p.declaration_id, p.credential, p.secret_sealed, p.revoked_at, d.status, "
+        f"SELECT p.declaration_id, d.filing_id, p.credential, p.secret_sealed, p.revoked_at, "
+        f"d.status, "
         f"f.vin, (SELECT lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin "
         f"= f.vin) AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS "
         f"listed FROM {Pass._meta.db_table} p "
@@ -182,20 +178,13 @@ async def _export_vin(lane: Lane, scan: Scan, at: datetime) -> Decision:
     return _refuse(reason, plate=scan.plate)
 
 
-@dataclass(frozen=True)
-class _Claim:
-    """The pass's one release, to be taken in the scan's round trip (R-G2)."""
-
-    key: str
-    owner: str
-    keep: int
-
-
 async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
-                    at: datetime) -> tuple[Decision, _Claim | None, dict[str, Any]]:
-    """The decision before the release is taken; a valid pass comes with its claim."""
+                    at: datetime) -> tuple[Decision, gate_record.Release | None, dict[str, Any]]:
+    """The decision before the release is taken; a valid pass comes with its release."""
     if scan.plate and not scan.qr and normalize_plate(scan.plate) in gate.emergency_plates:
-        return Decision("", "", "open", "emergency", None, scan.plate), None, {}  # R-G5
+        release = gate_record.Release(None, lane.direction, "emergency", lane.port,
+                                      normalize_plate(scan.plate), if_approved=False)
+        return Decision("", "", "open", "emergency", None, scan.plate), release, {}  # R-G5
     if scan.vin and not scan.qr:  # an export vehicle (R-E3)
         return await _export_vin(lane, scan, at), None, {}
     row: dict[str, Any] = {}
@@ -214,41 +203,14 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
     cred = scanned.credential
     if reason:
         return _refuse(reason, cred.declaration_id, cred.plate), None, row
-    claim = _Claim(pass_claims.used_key(cred.declaration_id, cred.direction),
-                   f"{lane.code}|{scan.event_id}", pass_claims.keep_seconds(cred.valid_until, at))
-    return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate), claim, row
+    release = gate_record.Release(cred.declaration_id, cred.direction, "pass", lane.port,
+                                  cred.plate, row.get("filing_id"))
+    return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate), release, row
 
 
-# A scan's one round trip: a retried event gets its first answer; a valid pass takes its one
-# release (R-G2) or, taken already by another scan, nothing is written and the caller asks
-# again with the refusal; then the command enters the lane's outbox, the scan and the
-# command go to the ledger (R-G6), and the answer is kept for retries.
-# KEYS = answer, release, lane outbox, ledger queue.
-# ARGV = release owner, seconds the release is kept (0: no release to take), answer, seconds
-#        the answer is kept, command id, command, scan entry, command entry.
-# Returns {0, first answer} for a retry, {1} when decided, {2} when the release was taken.
-DECIDE_SCRIPT = """
-local seen = redis.call('GET', KEYS[1])
-if seen then return {0, seen} end
-if ARGV[2] ~= '0' and not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {2} end
-end
-redis.call('HSET', KEYS[3], ARGV[5], ARGV[6])
-redis.call('RPUSH', KEYS[4], ARGV[7], ARGV[8])
-redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-return {1}
-"""
-
-
-@functools.lru_cache(maxsize=8)
-def _decide_script(kv: KeyValue) -> Any:
-    """The registered script, made once per client."""
-    return kv.register_script(DECIDE_SCRIPT)
-
-
-async def _commit(gate: GateDeps, lane: Lane, scan: Scan, at: datetime, decision: Decision,
-                  claim: _Claim | None) -> tuple[int, Any]:
-    """Send the decision's command and record it, taking the claim if any, in one round trip."""
+def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision) -> gate_record.Variant:
+    """What the decision writes: the scan's and the command's ledger entries (R-G6), the
+    command in the lane's outbox, and the command as the answer."""
     decision.event_id, decision.lane = scan.event_id, lane.code
     decision.command = gate_commands.build(
         lane, f"{scan.event_id}:cmd", decision.action, decision.reason,
@@ -259,30 +221,35 @@ async def _commit(gate: GateDeps, lane: Lane, scan: Scan, at: datetime, decision
                               plate=decision.plate or scan.plate, outcome=decision.action,
                               reason=decision.reason,
                               detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
-    command = decision.command
-    text = decision.command_text = json.dumps(command, ensure_ascii=False,
-                                              separators=(",", ":"))
-    result = await gate.scripts(
-        _decide_script(gate.deps.kv),
-        keys=[event_key(lane.code, scan.event_id), claim.key if claim else "",
-              gate_commands.pending_key(lane.code), ledger.QUEUE],
-        args=[claim.owner if claim else "", claim.keep if claim else 0,
-              decision.answer(), EVENT_TTL,
-              command["event_id"], text, scan_entry, gate_commands.ledger_entry(lane, command)])
-    return int(result[0]), result[1] if len(result) > 1 else None
+    text = decision.command_text = gate_commands.dumps(decision.command)
+    return gate_record.Variant(text, [scan_entry, gate_commands.ledger_entry(lane,
+                                                                              decision.command)],
+                               (decision.command["event_id"], text))
+
+
+def _answered(lane: Lane, text: str) -> Decision:
+    """The decision a recorded answer (the command sent) stands for."""
+    command = json.loads(text)
+    return Decision(str(command.get("in_reply_to", "")), lane.code, command["action"],
+                    command["reason"], command.get("declaration_id"),
+                    command.get("plate") or "", command, text)
 
 
 async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
-    """Decide one scan, send the lane its command and record both (R-G2, R-G3, R-G6)."""
+    """Decide one scan, record it and its command, and answer the lane (R-G2, R-G3, R-G6).
+
+    A retried ``event_id`` gets the first answer; a valid pass whose release another scan
+    took first is refused ``pass_used``."""
     at = scan.at or clock.now()
-    decision, claim, row = await _evaluate(gate, lane, scan, at)
-    outcome, first = await _commit(gate, lane, scan, at, decision, claim)
-    if outcome == 0:
-        return Decision(**json.loads(first))  # a retried event gets the first answer
-    if outcome == 2:  # R-G2: another scan took the release first
-        decision = _refuse("pass_used", decision.declaration_id, decision.plate)
-        outcome, first = await _commit(gate, lane, scan, at, decision, None)
-        return Decision(**json.loads(first)) if outcome == 0 else decision
-    if claim and lane.direction == "exit" and row.get("export_state") == "cleared":
+    decision, release, row = await _evaluate(gate, lane, scan, at)
+    done = _variant(lane, scan, at, decision)
+    refused = None
+    if release is not None and release.declaration_id is not None:
+        refused = _variant(lane, scan, at, _refuse("pass_used", decision.declaration_id,
+                                                   decision.plate))
+    recorded = await gate.coalescer(gate_record.record_batch)(gate_record.Event(
+        lane.code, scan.event_id, "scan", at, done, refused, release))
+    if recorded.first and recorded.done and release is not None and lane.direction == "exit" \
+            and row.get("export_state") == "cleared":
         await gate_export.record_pass_exit(lane, row["vin"], at)  # R-E7: it left
-    return decision
+    return _answered(lane, recorded.answer)

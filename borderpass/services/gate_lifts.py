@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
-from borderpass.services import clock, gate_commands, ledger
+from borderpass.services import clock, gate_commands, gate_record, ledger
 from borderpass.services.access import require_role
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
@@ -17,6 +20,7 @@ APPROVE_ROLES = (Role.CUSTOMS,)  # R-G4: customs approves, guards never release 
 SUPERVISOR_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)
 NOTICES = "gate:notices"  # channel customs consoles listen on for new lift requests
 EMERGENCY_KINDS = ("police", "fire", "ambulance")
+log = logging.getLogger("borderpass.gate")
 
 
 def text(value: object, name: str, required: bool = True, limit: int = 500) -> str:
@@ -46,12 +50,20 @@ async def request_lift(gate: GateDeps, lane: Lane, requested_by: str, reason: ob
         return same  # a retried request
     lift = await ManualLift.create(lane=lane, event_id=event_id, requested_by=requested_by[:64],
                                    reason=why, plate=plate_text, requested_at=clock.now())
-    await ledger.record(gate.deps.kv, ledger.entry(
+    await ledger.record(ledger.entry(
         "manual_lift", lane.code, event_id=event_id or f"lift-{lift.id}", outcome="requested",
         plate=plate_text, actor=requested_by, detail={"lift_id": lift.id, "reason": why}))
-    await gate.deps.kv.publish(NOTICES, json.dumps(
-        {"type": "lift_requested", "lift": describe(lift, lane.code)}, ensure_ascii=False))
+    await _notify(gate, json.dumps({"type": "lift_requested", "lift": describe(lift, lane.code)},
+                                   ensure_ascii=False))
     return lift
+
+
+async def _notify(gate: GateDeps, text: str) -> None:
+    """Tell customs consoles; best effort (they also poll the pending list)."""
+    try:
+        await gate.deps.kv.publish(NOTICES, text)
+    except Exception:  # Redis down: the request is committed, the consoles' poll shows it
+        log.warning("lift notice not published (Redis)")
 
 
 async def request_by_guard(gate: GateDeps, user: User, body: dict[str, Any]) -> ManualLift:
@@ -71,23 +83,37 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
     if lift is None:
         raise NotFound("lift_not_found", "id")
     status = LiftStatus.APPROVED if approve else LiftStatus.REFUSED
-    changed = await ManualLift.filter(id=lift_id, status=LiftStatus.REQUESTED).update(
-        status=status, approver_id=user.id, decision_note=note_text, decided_at=clock.now())
-    if not changed:
-        raise Conflict("lift_decided", "id")
     actor = f"user:{user.username}"
     entry = ledger.entry("manual_lift", lift.lane.code, event_id=f"lift-{lift.id}:decision",
                          outcome=status.value, plate=lift.plate, actor=actor,
                          detail={"lift_id": lift.id, "requested_by": lift.requested_by,
                                  "reason": lift.reason, "note": note_text})
-    if approve:
-        frame = gate_commands.build(lift.lane, f"lift-{lift.id}", "open", "manual_lift",
-                                    plate=lift.plate, actor=actor, lift_id=lift.id)
-        await gate_commands.send(gate, lift.lane, frame, extra_ledger=[entry])
-    else:
-        await ledger.record(gate.deps.kv, entry)
+    frame = gate_commands.build(lift.lane, f"lift-{lift.id}", "open", "manual_lift",
+                                plate=lift.plate, actor=actor, lift_id=lift.id)
+    sent = None
+    async with in_transaction() as tx:  # the decision, its ledger entry and command at once
+        changed = await ManualLift.filter(id=lift_id, status=LiftStatus.REQUESTED) \
+            .using_db(tx).update(status=status, approver_id=user.id,
+                                 decision_note=note_text, decided_at=clock.now())
+        if not changed:
+            raise Conflict("lift_decided", "id")
+        if approve:  # a lift naming a plate is that vehicle's crossing (R-G2, R-F8)
+            sent = await gate_commands.store(tx, lift.lane, frame, [entry],
+                                             _crossing(lift.lane, "manual_lift", lift.plate))
+        else:
+            await ledger.write([entry], tx)
+    if sent is not None:
+        await gate_commands.announce(gate, lift.lane.code, sent)
     await lift.refresh_from_db()
     return lift
+
+
+def _crossing(lane: Lane, kind: str, plate: str) -> gate_record.Release | None:
+    """The crossing a manual or emergency release records when it names a plate."""
+    if not plate:
+        return None
+    return gate_record.Release(None, lane.direction, kind, lane.port, normalize_plate(plate),
+                               if_approved=False)
 
 
 async def executed(command_id: str) -> None:
@@ -134,7 +160,8 @@ async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[st
                          reason=str(body["kind"]), plate=plate, actor=actor,
                          detail={"note": note})
     frame = gate_commands.build(lane, command_id, "open", "emergency", plate=plate, actor=actor)
-    return await gate_commands.send(gate, lane, frame, extra_ledger=[entry])
+    return await gate_commands.send(gate, lane, frame, extra_ledger=[entry],
+                                    release=_crossing(lane, "emergency", plate))  # R-G5
 
 
 async def report_fault(gate: GateDeps, lane: Lane, event_id: str, symptom: object) -> FaultTicket:
@@ -144,7 +171,7 @@ async def report_fault(gate: GateDeps, lane: Lane, event_id: str, symptom: objec
         return same
     ticket = await FaultTicket.create(lane=lane, event_id=event_id, symptom=what,
                                       reported_at=clock.now())
-    await ledger.record(gate.deps.kv, ledger.entry(
+    await ledger.record(ledger.entry(
         "fault", lane.code, event_id=event_id or f"fault-{ticket.id}", outcome="reported",
         flagged=True, detail={"fault_id": ticket.id, "symptom": what}))
     return ticket
@@ -161,7 +188,7 @@ async def resolve_fault(gate: GateDeps, user: User, fault_id: int,
     if not await FaultTicket.filter(id=fault_id, resolved_at=None).update(
             cause=cause, fix=fix, resolved_at=clock.now(), resolved_by_id=user.id):
         raise Conflict("fault_resolved", "id")
-    await ledger.record(gate.deps.kv, ledger.entry(
+    await ledger.record(ledger.entry(
         "fault_resolved", ticket.lane.code, event_id=f"fault-{fault_id}:resolved",
         outcome="resolved", actor=f"user:{user.username}",
         detail={"fault_id": fault_id, "cause": cause, "fix": fix}))
@@ -177,6 +204,6 @@ async def handover(gate: GateDeps, user: User, body: dict[str, Any]) -> None:
     lane_code = ""
     if body.get("lane") is not None:
         lane_code = (await _lane(body.get("lane"))).code
-    await ledger.record(gate.deps.kv, ledger.entry(
+    await ledger.record(ledger.entry(
         "handover", lane_code, event_id=f"handover-{clock.now().timestamp():.6f}",
         outcome="handed_over", actor=f"user:{user.username}", detail={"to": to, "note": note}))

@@ -2,8 +2,8 @@
 
 Each buffered scan is re-checked with everything the lane could not see (rotating code,
 declaration state, blacklist) at the time the lane saw it; an opening claims the pass's
-one release (R-G2) as if online, and a second opening of the same pass — on this lane or
-another — is flagged as double use in the ledger (R-G6).
+one use (R-G2) as a crossing at the scan's time, and a second opening of the same pass —
+on this lane or another — is flagged as double use in the ledger (R-G6).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
 from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock, declarations, ledger
+from borderpass.services import clock, gate_record, ledger
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import check_offline, event_key, online_state
-from borderpass.services.pass_claims import used_key
+from borderpass.services.gate_decisions import check_offline, online_state
 
 MAX_EVENTS = 5000
 MAX_AGE = timedelta(days=15)  # one ledger period (R-G6)
@@ -59,7 +61,8 @@ def parse_events(events: object) -> list[dict[str, Any]]:
     return [_parse_event(raw, i) for i, raw in enumerate(events)]
 
 
-async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any]) -> str | None:
+async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any],
+               tx: BaseDBAsyncClient) -> str | None:
     """Reconcile one buffered scan; returns the flag raised, if any."""
     try:
         scanned = tokens.parse(ev["qr"])
@@ -73,38 +76,40 @@ async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any]) -> str | None:
     cred = scanned.credential
     if ev["action"] != "open":
         return None
-    kv, owner = gate.deps.kv, f"{lane.code}|{ev['event_id']}"
-    key = used_key(cred.declaration_id, cred.direction)
-    if await kv.set(key, owner, ex=int(MAX_AGE.total_seconds()) * 2, nx=True):
-        await declarations.mark_used(cred.declaration_id)
+    # The lane opened: a crossing, whatever the pass's state; a second one is double use.
+    release = gate_record.Release(cred.declaration_id, cred.direction, "offline", lane.port,
+                                  cred.plate, if_approved=False)
+    if await gate_record.insert_crossings(tx, [(release, lane.code, ev["event_id"],
+                                                ev["at"])]):
+        await gate_record.mark_used(tx, [cred.declaration_id])
         return "double_use" if problem == "pass_used" else problem
-    current = await kv.get(key)
-    if (current.decode() if isinstance(current, bytes) else current) == owner:
-        return None
     return "double_use"  # R-G2: the same pass opened the pole twice
 
 
 async def reconcile(gate: GateDeps, lane: Lane, events: object) -> dict[str, Any]:
-    """Take a lane's offline buffer; answer which events were flagged and why."""
+    """Take a lane's offline buffer; answer which events were flagged and why. Each event
+    is claimed once by ``(lane, event_id)`` with its crossing and ledger entry."""
     parsed = parse_events(events)
     flagged: list[dict[str, str]] = []
     accepted = 0
-    for ev in parsed:
-        seen_key = event_key(lane.code, ev["event_id"])
-        if await gate.deps.kv.get(seen_key) is not None:
-            continue  # uploaded before
-        flag = await _one(gate, lane, ev)
-        await gate.deps.kv.set(seen_key, json.dumps({"offline": True, "flag": flag}),
-                               ex=int(MAX_AGE.total_seconds()))
-        scanned_id = _declaration_of(ev["qr"])
-        await ledger.record(gate.deps.kv, ledger.entry(
-            "double_use" if flag == "double_use" else "offline_scan", lane.code, at=ev["at"],
-            event_id=ev["event_id"], declaration_id=scanned_id, plate=ev["plate"],
-            outcome=ev["action"], reason=flag or "", flagged=flag is not None,
-            detail={"offline": True}))
-        accepted += 1
-        if flag:
-            flagged.append({"event_id": ev["event_id"], "flag": flag})
+    async with in_transaction() as tx:
+        seen = await gate_record.answers(tx, [(lane.code, ev["event_id"]) for ev in parsed])
+        for ev in parsed:
+            if (lane.code, ev["event_id"]) in seen:
+                continue  # uploaded before
+            flag = await _one(gate, lane, ev, tx)
+            if not await gate_record.claim_events(tx, [(
+                    lane.code, ev["event_id"], "offline_scan", ev["at"],
+                    json.dumps({"offline": True, "flag": flag}))]):
+                continue  # the same event in another upload at once
+            await ledger.write([ledger.entry(
+                "double_use" if flag == "double_use" else "offline_scan", lane.code,
+                at=ev["at"], event_id=ev["event_id"], declaration_id=_declaration_of(ev["qr"]),
+                plate=ev["plate"], outcome=ev["action"], reason=flag or "",
+                flagged=flag is not None, detail={"offline": True})], tx)
+            accepted += 1
+            if flag:
+                flagged.append({"event_id": ev["event_id"], "flag": flag})
     return {"accepted": accepted, "flagged": flagged}
 
 

@@ -43,7 +43,6 @@ async def export(kv: KeyValue, path: Path, fmt: str, start: datetime, end: datet
     if fmt not in FORMATS:
         raise FieldError("choice", "format", choices=", ".join(FORMATS))
     check_period(start, end)
-    await ledger.flush(kv)
     summary: Counter[tuple[str, str]] = Counter()
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8-sig") as fh:

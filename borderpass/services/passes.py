@@ -33,11 +33,9 @@ async def _revoke(p: Pass | None, reason: str) -> None:
 
 
 async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | None) -> None:
-    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner (R-F9).
-
-    A pass that just opened the pole is used before the database says so (R-G2)."""
-    holder = await pass_claims.holder(gate.deps.kv, declaration.id, declaration.direction.value)
-    if declaration.status is DeclarationStatus.USED or holder not in (None, pass_claims.CANCELLED):
+    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner (R-F9)."""
+    if declaration.status is DeclarationStatus.USED or await pass_claims.crossed(
+            declaration.id, declaration.direction.value):  # R-G2
         raise Conflict("pass_used", "id")
     if declaration.status is DeclarationStatus.CANCELLED:
         await _revoke(existing, "declaration_cancelled")

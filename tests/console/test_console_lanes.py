@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("db")
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """No background ledger writer: the page flushes the ledger itself before reading."""
-    return settings.with_overrides(gate_ledger_flush=0)
+    return settings
 
 
 async def _connect(client: TestClient, code: str, token: str) -> Any:

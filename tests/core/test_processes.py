@@ -59,7 +59,7 @@ def test_two_processes_serve_one_port_and_stop_together(db_url: str, tmp_path: P
         "BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": TEST_REDIS,
         "BORDERPASS_DATA_DIR": str(tmp_path), "BORDERPASS_DATA_KEY": TEST_KEY,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
-        "BORDERPASS_GATE_LEDGER_FLUSH": "0", "BORDERPASS_LOG_LEVEL": "WARNING"}
+        "BORDERPASS_LOG_LEVEL": "WARNING"}
     parent = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
                                "--port", str(port), "--processes", "2"], env=env)
     try:
@@ -100,7 +100,7 @@ def _start_parent(db_url: str, tmp_path: Path, count: int = 2) -> tuple[subproce
         "BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": TEST_REDIS,
         "BORDERPASS_DATA_DIR": str(tmp_path), "BORDERPASS_DATA_KEY": TEST_KEY,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
-        "BORDERPASS_GATE_LEDGER_FLUSH": "0", "BORDERPASS_LOG_LEVEL": "WARNING"}
+        "BORDERPASS_LOG_LEVEL": "WARNING"}
     parent = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
                                "--port", str(port), "--processes", str(count)], env=env,
                               stderr=(tmp_path / "server.log").open("w"))  # never a full pipe

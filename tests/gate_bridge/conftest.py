@@ -9,5 +9,5 @@ from borderpass.core.config import Settings
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The app under test without the background ledger writer: tests flush it themselves."""
-    return settings.with_overrides(gate_ledger_flush=0)
+    """The app under test, as configured by tests/conftest.py."""
+    return settings

@@ -11,8 +11,16 @@ import pytest
 from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
-from borderpass.models.gate import FaultTicket, LedgerEntry, LiftStatus, ManualLift
-from borderpass.services import clock, ledger
+from borderpass.models.gate import (
+    Crossing,
+    FaultTicket,
+    LaneCommand,
+    LaneEvent,
+    LedgerEntry,
+    LiftStatus,
+    ManualLift,
+)
+from borderpass.services import clock
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -107,7 +115,6 @@ async def test_malformed_frames_get_errors_and_change_nothing(client) -> None:
         assert set(error["message"]) == {"my", "en"}
     await ws.send_bytes(b"\x00\x01")
     assert (await _recv(ws, "error"))["code"] == "frame_json"
-    await ledger.flush(gate.deps.kv)
     assert not await LedgerEntry.filter(kind__in=["scan", "command"]).exists()
 
 
@@ -205,7 +212,6 @@ async def test_manual_lift_needs_customs_approval(client, staff_login) -> None: 
     assert lift.status is LiftStatus.EXECUTED and lift.requested_by == "lane:ruili-out-1/guard-7"
     status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve")
     assert status == 409 and body["error"]["code"] == "lift_decided"
-    await ledger.flush(gate.deps.kv)
     outcomes = await LedgerEntry.filter(kind="manual_lift").values_list("outcome", "actor")
     assert ("requested", "lane:ruili-out-1/guard-7") in outcomes
     assert ("approved", "user:customs") in outcomes
@@ -217,7 +223,6 @@ async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
     ws = await _connect(client, out.code, token)
     await ws.send_json({"type": "ack", "event_id": "a9", "command_id": "lift-999"})
     assert (await _recv(ws, "receipt"))["known"] is False
-    await ledger.flush(gate.deps.kv)
     entry = await LedgerEntry.get(kind="ack", flagged=True)
     assert entry.detail == {"command_id": "lift-999", "known": False}
 
@@ -235,5 +240,55 @@ async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # 
     assert status == 201
     command = await _recv(ws, "command")
     assert (command["action"], command["reason"]) == ("open", "emergency")
-    await ledger.flush(gate.deps.kv)
     assert await LedgerEntry.filter(kind="emergency", actor="user:gate_supervisor").exists()
+    crossing = await Crossing.get(kind="emergency", lane_code=out.code)  # R-F8, issue 26
+    assert (crossing.plate, crossing.declaration_id, crossing.direction) == ("云A12345", None,
+                                                                             "exit")
+
+
+@pytest.mark.parametrize(("frame", "model"), [
+    ({"type": "lift_request", "reason": "camera down", "plate": "云N12345"}, ManualLift),
+    ({"type": "fault", "symptom": "barrier motor overheats"}, FaultTicket),
+    ({"type": "status", "pole": "stuck"}, None),
+])
+async def test_twin_lane_events_sent_at_once_act_once(client, frame, model) -> None:
+    # Issue 17: the same lane event twice at the same moment makes one row and one answer;
+    # customs sees one lift to approve (R-G4), the ledger one entry (R-G6).
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {**frame, "event_id": "twin-1"}
+
+    async def send() -> tuple[int, dict[str, Any]]:
+        resp = await client.post(f"/gate/lanes/{out.code}/events", json=body, headers=auth)
+        return resp.status, await resp.json()
+
+    answers = await asyncio.gather(*(send() for _ in range(4)))
+    assert {status for status, _ in answers} == {200}
+    assert all(answer == answers[0][1] for _, answer in answers)
+    if model is not None:
+        assert await model.all().count() == 1
+    assert await LedgerEntry.filter(event_id="twin-1").count() == 1
+    assert await LaneEvent.filter(lane_code=out.code, event_id="twin-1").count() == 1
+    again = await send()  # a retry later: the first answer again
+    assert again == (200, answers[0][1])
+
+
+async def test_approved_manual_lift_naming_a_plate_is_a_crossing(client, staff_login) -> None:
+    # R-G4, issue 26: customs' manual lift naming a plate is recorded as that vehicle's
+    # crossing, in the commit that sends the lane its open command.
+    gate = client.app[GATE]
+    out, _ = await lane(gate)
+    guard = await staff_login("gate_supervisor", "guard")
+    status, lift = await guard.call("POST", "/api/v1/gate/manual-lifts", json={
+        "lane": out.code, "reason": "reader down", "plate": "云N 12345"})
+    assert status == 201, lift
+    customs = await staff_login("customs")
+    status, _ = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift['id']}/approve",
+                                   json={"note": "checked papers"})
+    assert status == 200
+    crossing = await Crossing.get(kind="manual_lift")
+    assert (crossing.lane_code, crossing.plate, crossing.event_id) == (out.code, "云N12345",
+                                                                       f"lift-{lift['id']}")
+    assert await LaneCommand.filter(lane_code=out.code, command_id=f"lift-{lift['id']}",
+                                    acked_at=None).exists()

@@ -13,8 +13,15 @@ from gate_helpers import declared, issued, lane, qr
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
-from borderpass.models.gate import LedgerEntry
-from borderpass.services import clock, declarations, ledger, pass_claims, pass_tokens, passes
+from borderpass.models.gate import Crossing, LedgerEntry
+from borderpass.services import (
+    clock,
+    declarations,
+    gate_decisions,
+    gate_record,
+    pass_tokens,
+    passes,
+)
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import Scan, decide
 
@@ -35,8 +42,6 @@ async def test_valid_pass_opens_once_and_marks_used(gate) -> None:  # R-G2, R-G6
     first = await decide(gate, out, Scan("e1", qr(gate_pass)))
     assert first.action == "open" and first.reason == "pass_valid"
     assert first.command["display"]["zh_CN"] == "核验通过，请通行"
-    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
-    await ledger.flush(gate.deps.kv)  # the database follows when the ledger is written
     assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
     again = await decide(gate, out, Scan("e2", qr(gate_pass)))
     assert again.action == "deny" and again.reason == "pass_used"
@@ -44,7 +49,6 @@ async def test_valid_pass_opens_once_and_marks_used(gate) -> None:  # R-G2, R-G6
     assert set(again.command["display"]) == {"zh_CN", "my", "en"}
     retry = await decide(gate, out, Scan("e1", qr(gate_pass)))  # same event: same answer
     assert retry.action == "open" and retry.command == first.command
-    await ledger.flush(gate.deps.kv)
     kinds = await LedgerEntry.filter(lane_code=out.code).values_list("kind", "outcome")
     assert sorted(kinds) == [("command", "deny"), ("command", "open"), ("scan", "deny"),
                              ("scan", "open")]
@@ -185,23 +189,28 @@ async def test_used_pass_cannot_be_cancelled_before_the_ledger_is_written(gate) 
     with pytest.raises(Conflict) as err:
         await declarations.cancel(gate.deps, await declaration.declared_by, declaration.id)
     assert err.value.code == "declaration_not_cancellable"
-    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
-    await ledger.flush(gate.deps.kv)
     assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
 
 
 async def test_cancelled_first_the_lane_refuses(gate) -> None:  # R-G2
-    # The cancellation took the release; a lane whose state read predates it cannot open.
+    # The cancellation commits between the lane's state read and its release: the release
+    # finds the declaration no longer approved and writes no crossing.
     clock.freeze(T0)
     declaration = await declared(gate)
     gate_pass = await issued(gate, declaration)
     out, _ = await lane(gate)
-    assert await pass_claims.claim_for_cancel(gate.deps.kv, declaration.id, "exit",
-                                              declaration.planned_at, T0)
-    refused = await decide(gate, out, Scan("c1", qr(gate_pass)))
-    assert refused.action == "deny" and refused.reason == "pass_used"
-    await ledger.flush(gate.deps.kv)
-    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.APPROVED
+    decision, release, _ = await gate_decisions._evaluate(gate, out, Scan("c1", qr(gate_pass)),
+                                                          T0)
+    assert decision.action == "open" and release is not None
+    await declarations.cancel(gate.deps, await declaration.declared_by, declaration.id)
+    [recorded] = await gate_record.record_batch([gate_record.Event(
+        out.code, "c1", "scan", T0, gate_record.Variant("open", []),
+        gate_record.Variant("refused", []), release)])
+    assert (recorded.answer, recorded.done) == ("refused", False)
+    assert not await Crossing.exists(declaration_id=declaration.id)
+    assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.CANCELLED
+    again = await decide(gate, out, Scan("c2", qr(gate_pass)))
+    assert (again.action, again.reason) == ("deny", "pass_revoked")
 
 
 async def test_secret_delivered_once_and_rotation(gate) -> None:
@@ -235,7 +244,6 @@ async def test_emergency_plate_opens_at_once_and_is_logged(gate) -> None:  # R-G
     out, _ = await lane(gate)
     decision = await decide(gate, out, Scan("em1", "", plate="云A 11911"))
     assert (decision.action, decision.reason) == ("open", "emergency")
-    await ledger.flush(gate.deps.kv)
     assert await LedgerEntry.filter(kind="emergency", plate="云A 11911").exists()
     other = await decide(gate, out, Scan("em2", "", plate="云A00000"))
     assert other.action == "deny"
@@ -248,8 +256,8 @@ def test_the_entry_of_an_unknown_ack_is_the_known_one_flagged(command_id: str) -
 
     lane_row, ack = Lane(code="ruili-out-1"), {"event_id": "a1", "command_id": command_id}
     clock.freeze(T0)
-    known = gate_commands._ack_entry(lane_row, ack, command_id, True)
-    assert gate_commands.unknown_variant(known) == gate_commands._ack_entry(
+    known = gate_commands.ack_entry(lane_row, ack, command_id, True)
+    assert gate_commands.unknown_variant(known) == gate_commands.ack_entry(
         lane_row, ack, command_id, False)
 
 

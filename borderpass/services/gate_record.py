@@ -1,0 +1,436 @@
+"""The gate's record: lane events, crossings, ledger entries and commands, committed in
+PostgreSQL (or SQLite) before any lane is answered (DESIGN 5; R-G2, R-G6).
+
+The events of one loop turn (scans, acks) are written in one transaction (the bridge's
+:class:`~borderpass.core.batching.Coalescer`), so one commit carries many scans:
+
+1. an event already recorded gets its stored answer (a retry, even after Redis lost all);
+2. a release takes the pass's one use: the declaration row is locked while still approved
+   (a cancellation updates the same row, so a pass cannot be used and cancelled at once),
+   then a crossing is inserted with ON CONFLICT DO NOTHING on ``gate_crossings_one_use``:
+   the first valid scan wins on any lane in any process;
+3. an ack takes its command out of the outbox (``acked_at``), once;
+4. each event is claimed by ``(lane_code, event_id)`` with the answer it gets (a twin in
+   another process that claimed it first makes this batch start again);
+5. the chosen variant's ledger entries and command, and the used mark, are written.
+
+Nothing is queued anywhere: the ledger entry exists when the lane is told (no pop, no loss).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError, TransactionManagementError
+from tortoise.transactions import in_transaction
+
+from borderpass.models import Declaration
+from borderpass.models.enums import DeclarationStatus
+from borderpass.models.gate import Crossing, LaneCommand, LaneEvent
+from borderpass.services import clock, ledger
+
+log = logging.getLogger("borderpass.gate")
+ATTEMPTS = 4  # a batch raced by a twin, or a deadlock victim, is run again
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Release:
+    """A vehicle let through: a pass's one use when it names a declaration (R-G2)."""
+
+    declaration_id: int | None
+    direction: str
+    kind: str  # pass | manual_lift | emergency | offline
+    port: str
+    plate: str = ""
+    filing_id: int | None = None
+    if_approved: bool = True  # the declaration must still be approved (not cancelled, used)
+
+
+@dataclass
+class Variant:
+    """What one outcome of an event writes: its answer, ledger entries and command."""
+
+    answer: str
+    entries: list[str]
+    command: tuple[str, str] | None = None  # (command id, frame text) for the lane's outbox
+
+
+@dataclass
+class Event:
+    """One lane event to record once: ``done`` if its release / ack was taken (or it has
+    none), ``refused`` if another took the release first or the ack's command is unknown."""
+
+    lane: str
+    event_id: str
+    kind: str
+    at: datetime
+    done: Variant
+    refused: Variant | None = None
+    release: Release | None = None
+    acks: str | None = None  # the command id this event acknowledges
+
+    @property
+    def key(self) -> Key:
+        return (self.lane, self.event_id)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The answer to send, whether this call recorded it, and whether ``done`` applied."""
+
+    answer: str
+    first: bool
+    done: bool
+
+
+class _Raced(Exception):
+    """A twin claimed one of our events after we took its release: start again."""
+
+
+def _marks(tx: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:
+    if tx.capabilities.dialect == "postgres":
+        return [f"${n}" for n in range(start, start + count)]
+    return ["?"] * count
+
+
+def _rows(tx: BaseDBAsyncClient, width: int, count: int) -> str:
+    marks = _marks(tx, width * count)
+    return ", ".join("(" + ", ".join(marks[i * width:(i + 1) * width]) + ")"
+                     for i in range(count))
+
+
+async def answers(tx: BaseDBAsyncClient, keys: Sequence[Key]) -> dict[Key, str]:
+    """Answers already recorded for these events."""
+    found: dict[Key, str] = {}
+    for start in range(0, len(keys), 200):
+        chunk = keys[start:start + 200]
+        rows = await tx.execute_query_dict(
+            f"SELECT lane_code, event_id, answer FROM {LaneEvent._meta.db_table} "
+            f"WHERE (lane_code, event_id) IN ({_rows(tx, 2, len(chunk))})",
+            [v for key in chunk for v in key])
+        found.update(((r["lane_code"], r["event_id"]), r["answer"]) for r in rows)
+    return found
+
+
+async def _approved(tx: BaseDBAsyncClient, ids: list[int]) -> set[int]:
+    """The declarations still approved, locked until commit (a cancellation waits)."""
+    if not ids:
+        return set()
+    lock = " FOR UPDATE" if tx.capabilities.dialect == "postgres" else ""
+    rows = await tx.execute_query_dict(
+        f"SELECT id FROM {Declaration._meta.db_table} WHERE id IN "
+        f"({', '.join(_marks(tx, len(ids)))}) AND status = '{DeclarationStatus.APPROVED.value}'"
+        f" ORDER BY id{lock}", ids)
+    return {r["id"] for r in rows}
+
+
+_CROSSING_COLUMNS = ("declaration_id", "direction", "kind", "lane_code", "port", "plate",
+                     "filing_id", "event_id", "at")
+
+
+async def insert_crossings(tx: BaseDBAsyncClient,
+                           items: Sequence[tuple[Release, str, str, datetime]]) -> set[Key]:
+    """Insert crossings ``(release, lane, event id, at)``; the ``(lane, event id)`` of those
+    written. One naming a declaration already used that way is skipped (R-G2: the unique
+    index ``gate_crossings_one_use``, as ON CONFLICT DO NOTHING, never an error)."""
+    if not items:
+        return set()
+    ordered = sorted(items, key=lambda i: (i[0].declaration_id or 0, i[0].direction))
+    values = [v for r, lane, eid, at in ordered
+              for v in (r.declaration_id, r.direction, r.kind, lane[:40], r.port[:40],
+                        r.plate[:16], r.filing_id, eid[:80], at)]
+    rows = await tx.execute_query_dict(
+        f"INSERT INTO {Crossing._meta.db_table} ({', '.join(_CROSSING_COLUMNS)}) VALUES "
+        f"{_rows(tx, len(_CROSSING_COLUMNS), len(ordered))} "
+        f"ON CONFLICT (declaration_id, direction) DO NOTHING RETURNING lane_code, event_id",
+        values)
+    return {(r["lane_code"], r["event_id"]) for r in rows}
+
+
+async def _take_releases(tx: BaseDBAsyncClient, events: list[Event]) -> set[Key]:
+    wanted = [e for e in events if e.release is not None]
+    if not wanted:
+        return set()
+    approved = await _approved(tx, sorted({e.release.declaration_id for e in wanted
+                                           if e.release and e.release.declaration_id
+                                           and e.release.if_approved}))
+    allowed = [(e.release, e.lane, e.event_id, e.at) for e in wanted if e.release
+               and (not e.release.if_approved or e.release.declaration_id is None
+                    or e.release.declaration_id in approved)]
+    return await insert_crossings(tx, allowed)
+
+
+async def _take_acks(tx: BaseDBAsyncClient, events: list[Event], at: datetime) -> set[Key]:
+    """Take acknowledged commands out of the outbox; the events whose command was pending."""
+    wanted = [e for e in events if e.acks]
+    if not wanted:
+        return set()
+    rows = await tx.execute_query_dict(
+        f"UPDATE {LaneCommand._meta.db_table} SET acked_at = {_marks(tx, 1)[0]} "
+        f"WHERE acked_at IS NULL AND (lane_code, command_id) IN "
+        f"({_rows_from(tx, 2, len(wanted), 2)}) RETURNING lane_code, command_id",
+        [at, *[v for e in wanted for v in (e.lane, e.acks)]])
+    taken = {(r["lane_code"], r["command_id"]) for r in rows}
+    known: set[Key] = set()
+    for e in wanted:  # two acks of one command in one batch: the first is the known one
+        if (e.lane, e.acks) in taken:
+            taken.discard((e.lane, str(e.acks)))
+            known.add(e.key)
+    return known
+
+
+def _rows_from(tx: BaseDBAsyncClient, width: int, count: int, start: int) -> str:
+    marks = _marks(tx, width * count, start)
+    return ", ".join("(" + ", ".join(marks[i * width:(i + 1) * width]) + ")"
+                     for i in range(count))
+
+
+async def claim_events(tx: BaseDBAsyncClient,
+                       items: Sequence[tuple[str, str, str, datetime, str]]) -> set[Key]:
+    """Claim events ``(lane, event id, kind, at, answer)``; the keys this call claimed (a
+    twin's committed claim wins: ON CONFLICT DO NOTHING on ``gate_lane_events_once``)."""
+    if not items:
+        return set()
+    ordered = sorted(items)
+    rows = await tx.execute_query_dict(
+        f"INSERT INTO {LaneEvent._meta.db_table} (lane_code, event_id, kind, at, answer) "
+        f"VALUES {_rows(tx, 5, len(ordered))} ON CONFLICT (lane_code, event_id) DO NOTHING "
+        f"RETURNING lane_code, event_id", [v for item in ordered for v in item])
+    return {(r["lane_code"], r["event_id"]) for r in rows}
+
+
+async def enqueue(tx: BaseDBAsyncClient, commands: Sequence[tuple[str, str, str]],
+                  at: datetime) -> None:
+    """Put commands ``(lane, command id, frame)`` in the lanes' outbox (once per id)."""
+    if not commands:
+        return
+    await tx.execute_query(
+        f"INSERT INTO {LaneCommand._meta.db_table} (lane_code, command_id, frame, at) VALUES "
+        f"{_rows(tx, 4, len(commands))} ON CONFLICT (lane_code, command_id) DO NOTHING",
+        [v for lane, cid, frame in commands for v in (lane, cid, frame, at)])
+
+
+async def mark_used(tx: BaseDBAsyncClient, ids: Sequence[int]) -> None:
+    """The declarations whose pass let a vehicle through are used (R-G2)."""
+    if ids:
+        await tx.execute_query(
+            f"UPDATE {Declaration._meta.db_table} SET status = "
+            f"'{DeclarationStatus.USED.value}' WHERE status = "
+            f"'{DeclarationStatus.APPROVED.value}' AND id IN ({', '.join(_marks(tx, len(ids)))})",
+            list(ids))
+
+
+async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
+                                                                 set[Key]]:
+    """One transaction; the answers by event, the events written, and those ``done``."""
+    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    async with in_transaction() as tx:
+        found = await answers(tx, [e.key for e in unique])
+        fresh = [e for e in unique if e.key not in found]
+        won = await _take_releases(tx, fresh)
+        known = await _take_acks(tx, fresh, at)
+        done = {e.key for e in fresh if _is_done(e, won, known)}
+        chosen = {e.key: e.done if e.key in done else e.refused for e in fresh}
+        claimed = await claim_events(tx, [(e.lane, e.event_id, e.kind, e.at,
+                                           chosen[e.key].answer)  # type: ignore[union-attr]
+                                          for e in fresh])
+        if {e.key for e in fresh} - claimed & (won | known):
+            raise _Raced
+        variants = [(e, chosen[e.key]) for e in fresh if e.key in claimed]
+        await ledger.write([t for _, v in variants if v for t in v.entries], tx)
+        await enqueue(tx, [(e.lane, *v.command) for e, v in variants if v and v.command], at)
+        await mark_used(tx, sorted({e.release.declaration_id for e in fresh
+                                    if e.key in won and e.release
+                                    and e.release.declaration_id}))
+        for e, v in variants:
+            found[e.key] = v.answer if v else ""
+    late = [e.key for e in fresh if e.key not in claimed]
+    if late:  # twins committed first: their answer
+        found.update(await answers(connections.get("default"), late))
+    return found, claimed, done
+
+
+def _variant_json(v: Variant | None) -> str:
+    if v is None:
+        return "null"
+    cid, cmd = v.command or (None, None)
+    return (f'{{"answer":{json.dumps(v.answer, ensure_ascii=False)},"entries":['
+            + ",".join(v.entries) + f'],"cmd_id":{json.dumps(cid, ensure_ascii=False)},'
+            f'"cmd":{json.dumps(cmd, ensure_ascii=False)}}}')
+
+
+def _pg_payload(events: list[Event]) -> str:
+    """The batch as one JSON array for :data:`_PG_RECORD` (ledger entries as they are)."""
+    items = []
+    for i, e in enumerate(events):
+        r = e.release
+        head = json.dumps({
+            "i": i, "lane": e.lane, "eid": e.event_id, "kind": e.kind, "at": e.at.isoformat(),
+            "release": r is not None, "decl": r.declaration_id if r else None,
+            "dir": r.direction if r else None, "rkind": r.kind if r else None,
+            "port": r.port if r else None, "plate": r.plate if r else None,
+            "filing": r.filing_id if r else None, "if_approved": r.if_approved if r else None,
+            "acks": e.acks}, ensure_ascii=False, separators=(",", ":"))
+        items.append(f'{head[:-1]},"done":{_variant_json(e.done)},'
+                     f'"refused":{_variant_json(e.refused)}}}')
+    return "[" + ",".join(items) + "]"
+
+
+_DECL, _CROSS = Declaration._meta.db_table, Crossing._meta.db_table
+_EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
+_APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.value
+
+# PostgreSQL: the steps of :func:`_attempt` in one statement (one round trip inside the
+# transaction): answers recorded before, declarations locked while approved, crossings
+# inserted (ON CONFLICT DO NOTHING on gate_crossings_one_use), acked commands taken, the
+# variant chosen, events claimed, then the chosen ledger entries, commands and used marks.
+# Every lookup is a LATERAL ... LIMIT 1 or ``= ANY(ARRAY(...))`` probe of an index, so the
+# plan never turns into a scan of a growing table (json_to_recordset guesses 100 rows, and
+# the new tables may not have been analysed yet).
+_PG_RECORD = f"""
+WITH x AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
+    at timestamptz, release bool, decl int, dir text, rkind text, port text, plate text,
+    filing int, if_approved bool, acks text, done json, refused json)
+), seen AS (
+  SELECT x.i, e.answer FROM x CROSS JOIN LATERAL (SELECT answer FROM {_EVENTS} e
+    WHERE e.lane_code = x.lane AND e.event_id = x.eid LIMIT 1) e
+), fresh AS (
+  SELECT * FROM x WHERE x.i NOT IN (SELECT i FROM seen)
+), locked AS (
+  SELECT d.id FROM {_DECL} d WHERE d.status = '{_APPROVED}' AND d.id = ANY(ARRAY(
+    SELECT decl FROM fresh WHERE release AND if_approved AND decl IS NOT NULL))
+  ORDER BY d.id FOR UPDATE
+), rel AS (
+  INSERT INTO {_CROSS} ({", ".join(_CROSSING_COLUMNS)})
+  SELECT decl, dir, rkind, left(lane, 40), left(port, 40), left(coalesce(plate, ''), 16),
+    filing, left(eid, 80), at FROM fresh
+  WHERE release AND (decl IS NULL OR NOT if_approved OR decl IN (SELECT id FROM locked))
+  ORDER BY decl, dir
+  ON CONFLICT (declaration_id, direction) DO NOTHING
+  RETURNING lane_code, event_id, declaration_id
+), pending AS (
+  SELECT DISTINCT ON (t.id) f.i, t.id FROM fresh f CROSS JOIN LATERAL (
+    SELECT c.id FROM {_COMMANDS} c WHERE c.lane_code = f.lane AND c.command_id = f.acks
+      AND c.acked_at IS NULL LIMIT 1) t
+  WHERE f.acks IS NOT NULL ORDER BY t.id, f.i
+), ack AS (
+  UPDATE {_COMMANDS} SET acked_at = $2
+  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL RETURNING id
+), chosen AS (
+  SELECT f.i, f.lane, f.eid, f.kind, f.at, p.ok,
+    CASE WHEN p.ok THEN f.done ELSE f.refused END AS v
+  FROM fresh f, LATERAL (SELECT CASE
+    WHEN f.refused IS NULL THEN true
+    WHEN f.release THEN EXISTS (SELECT 1 FROM rel WHERE rel.lane_code = f.lane
+                                AND rel.event_id = f.eid)
+    WHEN f.acks IS NOT NULL THEN f.i IN (SELECT i FROM pending WHERE id IN (SELECT id FROM ack))
+    ELSE true END AS ok) p
+), ev AS (
+  INSERT INTO {_EVENTS} (lane_code, event_id, kind, at, answer)
+  SELECT lane, eid, kind, at, v->>'answer' FROM chosen ORDER BY lane, eid
+  ON CONFLICT (lane_code, event_id) DO NOTHING RETURNING lane_code, event_id
+), mine AS (
+  SELECT chosen.* FROM chosen JOIN ev ON ev.lane_code = chosen.lane AND ev.event_id = chosen.eid
+), led AS ({ledger.pg_insert_from("mine.v->'entries'", "mine")}
+), cmd AS (
+  INSERT INTO {_COMMANDS} (lane_code, command_id, frame, at)
+  SELECT lane, v->>'cmd_id', v->>'cmd', $2 FROM mine WHERE v->>'cmd_id' IS NOT NULL
+  ON CONFLICT (lane_code, command_id) DO NOTHING
+), used AS (
+  UPDATE {_DECL} SET status = '{_USED}' WHERE status = '{_APPROVED}'
+    AND id = ANY(ARRAY(SELECT declaration_id FROM rel WHERE declaration_id IS NOT NULL))
+)
+SELECT x.i, seen.answer AS seen, mine.v->>'answer' AS answer, mine.i IS NOT NULL AS first,
+  coalesce(chosen.ok, false) AS ok,
+  (mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM pending WHERE id IN (
+    SELECT id FROM ack)) OR EXISTS (
+    SELECT 1 FROM rel WHERE rel.lane_code = x.lane AND rel.event_id = x.eid))) AS raced
+FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
+  LEFT JOIN mine ON mine.i = x.i
+"""
+
+
+async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
+                                                                    set[Key]]:
+    """:func:`_attempt` on PostgreSQL: one statement in one transaction."""
+    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    async with in_transaction() as tx:
+        rows = await tx.execute_query_dict(_PG_RECORD, [_pg_payload(unique), at])
+        if any(r["raced"] for r in rows):
+            raise _Raced
+    found: dict[Key, str] = {}
+    claimed, done, late = set(), set(), []
+    for r in rows:
+        key = unique[r["i"]].key
+        if r["seen"] is not None:
+            found[key] = r["seen"]
+        elif r["first"]:
+            found[key] = r["answer"]
+            claimed.add(key)
+        else:
+            late.append(key)
+        if r["ok"]:
+            done.add(key)
+    if late:  # twins committed first: their answer
+        found.update(await answers(connections.get("default"), late))
+    return found, claimed, done
+
+
+def _is_done(event: Event, won: set[Key], known: set[Key]) -> bool:
+    if event.refused is None:
+        return True
+    if event.release is not None:
+        return event.key in won
+    return event.key in known if event.acks else True
+
+
+def _retryable(exc: Exception) -> bool:
+    text = getattr(exc, "sqlstate", "") or getattr(exc.__cause__, "sqlstate", "") or ""
+    return text in ("40P01", "40001")  # deadlock victim, serialisation failure
+
+
+async def record(events: list[Event], at: datetime) -> list[Recorded]:
+    """Record the events once, in one transaction; each one's answer (R-G2, R-G6)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            postgres = connections.get("default").capabilities.dialect == "postgres"
+            answers, claimed, done = await (_pg_attempt if postgres else _attempt)(events, at)
+            break
+        except _Raced:
+            log.info("gate batch raced by a twin; again")
+        except (OperationalError, TransactionManagementError) as exc:
+            if attempt == ATTEMPTS - 1 or not _retryable(exc):
+                raise
+            log.info("gate batch was a deadlock victim; again")
+    else:
+        raise RuntimeError("gate batch raced too often")
+    seen: set[Key] = set()
+    out = []
+    for e in events:
+        first = e.key in claimed and e.key not in seen
+        seen.add(e.key)
+        out.append(Recorded(answers.get(e.key, ""), first, e.key in done))
+    return out
+
+
+async def record_one(event: Event, at: datetime) -> Recorded:
+    """Record one event on its own (no batch)."""
+    return (await record([event], at))[0]
+
+
+
+async def record_batch(events: list[Event]) -> list[Recorded]:
+    """The events of one loop turn, recorded in one transaction (the bridge's batch).
+
+    Shielded: a lane that goes away (its handler cancelled) must not abandon a commit
+    that other lanes' events share, nor leave the database lock taken halfway into BEGIN."""
+    return await asyncio.shield(record(events, clock.now()))
