@@ -57,7 +57,7 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     filing = await _submitted(filing_id)
     now = clock.now()
     expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
-    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+    async with in_transaction():  # decision, audit row and message, or none (R-U7)
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
             reviewer_id=reviewer.id, return_reasons=[])
@@ -65,8 +65,8 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
             raise Conflict("filing_not_submitted", "status")
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="approved")
-    await filing.refresh_from_db()
-    await notify.filing_reviewed(filing)
+        await filing.refresh_from_db()
+        await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 
 
@@ -108,7 +108,7 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     filing = await _submitted(filing_id)
     cleaned = check_reasons(filing, reasons)
-    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+    async with in_transaction():  # decision, audit row and message, or none (R-U7)
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
             return_reasons=cleaned)
@@ -116,8 +116,8 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
             raise Conflict("filing_not_submitted", "status")
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="returned", reasons=len(cleaned))
-    await filing.refresh_from_db()
-    await notify.filing_reviewed(filing)
+        await filing.refresh_from_db()
+        await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 
 
