@@ -34,6 +34,20 @@ UNIT_REASONS = {  # R-U6
     "left_unit": N_("已离开该单位"),
     "unit_deregistered": N_("单位已注销"),
 }
+# The subscribe message's title and tip are ``thing`` fields (≤ 20 characters): short words
+# chosen per event so that no locale needs cutting and no two events read alike (issue #18:
+# "approved" and "returned" were both cut to "မှတ်ပုံတင်မှု…" in Burmese).
+SUBSCRIBE_WORDS: dict[str, tuple[str, str]] = {
+    kinds.FILING_APPROVED: (N_("审核通过"), N_("出入境前先申报")),
+    kinds.FILING_RETURNED: (N_("审核退回"), N_("修改后重新提交")),
+    kinds.FILING_EXPIRING: (N_("备案将到期"), N_("及时重新备案")),
+    kinds.DECLARATION_ACCEPTED: (N_("申报受理"), N_("车道出示通行码")),
+    kinds.TRIP_DEADLINE: (N_("按期返回入境"), N_("逾期列入黑名单")),
+    kinds.BLACKLISTED: (N_("列入黑名单"), N_("尽快到口岸办说明")),
+    kinds.UNIT_LIST_CHANGED: (N_("名单变更"), N_("疑问请问所在单位")),
+    kinds.EXPORT_CANCEL_DUE: (N_("注销将到期"), N_("按期注销并录入")),
+    kinds.EXPORT_CANCEL_OVERDUE: (N_("注销已逾期"), N_("尽快注销并录入")),
+}
 BLACKLIST_WARNING = N_("逾期未返回，车主将被列入黑名单。")
 CANCEL_STEPS = N_("车辆离境后，请到车辆管理所办理注销登记，"
                   "再在小程序中录入注销日期和注销证明书上的二维码内容。")
@@ -50,6 +64,8 @@ class Message:
     tip: str = ""
     page: str | None = None
     link_text: str = ""
+    short_title: str = ""  # the subscribe message's thing fields (SUBSCRIBE_WORDS)
+    short_tip: str = ""
 
     @property
     def link(self) -> Link | None:
@@ -222,8 +238,9 @@ def render(kind: str, payload: dict[str, Any], reader: Reader) -> Message:
     """The message of one notification for one reader."""
     message = RENDERERS[kind](payload, reader)
     link_text = reader.t(N_("打开小程序查看"))
+    title, tip = SUBSCRIBE_WORDS[kind]
     return Message(message.title, message.subject, message.when, message.lines, message.tip,
-                   message.page, link_text)
+                   message.page, link_text, reader.t(title), reader.t(tip))
 
 
 def subscribe_data(message: Message, reader: Reader) -> dict[str, str]:
@@ -231,9 +248,9 @@ def subscribe_data(message: Message, reader: Reader) -> dict[str, str]:
     when = (message.when or reader.now).astimezone(reader.zone)
     return {
         "thing1": fit(message.subject, SUBSCRIBE_THING_LIMIT),
-        "thing2": fit(message.title, SUBSCRIBE_THING_LIMIT),
+        "thing2": fit(message.short_title or message.title, SUBSCRIBE_THING_LIMIT),
         "time3": when.strftime("%Y-%m-%d %H:%M"),
-        "thing4": fit(message.tip, SUBSCRIBE_THING_LIMIT),
+        "thing4": fit(message.short_tip or message.tip, SUBSCRIBE_THING_LIMIT),
     }
 
 
