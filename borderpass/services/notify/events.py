@@ -12,7 +12,7 @@ from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import FilingStatus
 from borderpass.models.notify import Recipient, SubscribeGrant
 from borderpass.services import clock
-from borderpass.services.notify import kinds
+from borderpass.services.notify import grants, kinds
 from borderpass.services.notify.outbox import Intent, enqueue, wake
 
 log = logging.getLogger("borderpass.notify")
@@ -97,10 +97,11 @@ async def record_grants(user: User, results: object, allowed: frozenset[str]) ->
             raise FieldError("choice", f"results.{template_id}", choices=", ".join(GRANT_ANSWERS))
     counts: dict[str, int] = {}
     for template_id, answer in results.items():
-        grant, _ = await SubscribeGrant.get_or_create(user_id=user.id, template_id=template_id)
-        grant.remaining = grant.remaining + 1 if answer == "accept" else 0
-        await grant.save(update_fields=["remaining", "updated_at"])
-        counts[template_id] = grant.remaining
+        # A "reject" declines this request only: sends already granted stay usable.
+        if answer in ("ban", "filter"):
+            counts[template_id] = await grants.end(user.id, template_id)
+        else:
+            counts[template_id] = await grants.add(user.id, template_id, answer == "accept")
     if any(a == "accept" for a in results.values()):
         await wake(user.id)
     return counts
