@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from borderpass.core.i18n import N_, translate
-from borderpass.core.messages import ERRORS, error_message
+from borderpass.services import return_reasons
 from borderpass.services.notify import kinds
 from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
 from borderpass.services.notify.fit import fit
-from borderpass.services.requirements import field_label
 
 PASS_PAGE = "pages/pass/index?declaration={id}"
 FILING_PAGE = "pages/filing/detail?id={id}"
@@ -110,22 +109,11 @@ def _filing_approved(p: dict[str, Any], r: Reader) -> Message:
         r.t(N_("出入境前请先申报")), FILING_PAGE.format(id=p["filing_id"]))
 
 
-def _reason_line(i: int, reason: dict[str, str], r: Reader) -> str:
-    label = field_label(reason.get("field", "")) or ""
-    name = r.t(label) if label else reason.get("field", "")
-    text = reason.get("message") or ""
-    code = reason.get("code", "")
-    if not text and code in ERRORS:
-        text = error_message(code, r.locale, {})
-    colon = "：" if r.locale == "zh_CN" else ": "
-    return f"{i}. {name}{colon}{text}" if text else f"{i}. {name}"
-
-
 def _filing_returned(p: dict[str, Any], r: Reader) -> Message:
     reasons = list(p.get("reasons", []))
     lines = [r.t(N_("车辆 {plate} 的备案被退回，请按以下 {count} 项意见修改后重新提交："),
                  plate=p["plate"], count=len(reasons))]
-    lines += [_reason_line(i, reason, r) for i, reason in enumerate(reasons, 1)]
+    lines += [return_reasons.line(i, reason, r.locale) for i, reason in enumerate(reasons, 1)]
     return Message(r.t(N_("备案被退回")), p["plate"], _at(p, "returned_at"), lines,
                    r.t(N_("请修改后重新提交")), FILING_PAGE.format(id=p["filing_id"]))
 
