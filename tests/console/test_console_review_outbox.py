@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import pytest
 from aiohttp.test_utils import TestClient
+from api_helpers import outbox_broken
 from console_helpers import add_staff, console_login, csrf
 from factories import driver_user, submitted_filing
-from tortoise import connections
 
 from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, Filing
@@ -18,17 +15,6 @@ from borderpass.models.notify import Notification
 from borderpass.services.notify import kinds
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-@asynccontextmanager
-async def _outbox_broken() -> AsyncIterator[None]:
-    """The outbox table is gone for a while: every insert into it fails in the database."""
-    db = connections.get("default")
-    await db.execute_script("ALTER TABLE notifications RENAME TO notifications_away")
-    try:
-        yield
-    finally:
-        await db.execute_script("ALTER TABLE notifications_away RENAME TO notifications")
 
 
 async def _decide(client: TestClient, filing: Filing, action: str, **form: str) -> int:
@@ -72,7 +58,7 @@ async def test_outbox_failure_rolls_the_decision_back(client: TestClient, action
     filing = await _reviewing(client)
     form = {"field_0": "general", "code_0": "other", "message_0": "照片太暗"} \
         if action == "return" else {}
-    async with _outbox_broken():
+    async with outbox_broken():
         status = await _decide(client, filing, action, **form)
     assert status >= 500  # the reviewer is told it failed (no table is not an outage)
     await filing.refresh_from_db()
