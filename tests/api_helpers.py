@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +73,18 @@ async def approved_filing_id(caller: Caller, reviewer: Caller, **vehicle: Any) -
                                          f"/api/v1/review/filings/{filing['id']}/approve")
     assert status == 200, filing
     return int(filing["id"])
+
+
+@contextlib.asynccontextmanager
+async def outbox_broken() -> AsyncIterator[None]:
+    """The notification outbox table is gone for a while: every insert into it fails in the
+    database, as a full disk or a lost table would (issue #18: a change and its message
+    are one transaction)."""
+    from tortoise import connections
+
+    db = connections.get("default")
+    await db.execute_script("ALTER TABLE notifications RENAME TO notifications_away")
+    try:
+        yield
+    finally:
+        await db.execute_script("ALTER TABLE notifications_away RENAME TO notifications")

@@ -8,8 +8,8 @@ from typing import Any
 from borderpass.bot import texts as T
 from borderpass.bot.engine import INSTANT, STEPS, Expect, Flow, Step, Turn, register, set_language
 from borderpass.core.i18n import LOCALES
-from borderpass.models.enums import TripStatus
-from borderpass.services import declarations, filings
+from borderpass.models.enums import FilingStatus, TripStatus
+from borderpass.services import declarations, filings, return_reasons
 from borderpass.services.requirements import CATEGORY_LABELS
 
 # -- language ----------------------------------------------------------------------------------
@@ -80,13 +80,19 @@ async def status_text(turn: Turn) -> str:
             status = turn.t(T.FILING_STATUS[f.status.value],
                             date=_when(turn, f.expires_at) if f.expires_at else "")
             plate = f.plate_number or turn.t(T.NO_PLATE)
-            lines.append(f"· {plate}（{turn.t(CATEGORY_LABELS[f.category])}）：{status}")
+            category = turn.t(CATEGORY_LABELS[f.category])
+            lines.append(f"· {plate}（{category}）：{status}" if turn.locale == "zh_CN"
+                         else f"· {plate} ({category}): {status}")  # half-width outside zh
+            if f.status is FilingStatus.RETURNED:  # R-F6: every reason, in the reader's words
+                lines += ["  " + return_reasons.line(i, r, turn.locale)
+                          for i, r in enumerate(f.return_reasons, 1)]
     recent = await declarations.list_own(turn.user)
     if recent:
         lines.append(turn.t(T.STATUS_DECLARATIONS))
         for d in recent[:3]:
             lines.append(f"· {_when(turn, d.planned_at)} {turn.t(T.DIRECTIONS[d.direction.value])}"
-                         f" {T.port_name(d.port, turn.locale)}："
+                         f" {T.port_name(d.port, turn.locale)}"
+                         f"{'：' if turn.locale == 'zh_CN' else ': '}"
                          f"{turn.t(T.DECLARATION_STATUS[d.status.value])}")
     trips = [t for t in await declarations.trips_of(turn.user)
              if t["status"] == TripStatus.OPEN.value]

@@ -58,13 +58,23 @@ async def _first_contact(rt: BotRuntime, openid: str, state: DialogState,
     unionid, or a new one (issue #4); True once the unionid question is settled."""
     known = await chat_users.linked_user(openid)
     if known is not None and known.unionid:
+        _adopt_language(state, known)
         return known, True
     follower = await _follower(rt, openid)
     user = await chat_users.official_account_user(
         openid, follower.unionid if follower else None, locale=state.locale)
     if follower is not None:
         later.append(follower)
+    if known is not None or user.openid is not None:  # not an account made just now
+        _adopt_language(state, user)
     return user, follower is not None
+
+
+def _adopt_language(state: DialogState, user: User) -> None:
+    """A user who has an account already (the mini-program, or an earlier follow) has a
+    stored language: greet and answer in it, never ask again (issue #18)."""
+    if state.locale is None and user.locale in LOCALES:
+        state.locale = user.locale
 
 
 async def _user(rt: BotRuntime, openid: str, state: DialogState,

@@ -123,7 +123,7 @@ class Turn:
         first = exc.errors[0] if isinstance(exc, FieldErrors) else exc
         message = error_message(first.code, self.locale, first.params)
         label = field_label(first.field) if first.field else None
-        return f"{self.t(label)}：{message}" if label else message
+        return f"{self.t(label)}{T.colon(self.locale)}{message}" if label else message
 
 
 # -- validation per expected input ----------------------------------------------------------

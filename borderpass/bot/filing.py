@@ -242,8 +242,8 @@ async def _ask_field(turn: Turn) -> str:
     if spec is not None and spec.type == "date":
         return turn.t(T.ASK_DATE, label=label)
     if spec is not None and spec.type == "bool":
-        mark = "？" if turn.locale == "zh_CN" else "?"
-        return f"{label}{mark} {turn.t(T.YES_NO)}"
+        mark = "？" if turn.locale == "zh_CN" else "?"  # once: "Mortgaged?" not "Mortgaged??"
+        return f"{label.rstrip('?？ ')}{mark} {turn.t(T.YES_NO)}"
     if spec is not None and spec.type == "choice":
         return turn.t(T.ASK_CHOICE, label=label)
     return turn.t(T.ASK_FIELD, label=label)
@@ -287,7 +287,7 @@ async def _ask_commit(turn: Turn) -> str:
     """Show the filing commitment and remember exactly which text (version, locale, hash)."""
     shown = commitments.current(commitments.FILING, turn.locale)
     turn.state.data["commitment"] = commitments.consent_of(shown)
-    return turn.t(T.COMMITMENT, text=shown.text.strip())
+    return turn.t(T.COMMITMENT, text=T.chat_text(shown.text))  # consent: the source text
 
 
 async def _commit(turn: Turn, agreed: bool) -> str | None:

@@ -173,10 +173,13 @@ async def confirm_prompt(turn: Turn, filing: Filing) -> str:
     lines = []
     for letter, (path, mark, clash) in zip(LETTERS, _marks(filing), strict=False):
         label = turn.t(field_label(path) or path)
-        value = mark.get("value") or _value_in(view, path) or "***"
+        # The user's own values, read from their own photo, in full in their private chat:
+        # never ask them to confirm a number shown masked (issue #18). Not logged.
+        value = mark.get("value") or await _ocr_value(turn.rt.deps, path, mark) \
+            or _value_in(view, path) or "***"
         if clash:
             value = f"{value} ≠ {_value_in(view, path)}"
-        lines.append(f"{letter} {label}：{value}")
+        lines.append(f"{letter} {label}{T.colon(turn.locale)}{value}")
     return turn.t(T.I_READ, fields="\n".join(lines))
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from borderpass.core.i18n import LOCALES, N_, translate
-from borderpass.services.notify.texts import PORT_NAMES
+from borderpass.services.notify.texts import port_label
 
 # Command words, accepted in every language whatever the user's locale.
 COMMANDS: dict[str, dict[str, str]] = {
@@ -20,9 +20,10 @@ COMMANDS: dict[str, dict[str, str]] = {
     "status": {"zh_CN": "状态", "my": "အခြေအနေ", "en": "status"},
     "file": {"zh_CN": "备案", "my": "မှတ်ပုံတင်", "en": "file"},
     "declare": {"zh_CN": "申报", "my": "ကြေညာ", "en": "declare"},
-    "pass": {"zh_CN": "通行码", "my": "ဖြတ်သန်းကတ်", "en": "pass"},
+    "pass": {"zh_CN": "通行码", "my": "ဖြတ်သန်းခွင့်ကုဒ်", "en": "pass"},
 }
-ALIASES = {"?": "help", "？": "help", "menu": "help", "菜单": "help", "lang": "language"}
+ALIASES = {"?": "help", "？": "help", "menu": "help", "菜单": "help", "lang": "language",
+           "ဖြတ်သန်းကတ်": "pass"}  # the old Burmese word for 通行码 still works
 LANGUAGE_NAMES = {"zh_CN": "中文", "my": "မြန်မာဘာသာ", "en": "English"}
 
 WELCOME = N_("欢迎使用边境通行！在这里可以办理车辆备案和出入境申报，查询状态和通行码。")
@@ -151,7 +152,23 @@ def day(value: date | datetime, locale: str, zone: ZoneInfo) -> str:
     return format_date(value, "long", locale=locale)
 
 
+def chat_text(markdown: str) -> str:
+    """A Markdown text (a commitment) as chat shows it: headings and emphasis marks left off,
+    since WeChat prints them raw (issue #18: "# Vehicle filing credit commitment")."""
+    lines = []
+    for line in markdown.strip().splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            line = stripped.lstrip("#").strip()
+        lines.append(line.replace("**", "").replace("__", ""))
+    return "\n".join(lines)
+
+
+def colon(locale: str) -> str:
+    """The label separator: full-width in Chinese lines, half-width in English and Burmese."""
+    return "：" if locale == "zh_CN" else ": "
+
+
 def port_name(code: str, locale: str) -> str:
-    """A port's name: Chinese for Chinese readers, pinyin for the others."""
-    zh, latin = PORT_NAMES.get(code, (code, code))
-    return zh if locale == "zh_CN" else latin
+    """A port's name in the reader's script: Chinese, Burmese, else pinyin."""
+    return port_label(code, locale)

@@ -22,10 +22,9 @@ from borderpass.console.layout import hidden_csrf, page, reveal_form, table, whe
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
-from borderpass.core.messages import error_message
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, documents, filing_reveal, filings, review
+from borderpass.services import clock, documents, filing_reveal, filings, return_reasons, review
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import (
@@ -40,7 +39,7 @@ routes = web.RouteTableDef()
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 # Reasons to pick from; codes of the error catalogue, so the applicant reads them in their
 # own language; "other" needs a typed explanation.
-REASON_CODES = ("invalid", "required", "document_required", "image_corrupt", "other")
+REASON_CODES = tuple(return_reasons.CODES)
 REASON_ROWS = 3
 MAX_ROWS = 20
 STATUS_LABELS = {
@@ -203,7 +202,7 @@ def _reason_options(filing: Filing, body: dict[str, Any]) -> list[tuple[str, str
 def _return_form(request: web.Request, filing: Filing, body: dict[str, Any],
                  given: dict[str, str]) -> Safe:
     options = _reason_options(filing, body)
-    codes = [(c, _("其他（请填写）") if c == "other" else error_message(c, locale(), {}))
+    codes = [(c, _("其他（请填写）") if c == "other" else return_reasons.code_text(c, locale()))
              for c in REASON_CODES]
     rows = []
     count = max(REASON_ROWS, sum(1 for k in given if k.startswith("field_")))
@@ -227,9 +226,7 @@ def _select(name: str, options: list[tuple[str, str]], chosen: str) -> Safe:
 
 
 def _reason_text(reason: dict[str, str]) -> str:
-    label = field_label(reason["field"])
-    text = reason.get("message") or error_message(reason.get("code", ""), locale(), {})
-    return f"{_(label) if label else reason['field']}: {text}"
+    return return_reasons.line(1, reason, locale())[3:]  # the list numbers it
 
 
 async def _detail(request: web.Request, user: User, filing_id: int,

@@ -8,6 +8,7 @@ from borderpass.core import ids
 from borderpass.core.appkeys import NOTIFY
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
+from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.notify import SubscribeGrant
 from borderpass.services.notify import events, outbox
 
@@ -25,6 +26,7 @@ async def templates(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/notify/subscriptions")
+@idempotent  # a retried accept must not count twice (issue #18)
 async def subscriptions(request: web.Request) -> web.Response:
     """Record the answers of ``wx.requestSubscribeMessage``: ``{"results": {id: "accept"}}``."""
     user = await current_user(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
 
@@ -16,3 +16,12 @@ def freeze(moment: datetime | None) -> None:
     """Fix the clock at ``moment`` (aware); None lets it run again. For tests and demos."""
     global _frozen
     _frozen = moment
+
+
+def days_until(deadline: datetime, moment: datetime | None = None) -> int:
+    """Whole days left before ``deadline``, counted up: a deadline 90 days away is 90 days
+    left, not 89 (issue #18); 0 once it has passed."""
+    left = deadline - (moment or now())
+    if left <= timedelta(0):
+        return 0
+    return -(-left // timedelta(days=1))

@@ -234,7 +234,7 @@ async def trips_of(user: User) -> list[dict[str, Any]]:
             "deadline": t.deadline.isoformat(),
             "returned_at": t.returned_at.isoformat() if t.returned_at else None,
             "days_left": None if t.status is not TripStatus.OPEN
-            else (t.deadline - now).days,
+            else clock.days_until(t.deadline, now),
             "overdue": t.status is TripStatus.OPEN and t.deadline <= now,
         }
         for t in trips

@@ -10,7 +10,7 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import clock, commitments, filing_rows, phones, prefill
+from borderpass.services import clock, commitments, filing_rows, phones, prefill, return_reasons
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -230,7 +230,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "submitted_at": _iso(filing.submitted_at),
         "approved_at": _iso(filing.approved_at),
         "expires_at": _iso(filing.expires_at),
-        "return_reasons": filing.return_reasons,
+        "return_reasons": return_reasons.describe(filing.return_reasons, viewer.locale),
         "prefilled": data.get("prefilled", {}),
         "conflicts": data.get("conflicts", {}),
     }

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import audit, clock, notify
+from borderpass.services import audit, clock, notify, return_reasons
 from borderpass.services.access import require_role
 from borderpass.services.filing_checks import add_months
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
@@ -57,7 +57,7 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     filing = await _submitted(filing_id)
     now = clock.now()
     expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
-    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+    async with in_transaction():  # decision, audit row and message, or none (R-U7)
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
             reviewer_id=reviewer.id, return_reasons=[])
@@ -65,8 +65,8 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
             raise Conflict("filing_not_submitted", "status")
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="approved")
-    await filing.refresh_from_db()
-    await notify.filing_reviewed(filing)
+        await filing.refresh_from_db()
+        await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 
 
@@ -76,8 +76,9 @@ def _reason_fields(filing: Filing) -> set[str]:
     return names | {"drivers", "vehicle", "documents", "general"}
 
 
-def check_reasons(filing: Filing, reasons: object) -> list[dict[str, str]]:
-    """Validate return reasons: a non-empty list of {field, code, message} (R-F6)."""
+def check_reasons(filing: Filing, reasons: object, lang: str = "zh_CN") -> list[dict[str, str]]:
+    """Validate return reasons: a non-empty list of {field, code, message} (R-F6); the code
+    is one of ``return_reasons.CODES``, "other" needs a typed note, stored with ``lang``."""
     if not isinstance(reasons, list) or not reasons:
         raise FieldError("reasons_required", "reasons")
     if len(reasons) > MAX_REASONS:
@@ -97,9 +98,17 @@ def check_reasons(filing: Filing, reasons: object) -> list[dict[str, str]]:
             raise FieldError("unknown_field", f"{path}.field")
         if not isinstance(code, str) or not isinstance(message, str):
             raise FieldError("type_string", f"{path}.message")
-        if len(message) > 500 or len(code) > 40:
+        if len(message) > 500:
             raise FieldError("length", f"{path}.message", max=500)
-        cleaned.append({"field": field, "code": code, "message": message.strip()})
+        if code not in return_reasons.CODES:
+            raise FieldError("choice", f"{path}.code",
+                             choices=", ".join(return_reasons.CODES))
+        if code == return_reasons.OTHER and not message.strip():
+            raise FieldError("required", f"{path}.message")
+        item = {"field": field, "code": code, "message": message.strip()}
+        if item["message"]:
+            item["lang"] = lang  # shown with its language marked (issue #18)
+        cleaned.append(item)
     return cleaned
 
 
@@ -107,8 +116,8 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     """Return a filing with every reason at once; the applicant corrects and resubmits (R-F6)."""
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     filing = await _submitted(filing_id)
-    cleaned = check_reasons(filing, reasons)
-    async with in_transaction():  # the decision and its audit row, or neither (R-U7)
+    cleaned = check_reasons(filing, reasons, return_reasons.typed_language(reviewer.locale))
+    async with in_transaction():  # decision, audit row and message, or none (R-U7)
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
             return_reasons=cleaned)
@@ -116,8 +125,8 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
             raise Conflict("filing_not_submitted", "status")
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="returned", reasons=len(cleaned))
-    await filing.refresh_from_db()
-    await notify.filing_reviewed(filing)
+        await filing.refresh_from_db()
+        await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 
 

@@ -99,9 +99,9 @@ async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
                 is_owner=candidate.is_owner, self_use=candidate.self_use,
                 plate_number=filing.plate_number or "", vehicle_key=candidate.vehicle_key,
                 commitment=consent, submitted_at=clock.now())
+            await unit_notices.notify_admins(unit, "member_pending", member)  # issue #18
     await audit.record(user, "create", "unit_member", member.id, PERSONAL_FIELDS,
                        unit_id=unit.id)
-    await unit_notices.notify_admins(unit, "member_pending", member)
     return member
 
 
@@ -214,10 +214,9 @@ async def decide(user: User, unit_id: int, raw_ids: object, verify: bool,
         for member in batch:
             await audit.record(user, "update", "unit_member", member.id, ["status"],
                                verified=verify)
-    for member in batch:
-        await unit_notices.notify(await member.user, unit,
-                                  "member_verified" if verify else "member_rejected",
-                                  member, reason=note)
+            await unit_notices.notify(await member.user, unit,  # with the change (issue #18)
+                                      "member_verified" if verify else "member_rejected",
+                                      member, reason=note)
     return await Membership.filter(id__in=ids).order_by("id")
 
 
@@ -237,10 +236,10 @@ async def upload(user: User, unit_id: int, commitment: object) -> ListUpload:
             status=MemberStatus.LISTED, listed_at=clock.now(), upload_id=batch.id)
         if changed != len(ids):
             raise Conflict("nothing_to_upload", "member_ids")
+        for member in await Membership.filter(id__in=ids).prefetch_related("user"):
+            await unit_notices.notify(member.user, unit, "member_listed", member)  # R-U6
     await audit.record(user, "update", "unit", unit.id, ["members"], upload_id=batch.id,
                        count=len(ids))
-    for member in await Membership.filter(id__in=ids).prefetch_related("user"):
-        await unit_notices.notify(member.user, unit, "member_listed", member)
     return batch
 
 

@@ -41,7 +41,8 @@ REMOVAL_REASONS: dict[str, str] = {
 
 async def notify(recipient: User, unit: Unit, kind: str, membership: Membership | None = None,
                  **params: Any) -> UnitNotice:
-    """Record a notice for ``recipient`` and pass it to the outbox if there is one."""
+    """Record a notice for ``recipient`` and pass it to the outbox if there is one; call it
+    in the transaction of the change it tells of."""
     if membership is not None:  # who and what, masked: it may be pushed outside the platform
         params.setdefault("subject", f"{mask_name(membership.person_name)} "
                                      f"{membership.plate_number}".strip())
@@ -81,14 +82,12 @@ async def _enqueue(notice: UnitNotice, recipient: User) -> None:
     if hook is None:
         return
     reason = str(notice.params.get("reason", ""))
-    try:
-        # The notice id is the event id, so a retry never pushes the same notice twice.
-        await hook(str(notice.id), recipient.id, str(notice.params["unit"]),
-                   str(notice.params.get("subject", "")), change,
-                   OUTBOX_REASONS.get(reason, reason))
-    except Exception:  # the stored notice stays unqueued and can be pushed later
-        log.exception("could not enqueue unit notice", extra={"notice_id": notice.id})
-        return
+    # The notice id is the event id, so a retry never pushes the same notice twice. A
+    # failure here fails the caller's transaction: the change and its message, or neither
+    # (issue #18).
+    await hook(str(notice.id), recipient.id, str(notice.params["unit"]),
+               str(notice.params.get("subject", "")), change,
+               OUTBOX_REASONS.get(reason, reason))
     await UnitNotice.filter(id=notice.id).update(delivered_at=clock.now())
 
 

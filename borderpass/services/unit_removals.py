@@ -43,17 +43,23 @@ def _note(value: object, field: str = "note", required: bool = False) -> str:
 
 
 async def _remove(member: Membership, actor: User, reason: RemovalReason, note: str) -> bool:
-    """Take one entry off the list if it is still live; True only for the request that did."""
-    changed = await Membership.filter(id=member.id, status__in=LIVE_MEMBER_STATES).update(
-        status=MemberStatus.REMOVED, removed_at=clock.now(), removed_by_id=actor.id,
-        removal_reason=reason.value, removal_note=note)
-    if not changed:
-        return False
-    await audit.record(actor, "delete", "unit_member", member.id, ["status"],
-                       reason=reason.value)
-    unit = await Unit.get(id=member.unit_id)  # type: ignore[attr-defined]
-    await unit_notices.notify(await member.user, unit, "member_removed", member,
-                              reason=reason.value)
+    """Take one entry off the list if it is still live; True only for the request that did.
+    The removal, its audit row and the notices it owes (the person; the unit's admins when
+    the platform removed it) are one transaction (R-U6, issue #18)."""
+    async with in_transaction():
+        changed = await Membership.filter(id=member.id, status__in=LIVE_MEMBER_STATES).update(
+            status=MemberStatus.REMOVED, removed_at=clock.now(), removed_by_id=actor.id,
+            removal_reason=reason.value, removal_note=note)
+        if not changed:
+            return False
+        await audit.record(actor, "delete", "unit_member", member.id, ["status"],
+                           reason=reason.value)
+        unit = await Unit.get(id=member.unit_id)  # type: ignore[attr-defined]
+        await unit_notices.notify(await member.user, unit, "member_removed", member,
+                                  reason=reason.value)
+        if reason is RemovalReason.DISHONEST:
+            await unit_notices.notify_admins(unit, "unit_member_removed", member,
+                                             reason=reason.value)
     return True
 
 
@@ -96,8 +102,6 @@ async def remove_dishonest(deps: Deps, admin: User, body: dict[str, Any]) -> int
     for member in live:
         if await _remove(member, admin, RemovalReason.DISHONEST, note):
             removed += 1
-            await unit_notices.notify_admins(member.unit, "unit_member_removed", member,
-                                             reason=RemovalReason.DISHONEST.value)
     await audit.record(admin, "delete", "credit_list", 0, [field], removed=removed, note=note)
     return removed
 

@@ -220,8 +220,9 @@ async def authenticate(admin: User, unit_id: int, approve: object, reason: objec
         await unit.refresh_from_db()
         if approve:
             await issue_code(unit)
-    await unit_notices.notify(await unit.registered_by, unit,
-                              "unit_authenticated" if approve else "unit_refused", reason=note)
+        await unit_notices.notify(await unit.registered_by, unit,  # with it (issue #18)
+                                  "unit_authenticated" if approve else "unit_refused",
+                                  reason=note)
     await audit.record(admin, "update", "unit", unit.id, ["status"], approve=approve)
     return unit
 

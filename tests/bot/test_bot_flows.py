@@ -57,7 +57,7 @@ async def test_file_a_vehicle_by_chat(wechat_user, fake_wechat, bot, licence_rea
     prompt = (await user.say("file")).text
     assert "category" in prompt
     prompt = (await user.say("1")).text
-    read_shown = False
+    read_shown, shown_values = False, []
     for _ in range(40):
         if "commitment" in prompt:
             break
@@ -69,10 +69,15 @@ async def test_file_a_vehicle_by_chat(wechat_user, fake_wechat, bot, licence_rea
             if "I read" in prompt:
                 read_shown = True
                 assert "A " in prompt
+                # never asked to confirm a number shown masked (issue #18)
+                assert "*" not in prompt and "：" not in prompt
+                shown_values.append(prompt)
                 prompt = (await user.say("1")).text
         else:
+            assert "??" not in prompt  # "Mortgaged?" once (issue #18)
             prompt = (await user.say(_answer(prompt))).text
     assert read_shown and "commitment" in prompt
+    assert any(OWNER_ID in p for p in shown_values)  # their own number, in full, to them
     done = await user.say("1")
     assert "submitted" in done.text and "云N54321" in done.text
     filing = await Filing.get(plate_number="云N54321")

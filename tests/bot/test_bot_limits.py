@@ -106,7 +106,8 @@ async def test_burmese_driver_reads_the_whole_commitment(wechat_user, bot, fake_
     assert pushed and all(limits.size(p) <= limits.CUSTOM_MAX_BYTES for p in pushed)
     whole = "".join((shown.text.removesuffix(limits.more_follows("my")) + "".join(pushed)).split())
     text = commitments.current(commitments.FILING, "my").text
-    assert "".join(text.split()) in whole  # every word they accept, in order
+    assert "".join(T.chat_text(text).split()) in whole  # every word they accept, in order
+    assert "#" not in whole  # no raw Markdown in chat (issue #18)
     helped = await user.say("အကူအညီ")  # help at that step: 5,335 bytes before the split
     assert limits.size(helped.text) <= limits.PASSIVE_MAX_BYTES
     await bot.drain()

@@ -77,7 +77,8 @@ async def test_return_with_field_reasons(client: TestClient) -> None:  # R-F6
     assert filing.status is FilingStatus.RETURNED
     assert filing.return_reasons == [
         {"field": "vehicle.vin", "code": "invalid", "message": ""},
-        {"field": "documents.photo_side", "code": "other", "message": "照片太暗"}]
+        {"field": "documents.photo_side", "code": "other", "message": "照片太暗",
+         "lang": "zh_CN"}]
 
 
 async def test_return_without_reasons_keeps_the_filing(client: TestClient) -> None:

@@ -39,7 +39,10 @@ async def test_file_submit_review_return_resubmit(login, staff_login) -> None:  
         "POST", f"/api/v1/review/filings/{filing['id']}/return", json={"reasons": reasons})
     assert status == 200 and returned["status"] == "returned"
     status, mine = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
-    assert mine["return_reasons"] == reasons
+    [shown] = mine["return_reasons"]
+    assert {k: shown[k] for k in ("field", "code", "message", "lang")} == \
+        {**reasons[0], "lang": "zh_CN"}  # the note's language is kept (issue #18)
+    assert shown["text"] == "与证件上的信息不一致"
     status, _ = await alice.call("PATCH", f"/api/v1/filings/{filing['id']}",
                                  json={"vehicle": {"model": "大众牌SVW7182"}})
     assert status == 200

@@ -67,7 +67,7 @@ async def test_subscribe_message_uses_one_grant(fake_wechat, push, config) -> No
     assert attempt.outcome == "sent" and attempt.msgid
     [sent] = fake_wechat.messages("subscribe")
     assert sent.template_id == "sub-filing"
-    assert sent.body["data"]["thing2"]["value"] == "备案已通过"
+    assert sent.body["data"]["thing2"]["value"] == "审核通过"
     assert all(len(v["value"]) <= 20 for k, v in sent.body["data"].items() if "thing" in k)
     assert sent.body["page"] == "pages/filing/detail?id=7"
     assert (await SubscribeGrant.get(user=user)).remaining == 1

@@ -61,10 +61,11 @@ async def test_return_with_reasons_then_resubmit(deps) -> None:  # R-F6
     user = await driver_user()
     reviewer = await staff(Role.REVIEWER)
     filing = await submitted_filing(deps, user)
-    reasons = [{"field": "documents.photo_side", "code": "blurred", "message": "照片模糊"},
+    reasons = [{"field": "documents.photo_side", "code": "image_unclear", "message": "照片模糊"},
                {"field": "vehicle.model", "code": "mismatch", "message": "与行驶证不符"}]
     returned = await review.return_filing(reviewer, filing.id, reasons)
-    assert returned.status is FilingStatus.RETURNED and returned.return_reasons == reasons
+    assert returned.status is FilingStatus.RETURNED
+    assert returned.return_reasons == [{**r, "lang": "zh_CN"} for r in reasons]  # typed in
     await filings.update(deps, user, filing.id, {"vehicle": {"model": "大众牌SVW71"}})
     again = await filings.submit(deps, user, filing.id)
     assert again.status is FilingStatus.SUBMITTED

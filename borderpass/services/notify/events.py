@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import FilingStatus
 from borderpass.models.notify import Recipient, SubscribeGrant
 from borderpass.services import clock
-from borderpass.services.notify import kinds
+from borderpass.services.notify import grants, kinds
 from borderpass.services.notify.outbox import Intent, enqueue, wake
 
 log = logging.getLogger("borderpass.notify")
@@ -30,34 +30,31 @@ async def _locale_of(user_id: int) -> str:
     return user.locale if user else "zh_CN"
 
 
-async def _safely(build: Awaitable[Intent | None], what: str) -> None:
-    """Enqueue without ever failing the caller's own work: a hook must not undo an approval."""
-    try:
-        intent = await build
-        if intent is not None:
-            await enqueue([intent])
-    except Exception:
-        log.exception("could not enqueue the %s notification", what)
-
-
-async def _review_intent(filing: Filing) -> Intent | None:
+def review_intent(filing: Filing, locale: str) -> Intent | None:
+    """The message a review decision owes the applicant: approved (with its expiry) or
+    returned (with every reason, R-F6). The reviewing service writes it in the decision's
+    own transaction, so a decision never stands without its message (issue #18)."""
     user_id = filing.applicant_id  # type: ignore[attr-defined]
     base = {"filing_id": filing.id, "plate": filing.plate_number or ""}
     if filing.status is FilingStatus.APPROVED:
         return Intent(f"filing:{filing.id}:approved:{_iso(filing.approved_at)}", user_id,
-                      kinds.FILING_APPROVED, await _locale_of(user_id),
-                      {**base, "expires_at": _iso(filing.expires_at)})
+                      kinds.FILING_APPROVED, locale,
+                      {**base, "approved_at": _iso(filing.approved_at),
+                       "expires_at": _iso(filing.expires_at)})
     if filing.status is FilingStatus.RETURNED:  # R-F6: all reasons at once
         return Intent(f"filing:{filing.id}:returned:{_iso(filing.returned_at)}", user_id,
-                      kinds.FILING_RETURNED, await _locale_of(user_id),
+                      kinds.FILING_RETURNED, locale,
                       {**base, "returned_at": _iso(filing.returned_at),
                        "reasons": list(filing.return_reasons)})
     return None
 
 
 async def filing_reviewed(filing: Filing) -> None:
-    """Hook: a filing was approved (with its expiry) or returned (with every reason)."""
-    await _safely(_review_intent(filing), "review result")
+    """Queue the review result; call it inside the decision's transaction: a failure here
+    fails (and rolls back) the decision rather than lose its message."""
+    locale = await _locale_of(filing.applicant_id)  # type: ignore[attr-defined]
+    if (intent := review_intent(filing, locale)) is not None:
+        await enqueue([intent])
 
 
 def declaration_accepted(declaration: Declaration, filing: Filing, deadline: datetime | None,
@@ -100,10 +97,11 @@ async def record_grants(user: User, results: object, allowed: frozenset[str]) ->
             raise FieldError("choice", f"results.{template_id}", choices=", ".join(GRANT_ANSWERS))
     counts: dict[str, int] = {}
     for template_id, answer in results.items():
-        grant, _ = await SubscribeGrant.get_or_create(user_id=user.id, template_id=template_id)
-        grant.remaining = grant.remaining + 1 if answer == "accept" else 0
-        await grant.save(update_fields=["remaining", "updated_at"])
-        counts[template_id] = grant.remaining
+        # A "reject" declines this request only: sends already granted stay usable.
+        if answer in ("ban", "filter"):
+            counts[template_id] = await grants.end(user.id, template_id)
+        else:
+            counts[template_id] = await grants.add(user.id, template_id, answer == "accept")
     if any(a == "accept" for a in results.values()):
         await wake(user.id)
     return counts

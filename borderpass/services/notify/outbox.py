@@ -95,7 +95,7 @@ async def claim(limit: int, lease: timedelta) -> tuple[str, list[Notification]]:
     token = secrets.token_hex(8)
     async with in_transaction():
         ids = await Notification.filter(status__in=(S.PENDING, S.SENDING), next_at__lte=now) \
-            .order_by("next_at").limit(limit).select_for_update(skip_locked=True) \
+            .order_by("next_at", "id").limit(limit).select_for_update(skip_locked=True) \
             .values_list("id", flat=True)
         if not ids:
             return token, []

@@ -15,6 +15,7 @@ from borderpass.services.notify import kinds
 
 BLACKLIST_WAIT = timedelta(minutes=1)
 TRIP_KINDS = frozenset({kinds.TRIP_DEADLINE, kinds.BLACKLISTED})
+FILING_KINDS = frozenset({kinds.FILING_EXPIRING, kinds.FILING_APPROVED, kinds.FILING_RETURNED})
 CANCEL_KINDS = frozenset({kinds.EXPORT_CANCEL_DUE, kinds.EXPORT_CANCEL_OVERDUE})
 
 
@@ -61,8 +62,9 @@ async def gather(rows: Sequence[Notification]) -> Facts:
         entries = await BlacklistEntry.filter(trip_id__in=listed, lifted_at=None) \
             .values("trip_id")
         facts.listed_trips = {int(e["trip_id"]) for e in entries}
-    if filing_ids := _ids(rows, frozenset({kinds.FILING_EXPIRING}), "filing_id"):
-        filings = await Filing.filter(id__in=filing_ids).only("id", "status", "expires_at")
+    if filing_ids := _ids(rows, FILING_KINDS, "filing_id"):
+        filings = await Filing.filter(id__in=filing_ids).only(
+            "id", "status", "expires_at", "approved_at", "returned_at")
         facts.filings = {f.id: f for f in filings}
     if declaration_ids := _ids(rows, frozenset({kinds.DECLARATION_ACCEPTED}), "declaration_id"):
         declarations = await Declaration.filter(id__in=declaration_ids).only("id", "status")
@@ -114,6 +116,34 @@ def _filing_expiring(row: Notification, facts: Facts, now: datetime) -> Verdict:
     return SEND
 
 
+def _moment(payload: dict[str, object], key: str) -> datetime | None:
+    value = payload.get(key)
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _filing_returned(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F6
+    """A return not yet told is moot once the filing moved on (resubmitted, approved, or
+    returned again): the driver would read "returned" after "approved" (issue #18)."""
+    filing = facts.filings.get(row.payload["filing_id"])
+    if filing is None:  # filings are never deleted: nothing to compare, send as queued
+        return SEND
+    if filing.status is not FilingStatus.RETURNED \
+            or filing.returned_at != _moment(row.payload, "returned_at"):
+        return _skip("superseded: the filing was resubmitted or reviewed again since")
+    return SEND
+
+
+def _filing_approved(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F3
+    filing = facts.filings.get(row.payload["filing_id"])
+    approved_at = _moment(row.payload, "approved_at")
+    if filing is None:
+        return SEND
+    if filing.status is not FilingStatus.APPROVED \
+            or (approved_at is not None and filing.approved_at != approved_at):
+        return _skip("superseded: the filing is no longer in this approval")
+    return SEND
+
+
 def _declaration(row: Notification, facts: Facts, now: datetime) -> Verdict:
     declaration = facts.declarations.get(row.payload["declaration_id"])
     if declaration is None or declaration.status is DeclarationStatus.CANCELLED:
@@ -139,6 +169,8 @@ CHECKS = {
     kinds.TRIP_DEADLINE: _trip_deadline,
     kinds.BLACKLISTED: _blacklisted,
     kinds.FILING_EXPIRING: _filing_expiring,
+    kinds.FILING_APPROVED: _filing_approved,
+    kinds.FILING_RETURNED: _filing_returned,
     kinds.DECLARATION_ACCEPTED: _declaration,
     kinds.EXPORT_CANCEL_DUE: _cancellation,
     kinds.EXPORT_CANCEL_OVERDUE: _cancellation,
@@ -146,7 +178,7 @@ CHECKS = {
 
 
 def verdict(row: Notification, facts: Facts) -> Verdict:
-    """The verdict on one row now; review results and list changes always apply."""
+    """The verdict on one row now; list changes always apply."""
     checker = CHECKS.get(row.kind)
     return SEND if checker is None else checker(row, facts, clock.now())
 

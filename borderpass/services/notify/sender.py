@@ -20,13 +20,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
-
 from borderpass.core.backoff import Backoff
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
 from borderpass.services import clock
-from borderpass.services.notify import kinds, outbox, relevance, texts
+from borderpass.services.notify import grants, kinds, outbox, relevance, texts
 from borderpass.services.notify.channels import (
     IDEMPOTENCY_WINDOW_SECONDS,
     IDEMPOTENT,
@@ -66,8 +64,6 @@ class Batch:
     grants: dict[tuple[int, str], SubscribeGrant] = field(default_factory=dict)
     facts: relevance.Facts = field(default_factory=relevance.Facts)
     attempts: list[DeliveryAttempt] = field(default_factory=list)
-    spent: dict[int, int] = field(default_factory=dict)  # grant id -> sends used
-    no_grant: set[int] = field(default_factory=set)  # grant ids WeChat says are used up
     window_closed: set[str] = field(default_factory=set)  # OA openids, 45015
 
     def record(self, row: Notification, channel: str, started: datetime, outcome: str,
@@ -79,8 +75,9 @@ class Batch:
             detail=detail[:300]))
 
     def has_grant(self, grant: SubscribeGrant) -> bool:
-        """A send left on this grant, counting the ones this batch already used."""
-        return grant.long_term or grant.remaining - self.spent.get(grant.id, 0) > 0
+        """A send seemed left on this grant when the batch was loaded (``grants.take``
+        decides, atomically, when the message is sent)."""
+        return grant.long_term or grant.remaining > 0
 
 
 async def _load(token: str, rows: list[Notification]) -> Batch:
@@ -166,7 +163,8 @@ async def send(plan: Plan, batch: Batch, transport: PushTransport) -> None:
     """Try each channel in turn until one delivers; settle the row either way."""
     row, refusals = plan.row, []
     for i, route in enumerate(plan.routes):
-        if route.grant is not None and not batch.has_grant(route.grant):
+        # One grant, one message: taken before the call, never below zero (issue #18).
+        if route.grant is not None and not await grants.take(route.grant):
             refusals.append(Refusal.NO_GRANT)
             continue
         if i > 0:  # the first channel was marked in flight with the whole batch
@@ -178,9 +176,11 @@ async def send(plan: Plan, batch: Batch, transport: PushTransport) -> None:
         except PushRefused as exc:
             batch.record(row, route.channel, started, f"refused:{exc.reason.value}",
                          exc.errcode, exc.detail)
-            if exc.reason is Refusal.NO_GRANT and route.grant is not None:
-                batch.no_grant.add(route.grant.id)
-            elif exc.reason is Refusal.WINDOW_CLOSED:
+            # 43101: WeChat holds no grant, so the one taken is spent; any other refusal
+            # sent nothing and gives it back.
+            if route.grant is not None and exc.reason is not Refusal.NO_GRANT:
+                await grants.give_back(route.grant)
+            if exc.reason is Refusal.WINDOW_CLOSED:
                 batch.window_closed.add(route.openid)
             refusals.append(exc.reason)
             continue
@@ -188,12 +188,12 @@ async def send(plan: Plan, batch: Batch, transport: PushTransport) -> None:
             batch.record(row, route.channel, started,
                          "ambiguous" if exc.ambiguous else "unavailable", exc.errcode,
                          exc.detail)
+            if route.grant is not None and not exc.ambiguous:
+                await grants.give_back(route.grant)
             _unavailable(row, route, exc)
             return
         batch.record(row, route.channel, started, "sent",
                      msgid=None if msgid is None else str(msgid))
-        if route.grant is not None and not route.grant.long_term:
-            batch.spent[route.grant.id] = batch.spent.get(route.grant.id, 0) + 1
         outbox.set_sent(row, route.channel.value, batch.started)
         return
     why = "refused by every channel: " + ", ".join(r.value for r in refusals)
@@ -252,14 +252,6 @@ async def _write_effects(batch: Batch) -> None:
     """What the sends taught about grants and windows, and every attempt, in a few queries."""
     if batch.attempts:
         await DeliveryAttempt.bulk_create(batch.attempts, batch_size=500)
-    by_count: dict[int, list[int]] = {}  # sends used -> grant ids, mostly one group
-    for grant_id, used in batch.spent.items():
-        if grant_id not in batch.no_grant:
-            by_count.setdefault(used, []).append(grant_id)
-    for used, ids in by_count.items():
-        await SubscribeGrant.filter(id__in=ids).update(remaining=F("remaining") - used)
-    if batch.no_grant:
-        await SubscribeGrant.filter(id__in=list(batch.no_grant)).update(remaining=0)
     if batch.window_closed:
         await Recipient.filter(oa_openid__in=list(batch.window_closed)) \
             .update(last_contact_at=None)
@@ -284,19 +276,25 @@ async def deliver_due(config: NotifyConfig, transport: PushTransport) -> int:
         except Exception as exc:
             _safe(row, exc)
 
-    async def one(plan: Plan) -> None:
-        try:
-            await send(plan, batch, transport)
-        except Exception as exc:
-            _safe(plan.row, exc)
+    async def one(chain: list[Plan]) -> None:
+        for n, plan in enumerate(chain):
+            try:
+                if n:  # the chain's first row was marked with its wave
+                    await outbox.mark_in_flight(plan.routes[0].channel.value, [plan.row.id])
+                await send(plan, batch, transport)
+            except Exception as exc:
+                _safe(plan.row, exc)
 
-    # In waves: only the rows actually being sent are marked in flight at any moment.
-    for start in range(0, len(plans), config.concurrency):
-        wave = plans[start:start + config.concurrency]
+    # One chain per user, oldest message first, so a user's grants go to their oldest
+    # messages in order (issue #18); users in parallel, in waves: only the rows actually
+    # being sent are marked in flight at any moment.
+    chains = by_user(plans)
+    for start in range(0, len(chains), config.concurrency):
+        wave = chains[start:start + config.concurrency]
         for channel in Channel:
             await outbox.mark_in_flight(
-                channel.value, [p.row.id for p in wave if p.routes[0].channel is channel])
-        await asyncio.gather(*(one(plan) for plan in wave))
+                channel.value, [c[0].row.id for c in wave if c[0].routes[0].channel is channel])
+        await asyncio.gather(*(one(chain) for chain in wave))
     await _write_effects(batch)
     await outbox.flush(token, rows)
     return len(rows)
@@ -326,6 +324,14 @@ async def run_worker(config: NotifyConfig, transport: PushTransport, poll: float
         if rest:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), rest)
+
+
+def by_user(plans: list[Plan]) -> list[list[Plan]]:
+    """The plans grouped per user, each group in the order the rows were queued."""
+    chains: dict[int, list[Plan]] = {}
+    for plan in sorted(plans, key=lambda p: p.row.id):
+        chains.setdefault(plan.row.user_id, []).append(plan)  # type: ignore[attr-defined]
+    return list(chains.values())
 
 
 def rest_after(claimed: int, batch: int, poll: float) -> float:

@@ -11,28 +11,50 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from borderpass.core.i18n import N_, translate
-from borderpass.core.messages import ERRORS, error_message
+from borderpass.services import clock, return_reasons
 from borderpass.services.notify import kinds
 from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
 from borderpass.services.notify.fit import fit
-from borderpass.services.requirements import field_label
 
 PASS_PAGE = "pages/pass/index?declaration={id}"
 FILING_PAGE = "pages/filing/detail?id={id}"
 TRIPS_PAGE = "pages/trips/index"
 UNITS_PAGE = "pages/units/index"
 EXPORT_PAGE = "pages/export/enterprise?id={id}"  # the enterprise's pending cancellations
-PORT_NAMES = {  # proper nouns: Chinese, and the pinyin every other reader sees
-    "ruili": ("瑞丽", "Ruili"), "wanding": ("畹町", "Wanding"),
-    "zhangfeng": ("章凤", "Zhangfeng"), "qingshuihe": ("清水河", "Qingshuihe"),
-    "mengding": ("孟定", "Mengding"), "houqiao": ("猴桥", "Houqiao"),
-    "nansan": ("南伞", "Nansan"),
-}
+PORT_NAMES = {  # proper nouns: Chinese, pinyin (English readers), Burmese (Burmese readers)
+    "ruili": ("瑞丽", "Ruili", "ရွှေလီ"), "wanding": ("畹町", "Wanding", "ဝမ်တင်"),
+    "zhangfeng": ("章凤", "Zhangfeng", "ကျန်းဖုန်"),
+    "qingshuihe": ("清水河", "Qingshuihe", "ချင်းရွှေဟော်"),
+    "mengding": ("孟定", "Mengding", "မိန်းတိန်"), "houqiao": ("猴桥", "Houqiao", "ဟိုချောင်"),
+    "nansan": ("南伞", "Nansan", "နမ့်ဆန်"),
+}  # the Burmese names await a native reviewer: locales/REVIEW.md
+
+
+def port_label(code: str, locale: str) -> str:
+    """A port's name in the reader's script (issue #18: no pinyin for Burmese readers)."""
+    zh, latin, burmese = PORT_NAMES.get(code, (code, code, code))
+    return {"zh_CN": zh, "my": burmese}.get(locale, latin)
+
+
 UNIT_REASONS = {  # R-U6
     "dishonesty": N_("列入严重失信名单"),
     "request": N_("本人申请"),
     "left_unit": N_("已离开该单位"),
     "unit_deregistered": N_("单位已注销"),
+}
+# The subscribe message's title and tip are ``thing`` fields (≤ 20 characters): short words
+# chosen per event so that no locale needs cutting and no two events read alike (issue #18:
+# "approved" and "returned" were both cut to "မှတ်ပုံတင်မှု…" in Burmese).
+SUBSCRIBE_WORDS: dict[str, tuple[str, str]] = {
+    kinds.FILING_APPROVED: (N_("审核通过"), N_("出入境前先申报")),
+    kinds.FILING_RETURNED: (N_("审核退回"), N_("修改后重新提交")),
+    kinds.FILING_EXPIRING: (N_("即将到期"), N_("请及时续期")),
+    kinds.DECLARATION_ACCEPTED: (N_("申报受理"), N_("在车道出示")),
+    kinds.TRIP_DEADLINE: (N_("按期返回入境"), N_("请勿逾期")),
+    kinds.BLACKLISTED: (N_("列入黑名单"), N_("尽快到口岸办说明")),
+    kinds.UNIT_LIST_CHANGED: (N_("名单变更"), N_("疑问请问所在单位")),
+    kinds.EXPORT_CANCEL_DUE: (N_("注销将到期"), N_("按期注销并录入")),
+    kinds.EXPORT_CANCEL_OVERDUE: (N_("注销已逾期"), N_("尽快注销并录入")),
 }
 BLACKLIST_WARNING = N_("逾期未返回，车主将被列入黑名单。")
 CANCEL_STEPS = N_("车辆离境后，请到车辆管理所办理注销登记，"
@@ -50,6 +72,8 @@ class Message:
     tip: str = ""
     page: str | None = None
     link_text: str = ""
+    short_title: str = ""  # the subscribe message's thing fields (SUBSCRIBE_WORDS)
+    short_tip: str = ""
 
     @property
     def link(self) -> Link | None:
@@ -76,8 +100,7 @@ class Reader:
         return f"{self.date(moment)} {format_time(local, 'short', locale=self.locale)}"
 
     def port(self, code: str) -> str:
-        zh, latin = PORT_NAMES.get(code, (code, code))
-        return zh if self.locale == "zh_CN" else latin
+        return port_label(code, self.locale)
 
 
 def _at(payload: dict[str, Any], key: str) -> datetime:
@@ -90,34 +113,23 @@ def _filing_approved(p: dict[str, Any], r: Reader) -> Message:
         r.t(N_("备案已通过")), p["plate"], expires,
         [r.t(N_("车辆 {plate} 的备案已审核通过，有效期至 {date}。"), plate=p["plate"],
              date=r.date(expires)),
-         r.t(N_("每次出境、入境前，请先在小程序中申报。"))],
+         r.t(N_("每次出境、入境前请先申报：在小程序中，或在公众号对话中发送“申报”。"))],
         r.t(N_("出入境前请先申报")), FILING_PAGE.format(id=p["filing_id"]))
-
-
-def _reason_line(i: int, reason: dict[str, str], r: Reader) -> str:
-    label = field_label(reason.get("field", "")) or ""
-    name = r.t(label) if label else reason.get("field", "")
-    text = reason.get("message") or ""
-    code = reason.get("code", "")
-    if not text and code in ERRORS:
-        text = error_message(code, r.locale, {})
-    colon = "：" if r.locale == "zh_CN" else ": "
-    return f"{i}. {name}{colon}{text}" if text else f"{i}. {name}"
 
 
 def _filing_returned(p: dict[str, Any], r: Reader) -> Message:
     reasons = list(p.get("reasons", []))
     lines = [r.t(N_("车辆 {plate} 的备案被退回，请按以下 {count} 项意见修改后重新提交："),
                  plate=p["plate"], count=len(reasons))]
-    lines += [_reason_line(i, reason, r) for i, reason in enumerate(reasons, 1)]
+    lines += [return_reasons.line(i, reason, r.locale) for i, reason in enumerate(reasons, 1)]
     return Message(r.t(N_("备案被退回")), p["plate"], _at(p, "returned_at"), lines,
                    r.t(N_("请修改后重新提交")), FILING_PAGE.format(id=p["filing_id"]))
 
 
 def _days_left(deadline: datetime, r: Reader) -> str:
-    days = (deadline - r.now) // timedelta(days=1)
-    return r.t(N_("剩余天数：{days}。"), days=days) if days >= 1 \
-        else r.t(N_("剩余时间不到一天。"))
+    if deadline - r.now < timedelta(days=1):
+        return r.t(N_("剩余时间不到一天。"))
+    return r.t(N_("剩余天数：{days}。"), days=clock.days_until(deadline, r.now))  # 90 is 90
 
 
 def _filing_expiring(p: dict[str, Any], r: Reader) -> Message:
@@ -222,8 +234,9 @@ def render(kind: str, payload: dict[str, Any], reader: Reader) -> Message:
     """The message of one notification for one reader."""
     message = RENDERERS[kind](payload, reader)
     link_text = reader.t(N_("打开小程序查看"))
+    title, tip = SUBSCRIBE_WORDS[kind]
     return Message(message.title, message.subject, message.when, message.lines, message.tip,
-                   message.page, link_text)
+                   message.page, link_text, reader.t(title), reader.t(tip))
 
 
 def subscribe_data(message: Message, reader: Reader) -> dict[str, str]:
@@ -231,9 +244,9 @@ def subscribe_data(message: Message, reader: Reader) -> dict[str, str]:
     when = (message.when or reader.now).astimezone(reader.zone)
     return {
         "thing1": fit(message.subject, SUBSCRIBE_THING_LIMIT),
-        "thing2": fit(message.title, SUBSCRIBE_THING_LIMIT),
+        "thing2": fit(message.short_title or message.title, SUBSCRIBE_THING_LIMIT),
         "time3": when.strftime("%Y-%m-%d %H:%M"),
-        "thing4": fit(message.tip, SUBSCRIBE_THING_LIMIT),
+        "thing4": fit(message.short_tip or message.tip, SUBSCRIBE_THING_LIMIT),
     }
 
 
