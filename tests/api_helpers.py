@@ -80,11 +80,14 @@ async def outbox_broken() -> AsyncIterator[None]:
     """The notification outbox table is gone for a while: every insert into it fails in the
     database, as a full disk or a lost table would (issue #18: a change and its message
     are one transaction)."""
+    from openapi_contract import PROVOKED
     from tortoise import connections
 
     db = connections.get("default")
     await db.execute_script("ALTER TABLE notifications RENAME TO notifications_away")
+    PROVOKED.add(500)
     try:
         yield
     finally:
+        PROVOKED.discard(500)
         await db.execute_script("ALTER TABLE notifications_away RENAME TO notifications")

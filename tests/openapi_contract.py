@@ -18,6 +18,9 @@ from borderpass.miniapp_api.openapi import build_spec
 
 _SPECS: dict[int, tuple[dict[str, Any], list[tuple[re.Pattern[str], str]]]] = {}
 CHECKED: list[tuple[str, str, int]] = []  # (method, path template, status) seen this session
+# Statuses a test provokes on purpose by breaking the database under a request (a table
+# taken away): the server's 500 is then the expected answer, not a contract breach.
+PROVOKED: set[int] = set()
 
 
 def _spec(app: web.Application) -> tuple[dict[str, Any], list[tuple[re.Pattern[str], str]]]:
@@ -43,6 +46,8 @@ def operation(spec: dict[str, Any], patterns: list[tuple[re.Pattern[str], str]],
 async def check_response(app: web.Application, method: str, path: str,
                          resp: ClientResponse) -> None:
     """Fails the test when ``resp`` is not what the document says ``method path`` answers."""
+    if resp.status in PROVOKED:
+        return
     if resp.status in (400, 413, 431) and resp.content_type == "text/plain":
         return  # aiohttp's HTTP parser refused the request line or headers before any route
         # (the API's own errors are JSON)

@@ -139,6 +139,7 @@ def test_lane_and_key_lists_are_tables_or_json_and_errors_are_sentences(
 
     monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BORDERPASS_DATABASE_URL", db)
+    monkeypatch.setenv("BORDERPASS_DATA_KEY", TEST_KEY)  # required on PostgreSQL (R-U7)
     monkeypatch.setenv("BORDERPASS_LOCALE", "en")
     assert main(["lane", "add", "RL-E1", "--port", "ruili", "--type", "people",
                  "--direction", "exit"]) == 1

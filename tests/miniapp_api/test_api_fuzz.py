@@ -61,7 +61,9 @@ def _aiohttp_kwargs(case: Any, base: str, token: str) -> tuple[str, URL, dict[st
     elif sent.get("files"):
         form = FormData()
         for name, (filename, content, *_) in sent["files"]:
-            form.add_field(name, content, filename=filename)
+            # a negative case may put a number where a file goes: send it as text
+            form.add_field(name, content if isinstance(content, bytes | str) else str(content),
+                           filename=filename)
         for name, value in (sent.get("data") or {}).items():
             form.add_field(name, str(value))
         kwargs["data"] = form
