@@ -106,6 +106,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/staff/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a staff member's new password (admin only; audited); their sessions all end. */
+        post: operations["post_api_v1_admin_staff_reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the lockout of a staff login name (admin only; audited). */
+        post: operations["post_api_v1_admin_staff_unlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/units": {
         parameters: {
             query?: never;
@@ -149,8 +183,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the current session. */
+        /** End the current session (gone from PostgreSQL and from the Redis cache). */
         post: operations["post_api_v1_auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change one's own staff password with the old one; every session ends, a new token is */
+        post: operations["post_api_v1_auth_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -740,6 +791,23 @@ export interface paths {
         patch: operations["patch_api_v1_filings_id"];
         trace?: never;
     };
+    "/api/v1/filings/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show one masked field of one filing (``field``, e.g. ``drivers[0].id_number``) with */
+        post: operations["post_api_v1_filings_id_reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/filings/{id}/submit": {
         parameters: {
             query?: never;
@@ -1244,7 +1312,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The unit's entries, masked for the unit (R-U7); ``?status=pending`` for the queue. */
+        /** The unit's entries, masked for every caller, the platform too (R-U7: numbers in clear */
         get: operations["get_api_v1_units_id_members"];
         put?: never;
         post?: never;
@@ -1585,7 +1653,9 @@ export type $defs = Record<string, never>;
 export interface operations {
     get_api_v1_admin_blacklist: {
         parameters: {
-            query?: never;
+            query?: {
+                all?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1697,7 +1767,10 @@ export interface operations {
     };
     get_api_v1_admin_notifications: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                status?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1798,9 +1871,86 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
-    get_api_v1_admin_units: {
+    post_api_v1_admin_staff_reset_password: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_staff_unlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_admin_units: {
+        parameters: {
+            query?: {
+                status?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1881,6 +2031,44 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_auth_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    old_password: string;
+                    new_password: string;
+                };
             };
         };
         responses: {
@@ -2511,7 +2699,9 @@ export interface operations {
     };
     get_api_v1_export_customs_vin_status: {
         parameters: {
-            query?: never;
+            query?: {
+                vin?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3145,7 +3335,9 @@ export interface operations {
     };
     get_api_v1_filings: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3273,7 +3465,9 @@ export interface operations {
     };
     get_api_v1_filings_commitment: {
         parameters: {
-            query?: never;
+            query?: {
+                locale?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3304,7 +3498,9 @@ export interface operations {
     };
     get_api_v1_filings_requirements: {
         parameters: {
-            query?: never;
+            query?: {
+                category?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3446,6 +3642,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Filing"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_filings_id_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    field: string;
+                    purpose?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -3628,7 +3864,11 @@ export interface operations {
     };
     get_api_v1_gate_ledger: {
         parameters: {
-            query?: never;
+            query?: {
+                from?: string;
+                to?: string;
+                lane?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3661,7 +3901,9 @@ export interface operations {
     };
     get_api_v1_gate_manual_lifts: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4427,7 +4669,9 @@ export interface operations {
     };
     get_api_v1_units_commitments_kind: {
         parameters: {
-            query?: never;
+            query?: {
+                locale?: string;
+            };
             header?: never;
             path: {
                 kind: "personal" | "unit";
@@ -4682,7 +4926,9 @@ export interface operations {
     };
     get_api_v1_units_id_members: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: string;
+            };
             header?: never;
             path: {
                 id: number;
@@ -4717,7 +4963,10 @@ export interface operations {
     };
     get_api_v1_units_id_members_export: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: string;
+                status?: string;
+            };
             header?: never;
             path: {
                 id: number;
