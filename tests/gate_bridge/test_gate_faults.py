@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from gate_helpers import declared, issued, lane, qr
+from outages import PrivateRedis
 
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.kv import make_redis
@@ -61,34 +62,6 @@ def _free_port(avoid: set[int] = frozenset()) -> int:  # type: ignore[assignment
             sock.bind(("127.0.0.1", port))
             return port
     raise RuntimeError("no free port in 18500-18599")
-
-
-class PrivateRedis:
-    """A redis-server of this test alone, without persistence: a restart loses everything."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.proc = port, None  # type: Any
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + UP_WAIT
-        while time.monotonic() < deadline:
-            with socket.socket() as sock, contextlib.suppress(OSError):
-                sock.connect(("127.0.0.1", self.port))
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
 
 
 class Server:
@@ -132,7 +105,7 @@ def private_redis() -> Iterator[PrivateRedis]:
     redis = PrivateRedis(_free_port())
     redis.start()
     yield redis
-    redis.kill()
+    redis.stop()
 
 
 @pytest.fixture
@@ -179,7 +152,7 @@ async def test_redis_restarted_empty_cannot_reopen_a_used_pass(
     async with aiohttp.ClientSession() as session:
         first = await _post(session, url, credential, {"event_id": "r1", "qr": qr(gate_pass)})
         assert (first["action"], first["reason"]) == ("open", "pass_valid")
-        private_redis.kill()  # everything Redis held is gone
+        private_redis.stop()  # everything Redis held is gone
         # Redis is no part of a decision: lanes are served while it is down.
         down = await _post(session, url, credential, {"event_id": "r0", "qr": qr(other)})
         assert (down["action"], down["reason"]) == ("open", "pass_valid")
@@ -266,7 +239,7 @@ async def test_a_lane_connected_through_a_redis_restart_gets_its_emergency_comma
                                       "credential": credential}))
         welcome = json.loads((await ws.receive(timeout=UP_WAIT)).data)
         assert welcome["type"] == "welcome"
-        private_redis.kill()
+        private_redis.stop()
         # Another bridge instance sends an emergency release while Redis is down: the
         # command is committed in the outbox; announcing it fails.
         frame = gate_commands.build(out, "emergency-fault-1", "open", "emergency",
