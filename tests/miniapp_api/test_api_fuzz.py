@@ -95,11 +95,11 @@ async def test_openapi_fuzz_finds_no_server_error(client, login, staff_login) ->
         for mode in MODES:
             for case in _draw(op.as_strategy(generation_mode=mode), EXAMPLES):
                 for caller in callers:
-                    method, url, kwargs = _aiohttp_kwargs(case, base, caller.token)
                     try:
+                        method, url, kwargs = _aiohttp_kwargs(case, base, caller.token)
                         resp = await client.session.request(method, url, **kwargs)
-                    except (ClientError, ValueError, UnicodeError):
-                        unsendable += 1  # a header aiohttp will not put on the wire
+                    except (ClientError, ValueError, TypeError, UnicodeError):
+                        unsendable += 1  # a header or form field aiohttp will not send
                         continue
                     text = await resp.text(errors="replace")
                     sent += 1
