@@ -7,10 +7,10 @@ from aiohttp import web
 from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT
 from borderpass.core.errors import FieldError, Unauthorized, Unavailable
 from borderpass.core.i18n import normalize_locale
+from borderpass.core.web_hardening import client_address
 from borderpass.core.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
 from borderpass.miniapp_api.http import (
     bearer_token,
-    client_address,
     current_user,
     locale_of,
     ok,

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core import ids, web_hardening
+from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
@@ -91,12 +91,6 @@ async def current_user(request: web.Request) -> User:
     user = await sessions.resolve(request.app[DEPS], bearer_token(request))
     request[USER_KEY] = user
     return user
-
-
-def client_address(request: web.Request) -> str:
-    """The caller's network address, for throttling failed logins per address (through
-    trusted proxies, the nearest untrusted hop)."""
-    return web_hardening.client_address(request)
 
 
 def locale_of(request: web.Request) -> str:

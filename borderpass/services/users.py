@@ -1,7 +1,7 @@
 """Users: WeChat drivers, staff accounts and their profiles.
 
 Sessions live in :mod:`borderpass.services.sessions`, staff login and passwords in
-:mod:`borderpass.services.staff`; the session names below are kept for existing callers.
+:mod:`borderpass.services.staff`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,8 @@ from borderpass.core.errors import Conflict, FieldError
 from borderpass.core.i18n import LOCALES
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role
-from borderpass.services import audit, passwords, phones, sessions
+from borderpass.services import audit, passwords, phones
 from borderpass.services.ports import Deps
-
-open_session = sessions.create
-session_user = sessions.resolve
-close_session = sessions.close
-API, CONSOLE = sessions.API, sessions.CONSOLE
-active_user = sessions.active_user
 
 
 async def wechat_user(openid: str, unionid: str | None, locale: str | None = None) -> User:

@@ -19,7 +19,7 @@ from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import Declaration, IdempotencyRecord, Trip
-from borderpass.services import users
+from borderpass.services import sessions
 from borderpass.services.ports import Deps
 
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
@@ -48,7 +48,7 @@ async def _drivers(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
             filing = await approved_filing(deps, user,
                                            personal_body(plate_number=f"云N{10000 + i}"))
             driver = await filing.drivers.all().first()
-            made.append((await users.open_session(deps, user),
+            made.append((await sessions.create(deps, user),
                          {"filing_id": filing.id, "driver_id": driver.id, "direction": "exit",
                           "port": "ruili"}))
     finally:
