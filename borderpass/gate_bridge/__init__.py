@@ -18,9 +18,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[SOCKETS] = {}
     stop = asyncio.Event()
     tasks = [asyncio.create_task(relay_commands(app, stop))]
-    yield
-    for ws in list(app[SOCKETS].values()):
-        await ws.close(code=1001, message=b"server shutdown")
+    yield  # the lanes were told 1001 on shutdown (_going_away), before this cleanup
     stop.set()
     for task in tasks:
         task.cancel()
