@@ -19,6 +19,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 from api_helpers import Caller
 from openapi_contract import openapi_contract  # noqa: F401  (checks every API response)
+from suite_settings import (
+    MINIAPP_APPID,
+    MINIAPP_SECRET,
+    TEST_DB,
+    TEST_KEY,
+    TEST_REDIS,
+    pg_admin,
+    with_db_name,
+)
 from tortoise import Tortoise, connections
 
 from borderpass.core.config import Settings
@@ -29,28 +38,9 @@ from borderpass.core.storage import FileStore
 from borderpass.services import clock, users
 from borderpass.services.ports import Deps
 
-TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
-TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
 # The tests empty the Redis database they are given before and after each test; they mark
 # it as theirs and refuse one holding other data unless BORDERPASS_TEST_REDIS_FLUSH=1.
 TEST_REDIS_MARK = "borderpass:test-suite-owns-this-db"
-TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, tests only
-MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
-
-
-async def _pg_admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def _with_db_name(url: str, name: str) -> str:
-    head, _, _ = url.rpartition("/")
-    return f"{head}/{name}"
 
 
 async def _migrate(url: str) -> None:
@@ -65,14 +55,14 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for the session (a new PostgreSQL database or SQLite)."""
     if TEST_DB:
         name = f"borderpass_test_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg_admin(TEST_DB, f'CREATE DATABASE "{name}"'))
-        url = _with_db_name(TEST_DB, name)
+        asyncio.run(pg_admin(TEST_DB, f'CREATE DATABASE "{name}"'))
+        url = with_db_name(TEST_DB, name)
     else:
         url = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     asyncio.run(_migrate(url))
     yield url
     if TEST_DB:
-        asyncio.run(_pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _truncate(url: str) -> None:

@@ -20,6 +20,15 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from api_helpers import Caller
 from factories import jpeg, personal_body
+from suite_settings import (  # noqa: F401  (re-exported to the sealing tests)
+    MINIAPP_APPID,
+    MINIAPP_SECRET,
+    TEST_DB,
+    TEST_KEY,
+    TEST_REDIS,
+    pg_admin,
+    with_db_name,
+)
 
 from borderpass.core.config import Settings
 from borderpass.services import commitments, users
@@ -40,26 +49,6 @@ SECRETS = (OWNER, SECOND, LICENCE, PERMIT, PERMIT_2, DRIVER_PHONE, SECOND_PHONE,
            PROFILE_PHONE, UNIT_PHONE, EXPORT_PHONE)
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_HEADERS = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF")
-# The suite's settings (tests/conftest.py; "conftest" names another module in tests/bot).
-TEST_DB = os.environ.get("BORDERPASS_TEST_DATABASE_URL", "")
-TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
-TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-MINIAPP_APPID, MINIAPP_SECRET = "wxtestminiapp", "test-miniapp-secret"
-
-
-async def pg_admin(url: str, sql: str) -> None:
-    """Run one statement on the PostgreSQL server (create or drop a test database)."""
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def with_db_name(url: str, name: str) -> str:
-    return f"{url.rpartition('/')[0]}/{name}"
 
 
 def _consent(kind: str) -> dict[str, Any]:

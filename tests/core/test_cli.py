@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sealing_helpers import TEST_KEY
+from suite_settings import TEST_KEY
 
 from borderpass.core.cli import main
 from borderpass.core.config import Settings
