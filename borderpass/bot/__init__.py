@@ -5,9 +5,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
+
+log = logging.getLogger("borderpass.bot")
+RESUME_EVERY = 60.0  # seconds between looks for queued photos whose worker vanished
+
+
+async def _resume_photos(runtime: Any) -> None:
+    """Start workers for photos left queued by a crash or restart, for as long as the app
+    runs (every process does; the worker lease makes one of them win)."""
+    from borderpass.bot import intake
+
+    while True:
+        try:
+            await intake.resume(runtime)
+        except Exception:  # an outage: try again at the next turn
+            log.warning("queued photos could not be resumed", exc_info=True)
+        await asyncio.sleep(RESUME_EVERY)
 
 
 async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -30,7 +49,10 @@ async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
                                           settings.oa_appid, settings.oa_compatible_mode),
                          ocr_read)
     app[BOT] = runtime
+    resumer = asyncio.create_task(_resume_photos(runtime))
     yield
+    resumer.cancel()
+    await asyncio.gather(resumer, return_exceptions=True)
     await runtime.close()
     await client.close()
 

@@ -45,7 +45,7 @@ async def work(rt: BotRuntime, openid: str, user: User) -> None:
     speaker = Turn(rt, openid, user, await rt.storage.get(openid))  # words in their language
     lines: list[str] = []
     filing_id: int | None = None
-    job = await rt.photos.next(openid, handled=False)
+    job = await rt.photos.next(openid)
     while job is not None:
         try:
             lines += await _one(rt, speaker, job)
@@ -55,9 +55,25 @@ async def work(rt: BotRuntime, openid: str, user: User) -> None:
             await rt.photos.stop(openid)  # the photo stays queued for the next worker
             raise
         filing_id = job.filing_id
-        job = await rt.photos.next(openid, handled=True)
+        job = await rt.photos.next(openid, handled=job)
     if filing_id is not None:
         await _answer(rt, openid, user, filing_id, lines)
+
+
+async def resume(rt: BotRuntime) -> int:
+    """Start a worker for each user whose queued photos lost theirs (a crash, a restart);
+    how many were started."""
+    from borderpass.services import chat_users
+
+    started = 0
+    for openid in await rt.photos.stranded():
+        user = await chat_users.linked_user(openid)
+        if user is None:  # the account was closed: nobody to read them for
+            await rt.photos.drop(openid)
+            continue
+        rt.spawn(work(rt, openid, user))
+        started += 1
+    return started
 
 
 async def _slot_for(rt: BotRuntime, user: User, job: PhotoJob) -> str | None:

@@ -54,7 +54,7 @@ class BotRuntime:
         self.dedupe = Dedupe(self.redis)
         self.nonces = NonceGuard(self.redis)
         self.delivery = Delivery(self.redis, self.client)
-        self.photos = PhotoQueue(self.redis)
+        self.photos = PhotoQueue()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work (OCR, late replies), keeping a reference until it ends."""

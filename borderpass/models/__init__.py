@@ -1,5 +1,6 @@
 """Tortoise ORM models only: tables, enums, indexes. No workflow lives here."""
 
+from borderpass.models.chat import ChatPhoto, ChatPhotoRun
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
 from borderpass.models.filings import (
@@ -18,6 +19,8 @@ from borderpass.models.users import User
 __all__ = [
     "AuditEvent",
     "BlacklistEntry",
+    "ChatPhoto",
+    "ChatPhotoRun",
     "DataKey",
     "Declaration",
     "Document",

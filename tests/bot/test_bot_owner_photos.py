@@ -16,7 +16,7 @@ from factories import OWNER_ID, attach_all, driver_user, jpeg, personal_body
 
 from borderpass.core.i18n import translate
 from borderpass.models import Document, Filing, FilingDocument, FilingDriver
-from borderpass.services import chat_users, filings
+from borderpass.services import chat_users, clock, filings
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -153,4 +153,50 @@ async def test_a_flood_of_photos_is_refused_not_stored(wechat_user, bot, fake_we
         await bot.photos.put("oa-flood", PhotoJob(filing.id, "", f"m{i}"))
     refused = await user.photo(fake_wechat.add_media(jpeg()))
     assert f"{QUEUE_MAX} photos are already waiting" in refused.text
-    assert await bot.redis.llen("bot:photos:oa-flood") == QUEUE_MAX
+    assert await bot.photos.waiting("oa-flood") == QUEUE_MAX
+
+
+async def test_queued_photos_outlive_a_redis_restart_and_a_dead_worker(
+        wechat_user, bot, fake_wechat) -> None:
+    """The queue is in the record: photos queued by a process that died before reading them
+    are read once its worker lease ends, even after Redis lost everything."""
+    from borderpass.bot import intake
+    from borderpass.bot.photos import RUN_TTL, PhotoJob
+
+    user = await _at_photos(wechat_user, "oa-crash")
+    me = await chat_users.official_account_user("oa-crash")
+    filing = await Filing.get(applicant_id=me.id)
+    media = [fake_wechat.add_media(jpeg(width=80 + i)) for i in range(2)]
+    for m in media:  # queued, and the process died before its worker started
+        await bot.photos.put("oa-crash", PhotoJob(filing.id, "", m))
+    await bot.redis.flushdb()  # Redis restarted without its data
+    assert await intake.resume(bot) == 0  # the dead worker's lease still runs
+    clock.freeze(clock.now() + RUN_TTL + RUN_TTL / 10)
+    try:
+        assert await intake.resume(bot) == 1
+        assert await intake.resume(bot) == 0  # taken once, by one worker
+        await bot.drain()
+    finally:
+        clock.freeze(None)
+    docs = {fd.kind: fd.document_id for fd in await FilingDocument.filter(filing=filing)}  # type: ignore[attr-defined]
+    widths = [(await Document.get(id=docs[s])).width for s in ("vehicle_licence", "vin_plate")]
+    assert widths == [80, 81]  # read in the order they came
+    assert await bot.photos.waiting("oa-crash") == 0
+    # Redis forgot WeChat's 48-hour window: the answer waits for the user's next message.
+    assert fake_wechat.messages("custom") == []
+    assert (await user.say("?")).text.count("Saved") == 2
+
+
+async def test_a_worker_that_failed_leaves_its_photo_for_the_next(
+        wechat_user, bot, fake_wechat) -> None:
+    from borderpass.bot import intake
+    from borderpass.bot.photos import PhotoJob
+
+    await _at_photos(wechat_user, "oa-fail")
+    me = await chat_users.official_account_user("oa-fail")
+    filing = await Filing.get(applicant_id=me.id)
+    await bot.photos.put("oa-fail", PhotoJob(filing.id, "", "no-such-media"))
+    await bot.photos.stop("oa-fail")  # the worker died: its lease is given back at once
+    assert await intake.resume(bot) == 1
+    await bot.drain()
+    assert await bot.photos.waiting("oa-fail") == 0  # handled: an error answer, not a loop
