@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(PY) scripts/check_lock.py
 	$(VENV)/bin/ruff check borderpass tests bench scripts
 	$(VENV)/bin/mypy borderpass
+	$(VENV)/bin/lint-imports
 
 # After editing pyproject.toml (a new dependency): adds it to every lock, keeping other pins.
 lock: $(VENV)/bin/uv

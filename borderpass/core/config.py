@@ -7,13 +7,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from borderpass.services.ports import LoginPolicy
-
 
 def _pairs(text: str) -> tuple[tuple[str, str], ...]:
     """Parse ``slot=id,slot=id`` (template ids per notification slot)."""
     pairs = (item.split("=", 1) for item in text.replace(" ", "").split(",") if "=" in item)
     return tuple((k, v) for k, v in pairs if k and v)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Throttling of failed staff logins (R-U7, MLPS level 3), from Settings.
+
+    After ``free_failures`` failures of one name (``address_free_failures`` of one client
+    address) each further attempt waits ``delay_base`` × 2ⁿ seconds, at most ``delay_max``;
+    the ``lock_after``-th failure of one name locks it until an admin unlocks it. Counters
+    are forgotten ``window`` seconds after the last failure."""
+
+    lock_after: int = 10
+    free_failures: int = 3
+    address_free_failures: int = 20
+    delay_base: float = 1.0
+    delay_max: float = 900.0
+    window: int = 24 * 3600
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import hashlib
 import math
 from typing import Any
 
+from borderpass.core.config import LoginPolicy
 from borderpass.core.errors import BorderPassError
 from borderpass.services import clock
-from borderpass.services.ports import KeyValue, LoginPolicy
+from borderpass.services.ports import KeyValue
 
 # KEYS = name, address; ARGV = now, free failures of a name, delay base, delay max, window.
 # Refuses ({0, seconds to wait}) while either key's delay runs; otherwise counts one more

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from borderpass.core.config import LoginPolicy
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.storage import FileStore
 
@@ -43,23 +44,6 @@ class KeyValue(Protocol):
     def register_script(self, script: str) -> Any: ...
 
     def __hash__(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    """Throttling of failed staff logins (R-U7, MLPS level 3), from Settings.
-
-    After ``free_failures`` failures of one name (``address_free_failures`` of one client
-    address) each further attempt waits ``delay_base`` × 2ⁿ seconds, at most ``delay_max``;
-    the ``lock_after``-th failure of one name locks it until an admin unlocks it. Counters
-    are forgotten ``window`` seconds after the last failure."""
-
-    lock_after: int = 10
-    free_failures: int = 3
-    address_free_failures: int = 20
-    delay_base: float = 1.0
-    delay_max: float = 900.0
-    window: int = 24 * 3600
 
 
 @dataclass(frozen=True)
