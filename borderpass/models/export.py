@@ -61,8 +61,10 @@ class Enterprise(Model):
 
 
 class EnterpriseMember(Model):
-    """A WeChat user who files and applies for an enterprise (R-E2): the applicant of its
-    first approved filing, then whoever a member invites or adds; one is its contact."""
+    """A WeChat user who files and applies for an enterprise.
+
+    R-E2: the applicant of its first approved filing, then whoever a member invites or adds;
+    one member is its contact person."""
 
     id = fields.IntField(primary_key=True)
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
@@ -83,8 +85,9 @@ class EnterpriseMember(Model):
 
 
 class EnterpriseInvitation(Model):
-    """A one-use invitation code a member hands a colleague to join the enterprise (R-E2);
-    only its SHA-256 is stored."""
+    """A one-use invitation code a member hands a colleague to join the enterprise (R-E2).
+
+    Only its SHA-256 is stored."""
 
     id = fields.IntField(primary_key=True)
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                     on_delete=OnDelete.CASCADE)),
             ],
             options={'table': 'export_enterprise_invitations', 'app': 'export',
-                     'pk_attr': 'id', 'table_description': 'A one-use invitation code (R-E2).'},
+                     'pk_attr': 'id', 'table_description': 'A one-use invitation code a member hands a colleague to join the enterprise (R-E2).'},
             bases=['Model'],
         ),
     ]

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'unit_dishonesty_records', 'app': 'units',
                      'indexes': [Index(fields=['subject_key', 'lifted_at'])], 'pk_attr': 'id',
-                     'table_description': 'A platform removal for serious dishonesty (R-U6).'},
+                     'table_description': 'A platform removal for serious dishonesty (R-U6): who, why, by whom, when, until.'},
             bases=['Model'],
         ),
     ]
