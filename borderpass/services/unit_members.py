@@ -86,6 +86,8 @@ async def _signing_driver(deps: Deps, user: User, filing_id: int, driver_id: int
         raise FieldError("filing_not_found", "filing_id")
     if driver is None:
         raise FieldError("driver_not_on_filing", "driver_id")
+    if id_number is not None and not proved:  # a stated number is always checked
+        raise FieldError("member_id_mismatch", "id_number")
     if bound_here:
         return filing, driver
     if driver.user_id is not None:  # type: ignore[attr-defined]

@@ -24,7 +24,8 @@ TYPO = VIN[:11] + ("7" if VIN[11] != "7" else "8") + VIN[12:]  # a slip at posit
 @pytest.fixture
 def typo_readings(readings: dict[str, Any]) -> dict[str, Any]:
     readings["vehicle_licence"] = {"kind": "vehicle_licence", "fields": {
-        "plate_number": _field("云N54321"), "vin": _field(TYPO), "vehicle_type": _field("小型轿车"),
+        "plate_number": _field("云N54321"), "vin": _field(TYPO),
+        "vehicle_type": _field("小型轿车"),
         "model": _field("大众牌SVW7"), "owner": _field("岩温"),
         "register_date": _field("2019-05-01")}}
     readings["id_card_front"] = {"kind": "id_card_front", "fields": {

@@ -172,6 +172,9 @@ async def test_second_driver_joins_for_themselves(unit_login, unit_staff_login) 
     assert status == 422 and err["error"]["code"] == "filing_not_found"  # strangers learn nil
     status, err = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
     assert err["status"] == "draft"  # nothing was submitted by the refused attempts
+    status, err = await alice.call("POST", JOIN, json=_join(unit["scene"], filing, 0,
+                                                            id_number=SECOND_ID))
+    assert status == 422 and err["error"]["code"] == "member_id_mismatch"  # stated: checked
     status, mine = await alice.call("POST", JOIN, json=_join(unit["scene"], filing, 0))
     assert status == 201, mine
     status, err = await alice.call("POST", JOIN, json=_join(unit["scene"], filing, 1,
