@@ -282,3 +282,22 @@ async def test_concurrent_twin_joins_list_once(unit_login, unit_staff_login) -> 
     assert await Membership.all().count() == 1
     _status, again = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
     assert again["status"] == "submitted"
+
+
+async def test_removal_and_its_record_are_one_change(unit_login, unit_staff_login) -> None:
+    from api_helpers import outbox_broken
+
+    boss, admin, alice = (await unit_login("boss"), await unit_staff_login("admin"),
+                          await unit_login("alice"))
+    unit = await _active_unit(boss, admin)
+    filing = await _draft(alice, personal_body())
+    status, member = await alice.call("POST", JOIN, json=_join(unit["scene"], filing))
+    await _listed(boss, unit, member["id"])
+    body = {"id_number": OWNER_ID, "note": "列入严重失信主体名单"}
+    async with outbox_broken():  # the removal's messages cannot be queued: nothing happens
+        status, _ = await admin.call("POST", "/api/v1/admin/credit-list/remove", json=body)
+    assert status >= 500
+    assert not await DishonestyRecord.exists()  # R-U6: no record without its removal …
+    assert (await Membership.get(id=member["id"])).status.value == "listed"  # … nor removal
+    status, done = await admin.call("POST", "/api/v1/admin/credit-list/remove", json=body)
+    assert status == 200 and done["removed"] == 1 and done["record"]["removed_count"] == 1
