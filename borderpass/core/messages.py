@@ -60,7 +60,9 @@ ERRORS: dict[str, str] = {
     "vin_letter_i": N_("第 {position} 位是字母 {char}，是否应为数字 {suggestion}？"),
     "vin_letter_q": N_("第 {position} 位是字母 {char}，是否应为数字 {suggestion}？"),
     "vin_char": N_("第 {position} 位字符 {char} 无效（只能是数字和大写字母）"),
-    "vin_checksum": N_("第 {position} 位是校验位，应为 {expected}，而不是 {found}，请核对"),
+    # R-E4: never propose a check digit; the mistake can be at any of the 17 positions
+    "vin_checksum": N_("车辆识别代号的 17 位中有一位不对（与第 {position} 位校验位对不上）。"
+                       "请把 17 位逐一与机动车登记证书核对，不要只改第 {position} 位"),
     "plate_format": N_("不是有效的号牌号码"),
     "plate_province": N_("号牌应以省份简称开头，{char} 不是省份简称"),
     "plate_letter": N_("号牌第 {position} 位应为字母（不含 I、O），{char} 无效"),
@@ -150,9 +152,21 @@ ERRORS: dict[str, str] = {
     "member_not_live": N_("该名单记录已被拒绝或已移出（{status}）"),
     "nothing_to_upload": N_("没有已验核、待上传的人员"),
     "dishonest_subject": N_("请只填写身份证号码、号牌号码或车辆识别代号中的一项"),
+    "member_id_mismatch": N_("身份证号码与该驾驶人不符；每位驾驶人须用本人的微信以本人身份申报"),
+    "member_other_person": N_(
+        "只能为本人申报：该驾驶人已由另一个微信账号申报，或您已以另一人的身份申报"),
+    "dishonesty_until_past": N_("结束时间须晚于现在"),
+    "dishonesty_not_found": N_("找不到该失信记录"),
+    "dishonesty_already_lifted": N_("该失信记录已解除"),
     # used-car export (R-E1 … R-E8)
     "export_enterprise_not_found": N_("找不到该出口企业，或您不是其经办人"),
-    "export_not_member": N_("该企业已由其他经办人备案；只能为本人所在的企业办理（谁出口谁申领）"),
+    "export_not_member": N_("您不是该企业的成员；请企业现有成员邀请您加入（谁出口谁申领）"),
+    "export_member_last": N_("企业至少要保留一名成员，不能移除最后一名"),
+    "export_member_not_found": N_("找不到该企业成员"),
+    "export_member_exists": N_("该用户已是企业成员"),
+    "export_member_user": N_("找不到该用户；请填写对方在本平台登记的手机号或用户编号"),
+    "export_invite_unknown": N_("邀请码无效、已使用或已过期"),
+    "export_member_one_way": N_("请只填写手机号或用户编号中的一项"),
     "export_change_needs_filing": N_("企业没有在有效期内的备案，不能申请变更；请申请新的备案"),
     "export_filing_pending": N_("该企业已有待审核的备案申请"),
     "export_filing_not_found": N_("找不到该出口企业备案"),

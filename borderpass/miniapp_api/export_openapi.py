@@ -58,6 +58,10 @@ EXPORT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     }, ("vin",)),
     ("post", "/api/v1/export/customs/owner-change-clearances"): _obj(
         {"vin": _VIN, "reason": _STR}, ("vin", "reason")),
+    ("post", "/api/v1/export/enterprises/{id}/members"): _obj({
+        "user_id": _INT, "phone": {**_STR, "description": "the phone the colleague "
+                                   "registered in their profile"}}),
+    ("post", "/api/v1/export/invitations/accept"): _obj({"code": _STR}, ("code",)),
 }
 EXPORT_IDEMPOTENT = frozenset({"/api/v1/export/filings", "/api/v1/export/licences",
                                "/api/v1/export/cancellations"})

@@ -10,12 +10,20 @@ from borderpass.core.appkeys import DEPS
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.enums import Role
-from borderpass.models.export import Cancellation, EnterpriseFiling, Licence, VehicleExit
+from borderpass.models.export import (
+    Cancellation,
+    EnterpriseFiling,
+    EnterpriseMember,
+    Licence,
+    LicenceVehicle,
+    VehicleExit,
+)
 from borderpass.services import clock
 from borderpass.services.access import require_role
 from borderpass.services.export import (
     enterprises,
     licences,
+    members,
     obligations,
     summary,
     vin_cleared_for_exit,
@@ -89,6 +97,68 @@ async def get_enterprise(request: web.Request) -> web.Response:
     return ok(await summary.describe(await summary.visible(user, path_id(request))))
 
 
+_MEMBERS = "/api/v1/export/enterprises/{id:\\d+}/members"
+
+
+async def _member(request: web.Request, member: EnterpriseMember) -> dict[str, Any]:
+    await member.fetch_related("user")
+    return members.describe(request.app[DEPS], member)
+
+
+@routes.get(_MEMBERS)
+async def list_members(request: web.Request) -> web.Response:
+    """The enterprise's members and its contact person, for its members (R-E2)."""
+    user = await current_user(request)
+    rows = await members.members(user, path_id(request))
+    return ok({"items": [members.describe(request.app[DEPS], m) for m in rows]})
+
+
+@routes.post(_MEMBERS)
+async def add_member(request: web.Request) -> web.Response:
+    """A member adds a colleague by user id or registered phone (R-E2; audited)."""
+    user = await current_user(request)
+    body = await read_json(request, members.ADD_KEYS)
+    member = await members.add(request.app[DEPS], user, path_id(request), body)
+    return ok(await _member(request, member), status=201)
+
+
+@routes.post(_MEMBERS + "/{member_id:\\d+}/remove")
+async def remove_member(request: web.Request) -> web.Response:
+    """A member removes a member, themselves too, never the last one (R-E2; audited)."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    member = await members.remove(user, path_id(request), path_id(request, "member_id"))
+    return ok({"id": member.id, "removed": True})
+
+
+@routes.post(_MEMBERS + "/{member_id:\\d+}/contact")
+async def set_contact(request: web.Request) -> web.Response:
+    """Make a member the enterprise's contact person (R-E2; audited)."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    member = await members.set_contact(user, path_id(request), path_id(request, "member_id"))
+    return ok(await _member(request, member))
+
+
+@routes.post("/api/v1/export/enterprises/{id:\\d+}/invitations")
+async def invite(request: web.Request) -> web.Response:
+    """A one-use invitation code, valid 7 days, shown once, for a colleague to join (R-E2)."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    invitation, code = await members.invite(user, path_id(request))
+    return ok({"code": code, "enterprise_id": invitation.enterprise_id,  # type: ignore[attr-defined]
+               "expires_at": invitation.expires_at.isoformat()}, status=201)
+
+
+@routes.post("/api/v1/export/invitations/accept")
+async def accept_invitation(request: web.Request) -> web.Response:
+    """Join the enterprise of an invitation code (R-E2; audited)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"code"}), ("code",))
+    member = await members.accept(user, body["code"])
+    return ok(await _member(request, member), status=201)
+
+
 @routes.post("/api/v1/export/licences")
 @idempotent
 async def apply_licence(request: web.Request) -> web.Response:
@@ -132,7 +202,14 @@ async def record_cancellation(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, CANCEL_KEYS, ("vin", "qr_text", "cancelled_on"))
     cancellation = await obligations.record_cancellation(request.app[DEPS], user, body)
-    return ok(_cancellation(cancellation), status=201)
+    vehicle = await LicenceVehicle.get(
+        id=cancellation.vehicle_id).prefetch_related("licence")  # type: ignore[attr-defined]
+    # A short licence still to be returned is named with the answer, so the left-off VINs
+    # are not forgotten until its deadline locks them (R-E3).
+    reminder = await obligations.licences_to_return(
+        vehicle.licence.enterprise_id, vehicle.licence.id)  # type: ignore[attr-defined]
+    return ok(_cancellation(cancellation) | {"licence_to_return": reminder[0] if reminder
+                                             else None}, status=201)
 
 
 # --- the review desks: filings (reviewer, admin) and licences (customs, admin) -------------

@@ -112,6 +112,9 @@ _EMPTY = frozenset({
     "/api/v1/admin/notifications/{id}/retry", "/api/v1/units/{id}/registration-code",
     "/api/v1/export/licences/{id}/return", "/api/v1/export/review/filings/{id}/approve",
     "/api/v1/export/review/licences/{id}/issue",
+    "/api/v1/export/enterprises/{id}/members/{member_id}/remove",
+    "/api/v1/export/enterprises/{id}/members/{member_id}/contact",
+    "/api/v1/export/enterprises/{id}/invitations",
 })
 _PATH_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/v1/ocr/{kind}", "kind"): {"enum": OCR_KIND_ENUM},
@@ -136,6 +139,7 @@ _MULTIPART = {
 _DATETIME = {"type": "string", "format": "date-time"}
 QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/v1/admin/blacklist"): {"all": _STR},
+    ("get", "/api/v1/admin/dishonesty"): {"all": _STR},
     ("get", "/api/v1/export/customs/vin-status"): {"vin": _STR},
     ("get", "/api/v1/filings/requirements"): {"category": _STR},
     ("get", "/api/v1/filings/commitment"): {"locale": _STR},

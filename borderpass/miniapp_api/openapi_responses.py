@@ -88,6 +88,9 @@ CREATED = frozenset({
     ("post", "/api/v1/export/cancellations"), ("post", "/api/v1/export/customs/exits"),
     ("post", "/api/v1/export/licences"),
     ("post", "/api/v1/export/customs/owner-change-clearances"),
+    ("post", "/api/v1/export/enterprises/{id}/members"),
+    ("post", "/api/v1/export/enterprises/{id}/invitations"),
+    ("post", "/api/v1/export/invitations/accept"),
 })
 # Routes answering a file instead of JSON.
 FILES = {
@@ -125,6 +128,7 @@ LISTS = frozenset({
     "/api/v1/admin/notifications", "/api/v1/gate/manual-lifts", "/api/v1/gate/ledger",
     "/api/v1/review/queue", "/api/v1/review/official-letters", "/api/v1/units/{id}/members",
     "/api/v1/units/notices", "/api/v1/units", "/api/v1/admin/units",
+    "/api/v1/admin/dishonesty", "/api/v1/export/enterprises/{id}/members",
 })
 ERROR_STATUSES = {
     "400": "Malformed request", "401": "No valid session token",

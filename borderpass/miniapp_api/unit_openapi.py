@@ -28,7 +28,9 @@ UNIT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "documents": {"type": "object", "additionalProperties": _INT}},
         ("unit_name", "unit_kind", "uscc", "contact_name", "contact_phone", "documents")),
     ("post", "/api/v1/units/join"): _obj(
-        {"scene": _STR, "filing_id": _INT, "driver_id": _INT, "commitment": _COMMITMENT},
+        {"scene": _STR, "filing_id": _INT, "driver_id": _INT, "commitment": _COMMITMENT,
+         "id_number": {**_STR, "description": "the caller's own identity number: how a "
+                       "driver who is not the applicant shows the row is theirs (R-U3)"}},
         ("scene", "filing_id", "driver_id", "commitment")),
     ("post", f"{_UNIT}/admins"): _obj({"user_id": _INT}, ("user_id",)),
     ("post", f"{_UNIT}/members/verify"): _obj({"member_ids": _IDS}, ("member_ids",)),
@@ -41,5 +43,9 @@ UNIT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/admin/units/{id}/authenticate"): _obj(
         {"approve": {"type": "boolean"}, "reason": _STR}, ("approve",)),
     ("post", "/api/v1/admin/credit-list/remove"): _obj(
-        {"id_number": _STR, "plate_number": _STR, "vin": _STR, "note": _STR}, ("note",)),
+        {"id_number": _STR, "plate_number": _STR, "vin": _STR, "note": _STR,
+         "until": {"type": "string", "format": "date-time",
+                   "description": "when the dishonesty record ends (default: until lifted)"}},
+        ("note",)),
+    ("post", "/api/v1/admin/dishonesty/{id}/lift"): _obj({"reason": _STR}, ("reason",)),
 }

@@ -13,6 +13,7 @@ from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.units import Membership
 from borderpass.services import (
     commitments,
+    dishonesty,
     unit_codes,
     unit_export,
     unit_members,
@@ -50,10 +51,12 @@ async def get_commitment(request: web.Request) -> web.Response:
 @routes.post("/api/v1/units/join")
 @idempotent
 async def join(request: web.Request) -> web.Response:
-    """Submit oneself and one's filed vehicle to a unit, with the personal commitment (R-U3)."""
+    """Submit oneself and one's filed vehicle to a unit, with one's own personal commitment
+    (R-U3): each driver from their own account; a driver who is not the applicant states
+    their identity number (``id_number``) the first time."""
     user = await current_user(request)
     body = await read_json(request, unit_members.JOIN_KEYS,
-                           ("scene", "filing_id", "driver_id", "commitment"))
+                           ("scene", "filing_id", "driver_id", "commitment"))  # R-U3
     member = await unit_members.join(request.app[DEPS], user, body)
     return ok(unit_members.describe(request.app[DEPS], member), status=201)
 
@@ -228,9 +231,28 @@ async def authenticate(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/admin/credit-list/remove")
 async def remove_dishonest(request: web.Request) -> web.Response:
-    """Remove a person or vehicle on the serious dishonesty list from every unit (R-U6)."""
+    """Remove a person or vehicle on the serious dishonesty list from every unit and write a
+    dishonesty record that bars joining and verification until it ends (R-U6)."""
     user = await current_user(request)
-    body = await read_json(request, frozenset({"id_number", "plate_number", "vin", "note"}),
-                           ("note",))
-    removed = await unit_removals.remove_dishonest(request.app[DEPS], user, body)
-    return ok({"removed": removed})
+    body = await read_json(request, frozenset({"id_number", "plate_number", "vin", "note",
+                                               "until"}), ("note",))
+    record, removed = await unit_removals.remove_dishonest(request.app[DEPS], user, body)
+    return ok({"removed": removed, "record": dishonesty.describe(record)})
+
+
+@routes.get("/api/v1/admin/dishonesty")
+async def dishonesty_records(request: web.Request) -> web.Response:
+    """Dishonesty records in force (``?all=1``: every record), newest first (R-U6)."""
+    user = await current_user(request)
+    rows = await dishonesty.records(user, active_only=request.query.get("all") not in {"1",
+                                                                                      "true"})
+    return ok({"items": [dishonesty.describe(r) for r in rows]})
+
+
+@routes.post("/api/v1/admin/dishonesty/{id:\\d+}/lift")
+async def lift_dishonesty(request: web.Request) -> web.Response:
+    """End a dishonesty record before its term, with a reason (audited, R-U6)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"reason"}), ("reason",))
+    record = await dishonesty.lift(user, path_id(request), body["reason"])
+    return ok(dishonesty.describe(record))

@@ -61,7 +61,10 @@ class Enterprise(Model):
 
 
 class EnterpriseMember(Model):
-    """A WeChat user who files and applies for an enterprise."""
+    """A WeChat user who files and applies for an enterprise.
+
+    R-E2: the applicant of its first approved filing, then whoever a member invites or adds;
+    one member is its contact person."""
 
     id = fields.IntField(primary_key=True)
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
@@ -70,11 +73,39 @@ class EnterpriseMember(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "borderpass.User", related_name="export_memberships"
     )
+    is_contact = fields.BooleanField(default=False)
+    added_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="export_members_added", null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "export_enterprise_members"
         unique_together = (("enterprise", "user"),)
+
+
+class EnterpriseInvitation(Model):
+    """A one-use invitation code a member hands a colleague to join the enterprise (R-E2).
+
+    Only its SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "export.Enterprise", related_name="invitations"
+    )
+    code_key = fields.CharField(max_length=64, unique=True)
+    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="export_invitations"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="export_invitations_used", null=True
+    )
+
+    class Meta:
+        table = "export_enterprise_invitations"
 
 
 class EnterpriseFiling(Model):

@@ -226,6 +226,41 @@ class Membership(Model):
         indexes = (("unit_id", "status"), ("vehicle_key", "status"))
 
 
+class DishonestySubject(StrEnum):
+    """What a dishonesty record names (R-U6)."""
+
+    PERSON = "person"  # by the blind index of the identity number, never the number
+    VEHICLE = "vehicle"  # by VIN or plate, as ``Membership.vehicle_key`` / ``plate_number``
+
+
+class DishonestyRecord(Model):
+    """A platform removal for serious dishonesty (R-U6): who, why, by whom, when, until.
+
+    In force while ``lifted_at`` is NULL and ``until`` is NULL or later than now; every join,
+    every unit verification and the credit handling read it (``services.dishonesty``)."""
+
+    id = fields.IntField(primary_key=True)
+    subject_kind = fields.CharEnumField(DishonestySubject, max_length=8)
+    subject_key = fields.CharField(max_length=64, db_index=True)
+    subject_label = fields.CharField(max_length=100)  # masked name and plate, for staff
+    reason = fields.CharField(max_length=500)
+    recorded_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="dishonesty_records"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    until = fields.DatetimeField(null=True)
+    removed_count = fields.IntField(default=0)
+    lifted_at = fields.DatetimeField(null=True)
+    lifted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "borderpass.User", related_name="lifted_dishonesty_records", null=True
+    )
+    lift_reason = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "unit_dishonesty_records"
+        indexes = (("subject_key", "lifted_at"),)
+
+
 class UnitNotice(Model):
     """A notice owed to a person or unit admin (verified, rejected, removed …), until pushed."""
 
@@ -251,6 +286,8 @@ class UnitNotice(Model):
 __all__ = [
     "LIVE_MEMBER_STATES",
     "Commitment",
+    "DishonestyRecord",
+    "DishonestySubject",
     "ListUpload",
     "MemberStatus",
     "Membership",

@@ -116,6 +116,12 @@ async def problems(deps: Deps, user: User, filing_id: int) -> list[FieldError]:
     return await _problems(deps, filing)
 
 
+async def submission_problems_of(deps: Deps, filing: Filing) -> list[FieldError]:
+    """What stands between this filing and submission, read only (for a caller that checks
+    everything before writing anything, e.g. a unit join)."""
+    return await _problems(deps, filing)
+
+
 async def _problems(deps: Deps, filing: Filing) -> list[FieldError]:
     drivers = await filing.drivers.all().order_by("position")
     slots = {str(k) for k in

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
-from borderpass.services import blacklist
+from borderpass.services import blacklist, dishonesty
 from borderpass.services.requirements import MAX_PERSONAL_DRIVERS
 
 
@@ -24,6 +24,7 @@ class Candidate:
     vehicle_key: str
     owner_key: str | None
     self_use: bool
+    plate_number: str = ""
 
     @property
     def is_owner(self) -> bool:
@@ -35,6 +36,9 @@ async def check_candidate(candidate: Candidate) -> None:
     """Refuse a person or vehicle already listed, over R-U5's limits, or dishonest (R-U6)."""
     if await blacklist.active_entry([candidate.person_key, candidate.owner_key]):
         raise Forbidden("member_dishonest", "driver_id")  # R-U6
+    if await dishonesty.in_force([candidate.person_key],
+                                 [candidate.vehicle_key, candidate.plate_number]):
+        raise Forbidden("member_dishonest", "driver_id")  # R-U6: until the record ends
     rows = await Membership.filter(vehicle_key=candidate.vehicle_key,
                                    status__in=LIVE_MEMBER_STATES).values("person_key",
                                                                           "is_owner")

@@ -15,16 +15,33 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from borderpass.core import ids
-from borderpass.core.errors import Conflict, FieldError, NotFound, Unavailable
+from borderpass.core.errors import (
+    Conflict,
+    FieldError,
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    Unavailable,
+)
 from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
-from borderpass.services import audit, clock, commitments, filings, phones, unit_notices, units
+from borderpass.services import (
+    audit,
+    clock,
+    commitments,
+    dishonesty,
+    filings,
+    phones,
+    unit_notices,
+    units,
+)
+from borderpass.services import validators as v
 from borderpass.services.ports import Deps
 from borderpass.services.unit_checks import Candidate, check_candidate
 
-JOIN_KEYS = frozenset({"scene", "filing_id", "driver_id", "commitment"})
+JOIN_KEYS = frozenset({"scene", "filing_id", "driver_id", "commitment", "id_number"})
 EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)  # as a filing's applicant may edit
 ON_REVIEW = (FilingStatus.SUBMITTED, FilingStatus.APPROVED)
 MAX_BATCH = 500
@@ -35,15 +52,66 @@ def _int(value: object, field: str, missing: str) -> int:
     return ids.body_id(value, field, missing)
 
 
-async def _own_driver(user: User, filing_id: int, driver_id: int) -> tuple[Filing, FilingDriver]:
+async def _bound_people(user: User) -> set[str]:
+    """The persons (blind-index keys) this account has already joined or been bound as."""
+    keys = set(await FilingDriver.filter(user_id=user.id, id_key__isnull=False)
+               .values_list("id_key", flat=True))
+    keys |= set(await Membership.filter(user_id=user.id).values_list("person_key", flat=True))
+    return {str(k) for k in keys}
+
+
+def _owner_applies(filing: Filing) -> bool:
+    """The applicant declared they are the owner of this self-use vehicle (R-F2)."""
+    return filing.category is FilingCategory.PERSONAL and bool(
+        filing.data.get("owner", {}).get("is_applicant")) and filing.owner_key is not None
+
+
+async def _signing_driver(deps: Deps, user: User, filing_id: int, driver_id: int,
+                          id_number: str | None) -> tuple[Filing, FilingDriver]:
+    """The driver row the caller signs for: their own, never another person's (R-U3).
+
+    One account is one person: a row already bound to the caller is theirs; an unbound row
+    becomes theirs when nothing says otherwise: the caller has not joined as someone else,
+    an applicant who is the owner signs only for the owner's row, and anyone else states
+    the row's identity number (``id_number``). Strangers learn nothing of the filing."""
     filing = await Filing.get_or_none(id=filing_id)
     driver = await FilingDriver.get_or_none(id=driver_id, filing_id=filing_id)
-    linked = driver is not None and driver.user_id == user.id  # type: ignore[attr-defined]
-    if filing is None or (filing.applicant_id != user.id and not linked):  # type: ignore[attr-defined]
+    applicant = filing is not None and filing.applicant_id == user.id  # type: ignore[attr-defined]
+    bound_here = driver is not None and driver.user_id == user.id  # type: ignore[attr-defined]
+    proved = driver is not None and id_number is not None and driver.id_key is not None \
+        and deps.cipher.blind_index(id_number, "id_number") == driver.id_key
+    if filing is None or not (applicant or bound_here or proved):
+        if filing is not None and driver is not None and id_number is not None:
+            raise FieldError("member_id_mismatch", "id_number")
         raise FieldError("filing_not_found", "filing_id")
     if driver is None:
         raise FieldError("driver_not_on_filing", "driver_id")
+    if id_number is not None and not proved:  # a stated number is always checked
+        raise FieldError("member_id_mismatch", "id_number")
+    if bound_here:
+        return filing, driver
+    if driver.user_id is not None:  # type: ignore[attr-defined]
+        raise Forbidden("member_other_person", "driver_id")  # another account signed as them
+    bound = await _bound_people(user)
+    if bound and driver.id_key not in bound:
+        raise Forbidden("member_other_person", "driver_id")
+    owner_row = _owner_applies(filing) and driver.id_key == filing.owner_key
+    if _owner_applies(filing) and applicant != owner_row:
+        # The applicant is the owner: they sign for the owner's row and only for it.
+        raise Forbidden("member_other_person", "driver_id")
+    if not (proved or bound or (applicant and _owner_applies(filing))):
+        if id_number is None:
+            raise FieldError("required", "id_number")
+        raise FieldError("member_id_mismatch", "id_number")
     return filing, driver
+
+
+def _id_number(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError("type_string", "id_number")
+    return v.check_id_number(value, "id_number").number
 
 
 class _VehicleLock:
@@ -68,17 +136,24 @@ class _VehicleLock:
 
 
 async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
-    """Submit oneself and one's vehicle to the unit of a scanned code (R-U3)."""
+    """Submit oneself and one's vehicle to the unit of a scanned code (R-U3).
+
+    Each driver joins from their own account with their own personal commitment. Every
+    check runs before anything is written; a draft filing of the caller's own is submitted
+    in the same transaction as the entry, so a refused join leaves the draft a draft."""
     unit = await units.unit_by_scene(body.get("scene"))
     filing_id = _int(body.get("filing_id"), "filing_id", "filing_not_found")
     driver_id = _int(body.get("driver_id"), "driver_id", "driver_not_on_filing")
     text = commitments.check_consent(commitments.PERSONAL, body.get("commitment"))
-    filing, driver = await _own_driver(user, filing_id, driver_id)
-    if filing.status in EDITABLE:
-        # The filing's own checks (materials, R-U5 per vehicle …) run here, all at once.
-        filing = await filings.submit(deps, user, filing.id)
-    if filing.status not in ON_REVIEW:
+    filing, driver = await _signing_driver(deps, user, filing_id, driver_id,
+                                           _id_number(body.get("id_number")))
+    draft = filing.status in EDITABLE
+    if draft and filing.applicant_id != user.id:  # type: ignore[attr-defined]
         raise Conflict("member_filing_state", "filing_id", status=filing.status.value)
+    if not draft and filing.status not in ON_REVIEW:
+        raise Conflict("member_filing_state", "filing_id", status=filing.status.value)
+    if draft and (problems := await filings.submission_problems_of(deps, filing)):
+        raise FieldErrors(problems)  # the filing's own checks (materials, R-U5 …), at once
     if "id_number" not in driver.sealed:
         raise FieldError("required", "driver_id")
     person_id = deps.cipher.decrypt(driver.sealed["id_number"], "driver.id_number")
@@ -87,10 +162,17 @@ async def join(deps: Deps, user: User, body: dict[str, Any]) -> Membership:
         person_key=deps.cipher.blind_index(person_id, "id_number"),
         vehicle_key=filing.vin or filing.plate_number or f"filing:{filing.id}",
         owner_key=filing.owner_key if filing.category is FilingCategory.PERSONAL else None,
-        self_use=filing.category is FilingCategory.PERSONAL)
+        self_use=filing.category is FilingCategory.PERSONAL,
+        plate_number=filing.plate_number or "")
     async with _VehicleLock(deps, candidate.vehicle_key):
         await check_candidate(candidate)
         async with in_transaction():
+            if draft:
+                filing = await filings.submit(deps, user, filing.id)
+            bound = await FilingDriver.filter(id=driver.id, user_id=None).update(
+                user_id=user.id)
+            if not bound and driver.user_id != user.id:  # type: ignore[attr-defined]
+                raise Forbidden("member_other_person", "driver_id")  # a twin bound it first
             consent = await commitments.record(user, unit, text)
             member = await Membership.create(
                 unit=unit, user=user, filing=filing, driver=driver, person_name=driver.name,
@@ -204,6 +286,11 @@ async def decide(user: User, unit_id: int, raw_ids: object, verify: bool,
             raise FieldError("length", "reason", max=500)
         note = reason.strip()
     batch = await _pending_batch(unit, ids)
+    if verify:
+        for i, member in enumerate(batch):  # R-U6: nobody is verified back while recorded
+            if await dishonesty.in_force([member.person_key],
+                                         [member.vehicle_key, member.plate_number]):
+                raise Forbidden("member_dishonest", f"member_ids[{i}]")
     now = clock.now()
     async with in_transaction():
         changed = await Membership.filter(id__in=ids, status=MemberStatus.PENDING).update(

@@ -26,7 +26,7 @@ NOTICE_TEXTS: dict[str, str] = {
     "member_rejected": N_("{unit} 未通过您的名单申报：{reason}"),
     "member_listed": N_("您已列入 {unit} 的信用通行名单"),
     "member_removed": N_("您已被移出 {unit} 的信用通行名单：{reason}"),
-    "unit_member_removed": N_("{unit} 的名单中有一条记录被平台移出：{reason}"),
+    "unit_member_removed": N_("{unit} 的名单中 {subject} 已被平台移出：{reason}"),  # R-U6
     "unit_authenticated": N_("单位 {unit} 已通过认证，可以生成申报二维码"),
     "unit_refused": N_("单位 {unit} 未通过认证：{reason}"),
     "unit_deregistered": N_("单位 {unit} 已注销，其名单已全部移出"),

@@ -11,10 +11,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.units import (
     LIVE_MEMBER_STATES,
+    DishonestyRecord,
+    DishonestySubject,
     Membership,
     MemberStatus,
     RegistrationCode,
@@ -22,7 +25,7 @@ from borderpass.models.units import (
     Unit,
     UnitStatus,
 )
-from borderpass.services import audit, clock, unit_notices, units
+from borderpass.services import audit, clock, dishonesty, unit_notices, units
 from borderpass.services import validators as v
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
@@ -79,8 +82,13 @@ async def remove_by_unit(user: User, unit_id: int, member_id: int, reason: objec
     return member
 
 
-async def remove_dishonest(deps: Deps, admin: User, body: dict[str, Any]) -> int:
-    """The platform removes a person or vehicle on the serious dishonesty list (R-U6)."""
+async def remove_dishonest(deps: Deps, admin: User, body: dict[str, Any]) -> tuple[
+        DishonestyRecord, int]:
+    """The platform removes a person or vehicle on the serious dishonesty list (R-U6).
+
+    It writes a dishonesty record (the person by blind index, never the number) that every
+    later join and verification checks until it ends, and takes every live entry naming the
+    subject off the list, each once. The record and the removals are one transaction."""
     require_role(admin, Role.ADMIN)
     given = [k for k in ("id_number", "plate_number", "vin") if body.get(k) is not None]
     if len(given) != 1:
@@ -90,20 +98,34 @@ async def remove_dishonest(deps: Deps, admin: User, body: dict[str, Any]) -> int
     if not isinstance(raw, str):
         raise FieldError("type_string", field)
     note = _note(body.get("note"), required=True)
+    until = dishonesty.check_until(body.get("until"))
     if field == "id_number":
         number = v.check_id_number(raw, field).number
-        query = Membership.filter(person_key=deps.cipher.blind_index(number, "id_number"))
+        kind, key = DishonestySubject.PERSON, deps.cipher.blind_index(number, "id_number")
+        query = Membership.filter(person_key=key)
+        label = mask_number(number) or "-"
     elif field == "vin":
-        query = Membership.filter(vehicle_key=v.check_vin(raw, field))
+        kind, key = DishonestySubject.VEHICLE, v.check_vin(raw, field)
+        query = Membership.filter(vehicle_key=key)
+        label = key
     else:
-        query = Membership.filter(plate_number=v.check_plate(raw, field))
+        kind, key = DishonestySubject.VEHICLE, v.check_plate(raw, field)
+        query = Membership.filter(plate_number=key)
+        label = key
     live = await query.filter(status__in=LIVE_MEMBER_STATES).prefetch_related("unit")
-    removed = 0
-    for member in live:
-        if await _remove(member, admin, RemovalReason.DISHONEST, note):
-            removed += 1
-    await audit.record(admin, "delete", "credit_list", 0, [field], removed=removed, note=note)
-    return removed
+    if live and kind is DishonestySubject.PERSON:
+        label = f"{mask_name(live[0].person_name)} {label}"
+    async with in_transaction():
+        record = await dishonesty.write(admin, kind, key, label, note, until)
+        removed = 0
+        for member in live:
+            if await _remove(member, admin, RemovalReason.DISHONEST, note):
+                removed += 1
+        record.removed_count += removed
+        await record.save(update_fields=["removed_count"])
+        await audit.record(admin, "delete", "credit_list", 0, [field], removed=removed,
+                           note=note, record_id=record.id)
+    return record, removed
 
 
 async def deregister(user: User, unit_id: int, reason: object) -> tuple[Unit, int]:

@@ -164,9 +164,9 @@ def check_vin(value: str, field: str = "vin", *, verify_check_digit: bool = True
     expected = _vin_weighted_check(vin)
     found = vin[_VIN_CHECK_POSITION - 1]
     if verify_check_digit and found != expected:
-        raise FieldError(
-            "vin_checksum", field, position=_VIN_CHECK_POSITION, expected=expected, found=found
-        )
+        # R-E4: the check digit only says that some character is wrong, not which one;
+        # proposing a digit would make a wrong VIN pass. No expected digit is given out.
+        raise FieldError("vin_checksum", field, position=_VIN_CHECK_POSITION)
     return vin
 
 

@@ -129,7 +129,7 @@ async def test_openapi_covers_every_export_route(client) -> None:
     spec = await (await client.get("/api/v1/openapi.json")).json()
     routes = {(m, p) for p, ops in spec["paths"].items() if p.startswith("/api/v1/export/")
               for m in ops}
-    assert len(routes) == 21
+    assert len(routes) == 27
     from borderpass.miniapp_api.export_openapi import EXPORT_BODIES
 
     for method, path in EXPORT_BODIES:

@@ -33,7 +33,7 @@ def test_working_day_clock_skips_weekends_and_holidays() -> None:  # R-E1
                                 national_day) == 5
 
 
-async def test_submit_creates_enterprise_with_the_filer_as_member(deps: Deps) -> None:  # R-E1
+async def test_submit_creates_enterprise_member_only_on_approval(deps: Deps) -> None:  # R-E1
     clock.freeze(datetime(2026, 9, 25, 8, 0, tzinfo=UTC))
     user = await exporter()
     filing = await enterprises.submit(deps, user, await filing_body(deps, user))
@@ -41,7 +41,8 @@ async def test_submit_creates_enterprise_with_the_filer_as_member(deps: Deps) ->
     assert filing.review_due_at.astimezone(SH).date().isoformat() == "2026-10-17"
     enterprise = await Enterprise.get(uscc=EXPORT_USCC)
     assert enterprise.name == "瑞丽二手车出口有限公司"
-    assert [e.id for e in await summary.own(user)] == [enterprise.id]
+    assert await summary.own(user) == []  # R-E2: filing grants nothing before approval
+    assert [f.id for f in await enterprises.list_own(user)] == [filing.id]
     reviewer = await officer(Role.REVIEWER)
     clock.freeze(datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
     deps_holidays = Deps(deps.cipher, deps.files, deps.kv, deps.tz, frozenset({"2026-10-01"}))
@@ -129,7 +130,9 @@ async def test_only_the_enterprise_files_for_itself(deps: Deps) -> None:  # R-E1
     with pytest.raises(Conflict) as pending:
         await enterprises.submit(deps, alice, await filing_body(deps, alice))
     assert pending.value.code == "export_filing_pending"
-    with pytest.raises(Forbidden) as err:
+    await enterprises.approve(await officer(Role.REVIEWER),
+                              (await EnterpriseFiling.get(applicant_id=alice.id)).id)
+    with pytest.raises(Forbidden) as err:  # R-E2: once it has members, members only
         await enterprises.submit(deps, bob, await filing_body(deps, bob))
     assert err.value.code == "export_not_member"
     body = await filing_body(deps, bob)

@@ -39,9 +39,12 @@ SCENE_CHARS = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 
 
 async def join(deps, user, unit, filing, position=0, **changes):
+    """Join as the driver at ``position``, stating that driver's identity number (R-U3)."""
     driver = await driver_on(filing, position)
     body = {"scene": await scene_of(unit), "filing_id": filing.id, "driver_id": driver.id,
-            "commitment": consent()} | changes
+            "commitment": consent(),
+            "id_number": deps.cipher.decrypt(driver.sealed["id_number"], "driver.id_number")
+            } | changes
     return await unit_members.join(deps, user, body)
 
 
@@ -175,8 +178,11 @@ async def test_join_needs_ones_own_filing(deps) -> None:  # R-U3
     unit = await active_unit(deps, admin)
     filing = await filed(deps, alice, personal_body())
     with pytest.raises(FieldError) as err:
-        await join(deps, bob, unit, filing)
+        await join(deps, bob, unit, filing, id_number=None)
     assert err.value.field == "filing_id"
+    with pytest.raises(Forbidden) as forbidden:  # knowing the owner's number is not enough
+        await join(deps, bob, unit, filing)
+    assert forbidden.value.code == "member_other_person"
     with pytest.raises(FieldError) as err:
         await join(deps, alice, unit, filing, driver_id=10**6)
     assert err.value.field == "driver_id"
@@ -335,7 +341,7 @@ async def test_platform_removes_a_dishonest_person_everywhere(deps) -> None:  # 
     with pytest.raises(FieldError) as err:
         await unit_removals.remove_dishonest(deps, admin, {"note": "x"})
     assert err.value.code == "dishonest_subject"
-    count = await unit_removals.remove_dishonest(
+    _record, count = await unit_removals.remove_dishonest(
         deps, admin, {"id_number": OWNER_ID, "note": "列入严重失信主体名单"})
     assert count == 1 and (await Membership.get(id=a.id)).removal_reason == "dishonest"
     notices = await UnitNotice.all().values_list("recipient_id", "kind")

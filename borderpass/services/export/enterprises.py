@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
@@ -22,6 +23,7 @@ from borderpass.models.export import (
 from borderpass.services import clock, phones
 from borderpass.services.access import require_role
 from borderpass.services.export import forms
+from borderpass.services.export import members as export_members
 from borderpass.services.export.calendar import working_day_deadline, working_days_between
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
@@ -88,24 +90,33 @@ async def _parse(user: User, body: dict[str, Any]) -> tuple[FilingKind, str, dic
 
 
 async def submit(deps: Deps, user: User, body: dict[str, Any]) -> EnterpriseFiling:
-    """File a new filing or a change for an enterprise (found or created by its USCC)."""
+    """File a new filing or a change for an enterprise (found or created by its USCC).
+
+    Filing grants nothing (R-E2): the applicant of an enterprise's first approved filing
+    becomes its first member, so an impostor's refused filing leaves the USCC free. An
+    enterprise with members takes filings from its members only."""
     kind, uscc, data, docs = await _parse(user, body)
     now = clock.now()
     enterprise = await Enterprise.get_or_none(uscc=uscc)
-    if enterprise is not None and not await forms.is_member(user, enterprise):
+    has_members = enterprise is not None and await EnterpriseMember.filter(
+        enterprise_id=enterprise.id).exists()
+    if has_members and not await forms.is_member(user, enterprise):  # type: ignore[arg-type]
         raise Forbidden("export_not_member", "uscc")  # R-E2: nobody files for another
     if kind is FilingKind.CHANGE and (enterprise is None
                                       or await current_filing(enterprise.id, now) is None):
         raise Conflict("export_change_needs_filing", "filing_kind")  # R-E1
-    if enterprise is not None and await EnterpriseFiling.filter(
-            enterprise_id=enterprise.id, status=ExportFilingStatus.SUBMITTED).exists():
+    # An enterprise with members has one pending filing at a time; while it has none, each
+    # claimant has theirs, so a pending impostor does not hold the USCC either.
+    pending = EnterpriseFiling.filter(status=ExportFilingStatus.SUBMITTED)
+    if not has_members:
+        pending = pending.filter(applicant_id=user.id)
+    if enterprise is not None and await pending.filter(enterprise_id=enterprise.id).exists():
         raise Conflict("export_filing_pending", "uscc")
     due = working_day_deadline(now, REVIEW_WORKING_DAYS, deps.tz, deps.holidays)
     try:
         async with in_transaction():
             if enterprise is None:
                 enterprise = await Enterprise.create(uscc=uscc, name=data["enterprise_name"])
-                await EnterpriseMember.create(enterprise=enterprise, user=user)
             token, key = phones.seal(deps, data.pop("contact_phone"), "export.contact_phone")
             return await EnterpriseFiling.create(  # the phone sealed, never in data (R-U7)
                 enterprise=enterprise, applicant=user, kind=kind, data=data, documents=docs,
@@ -145,7 +156,13 @@ async def approve(reviewer: User, filing_id: int) -> EnterpriseFiling:
         if in_force is None or in_force.expires_at is None:
             raise Conflict("export_change_needs_filing", "filing_kind")
         expires = in_force.expires_at
+    applicant = await User.get(id=filing.applicant_id)  # type: ignore[attr-defined]
     async with in_transaction():
+        await Enterprise.select_for_update().get(id=filing.enterprise.id)
+        members = EnterpriseMember.filter(enterprise_id=filing.enterprise.id)
+        joins = not await members.exists()  # R-E2: the first approved applicant is a member
+        if not joins and not await members.filter(user_id=applicant.id).exists():
+            raise Conflict("export_not_member", "applicant")  # another claimant won the USCC
         changed = await EnterpriseFiling.filter(
             id=filing.id, status=ExportFilingStatus.SUBMITTED).update(
             status=ExportFilingStatus.APPROVED, decided_at=now, approved_at=now,
@@ -154,6 +171,9 @@ async def approve(reviewer: User, filing_id: int) -> EnterpriseFiling:
             raise Conflict("export_filing_not_submitted", "status")
         await Enterprise.filter(id=filing.enterprise.id).update(
             name=filing.data["enterprise_name"])
+        if joins:
+            await export_members.grant(filing.enterprise, applicant, reviewer,
+                                       "approved_filing")
     await filing.refresh_from_db()
     return filing
 
@@ -177,15 +197,17 @@ async def visible(user: User, filing_id: int) -> EnterpriseFiling:
     """A filing of one of the user's enterprises, or any filing for a reviewer."""
     filing = await EnterpriseFiling.get_or_none(id=filing_id).prefetch_related("enterprise")
     if filing is None or not (user.has_role(*REVIEWER_ROLES)
+                              or filing.applicant_id == user.id  # type: ignore[attr-defined]
                               or await forms.is_member(user, filing.enterprise)):
         raise NotFound("export_filing_not_found", "id")
     return filing
 
 
 async def list_own(user: User) -> list[EnterpriseFiling]:
-    """Filings of the user's enterprises, newest first."""
+    """Filings of the user's enterprises and the user's own, newest first."""
     ids = await EnterpriseMember.filter(user_id=user.id).values_list("enterprise_id", flat=True)
-    return await EnterpriseFiling.filter(enterprise_id__in=list(ids)).order_by("-id") \
+    return await EnterpriseFiling.filter(
+        Q(enterprise_id__in=list(ids)) | Q(applicant_id=user.id)).order_by("-id") \
         .limit(200).prefetch_related("enterprise")
 
 

@@ -184,13 +184,17 @@ async def refuse(officer: User, licence_id: int, reasons: object) -> Licence:
 async def give_back(user: User, licence_id: int) -> Licence:
     """Withdraw an unused licence, or return a short-cleared one before its deadline (R-E3)."""
     licence = await visible(user, licence_id, staff=False)
-    vehicle_ids = await LicenceVehicle.filter(licence_id=licence.id).values_list("id", flat=True)
-    if await Cancellation.filter(vehicle_id__in=list(vehicle_ids)).exists():
-        raise Conflict("export_licence_has_cancellation", "id")  # R-E7
     now = clock.now()
     if licence.status in (LicenceStatus.SUBMITTED, LicenceStatus.ISSUED):
+        vehicle_ids = await LicenceVehicle.filter(licence_id=licence.id).values_list(
+            "id", flat=True)
+        if await Cancellation.filter(vehicle_id__in=list(vehicle_ids)).exists():
+            raise Conflict("export_licence_has_cancellation", "id")  # R-E7
         target, states = LicenceStatus.WITHDRAWN, (VehicleState.APPLIED,)
     elif licence.status is LicenceStatus.SHORT:
+        # A short licence is returned even after its cleared vehicles were cancelled: the
+        # return releases only the vehicles left off, never a cleared or cancelled one, and
+        # refusing it would lock the left-off VINs for ever (R-E3, R-E7; docs/export.md).
         if licence.return_by is not None and licence.return_by <= now:
             raise Conflict("export_return_too_late", "id",
                            date=licence.return_by.date().isoformat())

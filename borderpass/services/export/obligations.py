@@ -175,6 +175,23 @@ async def record_cancellation(deps: Deps, user: User, body: dict[str, Any]) -> C
         raise Conflict("export_already_cancelled", "vin") from exc
 
 
+async def licences_to_return(enterprise_id: int, licence_id: int | None = None
+                             ) -> list[dict[str, Any]]:
+    """Short-cleared licences not yet returned, with the VINs their return frees and the
+    deadline (R-E3): what a cancellation or the enterprise page reminds of."""
+    query = Licence.filter(enterprise_id=enterprise_id, status=LicenceStatus.SHORT)
+    if licence_id is not None:
+        query = query.filter(id=licence_id)
+    found = []
+    for licence in await query.order_by("return_by", "id").prefetch_related("vehicles"):
+        found.append({
+            "id": licence.id, "number": licence.number,
+            "return_by": licence.return_by.isoformat() if licence.return_by else None,
+            "left_off_vins": sorted(v.vin for v in licence.vehicles
+                                    if v.state is VehicleState.LEFT_OFF)})
+    return found
+
+
 async def _uncancelled(rows: list[LicenceVehicle]) -> list[LicenceVehicle]:
     done: set[object] = set(await Cancellation.filter(vehicle_id__in=[r.id for r in rows])
                             .values_list("vehicle_id", flat=True))

@@ -10,7 +10,11 @@ from borderpass.models.export import Enterprise, EnterpriseMember
 from borderpass.services import clock
 from borderpass.services.export import forms
 from borderpass.services.export.enterprises import current_filing, last_expiry
-from borderpass.services.export.obligations import overdue_vins, pending_cancellations
+from borderpass.services.export.obligations import (
+    licences_to_return,
+    overdue_vins,
+    pending_cancellations,
+)
 
 
 async def own(user: User) -> list[Enterprise]:
@@ -32,6 +36,7 @@ async def describe(enterprise: Enterprise) -> dict[str, Any]:
         "filing_expires_at": expiry.isoformat() if expiry else None,
         "locked": bool(overdue), "overdue_vins": overdue,
         "pending_cancellations": await pending_cancellations(enterprise.id),
+        "licences_to_return": await licences_to_return(enterprise.id),  # R-E3
     }
 
 
