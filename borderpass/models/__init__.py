@@ -1,5 +1,6 @@
 """Tortoise ORM models only: tables, enums, indexes. No workflow lives here."""
 
+from borderpass.models.claims import ReviewClaim
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
 from borderpass.models.filings import (
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "ReviewClaim",
     "Trip",
     "User",
     "UserSession",
