@@ -22,6 +22,7 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
+from borderpass.console.viewer import thumbnail, viewer
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
@@ -231,34 +232,14 @@ async def _documents(deps: Deps, user: User, slots: dict[str, int]) -> Safe:
     readings = await filing_reveal.masked_readings(deps, user, list(slots.values()))
     cards = []
     for slot, doc_id in slots.items():
-        src = f"{PREFIX}/documents/{doc_id}/image"
         cards.append(h("figure", {"class": "doc", "id": f"doc-{slot}"},
                        h("figcaption", {}, _slot_label(slot), " ",
                          h("button", {"type": "button", "class": "flag",
                                       "data-field": f"documents.{slot}",
                                       "title": _("退回此项")}, "⚑")),
-                       h("a", {"href": src, "class": "view", "data-viewer": "1",
-                               "title": _("在本页查看（可放大、旋转）")},
-                         h("img", {"src": src, "alt": _slot_label(slot), "loading": "lazy"})),
+                       thumbnail(doc_id, _slot_label(slot)),
                        _reading(readings.get(doc_id))))
     return h("div", {"class": "docs"}, cards)
-
-
-def viewer() -> Safe:
-    """The on-page document viewer (console.js opens it): zoom, rotate, previous/next."""
-    def tool(action: str, text: str, title: str) -> Safe:
-        return h("button", {"type": "button", "data-act": action, "title": title,
-                            "aria-label": title}, text)
-
-    bar = h("div", {"class": "viewer-bar"},
-            h("span", {"class": "viewer-title"}),
-            tool("prev", "‹", _("上一份材料")), tool("next", "›", _("下一份材料")),
-            tool("zoom-out", "−", _("缩小")), tool("zoom-in", "+", _("放大")),
-            tool("fit", "⤢", _("适合窗口")), tool("rotate-left", "⟲", _("向左旋转")),
-            tool("rotate-right", "⟳", _("向右旋转")), tool("close", "✕", _("关闭")))
-    return h("div", {"id": "viewer", "class": "viewer", "hidden": True, "role": "dialog",
-                     "aria-modal": "true", "aria-label": _("材料查看")},
-             bar, h("div", {"class": "viewer-stage"}, h("img", {"alt": ""})))
 
 
 def _reason_options(filing: Filing, body: dict[str, Any]) -> list[tuple[str, str]]:
