@@ -47,7 +47,8 @@ async def _lifts_table(request: web.Request, user: User, status: str) -> Safe:
     tz = request.config_dict[DEPS].tz
     lifts = await gate_lifts.list_lifts(user, status or None)
     rows: list[list[object]] = [
-        [x["id"], x["lane"], x["plate"] or "—", x["reason"], x["requested_by"],
+        [x["id"], x["lane"], x["plate"] or "—", x["reason"],
+         str(x["requested_by"] or "").removeprefix("user:"),
          when(x["requested_at"], tz), labels.label("lift_status", x["status"]),
          x["decision_note"] or "", _lift_actions(request, user, x) or ""] for x in lifts]
     headers = [_("编号"), _("通道"), _("号牌号码"), _("原因"), _("申请人"), _("申请时间"),

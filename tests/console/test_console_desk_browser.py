@@ -139,7 +139,7 @@ async def test_reviewers_desk(client: TestClient) -> None:  # R-F6, R-F11, R-U7
             # The action bar stays in view at the bottom of a long page.
             await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             box = await page.locator(".actionbar").bounding_box()
-            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= HEIGHT
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT
             assert await page.locator("#approve-form button").is_visible()
 
             # Documents open in the viewer on this page: zoom, rotate, next; no new tab.
