@@ -262,3 +262,23 @@ async def test_fallback_registration_qr_leads_to_a_page(client: TestClient) -> N
     resp = await client.get(f"/{page}?scene=nope<script>")
     html = await resp.text()
     assert resp.status == 404 and "<script>" not in html
+
+
+async def test_lifts_part_keeps_each_rows_fields_addressable(client: TestClient) -> None:
+    """The refresh carries a field being typed into the new list by (form action, name): the
+    part must give each lift its own form and render the same state the same way."""
+    gate = client.server.app[GATE]
+    lane, _token = await lanes.create(gate.deps, {"code": "gate-a1", "port": "ruili",
+                                                  "lane_type": "people", "direction": "exit"})
+    one = await gate_lifts.request_lift(gate, lane, "guard-7", "扫码器故障", "云N33333")
+    two = await gate_lifts.request_lift(gate, lane, "guard-8", "道闸无响应", "云N44444")
+    await add_staff("customs")
+    await console_login(client, "customs")
+    page = await (await client.get("/console/lifts")).text()
+    assert 'data-refresh="/console/lifts.part?status=requested"' in page
+    first = await (await client.get("/console/lifts.part?status=requested")).text()
+    second = await (await client.get("/console/lifts.part?status=requested")).text()
+    assert first == second  # nothing changed, nothing differs
+    for lift in (one, two):
+        assert first.count(f'action="/console/lifts/{lift.id}/decide"') == 1
+    assert first.count('name="note"') == 2
