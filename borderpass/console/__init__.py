@@ -33,7 +33,9 @@ def setup_console(app: web.Application) -> None:
     # Before the sub-application: its prefix would otherwise take /console and answer 404.
     app.router.add_get(PREFIX, _to_console)
     # The fallback (non-WeChat) registration QR's own path must not answer 404 (R-U2).
-    app.router.add_routes([join_page.forward(app[SETTINGS].unit_join_page)])
+    join_path = app[SETTINGS].unit_join_page.strip("/")
+    if join_path and not join_path.startswith(("api/", "console", "wechat/")):
+        app.router.add_routes([join_page.forward(join_path)])
     app.add_subapp(PREFIX, console)
 
 
