@@ -345,7 +345,7 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                     h("ul", {}, [h("li", {}, _reason_text(r)) for r in body["return_reasons"]]))
     content = join(
         _action_bar(request, filing, holder),
-        h("p", {"class": "meta"}, [join(x, " · ") for x in head]),
+        h("p", {"class": "meta"}, [join(" · " if i else None, x) for i, x in enumerate(head)]),
         h("p", {"class": "hint"},
           _("个人信息已遮蔽；需要时点击“显示”查看单项，每次查看都记入审计日志")),
         h("div", {"class": "split"},
