@@ -4,37 +4,49 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.console.base import PREFIX, _, error_text, form_of, path_int, redirect, staff_page
-from borderpass.console.html import h, join
+from borderpass.console import labels
+from borderpass.console.base import (
+    PREFIX,
+    USER,
+    _,
+    error_text,
+    form_of,
+    path_int,
+    redirect,
+    staff_page,
+)
+from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.console.viewer import thumbnail, viewer
 from borderpass.core import ids
 from borderpass.core.appkeys import DEPS
-from borderpass.core.errors import BorderPassError
-from borderpass.core.i18n import N_
+from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
-from borderpass.services import units, users
+from borderpass.services import staff, units, users
 from borderpass.services.notify import outbox
 
 routes = web.RouteTableDef()
-ROLE_LABELS = {Role.REVIEWER.value: N_("审核员"), Role.CUSTOMS.value: N_("海关"),
-               Role.GATE_SUPERVISOR.value: N_("卡口主管"), Role.ADMIN.value: N_("管理员"),
-               Role.UNIT_ADMIN.value: N_("单位管理员"), Role.DRIVER.value: N_("驾驶人")}
+ROLE_LABELS = labels.ROLES
 STAFF_FORM_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)
 
 
 def _roles(values: list[str]) -> str:
-    return ", ".join(_(ROLE_LABELS.get(r, r)) for r in values)
+    return ", ".join(labels.label("role", r) for r in values)
 
 
 async def _staff_page(request: web.Request, form: dict[str, str] | None = None,
                       error: str | None = None, status: int = 200) -> web.Response:
     form = form or {}
     tz = request.config_dict[DEPS].tz
-    staff = await User.filter(username__isnull=False).order_by("username").limit(500)
+    accounts = await User.filter(username__isnull=False).order_by("username").limit(500)
+    me = request.get(USER)
     rows: list[list[object]] = [
-        [u.username, u.display_name, _roles(u.roles), _("是") if u.is_active else _("否"),
-         when(u.created_at.isoformat(), tz)] for u in staff]
+        [u.username, u.display_name, _roles(u.roles),
+         h("span", {"class": "ok" if u.is_active else "late"},
+           _("启用") if u.is_active else _("已停用")),
+         when(u.created_at.isoformat(), tz),
+         _account_actions(request, u, me is not None and me.id == u.id)] for u in accounts]
     checks = [h("label", {"class": "inline"},
                 h("input", {"type": "checkbox", "name": "roles", "value": r.value}),
                 " ", _(ROLE_LABELS[r.value])) for r in STAFF_FORM_ROLES]
@@ -50,10 +62,76 @@ async def _staff_page(request: web.Request, form: dict[str, str] | None = None,
                                                       "autocomplete": "new-password"})),
                h("fieldset", {}, h("legend", {}, _("角色")), checks),
                h("button", {"type": "submit", "class": "primary"}, _("创建账号")))
-    body = join(table([_("用户名"), _("姓名"), _("角色"), _("启用"), _("创建时间")], rows,
-                      _("还没有工作人员账号")),
+    body = join(table([_("用户名"), _("姓名"), _("角色"), _("状态"), _("创建时间"), ""], rows,
+                      _("还没有工作人员账号"), {"class": "staff"}),
                 h("h2", {}, _("新建工作人员账号")), create)
     return page(request, _("工作人员账号"), body, status=status, error=error)
+
+
+def _account_actions(request: web.Request, account: User, is_me: bool) -> Safe:
+    """Deactivate or reactivate, and reset the password (R-U7; both audited)."""
+    base = f"{PREFIX}/staff/{account.id}"
+    toggle: Safe | None = None
+    if account.is_active and not is_me:
+        toggle = h("form", {"method": "post", "action": f"{base}/deactivate",
+                            "class": "inline deactivate"},
+                   hidden_csrf(request),
+                   h("button", {"type": "submit", "class": "danger"}, _("停用")))
+    elif not account.is_active:
+        toggle = h("form", {"method": "post", "action": f"{base}/reactivate",
+                            "class": "inline reactivate"},
+                   hidden_csrf(request), h("button", {"type": "submit"}, _("重新启用")))
+    reset = h("form", {"method": "post", "action": f"{base}/password", "class": "inline reset"},
+              hidden_csrf(request),
+              h("input", {"name": "password", "type": "password", "required": True,
+                          "minlength": "8", "autocomplete": "new-password", "size": "12",
+                          "placeholder": _("新密码"), "aria-label": _("新密码")}),
+              h("button", {"type": "submit"}, _("重置密码")))
+    return join(toggle, " ", reset)
+
+
+async def _account(request: web.Request) -> User:
+    account = await User.get_or_none(id=path_int(request), username__isnull=False)
+    if account is None or not account.username:
+        raise NotFound("user_not_found", "id")
+    return account
+
+
+@routes.post("/staff/{id}/deactivate")
+@staff_page(Role.ADMIN)
+async def deactivate_staff(request: web.Request, user: User) -> web.StreamResponse:
+    """Deactivate an account: no more logins, its sessions end now (audited)."""
+    account = await _account(request)
+    try:
+        await staff.set_active(request.config_dict[DEPS], user, account.username or "", False,
+                               via="console")
+    except BorderPassError as err:
+        return await _staff_page(request, None, error_text(err), err.status)
+    raise redirect("/staff", "staff_deactivated")
+
+
+@routes.post("/staff/{id}/reactivate")
+@staff_page(Role.ADMIN)
+async def reactivate_staff(request: web.Request, user: User) -> web.StreamResponse:
+    """Let a deactivated account log in again (audited)."""
+    account = await _account(request)
+    await staff.set_active(request.config_dict[DEPS], user, account.username or "", True,
+                           via="console")
+    raise redirect("/staff", "staff_reactivated")
+
+
+@routes.post("/staff/{id}/password")
+@staff_page(Role.ADMIN)
+async def reset_staff_password(request: web.Request, user: User) -> web.StreamResponse:
+    """Set a new password for an account (the policy applies; its sessions end; audited)."""
+    account = await _account(request)
+    form = await form_of(request)
+    try:
+        await staff.reset_password(request.config_dict[DEPS], user, account.username or "",
+                                   form.get("password", ""), via="console")
+    except BorderPassError as err:
+        return await _staff_page(request, None, error_text(err), err.status)
+    raise redirect("/staff", "password_reset")
 
 
 @routes.get("/staff")
@@ -91,11 +169,26 @@ async def _units_page(request: web.Request, user: User, error: str | None = None
                                 "class": "primary"}, _("认证通过")),
                    h("button", {"type": "submit", "name": "decision", "value": "refuse",
                                 "class": "danger"}, _("拒绝")))
-        rows.append([info["id"], info["name"], info["uscc"], info["contact_name"],
-                     info["contact_phone"], when(info["created_at"], tz), decide])
-    body = table([_("编号"), _("单位名称"), _("统一社会信用代码"), _("联系人"), _("联系电话"),
-                  _("注册时间"), ""], rows, _("没有待认证的单位"))
+        rows.append([info["id"], join(info["name"], h("br", {}),
+                                      h("span", {"class": "hint"},
+                                        labels.label("unit_kind", info["kind"]))),
+                     info["uscc"], info["contact_name"], info["contact_phone"],
+                     when(info["created_at"], tz), _unit_documents(info["documents"]), decide])
+    body = join(table([_("编号"), _("单位名称"), _("统一社会信用代码"), _("联系人"),
+                       _("联系电话"), _("注册时间"), _("证明材料"), ""], rows,
+                      _("没有待认证的单位"), {"class": "units"}), viewer())
     return page(request, _("待认证单位"), body, status=status, error=error)
+
+
+def _unit_documents(docs: dict[str, int]) -> Safe:
+    """The unit's documents beside its decision, opened in the viewer (R-U2; each load
+    audited, R-U7)."""
+    if not docs:
+        return h("span", {"class": "hint"}, _("未上传材料"))
+    return h("div", {"class": "unit-docs"},
+             [h("figure", {"class": "doc"}, h("figcaption", {}, labels.label("document", kind)),
+                thumbnail(int(doc_id), labels.label("document", kind)))
+              for kind, doc_id in docs.items()])
 
 
 @routes.get("/units")
@@ -125,7 +218,8 @@ async def _notifications_page(request: web.Request, user: User, error: str | Non
     for n in await outbox.list_for_admin(user, "failed"):
         retry = h("form", {"method": "post", "action": f"{PREFIX}/notifications/{n['id']}/retry"},
                   hidden_csrf(request), h("button", {"type": "submit"}, _("重发")))
-        rows.append([n["id"], n["kind"], n["user_id"], n["attempts"], n["last_error"],
+        rows.append([n["id"], labels.label_html("notification_kind", n["kind"]), n["user_id"],
+                     n["attempts"], n["last_error"],
                      when(n["created_at"], tz), retry])
     headers = [_("编号"), _("类型"), _("用户"), _("尝试次数"), _("最后错误"), _("创建时间"), ""]
     body = table(headers, rows, _("没有发送失败的通知"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.console import labels
 from borderpass.console.base import (
     PREFIX,
     _,
@@ -19,7 +20,6 @@ from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
 from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
-from borderpass.core.i18n import N_
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.services import blacklist, filing_reveal, gate_lifts
@@ -27,8 +27,7 @@ from borderpass.services import blacklist, filing_reveal, gate_lifts
 routes = web.RouteTableDef()
 LIFT_VIEW_ROLES = (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)
 BLACKLIST_ROLES = (Role.CUSTOMS, Role.ADMIN)
-LIFT_STATUS = {"requested": N_("待审批"), "approved": N_("已批准"), "refused": N_("已拒绝"),
-               "executed": N_("已执行")}
+LIFT_STATUS = labels.LIFT_STATUS
 
 
 def _lift_actions(request: web.Request, user: User, lift: dict[str, Any]) -> Safe | None:
@@ -48,8 +47,9 @@ async def _lifts_table(request: web.Request, user: User, status: str) -> Safe:
     tz = request.config_dict[DEPS].tz
     lifts = await gate_lifts.list_lifts(user, status or None)
     rows: list[list[object]] = [
-        [x["id"], x["lane"], x["plate"] or "—", x["reason"], x["requested_by"],
-         when(x["requested_at"], tz), _(LIFT_STATUS.get(x["status"], x["status"])),
+        [x["id"], x["lane"], x["plate"] or "—", x["reason"],
+         str(x["requested_by"] or "").removeprefix("user:"),
+         when(x["requested_at"], tz), labels.label("lift_status", x["status"]),
          x["decision_note"] or "", _lift_actions(request, user, x) or ""] for x in lifts]
     headers = [_("编号"), _("通道"), _("号牌号码"), _("原因"), _("申请人"), _("申请时间"),
                _("状态"), _("审批意见"), ""]
@@ -148,7 +148,7 @@ async def _blacklist_page(request: web.Request, user: User, error: str | None = 
                              "placeholder": _("解除原因")}),
                  h("button", {"type": "submit"}, _("解除"))) \
             if can_lift and not e["lifted_at"] else e["lift_reason"] or ""
-        reason = _("逾期未入境") if e["reason"] == "overstay" else e["reason"]
+        reason = _("逾期未入境") if e["reason"] == "overstay" else e["reason"]  # else typed
         subject: object = e["subject"]
         if e["id"] in owners:  # R-U7: masked; customs may reveal the listed owner, audited
             subject = join(e["subject"], " ",

@@ -11,12 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.console import labels
 from borderpass.console.base import PREFIX, _, error_text, form_of, redirect, staff_page
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
 from borderpass.core.appkeys import DEPS, GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError
-from borderpass.core.i18n import N_
 from borderpass.gate_bridge import presence
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -26,7 +26,7 @@ from borderpass.services import clock, gate_lifts, lanes, ledger
 routes = web.RouteTableDef()
 GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)
 PAGE_ROWS = 500
-KIND_LABELS = {"police": N_("警车"), "fire": N_("消防车"), "ambulance": N_("救护车")}
+KIND_LABELS = labels.EMERGENCY_KINDS
 
 
 def _online(state: dict[str, Any] | None, request: web.Request) -> Safe:
@@ -56,8 +56,11 @@ async def _lane_rows(request: web.Request) -> list[list[object]]:
         info = lanes.describe(lane)
         # The newest by event time; the (lane_code, at) index answers it without a sort.
         last = await LedgerEntry.filter(lane_code=lane.code).order_by("-at").first()
-        event = f"{when(last.at.isoformat(), tz)} {last.kind} {last.outcome}" if last else "—"
-        rows.append([info["code"], info["port"], info["lane_type"], info["direction"],
+        event = " ".join((when(last.at.isoformat(), tz), labels.label("ledger_kind", last.kind),
+                          labels.label("ledger_outcome", last.outcome))) if last else "—"
+        rows.append([info["code"], labels.label("port", info["port"]),
+                     labels.label("lane_type", info["lane_type"]),
+                     labels.label("direction", info["direction"]),
                      _("启用") if info["active"] else _("停用"),
                      _online(live.get(lane.code), request), event,
                      _faults(faults.get(lane.code, []))])
@@ -165,6 +168,32 @@ def _filters(request: web.Request, start: datetime, end: datetime, lane: str | N
                _("导出 CSV")))
 
 
+def reason_of(e: LedgerEntry) -> Safe | str:
+    """The ledger's reason column: the typed reason of a manual lift (R-G4) with the
+    decision's note, a gate reason by its label, anything else as recorded."""
+    detail = e.detail if isinstance(e.detail, dict) else {}
+    if e.kind == "manual_lift":
+        why = str(detail.get("reason") or "")
+        note = str(detail.get("note") or "")
+        return join(why, h("br", {}) if why and note else None,
+                    h("span", {"class": "hint"}, _("审批意见") + "：" + note) if note else None)
+    if e.kind in ("fault", "fault_resolved"):
+        return str(detail.get("symptom") or detail.get("cause") or "")
+    if not e.reason:
+        return ""
+    if e.kind == "ack":  # the command acknowledged
+        return _("回执指令 {id}", id=e.reason)
+    return labels.label_html("ledger_reason", e.reason)
+
+
+def actor_of(e: LedgerEntry) -> str:
+    """Who acted: a staff account's name, the lane's bridge, or the guard as recorded."""
+    actor = e.actor or ""
+    if actor == "bridge":
+        return _("网关")
+    return actor.removeprefix("user:")
+
+
 @routes.get("/ledger")
 @staff_page(*GATE_ROLES)
 async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
@@ -176,8 +205,10 @@ async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
         return page(request, _("通行台账"), Safe(""), status=422, error=error_text(err))
     rows: list[list[object]] = []
     async for chunk in ledger.rows(start, end, lane, chunk=PAGE_ROWS):
-        rows = [[e.id, when(e.at.isoformat(), tz), e.lane_code, e.kind, e.plate, e.outcome,
-                 e.reason, e.actor, _("是") if e.flagged else ""] for e in chunk]
+        rows = [[e.id, when(e.at.isoformat(), tz), e.lane_code,
+                 labels.label_html("ledger_kind", e.kind), e.plate,
+                 labels.label_html("ledger_outcome", e.outcome), reason_of(e), actor_of(e),
+                 _("是") if e.flagged else ""] for e in chunk]
         break
     total = await ledger.count(start, end, lane)
     body = join(_filters(request, start, end, lane),

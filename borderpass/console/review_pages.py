@@ -1,5 +1,7 @@
-"""The reviewer's desk (R-F6, R-F10): the queue against the 30-minute target, a filing with
-its documents beside its fields, approve, or return with field-level reasons."""
+"""The reviewer's desk (R-F6, R-F10, R-F11): the queue against the 30-minute target with its
+total, pages and who holds which filing; a filing with its documents in an on-page viewer
+beside its fields, a sticky action bar, approve or return with field-level reasons, and
+then on to the next filing of the queue."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.console import labels
 from borderpass.console.base import (
     PREFIX,
     _,
@@ -19,21 +22,24 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
+from borderpass.console.viewer import thumbnail, viewer
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, documents, filing_reveal, filings, return_reasons, review
+from borderpass.services import (
+    clock,
+    documents,
+    filing_reveal,
+    filings,
+    return_reasons,
+    review,
+    review_claims,
+)
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import (
-    CATEGORY_LABELS,
-    DOCUMENT_KINDS,
-    DRIVER_FIELDS,
-    category_fields,
-    field_label,
-)
+from borderpass.services.requirements import DRIVER_FIELDS, category_fields, field_label
 
 routes = web.RouteTableDef()
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
@@ -42,10 +48,8 @@ REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 REASON_CODES = tuple(return_reasons.CODES)
 REASON_ROWS = 3
 MAX_ROWS = 20
-STATUS_LABELS = {
-    "draft": N_("草稿"), "submitted": N_("待审核"), "returned": N_("已退回"),
-    "approved": N_("已通过"), "expired": N_("已过期"), "revoked": N_("已撤销"),
-}
+PER_PAGE = 50
+MAX_PAGE = 10_000
 
 
 def _minutes(seconds: int) -> str:
@@ -53,11 +57,34 @@ def _minutes(seconds: int) -> str:
 
 
 def _category(value: str) -> str:
-    labels = {k.value: v for k, v in CATEGORY_LABELS.items()}
-    return _(labels.get(value, value))
+    return labels.label("category", value)
 
 
-def _queue_table(items: list[dict[str, Any]], request: web.Request) -> Safe:
+def _holder_cell(holder: review_claims.Holder | None, request: web.Request) -> Safe | str:
+    """Who holds a filing (R-F11): "you", a name until a time, or nobody."""
+    if holder is None:
+        return "—"
+    until = when(holder.expires_at.isoformat(), request.config_dict[DEPS].tz)[-5:]
+    if holder.mine:
+        return h("span", {"class": "claim mine"}, _("您正在审核"))
+    return h("span", {"class": "claim other"},
+             _("{name} 正在审核（至 {time}）", name=holder.name, time=until))
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+async def _queue_box(request: web.Request, user: User) -> Safe:
+    """The queue's total, the page's rows with their holders, and the pager."""
+    number = _page_number(request)
+    total = await review.queue_total(user)
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(number, pages)
+    items = await review.queue(request.config_dict[DEPS], user, PER_PAGE,
+                               (number - 1) * PER_PAGE)
+    held = await review_claims.holders(user, [int(i["id"]) for i in items])
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
     for item in items:
@@ -67,30 +94,54 @@ def _queue_table(items: list[dict[str, Any]], request: web.Request) -> Safe:
         link = h("a", {"href": f"{PREFIX}/review/filings/{item['id']}", "class": "open"},
                  _("审核"))
         rows.append([item["id"], item["plate_number"] or "—", _category(item["category"]),
-                     when(item["submitted_at"], tz), _minutes(waited), state, link])
+                     when(item["submitted_at"], tz), _minutes(waited), state,
+                     _holder_cell(held.get(int(item["id"])), request), link])
     headers = [_("编号"), _("号牌号码"), _("备案类别"), _("提交时间"), _("已等待（办公时间）"),
-               _("目标 {minutes} 分钟", minutes=REVIEW_TARGET_SECONDS // 60), ""]
-    return table(headers, rows, _("没有待审核的备案"), {"class": "queue", "data-rows": "1"})
+               _("目标 {minutes} 分钟", minutes=REVIEW_TARGET_SECONDS // 60), _("审核人"), ""]
+    first = (number - 1) * PER_PAGE + 1 if items else 0
+    summary = h("p", {"class": "total", "data-total": str(total)},
+                _("共 {total} 件待审核，第 {page}/{pages} 页（第 {first}–{last} 件）",
+                  total=total, page=number, pages=pages, first=first,
+                  last=first + len(items) - 1 if items else 0))
+    return join(summary, table(headers, rows, _("没有待审核的备案"),
+                               {"class": "queue", "data-rows": "1"}), _pager(number, pages))
+
+
+def _pager(number: int, pages: int) -> Safe | None:
+    if pages <= 1:
+        return None
+    shown = sorted({1, pages, *range(max(1, number - 2), min(pages, number + 2) + 1)})
+    links: list[Safe] = []
+    if number > 1:
+        links.append(h("a", {"href": f"{PREFIX}/review?page={number - 1}", "rel": "prev"},
+                       _("上一页")))
+    for n in shown:
+        links.append(h("a", {"href": f"{PREFIX}/review?page={n}",
+                             "aria-current": "page" if n == number else None}, str(n)))
+    if number < pages:
+        links.append(h("a", {"href": f"{PREFIX}/review?page={number + 1}", "rel": "next"},
+                       _("下一页")))
+    return h("nav", {"class": "pager", "aria-label": _("分页")}, links)
 
 
 @routes.get("/review")
 @staff_page(*REVIEW_ROLES)
 async def queue_page(request: web.Request, user: User) -> web.StreamResponse:
-    """The review queue, oldest first; it refreshes itself every 20 seconds."""
-    items = await review.queue(request.config_dict[DEPS], user)
+    """The review queue, oldest first, by pages, with its total and who holds which filing
+    (R-F11); it refreshes itself every 20 seconds."""
     hint = h("p", {"class": "hint"},
-             _("快捷键：J/K 上下移动，Enter 打开，A 通过，R 退回，Q 返回队列"))
-    body = join(hint, h("div", {"id": "queue", "data-refresh": f"{PREFIX}/review/queue.part",
-                                "data-every": "20"}, _queue_table(items, request)))
+             _("快捷键：J/K 上下移动，Enter 打开，A 通过，R 退回，N 下一件，Q 返回队列"))
+    part = f"{PREFIX}/review/queue.part?page={_page_number(request)}"
+    body = join(hint, h("div", {"id": "queue", "data-refresh": part, "data-every": "20"},
+                        await _queue_box(request, user)))
     return page(request, _("审核队列"), body)
 
 
 @routes.get("/review/queue.part")
 @staff_page(*REVIEW_ROLES)
 async def queue_part(request: web.Request, user: User) -> web.StreamResponse:
-    """The queue table alone, for the page's auto-refresh."""
-    items = await review.queue(request.config_dict[DEPS], user)
-    return web.Response(text=_queue_table(items, request), content_type="text/html")
+    """The queue (total, rows, pager) alone, for the page's auto-refresh."""
+    return web.Response(text=await _queue_box(request, user), content_type="text/html")
 
 
 def _mark(path: str, body: dict[str, Any]) -> Safe | None:
@@ -126,7 +177,11 @@ class _Personal:
 
 def _field_row(path: str, value: object, body: dict[str, Any], personal: _Personal) -> Safe:
     label = field_label(path) or path
-    shown = {True: _("是"), False: _("否"), None: "—"}.get(value, value)  # type: ignore[call-overload]
+    choices = labels.CHOICES.get(path)
+    if choices is not None and isinstance(value, str) and value:
+        shown: object = labels.label(f"choice:{path}", value)
+    else:
+        shown = {True: _("是"), False: _("否"), None: "—"}.get(value, value)  # type: ignore[call-overload]
     flag = h("button", {"type": "button", "class": "flag", "data-field": path,
                         "title": _("退回此项")}, "⚑")
     return h("tr", {"data-path": path}, h("th", {}, _(label)),
@@ -152,7 +207,7 @@ def _fields(filing: Filing, body: dict[str, Any], personal: _Personal) -> Safe:
 
 def _slot_label(slot: str) -> str:
     kind, _hash, n = slot.partition("#")
-    label = _(DOCUMENT_KINDS.get(kind, kind))
+    label = labels.label("document", kind)
     return f"{label} · {_('驾驶人 {n}', n=n)}" if n else label
 
 
@@ -162,11 +217,11 @@ def _reading(ocr: dict[str, Any] | None) -> Safe | None:
     rows = []
     for name, f in (ocr.get("fields") or {}).items():
         conf = f.get("confidence")
-        warn = ", ".join(str(w) for w in f.get("warnings") or [])
-        rows.append([name, f.get("value") or "—",
+        warn = "；".join(labels.label("ocr_warning", str(w)) for w in f.get("warnings") or [])
+        rows.append([labels.label_html("ocr_field", name), f.get("value") or "—",
                      f"{round(float(conf) * 100)}%" if isinstance(conf, int | float) else "—",
                      h("span", {"class": "warn"}, warn) if warn else ""])
-    notes = ", ".join(str(w) for w in ocr.get("warnings") or [])
+    notes = "；".join(labels.label("ocr_warning", str(w)) for w in ocr.get("warnings") or [])
     return join(table([_("识别项"), _("识别值"), _("置信度"), _("提示")], rows,
                       _("未识别出内容"), {"class": "ocr"}),
                 h("p", {"class": "warn"}, notes) if notes else None)
@@ -177,14 +232,12 @@ async def _documents(deps: Deps, user: User, slots: dict[str, int]) -> Safe:
     readings = await filing_reveal.masked_readings(deps, user, list(slots.values()))
     cards = []
     for slot, doc_id in slots.items():
-        src = f"{PREFIX}/documents/{doc_id}/image"
         cards.append(h("figure", {"class": "doc", "id": f"doc-{slot}"},
                        h("figcaption", {}, _slot_label(slot), " ",
                          h("button", {"type": "button", "class": "flag",
                                       "data-field": f"documents.{slot}",
                                       "title": _("退回此项")}, "⚑")),
-                       h("a", {"href": src, "target": "_blank", "rel": "noopener"},
-                         h("img", {"src": src, "alt": _slot_label(slot), "loading": "lazy"})),
+                       thumbnail(doc_id, _slot_label(slot)),
                        _reading(readings.get(doc_id))))
     return h("div", {"class": "docs"}, cards)
 
@@ -217,10 +270,11 @@ def _return_form(request: web.Request, filing: Filing, body: dict[str, Any],
                       "action": f"{PREFIX}/review/filings/{filing.id}/return"},
              hidden_csrf(request), h("h2", {}, _("退回（一次写明全部原因）")), rows,
              h("button", {"type": "button", "id": "add-reason"}, _("再加一条")),
-             h("button", {"type": "submit", "class": "danger", "accesskey": "r"}, _("退回")))
+             h("button", {"type": "submit", "class": "danger"}, _("退回")))
 
 
 def _select(name: str, options: list[tuple[str, str]], chosen: str) -> Safe:
+    """A select list (kept narrow by CSS: long labels wrap in the option list, not the page)."""
     return h("select", {"name": name},
              [h("option", {"value": v, "selected": v == chosen}, label) for v, label in options])
 
@@ -229,46 +283,77 @@ def _reason_text(reason: dict[str, str]) -> str:
     return return_reasons.line(1, reason, locale())[3:]  # the list numbers it
 
 
+def _action_bar(request: web.Request, filing: Filing, holder: review_claims.Holder | None
+                ) -> Safe:
+    """The sticky bar (always in view): who holds the filing, approve, return, skip, back.
+    A filing held by another reviewer shows their name and "take over" instead (R-F11)."""
+    base = f"{PREFIX}/review/filings/{filing.id}"
+    back = h("a", {"href": f"{PREFIX}/review", "id": "back", "class": "back"}, _("返回队列"))
+    if filing.status is not FilingStatus.SUBMITTED:
+        return h("div", {"class": "actionbar"}, back)
+    if holder is not None and not holder.mine:
+        until = when(holder.expires_at.isoformat(), request.config_dict[DEPS].tz)[-5:]
+        take = h("form", {"method": "post", "action": f"{base}/claim", "class": "inline",
+                          "id": "takeover-form"},
+                 hidden_csrf(request), h("input", {"type": "hidden", "name": "take_over",
+                                                   "value": "1"}),
+                 h("button", {"type": "submit", "class": "primary"}, _("接手审核")))
+        return h("div", {"class": "actionbar held"},
+                 h("span", {"class": "claim other"},
+                   _("{name} 正在审核（至 {time}）", name=holder.name, time=until)),
+                 take, back)
+    approve = h("form", {"method": "post", "id": "approve-form", "class": "inline",
+                         "action": f"{base}/approve"},
+                hidden_csrf(request),
+                h("button", {"type": "submit", "class": "primary", "accesskey": "a"},
+                  _("通过")))
+    ret = h("button", {"type": "submit", "form": "return-form", "class": "danger",
+                       "id": "return-submit", "accesskey": "r"}, _("退回（附原因）"))
+    skip = h("form", {"method": "post", "action": f"{base}/skip", "class": "inline",
+                      "id": "skip-form"},
+             hidden_csrf(request),
+             h("button", {"type": "submit", "title": _("放回队列，打开下一件")}, _("跳过")))
+    mine = h("span", {"class": "claim mine"}, _("您正在审核（15 分钟内有效，打开即续期）")) \
+        if holder is not None else None
+    return h("div", {"class": "actionbar"}, approve, ret, skip, mine, back)
+
+
 async def _detail(request: web.Request, user: User, filing_id: int,
                   given: dict[str, str] | None = None, error: str | None = None,
                   status: int = 200, revealed: tuple[str, str | None] | None = None
                   ) -> web.Response:
     deps = request.config_dict[DEPS]
     filing = await filings.visible(user, filing_id)
+    holder = await review_claims.claim(user, filing)  # R-F11: held while it is open
     body = await filing_reveal.masked_view(deps, filing, user)  # R-U7: masked, not audited
     if revealed:
         _put(body, *revealed)
     personal = _Personal(request, filing.id, await filing_reveal.revealable(user, filing),
                          revealed[0] if revealed else None)
-    head = [_category(body["category"]), _(STATUS_LABELS.get(body["status"], body["status"])),
+    head = [_category(body["category"]), labels.label("filing_status", body["status"]),
             _("提交时间") + " " + when(body["submitted_at"], deps.tz)]
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
         waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
         css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"
         head.append(h("span", {"class": css}, _("已等待（办公时间）") + " " + _minutes(waited)))
     actions: Safe | None = None
-    if filing.status is FilingStatus.SUBMITTED:
-        approve = h("form", {"method": "post", "id": "approve-form",
-                             "action": f"{PREFIX}/review/filings/{filing.id}/approve"},
-                    hidden_csrf(request),
-                    h("button", {"type": "submit", "class": "primary", "accesskey": "a"},
-                      _("通过")))
-        actions = h("section", {"class": "actions"}, approve,
+    if filing.status is FilingStatus.SUBMITTED and (holder is None or holder.mine):
+        actions = h("section", {"class": "actions"},
                     _return_form(request, filing, body, given or {}))
     elif body["return_reasons"]:
         actions = h("section", {}, h("h2", {}, _("退回原因")),
                     h("ul", {}, [h("li", {}, _reason_text(r)) for r in body["return_reasons"]]))
     content = join(
-        h("p", {"class": "meta"}, [join(x, " · ") for x in head]),
+        _action_bar(request, filing, holder),
+        h("p", {"class": "meta"}, [join(" · " if i else None, x) for i, x in enumerate(head)]),
         h("p", {"class": "hint"},
           _("个人信息已遮蔽；需要时点击“显示”查看单项，每次查看都记入审计日志")),
         h("div", {"class": "split"},
           h("section", {"class": "left"}, h("h2", {}, _("填写内容")),
-            _fields(filing, body, personal)),
+            _fields(filing, body, personal), actions),
           h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
             await _documents(request.config_dict[DEPS], user, body["documents"]))),
-        actions,
-        h("p", {}, h("a", {"href": f"{PREFIX}/review", "id": "back"}, _("返回队列"))))
+        viewer())
     title = _("备案 {id} · {plate}", id=filing.id, plate=filing.plate_number or "—")
     return page(request, title, content, status=status, error=error)
 
@@ -333,7 +418,33 @@ async def approve(request: web.Request, user: User) -> web.StreamResponse:
         await review.approve(user, filing_id)
     except BorderPassError as err:
         return await _detail(request, user, filing_id, error=error_text(err), status=err.status)
-    raise redirect("/review", "approved")
+    raise await _to_next(user, filing_id, "approved")
+
+
+async def _to_next(user: User, after: int, done: str | None) -> web.HTTPSeeOther:
+    """After a decision (or a skip): the next filing of the queue, else the queue."""
+    following = await review.next_in_queue(user, after)
+    return redirect(f"/review/filings/{following}" if following else "/review", done)
+
+
+@routes.post("/review/filings/{id}/claim")
+@staff_page(*REVIEW_ROLES)
+async def take_over(request: web.Request, user: User) -> web.StreamResponse:
+    """Take over a filing another reviewer holds (R-F11; audited)."""
+    filing_id = path_int(request)
+    form = await form_of(request)
+    filing = await filings.visible(user, filing_id)
+    await review_claims.claim(user, filing, take_over=form.get("take_over") == "1")
+    raise redirect(f"/review/filings/{filing_id}")
+
+
+@routes.post("/review/filings/{id}/skip")
+@staff_page(*REVIEW_ROLES)
+async def skip(request: web.Request, user: User) -> web.StreamResponse:
+    """Put the filing back (release one's claim) and open the next one."""
+    filing_id = path_int(request)
+    await review_claims.release(user, filing_id)
+    raise await _to_next(user, filing_id, None)
 
 
 def reasons_from_form(form: dict[str, str]) -> list[dict[str, str]]:
@@ -363,7 +474,7 @@ async def return_filing(request: web.Request, user: User) -> web.StreamResponse:
         await review.return_filing(user, filing_id, reasons_from_form(form))
     except BorderPassError as err:
         return await _detail(request, user, filing_id, form, error_text(err), err.status)
-    raise redirect("/review", "returned")
+    raise await _to_next(user, filing_id, "returned")
 
 
 @routes.get("/documents/{id}/image")

@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                                 help="set a staff member's new password and end their sessions")
     reset.add_argument("name")
     reset.add_argument("--password", help="read from a prompt when omitted")
+    for action, what in (("deactivate", "stop a staff account: no login, its sessions end"),
+                         ("reactivate", "let a deactivated staff account log in again")):
+        user_sub.add_parser(action, help=f"{what} (audited)").add_argument("name")
     ocr = sub.add_parser("ocr", help="read document photos (no data directory needed)")
     ocr.add_argument("kind", choices=KINDS, metavar="KIND",
                      help=f"document kind: {', '.join(KINDS)}")
@@ -260,8 +263,9 @@ def _user_add(settings: Settings, name: str, roles: list[str], password: str | N
 
 
 def _user_admin(settings: Settings, command: str, name: str, password: str | None) -> int:
-    """``user unlock NAME`` and ``user reset-password NAME``: the operator's own acts, audited
-    like an admin's (actor none, via cli); a reset ends every session of the user."""
+    """``user unlock|reset-password|deactivate|reactivate NAME``: the operator's own acts,
+    audited like an admin's (actor none, via cli); a reset or a deactivation ends every
+    session of the user."""
     from borderpass.core.deps import open_deps
     from borderpass.core.errors import BorderPassError
     from borderpass.core.kv import make_redis
@@ -276,6 +280,8 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
         try:
             if command == "unlock":
                 await staff.unlock(deps, None, name, via="cli")
+            elif command in ("deactivate", "reactivate"):
+                await staff.set_active(deps, None, name, command == "reactivate", via="cli")
             else:
                 await staff.reset_password(deps, None, name, secret, via="cli")
         finally:
@@ -286,8 +292,9 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
     except BorderPassError as exc:
         print_error(exc)
         return 1
-    print(f"{name}: " + ("unlocked" if command == "unlock"
-                         else "password reset, every session ended"))
+    print(f"{name}: " + {"unlock": "unlocked", "deactivate": "deactivated, every session ended",
+                         "reactivate": "reactivated"}.get(command,
+                                                          "password reset, every session ended"))
     return 0
 
 

@@ -49,6 +49,7 @@ ERRORS: dict[str, str] = {
     "login_not_locked": N_("该账户未被锁定"),
     "login_busy": N_("登录请求过多，请稍后重试"),
     "username_taken": N_("用户名已被使用"),
+    "staff_self_deactivate": N_("不能停用自己的账号"),
     # validators
     "id_length": N_("身份证号码应为 {expected} 位，现为 {length} 位"),
     "id_chars": N_("身份证号码第 {position} 位字符无效（只能是数字，末位可为 X）"),
@@ -95,6 +96,7 @@ ERRORS: dict[str, str] = {
     "filing_not_found": N_("找不到该备案"),
     "filing_not_editable": N_("当前状态（{status}）下不能修改或提交"),
     "filing_not_submitted": N_("只有已提交待审核的备案可以审核"),
+    "filing_claimed": N_("{holder} 正在审核此备案；如需由您处理，请先接手"),
     "reveal_field": N_(
         "不能显示此项：只能显示姓名、身份证号码、驾驶证号、出入境证件号码或联系电话"),
     "reveal_not_needed": N_(

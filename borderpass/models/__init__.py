@@ -1,6 +1,7 @@
 """Tortoise ORM models only: tables, enums, indexes. No workflow lives here."""
 
 from borderpass.models.chat import ChatPhoto, ChatPhotoRun
+from borderpass.models.claims import ReviewClaim
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
 from borderpass.models.filings import (
@@ -31,6 +32,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "ReviewClaim",
     "Trip",
     "User",
     "UserSession",

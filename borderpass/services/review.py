@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import audit, clock, notify, return_reasons
+from borderpass.services import audit, clock, notify, return_reasons, review_claims
 from borderpass.services.access import require_role
 from borderpass.services.filing_checks import add_months
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
@@ -20,12 +20,13 @@ FILING_VALIDITY_MONTHS = 12  # R-F3
 MAX_REASONS = 50
 
 
-async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[dict[str, Any]]:
+async def queue(deps: Deps, reviewer: User, limit: int = 100,
+                offset: int = 0) -> list[dict[str, Any]]:
     """Submitted filings oldest first, each with its office-time wait against the target."""
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     now = clock.now()
     rows = await Filing.filter(status=FilingStatus.SUBMITTED).order_by("submitted_at", "id") \
-        .limit(limit)
+        .offset(max(0, offset)).limit(limit)
     items = []
     for filing in rows:
         assert filing.submitted_at is not None
@@ -40,6 +41,26 @@ async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[dict[str, 
             "overdue": waited > REVIEW_TARGET_SECONDS,
         })
     return items
+
+
+async def queue_total(reviewer: User) -> int:
+    """How many filings await review (the queue's total, all pages)."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    return await Filing.filter(status=FilingStatus.SUBMITTED).count()
+
+
+async def next_in_queue(reviewer: User, after: int | None = None) -> int | None:
+    """The oldest submitted filing the reviewer may take next: not ``after`` (just decided)
+    and not held by another reviewer (R-F11); None when the queue holds none."""
+    require_role(reviewer, Role.REVIEWER, Role.ADMIN)
+    skip = await review_claims.held_by_others(reviewer)
+    if after is not None:
+        skip.add(after)
+    query = Filing.filter(status=FilingStatus.SUBMITTED)
+    if skip:
+        query = query.exclude(id__in=sorted(skip))
+    found = await query.order_by("submitted_at", "id").first()
+    return found.id if found is not None else None
 
 
 async def _submitted(filing_id: int) -> Filing:
@@ -58,6 +79,7 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     now = clock.now()
     expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
     async with in_transaction():  # decision, audit row and message, or none (R-U7)
+        await review_claims.settle(reviewer, filing.id)  # R-F11: not another's filing
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
             reviewer_id=reviewer.id, return_reasons=[])
@@ -118,6 +140,7 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     filing = await _submitted(filing_id)
     cleaned = check_reasons(filing, reasons, return_reasons.typed_language(reviewer.locale))
     async with in_transaction():  # decision, audit row and message, or none (R-U7)
+        await review_claims.settle(reviewer, filing.id)  # R-F11: not another's filing
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
             status=FilingStatus.RETURNED, returned_at=clock.now(), reviewer_id=reviewer.id,
             return_reasons=cleaned)

@@ -118,3 +118,27 @@ async def _set_password(deps: Deps, user: User, new: str) -> None:
     user.password_hash = await passwords.hash_password(new)
     await user.save(update_fields=["password_hash"])
     await sessions.revoke_user(deps, user.id)
+
+
+async def set_active(deps: Deps, actor: User | None, username: str, active: bool,
+                     via: str = "api") -> User:
+    """Deactivate (or reactivate) a staff account, an admin's act (R-U7, MLPS level 3): a
+    deactivated account cannot log in and every session of it ends at once. Audited; an
+    admin cannot deactivate their own account (the last admin would lock everyone out)."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    _check_name(username)
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound("user_not_found", "username")
+    if not active and actor is not None and actor.id == user.id:
+        raise Conflict("staff_self_deactivate", "username")
+    if user.is_active == active:
+        return user
+    await User.filter(id=user.id).update(is_active=active)
+    user.is_active = active
+    if not active:
+        await sessions.revoke_user(deps, user.id)
+    await audit.record(actor, "staff_reactivate" if active else "staff_deactivate", "user",
+                       user.id, username=username, via=via)
+    return user

@@ -53,8 +53,8 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
     for role in ("reviewer", "customs", "gate_supervisor", "admin"):
         await add_staff(role)
     first = await submitted_filing(gate.deps, await driver_user("a"))
-    await submitted_filing(gate.deps, await driver_user("b"),
-                           personal_body(plate_number="云N22222"))
+    second = await submitted_filing(gate.deps, await driver_user("b"),
+                                    personal_body(plate_number="云N22222"))
     lane, _token = await lanes.create(gate.deps, {"code": "ruili-out-1", "port": "ruili",
                                                   "lane_type": "people", "direction": "exit"})
     lift = await gate_lifts.request_lift(gate, lane, "guard-7", "扫码器故障，人工核验", "云N33333")
@@ -84,7 +84,9 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
             await page.click("figure#doc-photo_side button.flag")
             await page.select_option("select[name=code_1]", "image_corrupt")
             await page.click("#return-form button[type=submit]")
-            await page.wait_for_url("**/console/review?done=returned")
+            # R-F11: on to the next filing of the queue, not back to the list.
+            await page.wait_for_url(f"**/console/review/filings/{second.id}?done=returned")
+            await page.goto(f"{base}/console/review")
             assert await page.locator("table.queue tbody tr").count() == 1
             returned = await Filing.get(id=first.id)
             assert returned.status is FilingStatus.RETURNED
@@ -125,7 +127,8 @@ async def test_console_in_chromium(client: TestClient) -> None:  # R-F6, R-G4, R
             assert await page.locator("text=ruili-out-1").count() >= 1
             await page.screenshot(path=str(SHOTS / "gate-lanes.png"), full_page=True)
             await page.goto(f"{base}/console/ledger")
-            assert await page.locator("text=manual_lift").count() >= 1
+            assert await page.locator("td >> text=人工抬杆").count() >= 1  # labelled, not a code
+            assert await page.locator("td >> text=扫码器故障，人工核验").count() >= 1  # reason
             await page.screenshot(path=str(SHOTS / "gate-ledger.png"), full_page=True)
             await _logout(page)
 

@@ -65,11 +65,11 @@ async def test_a_connected_lane_is_online_until_it_disconnects(client: TestClien
     assert 'data-refresh="/console/lanes.part"' in html  # the table refreshes itself
     row = _row(html, out.code)
     assert "在线" in row and "离线" not in row
-    assert "fault reported" in row  # the last ledger event
+    assert "故障 已报告" in row and "fault" not in row  # the last ledger event, labelled
     assert 'title="扫码器无响应">1<' in row  # one open fault ticket
     await ws.close()
     row = await _row_until(client, out.code, "离线")
-    assert "在线" not in row and "disconnect offline" in row
+    assert "在线" not in row and "断开 离线" in row
     assert await client.server.app[REDIS].get(presence.PREFIX + out.code) is None
 
 

@@ -95,6 +95,42 @@ def test_user_unlock_and_reset_password(db_url: str, tmp_path: Path,  # MLPS, R-
     assert sorted(actions) == ["login_unlock", "password_reset"]
 
 
+def test_user_deactivate_and_reactivate(db_url: str, tmp_path: Path,  # R-U7
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from borderpass.models import AuditEvent, User, UserSession
+
+    monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BORDERPASS_DATABASE_URL", db_url)
+    monkeypatch.setenv("BORDERPASS_DATA_KEY", TEST_KEY)
+    name = f"wang-{tmp_path.name[-6:]}"
+    assert main(["user", "add", "--role", "reviewer", name, "--password", "long-enough-1"]) == 0
+
+    async def log_in() -> None:
+        await UserSession.create(token_hash="e" * 64, user=await User.get(username=name),
+                                 expires_at=datetime.now(UTC) + timedelta(days=1))
+
+    _in_db(db_url, log_in)
+    assert main(["user", "deactivate", name]) == 0
+    assert "every session ended" in capsys.readouterr().out
+
+    async def state() -> tuple[bool, bool, list[str]]:
+        user = await User.get(username=name)
+        events = [e.action for e in await AuditEvent.filter(subject_id=user.id,
+                                                             subject_type="user")]
+        return user.is_active, await UserSession.exists(user_id=user.id), events
+
+    active, has_session, actions = _in_db(db_url, state)  # type: ignore[misc]
+    assert not active and not has_session and actions == ["staff_deactivate"]
+    assert main(["user", "reactivate", name]) == 0
+    active, _s, actions = _in_db(db_url, state)  # type: ignore[misc]
+    assert active and sorted(actions) == ["staff_deactivate", "staff_reactivate"]
+    assert main(["user", "deactivate", "nobody-here"]) == 1
+    assert "user_not_found" in capsys.readouterr().err
+
+
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     with pytest.raises(SystemExit) as done:
         main([*argv, "--help"])
