@@ -135,6 +135,6 @@ async def test_declared_after_the_old_expiry_the_renewal_opens(client, login,
     gate_pass = await _pass(alice, filing_id, clock.now())
     status, declaration = await alice.call("GET",
                                            f"/api/v1/declarations/{gate_pass['declaration_id']}")
-    assert declaration["filing_id"] == renewal_id
+    assert status == 200 and declaration["filing_id"] == renewal_id
     command = await _scan(client, qr(gate_pass), "new-year")
     assert (command["action"], command["reason"]) == ("open", "pass_valid")

@@ -68,7 +68,7 @@ async def _declare(caller: Caller, filing_id: int, planned_at: datetime | None =
 
 
 async def test_renewal_is_refused_outside_its_window(client, login, staff_login) -> None:  # R-F3
-    alice, reviewer, filing_id = await _approved(login, staff_login)
+    alice, _, filing_id = await _approved(login, staff_login)
     status, body = await alice.call("POST", f"/api/v1/filings/{filing_id}/renew")
     assert status == 409 and body["error"]["code"] == "renewal_too_early"
     assert body["error"]["field"] == "expires_at" and "2026-11-11" in body["error"]["message"]
@@ -174,6 +174,7 @@ async def test_exit_planned_after_expiry_is_refused(client, login, staff_login) 
     status, _ = await reviewer.call("POST", f"/api/v1/review/filings/{renewal['id']}/approve")
     assert status == 200
     status, _ = await alice.call("POST", f"/api/v1/declarations/{ok['id']}/cancel")
+    assert status == 200
     status, carried = await _declare(alice, old_id, late)
     assert status == 201 and carried["filing_id"] == renewal["id"]
 
