@@ -36,11 +36,24 @@ async def staff(role: Role, name: str | None = None) -> User:
     return await users.add_staff(name or role.value, "correct-horse-1", [role.value])
 
 
+def vin_for(plate: str) -> str:
+    """A valid VIN of its own for each plate (one live filing per VIN, R-F3); the default
+    plate keeps ``VIN``."""
+    if plate == "云N12345":
+        return VIN
+    import hashlib
+
+    digits = str(int(hashlib.sha256(plate.encode()).hexdigest(), 16))[-7:]
+    return make_vin("LSVAM418" + "7C" + digits[:6])
+
+
 def personal_body(**vehicle: Any) -> dict[str, Any]:
-    """A complete personal filing body, without documents."""
+    """A complete personal filing body, without documents; a plate given without a VIN
+    comes with a VIN of its own."""
+    plate = vehicle.get("plate_number", "云N12345")
     return {
         "category": "personal",
-        "vehicle": {"plate_number": "云N12345", "vin": VIN, "vehicle_type": "小型轿车",
+        "vehicle": {"plate_number": "云N12345", "vin": vin_for(plate), "vehicle_type": "小型轿车",
                     "model": "大众牌SVW7", "owner_name": "岩温", "register_date": "2019-05-01",
                     "licence_kind": "paper", "mortgaged": False, **vehicle},
         "owner": {"id_number": OWNER_ID, "is_applicant": True},

@@ -93,7 +93,10 @@ async def _queue_box(request: web.Request, user: User) -> Safe:
                   _("已超时") if item["overdue"] else _("未超时"))
         link = h("a", {"href": f"{PREFIX}/review/filings/{item['id']}", "class": "open"},
                  _("审核"))
-        rows.append([item["id"], item["plate_number"] or "—", _category(item["category"]),
+        kind = _category(item["category"])
+        if item.get("renews_id"):  # R-F3
+            kind = f"{kind} · {_('续期（原备案 {id}）', id=item['renews_id'])}"
+        rows.append([item["id"], item["plate_number"] or "—", kind,
                      when(item["submitted_at"], tz), _minutes(waited), state,
                      _holder_cell(held.get(int(item["id"])), request), link])
     headers = [_("编号"), _("号牌号码"), _("备案类别"), _("提交时间"), _("已等待（办公时间）"),
@@ -175,6 +178,13 @@ class _Personal:
         return reveal_form(self.request, self.filing_id, path)
 
 
+def _changed(path: str, body: dict[str, Any]) -> Safe | None:
+    """The badge of a field a renewal changed against the filing it renews (R-F3)."""
+    if path in (body.get("renewal_changes") or ()):
+        return h("span", {"class": "badge changed"}, _("续期时已变更"))
+    return None
+
+
 def _field_row(path: str, value: object, body: dict[str, Any], personal: _Personal) -> Safe:
     label = field_label(path) or path
     choices = labels.CHOICES.get(path)
@@ -185,7 +195,8 @@ def _field_row(path: str, value: object, body: dict[str, Any], personal: _Person
     flag = h("button", {"type": "button", "class": "flag", "data-field": path,
                         "title": _("退回此项")}, "⚑")
     return h("tr", {"data-path": path}, h("th", {}, _(label)),
-             h("td", {}, str(shown), " ", _mark(path, body), " ", personal.action(path)),
+             h("td", {}, str(shown), " ", _mark(path, body), " ", _changed(path, body), " ",
+               personal.action(path)),
              h("td", {}, flag))
 
 
@@ -227,13 +238,15 @@ def _reading(ocr: dict[str, Any] | None) -> Safe | None:
                 h("p", {"class": "warn"}, notes) if notes else None)
 
 
-async def _documents(deps: Deps, user: User, slots: dict[str, int]) -> Safe:
+async def _documents(deps: Deps, user: User, slots: dict[str, int],
+                     body: dict[str, Any]) -> Safe:
     # Readings come masked; each image is audited when the browser loads it (R-U7).
     readings = await filing_reveal.masked_readings(deps, user, list(slots.values()))
     cards = []
     for slot, doc_id in slots.items():
         cards.append(h("figure", {"class": "doc", "id": f"doc-{slot}"},
                        h("figcaption", {}, _slot_label(slot), " ",
+                         _changed(f"documents.{slot}", body), " ",
                          h("button", {"type": "button", "class": "flag",
                                       "data-field": f"documents.{slot}",
                                       "title": _("退回此项")}, "⚑")),
@@ -332,6 +345,12 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                          revealed[0] if revealed else None)
     head = [_category(body["category"]), labels.label("filing_status", body["status"]),
             _("提交时间") + " " + when(body["submitted_at"], deps.tz)]
+    if body.get("renews_id"):  # R-F3: what the reviewer compares against
+        changes = body.get("renewal_changes")
+        head.append(h("span", {"class": "renewal"},
+                      h("a", {"href": f"{PREFIX}/review/filings/{body['renews_id']}"},
+                        _("续期（原备案 {id}）", id=body["renews_id"])), " ",
+                      _("变更 {count} 项", count=len(changes)) if changes is not None else ""))
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
         waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
         css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"
@@ -352,7 +371,7 @@ async def _detail(request: web.Request, user: User, filing_id: int,
           h("section", {"class": "left"}, h("h2", {}, _("填写内容")),
             _fields(filing, body, personal), actions),
           h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
-            await _documents(request.config_dict[DEPS], user, body["documents"]))),
+            await _documents(request.config_dict[DEPS], user, body["documents"], body))),
         viewer())
     title = _("备案 {id} · {plate}", id=filing.id, plate=filing.plate_number or "—")
     return page(request, title, content, status=status, error=error)

@@ -115,6 +115,16 @@ ERRORS: dict[str, str] = {
     "owner_id_mismatch": N_("标为车主本人的驾驶人，身份证号码须与车主一致"),
     "plate_already_filed": N_("该号牌已有待审核或有效的备案"),
     "reasons_required": N_("退回时须至少写明一条原因"),
+    # renewals and one live filing per vehicle (R-F3)
+    "vin_already_filed": N_("该车辆识别代号已有待审核或有效的备案；同一车辆只能有一份有效备案，"
+                            "到期前请办理续期"),
+    "filing_not_renewable": N_("只有已通过且未过期的备案可以续期（当前状态：{status}）"),
+    "renewal_too_early": N_("到期前 {days} 天起才能续期：{date} 起可以办理"),
+    "renewal_in_progress": N_("该备案已有一份续期正在办理（备案 {renewal_id}）"),
+    "filing_not_revocable": N_("只有已通过的备案可以撤销（当前状态：{status}）"),
+    "filing_expires_before": N_("备案将于 {expires_at} 到期，通关时间须早于到期时间；"
+                                "如需之后通关，请先办理续期"),
+    "filing_not_yet_valid": N_("该续期备案自 {starts_at} 起生效，通关时间须在此之后"),
     # declarations, trips, blacklist
     "filing_not_approved": N_("备案未获批准或已过期，不能申报"),
     "driver_not_on_filing": N_("该驾驶人不在此备案中"),

@@ -9,7 +9,14 @@ from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
-from borderpass.services import commitments, filing_reveal, filings, requirements, review
+from borderpass.services import (
+    commitments,
+    filing_reveal,
+    filings,
+    renewals,
+    requirements,
+    review,
+)
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
@@ -122,6 +129,18 @@ async def submit_filing(request: web.Request) -> web.Response:
                                   commitment=body.get("commitment"),
                                   channel=commitments.MINIAPP)
     return ok(await filings.describe(deps, filing, user))
+
+
+@routes.post("/api/v1/filings/{id}/renew")
+@idempotent
+async def renew_filing(request: web.Request) -> web.Response:
+    """Renew an approved filing from 60 days before it expires (R-F3): a draft prefilled
+    from it, to check, complete and submit; approved, its year starts at the old expiry."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    deps = request.app[DEPS]
+    filing = await renewals.start(user, path_id(request))
+    return ok(await filings.describe(deps, filing, user), status=201)
 
 
 def describe_letter(letter: OfficialLetter) -> dict[str, object]:

@@ -82,6 +82,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/review/filings/{id}/return"): _obj({"reasons": {
         "type": "array", "items": _obj({"field": _STR, "code": _STR, "message": _STR},
                                        ("field",))}}, ("reasons",)),
+    ("post", "/api/v1/review/filings/{id}/revoke"): _obj({"reason": _STR}, ("reason",)),
     ("post", "/api/v1/review/official-letters/{id}/decide"): _obj(
         {"approve": _BOOL, "reason": _STR}, ("approve",)),
     ("post", "/api/v1/official-letters"): _obj({"unit_name": _STR, "document_id": _INT},
@@ -109,6 +110,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 _EMPTY = frozenset({
     "/api/v1/auth/logout", "/api/v1/declarations/{id}/cancel",
     "/api/v1/declarations/{id}/pass/secret", "/api/v1/review/filings/{id}/approve",
+    "/api/v1/filings/{id}/renew",
     "/api/v1/admin/notifications/{id}/retry", "/api/v1/units/{id}/registration-code",
     "/api/v1/export/licences/{id}/return", "/api/v1/export/review/filings/{id}/approve",
     "/api/v1/export/review/licences/{id}/issue",
@@ -197,7 +199,8 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         if path not in _PUBLIC:
             op["security"] = [{"bearer": []}]
         if method == "post" and path in {"/api/v1/filings", "/api/v1/declarations",
-                                         "/api/v1/documents", "/api/v1/official-letters"} \
+                                         "/api/v1/documents", "/api/v1/official-letters",
+                                         "/api/v1/filings/{id}/renew"} \
                 | EXPORT_IDEMPOTENT:
             op.setdefault("parameters", []).append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR})

@@ -75,12 +75,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "overdue": _BOOL},
                    ("id", "filing_id", "status", "deadline", "days_left", "overdue")),
     "Filing": _shape({"id": _INT, "category": {"enum": ["personal", "business", "official"]},
-                      "status": _STR}, ("id", "category", "status")),
+                      "status": _STR,
+                      "renews_id": {"type": ["integer", "null"],
+                                    "description": "the filing this one renews (R-F3)"},
+                      "starts_at": {**_NSTR, "description": "in force from (a renewal: the "
+                                    "renewed filing's expiry)"},
+                      "renewal_changes": {"type": ["array", "null"], "items": _STR,
+                                          "description": "form paths a renewal changed"},
+                      "renewable_from": {**_NSTR, "description": "when renewal opens"}},
+                     ("id", "category", "status")),
 }
 
 # Routes whose success is 201 Created (the others answer 200).
 CREATED = frozenset({
     ("post", "/api/v1/filings"), ("post", "/api/v1/declarations"), ("post", "/api/v1/documents"),
+    ("post", "/api/v1/filings/{id}/renew"),
     ("post", "/api/v1/official-letters"), ("post", "/api/v1/gate/manual-lifts"),
     ("post", "/api/v1/gate/emergency"), ("post", "/api/v1/gate/handovers"),
     ("post", "/api/v1/units"), ("post", "/api/v1/units/join"),
@@ -113,6 +122,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", f"{_FILINGS}/{{id}}"): ref("Filing"),
     ("patch", f"{_FILINGS}/{{id}}"): ref("Filing"),
     ("post", f"{_FILINGS}/{{id}}/submit"): ref("Filing"),
+    ("post", f"{_FILINGS}/{{id}}/renew"): ref("Filing"),
     ("post", "/api/v1/declarations"): ref("Declaration"),
     ("get", "/api/v1/declarations"): items(ref("Declaration")),
     ("get", "/api/v1/declarations/{id}"): ref("Declaration"),

@@ -10,7 +10,7 @@ from borderpass.miniapp_api.filing_views import describe_letter
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models import OfficialLetter
 from borderpass.models.enums import LetterStatus, Role
-from borderpass.services import filing_reveal, review
+from borderpass.services import filing_reveal, filing_revocation, review
 from borderpass.services.access import require_role
 
 routes = web.RouteTableDef()
@@ -39,6 +39,16 @@ async def return_filing(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reasons"}), ("reasons",))
     filing = await review.return_filing(user, path_id(request), body["reasons"])
+    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
+
+
+@routes.post("/api/v1/review/filings/{id}/revoke")
+async def revoke(request: web.Request) -> web.Response:
+    """Revoke an approved filing with a reason; its passes are refused at the lane."""
+    user = await current_user(request)
+    require_role(user, Role.REVIEWER, Role.ADMIN)
+    body = await read_json(request, frozenset({"reason"}), ("reason",))
+    filing = await filing_revocation.revoke(user, path_id(request), body["reason"])
     return ok(await filing_reveal.view(request.app[DEPS], filing, user))
 
 

@@ -65,6 +65,16 @@ class Filing(Model):
     return_reasons: fields.Field[list[dict[str, str]]] = fields.JSONField(default=list)
     returned_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=500, default="")
+    # R-F3 renewal: the filing this one renews, from when it is in force (the renewed
+    # filing's expiry, or the approval), and which fields differ from the renewed one.
+    renews: fields.ForeignKeyNullableRelation[Filing] = fields.ForeignKeyField(
+        "borderpass.Filing", related_name="renewals", null=True, db_index=True
+    )
+    starts_at = fields.DatetimeField(null=True)
+    renewal_changes: fields.Field[list[str] | None] = fields.JSONField(null=True)
+    # One live filing per VIN (index filings_one_live_vin): a filing and its renewal hold
+    # the two slots, so the renewal is the one allowed overlap.
+    vin_slot = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

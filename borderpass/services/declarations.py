@@ -11,8 +11,8 @@ from tortoise.transactions import in_transaction
 from borderpass.core import ids, rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Trip, User
-from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
-from borderpass.services import clock, filing_rows, notify, pass_claims
+from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
+from borderpass.services import clock, filing_rows, filing_validity, notify, pass_claims
 from borderpass.services.filing_checks import add_months
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
@@ -69,16 +69,15 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
         raise FieldError("filing_not_found", "filing_id")
     if driver is None:
         raise FieldError("driver_not_on_filing", "driver_id")
-    now = clock.now()
-    if filing.status is not FilingStatus.APPROVED or (filing.expires_at and
-                                                      filing.expires_at <= now):
-        raise Conflict("filing_not_approved", "filing_id", status=filing.status.value)  # R-F7
+    # R-F7, R-F3: the filing in force at the planned time (across a renewal), else refused
+    in_force = await filing_validity.for_declaration(filing, driver, to_declare.renewed_until,
+                                                     planned_at, clock.now())
+    filing, driver_id = in_force.filing, in_force.driver_id
     if to_declare.listed:  # R-F9
         raise Forbidden("blacklisted", "filing_id")
     deadline = None
     if direction is Direction.EXIT:
-        assert filing.expires_at is not None
-        deadline = trip_deadline(planned_at, filing.expires_at)  # R-F8
+        deadline = trip_deadline(planned_at, in_force.covered_until)  # R-F8
     values = {"filing": filing, "driver_id": driver_id, "declared_by": user,
               "direction": direction, "port": port, "planned_at": planned_at}
     try:

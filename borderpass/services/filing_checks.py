@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver
 from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
+from borderpass.services import clock
 from borderpass.services.requirements import (
     DRIVER_FIELDS,
     MAX_PERSONAL_DRIVERS,
@@ -116,14 +120,23 @@ async def _letter_problems(filing: Filing) -> list[FieldError]:
     return []
 
 
-async def _duplicate_problems(filing: Filing) -> list[FieldError]:
-    if not filing.plate_number:
-        return []
-    live = await Filing.filter(
-        plate_number=filing.plate_number,
-        status__in=[FilingStatus.SUBMITTED, FilingStatus.APPROVED],
-    ).exclude(id=filing.id).exists()
-    return [FieldError("plate_already_filed", "vehicle.plate_number")] if live else []
+def _others(filing: Filing, now: datetime) -> QuerySet[Filing]:
+    """Live filings other than this one and the one it renews (R-F3: the one overlap):
+    submitted, or approved and unexpired."""
+    query = Filing.filter(Q(status=FilingStatus.SUBMITTED)
+                          | Q(status=FilingStatus.APPROVED, expires_at__gt=now))
+    renews = filing.renews_id  # type: ignore[attr-defined]
+    return query.exclude(id__in=[filing.id] if renews is None else [filing.id, renews])
+
+
+async def _duplicate_problems(filing: Filing, now: datetime) -> list[FieldError]:
+    problems = []
+    if filing.plate_number and await _others(filing, now).filter(
+            plate_number=filing.plate_number).exists():
+        problems.append(FieldError("plate_already_filed", "vehicle.plate_number"))
+    if filing.vin and await _others(filing, now).filter(vin=filing.vin).exists():
+        problems.append(FieldError("vin_already_filed", "vehicle.vin"))  # one live per VIN
+    return problems
 
 
 async def submission_problems(filing: Filing, drivers: list[FilingDriver], slots: set[str],
@@ -136,5 +149,5 @@ async def submission_problems(filing: Filing, drivers: list[FilingDriver], slots
         + _driver_problems(filing, drivers, owner_id, driver_ids)
         + _document_problems(filing, drivers, slots)
         + await _letter_problems(filing)
-        + await _duplicate_problems(filing)
+        + await _duplicate_problems(filing, clock.now())
     )

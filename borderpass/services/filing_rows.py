@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from borderpass.core import rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
-from borderpass.services import blacklist
+from borderpass.services import blacklist, renewals
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ToDeclare:
 
     listed: bool
     declaration_id: int | None
+    renewed_until: datetime | None = None  # R-F3: the expiry of its approved renewal
 
 
 _DRIVER = "'id', d.id, 'user_id', d.user_id, 'name', d.name, 'phone', d.phone, " \
@@ -62,7 +64,7 @@ _SELECT = {
 _FROM = f' FROM "{Filing._meta.db_table}" f WHERE f.id = {{}}'
 _LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declaring
     "f.owner_key", f"(SELECT x.id_key FROM {_DRIVERS} x WHERE x.id = {{}} AND x.filing_id = f.id)"
-) + " AS to_declare_listed"
+) + " AS to_declare_listed, " + renewals.renewed_until_sql("f.id") + " AS to_declare_renewed"
 _NEXT_ID = {
     "postgres": ", nextval(pg_get_serial_sequence("
                 f"'{Declaration._meta.db_table}', 'id')) AS to_declare_id",
@@ -100,5 +102,6 @@ async def load_to_declare(filing_id: int,
     if not found:
         return None
     row = found[0]
-    extra = ToDeclare(bool(row.pop("to_declare_listed")), row.pop("to_declare_id"))
+    extra = ToDeclare(bool(row.pop("to_declare_listed")), row.pop("to_declare_id"),
+                      renewals.moment(row.pop("to_declare_renewed")))
     return *_split(row), extra

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import clock, commitments, filing_rows, phones, prefill, return_reasons
+from borderpass.services import (
+    clock,
+    commitments,
+    filing_rows,
+    phones,
+    prefill,
+    renewals,
+    return_reasons,
+)
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -148,13 +157,19 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
     problems = await _problems(deps, filing)
     if problems:
         raise FieldErrors(problems)
-    async with in_transaction():
-        changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
-            status=FilingStatus.SUBMITTED, submitted_at=clock.now())
-        if not changed:
-            raise Conflict("filing_not_editable", "status")
-        if text is not None:
-            await commitments.record_for_filing(user, filing, text, channel)
+    renewal = await renewals.on_submit(deps, filing)  # R-F3: the fields a renewal changed
+    try:
+        async with in_transaction():
+            changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
+                status=FilingStatus.SUBMITTED, submitted_at=clock.now(), **renewal)
+            if not changed:
+                raise Conflict("filing_not_editable", "status")
+            if text is not None:
+                await commitments.record_for_filing(user, filing, text, channel)
+    except IntegrityError as exc:  # a concurrent twin of the same VIN was submitted first
+        if (clash := renewals.vin_clash(exc)) is None:
+            raise
+        raise FieldErrors([clash]) from exc
     await filing.refresh_from_db()
     return filing
 
@@ -239,6 +254,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "return_reasons": return_reasons.describe(filing.return_reasons, viewer.locale),
         "prefilled": data.get("prefilled", {}),
         "conflicts": data.get("conflicts", {}),
+        **renewals.describe(filing),  # R-F3
     }
     if filing.category is FilingCategory.PERSONAL:
         owner = dict(data.get("owner", {}))

@@ -32,6 +32,7 @@ from borderpass.models.gate import Lane, Pass
 from borderpass.services import (
     blacklist,
     clock,
+    filing_validity,
     gate_commands,
     gate_export,
     gate_record,
@@ -113,7 +114,7 @@ def _states_sql(dialect: str, count: int) -> str:
     marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, count + 1))
     return (
         f"SELECT p.declaration_id, d.filing_id, p.credential, p.secret_sealed, p.revoked_at, "
-        f"d.status, "
+        f"d.status, {filing_validity.STATE_COLUMNS}, "  # R-F3: the filing still in force
         f"f.vin, (SELECT lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin "
         f"= f.vin) AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS "
         f"listed FROM {Pass._meta.db_table} p "
@@ -164,6 +165,8 @@ def _online_reason(gate: GateDeps, scanned: tokens.Scanned, at: datetime, vin: s
         return "blacklisted"
     if status == DeclarationStatus.USED:
         return "pass_used"
+    if expired := filing_validity.lane_reason(row, at):
+        return expired  # R-F3, R-F7: expired or revoked since the pass was issued
     if vin and row["vin"] and vin.strip().upper() != row["vin"]:
         return "vin_mismatch"  # the lane's VIN reader saw another vehicle
     if scanned.credential.direction == "exit" and row["export_state"] in gate_export.NOT_CLEARED:

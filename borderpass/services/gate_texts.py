@@ -32,6 +32,8 @@ REFUSAL_TEXTS: dict[str, str] = {
     "vin_mismatch": N_("车辆识别代号与通行码不符"),
     "export_not_cleared": N_("该出口车辆不在已通关的出口许可证上"),
     "export_already_left": N_("该出口车辆已出境"),
+    "filing_expired": N_("车辆备案已过期"),  # R-F3
+    "filing_revoked": N_("车辆备案已被撤销"),
 }
 INSPECTION = N_("{reason}。请驶入查验区接受检查。")
 

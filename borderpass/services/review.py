@@ -9,14 +9,13 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import audit, clock, notify, return_reasons, review_claims
+from borderpass.services import audit, clock, notify, renewals, return_reasons, review_claims
 from borderpass.services.access import require_role
-from borderpass.services.filing_checks import add_months
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DOCUMENT_KINDS, category_fields
 
-FILING_VALIDITY_MONTHS = 12  # R-F3
+FILING_VALIDITY_MONTHS = renewals.VALIDITY_MONTHS  # R-F3
 MAX_REASONS = 50
 
 
@@ -39,6 +38,8 @@ async def queue(deps: Deps, reviewer: User, limit: int = 100,
             "waited_office_seconds": waited,
             "target_seconds": REVIEW_TARGET_SECONDS,
             "overdue": waited > REVIEW_TARGET_SECONDS,
+            "renews_id": filing.renews_id,  # type: ignore[attr-defined]  # R-F3
+            "renewal_changes": filing.renewal_changes,
         })
     return items
 
@@ -77,17 +78,18 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     filing = await _submitted(filing_id)
     now = clock.now()
-    expires = now + (add_months(now.date(), FILING_VALIDITY_MONTHS) - now.date())
+    starts, expires = await renewals.validity(filing, now)  # R-F3: a renewal starts later
     async with in_transaction():  # decision, audit row and message, or none (R-U7)
         await review_claims.settle(reviewer, filing.id)  # R-F11: not another's filing
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
-            status=FilingStatus.APPROVED, approved_at=now, expires_at=expires,
+            status=FilingStatus.APPROVED, approved_at=now, starts_at=starts, expires_at=expires,
             reviewer_id=reviewer.id, return_reasons=[])
         if not changed:
             raise Conflict("filing_not_submitted", "status")
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="approved")
         await filing.refresh_from_db()
+        await renewals.on_approved(filing)  # R-F3: list entries and open trip carry over
         await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 

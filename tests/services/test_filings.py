@@ -256,7 +256,8 @@ async def test_second_live_filing_of_one_plate_refused(deps) -> None:
     await submitted_filing(deps, await driver_user("alice"))
     with pytest.raises(FieldErrors) as err:
         await submitted_filing(deps, await driver_user("bob"))
-    assert codes(err.value) == {"vehicle.plate_number": "plate_already_filed"}
+    assert codes(err.value) == {"vehicle.plate_number": "plate_already_filed",
+                                "vehicle.vin": "vin_already_filed"}  # the same vehicle
 
 
 async def test_a_listed_driver_sees_the_filing_in_one_read(deps) -> None:  # R-U5, R-U7

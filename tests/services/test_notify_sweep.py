@@ -146,3 +146,27 @@ async def test_queued_rows_are_what_the_intent_says_on_either_database(deps) -> 
         assert (got.user_id, got.kind, got.locale, got.payload) == (  # type: ignore[attr-defined]
             want.user_id, want.kind, want.locale, want.payload)
         assert got.status is NotificationStatus.PENDING
+
+
+async def test_expiry_reminder_skipped_once_a_renewal_is_submitted(deps) -> None:  # R-F3
+    """The reminder invites the renewal; once a renewal is under review it is not sent."""
+    from factories import jpeg
+
+    from borderpass.services import documents, filings, renewals
+
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    assert filing.expires_at is not None
+    clock.freeze(filing.expires_at - timedelta(days=30) + timedelta(minutes=1))
+    await sweep_filings(clock.now())
+    row = await Notification.get(kind=kinds.FILING_EXPIRING)
+    assert (await relevance.check(row)).send
+    draft = await renewals.start(user, filing.id)
+    assert (await relevance.check(row)).send  # a draft alone is not yet acting on it
+    photos = {kind: (await documents.upload(deps, user, kind, jpeg())).id
+              for kind in ("photo_front_45", "photo_rear_45", "photo_side")}
+    await filings.update(deps, user, draft.id, {"documents": photos})
+    await filings.submit(deps, user, draft.id)
+    verdict = await relevance.check(row)
+    assert not verdict.send and "renewal" in verdict.why

@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0009_idempotency_records')]
+    dependencies = [('borderpass', '0011_filing_renewals')]
 
     initial = False
 

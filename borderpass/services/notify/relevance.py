@@ -45,6 +45,7 @@ class Facts:
     declarations: dict[int, Declaration] = field(default_factory=dict)
     export_vehicles: dict[int, LicenceVehicle] = field(default_factory=dict)
     cancelled_vehicles: set[int] = field(default_factory=set)
+    renewed_filings: set[int] = field(default_factory=set)  # a renewal submitted or approved
 
 
 def _ids(rows: Sequence[Notification], wanted: frozenset[str], key: str) -> list[int]:
@@ -66,6 +67,11 @@ async def gather(rows: Sequence[Notification]) -> Facts:
         filings = await Filing.filter(id__in=filing_ids).only(
             "id", "status", "expires_at", "approved_at", "returned_at")
         facts.filings = {f.id: f for f in filings}
+        renewed = await Filing.filter(  # R-F3: the applicant has acted on the reminder
+            renews_id__in=filing_ids,
+            status__in=[FilingStatus.SUBMITTED, FilingStatus.APPROVED]).values_list(
+                "renews_id", flat=True)
+        facts.renewed_filings = {int(str(i)) for i in renewed}
     if declaration_ids := _ids(rows, frozenset({kinds.DECLARATION_ACCEPTED}), "declaration_id"):
         declarations = await Declaration.filter(id__in=declaration_ids).only("id", "status")
         facts.declarations = {d.id: d for d in declarations}
@@ -111,6 +117,8 @@ def _filing_expiring(row: Notification, facts: Facts, now: datetime) -> Verdict:
         return _skip("the filing is no longer approved")
     if filing.expires_at != datetime.fromisoformat(row.payload["expires_at"]):
         return _skip("the filing was renewed")
+    if filing.id in facts.renewed_filings:
+        return _skip("a renewal is under review or approved")
     if _superseded(kinds.FILING_STAGES, row.payload["stage"], filing.expires_at, now):
         return _skip("superseded by a later reminder")
     return SEND

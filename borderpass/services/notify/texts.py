@@ -139,8 +139,9 @@ def _filing_expiring(p: dict[str, Any], r: Reader) -> Message:
         [r.t(N_("车辆 {plate} 的备案将于 {date} 到期。"), plate=p["plate"],
              date=r.date_time(expires)),
          _days_left(expires, r),
-         r.t(N_("到期后不能申报出入境，请及时重新提交备案。"))],
-        r.t(N_("请及时重新备案")), FILING_PAGE.format(id=p["filing_id"]))
+         r.t(N_("到期后不能申报出入境。到期前 60 天起可以在小程序中续期（备案详情 → 续期）；"
+                "续期通过后，新的一年从到期时起算，不会中断。"))],
+        r.t(N_("请及时续期")), FILING_PAGE.format(id=p["filing_id"]))  # R-F3
 
 
 def _declaration_accepted(p: dict[str, Any], r: Reader) -> Message:
