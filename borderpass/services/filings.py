@@ -6,11 +6,19 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
+from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import clock, commitments, filing_rows, phones, prefill, return_reasons
+from borderpass.services import (
+    blacklist,
+    clock,
+    commitments,
+    filing_rows,
+    phones,
+    prefill,
+    return_reasons,
+)
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -142,6 +150,7 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
     problems = await _problems(deps, filing)
     if problems:
         raise FieldErrors(problems)
+    await _not_listed(filing)
     async with in_transaction():
         changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
             status=FilingStatus.SUBMITTED, submitted_at=clock.now())
@@ -151,6 +160,13 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
             await commitments.record_for_filing(user, filing, text, channel)
     await filing.refresh_from_db()
     return filing
+
+
+async def _not_listed(filing: Filing) -> None:
+    """R-F9: a blacklisted owner or driver cannot submit a filing."""
+    keys = await FilingDriver.filter(filing_id=filing.id).values_list("id_key", flat=True)
+    if await blacklist.active_entry([filing.owner_key, *[str(k) for k in keys if k]]):
+        raise Forbidden("blacklisted", "filing_id")
 
 
 def _open(deps: Deps, sealed: dict[str, str], key: str, context: str) -> str | None:
