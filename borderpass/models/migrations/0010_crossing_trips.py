@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                    reverse_sql="CREATE UNIQUE INDEX trips_one_open ON trips (filing_id)"
                                " WHERE status = 'open'"),
         ops.AddField(model_name='Trip', name='vin',
-                     field=fields.CharField(default='', max_length=40)),
+                     field=fields.CharField(null=True, max_length=40)),
         ops.AddField(model_name='Trip', name='exit_crossing_id',
                      field=fields.BigIntField(null=True)),
         ops.AddField(model_name='Trip', name='entry_crossing_id',
@@ -113,6 +113,8 @@ class Migration(migrations.Migration):
                                          db_constraint=True, to_field='id',
                                          related_name='exit_trip', on_delete=OnDelete.CASCADE)),
         ops.RunPython(_forward, ops.RunPython.noop),
+        ops.AlterField(model_name='Trip', name='vin',
+                       field=fields.CharField(default='', max_length=40)),
         # R-F7: one open trip per vehicle; a second exit crossing is kept and flagged.
         ops.RunSQL("CREATE UNIQUE INDEX trips_one_open_vin ON trips (vin) WHERE status = 'open'",
                    reverse_sql="DROP INDEX trips_one_open_vin"),
