@@ -30,7 +30,6 @@ from borderpass.services import ledger, stay_limits
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 
-OPEN_TRIP_INDEX = "trips_one_open_vin"  # R-F7: one open trip per vehicle (migration 0010)
 _TRIPS = Trip._meta.db_table
 _FILINGS = Filing._meta.db_table
 _USERS = User._meta.db_table
