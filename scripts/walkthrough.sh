@@ -84,7 +84,9 @@ call GET /review/queue \
   | json '[(i["id"], i["waited_office_seconds"]) for i in d["items"]]'
 post "/review/filings/$FILING/approve" '{}' | json '("approved until", d["expires_at"])'
 
-# 6. The driver declares the exit; the trip's deadline is 3 months away at most.
+# 6. The driver declares the exit. A declaration is intent: the trip (and its deadline,
+#    3 months at most) opens only when an exit lane records the crossing, so the list of
+#    trips stays empty here until the pass is scanned (`borderpass lane-sim`, a lane).
 TOKEN=$DRIVER_TOKEN
 DRIVER=$(call GET "/filings/$FILING" \
   | json 'd["drivers"][0]["id"]')

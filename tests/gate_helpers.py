@@ -9,13 +9,14 @@ from factories import approved_filing, driver_user
 
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
-from borderpass.services import clock, declarations, lanes, pass_tokens, passes
+from borderpass.services import clock, declarations, gate_decisions, lanes, pass_tokens, passes
 from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate_decisions import Decision, Scan
 
 
 async def declared(gate: GateDeps, user: User | None = None, direction: str = "exit",
                    plate: str = "云N12345", name: str = "alice") -> Declaration:
-    """An approved exit (or entry after an exit) of a fresh approved filing."""
+    """An approved exit (or an entry after the exit crossed at a lane) of a fresh filing."""
     from factories import personal_body
 
     user = user or await driver_user(name)
@@ -23,10 +24,25 @@ async def declared(gate: GateDeps, user: User | None = None, direction: str = "e
     driver = await filing.drivers.all().first()
     body = {"filing_id": filing.id, "driver_id": driver.id, "port": "ruili"}
     declaration = await declarations.create(gate.deps, user, body | {"direction": "exit"})
-    if direction == "entry":
-        await declarations.mark_used(declaration.id)
+    if direction == "entry":  # R-F7: an entry needs the vehicle abroad per the gate
+        await crossed(gate, declaration)
         declaration = await declarations.create(gate.deps, user, body | {"direction": "entry"})
     return declaration
+
+
+async def crossed(gate: GateDeps, declaration: Declaration, at: datetime | None = None,
+                  event_id: str | None = None) -> Decision:
+    """The declaration's pass scanned at a lane of its port and direction (a helper lane,
+    made once): the gate records the crossing and the trip follows (R-F8)."""
+    gate_pass = await issued(gate, declaration)
+    direction = declaration.direction.value
+    code = f"helper-{declaration.port}-{direction}"
+    found = await Lane.get_or_none(code=code)
+    if found is None:
+        found, _ = await lane(gate, code, direction, port=declaration.port,
+                              lane_type="administrative")  # every category (R-G1)
+    scan = Scan(event_id or f"helper-scan-{declaration.id}", qr(gate_pass, at), at=at)
+    return await gate_decisions.decide(gate, found, scan)
 
 
 async def issued(gate: GateDeps, declaration: Declaration) -> dict[str, Any]:

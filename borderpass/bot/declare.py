@@ -14,8 +14,8 @@ from borderpass.bot.engine import INSTANT, Expect, Flow, Invalid, Step, Turn, re
 from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
-from borderpass.models import Declaration, Filing, FilingDriver, Trip
-from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus, TripStatus
+from borderpass.models import Declaration, Filing, FilingDriver
+from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus
 from borderpass.services import clock, declarations, passes
 from borderpass.services.notify.texts import PASS_PAGE, PORT_NAMES
 
@@ -49,8 +49,8 @@ async def _fill(turn: Turn) -> str:
     data = turn.state.data
     filing_id = int(data["filing_id"])
     if "direction" not in data:
-        trip_open = await Trip.filter(filing_id=filing_id, status=TripStatus.OPEN).exists()
-        data["direction"] = (Direction.ENTRY if trip_open else Direction.EXIT).value
+        abroad = await declarations.is_abroad(filing_id)  # per the gate's record
+        data["direction"] = (Direction.ENTRY if abroad else Direction.EXIT).value
     last = await Declaration.filter(filing_id=filing_id) \
         .exclude(status=DeclarationStatus.CANCELLED).order_by("-id").first()
     if "port" not in data and last is not None:
@@ -159,16 +159,8 @@ async def _confirm(turn: Turn, text: str) -> str | None:
         turn.say(turn.error(exc))
         return None
     turn.say(turn.t(T.DECLARED, id=declaration.id))
-    if declaration.direction is Direction.EXIT:
-        trips = await declarations.trips_of(turn.user)
-        trip = next((t for t in trips if t["filing_id"] == declaration.filing_id  # type: ignore[attr-defined]
-                     and t["status"] == "open"), None)
-        if trip is not None:
-            from datetime import datetime
-
-            deadline = T.day(datetime.fromisoformat(trip["deadline"]), turn.locale,
-                             turn.rt.deps.tz)
-            turn.say(turn.t(T.RETURN_BY, deadline=deadline))
+    if declaration.direction is Direction.EXIT:  # R-F8: counted from the real exit
+        turn.say(turn.t(T.DEADLINE_FROM_EXIT))
     return None
 
 

@@ -79,7 +79,7 @@ CONFIRM_DECLARATION = N_("请确认申报：\n车辆：{plate}\n方向：{direct
                          "\n驾驶人：{driver}\n回复 1 确认提交。")
 CHANGE_PORT = N_("换口岸请回复口岸名称，例如：{example}")
 DECLARED = N_("申报已受理（编号 {id}）。发送“{pass}”查看通行码。")
-RETURN_BY = N_("请于 {deadline} 前入境返回。")
+DEADLINE_FROM_EXIT = N_("返回期限从车道记录的实际出境时间起算；出境后会通知您期限。")
 
 # status
 STATUS_NONE = N_("您还没有备案或申报。发送“{file}”开始备案。")

@@ -139,6 +139,7 @@ async def _blacklist_page(request: web.Request, user: User, error: str | None = 
     show_all = request.query.get("all") == "1"
     entries = await blacklist.list_entries(user, active_only=not show_all)
     can_lift = user.has_role(*blacklist.LIFT_ROLES)
+    can_refer = user.has_role(*blacklist.REFER_ROLES)
     owners = await filing_reveal.revealable_entries(user, entries)
     rows: list[list[object]] = []
     for e in entries:
@@ -148,17 +149,26 @@ async def _blacklist_page(request: web.Request, user: User, error: str | None = 
                              "placeholder": _("解除原因")}),
                  h("button", {"type": "submit"}, _("解除"))) \
             if can_lift and not e["lifted_at"] else e["lift_reason"] or ""
-        reason = _("逾期未入境") if e["reason"] == "overstay" else e["reason"]  # else typed
+        refer: object = _("已移交") if e["suspected_smuggling"] else ""
+        if can_refer and not e["suspected_smuggling"]:  # R-F9: a flag and a referral
+            refer = h("form", {"method": "post",
+                               "action": f"{PREFIX}/blacklist/{e['id']}/smuggling"},
+                      hidden_csrf(request),
+                      h("input", {"name": "reason", "required": True, "maxlength": "500",
+                                  "placeholder": _("移交原因")}),
+                      h("button", {"type": "submit"}, _("涉嫌走私，移交")))
+        reason = _("逾期未入境") if e["reason"] == "overstay" else e["reason"]
         subject: object = e["subject"]
         if e["id"] in owners:  # R-U7: masked; customs may reveal the listed owner, audited
             subject = join(e["subject"], " ",
                            reveal_form(request, e["filing_id"], "owner.id_number"))
         rows.append([e["id"], subject, reason, e["filing_id"] or "—",
-                     when(e["created_at"], tz), when(e["lifted_at"], tz), lift])
+                     when(e["created_at"], tz), when(e["lifted_at"], tz), lift, refer])
     toggle = h("a", {"href": f"{PREFIX}/blacklist" + ("" if show_all else "?all=1")},
                _("只看未解除的") if show_all else _("包括已解除的"))
     body = join(h("p", {}, toggle), table(
-        [_("编号"), _("对象"), _("原因"), _("备案"), _("列入时间"), _("解除时间"), ""],
+        [_("编号"), _("对象"), _("原因"), _("备案"), _("列入时间"), _("解除时间"), "",
+         _("走私嫌疑")],
         rows, _("黑名单为空"), {"class": "blacklist"}))
     return page(request, _("黑名单"), body, status=status_code, error=error)
 
@@ -180,3 +190,15 @@ async def lift_entry(request: web.Request, user: User) -> web.StreamResponse:
     except BorderPassError as err:
         return await _blacklist_page(request, user, error_text(err), err.status)
     raise redirect("/blacklist", "lifted")
+
+
+@routes.post("/blacklist/{id}/smuggling")
+@staff_page(*blacklist.REFER_ROLES)
+async def refer_smuggling(request: web.Request, user: User) -> web.StreamResponse:
+    """Mark an entry as suspected smuggling and refer it, with the reason (audited)."""
+    form = await form_of(request)
+    try:
+        await blacklist.refer_smuggling(user, path_int(request), form.get("reason", ""))
+    except BorderPassError as err:
+        return await _blacklist_page(request, user, error_text(err), err.status)
+    raise redirect("/blacklist", "referred")

@@ -28,6 +28,7 @@ NOTICES = {
     "approved": N_("备案已通过"),
     "returned": N_("备案已退回"),
     "lifted": N_("黑名单记录已解除"),
+    "referred": N_("已标记为涉嫌走私并移交"),
     "lift_approved": N_("已批准人工抬杆，通道已收到开闸指令"),
     "lift_refused": N_("已拒绝人工抬杆"),
     "released": N_("已紧急放行"),

@@ -69,3 +69,12 @@ async def lift_blacklist(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     entry = await blacklist.lift(user, path_id(request), body["reason"])
     return ok(blacklist.describe(entry))
+
+
+@routes.post("/api/v1/admin/blacklist/{id}/smuggling")
+async def refer_smuggling(request: web.Request) -> web.Response:
+    """Mark an entry as suspected smuggling and refer it, with the reason (customs)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"reason"}), ("reason",))
+    entry = await blacklist.refer_smuggling(user, path_id(request), body["reason"])
+    return ok(blacklist.describe(entry))

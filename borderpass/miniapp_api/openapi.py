@@ -92,6 +92,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "port": _STR, "planned_at": {"type": "string", "format": "date-time"}},
         ("filing_id", "driver_id", "direction", "port")),
     ("post", "/api/v1/admin/blacklist/{id}/lift"): _obj({"reason": _STR}, ("reason",)),
+    ("post", "/api/v1/admin/blacklist/{id}/smuggling"): _obj({"reason": _STR}, ("reason",)),
     ("post", "/api/v1/notify/subscriptions"): _obj({"results": {
         "type": "object", "description": "wx.requestSubscribeMessage's answer: template id → "
         "accept / reject / ban", "additionalProperties": _STR}}, ("results",)),

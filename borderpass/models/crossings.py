@@ -1,4 +1,4 @@
-"""Declarations (申报) of each crossing, and the trips they open and close."""
+"""Declarations (申报): the driver's intent to cross; trips: what the gate recorded."""
 
 from __future__ import annotations
 
@@ -41,18 +41,25 @@ class Declaration(Model):
 
 
 class Trip(Model):
-    """Trip — 出境行程: from a declared exit to the entry that closes it (R-F8)."""
+    """Trip — 出境行程: from the vehicle's exit crossing to the entry crossing that closes it
+    (R-F7, R-F8). Keyed by the vehicle (``vin``): one open trip per vehicle (partial unique
+    index ``trips_one_open_vin``), whichever filing it crosses under. Opened and closed only
+    by the gate's record (services/trip_record.py), in the scan's own transaction; the
+    declaration links are kept for history and are null for manual crossings."""
 
     id = fields.IntField(primary_key=True)
     filing: fields.ForeignKeyRelation[Filing] = fields.ForeignKeyField(
         "borderpass.Filing", related_name="trips"
     )
-    exit_declaration: fields.ForeignKeyRelation[Declaration] = fields.ForeignKeyField(
-        "borderpass.Declaration", related_name="exit_trip"
+    vin = fields.CharField(max_length=40, default="")  # the vehicle: its VIN, else "filing:<id>"
+    exit_declaration: fields.ForeignKeyNullableRelation[Declaration] = fields.ForeignKeyField(
+        "borderpass.Declaration", related_name="exit_trip", null=True
     )
     entry_declaration: fields.ForeignKeyNullableRelation[Declaration] = fields.ForeignKeyField(
         "borderpass.Declaration", related_name="entry_trip", null=True
     )
+    exit_crossing_id = fields.BigIntField(null=True)  # null: a trip migrated from a declaration
+    entry_crossing_id = fields.BigIntField(null=True)
     status = fields.CharEnumField(TripStatus, max_length=10, default=TripStatus.OPEN)
     exited_at = fields.DatetimeField()
     deadline = fields.DatetimeField(db_index=True)
@@ -61,5 +68,5 @@ class Trip(Model):
 
     class Meta:
         table = "trips"
-        # Due trips for the sweeps; a filing's open trip for each declaration (R-F7).
+        # Due trips for the sweeps; a vehicle's open trip for each declaration (R-F7).
         indexes = (("status", "deadline"), ("filing_id", "status"))

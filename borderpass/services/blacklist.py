@@ -16,6 +16,7 @@ from borderpass.services import audit, clock
 from borderpass.services.access import require_role
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
+REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
 
 
 def listed_sql(*keys: str) -> str:
@@ -88,6 +89,7 @@ def describe(entry: BlacklistEntry) -> dict[str, Any]:
         "created_at": entry.created_at.isoformat(),
         "lifted_at": entry.lifted_at.isoformat() if entry.lifted_at else None,
         "lift_reason": entry.lift_reason,
+        "suspected_smuggling": entry.suspected_smuggling,
     }
 
 
@@ -106,5 +108,28 @@ async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
     if not changed:
         raise Conflict("blacklist_already_lifted", "id")
     await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"], reason=reason.strip())
+    await entry.refresh_from_db()
+    return entry
+
+
+async def refer_smuggling(user: User, entry_id: int, reason: object) -> BlacklistEntry:
+    """Customs marks a case as suspected smuggling and refers it (R-F9: a flag and a record
+    for the authorities, not a punishment); who, when and why go to the audit trail."""
+    require_role(user, *REFER_ROLES)
+    if not isinstance(reason, str) or not reason.strip():
+        raise FieldError("required", "reason")
+    if len(reason) > 500:
+        raise FieldError("length", "reason", max=500)
+    entry = await BlacklistEntry.get_or_none(id=entry_id)
+    if entry is None:
+        raise NotFound("blacklist_not_found", "id")
+    async with in_transaction():
+        changed = await BlacklistEntry.filter(id=entry_id, suspected_smuggling=False) \
+            .update(suspected_smuggling=True)
+        if not changed:
+            raise Conflict("blacklist_already_referred", "id")
+        await audit.record(user, "update", "blacklist", entry_id, ["suspected_smuggling"],
+                           reason=reason.strip(), referred=True,
+                           trip_id=entry.trip_id)  # type: ignore[attr-defined]
     await entry.refresh_from_db()
     return entry

@@ -1,34 +1,36 @@
-"""Declarations (申报) of each exit and entry, and the trips they open and close (R-F7, R-F8)."""
+"""Declarations (申报): the driver's intent to cross, valid for its pass's window (R-F7).
+
+A declaration opens and closes nothing: trips follow the crossings the gate records
+(services/trip_record.py). An exit is refused while the vehicle is abroad per the gate's
+record (an open trip), an entry unless it is; a blacklisted owner or driver cannot declare
+an exit but can always declare the return (R-F9).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from borderpass.core import ids, rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
-from borderpass.models import Declaration, Trip, User
+from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
-from borderpass.services import clock, filing_rows, filing_validity, notify, pass_claims
-from borderpass.services.filing_checks import add_months
+from borderpass.services import (
+    clock,
+    filing_rows,
+    filing_validity,
+    notify,
+    pass_claims,
+    trip_record,
+)
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 
-STAY_ABROAD_MONTHS = 3  # R-F8
 PLAN_AHEAD = timedelta(days=7)
 PLAN_BEHIND = timedelta(hours=12)
-OPEN_TRIP_INDEX = "trips_one_open"  # R-F7: one open trip per filing (migration 0004)
 PORTS = ("ruili", "wanding", "zhangfeng", "qingshuihe", "mengding", "houqiao", "nansan")
-
-
-def trip_deadline(exited_at: datetime, filing_expires: datetime) -> datetime:
-    """R-F8: back within 3 calendar months of the exit, and before the filing expires."""
-    three_months = exited_at + (add_months(exited_at.date(), STAY_ABROAD_MONTHS)
-                                - exited_at.date())
-    return min(three_months, filing_expires)
 
 
 def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, datetime]:
@@ -73,87 +75,46 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     in_force = await filing_validity.for_declaration(filing, driver, to_declare.renewed_until,
                                                      planned_at, clock.now())
     filing, driver_id = in_force.filing, in_force.driver_id
-    if to_declare.listed:  # R-F9
-        raise Forbidden("blacklisted", "filing_id")
-    deadline = None
     if direction is Direction.EXIT:
-        deadline = trip_deadline(planned_at, in_force.covered_until)  # R-F8
+        if to_declare.listed:  # R-F9: no exit; the return is always allowed
+            raise Forbidden("blacklisted", "filing_id")
+        if to_declare.abroad:  # R-F7: the gate saw it leave and not come back yet
+            raise Conflict("trip_open", "direction")
+    elif not to_declare.abroad:  # R-F7: an entry needs the vehicle abroad
+        raise Conflict("no_open_trip", "direction")
     values = {"filing": filing, "driver_id": driver_id, "declared_by": user,
               "direction": direction, "port": port, "planned_at": planned_at}
-    try:
-        if to_declare.declaration_id is None:
-            return await _write_in_transaction(values, deadline, user.locale)
-        return await _write_at_once(to_declare.declaration_id, values, deadline, user.locale)
-    except IntegrityError as exc:
-        if not _second_open_trip(exc):
-            raise
-        raise Conflict("trip_open", "direction") from exc  # R-F7: no second exit before an entry
-
-
-def _second_open_trip(exc: IntegrityError) -> bool:
-    """True when the database refused a filing's second open trip (R-F7, migration 0004)."""
-    text = str(exc)
-    return OPEN_TRIP_INDEX in text or f"{Trip._meta.db_table}.filing_id" in text
-
-
-def _close_trip_sql(declaration_id: int, filing_id: int,
-                    returned_at: datetime) -> tuple[str, list[Any]]:
-    """The entry's ``UPDATE`` that closes the filing's open trip (``{}`` marks)."""
-    return (f"UPDATE {Trip._meta.db_table} SET status = {{}}, entry_declaration_id = {{}}, "
-            "returned_at = {} WHERE filing_id = {} AND status = {}",
-            [TripStatus.CLOSED.value, declaration_id,
-             Trip._meta.fields_map["returned_at"].to_db_value(returned_at, Trip), filing_id,
-             TripStatus.OPEN.value])
+    if to_declare.declaration_id is None:
+        return await _write_in_transaction(values, user.locale)
+    return await _write_at_once(to_declare.declaration_id, values, user.locale)
 
 
 async def _write_at_once(declaration_id: int, values: dict[str, Any],
-                         deadline: datetime | None, locale: str) -> Declaration:
-    """PostgreSQL: the declaration, its trip and its message in one statement: one round
-    trip, one commit. The read reserved the id. An entry is written only if it closed the
-    open trip; an exit's trip fails to insert if one is open (the unique index)."""
-    filing, planned_at = values["filing"], values["planned_at"]
-    exit_ = values["direction"] is Direction.EXIT
-    if exit_:
-        _, trip, trip_params = rows.insert_sql(
-            Trip, filing=filing, exit_declaration_id=declaration_id, exited_at=planned_at,
-            deadline=deadline)
-    else:
-        trip, trip_params = _close_trip_sql(declaration_id, filing.id, planned_at)
-    declaration, made, made_params = rows.insert_sql(
-        Declaration, "" if exit_ else "EXISTS (SELECT 1 FROM t)", id=declaration_id, **values)
+                         locale: str) -> Declaration:
+    """PostgreSQL: the declaration and its message in one statement: one round trip, one
+    commit. The read reserved the id."""
+    filing = values["filing"]
+    declaration, made, made_params = rows.insert_sql(Declaration, id=declaration_id, **values)
     message, message_params = outbox.insert_sql(
-        notify.declaration_accepted(declaration, filing, deadline, locale),
-        "EXISTS (SELECT 1 FROM d)")
-    found = await rows.values(
-        Declaration, f"WITH t AS ({trip} RETURNING id), d AS ({made} RETURNING id), "
-        f"n AS ({message}) SELECT count(*) AS made FROM d",
-        *trip_params, *made_params, *message_params)
-    if not found[0]["made"]:
-        raise Conflict("no_open_trip", "direction")
+        notify.declaration_accepted(declaration, filing, locale), "EXISTS (SELECT 1 FROM d)")
+    await rows.values(
+        Declaration, f"WITH d AS ({made} RETURNING id), n AS ({message}) "
+        f"SELECT count(*) AS made FROM d", *made_params, *message_params)
     declaration._saved_in_db = True
     return declaration
 
 
-async def _write_in_transaction(values: dict[str, Any], deadline: datetime | None,
-                                locale: str) -> Declaration:
+async def _write_in_transaction(values: dict[str, Any], locale: str) -> Declaration:
     """SQLite: the same writes as separate statements in one transaction."""
-    filing, planned_at = values["filing"], values["planned_at"]
     async with in_transaction():
         declaration = await rows.insert(Declaration, **values)
-        if values["direction"] is Direction.EXIT:
-            await rows.insert(Trip, filing=filing, exit_declaration=declaration,
-                              exited_at=planned_at, deadline=deadline)
-        else:
-            close, params = _close_trip_sql(declaration.id, filing.id, planned_at)
-            if not await rows.execute(Trip, close, *params):
-                raise Conflict("no_open_trip", "direction")
-        await outbox.enqueue([notify.declaration_accepted(declaration, filing, deadline,
+        await outbox.enqueue([notify.declaration_accepted(declaration, values["filing"],
                                                           locale)])
     return declaration
 
 
 async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
-    """Cancel an unused declaration; its trip is undone (exit) or reopened (entry).
+    """Cancel an unused declaration (trips are the gate's: nothing else changes).
 
     The update contends with the pass's release on the declaration row (R-G2): a lane
     scanning the pass at the same moment either opened first (then this is refused as
@@ -161,33 +122,28 @@ async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
     declaration = await visible(user, declaration_id)
     if declaration.status is not DeclarationStatus.APPROVED:
         raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)
-    if declaration.direction is Direction.ENTRY and await Trip.exists(
-            filing_id=declaration.filing_id, status=TripStatus.OPEN):  # type: ignore[attr-defined]
-        raise Conflict("entry_before_open_trip", "status")  # R-F7: its trip cannot reopen
     if await pass_claims.crossed(declaration.id, declaration.direction.value):
         raise Conflict("declaration_not_cancellable", "status",
                        status=DeclarationStatus.USED.value)
-    try:
-        async with in_transaction():
-            changed = await Declaration.filter(id=declaration.id,
-                                               status=DeclarationStatus.APPROVED) \
-                .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
-            if not changed or await pass_claims.crossed(declaration.id,
-                                                        declaration.direction.value):
-                raise Conflict("declaration_not_cancellable", "status",  # a lane opened first
-                               status=DeclarationStatus.USED.value)
-            if declaration.direction is Direction.EXIT:
-                await Trip.filter(exit_declaration_id=declaration.id, status=TripStatus.OPEN) \
-                    .update(status=TripStatus.CANCELLED)
-            else:
-                await Trip.filter(entry_declaration_id=declaration.id).update(
-                    status=TripStatus.OPEN, entry_declaration_id=None, returned_at=None)
-    except IntegrityError as exc:  # an exit was declared in the meantime
-        if not _second_open_trip(exc):
-            raise
-        raise Conflict("entry_before_open_trip", "status") from exc
+    async with in_transaction():
+        changed = await Declaration.filter(id=declaration.id,
+                                           status=DeclarationStatus.APPROVED) \
+            .update(status=DeclarationStatus.CANCELLED, cancelled_at=clock.now())
+        if not changed or await pass_claims.crossed(declaration.id,
+                                                    declaration.direction.value):
+            raise Conflict("declaration_not_cancellable", "status",  # a lane opened first
+                           status=DeclarationStatus.USED.value)
     await declaration.refresh_from_db()
     return declaration
+
+
+async def is_abroad(filing_id: int) -> bool:
+    """True when the filing's vehicle is abroad per the gate's record (an open trip)."""
+    found = await rows.values(
+        Trip, f"SELECT 1 AS abroad FROM {Trip._meta.db_table} t JOIN {Filing._meta.db_table} f"
+        f" ON t.vin = {trip_record.vehicle_key_sql('f')} WHERE f.id = {{}} AND t.status = {{}}"
+        " LIMIT 1", filing_id, TripStatus.OPEN.value)
+    return bool(found)
 
 
 async def visible(user: User, declaration_id: int) -> Declaration:

@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from borderpass.core import rows
-from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
+from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
+from borderpass.models.enums import TripStatus
 from borderpass.services import blacklist, renewals
+from borderpass.services.trip_record import vehicle_key_sql
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,14 @@ class Parts:
 @dataclass(frozen=True)
 class ToDeclare:
     """What a declaration needs beside the filing: whether its owner or the declaring
-    driver is on the blacklist (R-F9) and, on PostgreSQL, the new declaration's id, taken
-    from its sequence here so that the whole write can then be one statement."""
+    driver is on the blacklist (R-F9), whether the vehicle is abroad per the gate's record
+    (an open trip, R-F7) and, on PostgreSQL, the new declaration's id, taken from its
+    sequence here so that the whole write can then be one statement."""
 
     listed: bool
     declaration_id: int | None
     renewed_until: datetime | None = None  # R-F3: the expiry of its approved renewal
+    abroad: bool = False
 
 
 _DRIVER = "'id', d.id, 'user_id', d.user_id, 'name', d.name, 'phone', d.phone, " \
@@ -65,6 +69,9 @@ _FROM = f' FROM "{Filing._meta.db_table}" f WHERE f.id = {{}}'
 _LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declaring
     "f.owner_key", f"(SELECT x.id_key FROM {_DRIVERS} x WHERE x.id = {{}} AND x.filing_id = f.id)"
 ) + " AS to_declare_listed, " + renewals.renewed_until_sql("f.id") + " AS to_declare_renewed"
+_ABROAD = (f", EXISTS (SELECT 1 FROM {Trip._meta.db_table} t WHERE t.vin = "  # R-F7
+           f"{vehicle_key_sql('f')} AND t.status = '{TripStatus.OPEN.value}')"
+           " AS to_declare_abroad")
 _NEXT_ID = {
     "postgres": ", nextval(pg_get_serial_sequence("
                 f"'{Declaration._meta.db_table}', 'id')) AS to_declare_id",
@@ -97,11 +104,13 @@ async def load_to_declare(filing_id: int,
                           driver_id: int) -> tuple[Filing, Parts, ToDeclare] | None:
     """The filing and its parts with what a declaration by ``driver_id`` needs, or None."""
     dialect = Filing._meta.db.capabilities.dialect
-    found = await rows.values(Filing, _SELECT[dialect] + _LISTED + _NEXT_ID[dialect] + _FROM,
-                              filing_id, filing_id, driver_id, filing_id)
+    found = await rows.values(
+        Filing, _SELECT[dialect] + _LISTED + _ABROAD + _NEXT_ID[dialect] + _FROM,
+        filing_id, filing_id, driver_id, filing_id)
     if not found:
         return None
     row = found[0]
     extra = ToDeclare(bool(row.pop("to_declare_listed")), row.pop("to_declare_id"),
-                      renewals.moment(row.pop("to_declare_renewed")))
+                      renewed_until=renewals.moment(row.pop("to_declare_renewed")),
+                      abroad=bool(row.pop("to_declare_abroad")))
     return *_split(row), extra

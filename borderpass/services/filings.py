@@ -7,11 +7,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
+from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.services import (
+    blacklist,
     clock,
     commitments,
     filing_rows,
@@ -157,6 +158,7 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
     problems = await _problems(deps, filing)
     if problems:
         raise FieldErrors(problems)
+    await _not_listed(filing)
     renewal = await renewals.on_submit(deps, filing)  # R-F3: the fields a renewal changed
     try:
         async with in_transaction():
@@ -172,6 +174,13 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
         raise FieldErrors([clash]) from exc
     await filing.refresh_from_db()
     return filing
+
+
+async def _not_listed(filing: Filing) -> None:
+    """R-F9: a blacklisted owner or driver cannot submit a filing."""
+    keys = await FilingDriver.filter(filing_id=filing.id).values_list("id_key", flat=True)
+    if await blacklist.active_entry([filing.owner_key, *[str(k) for k in keys if k]]):
+        raise Forbidden("blacklisted", "filing_id")
 
 
 def _open(deps: Deps, sealed: dict[str, str], key: str, context: str) -> str | None:

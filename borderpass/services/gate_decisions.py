@@ -38,12 +38,16 @@ from borderpass.services import (
     gate_record,
     ledger,
     passes,
+    trip_record,
 )
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
                           "export_not_cleared"})  # suspicious: hold for inspection
+# R-F9: a blacklisted vehicle at an entry lane is home: its crossing is recorded and its
+# trip closed, and the lane holds it for inspection (R-G3) with the reason "blacklisted".
+HELD_HOME = "blacklisted_home"
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ def _states_sql(dialect: str, count: int) -> str:
     return (
         f"SELECT p.declaration_id, d.filing_id, p.credential, p.secret_sealed, p.revoked_at, "
         f"d.status, {filing_validity.STATE_COLUMNS}, "  # R-F3: the filing still in force
+        f"{trip_record.state_columns('f', 'd')}, "
         f"f.vin, (SELECT lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin "
         f"= f.vin) AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS "
         f"listed FROM {Pass._meta.db_table} p "
@@ -161,7 +166,8 @@ def _online_reason(gate: GateDeps, scanned: tokens.Scanned, at: datetime, vin: s
     status = row["status"]
     if row["revoked_at"] is not None or status == DeclarationStatus.CANCELLED:
         return "pass_revoked"
-    if row["listed"]:
+    entry = scanned.credential.direction == "entry"
+    if row["listed"] and not entry:
         return "blacklisted"
     if status == DeclarationStatus.USED:
         return "pass_used"
@@ -171,6 +177,8 @@ def _online_reason(gate: GateDeps, scanned: tokens.Scanned, at: datetime, vin: s
         return "vin_mismatch"  # the lane's VIN reader saw another vehicle
     if scanned.credential.direction == "exit" and row["export_state"] in gate_export.NOT_CLEARED:
         return "export_not_cleared"  # R-E3: on an export licence, not cleared by customs
+    if row["listed"]:  # R-F9: coming home is never refused; held for inspection (R-G3)
+        return HELD_HOME
     return None
 
 
@@ -185,8 +193,10 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
                     at: datetime) -> tuple[Decision, gate_record.Release | None, dict[str, Any]]:
     """The decision before the release is taken; a valid pass comes with its release."""
     if scan.plate and not scan.qr and normalize_plate(scan.plate) in gate.emergency_plates:
-        release = gate_record.Release(None, lane.direction, "emergency", lane.port,
-                                      normalize_plate(scan.plate), if_approved=False)
+        plate = normalize_plate(scan.plate)  # a vehicle on file crosses too (R-F8)
+        release = gate_record.Release(
+            None, lane.direction, "emergency", lane.port, plate, if_approved=False,
+            trip=await trip_record.facts_by_plate(plate, lane.direction, at))
         return Decision("", "", "open", "emergency", None, scan.plate), release, {}  # R-G5
     if scan.vin and not scan.qr:  # an export vehicle (R-E3)
         return await _export_vin(lane, scan, at), None, {}
@@ -204,10 +214,14 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
     except tokens.TokenError as exc:
         return _refuse(exc.code, plate=scan.plate), None, {}
     cred = scanned.credential
-    if reason:
+    if reason and reason != HELD_HOME:
         return _refuse(reason, cred.declaration_id, cred.plate), None, row
     release = gate_record.Release(cred.declaration_id, cred.direction, "pass", lane.port,
-                                  cred.plate, row.get("filing_id"))
+                                  cred.plate, row.get("filing_id"),
+                                  trip=trip_record.facts(row, cred.direction, at))
+    if reason == HELD_HOME:  # R-F9, R-G3: the crossing is recorded, the vehicle held
+        return (Decision("", "", "hold", "blacklisted", cred.declaration_id, cred.plate),
+                release, row)
     return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate), release, row
 
 

@@ -12,7 +12,7 @@ from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
-from borderpass.services import clock, gate_commands, gate_record, ledger
+from borderpass.services import clock, gate_commands, gate_record, ledger, trip_record
 from borderpass.services.access import require_role
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
@@ -99,7 +99,8 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
             raise Conflict("lift_decided", "id")
         if approve:  # a lift naming a plate is that vehicle's crossing (R-G2, R-F8)
             sent = await gate_commands.store(tx, lift.lane, frame, [entry],
-                                             _crossing(lift.lane, "manual_lift", lift.plate))
+                                             await _crossing(lift.lane, "manual_lift",
+                                                             lift.plate))
         else:
             await ledger.write([entry], tx)
     if sent is not None:
@@ -108,12 +109,15 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
     return lift
 
 
-def _crossing(lane: Lane, kind: str, plate: str) -> gate_record.Release | None:
-    """The crossing a manual or emergency release records when it names a plate."""
+async def _crossing(lane: Lane, kind: str, plate: str) -> gate_record.Release | None:
+    """The crossing a manual or emergency release records when it names a plate: the live
+    filing with that plate gives the vehicle whose trip it opens or closes (R-F8)."""
     if not plate:
         return None
-    return gate_record.Release(None, lane.direction, kind, lane.port, normalize_plate(plate),
-                               if_approved=False)
+    plate = normalize_plate(plate)
+    trip = await trip_record.facts_by_plate(plate, lane.direction, clock.now())
+    return gate_record.Release(None, lane.direction, kind, lane.port, plate,
+                               trip.filing_id if trip else None, if_approved=False, trip=trip)
 
 
 async def executed(command_id: str) -> None:
@@ -161,7 +165,7 @@ async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[st
                          detail={"note": note})
     frame = gate_commands.build(lane, command_id, "open", "emergency", plate=plate, actor=actor)
     return await gate_commands.send(gate, lane, frame, extra_ledger=[entry],
-                                    release=_crossing(lane, "emergency", plate))  # R-G5
+                                    release=await _crossing(lane, "emergency", plate))  # R-G5
 
 
 async def report_fault(gate: GateDeps, lane: Lane, event_id: str, symptom: object) -> FaultTicket:

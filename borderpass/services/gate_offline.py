@@ -17,10 +17,10 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock, gate_record, ledger
+from borderpass.services import clock, gate_record, ledger, trip_record
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import check_offline, online_state
+from borderpass.services.gate_decisions import HELD_HOME, check_offline, online_state
 
 MAX_EVENTS = 5000
 MAX_AGE = timedelta(days=15)  # one ledger period (R-G6)
@@ -69,16 +69,24 @@ async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any],
         public = await gate.keys.public(scanned.credential.kid)
         tokens.verify(scanned, public)
         assert public is not None  # verify refuses an unknown key
-        problem = check_offline(scanned, lane, ev["at"], ev["plate"]) \
-            or (await online_state(gate, scanned, public, ev["at"]))[0]
+        problem = check_offline(scanned, lane, ev["at"], ev["plate"])
+        row: dict[str, Any] = {}
+        if problem is None:
+            problem, row = await online_state(gate, scanned, public, ev["at"])
     except tokens.TokenError as exc:
         return exc.code if ev["action"] == "open" else None
     cred = scanned.credential
     if ev["action"] != "open":
         return None
-    # The lane opened: a crossing, whatever the pass's state; a second one is double use.
+    if problem == HELD_HOME:  # R-F9: a blacklisted vehicle came home, unheld: flag it
+        problem = "blacklisted"
+    # The lane opened: a crossing at the scan's time, whatever the pass's state, and the
+    # vehicle's trip follows it (R-F8); a second one is double use.
+    trip = trip_record.facts(row, cred.direction, ev["at"]) if row else \
+        await trip_record.facts_by_declaration(cred.declaration_id, cred.direction, ev["at"])
     release = gate_record.Release(cred.declaration_id, cred.direction, "offline", lane.port,
-                                  cred.plate, if_approved=False)
+                                  cred.plate, trip.filing_id if trip else None,
+                                  if_approved=False, trip=trip)
     if await gate_record.insert_crossings(tx, [(release, lane.code, ev["event_id"],
                                                 ev["at"])]):
         await gate_record.mark_used(tx, [cred.declaration_id])

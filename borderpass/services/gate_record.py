@@ -12,7 +12,10 @@ The events of one loop turn (scans, acks) are written in one transaction (the br
 3. an ack takes its command out of the outbox (``acked_at``), once;
 4. each event is claimed by ``(lane_code, event_id)`` with the answer it gets (a twin in
    another process that claimed it first makes this batch start again);
-5. the chosen variant's ledger entries and command, and the used mark, are written.
+5. the chosen variant's ledger entries and command, and the used mark, are written;
+6. the crossings won open and close their vehicles' trips (R-F7, R-F8), with the driver's
+   exit message in the outbox and a flag for an exit while a trip is open
+   (:mod:`borderpass.services.trip_record`).
 
 Nothing is queued anywhere: the ledger entry exists when the lane is told (no pop, no loss).
 """
@@ -25,16 +28,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from borderpass.models import Declaration
-from borderpass.models.enums import DeclarationStatus
+from borderpass.models import Declaration, Trip
+from borderpass.models.enums import DeclarationStatus, TripStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent
-from borderpass.services import clock, ledger
+from borderpass.models.notify import Notification
+from borderpass.services import clock, ledger, trip_record
+from borderpass.services.notify import kinds
+from borderpass.services.trip_record import TripFacts
 
 log = logging.getLogger("borderpass.gate")
 ATTEMPTS = 4  # a batch raced by a twin, or a deadlock victim, is run again
@@ -52,6 +59,7 @@ class Release:
     plate: str = ""
     filing_id: int | None = None
     if_approved: bool = True  # the declaration must still be approved (not cancelled, used)
+    trip: TripFacts | None = None  # the vehicle whose trip this crossing opens or closes
 
 
 @dataclass
@@ -150,9 +158,14 @@ async def insert_crossings(tx: BaseDBAsyncClient,
     rows = await tx.execute_query_dict(
         f"INSERT INTO {Crossing._meta.db_table} ({', '.join(_CROSSING_COLUMNS)}) VALUES "
         f"{_rows(tx, len(_CROSSING_COLUMNS), len(ordered))} "
-        f"ON CONFLICT (declaration_id, direction) DO NOTHING RETURNING lane_code, event_id",
+        f"ON CONFLICT (declaration_id, direction) DO NOTHING RETURNING id, lane_code, event_id",
         values)
-    return {(r["lane_code"], r["event_id"]) for r in rows}
+    won = {(r["lane_code"], r["event_id"]): int(r["id"]) for r in rows}
+    await trip_record.follow(tx, [  # R-F7, R-F8: the trips follow the crossings
+        (r.trip, r.direction, r.declaration_id, r.port, lane, eid, at, won[(lane[:40], eid[:80])],
+         r.kind) for r, lane, eid, at in ordered
+        if r.trip is not None and (lane[:40], eid[:80]) in won])
+    return set(won)
 
 
 async def _take_releases(tx: BaseDBAsyncClient, events: list[Event]) -> set[Key]:
@@ -278,13 +291,32 @@ def _pg_payload(events: list[Event]) -> str:
             "dir": r.direction if r else None, "rkind": r.kind if r else None,
             "port": r.port if r else None, "plate": r.plate if r else None,
             "filing": r.filing_id if r else None, "if_approved": r.if_approved if r else None,
-            "acks": e.acks}, ensure_ascii=False, separators=(",", ":"))
-        items.append(f'{head[:-1]},"done":{_variant_json(e.done)},'
+            "acks": e.acks, **_trip_fields(r, e)}, ensure_ascii=False, separators=(",", ":"))
+        trip = r.trip if r else None
+        extra = "" if trip is None or r is None else (
+            f',"npayload":{trip_record.notice_json(trip, r.port, e.at)}'
+            f',"flag":{trip.flag(e.lane, e.event_id, e.at, r.kind)}')
+        items.append(f'{head[:-1]}{extra},"done":{_variant_json(e.done)},'
                      f'"refused":{_variant_json(e.refused)}}}')
     return "[" + ",".join(items) + "]"
 
 
+def _trip_fields(r: Release | None, e: Event) -> dict[str, Any]:
+    """The payload's trip columns: the vehicle, its deadline and who is told of the exit."""
+    t = r.trip if r else None
+    if t is None:
+        return {}
+    return {"vin": t.vin, "tfiling": t.filing_id,
+            "deadline": t.deadline.isoformat() if t.deadline else None,
+            "nuser": t.user_id, "nlocale": t.locale}
+
+
 _DECL, _CROSS = Declaration._meta.db_table, Crossing._meta.db_table
+_TRIPS, _NOTES = Trip._meta.db_table, Notification._meta.db_table
+_OPEN, _CLOSED = TripStatus.OPEN.value, TripStatus.CLOSED.value
+# R-F7: an exit crossing that found its vehicle's trip open: kept, flagged in the ledger.
+_DOUBLE_EXITS = """(SELECT w.flag FROM won w WHERE w.dir = 'exit' AND w.deadline IS NOT NULL
+    AND w.cid NOT IN (SELECT exit_crossing_id FROM topen)) dx"""
 _EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
 _APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.value
 
@@ -299,7 +331,8 @@ _PG_RECORD = f"""
 WITH x AS (
   SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
     at timestamptz, release bool, decl int, dir text, rkind text, port text, plate text,
-    filing int, if_approved bool, acks text, done json, refused json)
+    filing int, if_approved bool, acks text, vin text, tfiling int, deadline timestamptz,
+    nuser int, nlocale text, npayload jsonb, flag json, done json, refused json)
 ), seen AS (
   SELECT x.i, e.answer FROM x CROSS JOIN LATERAL (SELECT answer FROM {_EVENTS} e
     WHERE e.lane_code = x.lane AND e.event_id = x.eid LIMIT 1) e
@@ -316,7 +349,29 @@ WITH x AS (
   WHERE release AND (decl IS NULL OR NOT if_approved OR decl IN (SELECT id FROM locked))
   ORDER BY decl, dir
   ON CONFLICT (declaration_id, direction) DO NOTHING
-  RETURNING lane_code, event_id, declaration_id
+  RETURNING id, lane_code, event_id, declaration_id
+), won AS (
+  SELECT f.*, rel.id AS cid FROM fresh f JOIN rel ON rel.lane_code = f.lane
+    AND rel.event_id = f.eid WHERE f.vin IS NOT NULL
+), tclose AS (
+  UPDATE {_TRIPS} t SET status = '{_CLOSED}', returned_at = w.at, entry_crossing_id = w.cid,
+    entry_declaration_id = w.decl
+  FROM won w WHERE w.dir = 'entry' AND t.vin = w.vin AND t.status = '{_OPEN}'
+), topen AS (
+  INSERT INTO {_TRIPS} (filing_id, vin, exit_declaration_id, exit_crossing_id, status,
+    exited_at, deadline)
+  SELECT tfiling, vin, decl, cid, '{_OPEN}', at, deadline FROM won
+  WHERE dir = 'exit' AND deadline IS NOT NULL ORDER BY vin
+  ON CONFLICT (vin) WHERE status = '{_OPEN}' DO NOTHING
+  RETURNING id, exit_crossing_id
+), tnote AS (
+  INSERT INTO {_NOTES} (dedupe_key, user_id, kind, locale, payload, status, next_at,
+    attempts, maybe_delivered, last_error, created_at)
+  SELECT 'trip:' || o.id || ':exited', w.nuser, '{kinds.TRIP_OPENED}', w.nlocale,
+    w.npayload || jsonb_build_object('trip_id', o.id), 'pending', $2, 0, false, '', $2
+  FROM topen o JOIN won w ON w.cid = o.exit_crossing_id WHERE w.nuser IS NOT NULL
+  ON CONFLICT (dedupe_key) DO NOTHING
+), tflag AS ({ledger.pg_insert_from("json_build_array(dx.flag)", _DOUBLE_EXITS)}
 ), pending AS (
   SELECT DISTINCT ON (t.id) f.i, t.id FROM fresh f CROSS JOIN LATERAL (
     SELECT c.id FROM {_COMMANDS} c WHERE c.lane_code = f.lane AND c.command_id = f.acks

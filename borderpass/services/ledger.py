@@ -20,7 +20,8 @@ from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
 
 KINDS = ("scan", "command", "ack", "status", "fault", "fault_resolved", "manual_lift",
-         "emergency", "handover", "offline_scan", "double_use", "connect", "disconnect")
+         "emergency", "handover", "offline_scan", "double_use", "double_exit", "connect",
+         "disconnect")
 _FIELDS = ("lane_code", "event_id", "declaration_id", "plate", "outcome", "reason", "actor",
            "flagged")
 

@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
-from borderpass.models.enums import DeclarationStatus
+from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.models.gate import Pass
 from borderpass.services import blacklist, clock, declarations, pass_claims, pass_tokens
 from borderpass.services.gate_context import GateDeps
@@ -33,7 +33,8 @@ async def _revoke(p: Pass | None, reason: str) -> None:
 
 
 async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | None) -> None:
-    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner (R-F9)."""
+    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner's exit
+    (R-F9: the way home stays open; the entry lane holds the vehicle for inspection)."""
     if declaration.status is DeclarationStatus.USED or await pass_claims.crossed(
             declaration.id, declaration.direction.value):  # R-G2
         raise Conflict("pass_used", "id")
@@ -41,7 +42,8 @@ async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | Non
         await _revoke(existing, "declaration_cancelled")
         raise Conflict("pass_revoked", "id")
     filing, driver = declaration.filing, await declaration.driver
-    if await blacklist.active_entry([filing.owner_key, driver.id_key]):
+    if declaration.direction is Direction.EXIT and \
+            await blacklist.active_entry([filing.owner_key, driver.id_key]):
         await _revoke(existing, "blacklisted")
         raise Forbidden("pass_blacklisted", "id")
 

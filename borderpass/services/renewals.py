@@ -156,13 +156,17 @@ async def _carry_memberships(old_id: int, filing: Filing) -> None:
 
 
 async def extend_open_trip(old_id: int, expires: datetime) -> int:
-    """The open trip of the renewed filing gets the deadline the new expiry allows (R-F8,
-    ``declarations.trip_deadline``); never shortened. Written against ``trips.filing_id``."""
-    from borderpass.services.declarations import trip_deadline
+    """The vehicle's open trip gets the deadline the new expiry allows (R-F8, by category:
+    ``stay_limits``); never shortened. Trips are the vehicle's (``trips.vin``), whichever
+    filing it left under."""
+    from borderpass.services import stay_limits
+    from borderpass.services.trip_record import vehicle_key
 
+    old = await Filing.get(id=old_id)
     changed = 0
-    for trip in await Trip.filter(filing_id=old_id, status=TripStatus.OPEN, overstayed_at=None):
-        deadline = trip_deadline(trip.exited_at, expires)
+    for trip in await Trip.filter(vin=vehicle_key(old.id, old.vin), status=TripStatus.OPEN,
+                                  overstayed_at=None):
+        deadline = stay_limits.deadline(trip.exited_at, old.category.value, expires)
         if deadline > trip.deadline:
             changed += await Trip.filter(id=trip.id, status=TripStatus.OPEN) \
                 .update(deadline=deadline)

@@ -11,9 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import OWNER_ID, VIN, approved_filing, jpeg
+from gate_helpers import crossed
 
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus
+from borderpass.services.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -118,21 +120,27 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
     check = await user.say("1")
     assert "Ruili" in check.text and "Exit" in check.text
     done = await user.say("1")
-    assert "accepted" in done.text and "enter China before" in done.text
+    # Issue 26: no deadline promised from the declaration; it counts from the exit crossing
+    assert "accepted" in done.text and "counts from the exit the lane records" in done.text
     assert await Declaration.all().count() == 1
-    status = await user.say("status")
-    assert "must be back by" in status.text and "days left" in status.text
     shown = await user.say("pass")
     assert shown.media_id in fake_wechat.media
     await bot.drain()
     caption = fake_wechat.messages("custom")[-1].body["text"]["content"]
     assert "stale in about 30 seconds" in caption
+    gate = GateDeps.build(deps, ())
+    await crossed(gate, await Declaration.get())  # the lane records the exit
+    status = await user.say("status")
+    assert "must be back by" in status.text and "days left" in status.text
     back = await user.say("declare")  # the open trip makes it an entry; port from history
     assert "Entry" in back.text and "Ruili" in back.text
     changed = await user.say("Wanding")  # a port's name changes the port, asks again
     assert "Wanding" in changed.text and "Entry" in changed.text
     assert "accepted" in (await user.say("ok")).text
     assert await Declaration.all().count() == 2
+    assert "Entry" in (await user.say("declare")).text  # declared, not crossed: abroad
+    await user.say("cancel")
+    await crossed(gate, await Declaration.filter(direction="entry").get())  # home
     again = await user.say("declare")  # 2 messages now: the trip closed, port remembered
     assert "Exit" in again.text and "Wanding" in again.text
     await user.say("cancel")

@@ -12,6 +12,7 @@ from factories import approved_filing, driver_user
 from borderpass.core.appkeys import GATE
 from borderpass.models import BlacklistEntry, User
 from borderpass.models.gate import LedgerEntry, LiftStatus, ManualLift
+from borderpass.models.oversight import AuditEvent
 from borderpass.services import gate_lifts, lanes
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -85,6 +86,22 @@ async def test_customs_lifts_a_blacklist_entry(client: TestClient) -> None:  # R
     assert resp.status == 200 and "黑名单记录已解除" in await resp.text()
     await entry.refresh_from_db()
     assert entry.lifted_at is not None
+
+
+async def test_customs_refers_suspected_smuggling(client: TestClient) -> None:  # R-F9
+    filing = await approved_filing(gate_of(client).deps, await driver_user())
+    entry = await BlacklistEntry.create(subject_kind="person", subject_key="k1",
+                                        subject_label="岩*", reason="overstay", filing=filing)
+    await add_staff("customs")
+    await console_login(client, "customs")
+    resp = await client.post(f"/console/blacklist/{entry.id}/smuggling", data={
+        "csrf": await csrf(client, "/console/blacklist"), "reason": "车厢夹层藏货"})
+    html = await resp.text()
+    assert resp.status == 200 and "已标记为涉嫌走私并移交" in html and "已移交" in html
+    await entry.refresh_from_db()
+    assert entry.suspected_smuggling and entry.lifted_at is None  # a flag, not a lift
+    audit = await AuditEvent.get(subject_type="blacklist", subject_id=entry.id)
+    assert audit.detail["reason"] == "车厢夹层藏货" and audit.detail["referred"] is True
 
 
 async def test_supervisor_emergency_release_and_ledger(client: TestClient) -> None:  # R-G5

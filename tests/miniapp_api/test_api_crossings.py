@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_helpers import approved_filing_id
+from gate_helpers import lane, qr
 
+from borderpass.core.appkeys import GATE
 from borderpass.models import Declaration, User
-from borderpass.services import blacklist, clock
+from borderpass.models.gate import Lane
+from borderpass.services import blacklist, clock, lanes
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -20,28 +23,48 @@ async def _declaration_body(caller, filing_id: int, direction: str = "exit") -> 
             "direction": direction, "port": "ruili"}
 
 
-async def test_declare_exit_and_entry_with_trip(login, staff_login) -> None:  # R-F7, R-F8
+async def _cross(client, caller, declaration_id: int, direction: str, event_id: str) -> str:
+    """The driver's pass scanned at a Ruili lane of ``direction`` (the lane's HTTP door)."""
+    gate = client.app[GATE]
+    code = f"ruili-{direction}-api"
+    found = await Lane.get_or_none(code=code)
+    token = await lanes.reset_credential(gate.deps, code) if found else \
+        (await lane(gate, code, direction))[1]
+    gate.lanes.forget()
+    _, gate_pass = await caller.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
+    resp = await client.post(f"/gate/lanes/{code}/scans", headers={
+        "Authorization": f"Bearer {token}"}, json={"event_id": event_id, "qr": qr(gate_pass)})
+    return str((await resp.json())["action"])
+
+
+async def test_declare_exit_and_entry_with_trip(client, login, staff_login) -> None:  # R-F7, R-F8
+    # Changed for issue 26: the trip opens when the exit pass is scanned at the lane and
+    # closes when the entry pass is; declaring opens and closes nothing.
     clock.freeze(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
     alice, reviewer = await login(), await staff_login("reviewer")
     filing_id = await approved_filing_id(alice, reviewer)
     status, exit_ = await alice.call("POST", "/api/v1/declarations",
                                      json=await _declaration_body(alice, filing_id))
     assert status == 201 and exit_["status"] == "approved"
+    assert (await alice.call("GET", "/api/v1/trips"))[1]["items"] == []
+    assert await _cross(client, alice, exit_["id"], "exit", "s1") == "open"
     status, trips = await alice.call("GET", "/api/v1/trips")
     (trip,) = trips["items"]
     assert trip["deadline"].startswith("2027-02-26") and trip["days_left"] == 92
     status, body = await alice.call("POST", "/api/v1/declarations",
                                     json=await _declaration_body(alice, filing_id))
     assert status == 409 and body["error"]["code"] == "trip_open"
-    status, _ = await alice.call("POST", "/api/v1/declarations",
-                                 json=await _declaration_body(alice, filing_id, "entry"))
+    status, entry = await alice.call("POST", "/api/v1/declarations",
+                                     json=await _declaration_body(alice, filing_id, "entry"))
     assert status == 201
+    assert (await alice.call("GET", "/api/v1/trips"))[1]["items"][0]["status"] == "open"
+    assert await _cross(client, alice, entry["id"], "entry", "s2") == "open"
     status, trips = await alice.call("GET", "/api/v1/trips")
     assert trips["items"][0]["status"] == "closed"
     status, listing = await alice.call("GET", "/api/v1/declarations")
     assert len(listing["items"]) == 2
     status, one = await alice.call("GET", f"/api/v1/declarations/{exit_['id']}")
-    assert status == 200 and one["direction"] == "exit"
+    assert status == 200 and one["direction"] == "exit" and one["status"] == "used"
 
 
 async def test_idempotency_key_replays_and_creates_once(login, staff_login) -> None:
@@ -133,23 +156,32 @@ async def test_other_drivers_cannot_declare_or_see(login, staff_login) -> None: 
     assert (await alice.call("POST", f"/api/v1/declarations/{mine['id']}/cancel"))[0] == 200
 
 
-async def test_blacklist_list_and_lift_by_role(login, staff_login) -> None:  # R-F9
+async def test_blacklist_list_and_lift_by_role(client, login, staff_login) -> None:  # R-F9
     t0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
     clock.freeze(t0)
     alice, reviewer = await login(), await staff_login("reviewer")
     filing_id = await approved_filing_id(alice, reviewer)
-    await alice.call("POST", "/api/v1/declarations", json=await _declaration_body(alice,
-                                                                                   filing_id))
+    _, exit_ = await alice.call("POST", "/api/v1/declarations",
+                                json=await _declaration_body(alice, filing_id))
+    await _cross(client, alice, exit_["id"], "exit", "s1")
     clock.freeze(t0 + timedelta(days=100))
     assert await blacklist.sweep_overstays() == 1
     status, err = await alice.call("POST", "/api/v1/declarations",
-                                   json=await _declaration_body(alice, filing_id, "entry"))
+                                   json=await _declaration_body(alice, filing_id))
     assert status == 403 and err["error"]["code"] == "blacklisted"
+    # Changed for issue 26: the way home stays open to a blacklisted owner (R-F9)
+    status, _ = await alice.call("POST", "/api/v1/declarations",
+                                 json=await _declaration_body(alice, filing_id, "entry"))
+    assert status == 201
     status, listing = await reviewer.call("GET", "/api/v1/admin/blacklist")
     (entry,) = listing["items"]
+    assert entry["suspected_smuggling"] is False
     status, _ = await reviewer.call("POST", f"/api/v1/admin/blacklist/{entry['id']}/lift",
                                     json={"reason": "ok"})
     assert status == 403  # a reviewer cannot lift
+    status, _ = await reviewer.call("POST", f"/api/v1/admin/blacklist/{entry['id']}/smuggling",
+                                    json={"reason": "ok"})
+    assert status == 403  # nor refer
     assert (await alice.call("GET", "/api/v1/admin/blacklist"))[0] == 403
     admin = await staff_login("admin")
     status, err = await admin.call("POST", f"/api/v1/admin/blacklist/{entry['id']}/lift",
@@ -158,9 +190,9 @@ async def test_blacklist_list_and_lift_by_role(login, staff_login) -> None:  # R
     status, lifted = await admin.call("POST", f"/api/v1/admin/blacklist/{entry['id']}/lift",
                                       json={"reason": "已返回，核实无误"})
     assert status == 200 and lifted["lifted_at"]
-    status, _ = await alice.call("POST", "/api/v1/declarations",
-                                 json=await _declaration_body(alice, filing_id, "entry"))
-    assert status == 201
+    status, body = await alice.call("POST", "/api/v1/declarations",
+                                    json=await _declaration_body(alice, filing_id))
+    assert status == 409 and body["error"]["code"] == "trip_open"  # lifted, still abroad
 
 
 async def test_openapi_lists_every_route(client) -> None:

@@ -61,10 +61,10 @@ async def test_failed_request_releases_its_key_at_once(login, staff_login, monke
     assert status == 201 and again == made and await Declaration.all().count() == 1
 
 
-async def _via_transaction(declaration_id, values, deadline, locale):
+async def _via_transaction(declaration_id, values, locale):
     """PostgreSQL's one-statement write, replaced by the step-by-step one so a step can fail
     between the declaration and its message."""
-    return await declarations._write_in_transaction(values, deadline, locale)
+    return await declarations._write_in_transaction(values, locale)
 
 
 async def test_refused_request_keeps_no_answer(login, staff_login) -> None:

@@ -16,7 +16,8 @@ from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT
 AT = "2027-01-01T00:00:00+00:00"
 PAYLOAD = {"filing_id": 1, "plate": "云N12345", "expires_at": AT, "approved_at": AT,
            "returned_at": AT, "reasons": [], "declaration_id": 1, "direction": "exit",
-           "port": "ruili", "planned_at": AT, "deadline": AT, "trip_id": 1, "stage": "d7",
+           "port": "ruili", "planned_at": AT, "deadline": AT, "exited_at": AT, "trip_id": 1,
+           "stage": "d7",
            "unit": "瑞丽某公司", "subject": "张三", "change": "added", "reason": "",
            "vin": "LSVAU2180N2183294", "brand": "丰田", "model": "卡罗拉", "enterprise_id": 1,
            "enterprise": "瑞丽某公司", "cancel_due_at": AT}

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import approved_filing, driver_user
+from gate_helpers import crossed
 
 from borderpass.models import Trip
 from borderpass.models.notify import Notification, NotificationStatus
 from borderpass.services import blacklist, clock, declarations
+from borderpass.services.gate_context import GateDeps
 from borderpass.services.notify import kinds, relevance
 from borderpass.services.notify.sweep import stage_windows, sweep_filings, sweep_trips
 from borderpass.services.sweeps import run_sweeps
@@ -20,12 +22,14 @@ DAY = timedelta(days=1)
 
 
 async def _exit(deps):
+    """A vehicle that crossed out at a lane (issue 26: the crossing opens the trip)."""
     clock.freeze(T0)
     user = await driver_user()
     filing = await approved_filing(deps, user)
     driver = await filing.drivers.all().first()
-    await declarations.create(deps, user, {"filing_id": filing.id, "driver_id": driver.id,
-                                           "direction": "exit", "port": "ruili"})
+    declaration = await declarations.create(deps, user, {
+        "filing_id": filing.id, "driver_id": driver.id, "direction": "exit", "port": "ruili"})
+    await crossed(GateDeps.build(deps, ()), declaration)
     trip = await Trip.get(filing=filing)
     return user, filing, trip
 
@@ -80,8 +84,9 @@ async def test_reminder_skipped_when_the_vehicle_came_back(deps) -> None:  # R-F
     await sweep_trips(clock.now())
     row = await Notification.get(dedupe_key=f"trip:{trip.id}:d7")
     driver = await filing.drivers.all().first()
-    await declarations.create(deps, user, {"filing_id": filing.id, "driver_id": driver.id,
-                                           "direction": "entry", "port": "ruili"})
+    entry = await declarations.create(deps, user, {
+        "filing_id": filing.id, "driver_id": driver.id, "direction": "entry", "port": "ruili"})
+    await crossed(GateDeps.build(deps, ()), entry)  # the gate saw it come back
     verdict = await relevance.check(row)
     assert not verdict.send and "closed" in verdict.why
 

@@ -54,7 +54,8 @@ def test_every_kind_renders_in_every_locale(locale: str) -> None:
                                 "stage": "d7"},
         kinds.DECLARATION_ACCEPTED: {"declaration_id": 9, "filing_id": 2, "plate": "云N1",
                                      "direction": "exit", "port": "ruili",
-                                     "planned_at": NOW.isoformat(), "deadline": DEADLINE},
+                                     "planned_at": NOW.isoformat()},
+        kinds.TRIP_OPENED: {**TRIP, "port": "ruili", "exited_at": NOW.isoformat()},
         kinds.TRIP_DEADLINE: TRIP,
         kinds.BLACKLISTED: TRIP,
         kinds.UNIT_LIST_CHANGED: {"unit": "瑞丽边贸有限公司", "subject": "岩温",
@@ -82,12 +83,25 @@ def test_returned_filing_lists_every_reason() -> None:  # R-F6
     assert lines[2].startswith("2. ") and len(lines) == 3
 
 
-def test_exit_acceptance_links_the_pass_and_states_the_deadline() -> None:  # R-F8
+def test_exit_acceptance_links_the_pass_and_promises_no_deadline() -> None:  # R-F8
+    # Changed for issue 26: the deadline counts from the exit crossing, not the declaration.
     payload = {"declaration_id": 9, "filing_id": 2, "plate": "云N1", "direction": "exit",
-               "port": "ruili", "planned_at": NOW.isoformat(), "deadline": DEADLINE}
+               "port": "ruili", "planned_at": NOW.isoformat()}
     message = render(kinds.DECLARATION_ACCEPTED, payload, _reader("zh_CN"))
     assert message.page == "pages/pass/index?declaration=9"
-    assert "瑞丽 口岸" in message.lines[0] and "2027年2月26日" in message.lines[1]
+    assert "瑞丽 口岸" in message.lines[0]
+    assert not any("返回" in line for line in message.lines)
+
+
+@pytest.mark.parametrize(("locale", "expect"), [
+    ("zh_CN", "请于 2027年2月26日 10:00 前返回入境"),
+    ("en", "before February 26, 2027"),
+])
+def test_exit_crossing_message_states_the_deadline(locale: str, expect: str) -> None:  # R-F8
+    payload = {"trip_id": 1, "filing_id": 2, "plate": "云N1", "port": "ruili",
+               "exited_at": NOW.isoformat(), "deadline": DEADLINE}
+    message = render(kinds.TRIP_OPENED, payload, _reader(locale))
+    assert expect in plain_text(message) and "云N1" in message.lines[0]
 
 
 @pytest.mark.parametrize("text", [

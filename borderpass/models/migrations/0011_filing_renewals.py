@@ -14,7 +14,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0009_idempotency_records')]
+    dependencies = [('borderpass', '0010_crossing_trips')]
 
     initial = False
 

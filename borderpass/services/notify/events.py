@@ -57,19 +57,18 @@ async def filing_reviewed(filing: Filing) -> None:
         await enqueue([intent])
 
 
-def declaration_accepted(declaration: Declaration, filing: Filing, deadline: datetime | None,
-                         locale: str) -> Intent:
-    """The message that a declaration was accepted: its pass link, and for an exit the
-    deadline (R-F8). The declaring service writes it in the declaration's own transaction,
-    so an accepted declaration always has its message queued."""
+def declaration_accepted(declaration: Declaration, filing: Filing, locale: str) -> Intent:
+    """The message that a declaration was accepted: its pass link. No deadline: the trip's
+    is counted from the exit crossing and told then (R-F8, ``trip_opened``). The declaring
+    service writes it in the declaration's own transaction, so an accepted declaration
+    always has its message queued."""
     return Intent(
         f"declaration:{declaration.id}:accepted",
         declaration.declared_by_id,  # type: ignore[attr-defined]
         kinds.DECLARATION_ACCEPTED, locale,
         {"declaration_id": declaration.id, "filing_id": filing.id,
          "plate": filing.plate_number or "", "direction": declaration.direction.value,
-         "port": declaration.port, "planned_at": _iso(declaration.planned_at),
-         "deadline": _iso(deadline)})
+         "port": declaration.port, "planned_at": _iso(declaration.planned_at)})
 
 
 async def unit_list_changed(event_id: str, user_id: int, unit: str, subject: str,

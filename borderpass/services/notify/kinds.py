@@ -9,6 +9,7 @@ FILING_APPROVED = "filing_approved"
 FILING_RETURNED = "filing_returned"
 FILING_EXPIRING = "filing_expiring"
 DECLARATION_ACCEPTED = "declaration_accepted"
+TRIP_OPENED = "trip_opened"  # R-F8: the exit crossing was recorded; its deadline
 TRIP_DEADLINE = "trip_deadline"  # R-F8
 BLACKLISTED = "blacklisted"  # R-F9
 UNIT_LIST_CHANGED = "unit_list_changed"  # R-U6
@@ -21,6 +22,7 @@ SLOTS: dict[str, str] = {
     FILING_RETURNED: "filing",
     FILING_EXPIRING: "deadline",
     DECLARATION_ACCEPTED: "declaration",
+    TRIP_OPENED: "deadline",
     TRIP_DEADLINE: "deadline",
     BLACKLISTED: "blacklist",
     UNIT_LIST_CHANGED: "unit",

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from borderpass.core import rows
@@ -52,14 +53,15 @@ _PG_INSERT = (
     " ON CONFLICT (dedupe_key) DO NOTHING")
 
 
-async def enqueue(intents: Sequence[Intent]) -> int:
-    """Insert the intents, ignoring keys already queued; how many rows were offered."""
+async def enqueue(intents: Sequence[Intent], db: BaseDBAsyncClient | None = None) -> int:
+    """Insert the intents, ignoring keys already queued; how many rows were offered.
+    ``db``: the caller's transaction, when it is not the task's current one."""
     if not intents:
         return 0
     if any(i.kind not in kinds.KINDS for i in intents):
         raise ValueError("unknown notification kind")
     now = clock.now()
-    db = connections.get("default")
+    db = db or connections.get("default")
     if db.capabilities.dialect == "postgres":
         columns = [[i.key for i in intents], [i.user_id for i in intents],
                    [i.kind for i in intents], [i.locale for i in intents],
@@ -69,7 +71,8 @@ async def enqueue(intents: Sequence[Intent]) -> int:
     else:
         rows = [Notification(dedupe_key=i.key, user_id=i.user_id, kind=i.kind, locale=i.locale,
                              payload=i.payload, next_at=i.not_before or now) for i in intents]
-        await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True,
+                                       using_db=db)
     return len(intents)
 
 

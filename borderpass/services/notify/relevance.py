@@ -14,7 +14,7 @@ from borderpass.services import clock
 from borderpass.services.notify import kinds
 
 BLACKLIST_WAIT = timedelta(minutes=1)
-TRIP_KINDS = frozenset({kinds.TRIP_DEADLINE, kinds.BLACKLISTED})
+TRIP_KINDS = frozenset({kinds.TRIP_OPENED, kinds.TRIP_DEADLINE, kinds.BLACKLISTED})
 FILING_KINDS = frozenset({kinds.FILING_EXPIRING, kinds.FILING_APPROVED, kinds.FILING_RETURNED})
 CANCEL_KINDS = frozenset({kinds.EXPORT_CANCEL_DUE, kinds.EXPORT_CANCEL_OVERDUE})
 
@@ -101,6 +101,13 @@ def _trip_deadline(row: Notification, facts: Facts, now: datetime) -> Verdict:  
     return SEND
 
 
+def _trip_opened(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F8
+    trip = facts.trips.get(row.payload["trip_id"])
+    if trip is None or trip.status is not TripStatus.OPEN:
+        return _skip("the trip is closed: the vehicle came back")
+    return SEND
+
+
 def _blacklisted(row: Notification, facts: Facts, now: datetime) -> Verdict:  # R-F9
     trip_id = row.payload["trip_id"]
     if trip_id in facts.listed_trips:
@@ -174,6 +181,7 @@ def _cancellation(row: Notification, facts: Facts, now: datetime) -> Verdict:  #
 
 
 CHECKS = {
+    kinds.TRIP_OPENED: _trip_opened,
     kinds.TRIP_DEADLINE: _trip_deadline,
     kinds.BLACKLISTED: _blacklisted,
     kinds.FILING_EXPIRING: _filing_expiring,

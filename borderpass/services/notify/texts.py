@@ -50,6 +50,7 @@ SUBSCRIBE_WORDS: dict[str, tuple[str, str]] = {
     kinds.FILING_RETURNED: (N_("审核退回"), N_("修改后重新提交")),
     kinds.FILING_EXPIRING: (N_("即将到期"), N_("请及时续期")),
     kinds.DECLARATION_ACCEPTED: (N_("申报受理"), N_("在车道出示")),
+    kinds.TRIP_OPENED: (N_("已出境"), N_("记住返回期限")),
     kinds.TRIP_DEADLINE: (N_("按期返回入境"), N_("请勿逾期")),
     kinds.BLACKLISTED: (N_("列入黑名单"), N_("尽快到口岸办说明")),
     kinds.UNIT_LIST_CHANGED: (N_("名单变更"), N_("疑问请问所在单位")),
@@ -149,12 +150,21 @@ def _declaration_accepted(p: dict[str, Any], r: Reader) -> Message:
     source = N_("车辆 {plate} 的出境申报已受理：{port} 口岸，{date}。") \
         if p["direction"] == "exit" else N_("车辆 {plate} 的入境申报已受理：{port} 口岸，{date}。")
     lines = [r.t(source, plate=p["plate"], port=r.port(p["port"]), date=r.date_time(planned))]
-    if p.get("deadline"):  # R-F8: say the return deadline at once
-        lines.append(r.t(N_("请于 {date} 前返回入境。"), date=r.date_time(_at(p, "deadline"))))
-        lines.append(r.t(BLACKLIST_WARNING))
     lines.append(r.t(N_("通关时请在车道出示通行码。")))
     return Message(r.t(N_("申报已受理")), p["plate"], planned, lines,
                    r.t(N_("通关时出示通行码")), PASS_PAGE.format(id=p["declaration_id"]))
+
+
+def _trip_opened(p: dict[str, Any], r: Reader) -> Message:  # R-F8
+    """The exit crossing was recorded: the deadline counts from it, not from the declaration."""
+    exited, deadline = _at(p, "exited_at"), _at(p, "deadline")
+    return Message(
+        r.t(N_("已出境")), p["plate"], exited,
+        [r.t(N_("车辆 {plate} 已于 {date} 从 {port} 口岸出境。"), plate=p["plate"],
+             date=r.date_time(exited), port=r.port(p["port"])),
+         r.t(N_("请于 {date} 前返回入境。"), date=r.date_time(deadline)),
+         r.t(BLACKLIST_WARNING)],
+        r.t(N_("逾期将被列入黑名单")), TRIPS_PAGE)
 
 
 def _trip_deadline(p: dict[str, Any], r: Reader) -> Message:  # R-F8
@@ -223,6 +233,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
     kinds.FILING_RETURNED: _filing_returned,
     kinds.FILING_EXPIRING: _filing_expiring,
     kinds.DECLARATION_ACCEPTED: _declaration_accepted,
+    kinds.TRIP_OPENED: _trip_opened,
     kinds.TRIP_DEADLINE: _trip_deadline,
     kinds.BLACKLISTED: _blacklisted,
     kinds.UNIT_LIST_CHANGED: _unit_list_changed,
