@@ -91,3 +91,26 @@ async def outbox_broken() -> AsyncIterator[None]:
     finally:
         PROVOKED.discard(500)
         await db.execute_script("ALTER TABLE notifications_away RENAME TO notifications")
+
+
+RENEWAL_FRESH = ("photo_front_45", "photo_rear_45", "photo_side")  # asked anew (R-F3)
+
+
+async def submitted_renewal(alice: Caller, filing_id: int, **patch: Any) -> dict[str, Any]:
+    """Open the renewal, bring the fresh photos (and ``patch``), submit with the commitment."""
+    status, draft = await alice.call("POST", f"/api/v1/filings/{filing_id}/renew")
+    assert status == 201, draft
+    photos = {}
+    for kind in RENEWAL_FRESH:
+        status, doc = await alice.upload(kind)
+        photos[kind] = doc["id"]
+    status, draft = await alice.call("PATCH", f"/api/v1/filings/{draft['id']}",
+                                     json={"documents": photos, **patch})
+    assert status == 200, draft
+    _, text = await alice.call("GET", "/api/v1/filings/commitment?locale=zh_CN")
+    consent = {"version": text["version"], "locale": "zh_CN", "text_sha256": text["sha256"],
+               "accepted": True}
+    status, submitted = await alice.call("POST", f"/api/v1/filings/{draft['id']}/submit",
+                                         json={"commitment": consent})
+    assert status == 200, submitted
+    return submitted  # type: ignore[no-any-return]

@@ -74,7 +74,7 @@ class Filing(Model):
     renewal_changes: fields.Field[list[str] | None] = fields.JSONField(null=True)
     # One live filing per VIN (index filings_one_live_vin): a filing and its renewal hold
     # the two slots, so the renewal is the one allowed overlap.
-    vin_slot = fields.IntField(default=0)
+    vin_slot = fields.IntField(default=0, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -23,7 +23,6 @@ from borderpass.models.notify import Notification
 from borderpass.models.oversight import AuditEvent
 from borderpass.services import blacklist, clock
 from borderpass.services.notify import kinds
-from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -105,6 +104,7 @@ class Border:
 
 @pytest.fixture
 async def border(client: Any, login: Any, staff_login: Any) -> Border:
+    clock.freeze(T0 - timedelta(hours=1))  # approved just before the tests' clock starts
     return await Border(client).setup(login, staff_login)
 
 
@@ -282,19 +282,32 @@ async def test_manual_lifts_naming_the_plate_are_crossings(border: Border,
 
 async def test_entry_under_a_new_filing_closes_the_vehicles_trip(client: Any, login: Any,
                                                                   staff_login: Any) -> None:
-    # R-F7: trips are the vehicle's (its VIN), not a filing's: the same vehicle on another
-    # filing (a renewal, a new owner) is still abroad and comes home under that filing.
+    # R-F7, R-F3: trips are the vehicle's (its VIN), not a filing's: the vehicle left under
+    # the old filing, came back after its expiry under the renewal, and the trip closes.
+    from api_helpers import Caller, submitted_renewal
+
     clock.freeze(T0)
-    vin = make_vin("LSVAM4187C221837")
-    first = await Border(client).setup(login, staff_login, vin=vin)
+    first = await Border(client).setup(login, staff_login)
+    status, old = await first.driver.call("GET", f"/api/v1/filings/{first.filing_id}")
+    expires = datetime.fromisoformat(old["expires_at"])
+    clock.freeze(expires - timedelta(days=20))
+    first.driver = await login("alice")  # sessions lapsed while the clock moved
+    resp = await client.post("/api/v1/auth/staff-login",
+                             json={"username": "reviewer", "password": "correct-horse-1"})
+    staff = await resp.json()
+    first.reviewer = Caller(client, staff["token"], staff["user"]["id"])
     await first.crossing("exit", "s1")
-    bob = await login("bob")
-    other = await approved_filing_id(bob, first.reviewer, plate_number="云N54321", vin=vin)
-    status, body = await _declare(bob, other, "exit")
-    assert status == 409 and body["error"]["code"] == "trip_open"
-    status, entry = await _declare(bob, other, "entry")
-    assert status == 201
-    gate_pass = await _pass(bob, entry["id"])
+    renewal = await submitted_renewal(first.driver, first.filing_id)
+    status, _ = await first.reviewer.call("POST",
+                                          f"/api/v1/review/filings/{renewal['id']}/approve")
+    assert status == 200
+    status, body = await _declare(first.driver, renewal["id"], "exit")
+    assert status == 409 and body["error"]["code"] == "trip_open"  # abroad, whatever filing
+    clock.freeze(expires + timedelta(days=5))
+    first.driver = await login("alice")
+    status, entry = await _declare(first.driver, renewal["id"], "entry")
+    assert status == 201, entry
+    gate_pass = await _pass(first.driver, entry["id"])
     command = await _scan(client, first.inn.code, first.in_token, "s2", qr(gate_pass))
     assert command["action"] == "open"
     (trip,) = await first.trips()

@@ -10,15 +10,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from api_helpers import Caller, approved_filing_id, attach_documents
+from api_helpers import RENEWAL_FRESH as FRESH
+from api_helpers import Caller, approved_filing_id, attach_documents, submitted_renewal
 from factories import personal_body
+from gate_helpers import crossed
 
+from borderpass.core.appkeys import GATE
+from borderpass.models import Declaration
 from borderpass.services import clock
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)  # the first approval
 EXPIRES = datetime(2027, 1, 10, 2, 0, tzinfo=UTC)  # one year later (R-F3)
-FRESH = ("photo_front_45", "photo_rear_45", "photo_side")  # asked anew for a personal filing
 
 
 async def _again(client: Any, login: Any, name: str = "alice",
@@ -35,26 +38,6 @@ async def _approved(login: Any, staff_login: Any) -> tuple[Caller, Caller, int]:
     clock.freeze(T0)
     alice, reviewer = await login(), await staff_login("reviewer")
     return alice, reviewer, await approved_filing_id(alice, reviewer)
-
-
-async def _renewal(alice: Caller, filing_id: int, **patch: Any) -> dict[str, Any]:
-    """Open the renewal, bring the fresh photos (and ``patch``), submit with the commitment."""
-    status, draft = await alice.call("POST", f"/api/v1/filings/{filing_id}/renew")
-    assert status == 201, draft
-    photos = {}
-    for kind in FRESH:
-        status, doc = await alice.upload(kind)
-        photos[kind] = doc["id"]
-    status, draft = await alice.call("PATCH", f"/api/v1/filings/{draft['id']}",
-                                     json={"documents": photos, **patch})
-    assert status == 200, draft
-    _, text = await alice.call("GET", "/api/v1/filings/commitment?locale=zh_CN")
-    consent = {"version": text["version"], "locale": "zh_CN", "text_sha256": text["sha256"],
-               "accepted": True}
-    status, submitted = await alice.call("POST", f"/api/v1/filings/{draft['id']}/submit",
-                                         json={"commitment": consent})
-    assert status == 200, submitted
-    return submitted  # type: ignore[no-any-return]
 
 
 async def _declare(caller: Caller, filing_id: int, planned_at: datetime | None = None,
@@ -152,7 +135,7 @@ async def test_unchanged_renewal_lists_no_change(client, login, staff_login) -> 
     alice, _, old_id = await _approved(login, staff_login)
     clock.freeze(EXPIRES - timedelta(days=59))
     alice, _ = await _again(client, login)
-    renewal = await _renewal(alice, old_id)
+    renewal = await submitted_renewal(alice, old_id)
     assert renewal["status"] == "submitted" and renewal["renewal_changes"] == []
 
 
@@ -170,7 +153,7 @@ async def test_exit_planned_after_expiry_is_refused(client, login, staff_login) 
                                                                 "planned_at")
     status, ok = await _declare(alice, old_id, EXPIRES - timedelta(hours=1))
     assert status == 201 and ok["filing_id"] == old_id
-    renewal = await _renewal(alice, old_id)
+    renewal = await submitted_renewal(alice, old_id)
     status, _ = await reviewer.call("POST", f"/api/v1/review/filings/{renewal['id']}/approve")
     assert status == 200
     status, _ = await alice.call("POST", f"/api/v1/declarations/{ok['id']}/cancel")
@@ -185,11 +168,12 @@ async def test_open_trip_deadline_follows_the_renewal(client, login, staff_login
     alice, _, old_id = await _approved(login, staff_login)
     clock.freeze(EXPIRES - timedelta(days=30))
     alice, reviewer = await _again(client, login)
-    status, _ = await _declare(alice, old_id)
+    status, exit_ = await _declare(alice, old_id)
     assert status == 201
+    await crossed(client.app[GATE], await Declaration.get(id=exit_["id"]))  # it left
     _, trips = await alice.call("GET", "/api/v1/trips")
     assert datetime.fromisoformat(trips["items"][0]["deadline"]) == EXPIRES
-    renewal = await _renewal(alice, old_id)
+    renewal = await submitted_renewal(alice, old_id)
     await reviewer.call("POST", f"/api/v1/review/filings/{renewal['id']}/approve")
     _, trips = await alice.call("GET", "/api/v1/trips")
     assert trips["items"][0]["deadline"].startswith("2027-03-11")  # exit + 3 months

@@ -28,7 +28,11 @@ class Migration(migrations.Migration):
                      field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
         ops.AddField(model_name='Filing', name='renewal_changes',
                      field=fields.JSONField(null=True)),
-        ops.AddField(model_name='Filing', name='vin_slot', field=fields.IntField(default=0)),
+        # Nullable so it can be added to a table that has rows (Tortoise's default is the
+        # application's, not the column's); every row gets 0, and the index reads NULL as 0.
+        ops.AddField(model_name='Filing', name='vin_slot',
+                     field=fields.IntField(default=0, null=True)),
+        ops.RunSQL("UPDATE filings SET vin_slot = 0", reverse_sql="SELECT 1"),
         # Twins filed before this check are kept as they are (each beyond the first gets a
         # slot of its own), so the index can be built; new ones are refused.
         ops.RunSQL(
@@ -44,7 +48,7 @@ class Migration(migrations.Migration):
             reverse_sql="DROP INDEX filings_one_renewal",
         ),
         ops.RunSQL(
-            "CREATE UNIQUE INDEX filings_one_live_vin ON filings (vin, vin_slot)"
+            "CREATE UNIQUE INDEX filings_one_live_vin ON filings (vin, coalesce(vin_slot, 0))"
             " WHERE status IN ('submitted', 'approved')",
             reverse_sql="DROP INDEX filings_one_live_vin",
         ),
