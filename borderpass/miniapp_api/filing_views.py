@@ -9,7 +9,14 @@ from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
-from borderpass.services import commitments, filing_reveal, filings, requirements, review
+from borderpass.services import (
+    commitments,
+    filing_reveal,
+    filings,
+    letter_scope,
+    requirements,
+    review,
+)
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
@@ -129,7 +136,8 @@ def describe_letter(letter: OfficialLetter) -> dict[str, object]:
     return {"id": letter.id, "unit_name": letter.unit_name, "status": letter.status.value,
             "document_id": letter.document_id,  # type: ignore[attr-defined]
             "reason": letter.reason,
-            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None}
+            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None,
+            **letter_scope.describe(letter)}
 
 
 @routes.post("/api/v1/official-letters")
@@ -137,9 +145,11 @@ def describe_letter(letter: OfficialLetter) -> dict[str, object]:
 async def create_letter(request: web.Request) -> web.Response:
     """Submit a unit's official letter for approval (R-F2)."""
     user = await current_user(request)
-    body = await read_json(request, frozenset({"unit_name", "document_id"}),
+    body = await read_json(request, frozenset({"unit_name", "document_id", "vehicles", "people"}),
                            ("unit_name", "document_id"))
-    letter = await review.submit_letter(user, body["unit_name"], body["document_id"])
+    letter = await review.submit_letter(request.app[DEPS], user, body["unit_name"],
+                                        body["document_id"], body.get("vehicles"),
+                                        body.get("people"))
     return ok(describe_letter(letter), status=201)
 
 

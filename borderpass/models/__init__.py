@@ -12,6 +12,7 @@ from borderpass.models.filings import (
 from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
+from borderpass.models.ports import Port
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "Port",
     "Trip",
     "User",
     "UserSession",
