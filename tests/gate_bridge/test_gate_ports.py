@@ -18,13 +18,13 @@ pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
-async def _pass_at(alice: Caller, filing_id: int, port: str) -> tuple[int, dict]:
+async def _pass_at(alice: Caller, filing_id: int, port: str) -> int:
     _, filing = await alice.call("GET", f"/api/v1/filings/{filing_id}")
     status, made = await alice.call("POST", "/api/v1/declarations", json={
         "filing_id": filing_id, "driver_id": filing["drivers"][0]["id"], "direction": "exit",
         "port": port})
     assert status == 201, made
-    return made["id"], made
+    return int(made["id"])
 
 
 async def _scan(client, code: str, token: str, event: str, text: str) -> dict:
@@ -38,8 +38,8 @@ async def test_a_yonghe_pass_opens_only_yonghes_lane(client, login, staff_login)
     clock.freeze(T0)
     gate = client.app[GATE]
     alice, reviewer = await login(), await staff_login("reviewer")
-    declaration_id, _ = await _pass_at(alice, await approved_filing_id(alice, reviewer),
-                                       "yonghe")
+    declaration_id = await _pass_at(alice, await approved_filing_id(alice, reviewer),
+                                    "yonghe")
     _, gate_pass = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
     ruili, ruili_token = await lane(gate, "rl-out-1")
     yonghe, yonghe_token = await lane(gate, "yh-out-1", port="yonghe")
@@ -53,8 +53,8 @@ async def test_a_pass_signed_at_mengding_fits_qingshuihe(client, login, staff_lo
     clock.freeze(T0)
     gate = client.app[GATE]
     alice, reviewer = await login(), await staff_login("reviewer")
-    declaration_id, made = await _pass_at(alice, await approved_filing_id(alice, reviewer),
-                                          "qingshuihe")
+    declaration_id = await _pass_at(alice, await approved_filing_id(alice, reviewer),
+                                    "qingshuihe")
     # A declaration made before migration 0012 said "mengding" (and so does its pass).
     await Declaration.filter(id=declaration_id).update(port="mengding")
     _, gate_pass = await alice.call("GET", f"/api/v1/declarations/{declaration_id}/pass")
