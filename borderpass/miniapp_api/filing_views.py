@@ -145,11 +145,12 @@ def describe_letter(letter: OfficialLetter) -> dict[str, object]:
 async def create_letter(request: web.Request) -> web.Response:
     """Submit a unit's official letter for approval (R-F2)."""
     user = await current_user(request)
-    body = await read_json(request, frozenset({"unit_name", "document_id", "vehicles", "people"}),
+    body = await read_json(request, frozenset({"unit_name", "document_id", "named_vehicles",
+                                           "named_people"}),
                            ("unit_name", "document_id"))
     letter = await review.submit_letter(request.app[DEPS], user, body["unit_name"],
-                                        body["document_id"], body.get("vehicles"),
-                                        body.get("people"))
+                                        body["document_id"], body.get("named_vehicles"),
+                                        body.get("named_people"))
     return ok(describe_letter(letter), status=201)
 
 

@@ -86,13 +86,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         {"approve": _BOOL, "reason": _STR}, ("approve",)),
     ("post", "/api/v1/official-letters"): _obj({
         "unit_name": _STR, "document_id": _INT,
-        "vehicles": {"type": "array", "minItems": 1, "maxItems": 50, "description":
+        "named_vehicles": {"type": "array", "minItems": 1, "maxItems": 50, "description":
                      "the vehicles the letter names (R-F2): plate, VIN or both",
                      "items": _obj({"plate": _TYPES["plate"], "vin": _TYPES["vin"]})},
-        "people": {"type": "array", "minItems": 1, "maxItems": 50, "description":
+        "named_people": {"type": "array", "minItems": 1, "maxItems": 50, "description":
                    "the people the letter names (R-F2): name and identity number",
                    "items": _obj({"name": _STR, "id_number": _STR}, ("name", "id_number"))}},
-        ("unit_name", "document_id", "vehicles", "people")),
+        ("unit_name", "document_id", "named_vehicles", "named_people")),
     ("post", "/api/v1/declarations"): _obj({
         "filing_id": _INT, "driver_id": _INT, "direction": {"enum": ["exit", "entry"]},
         "port": {**_STR, "description": "an active port's code (GET /api/v1/ports)"},

@@ -82,12 +82,15 @@ def _person(deps: Deps, item: dict[str, Any], path: str,
 def parse(deps: Deps, vehicles: object,
           people: object) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The letter's vehicles and people as typed by the applicant, checked; every problem
-    at once (R-F6), each naming its field (``vehicles[1].vin``, ``people[0].id_number``)."""
+    at once (R-F6), each naming its field (``named_vehicles[1].vin``,
+    ``named_people[0].id_number``)."""
     errors: list[FieldError] = []
-    cars = [_vehicle(item, f"vehicles[{i}]", errors) for i, item in
-            enumerate(_items(vehicles, "vehicles", frozenset({"plate", "vin"}), errors))]
-    persons = [_person(deps, item, f"people[{i}]", errors) for i, item in
-               enumerate(_items(people, "people", frozenset({"name", "id_number"}), errors))]
+    cars = [_vehicle(item, f"named_vehicles[{i}]", errors) for i, item in
+            enumerate(_items(vehicles, "named_vehicles", frozenset({"plate", "vin"}),
+                                  errors))]
+    persons = [_person(deps, item, f"named_people[{i}]", errors) for i, item in
+               enumerate(_items(people, "named_people", frozenset({"name", "id_number"}),
+                                  errors))]
     if errors:
         raise FieldErrors(errors)
     return cars, persons
@@ -95,9 +98,9 @@ def parse(deps: Deps, vehicles: object,
 
 def describe(letter: OfficialLetter) -> dict[str, Any]:
     """What the letter names, as the applicant and the reviewer see it (numbers masked)."""
-    return {"vehicles": [{"plate": v.get("plate"), "vin": v.get("vin")}
+    return {"named_vehicles": [{"plate": v.get("plate"), "vin": v.get("vin")}
                          for v in letter.vehicles],
-            "people": [{"name": p.get("name", ""), "id_number": p.get("id_masked", "")}
+            "named_people": [{"name": p.get("name", ""), "id_number": p.get("id_masked", "")}
                        for p in letter.people]}
 
 

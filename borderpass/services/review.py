@@ -161,7 +161,7 @@ async def decide_letter(reviewer: User, letter_id: int, approve: bool,
     if not approve and not reason.strip():
         raise FieldError("required", "reason")
     if approve and not (letter.vehicles and letter.people):  # R-F2: it must name them
-        raise Conflict("letter_names_nothing", "vehicles")
+        raise Conflict("letter_names_nothing", "named_vehicles")
     letter.status = LetterStatus.APPROVED if approve else LetterStatus.REFUSED
     letter.reviewer = reviewer
     letter.reason = reason.strip()[:500]

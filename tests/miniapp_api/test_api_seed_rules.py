@@ -57,34 +57,35 @@ async def test_a_letter_must_name_its_vehicles_and_people(login, staff_login) ->
     _, doc = await alice.upload("official_letter")
     status, err = await alice.call("POST", "/api/v1/official-letters", json={
         "unit_name": "沧源县交通运输局", "document_id": doc["id"]})
-    assert status == 422 and _errors(err) == {"vehicles": "letter_names_required",
-                                              "people": "letter_names_required"}
+    assert status == 422 and _errors(err) == {"named_vehicles": "letter_names_required",
+                                              "named_people": "letter_names_required"}
     status, err = await alice.call("POST", "/api/v1/official-letters", json={
         "unit_name": "沧源县交通运输局", "document_id": doc["id"],
-        "vehicles": [{"plate": "云N12345"}, {"vin": "LSVAM4187C22183O"}, {}],
-        "people": [{"name": "岩温", "id_number": "533102198503140000"}]},
+        "named_vehicles": [{"plate": "云N12345"}, {"vin": "LSVAM4187C22183O"}, {}],
+        "named_people": [{"name": "岩温", "id_number": "533102198503140000"}]},
         headers={"Accept-Language": "en"})
     errors = _errors(err)
-    assert status == 422 and errors["vehicles[1].vin"].startswith("vin_")
-    assert errors["vehicles[2].plate"] == "required"
-    assert errors["people[0].id_number"] == "id_checksum"
+    assert status == 422 and errors["named_vehicles[1].vin"].startswith("vin_")
+    assert errors["named_vehicles[2].plate"] == "required"
+    assert errors["named_people[0].id_number"] == "id_checksum"
     assert not await OfficialLetter.exists()  # nothing stored
     status, letter = await alice.call("POST", "/api/v1/official-letters", json={
-        "unit_name": "沧源县交通运输局", "document_id": doc["id"], "vehicles": NAMED[:1],
-        "people": [{"name": "岩温", "id_number": OWNER_ID}]})
-    assert status == 201 and letter["vehicles"] == [{"plate": "云N12345", "vin": None}]
-    assert letter["people"][0]["id_number"] != OWNER_ID and "*" in letter["people"][0][
-        "id_number"]  # masked (R-U7)
+        "unit_name": "沧源县交通运输局", "document_id": doc["id"], "named_vehicles": NAMED[:1],
+        "named_people": [{"name": "岩温", "id_number": OWNER_ID}]})
+    assert status == 201 and letter["named_vehicles"] == [{"plate": "云N12345", "vin": None}]
+    assert letter["named_people"][0]["id_number"] != OWNER_ID and "*" in letter[
+        "named_people"][0]["id_number"]  # masked (R-U7)
     reviewer = await staff_login("reviewer")
     status, pending = await reviewer.call("GET", "/api/v1/review/official-letters")
-    assert pending["items"][0]["vehicles"] == letter["vehicles"]  # what the reviewer checks
+    # what the reviewer checks against the letter's photo
+    assert pending["items"][0]["named_vehicles"] == letter["named_vehicles"]
 
 
 async def test_a_letter_files_only_the_vehicles_and_drivers_it_names(
         login, staff_login) -> None:  # R-F2
     alice, reviewer = await login(), await staff_login("reviewer")
-    letter_id = await _letter(alice, reviewer, vehicles=NAMED,
-                              people=[{"name": "岩温", "id_number": OWNER_ID}])
+    letter_id = await _letter(alice, reviewer, named_vehicles=NAMED,
+                              named_people=[{"name": "岩温", "id_number": OWNER_ID}])
     status, filed = await _official(alice, letter_id, "云N12345")
     assert status == 200 and filed["status"] == "submitted", filed
     status, err = await _official(alice, letter_id, "云N54321")  # not on the letter
