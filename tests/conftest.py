@@ -76,11 +76,22 @@ async def _truncate(url: str) -> None:
         await conn.execute_script(script + "DELETE FROM sqlite_sequence;")
 
 
+async def _seed_ports() -> None:
+    """The ports the migration seeds (emptied with every table), and a cold port cache."""
+    from borderpass.models import Port
+    from borderpass.services import land_ports
+
+    await Port.bulk_create([Port(code=code, name_zh=zh, name_my=my, name_en=en, aliases=list(a))
+                            for code, zh, my, en, a in land_ports.SEED])
+    land_ports.CACHE.forget()
+
+
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[str]:
-    """Open the session database, emptied for this test."""
+    """Open the session database, emptied for this test (the seeded ports kept)."""
     await Tortoise.init(config=tortoise_config(db_url))
     await _truncate(db_url)
+    await _seed_ports()
     yield db_url
     await Tortoise.close_connections()
 

@@ -16,8 +16,8 @@ from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus
-from borderpass.services import clock, declarations, passes
-from borderpass.services.notify.texts import PASS_PAGE, PORT_NAMES
+from borderpass.services import clock, declarations, land_ports, passes
+from borderpass.services.notify.texts import PASS_PAGE
 
 log = logging.getLogger("borderpass.bot")
 
@@ -54,7 +54,9 @@ async def _fill(turn: Turn) -> str:
     last = await Declaration.filter(filing_id=filing_id) \
         .exclude(status=DeclarationStatus.CANCELLED).order_by("-id").first()
     if "port" not in data and last is not None:
-        data["port"] = last.port
+        port = (await land_ports.CACHE.get()).find(last.port)
+        if port is not None and port.active:  # a port closed since is not offered again
+            data["port"] = port.code
     if "driver_id" not in data:
         drivers = await FilingDriver.filter(filing_id=filing_id).order_by("position")
         ids = {d.id for d in drivers}
@@ -83,7 +85,8 @@ async def _drivers(turn: Turn) -> list[tuple[str, str]]:
 
 
 async def _ports(turn: Turn) -> list[tuple[str, str]]:
-    return [(p, T.port_name(p, turn.locale)) for p in declarations.PORTS]
+    """The active ports of the table, named in the reader's language (issue 26)."""
+    return [(p.code, p.name(turn.locale)) for p in await land_ports.active_ports()]
 
 
 def _asker(source: str) -> object:
@@ -107,12 +110,12 @@ async def _driver(turn: Turn, driver_id: str) -> str:
     return await _fill(turn)
 
 
-def _port_named(text: str) -> str | None:
-    """A port by its code, Chinese or pinyin name ('畹町', 'wanding')."""
+async def _port_named(text: str) -> str | None:
+    """An active port by its code, alias or any of its names ('畹町', 'wanding')."""
     word = words.norm(text)
-    for code, names in PORT_NAMES.items():
-        if word in {code, *(words.norm(n) for n in names)}:
-            return code
+    for port in await land_ports.active_ports():
+        if word in {port.code, *port.aliases, *(words.norm(n) for n in port.names.values())}:
+            return port.code
     return None
 
 
@@ -129,16 +132,18 @@ async def _ask_confirm(turn: Turn) -> str:
     data = turn.state.data
     filing = await Filing.get(id=int(data["filing_id"]))
     driver = await FilingDriver.get(id=int(data["driver_id"]))
-    other = next(p for p in declarations.PORTS if p != data["port"])
-    return turn.t(T.CONFIRM_DECLARATION, plate=filing.plate_number or "",
-                  direction=turn.t(T.DIRECTIONS[data["direction"]]),
-                  port=T.port_name(data["port"], turn.locale), driver=driver.name) + \
-        "\n" + turn.t(T.CHANGE_PORT, example=T.port_name(other, turn.locale))
+    others = [p for p in await land_ports.active_ports() if p.code != data["port"]]
+    asked = turn.t(T.CONFIRM_DECLARATION, plate=filing.plate_number or "",
+                   direction=turn.t(T.DIRECTIONS[data["direction"]]),
+                   port=T.port_name(data["port"], turn.locale), driver=driver.name)
+    if not others:  # one port open: nothing to change to
+        return asked
+    return asked + "\n" + turn.t(T.CHANGE_PORT, example=others[0].name(turn.locale))
 
 
 async def _confirm(turn: Turn, text: str) -> str | None:
     """Yes submits, no cancels; a port's or a direction's name changes it and asks again."""
-    if (port := _port_named(text)) is not None:
+    if (port := await _port_named(text)) is not None:
         turn.state.data["port"] = port
         return "declare:confirm"
     if (direction := _direction_named(text)) is not None:

@@ -34,11 +34,13 @@ def _lift_actions(request: web.Request, user: User, lift: dict[str, Any]) -> Saf
     if lift["status"] != "requested" or not user.has_role(*gate_lifts.APPROVE_ROLES):
         return None
     action = f"{PREFIX}/lifts/{lift['id']}/decide"
+    own = gate_lifts.requested_by_user(lift["requested_by"], user)  # R-G4: another approves
     return h("form", {"method": "post", "action": action, "class": "lift-decision"},
              hidden_csrf(request),
              h("input", {"name": "note", "maxlength": "500", "placeholder": _("审批意见")}),
-             h("button", {"type": "submit", "name": "decision", "value": "approve",
-                          "class": "primary"}, _("批准抬杆")),
+             None if own else h("button", {"type": "submit", "name": "decision",
+                                           "value": "approve", "class": "primary"},
+                                _("批准抬杆")),
              h("button", {"type": "submit", "name": "decision", "value": "refuse",
                           "class": "danger"}, _("拒绝")))
 

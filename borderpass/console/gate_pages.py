@@ -12,7 +12,15 @@ from typing import Any
 from aiohttp import web
 
 from borderpass.console import labels
-from borderpass.console.base import PREFIX, _, error_text, form_of, redirect, staff_page
+from borderpass.console.base import (
+    PREFIX,
+    _,
+    error_text,
+    form_of,
+    locale,
+    redirect,
+    staff_page,
+)
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
 from borderpass.core.appkeys import DEPS, GATE, REDIS
@@ -21,7 +29,7 @@ from borderpass.gate_bridge import presence
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
-from borderpass.services import clock, gate_lifts, lanes, ledger
+from borderpass.services import clock, gate_lifts, land_ports, lanes, ledger
 
 routes = web.RouteTableDef()
 GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)
@@ -52,14 +60,15 @@ async def _lane_rows(request: web.Request) -> list[list[object]]:
     all_lanes = await lanes.all_lanes()
     live = await presence.online(request.config_dict[REDIS], [x.code for x in all_lanes])
     rows: list[list[object]] = []
+    await land_ports.CACHE.get()  # the ports' names (issue 26)
     for lane in all_lanes:
         info = lanes.describe(lane)
         # The newest by event time; the (lane_code, at) index answers it without a sort.
         last = await LedgerEntry.filter(lane_code=lane.code).order_by("-at").first()
         event = " ".join((when(last.at.isoformat(), tz), labels.label("ledger_kind", last.kind),
                           labels.label("ledger_outcome", last.outcome))) if last else "—"
-        rows.append([info["code"], labels.label("port", info["port"]),
-                     labels.label("lane_type", info["lane_type"]),
+        port = h("span", {"title": info["port"]}, land_ports.label(info["port"], locale()))
+        rows.append([info["code"], port, labels.label("lane_type", info["lane_type"]),
                      labels.label("direction", info["direction"]),
                      _("启用") if info["active"] else _("停用"),
                      _online(live.get(lane.code), request), event,

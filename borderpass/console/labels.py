@@ -11,8 +11,8 @@ from __future__ import annotations
 from borderpass.console.base import _, locale
 from borderpass.console.html import Safe, h
 from borderpass.core.i18n import N_
+from borderpass.services import land_ports
 from borderpass.services.gate_texts import OPEN_TEXTS, REFUSAL_TEXTS
-from borderpass.services.notify.texts import PORT_NAMES, port_label
 from borderpass.services.requirements import CATEGORY_LABELS, DOCUMENT_KINDS
 
 OTHER = N_("其他")
@@ -108,7 +108,7 @@ def label(family: str, code: str | None) -> str:
     if code is None or code == "":
         return "—"
     if family == "port":
-        return port_label(code, locale()) if code in PORT_NAMES else _(OTHER)
+        return land_ports.label(code, locale()) if land_ports.known(code) else _(OTHER)
     if family == "ocr_warning" and code not in OCR_WARNINGS:
         for prefix, text in OCR_CHECK_PREFIXES:
             if code.startswith(prefix):
@@ -126,5 +126,5 @@ def label_html(family: str, code: str | None) -> Safe:
 def known(family: str, code: str) -> bool:
     """True when ``family`` has its own label for ``code``."""
     if family == "port":
-        return code in PORT_NAMES
+        return land_ports.known(code)
     return code in FAMILIES.get(family, {})

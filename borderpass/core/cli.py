@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.core.keys_cli import add_commands as add_key_commands
 
     add_key_commands(sub)
+    from borderpass.core.ports_cli import add_commands as add_port_commands
+
+    add_port_commands(sub)
     return parser
 
 
@@ -201,6 +204,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return gate_cli.run(args, settings)
     if args.command == "sweep":
         return _sweep(settings, args.json)
+    if args.command == "ports":
+        from borderpass.core import ports_cli
+
+        return ports_cli.run(args, settings)
     if args.command == "audit":
         from borderpass.core import audit_cli
 

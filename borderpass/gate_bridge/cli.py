@@ -23,15 +23,14 @@ def add_commands(sub: Any) -> None:
     from borderpass.core.i18n import LOCALES
     from borderpass.models.enums import FilingCategory
     from borderpass.models.gate import LaneType
-    from borderpass.services.declarations import PORTS
 
     lane = sub.add_parser("lane", help="register and list lanes").add_subparsers(
         dest="lane_command", required=True, metavar="ACTION")
     add = lane.add_parser("add", help="register a lane; prints its credential once")
     add.add_argument("code", help="the lane's code: lower-case letters, digits, hyphens "
                      "(e.g. rl-e1)")
-    add.add_argument("--port", required=True, choices=PORTS, metavar="PORT",
-                     help=f"land port: {', '.join(PORTS)}")
+    add.add_argument("--port", required=True, metavar="PORT",
+                     help="an active port's code (`borderpass ports list`), e.g. yonghe")
     types = [t.value for t in LaneType]
     add.add_argument("--type", dest="lane_type", required=True, choices=types, metavar="TYPE",
                      help=f"lane type (R-G1): {', '.join(types)}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.core.appkeys import DEPS
-from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
+from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
-from borderpass.services import blacklist, declarations
+from borderpass.services import blacklist, declarations, land_ports
 
 routes = web.RouteTableDef()
 DECLARATION_KEYS = frozenset({"filing_id", "driver_id", "direction", "port", "planned_at"})
@@ -21,21 +21,25 @@ async def create_declaration(request: web.Request) -> web.Response:
     body = await read_json(request, DECLARATION_KEYS,
                            ("filing_id", "driver_id", "direction", "port"))
     declaration = await declarations.create(request.app[DEPS], user, body)
-    return ok(declarations.describe(declaration), status=201)
+    return ok(declarations.describe(declaration, user.locale), status=201)
 
 
 @routes.get("/api/v1/declarations")
 async def list_declarations(request: web.Request) -> web.Response:
     """The caller's declarations."""
     user = await current_user(request)
-    return ok({"items": [declarations.describe(d) for d in await declarations.list_own(user)]})
+    await land_ports.CACHE.get()  # the ports' names, read at most once per CACHE_TTL
+    return ok({"items": [declarations.describe(d, user.locale)
+                         for d in await declarations.list_own(user)]})
 
 
 @routes.get("/api/v1/declarations/{id}")
 async def get_declaration(request: web.Request) -> web.Response:
     """One declaration."""
     user = await current_user(request)
-    return ok(declarations.describe(await declarations.visible(user, path_id(request))))
+    await land_ports.CACHE.get()
+    return ok(declarations.describe(await declarations.visible(user, path_id(request)),
+                                    user.locale))
 
 
 @routes.post("/api/v1/declarations/{id}/cancel")
@@ -44,7 +48,15 @@ async def cancel_declaration(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     cancelled = await declarations.cancel(request.app[DEPS], user, path_id(request))
-    return ok(declarations.describe(cancelled))
+    await land_ports.CACHE.get()
+    return ok(declarations.describe(cancelled, user.locale))
+
+
+@routes.get("/api/v1/ports")
+async def list_ports(request: web.Request) -> web.Response:
+    """The ports open for declarations, named in zh_CN, my and en (public)."""
+    locale = locale_of(request)
+    return ok({"items": [p.describe(locale) for p in await land_ports.active_ports()]})
 
 
 @routes.get("/api/v1/trips")

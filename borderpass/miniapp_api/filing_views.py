@@ -13,6 +13,7 @@ from borderpass.services import (
     commitments,
     filing_reveal,
     filings,
+    letter_scope,
     renewals,
     requirements,
     review,
@@ -148,7 +149,8 @@ def describe_letter(letter: OfficialLetter) -> dict[str, object]:
     return {"id": letter.id, "unit_name": letter.unit_name, "status": letter.status.value,
             "document_id": letter.document_id,  # type: ignore[attr-defined]
             "reason": letter.reason,
-            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None}
+            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None,
+            **letter_scope.describe(letter)}
 
 
 @routes.post("/api/v1/official-letters")
@@ -156,9 +158,12 @@ def describe_letter(letter: OfficialLetter) -> dict[str, object]:
 async def create_letter(request: web.Request) -> web.Response:
     """Submit a unit's official letter for approval (R-F2)."""
     user = await current_user(request)
-    body = await read_json(request, frozenset({"unit_name", "document_id"}),
+    body = await read_json(request, frozenset({"unit_name", "document_id", "named_vehicles",
+                                           "named_people"}),
                            ("unit_name", "document_id"))
-    letter = await review.submit_letter(user, body["unit_name"], body["document_id"])
+    letter = await review.submit_letter(request.app[DEPS], user, body["unit_name"],
+                                        body["document_id"], body.get("named_vehicles"),
+                                        body.get("named_people"))
     return ok(describe_letter(letter), status=201)
 
 

@@ -85,11 +85,19 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/review/filings/{id}/revoke"): _obj({"reason": _STR}, ("reason",)),
     ("post", "/api/v1/review/official-letters/{id}/decide"): _obj(
         {"approve": _BOOL, "reason": _STR}, ("approve",)),
-    ("post", "/api/v1/official-letters"): _obj({"unit_name": _STR, "document_id": _INT},
-                                               ("unit_name", "document_id")),
+    ("post", "/api/v1/official-letters"): _obj({
+        "unit_name": _STR, "document_id": _INT,
+        "named_vehicles": {"type": "array", "minItems": 1, "maxItems": 50, "description":
+                     "the vehicles the letter names (R-F2): plate, VIN or both",
+                     "items": _obj({"plate": _TYPES["plate"], "vin": _TYPES["vin"]})},
+        "named_people": {"type": "array", "minItems": 1, "maxItems": 50, "description":
+                   "the people the letter names (R-F2): name and identity number",
+                   "items": _obj({"name": _STR, "id_number": _STR}, ("name", "id_number"))}},
+        ("unit_name", "document_id", "named_vehicles", "named_people")),
     ("post", "/api/v1/declarations"): _obj({
         "filing_id": _INT, "driver_id": _INT, "direction": {"enum": ["exit", "entry"]},
-        "port": _STR, "planned_at": {"type": "string", "format": "date-time"}},
+        "port": {**_STR, "description": "an active port's code (GET /api/v1/ports)"},
+        "planned_at": {"type": "string", "format": "date-time"}},
         ("filing_id", "driver_id", "direction", "port")),
     ("post", "/api/v1/admin/blacklist/{id}/lift"): _obj({"reason": _STR}, ("reason",)),
     ("post", "/api/v1/admin/blacklist/{id}/smuggling"): _obj({"reason": _STR}, ("reason",)),
@@ -157,7 +165,8 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 }
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
            "/api/v1/filings/requirements", "/api/v1/filings/commitment",
-           "/api/v1/units/commitments/{kind}", "/api/v1/units/by-scene/{scene}"}
+           "/api/v1/units/commitments/{kind}", "/api/v1/units/by-scene/{scene}",
+           "/api/v1/ports"}
 
 
 def _path_param(name: str) -> dict[str, Any]:

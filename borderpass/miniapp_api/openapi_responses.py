@@ -65,6 +65,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                        ("id", "kind", "mime", "size", "sha256", "created_at")),
     "Declaration": _shape({"id": _INT, "filing_id": _INT, "driver_id": _INT,
                            "direction": {"enum": ["exit", "entry"]}, "port": _STR,
+                           "port_name": {**_STR, "description": "the port's name in the "
+                                         "caller's language"},
                            "planned_at": _TIME, "status": _STR, "created_at": _TIME},
                           ("id", "filing_id", "driver_id", "direction", "port", "status")),
     "Trip": _shape({"id": _INT, "filing_id": _INT, "plate_number": _NSTR,
@@ -74,6 +76,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                   "description": "whole days to the deadline (R-F8)"},
                     "overdue": _BOOL},
                    ("id", "filing_id", "status", "deadline", "days_left", "overdue")),
+    "Port": _shape({"code": {**_STR, "description": "what a declaration's port names"},
+                    "name": {**_STR, "description": "the name in the caller's language"},
+                    "names": _shape({"zh_CN": _STR, "my": _STR, "en": _STR},
+                                    ("zh_CN", "my", "en")),
+                    "countries": {**_STR, "description": "the country pair, e.g. CN-MM"},
+                    "active": _BOOL}, ("code", "name", "names", "countries")),
     "Filing": _shape({"id": _INT, "category": {"enum": ["personal", "business", "official"]},
                       "status": _STR,
                       "renews_id": {"type": ["integer", "null"],
@@ -128,6 +136,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/declarations/{id}"): ref("Declaration"),
     ("post", "/api/v1/declarations/{id}/cancel"): ref("Declaration"),
     ("get", "/api/v1/trips"): items(ref("Trip")),
+    ("get", "/api/v1/ports"): items(ref("Port")),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.

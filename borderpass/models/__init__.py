@@ -14,6 +14,7 @@ from borderpass.models.filings import (
 from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
+from borderpass.models.ports import Port
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
@@ -32,6 +33,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "Port",
     "ReviewClaim",
     "Trip",
     "User",

@@ -32,6 +32,10 @@ class OfficialLetter(Model):
     reason = fields.CharField(max_length=500, default="")
     decided_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # R-F2: what the letter names, typed by the applicant, checked by the approving reviewer:
+    # [{"plate": …, "vin": …}] and [{"name": …, "id_sealed": …, "id_key": …}] (R-U7).
+    vehicles: fields.Field[list[dict[str, str]]] = fields.JSONField(default=list)
+    people: fields.Field[list[dict[str, str]]] = fields.JSONField(default=list)
 
     class Meta:
         table = "official_letters"

@@ -21,6 +21,7 @@ from borderpass.services import (
     clock,
     filing_rows,
     filing_validity,
+    land_ports,
     notify,
     pass_claims,
     trip_record,
@@ -30,7 +31,6 @@ from borderpass.services.ports import Deps
 
 PLAN_AHEAD = timedelta(days=7)
 PLAN_BEHIND = timedelta(hours=12)
-PORTS = ("ruili", "wanding", "zhangfeng", "qingshuihe", "mengding", "houqiao", "nansan")
 
 
 def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, datetime]:
@@ -40,9 +40,7 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
         direction = Direction(str(body.get("direction")))
     except ValueError as exc:
         raise FieldError("choice", "direction", choices="exit, entry") from exc
-    port = body.get("port")
-    if port not in PORTS:
-        raise FieldError("choice", "port", choices=", ".join(PORTS))
+    port = body.get("port")  # checked against the ports table by create()
     planned = body.get("planned_at")
     now = clock.now()
     if planned is None:
@@ -62,6 +60,7 @@ def _parse_request(body: dict[str, Any]) -> tuple[int, int, Direction, str, date
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
     """Declare one crossing by an approved, unexpired filing, by one of its drivers (R-F7)."""
     filing_id, driver_id, direction, port, planned_at = _parse_request(body)
+    port = await land_ports.active_code(port)  # an active port of the table (issue 26)
     found = await filing_rows.load_to_declare(filing_id, driver_id)  # one round trip
     if found is None:
         raise FieldError("filing_not_found", "filing_id")
@@ -160,14 +159,15 @@ async def list_own(user: User) -> list[Declaration]:
     return await Declaration.filter(declared_by_id=user.id).order_by("-id").limit(200)
 
 
-def describe(declaration: Declaration) -> dict[str, Any]:
-    """The declaration as the API shows it."""
+def describe(declaration: Declaration, locale: str = "zh_CN") -> dict[str, Any]:
+    """The declaration as the API shows it, the port named in the reader's language."""
     return {
         "id": declaration.id,
         "filing_id": declaration.filing_id,  # type: ignore[attr-defined]
         "driver_id": declaration.driver_id,  # type: ignore[attr-defined]
         "direction": declaration.direction.value,
         "port": declaration.port,
+        "port_name": land_ports.label(declaration.port, locale),
         "planned_at": declaration.planned_at.isoformat(),
         "status": declaration.status.value,
         "created_at": declaration.created_at.isoformat(),

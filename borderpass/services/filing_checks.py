@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver
 from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
-from borderpass.services import clock
+from borderpass.services import clock, letter_scope
 from borderpass.services.requirements import (
     DRIVER_FIELDS,
     MAX_PERSONAL_DRIVERS,
@@ -85,7 +85,7 @@ def _driver_problems(filing: Filing, drivers: list[FilingDriver], owner_id: str 
         if len(drivers) > MAX_PERSONAL_DRIVERS:
             problems.append(FieldError("personal_max_drivers", "drivers",
                                        max=MAX_PERSONAL_DRIVERS))
-        elif len(drivers) == MAX_PERSONAL_DRIVERS and not owners:
+        elif not owners:  # R-U5: one of the drivers is the owner, however many there are
             problems.append(FieldError("personal_owner_driver", "drivers"))
         for i in owners:
             if owner_id and driver_ids[i] and driver_ids[i] != owner_id:
@@ -110,14 +110,14 @@ def _document_problems(filing: Filing, drivers: list[FilingDriver],
             for slot in dict.fromkeys(needed) if slot not in slots]
 
 
-async def _letter_problems(filing: Filing) -> list[FieldError]:
+async def _letter_problems(filing: Filing, drivers: list[FilingDriver]) -> list[FieldError]:
     if filing.category is not FilingCategory.OFFICIAL or filing.official_letter_id is None:  # type: ignore[attr-defined]
         return []
     await filing.fetch_related("official_letter")
     letter = filing.official_letter
     if letter is None or letter.status is not LetterStatus.APPROVED:
         return [FieldError("letter_not_approved", "official_letter_id")]  # R-F2
-    return []
+    return letter_scope.problems(letter, filing, drivers)  # R-F2: only what it names
 
 
 def _others(filing: Filing, now: datetime) -> QuerySet[Filing]:
@@ -148,6 +148,6 @@ async def submission_problems(filing: Filing, drivers: list[FilingDriver], slots
         + _vehicle_problems(filing, today)
         + _driver_problems(filing, drivers, owner_id, driver_ids)
         + _document_problems(filing, drivers, slots)
-        + await _letter_problems(filing)
+        + await _letter_problems(filing, drivers)
         + await _duplicate_problems(filing, clock.now())
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
@@ -74,6 +74,13 @@ async def request_by_guard(gate: GateDeps, user: User, body: dict[str, Any]) -> 
                               body.get("plate"))
 
 
+def requested_by_user(requested_by: str, user: User) -> bool:
+    """True when ``user`` asked for the lift, at the console or API (``user:NAME``) or as the
+    guard named at the lane (``lane:CODE/NAME``): then another officer approves it (R-G4)."""
+    return requested_by in (f"user:{user.username}"[:64],) or (
+        requested_by.startswith("lane:") and requested_by.partition("/")[2] == user.username)
+
+
 async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
                       note: object = None) -> ManualLift:
     """Customs approves (the lane is told to open) or refuses a manual lift (R-G4)."""
@@ -84,6 +91,8 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
         raise NotFound("lift_not_found", "id")
     status = LiftStatus.APPROVED if approve else LiftStatus.REFUSED
     actor = f"user:{user.username}"
+    if approve and requested_by_user(lift.requested_by, user):  # R-G4: who asks never approves
+        raise Forbidden("lift_own_request", "id")
     entry = ledger.entry("manual_lift", lift.lane.code, event_id=f"lift-{lift.id}:decision",
                          outcome=status.value, plate=lift.plate, actor=actor,
                          detail={"lift_id": lift.id, "requested_by": lift.requested_by,

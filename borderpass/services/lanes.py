@@ -16,7 +16,7 @@ from typing import Any
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound, Unauthorized
 from borderpass.core.i18n import LOCALES
 from borderpass.models.gate import Lane, LaneType
-from borderpass.services.declarations import PORTS
+from borderpass.services import land_ports
 from borderpass.services.ports import Deps
 
 # R-G1: which passes each lane type may release, and who controls it.
@@ -36,13 +36,16 @@ def _hash(deps: Deps, token: str) -> str:
     return deps.cipher.blind_index(token, "gate.lane_credential")
 
 
-def _check(body: dict[str, Any]) -> tuple[str, str, LaneType, str, list[str], list[str]]:
+def _check(body: dict[str, Any], ports: land_ports.Snapshot,
+           ) -> tuple[str, str, LaneType, str, list[str], list[str]]:
     errors: list[FieldError] = []
-    code, port = body.get("code"), body.get("port")
+    code = body.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
         errors.append(FieldError("lane_code_format", "code"))
-    if port not in PORTS:
-        errors.append(FieldError("choice", "port", choices=", ".join(PORTS)))
+    port = ports.find(body.get("port"))  # a lane stands at an active port of the table
+    if port is None or not port.active:
+        errors.append(FieldError("choice", "port",
+                                 choices=", ".join(p.code for p in ports.active())))
     try:
         lane_type = LaneType(str(body.get("lane_type")))
     except ValueError:
@@ -60,12 +63,14 @@ def _check(body: dict[str, Any]) -> tuple[str, str, LaneType, str, list[str], li
         errors.append(FieldError("choice", "languages", choices=", ".join(LOCALES)))
     if errors:
         raise FieldErrors(errors)
-    return str(code), str(port), lane_type, str(direction), list(accepts), list(languages)
+    assert port is not None
+    return str(code), port.code, lane_type, str(direction), list(accepts), list(languages)
 
 
 async def create(deps: Deps, body: dict[str, Any]) -> tuple[Lane, str]:
     """Register a lane; returns it and its credential (shown once, stored only hashed)."""
-    code, port, lane_type, direction, accepts, languages = _check(body)
+    ports = await land_ports.CACHE.get(body.get("port"))
+    code, port, lane_type, direction, accepts, languages = _check(body, ports)
     if await Lane.filter(code=code).exists():
         raise Conflict("lane_exists", "code")
     token = secrets.token_hex(24).upper()

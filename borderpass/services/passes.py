@@ -14,7 +14,14 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.models.gate import Pass
-from borderpass.services import blacklist, clock, declarations, pass_claims, pass_tokens
+from borderpass.services import (
+    blacklist,
+    clock,
+    declarations,
+    land_ports,
+    pass_claims,
+    pass_tokens,
+)
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.pass_claims import VALID_AFTER, VALID_BEFORE
 from borderpass.services.pass_tokens import Credential
@@ -94,7 +101,7 @@ async def issue(gate: GateDeps, user: User, declaration_id: int) -> dict[str, An
     delivered = await Pass.filter(id=p.id, secret_delivered_at=None) \
         .update(secret_delivered_at=clock.now())
     return describe(p, pass_tokens.secret_b32(secret_of(gate, p, declaration.id))
-                    if delivered else None)
+                    if delivered else None) | await _port_of(declaration, user.locale)
 
 
 async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> dict[str, Any]:
@@ -104,7 +111,14 @@ async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> dict
     sealed = gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
                                       _secret_context(declaration.id))
     await Pass.filter(id=p.id).update(secret_sealed=sealed, secret_delivered_at=clock.now())
-    return describe(p, pass_tokens.secret_b32(secret))
+    return describe(p, pass_tokens.secret_b32(secret)) | await _port_of(declaration,
+                                                                        user.locale)
+
+
+async def _port_of(declaration: Declaration, locale: str) -> dict[str, str]:
+    """The pass's port, by code and by name in the holder's language (issue 26)."""
+    await land_ports.CACHE.get()
+    return {"port": declaration.port, "port_name": land_ports.label(declaration.port, locale)}
 
 
 async def current_qr(gate: GateDeps, user: User, declaration_id: int) -> str:

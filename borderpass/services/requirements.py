@@ -143,10 +143,17 @@ _LABELS |= {"category": N_("备案类别"), "reason": N_("原因"), "reasons": N
 _LABELS |= {k: v for k, v in UNIT_LABELS.items() if k not in _LABELS}
 
 
+_LETTER_LABELS = {"named_vehicles": N_("公函所列车辆"), "named_people": N_("公函所列人员"),
+                  "plate": N_("号牌号码"), "vin": N_("车辆识别代号"), "name": N_("姓名"),
+                  "id_number": N_("身份证号码")}  # R-F2: what an official letter names
+
+
 def field_label(path: str) -> str | None:
     """The source-language label of a request field path (``drivers[1].id_number`` …)."""
     if path.startswith("documents."):
         return DOCUMENT_KINDS.get(path.removeprefix("documents.").split("#", 1)[0])
+    if path.startswith(("named_vehicles", "named_people")):
+        return _LETTER_LABELS.get(path.rsplit("]", 1)[-1].lstrip(".") or path.split("[")[0])
     leaf = path.rsplit("]", 1)[-1].lstrip(".") if path.startswith("drivers[") else path
     if (label := _LABELS.get(leaf)) is not None:
         return label

@@ -9,7 +9,15 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import audit, clock, notify, renewals, return_reasons, review_claims
+from borderpass.services import (
+    audit,
+    clock,
+    letter_scope,
+    notify,
+    renewals,
+    return_reasons,
+    review_claims,
+)
 from borderpass.services.access import require_role
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
@@ -155,8 +163,10 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
     return filing
 
 
-async def submit_letter(user: User, unit_name: object, document_id: object) -> OfficialLetter:
-    """File a unit's official letter for approval before an official filing (R-F2)."""
+async def submit_letter(deps: Deps, user: User, unit_name: object, document_id: object,
+                        vehicles: object = None, people: object = None) -> OfficialLetter:
+    """File a unit's official letter, with the vehicles and people it names, for approval
+    before an official filing (R-F2)."""
     from borderpass.services.documents import owned_document
 
     if not isinstance(unit_name, str) or not unit_name.strip():
@@ -167,7 +177,9 @@ async def submit_letter(user: User, unit_name: object, document_id: object) -> O
     if doc.kind != "official_letter":
         raise FieldError("document_wrong_kind", "document_id", expected="official_letter",
                          found=doc.kind)
-    return await OfficialLetter.create(applicant=user, unit_name=unit_name.strip(), document=doc)
+    cars, persons = letter_scope.parse(deps, vehicles, people)  # R-F2: what it names
+    return await OfficialLetter.create(applicant=user, unit_name=unit_name.strip(), document=doc,
+                                       vehicles=cars, people=persons)
 
 
 async def decide_letter(reviewer: User, letter_id: int, approve: bool,
@@ -181,6 +193,8 @@ async def decide_letter(reviewer: User, letter_id: int, approve: bool,
         raise Conflict("letter_decided", "status", status=letter.status.value)
     if not approve and not reason.strip():
         raise FieldError("required", "reason")
+    if approve and not (letter.vehicles and letter.people):  # R-F2: it must name them
+        raise Conflict("letter_names_nothing", "named_vehicles")
     letter.status = LetterStatus.APPROVED if approve else LetterStatus.REFUSED
     letter.reviewer = reviewer
     letter.reason = reason.strip()[:500]

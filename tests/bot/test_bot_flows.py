@@ -116,8 +116,9 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
     await approved_filing(deps, me)
     # Issue #18: ≤ 3 messages from an approved filing — the direction comes from the open
     # trip (none: exit), the only driver is taken, the port is asked once (no history yet).
-    assert "port" in (await user.say("declare")).text
-    check = await user.say("1")
+    asked = (await user.say("declare")).text
+    assert "port" in asked and "3 Ruili" in asked  # the ports table's order (issue 26)
+    check = await user.say("3")
     assert "Ruili" in check.text and "Exit" in check.text
     done = await user.say("1")
     # Issue 26: no deadline promised from the declaration; it counts from the exit crossing

@@ -95,7 +95,9 @@ async def test_official_needs_an_approved_letter_and_paper_licence(deps) -> None
     user = await driver_user()
     reviewer = await staff(Role.REVIEWER)
     letter_doc = await documents.upload(deps, user, "official_letter", jpeg())
-    letter = await review.submit_letter(user, "瑞丽市交通局", letter_doc.id)
+    letter = await review.submit_letter(deps, user, "瑞丽市交通局", letter_doc.id,
+                                        [{"plate": "云N12345"}],
+                                        [{"name": "岩温", "id_number": OWNER_ID}])
     body = business_body()
     body.update(category="official", official_letter_id=letter.id)
     with pytest.raises(FieldError) as err:

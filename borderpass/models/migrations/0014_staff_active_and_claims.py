@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0011_filing_renewals')]
+    dependencies = [('borderpass', '0012_ports_and_letter_scope')]
 
     initial = False
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from borderpass.core.backoff import Backoff
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
-from borderpass.services import clock
+from borderpass.services import clock, land_ports
 from borderpass.services.notify import grants, kinds, outbox, relevance, texts
 from borderpass.services.notify.channels import (
     IDEMPOTENCY_WINDOW_SECONDS,
@@ -268,6 +268,7 @@ async def deliver_due(config: NotifyConfig, transport: PushTransport) -> int:
     if not rows:
         return 0
     batch = await _load(token, rows)
+    await land_ports.CACHE.get()  # messages name ports from the table (issue 26)
     plans: list[Plan] = []
     for row in rows:
         try:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from borderpass.core.i18n import N_, translate
-from borderpass.services import clock, return_reasons
+from borderpass.services import clock, land_ports, return_reasons
 from borderpass.services.notify import kinds
 from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
 from borderpass.services.notify.fit import fit
@@ -21,19 +21,12 @@ FILING_PAGE = "pages/filing/detail?id={id}"
 TRIPS_PAGE = "pages/trips/index"
 UNITS_PAGE = "pages/units/index"
 EXPORT_PAGE = "pages/export/enterprise?id={id}"  # the enterprise's pending cancellations
-PORT_NAMES = {  # proper nouns: Chinese, pinyin (English readers), Burmese (Burmese readers)
-    "ruili": ("瑞丽", "Ruili", "ရွှေလီ"), "wanding": ("畹町", "Wanding", "ဝမ်တင်"),
-    "zhangfeng": ("章凤", "Zhangfeng", "ကျန်းဖုန်"),
-    "qingshuihe": ("清水河", "Qingshuihe", "ချင်းရွှေဟော်"),
-    "mengding": ("孟定", "Mengding", "မိန်းတိန်"), "houqiao": ("猴桥", "Houqiao", "ဟိုချောင်"),
-    "nansan": ("南伞", "Nansan", "နမ့်ဆန်"),
-}  # the Burmese names await a native reviewer: locales/REVIEW.md
 
 
 def port_label(code: str, locale: str) -> str:
-    """A port's name in the reader's script (issue #18: no pinyin for Burmese readers)."""
-    zh, latin, burmese = PORT_NAMES.get(code, (code, code, code))
-    return {"zh_CN": zh, "my": burmese}.get(locale, latin)
+    """A port's name in the reader's script (issue #18: no pinyin for Burmese readers), from
+    the ports table (services/land_ports.py)."""
+    return land_ports.label(code, locale)
 
 
 UNIT_REASONS = {  # R-U6
