@@ -12,12 +12,14 @@ from borderpass.models.filings import (
 from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
+from borderpass.models.privacy import DataExport, PrivacyConsent
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
 __all__ = [
     "AuditEvent",
     "BlacklistEntry",
+    "DataExport",
     "DataKey",
     "Declaration",
     "Document",
@@ -28,6 +30,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "PrivacyConsent",
     "Trip",
     "User",
     "UserSession",
