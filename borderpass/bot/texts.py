@@ -66,6 +66,11 @@ ASK_DATE = N_("请填写：{label}（年-月-日，例如 2024-05-01）")
 ASK_CHOICE = N_("请选择：{label}")
 ASK_DRIVER_NAME = N_("请填写驾驶人姓名（可稍后上传驾驶人证件照片）")
 LICENCE_KINDS = {"paper": N_("纸质行驶证"), "electronic": N_("电子行驶证")}
+PRIVACY_NOTICE = N_("上传证件照片前，请阅读个人信息处理告知：\n\n{text}\n\n"
+                    "回复 1 表示同意，2 表示不同意。")
+PRIVACY_AGREED = N_("已记录您的同意。")
+PRIVACY_DECLINED = N_("未同意个人信息处理告知，不能上传身份证件照片，备案草稿已保留。"
+                      "同意后可继续：发送“{file}”。")
 COMMITMENT = N_("请阅读信用承诺：\n\n{text}\n\n回复 1 表示同意并提交备案。")
 SUBMITTED = N_("备案 {plate} 已提交，等待口岸办审核，结果会通知您。")
 
