@@ -13,8 +13,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import jpeg
 
-from borderpass.models import Document, PrivacyConsent
-from borderpass.services import chat_users, clock, privacy
+from borderpass.models import AuditEvent, DataExport, Document, PrivacyConsent
+from borderpass.models.notify import Notification
+from borderpass.services import chat_users, clock, privacy, sweeps
+from borderpass.services.notify import kinds
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -59,3 +61,17 @@ async def test_chat_refusal_keeps_no_consent_and_asks_again_next_time(wechat_use
     assert not await PrivacyConsent.filter(user_id=me.id).exists()
     again = await user.say("file")  # the draft is continued: the notice comes first again
     assert "personal information notice" in again.text
+
+
+async def test_chat_command_asks_for_a_copy_of_my_data(wechat_user, bot) -> None:  # R-D3
+    user = wechat_user("oa-data")
+    await user.say("English")
+    asked = await user.say("my data")
+    assert "copy of your personal data" in asked.text
+    me = await chat_users.official_account_user("oa-data")
+    job = await DataExport.get(user_id=me.id)
+    assert f"number {job.id}" in asked.text and job.status == "pending"
+    assert await AuditEvent.filter(actor_id=me.id, action="export").exists()
+    assert (await sweeps.run_sweeps(bot.deps))["data_exports"] == 1  # the worker
+    ready = await Notification.get(user_id=me.id, kind=kinds.DATA_EXPORT_READY)
+    assert ready.locale == "en" and ready.payload["export_id"] == job.id
