@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='PrivacyConsent',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('user', fields.ForeignKeyField('borderpass.User', source_field='user_id', db_index=True, db_constraint=True, to_field='id', related_name='privacy_consents', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('borderpass.User', source_field='user_id', db_constraint=True, to_field='id', related_name='privacy_consents', on_delete=OnDelete.CASCADE)),
                 ('version', fields.CharField(max_length=10)),
                 ('locale', fields.CharField(max_length=8)),
                 ('text_sha256', fields.CharField(max_length=64)),
@@ -24,14 +24,14 @@ class Migration(migrations.Migration):
                 ('withdrawn_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'privacy_consents', 'app': 'borderpass', 'pk_attr': 'id',
-                     'table_description': 'One separate consent to one version of the privacy notice.'},
+                     'table_description': 'One separate consent to one version of the privacy notice (PIPL art. 29), or its'},
             bases=['Model'],
         ),
         ops.CreateModel(
             name='DataExport',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('user', fields.ForeignKeyField('borderpass.User', source_field='user_id', db_index=True, db_constraint=True, to_field='id', related_name='data_exports', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('borderpass.User', source_field='user_id', db_constraint=True, to_field='id', related_name='data_exports', on_delete=OnDelete.CASCADE)),
                 ('status', fields.CharField(default='pending', max_length=10)),
                 ('locale', fields.CharField(default='zh_CN', max_length=8)),
                 ('sha256', fields.CharField(null=True, max_length=64)),
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('expires_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'data_exports', 'app': 'borderpass', 'pk_attr': 'id',
-                     'table_description': "A user's request for a copy of their data."},
+                     'table_description': "A user's request for a copy of their data: built by the worker, fetched by them only,"},
             bases=['Model'],
         ),
     ]
