@@ -40,6 +40,8 @@ ENDED_DAYS = 365  # documents of a returned, expired or revoked filing, after it
 ORPHAN_GRACE = timedelta(days=1)  # a file written but not yet referenced (an upload under way)
 BATCH = 100
 MAX_BATCHES = 20  # per kind and run: the next run goes on
+EVERY = timedelta(hours=1)
+LAST_RUN = "retention:last_run"
 ENDED = (FilingStatus.RETURNED, FilingStatus.EXPIRED, FilingStatus.REVOKED)
 ANONYMISED = "anonymised_at"
 log = logging.getLogger("borderpass.retention")
@@ -139,12 +141,14 @@ async def drop_files(deps: Deps, digests: Iterable[str]) -> int:
 
 
 async def _drafts(deps: Deps, counts: dict[str, int]) -> None:
-    cutoff = clock.now() - timedelta(days=DRAFT_DAYS)
+    cutoff, after = clock.now() - timedelta(days=DRAFT_DAYS), 0
     for _ in range(MAX_BATCHES):
-        batch: list[Any] = await Filing.filter(status=FilingStatus.DRAFT, updated_at__lt=cutoff) \
+        batch: list[Any] = await Filing.filter(status=FilingStatus.DRAFT, updated_at__lt=cutoff,
+                                               id__gt=after) \
             .order_by("id").limit(BATCH).values_list("id", flat=True)
         for filing_id in batch:
-            if await referenced(int(filing_id)):
+            after = int(filing_id)
+            if await referenced(after):
                 continue
             counts["files"] += await drop_files(deps, await delete_filing(int(filing_id)))
             counts["drafts"] += 1
@@ -183,13 +187,28 @@ async def _exports(deps: Deps, counts: dict[str, int]) -> None:
 
 
 async def _orphans(deps: Deps, counts: dict[str, int]) -> None:
-    """Files left unreferenced by a crash between a commit and the file's removal."""
+    """Files left unreferenced by a crash between a commit and the file's removal; the
+    references are read a batch of digests at a time."""
     cutoff = (clock.now() - ORPHAN_GRACE).timestamp()
-    for digest in list(deps.files.digests()):
-        written = deps.files.modified_at(digest)
-        if written is None or written > cutoff:
-            continue
-        counts["orphan_files"] += await drop_files(deps, [digest])
+    old = [d for d in deps.files.digests()
+           if (written := deps.files.modified_at(d)) is not None and written <= cutoff]
+    for start in range(0, len(old), 500):
+        chunk = old[start:start + 500]
+        used: set[Any] = set(await Document.filter(sha256__in=chunk)
+                             .values_list("sha256", flat=True))
+        used |= set(await DataExport.filter(sha256__in=chunk).values_list("sha256", flat=True))
+        counts["orphan_files"] += await drop_files(deps, [d for d in chunk if d not in used])
+
+
+async def sweep_due(deps: Deps) -> dict[str, int]:
+    """The retention sweep at most once per ``EVERY`` (the worker's sweeps run each minute;
+    retention walks whole tables and the file store), timed by the service clock."""
+    now = clock.now().timestamp()
+    last = await deps.kv.get(LAST_RUN)
+    if last is not None and now - float(last) < EVERY.total_seconds():
+        return {}
+    await deps.kv.set(LAST_RUN, str(now))
+    return await sweep(deps)
 
 
 async def sweep(deps: Deps) -> dict[str, int]:

@@ -37,7 +37,7 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
             "expired_sessions": await sessions.purge_expired(),
             "idempotency_expired": await idempotency.sweep_expired(),
             "data_exports": await data_export.build_pending(deps),  # R-D3
-            **{f"retention_{k}": v for k, v in (await retention.sweep(deps)).items()},  # R-D4
+            **{f"retention_{k}": v for k, v in (await retention.sweep_due(deps)).items()},  # R-D4
         }
     finally:
         held = await deps.kv.get("lock:sweeps")

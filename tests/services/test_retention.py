@@ -134,3 +134,17 @@ async def test_ended_filing_anonymised_a_year_after_unless_held(deps) -> None:  
     assert not any(_stored(deps, d) for d in digests)
     assert not any((await retention.sweep(deps)).values())
     assert (await audit.verify()).broken_id is None
+
+
+async def test_the_worker_runs_retention_once_an_hour(deps) -> None:  # R-D4
+    user = await driver_user("erin")
+    draft, _ = await _draft(deps, user, 7)
+    start = clock.now()
+    assert (await retention.sweep_due(deps))["drafts"] == 0
+    clock.freeze(start + timedelta(days=91))
+    assert (await retention.sweep_due(deps))["drafts"] == 1  # the hour has passed
+    await _draft(deps, user, 8)
+    await Filing.filter(id__gt=draft.id).update(updated_at=start)
+    assert await retention.sweep_due(deps) == {}  # within the hour: not again
+    clock.freeze(start + timedelta(days=91, hours=1))
+    assert (await retention.sweep_due(deps))["drafts"] == 1
