@@ -58,7 +58,7 @@ from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import FilingDriver, User
 from borderpass.models.enums import FilingCategory, Role
-from borderpass.services import documents, filings, review, users
+from borderpass.services import documents, filings, privacy, review, users
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
 from borderpass.services.validators import make_id_number, make_vin
@@ -247,6 +247,7 @@ async def seed_filing(deps: Deps, reviewer: User, user_id: int, i: int) -> tuple
     body = filing_body(i)
     slots = [*base_documents(FilingCategory.PERSONAL),
              *(driver_slot(k, 0) for k in PER_DRIVER_DOCUMENTS)]
+    await privacy.give(user, privacy.notice(user.locale), "miniapp")  # R-D1
     body["documents"] = {s: (await documents.upload(deps, user, s.split("#")[0], JPEG)).id
                          for s in slots}
     filing = await filings.create(deps, user, body)

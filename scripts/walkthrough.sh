@@ -52,7 +52,12 @@ echo "driver token: ${TOKEN:0:8}…"
 call GET "/filings/requirements?category=personal" \
   | json '[x["kind"] for x in d["documents"]] + [x["kind"] + "#1" for x in d["driver_documents"]]'
 
-# 3. Upload the photos (any JPEG here; real ones are read by OCR).
+# 3. Read the privacy notice and consent separately: identity documents need it (R-D1).
+NOTICE=$(call GET "/privacy/notice?locale=$LANGUAGE_TAG" \
+  | json '"{\"version\": \"%s\", \"locale\": \"%s\", \"text_sha256\": \"%s\", \"accepted\": true}" % (d["version"], d["locale"], d["sha256"])')
+post /privacy/consent "$NOTICE" | json '"privacy consent: " + d["version"]'
+
+# 4. Upload the photos (any JPEG here; real ones are read by OCR).
 "$PYTHON" -c "import sys; from PIL import Image; Image.new('RGB', (640, 480), 'navy').save(sys.argv[1])" "$WORK/photo.jpg"
 DOCS=""
 for slot in vehicle_licence photo_front_45 photo_rear_45 photo_side vin_plate \
@@ -62,7 +67,7 @@ for slot in vehicle_licence photo_front_45 photo_rear_45 photo_side vin_plate \
   DOCS="$DOCS\"$slot\": $id,"
 done
 
-# 4. Create the filing with its vehicle, owner and driver, and submit it.
+# 5. Create the filing with its vehicle, owner and driver, and submit it.
 FILING=$(post /filings "{
   \"category\": \"personal\",
   \"vehicle\": {\"plate_number\": \"$PLATE\", \"vin\": \"$VIN\",
@@ -75,7 +80,7 @@ FILING=$(post /filings "{
   \"documents\": {${DOCS%,}}}" | json 'd["id"]')
 post "/filings/$FILING/submit" '{}' | json '("filing", d["id"], d["status"])'
 
-# 5. A reviewer (demo staff, password demo-pass-123) sees the queue and approves.
+# 6. A reviewer (demo staff, password demo-pass-123) sees the queue and approves.
 DRIVER_TOKEN=$TOKEN
 TOKEN=""
 TOKEN=$(post /auth/staff-login '{"username": "reviewer", "password": "demo-pass-123"}' \
@@ -84,7 +89,7 @@ call GET /review/queue \
   | json '[(i["id"], i["waited_office_seconds"]) for i in d["items"]]'
 post "/review/filings/$FILING/approve" '{}' | json '("approved until", d["expires_at"])'
 
-# 6. The driver declares the exit. A declaration is intent: the trip (and its deadline,
+# 7. The driver declares the exit. A declaration is intent: the trip (and its deadline,
 #    3 months at most) opens only when an exit lane records the crossing, so the list of
 #    trips stays empty here until the pass is scanned (`borderpass lane-sim`, a lane).
 TOKEN=$DRIVER_TOKEN

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 from api_helpers import Caller
+from factories import consented
 from openapi_contract import openapi_contract  # noqa: F401  (checks every API response)
 from suite_settings import (
     MINIAPP_APPID,
@@ -35,6 +36,7 @@ from borderpass.core.crypto import FieldCipher
 from borderpass.core.db import tortoise_config
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
+from borderpass.models import User
 from borderpass.services import clock, users
 from borderpass.services.ports import Deps
 
@@ -175,11 +177,13 @@ async def client(settings: Settings, redis: Any, aiohttp_client: Any) -> TestCli
 def login(client: TestClient, fake_wechat: Any):
     """``await login("alice")`` logs a driver in through wx-login and the fake WeChat."""
 
-    async def do(name: str = "alice") -> Caller:
+    async def do(name: str = "alice", consent: bool = True) -> Caller:
         code = fake_wechat.issue_login_code(f"o-{name}")
         resp = await client.post("/api/v1/auth/wx-login", json={"code": code})
         assert resp.status == 200, await resp.text()
         body = await resp.json()
+        if consent:  # R-D1: the mini-program's first screen; tests/services/test_privacy*
+            await consented(await User.get(id=body["user"]["id"]))
         return Caller(client, body["token"], body["user"]["id"])
 
     return do

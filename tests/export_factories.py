@@ -33,6 +33,9 @@ async def officer(role: Role, name: str | None = None) -> User:
 
 
 async def upload(deps: Deps, user: User, kind: str) -> int:
+    from factories import consented
+
+    await consented(user)  # R-D1: identity kinds need it
     return (await documents.upload(deps, user, kind, jpeg())).id
 
 

@@ -21,6 +21,15 @@ VIN = make_vin("LSVAM4187C221836")
 USCC = make_uscc("MA6K3Q2X")
 
 
+async def consented(user: User) -> User:
+    """``user`` after separate consent to the current privacy notice (R-D1): identity
+    documents may be uploaded."""
+    from borderpass.services import privacy
+
+    await privacy.give(user, privacy.notice(user.locale), "miniapp")
+    return user
+
+
 def jpeg(width: int = 64, height: int = 48, color: str = "navy") -> bytes:
     """A small valid JPEG."""
     buf = io.BytesIO()
@@ -78,6 +87,7 @@ async def attach_all(deps: Deps, user: User, category: str, drivers: int = 1,
     slots = list(base_documents(FilingCategory(category))) + list(extra)
     slots += [driver_slot(k, i) for i in range(drivers) for k in PER_DRIVER_DOCUMENTS]
     mapping = {}
+    await consented(user)
     for slot in slots:
         doc = await documents.upload(deps, user, slot.split("#")[0], jpeg())
         mapping[slot] = doc.id

@@ -62,7 +62,13 @@ async def wx_login(client: TestClient, fake_wechat: Any, name: str) -> Caller:
     resp = await client.post("/api/v1/auth/wx-login", json={"code": code})
     assert resp.status == 200, await resp.text()
     body = await resp.json()
-    return Caller(client, body["token"], body["user"]["id"])
+    caller = Caller(client, body["token"], body["user"]["id"])
+    status, notice = await caller.call("GET", "/api/v1/privacy/notice")  # R-D1
+    status, consent = await caller.call("POST", "/api/v1/privacy/consent", json={
+        "version": notice["version"], "locale": notice["locale"],
+        "text_sha256": notice["sha256"], "accepted": True})
+    assert status == 200, consent
+    return caller
 
 
 async def staff(client: TestClient, role: str) -> Caller:

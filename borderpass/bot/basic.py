@@ -9,7 +9,7 @@ from borderpass.bot import texts as T
 from borderpass.bot.engine import INSTANT, STEPS, Expect, Flow, Step, Turn, register, set_language
 from borderpass.core.i18n import LOCALES
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import declarations, filings, return_reasons
+from borderpass.services import data_export, declarations, filings, return_reasons
 from borderpass.services.requirements import CATEGORY_LABELS
 
 # -- language ----------------------------------------------------------------------------------
@@ -110,5 +110,12 @@ async def _status_command(turn: Turn) -> None:
     turn.say(await status_text(turn))
 
 
+async def _data_command(turn: Turn) -> None:
+    """A copy of the user's data (R-D3): queued; a message says when it can be fetched."""
+    job = await data_export.request(turn.user)
+    turn.say(turn.t(T.DATA_REQUESTED, id=job.id))
+
+
 INSTANT["status"] = _status_command
+INSTANT["data"] = _data_command
 INSTANT["language"] = _language_command

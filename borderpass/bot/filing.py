@@ -17,7 +17,7 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import FieldError, FieldErrors
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory
-from borderpass.services import commitments, filings
+from borderpass.services import commitments, filings, privacy
 from borderpass.services.filing_forms import EDITABLE
 from borderpass.services.requirements import (
     CATEGORY_LABELS,
@@ -91,6 +91,8 @@ async def next_step(turn: Turn) -> str | None:
     missing = await _missing(problems, filing_id)
     if missing:
         data["slot"], data["upcoming"] = missing[0], missing[:6]
+        if await _needs_privacy(turn, missing):
+            return "file:privacy"
         return "file:photo"
     filing = await _filing(turn)
     for problem in problems:
@@ -280,6 +282,39 @@ async def _ask_driver_name(turn: Turn) -> str:
     return turn.t(T.ASK_DRIVER_NAME)
 
 
+# -- the privacy notice: separate consent before identity documents (R-D1) ---------------
+
+
+async def _needs_privacy(turn: Turn, missing: list[str]) -> bool:
+    """An identity document is still due and the user has not consented to the current
+    notice: asked before any photo, since photos come in bursts (R-D1)."""
+    return any(s.split("#")[0] in privacy.SENSITIVE_KINDS for s in missing) and \
+        await privacy.current_consent(turn.user) is None
+
+
+async def _ask_privacy(turn: Turn) -> str:
+    """Show the notice and remember exactly which text (version, locale, hash)."""
+    shown = privacy.notice(turn.locale)
+    turn.state.data["privacy"] = commitments.consent_of(shown)
+    return turn.t(T.PRIVACY_NOTICE, text=T.chat_text(shown.text))
+
+
+async def _privacy(turn: Turn, agreed: bool) -> str | None:
+    """Store the consent to the text shown (channel chat); a refusal keeps the draft."""
+    if not agreed:
+        turn.say(turn.t(T.PRIVACY_DECLINED))
+        return None
+    shown = turn.state.data.get("privacy") or commitments.consent_of(privacy.notice(turn.locale))
+    try:
+        text = privacy.check_payload(shown)
+    except FieldError as exc:  # a new version since it was shown: show the new one
+        turn.say(turn.error(exc))
+        return "file:privacy"
+    await privacy.give(turn.user, text, commitments.CHAT)
+    turn.say(turn.t(T.PRIVACY_AGREED))
+    return await next_step(turn)
+
+
 # -- consent and submission --------------------------------------------------------------------
 
 
@@ -320,5 +355,6 @@ register(Flow("file", start, {s.name: s for s in (
     _field_step("file:field_bool", Expect.CONFIRM),
     _field_step("file:field_choice", Expect.CHOICE, with_options=True),
     Step("file:driver_name", Expect.TEXT, _ask_driver_name, _driver_name, on_image=_photo),
+    Step("file:privacy", Expect.CONFIRM, _ask_privacy, _privacy),
     Step("file:commit", Expect.CONFIRM, _ask_commit, _commit),
 )}))

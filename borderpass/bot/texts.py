@@ -21,6 +21,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "file": {"zh_CN": "备案", "my": "မှတ်ပုံတင်", "en": "file"},
     "declare": {"zh_CN": "申报", "my": "ကြေညာ", "en": "declare"},
     "pass": {"zh_CN": "通行码", "my": "ဖြတ်သန်းခွင့်ကုဒ်", "en": "pass"},
+    "data": {"zh_CN": "我的数据", "my": "ကျွန်ုပ်၏ဒေတာ", "en": "my data"},
 }
 ALIASES = {"?": "help", "？": "help", "menu": "help", "菜单": "help", "lang": "language",
            "ဖြတ်သန်းကတ်": "pass"}  # the old Burmese word for 通行码 still works
@@ -30,7 +31,8 @@ WELCOME = N_("欢迎使用边境通行！在这里可以办理车辆备案和出
 CHOOSE_LANGUAGE = N_("请选择语言，回复编号")
 LANGUAGE_SET = N_("已切换为中文。")
 HELP = N_("可以发送：\n{file} — 车辆备案\n{declare} — 出入境申报\n{status} — 备案、申报和返回期限"
-          "\n{pass} — 我的通行码\n{language} — 切换语言\n在任何一步都可以发送 {back}、{cancel}、"
+          "\n{pass} — 我的通行码\n{data} — 我的个人数据副本\n{language} — 切换语言\n"
+          "在任何一步都可以发送 {back}、{cancel}、"
           "{restart} 或 {help}")
 UNKNOWN = N_("没有听懂。发送“{help}”查看可以办理的事项。")
 CANCELLED = N_("已取消。发送“{help}”查看可以办理的事项。")
@@ -41,6 +43,8 @@ DATE_FORMAT = N_("请按“年-月-日”发送日期，例如 2024-05-01。")
 YES_NO = N_("回复 1 表示是，2 表示否。")
 YES, NO = N_("是"), N_("否")
 CONTINUE = N_("继续办理：")
+DATA_REQUESTED = N_("已收到您的个人数据副本申请（编号 {id}）。"
+                    "生成后会通知您，请在小程序“我的数据”中下载。")
 
 # filing
 CHOOSE_CATEGORY = N_("请选择备案类别：")
@@ -66,6 +70,11 @@ ASK_DATE = N_("请填写：{label}（年-月-日，例如 2024-05-01）")
 ASK_CHOICE = N_("请选择：{label}")
 ASK_DRIVER_NAME = N_("请填写驾驶人姓名（可稍后上传驾驶人证件照片）")
 LICENCE_KINDS = {"paper": N_("纸质行驶证"), "electronic": N_("电子行驶证")}
+PRIVACY_NOTICE = N_("上传证件照片前，请阅读个人信息处理告知：\n\n{text}\n\n"
+                    "回复 1 表示同意，2 表示不同意。")
+PRIVACY_AGREED = N_("已记录您的同意。")
+PRIVACY_DECLINED = N_("未同意个人信息处理告知，不能上传身份证件照片，备案草稿已保留。"
+                      "同意后可继续：发送“{file}”。")
 COMMITMENT = N_("请阅读信用承诺：\n\n{text}\n\n回复 1 表示同意并提交备案。")
 SUBMITTED = N_("备案 {plate} 已提交，等待口岸办审核，结果会通知您。")
 

@@ -156,6 +156,12 @@ ERRORS: dict[str, str] = {
     "user_not_found": N_("找不到该用户"),
     "commitment_not_accepted": N_("须阅读并同意信用承诺"),
     "commitment_outdated": N_("信用承诺已更新为 {version} 版，请重新阅读并同意"),
+    "consent_required": N_("上传身份证件或人像照片前，须阅读并单独同意个人信息处理告知"
+                           "（{version} 版）"),
+    "consent_not_accepted": N_("须阅读并同意个人信息处理告知"),
+    "consent_outdated": N_("个人信息处理告知已更新为 {version} 版，请重新阅读并同意"),
+    "export_not_found": N_("找不到该数据副本，或已过期删除"),
+    "export_not_ready": N_("数据副本正在生成，完成后会通知您"),
     "commitment_text_mismatch": N_("所同意的承诺文本与当前版本不一致，请重新阅读并同意"),
     "member_filing_state": N_("备案当前状态（{status}）下不能申报列入名单"),
     "member_dishonest": N_("本人或车辆在失信名单中，不能申报列入名单"),

@@ -55,6 +55,23 @@ class FileStore:
                 if len(digest) == 64 and _HEX.issuperset(digest):
                     yield digest
 
+    def delete(self, digest: str) -> bool:
+        """Remove a stored file (retention, R-D4); True if it was there."""
+        if len(digest) != 64 or not _HEX.issuperset(digest):
+            return False
+        try:
+            self._path(digest).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def modified_at(self, digest: str) -> float | None:
+        """When a stored file was written (epoch seconds), None when absent."""
+        try:
+            return self._path(digest).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def kid_of(self, digest: str) -> str | None:
         """The key id a stored file is sealed under, None when it is plain."""
         with self._path(digest).open("rb") as fh:

@@ -13,6 +13,7 @@ from borderpass.miniapp_api import (
     notify_views,
     ocr_views,
     pass_views,
+    privacy_views,
     review_views,
     staff_views,
     unit_views,
@@ -30,4 +31,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(unit_views.routes)
     app.router.add_routes(notify_views.routes)
     app.router.add_routes(export_views.routes)
+    app.router.add_routes(privacy_views.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

@@ -77,6 +77,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/filings"): _FILING,
     ("patch", "/api/v1/filings/{id}"): _FILING,
     ("post", "/api/v1/filings/{id}/submit"): _obj({"commitment": CONSENT}),
+    ("post", "/api/v1/privacy/consent"): CONSENT,
     ("post", "/api/v1/filings/{id}/reveal"): _obj({"field": _STR, "purpose": _STR},
                                                   ("field",)),
     ("post", "/api/v1/review/filings/{id}/return"): _obj({"reasons": {
@@ -122,7 +123,7 @@ _EMPTY = frozenset({
     "/api/v1/filings/{id}/renew",
     "/api/v1/admin/notifications/{id}/retry", "/api/v1/units/{id}/registration-code",
     "/api/v1/export/licences/{id}/return", "/api/v1/export/review/filings/{id}/approve",
-    "/api/v1/export/review/licences/{id}/issue",
+    "/api/v1/export/review/licences/{id}/issue", "/api/v1/privacy/withdraw",
     "/api/v1/export/enterprises/{id}/members/{member_id}/remove",
     "/api/v1/export/enterprises/{id}/members/{member_id}/contact",
     "/api/v1/export/enterprises/{id}/invitations",
@@ -154,6 +155,7 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/v1/export/customs/vin-status"): {"vin": _STR},
     ("get", "/api/v1/filings/requirements"): {"category": _STR},
     ("get", "/api/v1/filings/commitment"): {"locale": _STR},
+    ("get", "/api/v1/privacy/notice"): {"locale": _STR},
     ("get", "/api/v1/filings"): {"status": _STR},
     ("get", "/api/v1/admin/notifications"): {"limit": _STR, "status": _STR},
     ("get", "/api/v1/gate/manual-lifts"): {"status": _STR},
@@ -165,6 +167,7 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
 }
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
            "/api/v1/filings/requirements", "/api/v1/filings/commitment",
+           "/api/v1/privacy/notice",
            "/api/v1/units/commitments/{kind}", "/api/v1/units/by-scene/{scene}",
            "/api/v1/ports"}
 

@@ -82,6 +82,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     ("zh_CN", "my", "en")),
                     "countries": {**_STR, "description": "the country pair, e.g. CN-MM"},
                     "active": _BOOL}, ("code", "name", "names", "countries")),
+    "PrivacyNotice": _shape({"kind": _STR, "version": _STR, "locale": _STR, "text": _STR,
+                             "sha256": _STR}, ("version", "locale", "text", "sha256")),
+    "PrivacyConsent": _shape({"consented": _BOOL, "current_version": _STR, "version": _STR,
+                              "locale": _STR, "text_sha256": _STR, "channel": _STR,
+                              "given_at": _TIME, "withdrawn_at": _NSTR},
+                             ("consented", "current_version")),
+    "DataExport": _shape({"id": _INT, "status": {"enum": ["pending", "ready", "failed"]},
+                          "requested_at": _TIME, "ready_at": _NSTR, "expires_at": _NSTR,
+                          "size": {"type": ["integer", "null"]}, "file": _NSTR},
+                         ("id", "status", "requested_at")),
     "Filing": _shape({"id": _INT, "category": {"enum": ["personal", "business", "official"]},
                       "status": _STR,
                       "renews_id": {"type": ["integer", "null"],
@@ -109,12 +119,15 @@ CREATED = frozenset({
     ("post", "/api/v1/export/enterprises/{id}/invitations"),
     ("post", "/api/v1/export/invitations/accept"),
 })
+# Routes whose success is 202 Accepted (a job is queued).
+ACCEPTED = frozenset({("get", "/api/v1/me/data")})
 # Routes answering a file instead of JSON.
 FILES = {
     ("get", "/api/v1/documents/{id}/file"): "image/*",
     ("get", "/api/v1/declarations/{id}/pass.png"): "image/png",
     ("get", "/api/v1/units/{id}/registration-code.png"): "image/png",
     ("get", "/api/v1/units/{id}/members/export"): "text/csv",
+    ("get", "/api/v1/me/data/{id}/file"): "application/zip",
 }
 _FILINGS = "/api/v1/filings"
 SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
@@ -137,6 +150,11 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/declarations/{id}/cancel"): ref("Declaration"),
     ("get", "/api/v1/trips"): items(ref("Trip")),
     ("get", "/api/v1/ports"): items(ref("Port")),
+    ("get", "/api/v1/privacy/notice"): ref("PrivacyNotice"),
+    ("get", "/api/v1/privacy/consent"): ref("PrivacyConsent"),
+    ("post", "/api/v1/privacy/consent"): ref("PrivacyConsent"),
+    ("get", "/api/v1/me/data"): ref("DataExport"),
+    ("get", "/api/v1/me/data/{id}"): ref("DataExport"),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.
@@ -161,7 +179,8 @@ ERROR_STATUSES = {
 
 def responses(method: str, path: str) -> dict[str, Any]:
     """The responses object of one operation: its success and every error status."""
-    status = "201" if (method, path) in CREATED else "200"
+    status = "201" if (method, path) in CREATED else \
+        "202" if (method, path) in ACCEPTED else "200"
     if (method, path) in FILES:
         media = [FILES[(method, path)]]
         if media[0] == "text/csv":  # ?format=csv or xlsx
@@ -173,7 +192,7 @@ def responses(method: str, path: str) -> dict[str, Any]:
         if schema is None:
             schema = items(ref("Object")) if method == "get" and path in LISTS \
                 else ref("Object")
-        success = {"description": "Created" if status == "201" else "OK",
+        success = {"description": {"201": "Created", "202": "Accepted"}.get(status, "OK"),
                    "content": {"application/json": {"schema": schema}}}
     answer = {status: success}
     for code in ERROR_STATUSES:

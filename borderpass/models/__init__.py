@@ -15,6 +15,7 @@ from borderpass.models.idempotency import IdempotencyRecord
 from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.ports import Port
+from borderpass.models.privacy import DataExport, PrivacyConsent
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
@@ -23,6 +24,7 @@ __all__ = [
     "BlacklistEntry",
     "ChatPhoto",
     "ChatPhotoRun",
+    "DataExport",
     "DataKey",
     "Declaration",
     "Document",
@@ -34,6 +36,7 @@ __all__ = [
     "LoginLock",
     "OfficialLetter",
     "Port",
+    "PrivacyConsent",
     "ReviewClaim",
     "Trip",
     "User",

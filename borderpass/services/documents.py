@@ -22,6 +22,9 @@ async def upload(deps: Deps, owner: User, kind: str, data: bytes) -> Document:
     """Store one image of ``kind`` for ``owner``; bad files are refused, nothing stored."""
     if kind not in DOCUMENT_KINDS:
         raise FieldError("document_kind", "kind", kinds=", ".join(DOCUMENT_KINDS))
+    from borderpass.services import privacy
+
+    await privacy.require(owner, kind)  # R-D1: no identity document before consent
     image = sanitize_image(data, max_bytes=deps.max_upload_bytes)
     digest = deps.files.put(image.data)
     return await Document.create(

@@ -28,11 +28,12 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from borderpass.core.masking import mask_number
-from borderpass.models import User, UserSession
+from borderpass.models import PrivacyConsent, User, UserSession
 from borderpass.models.notify import Recipient, SubscribeGrant
 
 log = logging.getLogger("borderpass.identities")
-_FOLLOW_THE_PERSON: tuple[type[Model], ...] = (Recipient, SubscribeGrant)
+# A consent to the privacy notice is the person's too (R-D1): it moves with the account.
+_FOLLOW_THE_PERSON: tuple[type[Model], ...] = (Recipient, SubscribeGrant, PrivacyConsent)
 _NOT_DATA: tuple[type[Model], ...] = (UserSession,)  # a login, not something stored
 
 
@@ -114,6 +115,7 @@ async def _absorb(survivor: User, absorbed: User, unionid: str) -> None:
         await survivor.save(update_fields=["openid", "unionid"])
         if not await SubscribeGrant.filter(user_id=survivor.id).exists():
             await SubscribeGrant.filter(user_id=absorbed.id).update(user_id=survivor.id)
+        await PrivacyConsent.filter(user_id=absorbed.id).update(user_id=survivor.id)
     old = await Recipient.get_or_none(user_id=absorbed.id)
     mine = await Recipient.get_or_none(user_id=survivor.id)
     if old is not None and old.oa_openid and (mine is None or mine.oa_openid is None):

@@ -8,7 +8,14 @@ import logging
 import secrets
 
 from borderpass.core.backoff import Backoff
-from borderpass.services import blacklist, idempotency, review, sessions
+from borderpass.services import (
+    blacklist,
+    data_export,
+    idempotency,
+    retention,
+    review,
+    sessions,
+)
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 
@@ -29,6 +36,8 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
             **await sweep_reminders(),
             "expired_sessions": await sessions.purge_expired(),
             "idempotency_expired": await idempotency.sweep_expired(),
+            "data_exports": await data_export.build_pending(deps),  # R-D3
+            **{f"retention_{k}": v for k, v in (await retention.sweep_due(deps)).items()},  # R-D4
         }
     finally:
         held = await deps.kv.get("lock:sweeps")

@@ -42,13 +42,30 @@ class Reply:
         return image.get("MediaId") if isinstance(image, dict) else None
 
 
+async def _consent(openid: str) -> bool:
+    """Give the chat user's separate consent to the privacy notice, as if agreed earlier
+    (most tests are about other things; tests/bot/test_bot_privacy.py asks for real)."""
+    from borderpass.services import chat_users, privacy
+
+    try:
+        user = await chat_users.linked_user(openid)
+    except Exception:  # the database is down on purpose (outage tests): try next time
+        return False
+    if user is None:
+        return False
+    await privacy.give(user, privacy.notice(user.locale), "chat")
+    return True
+
+
 class WeChatUser:
     """One follower of the Official Account, talking through the real endpoint."""
 
-    def __init__(self, client: TestClient, openid: str, *, safe: bool = True) -> None:
+    def __init__(self, client: TestClient, openid: str, *, safe: bool = True,
+                 consent: bool = True) -> None:
         self.client = client
         self.openid = openid
         self.safe = safe
+        self.consent = consent  # R-D1: consent to the privacy notice once the user exists
         self.crypto = WeChatCrypto(OA_TOKEN, OA_AES_KEY, OA_APPID)
 
     def xml(self, msgtype: str, msg_id: int | None = None, created: int | None = None,
@@ -95,6 +112,8 @@ class WeChatUser:
         return reply
 
     async def post(self, xml: str | bytes, *, bad_signature: bool = False) -> Reply:
+        if self.consent:
+            self.consent = not await _consent(self.openid)
         params, data = self.signed(xml)
         if bad_signature:
             params["signature"] = "0" * 40

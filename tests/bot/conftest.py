@@ -41,8 +41,8 @@ def bot(client: TestClient, readings: dict[str, dict[str, Any]]) -> Any:
 
 @pytest.fixture
 def wechat_user(client: TestClient, fake_wechat: Any, bot: Any) -> Callable[..., WeChatUser]:
-    def make(openid: str = "oa-alice", safe: bool = True) -> WeChatUser:
+    def make(openid: str = "oa-alice", safe: bool = True, consent: bool = True) -> WeChatUser:
         fake_wechat.touch_user(openid)
-        return WeChatUser(client, openid, safe=safe)
+        return WeChatUser(client, openid, safe=safe, consent=consent)
 
     return make

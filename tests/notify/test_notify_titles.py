@@ -20,7 +20,7 @@ PAYLOAD = {"filing_id": 1, "plate": "云N12345", "expires_at": AT, "approved_at"
            "stage": "d7",
            "unit": "瑞丽某公司", "subject": "张三", "change": "added", "reason": "",
            "vin": "LSVAU2180N2183294", "brand": "丰田", "model": "卡罗拉", "enterprise_id": 1,
-           "enterprise": "瑞丽某公司", "cancel_due_at": AT}
+           "enterprise": "瑞丽某公司", "cancel_due_at": AT, "export_id": 1}
 
 
 def _fields(kind: str, locale: str) -> dict[str, str]:

@@ -316,7 +316,10 @@ async def test_sweeps_take_a_shared_lock(deps) -> None:  # R-F9
     assert await run_sweeps(deps) == {"expired_filings": 0, "blacklisted": 0,
                                       "trip_reminders": 0, "filing_reminders": 0,
                                       "cancellation_reminders": 0, "expired_sessions": 0,
-                                      "idempotency_expired": 0}
+                                      "idempotency_expired": 0, "data_exports": 0,
+                                      "retention_drafts": 0, "retention_anonymised_filings": 0,
+                                      "retention_exports": 0, "retention_files": 0,
+                                      "retention_orphan_files": 0, "retention_held": 0}
 
 
 async def test_lift_needs_role_and_reason(gate) -> None:  # R-F9

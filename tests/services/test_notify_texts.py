@@ -62,6 +62,7 @@ def test_every_kind_renders_in_every_locale(locale: str) -> None:
                                   "change": "removed", "reason": "left_unit"},
         kinds.EXPORT_CANCEL_DUE: EXPORT_VEHICLE,  # R-E7
         kinds.EXPORT_CANCEL_OVERDUE: {**EXPORT_VEHICLE, "stage": "overdue"},
+        kinds.DATA_EXPORT_READY: {"export_id": 3, "expires_at": DEADLINE},  # R-D3
     }
     assert set(payloads) == kinds.KINDS
     for kind, payload in payloads.items():

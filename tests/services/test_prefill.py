@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from factories import OWNER_ID, VIN, attach_all, driver_user, jpeg, personal_body
+from factories import OWNER_ID, VIN, attach_all, consented, driver_user, jpeg, personal_body
 
 from borderpass.core.errors import Conflict, FieldErrors
 from borderpass.models import FilingDriver
@@ -59,6 +59,7 @@ async def test_a_value_read_again_is_matched_not_lost(deps) -> None:  # R-P1, is
 async def test_driver_documents_fill_sealed_values(deps) -> None:  # R-P1, R-U7
     user = await driver_user()
     filing = await filings.create(deps, user, {"category": "personal"})
+    await consented(user)  # R-D1
     doc = await documents.upload(deps, user, "id_card_front", jpeg())
     result = await prefill.apply_reading(deps, user, filing.id, doc, "id_card_front#1",
                                          reading(name="岩温", id_number=OWNER_ID))

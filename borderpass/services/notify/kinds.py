@@ -15,6 +15,7 @@ BLACKLISTED = "blacklisted"  # R-F9
 UNIT_LIST_CHANGED = "unit_list_changed"  # R-U6
 EXPORT_CANCEL_DUE = "export_cancel_due"  # R-E7: cancel the registration before the deadline
 EXPORT_CANCEL_OVERDUE = "export_cancel_overdue"  # R-E7: overdue, the enterprise is locked
+DATA_EXPORT_READY = "data_export_ready"  # R-D3: the copy of a user's data can be fetched
 
 # Each kind goes out through one subscribe / OA template "slot" the operator configures.
 SLOTS: dict[str, str] = {
@@ -28,6 +29,7 @@ SLOTS: dict[str, str] = {
     UNIT_LIST_CHANGED: "unit",
     EXPORT_CANCEL_DUE: "deadline",
     EXPORT_CANCEL_OVERDUE: "deadline",
+    DATA_EXPORT_READY: "privacy",
 }
 KINDS = frozenset(SLOTS)
 # Reminders are sent only in the user's daytime; answers to the user's own acts at once.

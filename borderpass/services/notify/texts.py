@@ -20,6 +20,7 @@ PASS_PAGE = "pages/pass/index?declaration={id}"
 FILING_PAGE = "pages/filing/detail?id={id}"
 TRIPS_PAGE = "pages/trips/index"
 UNITS_PAGE = "pages/units/index"
+DATA_PAGE = "pages/me/data?id={id}"  # the user's data export (R-D3)
 EXPORT_PAGE = "pages/export/enterprise?id={id}"  # the enterprise's pending cancellations
 
 
@@ -49,6 +50,7 @@ SUBSCRIBE_WORDS: dict[str, tuple[str, str]] = {
     kinds.UNIT_LIST_CHANGED: (N_("名单变更"), N_("疑问请问所在单位")),
     kinds.EXPORT_CANCEL_DUE: (N_("注销将到期"), N_("按期注销并录入")),
     kinds.EXPORT_CANCEL_OVERDUE: (N_("注销已逾期"), N_("尽快注销并录入")),
+    kinds.DATA_EXPORT_READY: (N_("数据副本已生成"), N_("请按期下载")),
 }
 BLACKLIST_WARNING = N_("逾期未返回，车主将被列入黑名单。")
 CANCEL_STEPS = N_("车辆离境后，请到车辆管理所办理注销登记，"
@@ -221,6 +223,16 @@ def _cancel_overdue(p: dict[str, Any], r: Reader) -> Message:  # R-E7: the lock
         r.t(N_("请尽快注销并录入")), EXPORT_PAGE.format(id=p["enterprise_id"]))
 
 
+def _data_export_ready(p: dict[str, Any], r: Reader) -> Message:  # R-D3
+    expires = _at(p, "expires_at")
+    return Message(
+        r.t(N_("您的个人数据副本已生成")), r.t(N_("我的数据")), expires,
+        [r.t(N_("您申请的个人数据副本已生成，请在 {date} 前在小程序“我的数据”中下载。"),
+             date=r.date_time(expires)),
+         r.t(N_("只有您本人可以下载；到期后副本将被删除。"))],
+        r.t(N_("请按期下载")), DATA_PAGE.format(id=p["export_id"]))
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
     kinds.FILING_APPROVED: _filing_approved,
     kinds.FILING_RETURNED: _filing_returned,
@@ -232,6 +244,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any], Reader], Message]] = {
     kinds.UNIT_LIST_CHANGED: _unit_list_changed,
     kinds.EXPORT_CANCEL_DUE: _cancel_due,
     kinds.EXPORT_CANCEL_OVERDUE: _cancel_overdue,
+    kinds.DATA_EXPORT_READY: _data_export_ready,
 }
 
 
