@@ -8,6 +8,7 @@ import logging
 import secrets
 
 from borderpass.core.backoff import Backoff
+from borderpass.core.metrics import timed_sweep
 from borderpass.services import blacklist, idempotency, review, sessions
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
@@ -22,14 +23,15 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
     if not await deps.kv.set("lock:sweeps", token, ex=LOCK_SECONDS, nx=True):
         return None
     try:
-        return {
-            "expired_filings": await review.expire_filings(),
-            "blacklisted": await blacklist.sweep_overstays(),
-            # after the blacklist, so a blacklisting notice finds its entry (R-F9)
-            **await sweep_reminders(),
-            "expired_sessions": await sessions.purge_expired(),
-            "idempotency_expired": await idempotency.sweep_expired(),
-        }
+        counts: dict[str, int] = {}
+        for name, sweep in (("expired_filings", review.expire_filings),
+                            ("blacklisted", blacklist.sweep_overstays),
+                            # after the blacklist, so a blacklisting notice finds its entry
+                            ("reminders", sweep_reminders),  # (R-F9)
+                            ("expired_sessions", sessions.purge_expired),
+                            ("idempotency_expired", idempotency.sweep_expired)):
+            counts |= await timed_sweep(name, sweep)
+        return counts
     finally:
         held = await deps.kv.get("lock:sweeps")
         if held is not None and held.decode() == token:
