@@ -174,3 +174,20 @@ def _run_dir(pid: int) -> str:
         if item.startswith(b"PROMETHEUS_MULTIPROC_DIR="):
             return item.split(b"=", 1)[1].decode()
     raise AssertionError("no PROMETHEUS_MULTIPROC_DIR")
+
+
+def test_grafana_dashboard_names_only_series_that_exist() -> None:
+    import re
+
+    from prometheus_client import REGISTRY
+
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "deploy" /
+                            "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    exported = {s.name for family in REGISTRY.collect() for s in family.samples} | {
+        f.name for f in REGISTRY.collect()}
+    named = {n for e in exprs for n in re.findall(r"borderpass_[a-z_]+", e)}
+    assert named and not {n for n in named if n not in exported and
+                          re.sub(r"_(bucket|count|sum|total)$", "", n) not in exported}
+    assert {re.sub(r"_(bucket|count|sum|total)$", "", n) for n in named} >= {
+        s.removesuffix("_total") for s in SERIES}  # every series has its panel
