@@ -152,7 +152,7 @@ async def seed_audit(url: str, n: int) -> None:
         await conn.close()
 
 
-async def rebuild_0017(url: str) -> float:
+async def rebuild_0017(url: str, drop_only: bool = False) -> float:
     """Drop the indexes of migration 0017 and build them again, as the migration does, on
     the filled tables: how long an upgrade of a big database takes (no lock on writes)."""
     import importlib
@@ -167,6 +167,8 @@ async def rebuild_0017(url: str) -> float:
         conn = connections.get("default")
         editor = type("Editor", (), {"client": conn})()
         await mig._drop(None, editor)
+        if drop_only:
+            return 0.0
         started = time.perf_counter()
         await mig._create(None, editor)
         return time.perf_counter() - started
@@ -322,6 +324,8 @@ async def main() -> int:
                         help="fraction of full scale (1 = 1 M users, 10 M declarations, "
                              "30 M ledger rows, 10 M audit events); default 0.01")
     parser.add_argument("--keep", action="store_true", help="keep the database after")
+    parser.add_argument("--without-0017", action="store_true",
+                        help="drop migration 0017's indexes before measuring (the before)")
     args = parser.parse_args()
     check(parser, args)
     counts = {k: max(100, int(v * args.scale)) for k, v in FULL.items()}
@@ -348,6 +352,9 @@ async def main() -> int:
         migration = await rebuild_0017(url)
         print(f"  migration 0017_ops rebuilt on the seeded tables: {migration:.1f} s "
               "(CREATE INDEX CONCURRENTLY, writes not blocked)", flush=True)
+        if args.without_0017:
+            await rebuild_0017(url, drop_only=True)
+            print("  measuring WITHOUT migration 0017's indexes", flush=True)
         import asyncpg
 
         c = await asyncpg.connect(url)
