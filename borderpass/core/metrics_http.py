@@ -39,7 +39,8 @@ def _route(request: web.Request) -> str:
 
 @web.middleware
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Observe every request's time by route pattern, method and status."""
+    """Observe every request's time by route pattern, method and status (not WebSocket
+    sessions: their length is the connection's, not an answer's)."""
     started = time.perf_counter()
     status = 500
     try:
@@ -50,8 +51,9 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     finally:
-        metrics.http_request(_route(request), request.method, status,
-                             time.perf_counter() - started)
+        if status != 101:  # a lane's WebSocket lasts hours: not a request's latency
+            metrics.http_request(_route(request), request.method, status,
+                                 time.perf_counter() - started)
 
 
 async def sample_database() -> None:
