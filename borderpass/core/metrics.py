@@ -36,8 +36,8 @@ GATE_DECISION_SECONDS = Histogram("borderpass_gate_decision_seconds",
                                   "Scan frame in to answer out, recorded in the database",
                                   buckets=FAST)
 LEDGER_LAG = Histogram("borderpass_ledger_lag_seconds",
-                       "A lane event's wait from arrival to its ledger commit (R-G6)",
-                       buckets=FAST)
+                       "Per gate commit, its oldest event's wait from arrival to the ledger "
+                       "commit (R-G6)", buckets=FAST)
 LEDGER_COMMIT_SECONDS = Histogram("borderpass_ledger_commit_seconds",
                                   "One gate record transaction (a loop turn's events)",
                                   buckets=FAST)
@@ -121,11 +121,11 @@ RECENT = 60.0  # seconds a slow batch counts against readiness
 def ledger_committed(queued: list[float], seconds: float) -> None:
     """A gate record transaction committed ``queued`` events (their arrival times)."""
     now = time.monotonic()
+    lag = now - min(queued, default=now)  # one observation per commit, not per event
     LEDGER_COMMIT_SECONDS.observe(seconds)
     LEDGER_EVENTS.inc(len(queued))
-    for at in queued:
-        LEDGER_LAG.observe(now - at)
-    _last_lag[:] = [now - min(queued, default=now), now]
+    LEDGER_LAG.observe(lag)
+    _last_lag[:] = [lag, now]
 
 
 def last_ledger_lag() -> float:
