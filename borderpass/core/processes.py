@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from borderpass.core.config import Settings
@@ -178,7 +179,8 @@ def serve_many(count: int, host: str, port: int, metrics_host: str = "127.0.0.1"
 
     from borderpass.core.metrics import MULTIPROC_ENV
 
-    run_dir = tempfile.mkdtemp(prefix="borderpass-metrics-")
+    _remove_stale_metrics_dirs(Path(tempfile.gettempdir()))
+    run_dir = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     os.environ[MULTIPROC_ENV] = run_dir  # inherited by the children
     os.environ["BORDERPASS_METRICS_PORT"] = "0"  # the children do not serve it: we do
     argv = [sys.executable, "-m", "borderpass.core.cli", "serve", "--host", host,
@@ -191,6 +193,20 @@ def serve_many(count: int, host: str, port: int, metrics_host: str = "127.0.0.1"
         return _supervise(supervisor)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+METRICS_PREFIX = "borderpass-metrics-"  # + the supervisor's pid + "-" + random
+
+
+def _remove_stale_metrics_dirs(tmp: Path) -> None:
+    """Remove the metrics directories of supervisors that died without cleaning up (a
+    SIGKILL): those whose pid no longer runs."""
+    import shutil
+
+    for path in tmp.glob(f"{METRICS_PREFIX}*-*"):
+        pid = path.name.removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _supervise(supervisor: Supervisor) -> int:

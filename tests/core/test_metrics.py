@@ -198,3 +198,17 @@ def test_grafana_dashboard_names_only_series_that_exist() -> None:
                           re.sub(r"_(bucket|count|sum|total)$", "", n) not in exported}
     assert {re.sub(r"_(bucket|count|sum|total)$", "", n) for n in named} >= {
         s.removesuffix("_total") for s in SERIES}  # every series has its panel
+
+
+def test_a_killed_supervisors_metrics_directory_is_removed_by_the_next(tmp_path: Path) -> None:
+    from borderpass.core.processes import METRICS_PREFIX, _remove_stale_metrics_dirs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f"{METRICS_PREFIX}{gone.pid}-abc"
+    alive = tmp_path / f"{METRICS_PREFIX}{os.getpid()}-def"
+    for path in (stale, alive):
+        path.mkdir()
+        (path / "counter_1.db").write_bytes(b"x")
+    _remove_stale_metrics_dirs(tmp_path)
+    assert not stale.exists() and alive.exists()
