@@ -17,6 +17,7 @@ from borderpass.bot.dispatch import Reply, handle
 from borderpass.bot.protocol import MAX_XML_BYTES, Inbound, ProtocolError
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import LockTimeout
+from borderpass.core import metrics
 from borderpass.core.outage import answer_outage, outage_of
 
 log = logging.getLogger("borderpass.bot")
@@ -105,12 +106,21 @@ async def _outage(rt: BotRuntime, service: str, exc: Exception, started: float) 
     return web.Response(status=err.status, text="", headers={"Retry-After": str(err.retry_after)})
 
 
+async def _timed_turn(rt: BotRuntime, inbound: Inbound) -> Reply:
+    """One turn, its time observed (``borderpass_bot_turn_seconds``), late ones included."""
+    started = time.perf_counter()
+    try:
+        return await handle(rt, inbound.message)
+    finally:
+        metrics.BOT_TURN_SECONDS.observe(time.perf_counter() - started)
+
+
 async def _answer(rt: BotRuntime, inbound: Inbound) -> web.Response:
     key = message_key(inbound.message)
     if not await rt.dedupe.claim(key):
         stored = await rt.dedupe.answer(key, rt.reply_deadline)
         return _render(rt, inbound, stored)
-    task = asyncio.ensure_future(handle(rt, inbound.message))
+    task = asyncio.ensure_future(_timed_turn(rt, inbound))
     done, _ = await asyncio.wait({task}, timeout=rt.reply_deadline)
     openid = str(inbound.message.source)
     if not done:

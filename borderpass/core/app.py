@@ -105,4 +105,9 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.core.front import setup_front
 
     setup_front(app)  # / and the API document in Swagger UI at /api/docs/
+    from borderpass.core.health import setup_health
+    from borderpass.core.metrics_http import setup_metrics
+
+    setup_health(app)  # /healthz, /readyz for load balancers (docs/deployment.md)
+    setup_metrics(app)  # request timing; /metrics on BORDERPASS_METRICS_PORT
     return app

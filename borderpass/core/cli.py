@@ -186,7 +186,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.processes > 1:
             from borderpass.core.processes import serve_many
 
-            return serve_many(args.processes, settings.host, settings.port)
+            return serve_many(args.processes, settings.host, settings.port,
+                              settings.metrics_host, settings.metrics_port)
         if args.standby:  # a child of `serve --processes`: listens when its parent says
             from borderpass.core.standby import serve_standby
 

@@ -69,6 +69,9 @@ class Settings:
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
     log_level: str = "INFO"
+    # Prometheus /metrics on its own port (0: off), on this address (docs/operations.md)
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # CIDRs, X-Forwarded-*
     # gate bridge (R-G5: plates released at once)
     gate_emergency_plates: tuple[str, ...] = field(default_factory=tuple)
@@ -136,6 +139,8 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),
+            metrics_port=int(get("METRICS_PORT", str(base.metrics_port)) or 0),
+            metrics_host=get("METRICS_HOST", base.metrics_host),
             trusted_proxies=tuple(
                 c for c in get("TRUSTED_PROXIES").replace(" ", "").split(",") if c),
             gate_emergency_plates=tuple(

@@ -109,8 +109,11 @@ async def run_worker_process(settings: Settings) -> None:
     if settings.sweep_interval > 0:
         tasks.append(asyncio.create_task(sweep_forever(deps, settings.sweep_interval)))
     log.info("worker running: sender, sweeps (%s)", settings.sweep_interval > 0)
+    from borderpass.core.metrics_http import metrics_site
+
     try:
-        await stop.wait()
+        async with metrics_site(settings.metrics_host, settings.metrics_port):
+            await stop.wait()
     finally:
         await _stop(tasks[0], sender_stop)
         for task in tasks[1:]:

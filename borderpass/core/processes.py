@@ -23,7 +23,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from borderpass.core.config import Settings
@@ -93,6 +95,7 @@ class Supervisor:
         self.slots = [Slot(i) for i in range(count)]
         self.spare: Slot | None = Slot(-1, restart_at=0.0) if spare else None
         self.stopping = False
+        self.on_death: Callable[[int], None] | None = None  # told each dead child's pid
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen(self.argv, stdin=subprocess.PIPE, preexec_fn=_die_with_parent)
@@ -130,6 +133,8 @@ class Supervisor:
 
     def _ended(self, slot: Slot, status: int, now: float) -> None:
         assert slot.proc is not None
+        if self.on_death is not None:
+            self.on_death(slot.proc.pid)
         lived = now - slot.started
         slot.quick_deaths = slot.quick_deaths + 1 if lived < STEADY else 1
         pause = slot.pause()
@@ -160,12 +165,52 @@ class Supervisor:
                 proc.wait()
 
 
-def serve_many(count: int, host: str, port: int) -> int:
+def serve_many(count: int, host: str, port: int, metrics_host: str = "127.0.0.1",
+               metrics_port: int = 0) -> int:
     """Run ``count`` supervised ``serve --standby`` processes until SIGTERM/SIGINT, then
-    drain them; 0 after a signal."""
+    drain them; 0 after a signal.
+
+    The children write their metrics to a directory of this run (prometheus_client's
+    multiprocess mode); this process serves their sum on ``metrics_port`` and deletes the
+    directory at the end, so a restart starts from zero like any single process."""
+    import os
+    import shutil
+    import tempfile
+
+    from borderpass.core.metrics import MULTIPROC_ENV
+
+    _remove_stale_metrics_dirs(Path(tempfile.gettempdir()))
+    run_dir = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    os.environ[MULTIPROC_ENV] = run_dir  # inherited by the children
+    os.environ["BORDERPASS_METRICS_PORT"] = "0"  # the children do not serve it: we do
     argv = [sys.executable, "-m", "borderpass.core.cli", "serve", "--host", host,
             "--port", str(port), "--standby"]
     supervisor = Supervisor(argv, count)
+    try:
+        from borderpass.core.metrics_http import serve_multiprocess
+
+        supervisor.on_death = serve_multiprocess(metrics_host, metrics_port)
+        return _supervise(supervisor)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+METRICS_PREFIX = "borderpass-metrics-"  # + the supervisor's pid + "-" + random
+
+
+def _remove_stale_metrics_dirs(tmp: Path) -> None:
+    """Remove the metrics directories of supervisors that died without cleaning up (a
+    SIGKILL): those whose pid no longer runs."""
+    import shutil
+
+    for path in tmp.glob(f"{METRICS_PREFIX}*-*"):
+        pid = path.name.removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _supervise(supervisor: Supervisor) -> int:
+    """Start the children, watch them until a signal, then drain them."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         supervisor.stopping = True

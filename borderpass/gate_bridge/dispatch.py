@@ -7,8 +7,10 @@ the same and acts once: one fault ticket, one lift for customs to approve (issue
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from borderpass.core import metrics
 from borderpass.gate_bridge import protocol
 from borderpass.models.gate import Lane
 from borderpass.services import (
@@ -31,9 +33,12 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
     if kind == "ping":
         return protocol.dumps({"type": "pong", "in_reply_to": event_id})
     if kind == "scan":  # recorded with the loop turn's other scans and acks
+        started = time.perf_counter()
         decision = await decide(gate, lane, Scan(event_id, frame.get("qr") or "",
                                                  frame.get("plate") or "",
                                                  vin=frame.get("vin") or ""))
+        metrics.decision(decision.action, decision.reason, lane.code,
+                         time.perf_counter() - started)
         return decision.command_text or protocol.dumps(decision.command)
     if kind == "ack":  # the busiest frame after scans: batched like them
         return await _ack(gate, lane, frame)

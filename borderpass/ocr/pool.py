@@ -12,6 +12,7 @@ import asyncio
 import logging
 import math
 import multiprocessing as mp
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from borderpass.core import metrics
 from borderpass.core.errors import BorderPassError, FieldError, Unavailable
 from borderpass.ocr.engine import OcrEngine
 from borderpass.ocr.engines import make_engine
@@ -129,6 +131,11 @@ class OcrPool:
             self._executor = None
 
     @property
+    def closed(self) -> bool:
+        """Closed for good (the app is stopping): reads answer ``ocr_unavailable``."""
+        return self._closed
+
+    @property
     def pending(self) -> int:
         """Jobs running or waiting."""
         return self._pending
@@ -140,11 +147,17 @@ class OcrPool:
         if self._pending >= self.workers + self.max_queue:
             raise Unavailable("ocr_busy", retry_after=self._retry_after())
         self._pending += 1
+        metrics.OCR_QUEUE.inc()
+        started, outcome = time.perf_counter(), "error"
         try:
             async with self._slots:
-                return await self._attempt(kind, image_bytes)
+                result = await self._attempt(kind, image_bytes)
+            outcome = "ok"
+            return result
         finally:
             self._pending -= 1
+            metrics.OCR_QUEUE.dec()
+            metrics.OCR_SECONDS.labels(outcome).observe(time.perf_counter() - started)
 
     def _retry_after(self) -> int:
         """Seconds until the queue has likely drained: a hint for Retry-After."""

@@ -25,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
+from borderpass.core import metrics
 from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent
@@ -84,6 +86,7 @@ class Event:
     refused: Variant | None = None
     release: Release | None = None
     acks: str | None = None  # the command id this event acknowledges
+    queued: float = field(default_factory=time.monotonic, compare=False)  # ledger lag
 
     @property
     def key(self) -> Key:
@@ -488,4 +491,7 @@ async def record_batch(events: list[Event]) -> list[Recorded]:
 
     Shielded: a lane that goes away (its handler cancelled) must not abandon a commit
     that other lanes' events share, nor leave the database lock taken halfway into BEGIN."""
-    return await asyncio.shield(record(events, clock.now()))
+    started = time.monotonic()
+    recorded = await asyncio.shield(record(events, clock.now()))
+    metrics.ledger_committed([e.queued for e in events], time.monotonic() - started)
+    return recorded

@@ -8,6 +8,7 @@ import logging
 import secrets
 
 from borderpass.core.backoff import Backoff
+from borderpass.core.metrics import timed_sweep
 from borderpass.services import (
     blacklist,
     data_export,
@@ -29,16 +30,19 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
     if not await deps.kv.set("lock:sweeps", token, ex=LOCK_SECONDS, nx=True):
         return None
     try:
-        return {
-            "expired_filings": await review.expire_filings(),
-            "blacklisted": await blacklist.sweep_overstays(),
-            # after the blacklist, so a blacklisting notice finds its entry (R-F9)
-            **await sweep_reminders(),
-            "expired_sessions": await sessions.purge_expired(),
-            "idempotency_expired": await idempotency.sweep_expired(),
-            "data_exports": await data_export.build_pending(deps),  # R-D3
-            **{f"retention_{k}": v for k, v in (await retention.sweep_due(deps)).items()},  # R-D4
-        }
+        counts: dict[str, int] = {}
+        for name, sweep in (("expired_filings", review.expire_filings),
+                            ("blacklisted", blacklist.sweep_overstays),
+                            # after the blacklist, so a blacklisting notice finds its entry
+                            ("reminders", sweep_reminders),  # (R-F9)
+                            ("expired_sessions", sessions.purge_expired),
+                            ("idempotency_expired", idempotency.sweep_expired)):
+            counts |= await timed_sweep(name, sweep)
+        counts |= await timed_sweep("data_exports",  # R-D3
+                                    lambda: data_export.build_pending(deps))
+        retained = await timed_sweep("retention", lambda: retention.sweep_due(deps))  # R-D4
+        counts |= {f"retention_{k}": v for k, v in retained.items()}
+        return counts
     finally:
         held = await deps.kv.get("lock:sweeps")
         if held is not None and held.decode() == token:

@@ -60,3 +60,16 @@ async def test_a_returning_follower_keeps_the_language_they_chose(wechat_user) -
     later = str(int(time.time()) + 60)  # WeChat dedupes events by sender and CreateTime
     reply = await user.post(user.xml("event", Event="subscribe", CreateTime=later))
     assert reply.text.startswith(_welcome("en")) and _welcome("zh_CN") not in reply.text
+
+
+async def test_each_turn_is_timed_for_prometheus(wechat_user) -> None:
+    from prometheus_client import REGISTRY
+
+    def turns() -> float:
+        return REGISTRY.get_sample_value("borderpass_bot_turn_seconds_count") or 0.0
+
+    before = turns()
+    user = wechat_user("oa-timed")
+    await user.event("subscribe")
+    await user.say("English")
+    assert turns() - before == 2

@@ -84,6 +84,25 @@ async def test_answers_from_a_worker_process(pool: OcrPool) -> None:
     assert answer["engine"] == "null" and answer["pid"] != os.getpid()
 
 
+async def test_jobs_are_timed_and_the_queue_counted(pool: OcrPool) -> None:
+    """Prometheus: the OCR queue (running or waiting) and each job's time by outcome."""
+    from prometheus_client import REGISTRY
+
+    def seconds(outcome: str) -> float:
+        return REGISTRY.get_sample_value("borderpass_ocr_job_seconds_count",
+                                         {"outcome": outcome}) or 0.0
+
+    ok, error = seconds("ok"), seconds("error")
+    job = asyncio.create_task(pool.read("sleep", b"0.5"))
+    await asyncio.sleep(0.2)
+    assert REGISTRY.get_sample_value("borderpass_ocr_jobs_pending") == 1
+    await job
+    with pytest.raises(FieldError):
+        await pool.read("refuse", b"")
+    assert REGISTRY.get_sample_value("borderpass_ocr_jobs_pending") == 0
+    assert (seconds("ok") - ok, seconds("error") - error) == (1, 1)
+
+
 async def test_full_queue_answers_busy_at_once(pool: OcrPool) -> None:
     running = [asyncio.create_task(pool.read("sleep", b"1.5")) for _ in range(2)]
     await asyncio.sleep(0.2)  # one job running, one waiting: the queue (1) is full

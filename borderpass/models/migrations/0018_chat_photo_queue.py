@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0015_consents_and_retention')]
+    dependencies = [('borderpass', '0017_ops')]
 
     initial = False
 

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from borderpass.core import metrics
 from borderpass.core.backoff import Backoff
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
@@ -69,6 +70,7 @@ class Batch:
     def record(self, row: Notification, channel: str, started: datetime, outcome: str,
                errcode: int | None = None, detail: str = "", msgid: str | None = None) -> None:
         """Keep one attempt, to be written with the batch."""
+        metrics.notify_send(channel, outcome, errcode)
         self.attempts.append(DeliveryAttempt(
             notification_id=row.id, channel=channel, started_at=started,
             finished_at=clock.now(), outcome=outcome, errcode=errcode, msgid=msgid,
