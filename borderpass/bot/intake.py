@@ -88,7 +88,7 @@ async def _one(rt: BotRuntime, turn: Turn, job: PhotoJob) -> list[str]:
     return lines
 
 
-def _outcome(turn: Turn, result: dict[str, list[str]], reading: dict[str, Any]) -> list[str]:
+def _outcome(turn: Turn, result: dict[str, Any], reading: dict[str, Any]) -> list[str]:
     """What the reading gave: new values (shown at the confirm step), values equal to those
     already filled, values kept for the reviewer only — and "nothing" only when nothing was
     read (issue #18: a VIN plate repeating the licence's VIN, or an ID card's back side whose
