@@ -41,13 +41,15 @@ _DRIVER_SPECS: dict[str, FieldSpec] = {s.name: s for s in DRIVER_FIELDS}
 
 def _usable(reading: dict[str, Any], spec: FieldSpec, path: str) -> str | None:
     """The OCR value when the reader is sure of it (R-P5) and it passes the form's own
-    check, else None (never a guess)."""
+    check, else None (never a guess). A value the form refuses is marked with the form's
+    error code, so it is listed for the user to check."""
     value = reading.get("value")
     if not isinstance(value, str) or not value or trust.needs_check(reading):
         return None
     try:
         checked = check_value(FieldSpec(spec.name, spec.type, spec.label, False), value, path)
-    except FieldError:
+    except FieldError as exc:
+        reading["warnings"] = [*reading.get("warnings", []), exc.code]
         return None
     return str(checked) if checked is not None else None
 
