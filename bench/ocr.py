@@ -170,6 +170,31 @@ def _reliability(rows: list[dict[str, Any]]) -> None:
     print("  reliability (exact share per confidence band): " + "; ".join(cells))
 
 
+def _calibration(rows: list[dict[str, Any]]) -> float:
+    """Per candidate prefill threshold: wrong and exact values at or above it, on the DEV
+    seeds and on the held-out ones; the lowest threshold leaving no wrong value on the
+    DEV seeds is the one to use (it is then judged on the held-out seeds)."""
+    dev = [f for f in _fields([r for r in rows if r["seed"] in DEV_SEEDS]) if f[1] is not None]
+    held = [f for f in _fields([r for r in rows if r["seed"] not in DEV_SEEDS])
+            if f[1] is not None]
+    table = [["threshold", "dev wrong", "dev filled", "held-out wrong", "held-out filled"]]
+    chosen = 1.0
+    for step in range(50, 100, 5):
+        cut = step / 100
+        cells = []
+        for part in (dev, held):
+            above = [(want, got) for want, got, conf, warn in part if conf >= cut and not warn]
+            wrong = sum(want != got for want, got in above)
+            cells += [str(wrong), f"{len(above) - wrong}/{len(part)}"]
+        if cells[0] == "0" and chosen == 1.0:
+            chosen = cut
+        table.append([f"{cut:.2f}", *cells])
+    print("\n  prefill threshold (values without warnings at or above it):")
+    _print_table(table)
+    print(f"  lowest threshold with no wrong value on the DEV seeds: {chosen:.2f}")
+    return chosen
+
+
 def _print_table(rows: list[list[str]]) -> None:
     """Plain, aligned text columns."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -212,6 +237,7 @@ def _report(engine: str, result: dict[str, Any]) -> dict[str, float]:
     for split, seeds in (("dev", True), ("held-out", False)):
         print(f" {split}:", end="")
         _reliability([r for r in rows if (r["seed"] in DEV_SEEDS) is seeds])
+    _calibration(rows)
     walls = [r["wall"] for r in rows]
     _, total = _score(rows)
     summary = {

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from borderpass.core.errors import FieldError
-from borderpass.ocr import layout, orient, trust
+from borderpass.ocr import card, layout, orient, trust
 from borderpass.ocr.engine import OcrEngine, TextLine
 from borderpass.ocr.parsers import FIELDS_BY_KIND, KINDS, LABELS_BY_KIND, PARSERS
 from borderpass.ocr.parsers.base import FieldReading, Page, missing
@@ -192,6 +192,12 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
         # Small print misread: once more, enlarged to the size the recogniser likes.
         scale = min(_LIKED_HEIGHT / best.text_height, 2.0)
         best = _merge(best, _reread(kind, image, engine, best.angle, scale))
+    if not _complete(best):
+        # A hand-held photo: read the card flattened, keep per field the reading that
+        # passes more checks (R-P5).
+        flat = card.rectified(image)
+        if flat is not None:
+            best = _merge(best, _reread(kind, flat, engine, best.angle))
     warnings = [] if _good(best, kind) else ["low_confidence"]
     trust.settle(kind, best.fields)  # a failed check weighs more than a clear read (R-P5)
     return DocumentReading(kind, best.fields, warnings, best.angle)
