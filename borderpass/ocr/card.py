@@ -59,8 +59,8 @@ def flatten(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
     import cv2
 
     tl, tr, br, bl = corners
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    width = float(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = float(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     scale = _TARGET_WIDTH / max(width, height, 1.0)
     out_w, out_h = round(width * scale), round(height * scale)
     pad_x, pad_y = out_w * _MARGIN, out_h * _MARGIN
