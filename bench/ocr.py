@@ -327,12 +327,16 @@ def main(argv: list[str] | None = None) -> int:
         opts["threads"] = args.threads
     if "model_dir" in opts:
         opts["model_dir"] = Path(opts["model_dir"])
-    print(f"samples: {args.samples} ({len(items)} photos)  options: {opts or 'defaults'}")
+    from api import host_speed  # as in bench/api.py
+
+    print(f"samples: {args.samples} ({len(items)} photos)  options: {opts or 'defaults'}  "
+          f"host speed {host_speed():.2f} s per 10 M-step loop (about 0.3 when quiet)")
     summaries = {}
     for engine in args.engine or installed_engines():
         started = time.perf_counter()
         result = _run_engine(engine, opts, args.samples, items, args.cache)
-        print(f"{engine}: {time.perf_counter() - started:.0f} s for the run")
+        print(f"{engine}: {time.perf_counter() - started:.0f} s for the run; host speed "
+              f"after it {host_speed():.2f} s")
         summaries[engine] = _report(engine, result)
         if args.dump:
             args.dump.write_text(json.dumps(result["rows"], ensure_ascii=False), "utf-8")
