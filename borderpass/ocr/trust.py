@@ -82,7 +82,7 @@ _FIELD_LIMIT_YEARS = 60  # a validity end this far ahead is a misread year
 
 
 def _years_before(day: date, years: int) -> date:
-    """The same day ``years`` earlier (28 February for 29 February)."""
+    """The same day ``years`` earlier (later if negative; 28 February for 29 February)."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:
@@ -127,7 +127,7 @@ def _expiry(value: str) -> str | None:
     if value == "长期":
         return None
     return _date_range(lambda t: date(1980, 1, 1),
-                       lambda t: t.replace(year=t.year + _FIELD_LIMIT_YEARS))(value)
+                       lambda t: _years_before(t, -_FIELD_LIMIT_YEARS))(value)
 
 
 def _person_name(value: str) -> str | None:
