@@ -104,18 +104,27 @@ async def _one(rt: BotRuntime, turn: Turn, job: PhotoJob) -> list[str]:
     return lines
 
 
-def _outcome(turn: Turn, result: dict[str, list[str]], reading: dict[str, Any]) -> list[str]:
+def _labels(turn: Turn, paths: list[str]) -> str:
+    """Form fields by their labels, listed the way the user's language lists."""
+    names = [turn.t(field_label(p) or p) for p in paths]
+    return ("、" if turn.locale == "zh_CN" else ", ").join(names)
+
+
+def _outcome(turn: Turn, result: dict[str, Any], reading: dict[str, Any]) -> list[str]:
     """What the reading gave: new values (shown at the confirm step), values equal to those
     already filled, values kept for the reviewer only — and "nothing" only when nothing was
     read (issue #18: a VIN plate repeating the licence's VIN, or an ID card's back side whose
-    fields the form does not hold, were read exactly and must not be called unreadable)."""
+    fields the form does not hold, were read exactly and must not be called unreadable).
+    Then the form fields whose reading was not sure enough to fill, to check (R-P5)."""
+    to_check = list(dict.fromkeys(item["path"] for item in result.get("check", [])
+                                  if item.get("path")))
+    check = [turn.t(T.READ_CHECK, fields=_labels(turn, to_check))] if to_check else []
     if result["filled"] or result["conflicts"]:
-        return []
+        return check
     if result.get("matched"):
-        labels = "、".join(turn.t(field_label(p) or p) for p in result["matched"]) \
-            if turn.locale == "zh_CN" else \
-            ", ".join(turn.t(field_label(p) or p) for p in result["matched"])
-        return [turn.t(T.READ_MATCHES, fields=labels)]
+        return [turn.t(T.READ_MATCHES, fields=_labels(turn, result["matched"])), *check]
+    if check:
+        return check
     if prefill.read_values(reading):
         return [turn.t(T.READ_KEPT)]
     return [turn.t(T.READ_NOTHING)]

@@ -59,6 +59,7 @@ PHOTO_NOT_NEEDED = N_("这张照片不需要了，材料已经齐全。")
 PHOTO_ORDER = N_("可以一次选择多张照片，请按此顺序：{labels}")
 READ_MATCHES = N_("识别结果与已填写的内容一致：{fields}")
 READ_KEPT = N_("已识别证件内容，供审核时核对。")
+READ_CHECK = N_("以下内容识别不确定，请核对：{fields}")
 DOCUMENT_NEEDED = N_("这份材料是必需的，不能跳过：{label}")
 ASK_OWNER = N_("您是这辆车的车主本人吗？车主本人办理无需提供授权委托书。\n"
                "1 是，我是车主本人\n2 否，我受车主委托办理")

@@ -48,8 +48,29 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                    ("id", "locale", "roles")),
     "Session": _shape({"token": _STR, "user": ref("User")}, ("token", "user")),
     "OcrField": _shape({"value": {}, "confidence": {"type": "number"},
-                        "warnings": {"type": "array", "items": _STR}},
+                        "warnings": {"type": "array", "items": _STR, "description":
+                                     "the checks the value failed, e.g. name_shape, "
+                                     "date_range, vin_checksum"},
+                        "check": {**_BOOL, "description": "true: a value was read but is "
+                                  "not sure enough to trust; show it for the user to check "
+                                  "(it is never prefilled, R-P5)"}},
                        ("value", "confidence", "warnings")),
+    "OcrCheck": _shape({"document": {**_STR, "description": "the document kind read"},
+                        "field": {**_STR, "description": "the OCR field of that document"},
+                        "path": {**_NSTR, "description": "the filing's form field it "
+                                 "fills (drivers[0].name …), null if none"},
+                        "warnings": {"type": "array", "items": _STR, "description":
+                                     "why: low_confidence, a failed check, or "
+                                     "disagrees_<kind> (another document reads it "
+                                     "differently)"}},
+                       ("document", "field", "path", "warnings")),
+    "Prefill": _shape({"filled": {"type": "array", "items": _STR},
+                       "conflicts": {"type": "array", "items": _STR},
+                       "matched": {"type": "array", "items": _STR},
+                       "check": {"type": "array", "items": ref("OcrCheck"), "description":
+                                 "values read but not prefilled: the user must look at "
+                                 "these (R-P5)"}},
+                      ("filled", "conflicts", "matched", "check")),
     "OcrReading": _shape({"kind": {"enum": OCR_KIND_ENUM},
                           "fields": {"type": "object", "additionalProperties": ref("OcrField")},
                           "warnings": {"type": "array", "items": _STR},
@@ -60,8 +81,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "created_at": _TIME,
                         "ocr_error": {**_STR, "description": "why the photo was not read "
                                       "(it is kept; retry or type the fields)"},
-                        "prefill": {"type": "object", "description": "fields of the draft "
-                                    "filled from this photo's reading (R-P1)"}},
+                        "prefill": {"allOf": [ref("Prefill")],
+                                    "description": "fields of the draft "
+                                    "filled from this photo's reading (R-P1), and those the "
+                                    "user must check (R-P5)"}},
                        ("id", "kind", "mime", "size", "sha256", "created_at")),
     "Declaration": _shape({"id": _INT, "filing_id": _INT, "driver_id": _INT,
                            "direction": {"enum": ["exit", "entry"]}, "port": _STR,

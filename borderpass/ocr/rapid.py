@@ -118,7 +118,10 @@ class RapidOcrEngine:
         """Read all text lines of an RGB uint8 image (rapidocr wants BGR arrays)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:
-            result = self._ocr(bgr, use_cls=self.use_cls and not upright)
+            # Every step named: rapidocr keeps call options as its own state, and
+            # ``_detect``'s use_rec=False would otherwise leave later reads without text.
+            result = self._ocr(bgr, use_det=True, use_cls=self.use_cls and not upright,
+                               use_rec=True)
         except Exception as exc:  # onnxruntime and cv2 raise many types
             raise OcrEngineError(f"rapidocr failed: {exc}") from exc
         boxes = getattr(result, "boxes", None)

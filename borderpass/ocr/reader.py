@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from borderpass.core.errors import FieldError
-from borderpass.ocr import layout, orient
+from borderpass.ocr import card, layout, orient, trust
 from borderpass.ocr.engine import OcrEngine, TextLine
 from borderpass.ocr.parsers import FIELDS_BY_KIND, KINDS, LABELS_BY_KIND, PARSERS
 from borderpass.ocr.parsers.base import FieldReading, Page, missing
@@ -27,7 +27,6 @@ _GOOD_SHARE = 0.6
 # second reading enlarges it to.
 _SMALL_PRINT = 27.0
 _LIKED_HEIGHT = 36.0
-_FLAGGED = 0.5  # confidence factor of a value that carries a warning
 _MAX_READINGS = 3  # engine readings one photo may cost at most
 
 
@@ -41,10 +40,15 @@ class DocumentReading:
     angle: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form for the doors."""
+        """Plain JSON-ready form for the doors; ``check`` marks each value to show for the
+        user to check rather than to trust (R-P5)."""
+        fields = {}
+        for name, reading in self.fields.items():
+            plain = reading.to_dict()
+            fields[name] = plain | {"check": trust.needs_check(plain)}
         return {
             "kind": self.kind,
-            "fields": {name: reading.to_dict() for name, reading in self.fields.items()},
+            "fields": fields,
             "warnings": list(self.warnings),
             "angle": self.angle,
         }
@@ -86,6 +90,7 @@ def _parse(kind: str, lines: list[TextLine], angle: int, shape: tuple[int, ...])
     upright = layout.to_lines(orient.upright_lines(lines, angle, width, height))
     parsed = PARSERS[kind](upright)
     fields = {name: parsed.get(name) or missing() for name in FIELDS_BY_KIND[kind]}
+    trust.check_shapes(kind, fields)  # a misshapen value ranks as flagged between readings
     order = Page(upright, LABELS_BY_KIND[kind]).order_score()
     heights = sorted(line.h for line in upright if len(line.compact) >= 2) or [0.0]
     return _Attempt(
@@ -187,8 +192,12 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
         # Small print misread: once more, enlarged to the size the recogniser likes.
         scale = min(_LIKED_HEIGHT / best.text_height, 2.0)
         best = _merge(best, _reread(kind, image, engine, best.angle, scale))
+    if not _complete(best):
+        # A hand-held photo: read the card flattened, keep per field the reading that
+        # passes more checks (R-P5).
+        flat = card.rectified(image)
+        if flat is not None:
+            best = _merge(best, _reread(kind, flat, engine, best.angle))
     warnings = [] if _good(best, kind) else ["low_confidence"]
-    for reading in best.fields.values():
-        if reading.value is not None and reading.warnings:
-            reading.confidence *= _FLAGGED  # a failed check weighs more than a clear read
+    trust.settle(kind, best.fields)  # a failed check weighs more than a clear read (R-P5)
     return DocumentReading(kind, best.fields, warnings, best.angle)

@@ -3,6 +3,11 @@
 Never overwrites what the user typed: an empty field is filled and marked as read
 by OCR until the user confirms it; a field that already holds another value gets a
 conflict for the user to settle. Submission waits until both are settled.
+
+Only a value the reader is sure of fills a field (R-P5): one below the calibrated
+threshold, failing a check, or read differently on the user's other documents (name and
+ID number across ID card, licence and permit; VIN across vehicle licence and VIN plate)
+is not filled but listed under ``check`` for the user to look at.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.core.errors import Conflict, FieldError
-from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.models import Document, Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory
+from borderpass.ocr import trust
+from borderpass.services import documents
 from borderpass.services.filing_forms import EDITABLE, SEALED_DRIVER_FIELDS, check_value
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DRIVER_FIELDS, VEHICLE_FIELDS, FieldSpec
@@ -33,13 +40,16 @@ _DRIVER_SPECS: dict[str, FieldSpec] = {s.name: s for s in DRIVER_FIELDS}
 
 
 def _usable(reading: dict[str, Any], spec: FieldSpec, path: str) -> str | None:
-    """The OCR value when it passes the form's own check, else None (never a guess)."""
+    """The OCR value when the reader is sure of it (R-P5) and it passes the form's own
+    check, else None (never a guess). A value the form refuses is marked with the form's
+    error code, so it is listed for the user to check."""
     value = reading.get("value")
-    if not isinstance(value, str) or not value or reading.get("warnings"):
+    if not isinstance(value, str) or not value or trust.needs_check(reading):
         return None
     try:
         checked = check_value(FieldSpec(spec.name, spec.type, spec.label, False), value, path)
-    except FieldError:
+    except FieldError as exc:
+        reading["warnings"] = [*reading.get("warnings", []), exc.code]
         return None
     return str(checked) if checked is not None else None
 
@@ -50,7 +60,7 @@ def _note(marks: dict[str, Any], path: str, doc: Document, value: str, confidenc
 
 async def apply_reading(
     deps: Deps, user: User, filing_id: int, doc: Document, slot: str, reading: dict[str, Any]
-) -> dict[str, list[str]]:
+) -> dict[str, Any]:
     """Fill the draft from one document's OCR reading; report what was filled or clashed."""
     filing = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
     if filing is None:
@@ -62,8 +72,8 @@ async def apply_reading(
     filled: list[str] = []
     clashed: list[str] = []
     matched: list[str] = []
-    fields = reading.get("fields", {})
     kind = doc.kind
+    fields, others = await _cross_checked(deps, filing, doc, slot, reading.get("fields", {}))
     if kind in VEHICLE_MAP:
         vehicle = dict(data.get("vehicle", {}))
         for ocr_name, path in VEHICLE_MAP[kind].items():
@@ -95,7 +105,74 @@ async def apply_reading(
     filing.data = data
     await filing.save()
     await mark_owner_drivers(filing)
-    return {"filled": filled, "conflicts": clashed, "matched": matched}
+    return {"filled": filled, "conflicts": clashed, "matched": matched,
+            "check": to_check(kind, slot, fields, others)}
+
+
+def _driver_index(slot: str) -> int:
+    """The driver a per-driver slot is for: 'driving_licence#2' → 1; no suffix → 0."""
+    return int(slot.split("#", 1)[1]) - 1 if "#" in slot else 0
+
+
+def _form_path(kind: str, slot: str, ocr_name: str) -> str | None:
+    """The form field an OCR field of ``kind`` fills, if any."""
+    if kind in VEHICLE_MAP:
+        return VEHICLE_MAP[kind].get(ocr_name)
+    name = DRIVER_MAP.get(kind, {}).get(ocr_name)
+    return f"drivers[{_driver_index(slot)}].{name}" if name else None
+
+
+async def _cross_checked(deps: Deps, filing: Filing, doc: Document, slot: str,
+                         fields: dict[str, Any]
+                         ) -> tuple[dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]:
+    """The reading's fields with disagreements against the filing's other documents of
+    the same person or vehicle added as warnings (R-P5), and those documents' fields."""
+    driver = _driver_index(slot) if doc.kind in DRIVER_MAP or "#" in slot else None
+    others: dict[str, tuple[str, dict[str, Any]]] = {}
+    for link in await FilingDocument.filter(filing=filing).exclude(document_id=doc.id):
+        other_kind = link.kind.split("#", 1)[0]
+        other_driver = _driver_index(link.kind) if "#" in link.kind else None
+        if other_kind == doc.kind or other_driver != driver:
+            continue
+        other = await Document.get_or_none(id=link.document_id)  # type: ignore[attr-defined]
+        read = documents.reading_of(deps, other) if other is not None else None
+        if read and isinstance(read.get("fields"), dict):
+            others[other_kind] = (link.kind, read["fields"])
+    checked = {name: dict(field) for name, field in fields.items() if isinstance(field, dict)}
+    against = {kind: read for kind, (_, read) in others.items()}
+    for name, codes in trust.disagreements(doc.kind, checked, against).items():
+        field = checked[name]
+        field["warnings"] = [*field.get("warnings", []), *codes]
+        field["confidence"] = min(float(field.get("confidence") or 0), trust.FLAGGED_CEILING)
+        field["check"] = True
+    return checked, others
+
+
+def to_check(kind: str, slot: str, fields: dict[str, Any],
+             others: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every value read that the user must look at (R-P5): on this document, those not sure
+    enough to prefill; on the other documents, those this one disagrees with."""
+    out: list[dict[str, Any]] = []
+    for name, field in fields.items():
+        if not trust.needs_check(field):
+            continue
+        warnings = list(field.get("warnings") or []) or ["low_confidence"]
+        out.append({"document": kind, "field": name, "path": _form_path(kind, slot, name),
+                    "warnings": warnings})
+        for code in warnings:
+            other_kind = code.removeprefix("disagrees_")
+            if other_kind == code or other_kind not in others:
+                continue
+            other_slot = others[other_kind][0]
+            for group in trust.AGREEING:
+                if (kind, name) not in group:
+                    continue
+                for group_kind, other_name in group:
+                    if group_kind == other_kind:
+                        out.append({"document": other_kind, "field": other_name,
+                                    "path": _form_path(other_kind, other_slot, other_name),
+                                    "warnings": [f"disagrees_{kind}"]})
+    return out
 
 
 def read_values(reading: dict[str, Any]) -> list[str]:

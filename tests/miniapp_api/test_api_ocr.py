@@ -66,6 +66,34 @@ async def test_upload_prefills_the_draft(login, licence) -> None:  # R-P1
     assert view["documents"]["vehicle_licence"] == doc["id"]
 
 
+async def test_a_doubtful_value_is_not_prefilled_and_is_flagged(login) -> None:  # R-P5
+    if docgen.font_path() is None:
+        pytest.skip("no CJK font installed to draw a test document")
+    pixels, truth = docgen.vehicle_licence(angle=0, register="2091-08-19")  # in the future
+    alice = await login()
+    _, filing = await alice.call("POST", "/api/v1/filings", json={"category": "personal"})
+    from aiohttp import FormData
+
+    form = FormData()
+    form.add_field("kind", "vehicle_licence")
+    form.add_field("filing_id", str(filing["id"]))
+    form.add_field("file", _jpeg(pixels), filename="l.jpg", content_type="image/jpeg")
+    status, doc = await alice.call("POST", "/api/v1/documents", data=form)
+    assert status == 201, doc
+    read = doc["ocr"]["fields"]["register_date"]
+    assert read["value"] == "2091-08-19" and "date_range" in read["warnings"]
+    assert read["check"] is True and read["confidence"] < 0.5
+    assert doc["ocr"]["fields"]["vin"]["check"] is False
+    assert "vehicle.vin" in doc["prefill"]["filled"]
+    assert "vehicle.register_date" not in doc["prefill"]["filled"]
+    flagged = {item["path"]: item["warnings"] for item in doc["prefill"]["check"]}
+    assert "date_range" in flagged["vehicle.register_date"]
+    _, view = await alice.call("GET", f"/api/v1/filings/{filing['id']}")
+    assert view["vehicle"]["vin"] == truth["vin"]
+    assert not view["vehicle"].get("register_date")
+    assert "vehicle.register_date" not in view["prefilled"]
+
+
 async def test_upload_to_someone_elses_filing_stores_nothing(login, licence) -> None:
     from borderpass.models import Document
 

@@ -85,8 +85,10 @@ def id_card_front(angle: int = 0) -> tuple[np.ndarray, dict[str, str]]:
     return render(texts, (900, 500), skew=-3.0, angle=angle), truth
 
 
-def vehicle_licence(angle: int = 90) -> tuple[np.ndarray, dict[str, str]]:
-    """A licence of a company lorry, plate printed with its separator dot."""
+def vehicle_licence(angle: int = 90, register: str = "2021-08-19"
+                    ) -> tuple[np.ndarray, dict[str, str]]:
+    """A licence of a company lorry, plate printed with its separator dot; ``register``
+    prints another registration date (a hostile one: in the future)."""
     vin = make_vin("LFNA4LDA" + "3KAB0612")
     texts = [
         Text("中华人民共和国机动车行驶证", 250, 20, 34),
@@ -102,7 +104,7 @@ def vehicle_licence(angle: int = 90) -> tuple[np.ndarray, dict[str, str]]:
         Text("品牌型号", 470, 300, 22, BLUE), Text("解放牌CA5180XXY", 590, 300, 28),
         Text("车辆识别代号", 30, 370, 22, BLUE), Text(vin, 190, 370, 28),
         Text("发动机号码", 30, 440, 22, BLUE), Text("CA6DK1D3457", 170, 440, 28),
-        Text("注册日期", 30, 510, 22, BLUE), Text("2021-08-19", 150, 510, 28),
+        Text("注册日期", 30, 510, 22, BLUE), Text(register, 150, 510, 28),
         Text("发证日期", 470, 510, 22, BLUE), Text("2022-01-05", 590, 510, 28),
     ]  # fmt: skip
     truth = {
@@ -114,7 +116,7 @@ def vehicle_licence(angle: int = 90) -> tuple[np.ndarray, dict[str, str]]:
         "model": "解放牌CA5180XXY",
         "vin": vin,
         "engine_number": "CA6DK1D3457",
-        "register_date": "2021-08-19",
+        "register_date": register,
         "issue_date": "2022-01-05",
     }
     return render(texts, (900, 580), skew=2.0, angle=angle), truth

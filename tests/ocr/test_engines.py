@@ -75,6 +75,16 @@ def _joined(lines: list[TextLine]) -> str:
     return "".join(line.text for line in lines).replace(" ", "")
 
 
+def test_a_read_after_read_upright_still_has_text(engine: OcrEngine) -> None:
+    """The reader re-reads photos after the engine's first look (turned upright, enlarged,
+    flattened): a detection-only step inside ``read_upright`` must not leave the engine
+    reading boxes without text (rapidocr keeps call options as state)."""
+    image = _line_image("LVBHVZ89XGK938908")
+    engine.read_upright(image)
+    assert "LVBHVZ89XGK938908" in _joined(engine.read(image, upright=True))
+    assert "LVBHVZ89XGK938908" in _joined(engine.read(image))
+
+
 def test_reads_a_drawn_line(engine: OcrEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     guard = _NoNetwork(monkeypatch)
     lines = engine.read(_line_image("LVBHVZ89XGK938908"))

@@ -182,6 +182,7 @@ def test_photo_without_text() -> None:
         "value": None,
         "confidence": 0,
         "warnings": ["no_text"],
+        "check": False,  # nothing read: nothing to check, the user types it
     }
 
 

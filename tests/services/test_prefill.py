@@ -11,6 +11,7 @@ from borderpass.core.errors import Conflict, FieldErrors
 from borderpass.models import FilingDriver
 from borderpass.models.enums import FilingStatus
 from borderpass.services import documents, filings, prefill
+from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -43,7 +44,11 @@ async def test_flagged_or_invalid_values_are_not_used(deps) -> None:  # R-P1, R-
     bad = reading(vin="LSVAM4187C2218360", plate_number="云N12345")
     bad["fields"]["plate_number"]["warnings"] = ["plate_format"]
     result = await prefill.apply_reading(deps, user, filing.id, doc, "vehicle_licence", bad)
-    assert result == {"filled": [], "conflicts": [], "matched": []}
+    assert result == {"filled": [], "conflicts": [], "matched": [], "check": [
+        {"document": "vehicle_licence", "field": "vin", "path": "vehicle.vin",
+         "warnings": ["vin_checksum"]},  # the form's own check refused it: shown too
+        {"document": "vehicle_licence", "field": "plate_number",
+         "path": "vehicle.plate_number", "warnings": ["plate_format"]}]}
 
 
 async def test_a_value_read_again_is_matched_not_lost(deps) -> None:  # R-P1, issue #18
@@ -52,7 +57,7 @@ async def test_a_value_read_again_is_matched_not_lost(deps) -> None:  # R-P1, is
     doc = await documents.upload(deps, user, "vin_plate", jpeg())
     result = await prefill.apply_reading(deps, user, filing.id, doc, "vin_plate",
                                          reading(vin=VIN, manufacturer="上汽大众汽车有限公司"))
-    assert result == {"filled": [], "conflicts": [], "matched": ["vehicle.vin"]}
+    assert result == {"filled": [], "conflicts": [], "matched": ["vehicle.vin"], "check": []}
     assert prefill.read_values(reading(vin=VIN)) == ["vin"]
 
 
@@ -107,3 +112,57 @@ async def test_prefill_refused_on_others_or_submitted_filings(deps) -> None:
         deps, user, body | {"vehicle": body["vehicle"] | {"plate_number": "云N66666"}})).id)
     with pytest.raises(Conflict):
         await prefill.apply_reading(deps, user, done.id, doc, "vin_plate", reading(vin=VIN))
+
+
+async def test_a_value_below_the_threshold_is_not_prefilled_but_listed(deps) -> None:  # R-P5
+    user = await driver_user()
+    filing = await filings.create(deps, user, {"category": "personal"})
+    doc = await documents.upload(deps, user, "vehicle_licence", jpeg())
+    read = reading(vin=VIN, owner="贾风")
+    read["fields"]["owner"]["confidence"] = prefill.trust.PREFILL_THRESHOLD - 0.05
+    result = await prefill.apply_reading(deps, user, filing.id, doc, "vehicle_licence", read)
+    assert result["filled"] == ["vehicle.vin"]
+    assert result["check"] == [{"document": "vehicle_licence", "field": "owner",
+                                "path": "vehicle.owner_name", "warnings": ["low_confidence"]}]
+    view = await filings.describe(deps, await filings.visible(user, filing.id), user)
+    assert not view["vehicle"].get("owner_name")
+    assert "vehicle.owner_name" not in view["prefilled"]
+
+
+async def _attached(deps, user, filing, slot: str, read: dict[str, Any]) -> Any:
+    """A document uploaded into ``slot`` of the filing, its reading stored, then prefilled."""
+    doc = await documents.upload(deps, user, slot.split("#")[0], jpeg())
+    await documents.save_reading(deps, doc, read)
+    await filings.update(deps, user, filing.id, {"documents": {slot: doc.id}})
+    return await prefill.apply_reading(deps, user, filing.id, doc, slot, read)
+
+
+async def test_a_name_other_documents_read_differently_is_flagged(deps) -> None:  # R-P5
+    user = await driver_user()
+    filing = await filings.create(deps, user, {"category": "personal"})
+    first = await _attached(deps, user, filing, "id_card_front#1",
+                            reading(name="苏勐艳", id_number=OWNER_ID))
+    assert first["filled"] == ["drivers[0].name", "drivers[0].id_number"]
+    # 勐 read as 动 on the licence, at a high score: the two documents disagree.
+    second = await _attached(deps, user, filing, "driving_licence#1",
+                             reading(name="苏动艳", licence_number=OWNER_ID))
+    assert second["filled"] == ["drivers[0].licence_number"]
+    assert {"document": "driving_licence", "field": "name", "path": None,
+            "warnings": ["disagrees_id_card_front"]} in second["check"]
+    assert {"document": "id_card_front", "field": "name", "path": "drivers[0].name",
+            "warnings": ["disagrees_driving_licence"]} in second["check"]
+    # The second driver's documents are another person's: no disagreement with the first.
+    third = await _attached(deps, user, filing, "driving_licence#2",
+                            reading(name="岩温", licence_number=OWNER_ID))
+    assert third["check"] == []
+
+
+async def test_a_vin_plate_disagreeing_with_the_licence_is_not_used(deps) -> None:  # R-P5
+    user = await driver_user()
+    filing = await filings.create(deps, user, {"category": "personal"})
+    await _attached(deps, user, filing, "vehicle_licence", reading(vin=VIN))
+    other = make_vin("LSVAM4187C221837")
+    result = await _attached(deps, user, filing, "vin_plate", reading(vin=other))
+    assert result["conflicts"] == [] and result["filled"] == []
+    assert [item["warnings"] for item in result["check"]] == [
+        ["disagrees_vehicle_licence"], ["disagrees_vin_plate"]]

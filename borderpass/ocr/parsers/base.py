@@ -13,11 +13,13 @@ from borderpass.ocr.layout import Line
 
 @dataclass
 class FieldReading:
-    """One field read from a document: canonical value (or None), confidence, warning codes."""
+    """One field read from a document: canonical value (or None), confidence, warning codes;
+    ``placed`` is False for a value found by its shape alone, away from its label."""
 
     value: str | None
     confidence: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    placed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -44,6 +46,13 @@ def reading(value: str | None, lines: Sequence[Line], *warnings: str) -> FieldRe
     if value is None or value == "":
         return missing()
     return FieldReading(value, layout.mean_score(lines), list(warnings))
+
+
+def unplaced(value: str | None, lines: Sequence[Line], *warnings: str) -> FieldReading:
+    """A field found by its shape alone (its label unread): trusted less (R-P5)."""
+    found = reading(value, lines, *warnings)
+    found.placed = found.value is None
+    return found
 
 
 def dated(
@@ -167,4 +176,4 @@ def adopt(
     if not wanted or len(offered) != len(wanted):
         return
     for key, (line, value) in zip(wanted, offered, strict=True):
-        fields[key] = reading(value, [line], "label_not_found")
+        fields[key] = unplaced(value, [line], "label_not_found")

@@ -6,7 +6,7 @@ import re
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading
+from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading, unplaced
 
 FIELDS = ("name", "sex", "ethnicity", "birth_date", "address", "id_number")
 LABELS = {
@@ -29,7 +29,7 @@ def find_id_number(page: Page, key: str = "id_number") -> FieldReading:
     for line in sorted(page.values(), key=lambda item: -item.score):
         match = _ID.search(normalise.fold(line.text))
         if match:
-            return reading(match.group(), [line])
+            return unplaced(match.group(), [line])
     return missing()
 
 
@@ -39,7 +39,9 @@ def find_date(page: Page, key: str) -> FieldReading:
     if not text:
         with_dates = [line for line in page.values() if normalise.parse_date(line.text)]
         if len(with_dates) == 1:
-            text, used = with_dates[0].compact, with_dates
+            found = dated(with_dates[0].compact, with_dates)
+            found.placed = False
+            return found
     return dated(text, used)
 
 

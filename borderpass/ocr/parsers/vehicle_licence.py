@@ -6,7 +6,15 @@ import re
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, adopt, dated, missing, reading
+from borderpass.ocr.parsers.base import (
+    FieldReading,
+    Page,
+    adopt,
+    dated,
+    missing,
+    reading,
+    unplaced,
+)
 
 FIELDS = (
     "plate_number", "vehicle_type", "owner", "address", "use_character", "model", "vin",
@@ -39,7 +47,7 @@ def find_vin(page: Page, key: str = "vin") -> FieldReading:
     for line in page.values():
         candidate = normalise.code(line.text)
         if _VIN.fullmatch(candidate) and not candidate.isdigit():
-            return reading(candidate, [line])
+            return unplaced(candidate, [line])
     return reading(value, used) if value else missing()
 
 

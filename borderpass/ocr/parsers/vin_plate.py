@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from borderpass.ocr import checks, normalise
 from borderpass.ocr.layout import Line
-from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading
+from borderpass.ocr.parsers.base import FieldReading, Page, dated, missing, reading, unplaced
 from borderpass.ocr.parsers.vehicle_licence import find_vin
 
 FIELDS = ("vin", "manufacturer", "model", "manufacture_date")
@@ -29,7 +29,7 @@ def _manufacturer(page: Page) -> FieldReading:
         return reading(normalise.cjk_text(text), used)
     for line in page.values():
         if any(word in line.compact for word in _COMPANY):
-            return reading(normalise.cjk_text(line.text), [line])
+            return unplaced(normalise.cjk_text(line.text), [line])
     return missing()
 
 
