@@ -22,6 +22,7 @@ Data, without losing a vehicle that may be abroad (docs/gate-durability.md, "Tri
   customs; closed by hand), never dropped.
 """
 
+import calendar
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,21 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
-from borderpass.services import stay_limits
+# R-F8 as it stood when this migration was written (a migration must not follow later
+# changes of services/stay_limits.json): personal vehicles 3 months, others until expiry.
+MONTHS = {"personal": 3}
+
+
+def _deadline(exited: datetime, category: str, expires: datetime | None) -> datetime:
+    """The stay limit's deadline from a real exit, capped by the filing's expiry."""
+    months = MONTHS.get(str(category))
+    if months is None:
+        return expires or exited
+    index = exited.month - 1 + months
+    year, month = exited.year + index // 12, index % 12 + 1
+    day = min(exited.day, calendar.monthrange(year, month)[1])
+    limit = exited.replace(year=year, month=month, day=day)
+    return min(limit, expires) if expires else limit
 
 
 def _at(value: Any) -> datetime | None:
@@ -64,7 +79,7 @@ async def _forward(apps: Any, schema_editor: Any) -> None:
         if r["exit_cid"] is not None:  # the gate saw it leave: its real time
             exited = _at(r["exit_at"])
             assert exited is not None
-            deadline = stay_limits.deadline(exited, r["category"], _at(r["expires_at"]))
+            deadline = _deadline(exited, r["category"], _at(r["expires_at"]))
             await client.execute_query(
                 f"UPDATE trips SET exit_crossing_id = {m(1)}, exited_at = {m(2)},"
                 f" deadline = {m(3)} WHERE id = {m(4)}",
