@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/blacklist/{id}/smuggling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an entry as suspected smuggling and refer it, with the reason (customs). */
+        post: operations["post_api_v1_admin_blacklist_id_smuggling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/credit-list/remove": {
         parameters: {
             query?: never;
@@ -47,8 +64,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove a person or vehicle on the serious dishonesty list from every unit (R-U6). */
+        /** Remove a person or vehicle on the serious dishonesty list from every unit and write a */
         post: operations["post_api_v1_admin_credit_list_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dishonesty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dishonesty records in force (``?all=1``: every record), newest first (R-U6). */
+        get: operations["get_api_v1_admin_dishonesty"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dishonesty/{id}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a dishonesty record before its term, with a reason (audited, R-U6). */
+        post: operations["post_api_v1_admin_dishonesty_id_lift"];
         delete?: never;
         options?: never;
         head?: never;
@@ -515,6 +566,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export/enterprises/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-use invitation code, valid 7 days, shown once, for a colleague to join (R-E2). */
+        post: operations["post_api_v1_export_enterprises_id_invitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export/enterprises/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The enterprise's members and its contact person, for its members (R-E2). */
+        get: operations["get_api_v1_export_enterprises_id_members"];
+        put?: never;
+        /** A member adds a colleague by user id or registered phone (R-E2; audited). */
+        post: operations["post_api_v1_export_enterprises_id_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export/enterprises/{id}/members/{member_id}/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a member the enterprise's contact person (R-E2; audited). */
+        post: operations["post_api_v1_export_enterprises_id_members_member_id_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export/enterprises/{id}/members/{member_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A member removes a member, themselves too, never the last one (R-E2; audited). */
+        post: operations["post_api_v1_export_enterprises_id_members_member_id_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export/filings": {
         parameters: {
             query?: never;
@@ -544,6 +664,23 @@ export interface paths {
         get: operations["get_api_v1_export_filings_id"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join the enterprise of an invitation code (R-E2; audited). */
+        post: operations["post_api_v1_export_invitations_accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -791,6 +928,23 @@ export interface paths {
         patch: operations["patch_api_v1_filings_id"];
         trace?: never;
     };
+    "/api/v1/filings/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew an approved filing from 60 days before it expires (R-F3): a draft prefilled */
+        post: operations["post_api_v1_filings_id_renew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/filings/{id}/reveal": {
         parameters: {
             query?: never;
@@ -963,6 +1117,57 @@ export interface paths {
         patch: operations["patch_api_v1_me"];
         trace?: never;
     };
+    "/api/v1/me/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ask for a copy of everything held about the caller: built in the background; a */
+        get: operations["get_api_v1_me_data"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's data exports: its state. */
+        get: operations["get_api_v1_me_data_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The export itself (a zip: data.json and the document images); the owner only. */
+        get: operations["get_api_v1_me_data_id_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notify/subscriptions": {
         parameters: {
             query?: never;
@@ -1049,6 +1254,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ports open for declarations, named in zh_CN, my and en (public). */
+        get: operations["get_api_v1_ports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the caller has consented to the current notice version. */
+        get: operations["get_api_v1_privacy_consent"];
+        put?: never;
+        /** Consent separately to the privacy notice shown (needed before identity documents). */
+        post: operations["post_api_v1_privacy_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current privacy notice, with its version and hash (to consent to). */
+        get: operations["get_api_v1_privacy_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw consent: identity uploads stop; what the law lets go is deleted now, the */
+        post: operations["post_api_v1_privacy_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/review/filings/{id}/approve": {
         parameters: {
             query?: never;
@@ -1077,6 +1351,23 @@ export interface paths {
         put?: never;
         /** Return a filing with all its reasons at once (R-F6). */
         post: operations["post_api_v1_review_filings_id_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/filings/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an approved filing with a reason; its passes are refused at the lane. */
+        post: operations["post_api_v1_review_filings_id_revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1212,7 +1503,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit oneself and one's filed vehicle to a unit, with the personal commitment (R-U3). */
+        /** Submit oneself and one's filed vehicle to a unit, with one's own personal commitment */
         post: operations["post_api_v1_units_join"];
         delete?: never;
         options?: never;
@@ -1479,7 +1770,27 @@ export interface components {
         OcrField: {
             value: unknown;
             confidence: number;
+            /** @description the checks the value failed, e.g. name_shape, date_range, vin_checksum */
             warnings: string[];
+            /** @description true: a value was read but is not sure enough to trust; show it for the user to check (it is never prefilled, R-P5) */
+            check?: boolean;
+        };
+        OcrCheck: {
+            /** @description the document kind read */
+            document: string;
+            /** @description the OCR field of that document */
+            field: string;
+            /** @description the filing's form field it fills (drivers[0].name …), null if none */
+            path: string | null;
+            /** @description why: low_confidence, a failed check, or disagrees_<kind> (another document reads it differently) */
+            warnings: string[];
+        };
+        Prefill: {
+            filled: string[];
+            conflicts: string[];
+            matched: string[];
+            /** @description values read but not prefilled: the user must look at these (R-P5) */
+            check: components["schemas"]["OcrCheck"][];
         };
         OcrReading: {
             /** @enum {unknown} */
@@ -1503,8 +1814,8 @@ export interface components {
             created_at: string;
             /** @description why the photo was not read (it is kept; retry or type the fields) */
             ocr_error?: string;
-            /** @description fields of the draft filled from this photo's reading (R-P1) */
-            prefill?: Record<string, never>;
+            /** @description fields of the draft filled from this photo's reading (R-P1), and those the user must check (R-P5) */
+            prefill?: components["schemas"]["Prefill"];
         };
         Declaration: {
             id: number;
@@ -1513,6 +1824,8 @@ export interface components {
             /** @enum {unknown} */
             direction: "exit" | "entry";
             port: string;
+            /** @description the port's name in the caller's language */
+            port_name?: string;
             /** Format: date-time */
             planned_at?: string;
             status: string;
@@ -1534,11 +1847,62 @@ export interface components {
             days_left: number | null;
             overdue: boolean;
         };
+        Port: {
+            /** @description what a declaration's port names */
+            code: string;
+            /** @description the name in the caller's language */
+            name: string;
+            names: {
+                zh_CN: string;
+                my: string;
+                en: string;
+            };
+            /** @description the country pair, e.g. CN-MM */
+            countries: string;
+            active?: boolean;
+        };
+        PrivacyNotice: {
+            kind?: string;
+            version: string;
+            locale: string;
+            text: string;
+            sha256: string;
+        };
+        PrivacyConsent: {
+            consented: boolean;
+            current_version: string;
+            version?: string;
+            locale?: string;
+            text_sha256?: string;
+            channel?: string;
+            /** Format: date-time */
+            given_at?: string;
+            withdrawn_at?: string | null;
+        };
+        DataExport: {
+            id: number;
+            /** @enum {unknown} */
+            status: "pending" | "ready" | "failed";
+            /** Format: date-time */
+            requested_at: string;
+            ready_at?: string | null;
+            expires_at?: string | null;
+            size?: number | null;
+            file?: string | null;
+        };
         Filing: {
             id: number;
             /** @enum {unknown} */
             category: "personal" | "business" | "official";
             status: string;
+            /** @description the filing this one renews (R-F3) */
+            renews_id?: number | null;
+            /** @description in force from (a renewal: the renewed filing's expiry) */
+            starts_at?: string | null;
+            /** @description form paths a renewal changed */
+            renewal_changes?: string[] | null;
+            /** @description when renewal opens */
+            renewable_from?: string | null;
         };
     };
     responses: {
@@ -1725,6 +2089,45 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    post_api_v1_admin_blacklist_id_smuggling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_admin_credit_list_remove: {
         parameters: {
             query?: never;
@@ -1739,6 +2142,85 @@ export interface operations {
                     plate_number?: string;
                     vin?: string;
                     note: string;
+                    /**
+                     * Format: date-time
+                     * @description when the dishonesty record ends (default: until lifted)
+                     */
+                    until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_admin_dishonesty: {
+        parameters: {
+            query?: {
+                all?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Object"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_dishonesty_id_lift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
                 };
             };
         };
@@ -2219,6 +2701,7 @@ export interface operations {
                     driver_id: number;
                     /** @enum {unknown} */
                     direction: "exit" | "entry";
+                    /** @description an active port's code (GET /api/v1/ports) */
                     port: string;
                     /** Format: date-time */
                     planned_at?: string;
@@ -2796,6 +3279,195 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    post_api_v1_export_enterprises_id_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_export_enterprises_id_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Object"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_export_enterprises_id_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user_id?: number;
+                    /** @description the phone the colleague registered in their profile */
+                    phone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_export_enterprises_id_members_member_id_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_export_enterprises_id_members_member_id_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     get_api_v1_export_filings: {
         parameters: {
             query?: never;
@@ -2892,6 +3564,43 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_export_invitations_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3657,6 +4366,45 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    post_api_v1_filings_id_renew: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_filings_id_reveal: {
         parameters: {
             query?: never;
@@ -4122,6 +4870,103 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    get_api_v1_me_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExport"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_me_data_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExport"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_me_data_id_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_notify_subscriptions: {
         parameters: {
             query?: never;
@@ -4280,6 +5125,17 @@ export interface operations {
                 "application/json": {
                     unit_name: string;
                     document_id: number;
+                    /** @description the vehicles the letter names (R-F2): plate, VIN or both */
+                    named_vehicles: {
+                        /** @description e.g. 云N12345 */
+                        plate?: string;
+                        vin?: string;
+                    }[];
+                    /** @description the people the letter names (R-F2): name and identity number */
+                    named_people: {
+                        name: string;
+                        id_number: string;
+                    }[];
                 };
             };
         };
@@ -4322,6 +5178,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_ports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Port"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_privacy_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyConsent"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_privacy_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version: string;
+                    /** @enum {unknown} */
+                    locale: "zh_CN" | "my" | "en";
+                    text_sha256: string;
+                    /** @constant */
+                    accepted: true;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyConsent"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_privacy_notice: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyNotice"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_privacy_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -4391,6 +5421,45 @@ export interface operations {
                         code?: string;
                         message?: string;
                     }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_review_filings_id_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
                 };
             };
         };
@@ -4723,6 +5792,8 @@ export interface operations {
                         /** @constant */
                         accepted: true;
                     };
+                    /** @description the caller's own identity number: how a driver who is not the applicant shows the row is theirs (R-U3) */
+                    id_number?: string;
                 };
             };
         };
