@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from api_helpers import Caller, attach_documents
-from factories import OWNER_ID, business_body, personal_body
+from factories import OWNER_ID, business_body, personal_body, vin_for
 
 from borderpass.core.appkeys import GATE
 from borderpass.models import FilingDriver, OfficialLetter
@@ -45,6 +45,7 @@ async def _official(alice: Caller, letter_id: int, plate: str,
     body.update(category="official", official_letter_id=letter_id)
     del body["organisation"]["activity"]
     body["vehicle"]["plate_number"] = plate
+    body["vehicle"]["vin"] = vin_for(plate)  # one live filing per VIN (R-F3)
     body["drivers"][0]["id_number"] = body["drivers"][0]["licence_number"] = driver_id
     body["documents"] = await attach_documents(alice, "official")
     status, filing = await alice.call("POST", "/api/v1/filings", json=body)

@@ -138,7 +138,7 @@ async def _attached(deps, user, filing, slot: str, read: dict[str, Any]) -> Any:
 
 
 async def test_a_name_other_documents_read_differently_is_flagged(deps) -> None:  # R-P5
-    user = await driver_user()
+    user = await consented(await driver_user())  # identity documents need consent (R-D1)
     filing = await filings.create(deps, user, {"category": "personal"})
     first = await _attached(deps, user, filing, "id_card_front#1",
                             reading(name="苏勐艳", id_number=OWNER_ID))
