@@ -16,7 +16,7 @@ from gate_helpers import lane
 from borderpass.core.appkeys import GATE
 from borderpass.models import Port
 from borderpass.models.gate import Crossing, LedgerEntry
-from borderpass.services import commitments
+from borderpass.services import commitments, land_ports
 from borderpass.services.validators import make_uscc
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -63,8 +63,9 @@ async def _listed(unit_login: Any, staff_login: Any) -> tuple[Caller, Caller, di
 
 
 async def _rate(percent: int) -> None:
-    """The port's random-check rate (R-G8), set as an operator would."""
-    assert await Port.filter(code="ruili").update(second_line_check_pct=percent) == 1
+    """The port's random-check rate (R-G8), set as ``borderpass ports check-rate`` does."""
+    assert await land_ports.set_check_rate("ruili", percent) == percent
+    assert (await Port.get(code="ruili")).second_line_check_pct == percent
 
 
 async def _lane_socket(client: Any) -> Any:
