@@ -132,6 +132,14 @@ async def test_unlisted_vehicle_is_denied(client, login, staff_login) -> None:  
     assert (entry.outcome, entry.reason) == ("deny", "not_on_credit_list")
     await ws.close()
 
+    gate = client.app[GATE]  # R-G1: the list opens second-line lanes only
+    people, token = await lane(gate, "ruili-out-9", "exit")
+    resp = await client.post(f"/gate/lanes/{people.code}/scans", json={
+        "event_id": "p1", "plate": PLATE}, headers={"Authorization": f"Bearer {token}"})
+    command = await resp.json()
+    assert (command["action"], command["reason"]) == ("deny", "pass_malformed"), command
+    assert not await Crossing.filter(event_id="p1").exists()
+
 
 async def test_removal_takes_effect_at_the_next_scan(client, login, staff_login) -> None:
     boss, _, unit, member = await _listed(login, staff_login)  # R-G8, R-U6
