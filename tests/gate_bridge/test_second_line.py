@@ -14,7 +14,7 @@ from factories import OWNER_ID, SECOND_ID, personal_body
 from gate_helpers import lane
 
 from borderpass.core.appkeys import GATE
-from borderpass.models import Port
+from borderpass.models import Port, Trip, User
 from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.services import commitments, land_ports
 from borderpass.services.validators import make_uscc
@@ -30,7 +30,8 @@ def consent(kind: str = "personal") -> dict[str, Any]:
             "accepted": True}
 
 
-async def _listed(unit_login: Any, staff_login: Any) -> tuple[Caller, Caller, dict, dict]:
+async def _listed(unit_login: Any, staff_login: Any, approved: bool = False) -> tuple[
+        Caller, Caller, dict, dict]:
     """A unit, its admin, the platform admin and one vehicle listed on its credit list."""
     boss, admin, alice = await unit_login("boss"), await staff_login("admin"), \
         await unit_login("alice")
@@ -45,10 +46,18 @@ async def _listed(unit_login: Any, staff_login: Any) -> tuple[Caller, Caller, di
                                     json={"approve": True})
     assert status == 200, unit
     status, unit = await boss.call("GET", f"/api/v1/units/{unit['id']}")
-    body = personal_body()
-    body["documents"] = await attach_documents(alice, drivers=len(body["drivers"]))
-    status, filing = await alice.call("POST", "/api/v1/filings", json=body)
-    assert status == 201, filing
+    if approved:  # a filing in force: its vehicle's trips follow its crossings (R-F8)
+        from factories import approved_filing
+
+        row = await approved_filing(alice.client.app[GATE].deps,
+                                    await User.get(id=alice.user_id), personal_body())
+        status, filing = await alice.call("GET", f"/api/v1/filings/{row.id}")
+        assert status == 200, filing
+    else:
+        body = personal_body()
+        body["documents"] = await attach_documents(alice, drivers=len(body["drivers"]))
+        status, filing = await alice.call("POST", "/api/v1/filings", json=body)
+        assert status == 201, filing
     status, member = await alice.call("POST", "/api/v1/units/join", json={
         "scene": unit["scene"], "filing_id": filing["id"],
         "driver_id": filing["drivers"][0]["id"], "commitment": consent()})
@@ -68,9 +77,10 @@ async def _rate(percent: int) -> None:
     assert (await Port.get(code="ruili")).second_line_check_pct == percent
 
 
-async def _lane_socket(client: Any) -> Any:
+async def _lane_socket(client: Any, direction: str = "exit") -> Any:
     gate = client.app[GATE]
-    found, token = await lane(gate, "ruili-2l-out", "exit", lane_type="second_line")
+    code = "ruili-2l-out" if direction == "exit" else "ruili-2l-in"
+    found, token = await lane(gate, code, direction, lane_type="second_line")
     ws = await client.ws_connect("/gate/ws")
     await ws.send_json({"type": "hello", "event_id": "h1", "lane": found.code,
                         "credential": token})
@@ -183,3 +193,18 @@ async def test_random_check_holds_and_is_recorded(client, login, staff_login) ->
     assert await _scan(ws, "c1") == command  # a replay keeps the draw it got
     assert (await _scan(ws, "c2"))["action"] == "open"
     await ws.close()
+
+
+async def test_trip_follows_second_line_crossings(client, login, staff_login) -> None:
+    await _listed(login, staff_login, approved=True)  # R-G8, R-F8
+    await _rate(0)
+    out, back = await _lane_socket(client), await _lane_socket(client, "entry")
+    assert (await _scan(out, "t1"))["action"] == "open"
+    trip = await Trip.get(status="open")
+    assert trip.exit_crossing_id == (await Crossing.get(event_id="t1")).id
+    assert (await _scan(back, "t2"))["action"] == "open"
+    await trip.refresh_from_db()
+    assert trip.status.value == "closed"
+    assert trip.entry_crossing_id == (await Crossing.get(event_id="t2")).id
+    await out.close()
+    await back.close()
