@@ -55,7 +55,7 @@ OCR_CHECK_PREFIXES = (("id_", N_("证件号码校验未通过，请核对")),
 LANE_TYPES = {
     "bonded_goods": N_("保税货物通道"), "ecommerce_9610": N_("跨境电商（9610）通道"),
     "non_bonded_goods": N_("非保税货物通道"), "administrative": N_("行政通道"),
-    "people": N_("旅客车辆通道"),
+    "people": N_("旅客车辆通道"), "second_line": N_("二线信用通行通道"),
 }
 DIRECTIONS = {"exit": N_("出境"), "entry": N_("入境")}
 LEDGER_KINDS = {

@@ -22,6 +22,7 @@ ERRORS: dict[str, str] = {
     "type_datetime": N_("应为带时区的日期时间，如 2026-01-02T08:30:00+08:00"),
     "datetime_tz": N_("日期时间必须带时区"),
     "too_many": N_("数量不能超过 {max}"),
+    "percent": N_("应为 0 到 100 之间的整数（百分比）"),
     "too_large": N_("请求内容过大（上限 {max} 字节）"),
     "not_found": N_("找不到该资源"),
     "forbidden": N_("无权执行此操作"),

@@ -1,4 +1,4 @@
-"""``borderpass ports add|list|deactivate|activate``: the land ports are data (issue 26)."""
+"""``borderpass ports add|list|deactivate|activate|check-rate``: ports are data (issue 26)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def add_commands(sub: Any) -> None:
                           "passes and records are kept"),
                          ("activate", "open a deactivated port again")):
         ports.add_parser(action, help=text).add_argument("code")
+    rate = ports.add_parser("check-rate", help="the share (%%) of second-line passages picked "
+                            "for a random check (R-G8; 5 unless set)")
+    rate.add_argument("code")
+    rate.add_argument("percent", help="0 to 100")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,6 +61,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         elif args.ports_command in ("deactivate", "activate"):
             port = await land_ports.set_active(args.code, args.ports_command == "activate")
             print(f"port {port.code} {'active' if port.active else 'deactivated'}")
+        elif args.ports_command == "check-rate":
+            percent = await land_ports.set_check_rate(args.code, args.percent)
+            print(f"port {args.code}: {percent}% of second-line passages checked at random")
         else:
             lanes = await land_ports.lanes_by_port()
             rows = [{"code": p.code, "zh": p.names["zh_CN"], "my": p.names["my"],

@@ -21,6 +21,7 @@ from borderpass.services import (
     gate_offline,
     gate_record,
     ledger,
+    second_line,
 )
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import Scan, decide
@@ -34,9 +35,11 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
         return protocol.dumps({"type": "pong", "in_reply_to": event_id})
     if kind == "scan":  # recorded with the loop turn's other scans and acks
         started = time.perf_counter()
-        decision = await decide(gate, lane, Scan(event_id, frame.get("qr") or "",
-                                                 frame.get("plate") or "",
-                                                 vin=frame.get("vin") or ""))
+        driver = frame.get("id_number")  # second line: the driver's ID card (R-G8)
+        decision = await decide(gate, lane, Scan(
+            event_id, frame.get("qr") or "", frame.get("plate") or "",
+            vin=frame.get("vin") or "",
+            driver_key=second_line.person_key(gate, driver) if driver else None))
         metrics.decision(decision.action, decision.reason, lane.code,
                          time.perf_counter() - started)
         return decision.command_text or protocol.dumps(decision.command)

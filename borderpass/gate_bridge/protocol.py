@@ -19,7 +19,7 @@ LANE_TYPES = ("hello", "scan", "ack", "status", "fault", "lift_request", "offlin
 # Required string fields per frame type, with their maximum length.
 _REQUIRED: dict[str, dict[str, int]] = {
     "hello": {"lane": 40, "credential": 200},
-    "scan": {},  # qr, or vin for an export vehicle: at least one of them
+    "scan": {},  # qr, vin (export vehicle) or plate (second line, R-G8): at least one
     "ack": {"command_id": 120},
     "status": {"pole": 10},
     "fault": {"symptom": 500},
@@ -29,7 +29,7 @@ _REQUIRED: dict[str, dict[str, int]] = {
 }
 _OPTIONAL: dict[str, dict[str, int]] = {
     "hello": {"software": 80},
-    "scan": {"qr": 600, "plate": 16, "vin": 17},
+    "scan": {"qr": 600, "plate": 16, "vin": 17, "id_number": 40},
     "ack": {"result": 10},
     "status": {"detail": 500},
     "lift_request": {"plate": 16, "guard": 64},
@@ -78,7 +78,7 @@ def check(frame: dict[str, Any]) -> dict[str, Any]:
         _string(frame, name, limit, required=True)
     for name, limit in _OPTIONAL.get(kind, {}).items():
         _string(frame, name, limit, required=False)
-    if kind == "scan" and not (frame.get("qr") or frame.get("vin")):
+    if kind == "scan" and not (frame.get("qr") or frame.get("vin") or frame.get("plate")):
         raise FieldError("required", "qr")
     if kind == "ack" and frame.get("result", "done") not in ACK_RESULTS:
         raise FieldError("choice", "result", choices=", ".join(ACK_RESULTS))

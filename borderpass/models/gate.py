@@ -21,6 +21,7 @@ class LaneType(StrEnum):
     NON_BONDED_GOODS = "non_bonded_goods"
     ADMINISTRATIVE = "administrative"
     PEOPLE = "people"
+    SECOND_LINE = "second_line"  # 二线: credit pass list vehicles, no declaration (R-G8)
 
 
 class LiftStatus(StrEnum):

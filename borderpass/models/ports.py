@@ -22,6 +22,8 @@ class Port(Model):
     countries = fields.CharField(max_length=5, default="CN-MM")
     active = fields.BooleanField(default=True)
     aliases: fields.Field[list[str]] = fields.JSONField(default=list)
+    # R-G8: the share (%) of second-line passages picked for a random check; NULL: 5 %.
+    second_line_check_pct = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -223,7 +223,7 @@ class Membership(Model):
 
     class Meta:
         table = "unit_memberships"
-        indexes = (("unit_id", "status"), ("vehicle_key", "status"))
+        indexes = (("unit_id", "status"), ("vehicle_key", "status"), ("plate_number", "status"))
 
 
 class DishonestySubject(StrEnum):

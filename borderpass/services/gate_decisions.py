@@ -28,7 +28,7 @@ from tortoise import connections
 from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
-from borderpass.models.gate import Lane, Pass
+from borderpass.models.gate import Lane, LaneType, Pass
 from borderpass.services import (
     blacklist,
     clock,
@@ -39,13 +39,15 @@ from borderpass.services import (
     land_ports,
     ledger,
     passes,
+    second_line,
     trip_record,
 )
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps, normalize_plate
 
+# Suspicious: hold for inspection.
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
-                          "export_not_cleared"})  # suspicious: hold for inspection
+                          "export_not_cleared", second_line.CHECKED})  # suspicious: inspect
 # R-F9: a blacklisted vehicle at an entry lane is home: its crossing is recorded and its
 # trip closed, and the lane holds it for inspection (R-G3) with the reason "blacklisted".
 HELD_HOME = "blacklisted_home"
@@ -63,6 +65,7 @@ class Scan:
     plate: str = ""
     vin: str = ""
     at: datetime | None = None  # when the lane saw it (offline uploads); None means now
+    driver_key: str | None = None  # second line: the blind index of the driver's ID (R-G8)
 
 
 @dataclass
@@ -190,6 +193,30 @@ async def _export_vin(lane: Lane, scan: Scan, at: datetime) -> Decision:
     return _refuse(reason, plate=scan.plate)
 
 
+async def _second_line(lane: Lane, scan: Scan, at: datetime) -> tuple[
+        Decision, gate_record.Release | None, dict[str, Any]]:
+    """A plate at a second-line lane: the credit pass list decides, read now (R-G8, R-U6).
+
+    Listed → open with a crossing of kind ``second_line`` (the trip follows, R-F8), unless
+    picked for a random check (``secrets``, the port's rate): held, no crossing (R-G3)."""
+    plate = normalize_plate(scan.plate)
+    found = await second_line.verdict(lane.port, plate, scan.driver_key, at)
+    detail: dict[str, Any] = {"channel": "second_line", "rate": found.rate,
+                              "driver_checked": scan.driver_key is not None}
+    if found.member_id is not None:
+        detail |= {"member_id": found.member_id, "unit_id": found.unit_id}
+    row = {"ledger_detail": detail}
+    if found.reason != second_line.PASSED:
+        return _refuse(found.reason, plate=plate), None, row
+    if second_line.picked(found.rate):
+        detail["random_check"] = True
+        return _refuse(second_line.CHECKED, plate=plate), None, row
+    release = gate_record.Release(
+        None, lane.direction, "second_line", lane.port, plate, if_approved=False,
+        trip=await trip_record.facts_by_plate(plate, lane.direction, at))
+    return Decision("", "", "open", second_line.PASSED, None, plate), release, row
+
+
 async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
                     at: datetime) -> tuple[Decision, gate_record.Release | None, dict[str, Any]]:
     """The decision before the release is taken; a valid pass comes with its release."""
@@ -199,6 +226,8 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
             None, lane.direction, "emergency", lane.port, plate, if_approved=False,
             trip=await trip_record.facts_by_plate(plate, lane.direction, at))
         return Decision("", "", "open", "emergency", None, scan.plate), release, {}  # R-G5
+    if lane.lane_type is LaneType.SECOND_LINE and scan.plate and not scan.qr:
+        return await _second_line(lane, scan, at)
     if scan.vin and not scan.qr:  # an export vehicle (R-E3)
         return await _export_vin(lane, scan, at), None, {}
     row: dict[str, Any] = {}
@@ -226,7 +255,8 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
     return Decision("", "", "open", "pass_valid", cred.declaration_id, cred.plate), release, row
 
 
-def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision) -> gate_record.Variant:
+def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision,
+             extra: dict[str, Any] | None = None) -> gate_record.Variant:
     """What the decision writes: the scan's and the command's ledger entries (R-G6), the
     command in the lane's outbox, and the command as the answer."""
     decision.event_id, decision.lane = scan.event_id, lane.code
@@ -238,7 +268,8 @@ def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision) -> gate_r
                               declaration_id=decision.declaration_id,
                               plate=decision.plate or scan.plate, outcome=decision.action,
                               reason=decision.reason,
-                              detail={"vin": scan.vin.strip().upper()} if scan.vin else None)
+                              detail=({"vin": scan.vin.strip().upper()} if scan.vin else {})
+                              | (extra or {}) or None)
     text = decision.command_text = gate_commands.dumps(decision.command)
     return gate_record.Variant(text, [scan_entry, gate_commands.ledger_entry(lane,
                                                                               decision.command)],
@@ -260,7 +291,7 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
     took first is refused ``pass_used``."""
     at = scan.at or clock.now()
     decision, release, row = await _evaluate(gate, lane, scan, at)
-    done = _variant(lane, scan, at, decision)
+    done = _variant(lane, scan, at, decision, row.get("ledger_detail"))
     refused = None
     if release is not None and release.declaration_id is not None:
         refused = _variant(lane, scan, at, _refuse("pass_used", decision.declaration_id,

@@ -12,6 +12,7 @@ OPEN_TEXTS: dict[str, str] = {
     "emergency": N_("紧急车辆，请通行"),
     "manual_lift": N_("人工抬杆已获海关批准，请通行"),
     "export_cleared": N_("出口车辆已通关，请通行"),
+    "credit_list": N_("信用通行名单车辆，请通行"),  # R-G8
 }
 # Why a pass was refused, as the driver should hear it.
 REFUSAL_TEXTS: dict[str, str] = {
@@ -34,6 +35,12 @@ REFUSAL_TEXTS: dict[str, str] = {
     "export_already_left": N_("该出口车辆已出境"),
     "filing_expired": N_("车辆备案已过期"),  # R-F3
     "filing_revoked": N_("车辆备案已被撤销"),
+    # R-G8: the second-line channel and the credit pass list.
+    "second_line_check": N_("本车被随机抽中查验"),
+    "not_on_credit_list": N_("车辆不在信用通行名单上"),
+    "credit_list_removed": N_("车辆已被移出信用通行名单"),
+    "credit_list_dishonest": N_("车辆或驾驶人已被列入严重失信名单"),
+    "driver_not_listed": N_("驾驶人不在该车辆的信用通行名单条目上"),
 }
 INSPECTION = N_("{reason}。请驶入查验区接受检查。")
 

@@ -224,6 +224,20 @@ async def set_active(code: str, active: bool) -> PortInfo:
     return found
 
 
+async def set_check_rate(code: str, percent: object) -> int:
+    """Set the share (%) of the port's second-line passages picked for a random check
+    (R-G8); read by every second-line scan, so it applies from the next one."""
+    if isinstance(percent, str) and percent.strip().isdigit():
+        percent = int(percent)
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise FieldError("percent", "percent")
+    port = (await CACHE.get(code)).find(code)
+    if port is None:
+        raise NotFound("port_not_found", "code")
+    await Port.filter(code=port.code).update(second_line_check_pct=percent)
+    return percent
+
+
 async def lanes_by_port() -> dict[str, int]:
     """How many lanes each port has (``gate_lanes.port``), for the operators' listing."""
     from borderpass.models.gate import Lane

@@ -26,6 +26,8 @@ LANE_RULES: dict[LaneType, tuple[frozenset[str], str]] = {
     LaneType.NON_BONDED_GOODS: (frozenset({"business"}), "park"),
     LaneType.ADMINISTRATIVE: (frozenset({"official", "business", "personal"}), "park"),
     LaneType.PEOPLE: (frozenset({"personal", "official"}), "customs"),
+    # R-G8: vehicles on the credit pass list by plate; a declared pass of any category too.
+    LaneType.SECOND_LINE: (frozenset({"official", "business", "personal"}), "customs"),
 }
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 CACHE_TTL = 5.0  # seconds a process trusts its copy of a lane row

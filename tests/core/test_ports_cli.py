@@ -65,3 +65,13 @@ def test_lanes_stand_at_an_active_port(cli_env: str, capsys: pytest.CaptureFixtu
     assert main(["ports", "deactivate", "daluo"]) == 0
     assert main(["lane", "add", "dl-e1", "--port", "daluo", *lane]) == 1
     assert "[choice]" in capsys.readouterr().err
+
+
+def test_ports_check_rate(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:  # R-G8
+    assert main(["ports", "check-rate", "ruili", "100"]) == 0
+    assert "100%" in capsys.readouterr().out
+    for bad in ("101", "-1", "five"):
+        assert main(["ports", "check-rate", "ruili", bad]) == 1
+        assert "[percent]" in capsys.readouterr().err
+    assert main(["ports", "check-rate", "nowhere", "5"]) == 1
+    assert "[port_not_found]" in capsys.readouterr().err
