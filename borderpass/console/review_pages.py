@@ -181,9 +181,11 @@ class _Personal:
 
 
 def _changed(path: str, body: dict[str, Any]) -> Safe | None:
-    """The badge of a field a renewal changed against the filing it renews (R-F3)."""
+    """The badge of a field a renewal (R-F3) or a correction (R-D6) changed against the
+    filing it follows."""
     if path in (body.get("renewal_changes") or ()):
-        return h("span", {"class": "badge changed"}, _("续期时已变更"))
+        text = _("更正时已变更") if body.get("corrects_id") else _("续期时已变更")
+        return h("span", {"class": "badge changed"}, text)
     return None
 
 
