@@ -98,7 +98,7 @@ STATUS_DECLARATIONS = N_("最近的申报：")
 STATUS_TRIPS = N_("出境未返回：")
 FILING_STATUS = {"draft": N_("草稿"), "submitted": N_("待审核"), "returned": N_("已退回"),
                  "approved": N_("已批准，有效期至 {date}"), "expired": N_("已过期"),
-                 "revoked": N_("已撤销")}
+                 "revoked": N_("已撤销"), "superseded": N_("已被更正取代")}
 DECLARATION_STATUS = {"approved": N_("已受理"), "used": N_("已通行"), "cancelled": N_("已取消")}
 TRIP_LINE = N_("{plate}：须于 {deadline} 前返回，还剩 {days} 天")
 TRIP_OVERDUE = N_("{plate}：已超过返回期限 {deadline}")

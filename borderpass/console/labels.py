@@ -20,6 +20,7 @@ OTHER = N_("其他")
 FILING_STATUS = {
     "draft": N_("草稿"), "submitted": N_("待审核"), "returned": N_("已退回"),
     "approved": N_("已通过"), "expired": N_("已过期"), "revoked": N_("已撤销"),
+    "superseded": N_("已被更正取代"),
 }
 CATEGORIES = {k.value: v for k, v in CATEGORY_LABELS.items()}
 # Values of the filing form's choice fields, by field.

@@ -96,6 +96,8 @@ async def _queue_box(request: web.Request, user: User) -> Safe:
         kind = _category(item["category"])
         if item.get("renews_id"):  # R-F3
             kind = f"{kind} · {_('续期（原备案 {id}）', id=item['renews_id'])}"
+        if item.get("corrects_id"):  # R-D6
+            kind = f"{kind} · {_('更正（原备案 {id}）', id=item['corrects_id'])}"
         rows.append([item["id"], item["plate_number"] or "—", kind,
                      when(item["submitted_at"], tz), _minutes(waited), state,
                      _holder_cell(held.get(int(item["id"])), request), link])
@@ -179,9 +181,11 @@ class _Personal:
 
 
 def _changed(path: str, body: dict[str, Any]) -> Safe | None:
-    """The badge of a field a renewal changed against the filing it renews (R-F3)."""
+    """The badge of a field a renewal (R-F3) or a correction (R-D6) changed against the
+    filing it follows."""
     if path in (body.get("renewal_changes") or ()):
-        return h("span", {"class": "badge changed"}, _("续期时已变更"))
+        text = _("更正时已变更") if body.get("corrects_id") else _("续期时已变更")
+        return h("span", {"class": "badge changed"}, text)
     return None
 
 
@@ -345,12 +349,15 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                          revealed[0] if revealed else None)
     head = [_category(body["category"]), labels.label("filing_status", body["status"]),
             _("提交时间") + " " + when(body["submitted_at"], deps.tz)]
-    if body.get("renews_id"):  # R-F3: what the reviewer compares against
-        changes = body.get("renewal_changes")
-        head.append(h("span", {"class": "renewal"},
-                      h("a", {"href": f"{PREFIX}/review/filings/{body['renews_id']}"},
-                        _("续期（原备案 {id}）", id=body["renews_id"])), " ",
-                      _("变更 {count} 项", count=len(changes)) if changes is not None else ""))
+    for key in ("renews_id", "corrects_id"):
+        if body.get(key):  # R-F3, R-D6: what the reviewer compares against
+            changes = body.get("renewal_changes")
+            mark = _("续期（原备案 {id}）", id=body[key]) if key == "renews_id" else \
+                _("更正（原备案 {id}）", id=body[key])
+            head.append(h("span", {"class": "renewal"},
+                          h("a", {"href": f"{PREFIX}/review/filings/{body[key]}"}, mark), " ",
+                          _("变更 {count} 项", count=len(changes)) if changes is not None
+                          else ""))
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
         waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
         css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"

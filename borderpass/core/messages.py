@@ -126,6 +126,10 @@ ERRORS: dict[str, str] = {
     "filing_not_renewable": N_("只有已通过且未过期的备案可以续期（当前状态：{status}）"),
     "renewal_too_early": N_("到期前 {days} 天起才能续期：{date} 起可以办理"),
     "renewal_in_progress": N_("该备案已有一份续期正在办理（备案 {renewal_id}）"),
+    # corrections of a filing in force (R-D6)
+    "filing_not_correctable": N_("只有已生效且未过期的备案可以申请更正（当前状态：{status}）"),
+    "correction_in_progress": N_("该备案已有一份更正或续期正在办理（备案 {filing_id}）"),
+    "correction_unchanged": N_("更正申请与原备案 {filing_id} 完全相同：请至少修改一项再提交"),
     "filing_not_revocable": N_("只有已通过的备案可以撤销（当前状态：{status}）"),
     "filing_expires_before": N_("备案将于 {expires_at} 到期，通关时间须早于到期时间；"
                                 "如需之后通关，请先办理续期"),

@@ -11,6 +11,7 @@ from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
 from borderpass.services import (
     commitments,
+    corrections,
     filing_reveal,
     filings,
     letter_scope,
@@ -141,6 +142,19 @@ async def renew_filing(request: web.Request) -> web.Response:
     await read_json(request, frozenset())
     deps = request.app[DEPS]
     filing = await renewals.start(user, path_id(request))
+    return ok(await filings.describe(deps, filing, user), status=201)
+
+
+@routes.post("/api/v1/filings/{id}/correct")
+@idempotent
+async def correct_filing(request: web.Request) -> web.Response:
+    """Ask to correct a filing in force (R-D6): a draft prefilled from it, every document
+    carried over, to edit and submit for review; approved, it supersedes the old filing
+    and keeps its expiry."""
+    user = await current_user(request)
+    await read_json(request, frozenset())
+    deps = request.app[DEPS]
+    filing = await corrections.start(user, path_id(request))
     return ok(await filings.describe(deps, filing, user), status=201)
 
 

@@ -120,7 +120,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 _EMPTY = frozenset({
     "/api/v1/auth/logout", "/api/v1/declarations/{id}/cancel",
     "/api/v1/declarations/{id}/pass/secret", "/api/v1/review/filings/{id}/approve",
-    "/api/v1/filings/{id}/renew",
+    "/api/v1/filings/{id}/renew", "/api/v1/filings/{id}/correct",
     "/api/v1/admin/notifications/{id}/retry", "/api/v1/units/{id}/registration-code",
     "/api/v1/export/licences/{id}/return", "/api/v1/export/review/filings/{id}/approve",
     "/api/v1/export/review/licences/{id}/issue", "/api/v1/privacy/withdraw",
@@ -213,7 +213,8 @@ def build_spec(app: web.Application) -> dict[str, Any]:
             op["security"] = [{"bearer": []}]
         if method == "post" and path in {"/api/v1/filings", "/api/v1/declarations",
                                          "/api/v1/documents", "/api/v1/official-letters",
-                                         "/api/v1/filings/{id}/renew"} \
+                                         "/api/v1/filings/{id}/renew",
+                                         "/api/v1/filings/{id}/correct"} \
                 | EXPORT_IDEMPOTENT:
             op.setdefault("parameters", []).append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR})

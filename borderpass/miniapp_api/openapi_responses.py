@@ -122,7 +122,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                       "starts_at": {**_NSTR, "description": "in force from (a renewal: the "
                                     "renewed filing's expiry)"},
                       "renewal_changes": {"type": ["array", "null"], "items": _STR,
-                                          "description": "form paths a renewal changed"},
+                                          "description": "form paths a renewal or a "
+                                          "correction changed"},
+                      "corrects_id": {"type": ["integer", "null"],
+                                      "description": "the filing this one corrects (R-D6)"},
+                      "corrected_by_id": {"type": ["integer", "null"],
+                                          "description": "a superseded filing: the "
+                                          "correction that took its place (R-D6)"},
                       "renewable_from": {**_NSTR, "description": "when renewal opens"}},
                      ("id", "category", "status")),
 }
@@ -130,7 +136,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 # Routes whose success is 201 Created (the others answer 200).
 CREATED = frozenset({
     ("post", "/api/v1/filings"), ("post", "/api/v1/declarations"), ("post", "/api/v1/documents"),
-    ("post", "/api/v1/filings/{id}/renew"),
+    ("post", "/api/v1/filings/{id}/renew"), ("post", "/api/v1/filings/{id}/correct"),
     ("post", "/api/v1/official-letters"), ("post", "/api/v1/gate/manual-lifts"),
     ("post", "/api/v1/gate/emergency"), ("post", "/api/v1/gate/handovers"),
     ("post", "/api/v1/units"), ("post", "/api/v1/units/join"),
@@ -167,6 +173,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", f"{_FILINGS}/{{id}}"): ref("Filing"),
     ("post", f"{_FILINGS}/{{id}}/submit"): ref("Filing"),
     ("post", f"{_FILINGS}/{{id}}/renew"): ref("Filing"),
+    ("post", f"{_FILINGS}/{{id}}/correct"): ref("Filing"),
     ("post", "/api/v1/declarations"): ref("Declaration"),
     ("get", "/api/v1/declarations"): items(ref("Declaration")),
     ("get", "/api/v1/declarations/{id}"): ref("Declaration"),

@@ -28,7 +28,8 @@ class FilingCategory(StrEnum):
 
 
 class FilingStatus(StrEnum):
-    """draft → submitted → approved | returned → submitted …; approved → expired | revoked."""
+    """draft → submitted → approved | returned → submitted …; approved → expired | revoked
+    | superseded (by its approved correction, R-D6: kept as history, no longer live)."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -36,6 +37,7 @@ class FilingStatus(StrEnum):
     APPROVED = "approved"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    SUPERSEDED = "superseded"
 
 
 class LetterStatus(StrEnum):

@@ -74,6 +74,11 @@ class Filing(Model):
     renews: fields.ForeignKeyNullableRelation[Filing] = fields.ForeignKeyField(
         "borderpass.Filing", related_name="renewals", null=True, db_index=True
     )
+    # R-D6 correction: the filing in force this one corrects (and, approved, supersedes,
+    # keeping its expiry); its changed fields are listed in ``renewal_changes`` too.
+    corrects: fields.ForeignKeyNullableRelation[Filing] = fields.ForeignKeyField(
+        "borderpass.Filing", related_name="corrections", null=True, db_index=True
+    )
     starts_at = fields.DatetimeField(null=True)
     renewal_changes: fields.Field[list[str] | None] = fields.JSONField(null=True)
     # One live filing per VIN (index filings_one_live_vin): a filing and its renewal hold

@@ -121,12 +121,12 @@ async def _letter_problems(filing: Filing, drivers: list[FilingDriver]) -> list[
 
 
 def _others(filing: Filing, now: datetime) -> QuerySet[Filing]:
-    """Live filings other than this one and the one it renews (R-F3: the one overlap):
-    submitted, or approved and unexpired."""
+    """Live filings other than this one and the one it renews or corrects (R-F3, R-D6: the
+    one overlap): submitted, or approved and unexpired."""
     query = Filing.filter(Q(status=FilingStatus.SUBMITTED)
                           | Q(status=FilingStatus.APPROVED, expires_at__gt=now))
-    renews = filing.renews_id  # type: ignore[attr-defined]
-    return query.exclude(id__in=[filing.id] if renews is None else [filing.id, renews])
+    before = filing.renews_id or filing.corrects_id  # type: ignore[attr-defined]
+    return query.exclude(id__in=[filing.id] if before is None else [filing.id, before])
 
 
 async def _duplicate_problems(filing: Filing, now: datetime) -> list[FieldError]:

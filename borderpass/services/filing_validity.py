@@ -82,15 +82,29 @@ def _refusal(filing: Filing, planned_at: datetime, now: datetime) -> BorderPassE
     return FieldError("filing_not_yet_valid", "planned_at", starts_at=starts.isoformat())
 
 
+def _correction_revoked_sql(filing_column: str) -> str:
+    """SQL counting the revoked corrections of the filing in ``filing_column`` (R-D6): a
+    superseded filing's passes stop when the correction that took its place is revoked."""
+    table = Filing._meta.db_table
+    return (f"(SELECT count(*) FROM {table} c WHERE c.corrects_id = {filing_column}"
+            f" AND c.status = '{FilingStatus.REVOKED.value}')")
+
+
 # The lane's state read (gate_decisions._states_sql, aliases f for the declaration's filing)
 STATE_COLUMNS = (f"f.status AS filing_status, f.expires_at AS filing_expires, "
-                 f"{renewals.renewed_until_sql('f.id')} AS filing_renewed_until")
+                 f"{renewals.renewed_until_sql('f.id')} AS filing_renewed_until, "
+                 f"{_correction_revoked_sql('f.id')} AS filing_correction_revoked")
 
 
 def lane_reason(row: dict[str, Any], at: datetime) -> str | None:
     """``filing_revoked`` or ``filing_expired`` when the pass's filing no longer carries the
-    vehicle at ``at`` (revoked, or expired with no approved renewal in force), else None."""
+    vehicle at ``at`` (revoked, or expired with no approved renewal in force), else None.
+    A filing superseded by its correction (R-D6) still carries the passes declared on it
+    until its expiry, unless the correction was revoked."""
     if row["filing_status"] == FilingStatus.REVOKED.value:
+        return "filing_revoked"
+    if row["filing_status"] == FilingStatus.SUPERSEDED.value and \
+            int(row.get("filing_correction_revoked") or 0):
         return "filing_revoked"
     for key in ("filing_expires", "filing_renewed_until"):  # an expired one was approved
         until = renewals.moment(row[key])

@@ -15,6 +15,7 @@ from borderpass.services import (
     blacklist,
     clock,
     commitments,
+    corrections,
     filing_rows,
     phones,
     prefill,
@@ -160,6 +161,8 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
         raise FieldErrors(problems)
     await _not_listed(filing)
     renewal = await renewals.on_submit(deps, filing)  # R-F3: the fields a renewal changed
+    if filing.corrects_id is not None:  # type: ignore[attr-defined]
+        renewal = await corrections.on_submit(deps, filing)  # R-D6: and a correction
     try:
         async with in_transaction():
             changed = await Filing.filter(id=filing.id, status__in=EDITABLE).update(
@@ -264,6 +267,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "prefilled": data.get("prefilled", {}),
         "conflicts": data.get("conflicts", {}),
         **renewals.describe(filing),  # R-F3
+        **await corrections.describe(filing),  # R-D6
     }
     if filing.category is FilingCategory.PERSONAL:
         owner = dict(data.get("owner", {}))

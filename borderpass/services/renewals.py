@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, NotFound
@@ -36,6 +37,7 @@ VALIDITY_MONTHS = 12  # R-F3
 IN_PROGRESS = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED,
                FilingStatus.APPROVED)  # index filings_one_renewal (migration 0011)
 ONE_RENEWAL_INDEX = "filings_one_renewal"
+ONE_SUCCESSOR_INDEX = "filings_one_successor"  # a renewal or a correction (R-D6), not both
 FRESH_DOCUMENTS = frozenset({
     "photo_front_45", "photo_rear_45", "photo_side", "repayment_proof",
     "business_activity_proof", "enterprise_power_of_attorney", "power_of_attorney"})
@@ -64,8 +66,17 @@ def check_renewable(filing: Filing, now: datetime) -> None:
                        days=RENEWAL_WINDOW.days)
 
 
-async def _in_progress(filing_id: int) -> Filing | None:
-    return await Filing.filter(renews_id=filing_id, status__in=IN_PROGRESS).first()
+async def in_progress(filing_id: int) -> Filing | None:
+    """The renewal or correction (R-D6) of the filing that is open or approved, if any."""
+    return await Filing.filter(Q(renews_id=filing_id) | Q(corrects_id=filing_id),
+                               status__in=IN_PROGRESS).first()
+
+
+def successor_clash(exc: IntegrityError) -> bool:
+    """Whether the database refused a second renewal or correction of the same filing."""
+    text = str(exc)
+    return any(name in text for name in (ONE_RENEWAL_INDEX, ONE_SUCCESSOR_INDEX, "renews_id",
+                                         "corrects_id"))
 
 
 async def start(user: User, filing_id: int) -> Filing:
@@ -74,34 +85,36 @@ async def start(user: User, filing_id: int) -> Filing:
     if old is None:
         raise NotFound("filing_not_found", "id")
     check_renewable(old, clock.now())
-    if (running := await _in_progress(old.id)) is not None:
+    if (running := await in_progress(old.id)) is not None:
         raise Conflict("renewal_in_progress", "id", renewal_id=running.id)
     try:
         async with in_transaction():
-            new = await _copy(old)
+            new = await copy(old, FRESH_DOCUMENTS, renews_id=old.id)
     except IntegrityError as exc:  # a concurrent twin opened it first
-        if ONE_RENEWAL_INDEX not in str(exc) and "renews_id" not in str(exc):
+        if not successor_clash(exc):
             raise
-        running = await _in_progress(old.id)
+        running = await in_progress(old.id)
         raise Conflict("renewal_in_progress", "id",
                        renewal_id=running.id if running else None) from exc
     return new
 
 
-async def _copy(old: Filing) -> Filing:
+async def copy(old: Filing, fresh: frozenset[str], **link: int) -> Filing:
+    """A draft prefilled from ``old`` (``link``: ``renews_id`` or ``corrects_id``), in the
+    other VIN slot, without the documents in ``fresh``."""
     new = await Filing.create(
         applicant_id=old.applicant_id, category=old.category,  # type: ignore[attr-defined]
         data={k: v for k, v in old.data.items() if k in CARRIED_DATA}, sealed=dict(old.sealed),
         plate_number=old.plate_number, vin=old.vin, owner_key=old.owner_key,
         official_letter_id=old.official_letter_id,  # type: ignore[attr-defined]
-        renews_id=old.id, vin_slot=1 if old.vin_slot == 0 else 0)
+        vin_slot=1 if old.vin_slot == 0 else 0, **link)  # type: ignore[arg-type]
     for d in await FilingDriver.filter(filing_id=old.id).order_by("position", "id"):
         await FilingDriver.create(
             filing=new, user_id=d.user_id, position=d.position,  # type: ignore[attr-defined]
             name=d.name, phone=d.phone, is_owner=d.is_owner, sealed=dict(d.sealed),
             id_key=d.id_key, phone_key=d.phone_key)
     for a in await FilingDocument.filter(filing_id=old.id):
-        if a.kind.split("#", 1)[0] not in FRESH_DOCUMENTS:
+        if a.kind.split("#", 1)[0] not in fresh:
             await FilingDocument.create(filing=new, kind=a.kind,
                                         document_id=a.document_id)  # type: ignore[attr-defined]
     return new
@@ -140,11 +153,11 @@ async def on_approved(filing: Filing) -> None:
     old_id = filing.renews_id  # type: ignore[attr-defined]
     if old_id is None or filing.expires_at is None:
         return
-    await _carry_memberships(old_id, filing)
+    await carry_memberships(old_id, filing)
     await extend_open_trip(old_id, filing.expires_at)
 
 
-async def _carry_memberships(old_id: int, filing: Filing) -> None:
+async def carry_memberships(old_id: int, filing: Filing) -> None:
     """Live entries follow the vehicle to the new filing, each to the same person among its
     drivers; an entry whose person is no longer a driver stays with the old filing."""
     drivers = {d.id_key: d.id for d in await FilingDriver.filter(filing_id=filing.id)

@@ -42,7 +42,8 @@ BATCH = 100
 MAX_BATCHES = 20  # per kind and run: the next run goes on
 EVERY = timedelta(hours=1)
 LAST_RUN = "retention:last_run"
-ENDED = (FilingStatus.RETURNED, FilingStatus.EXPIRED, FilingStatus.REVOKED)
+ENDED = (FilingStatus.RETURNED, FilingStatus.EXPIRED, FilingStatus.REVOKED,
+         FilingStatus.SUPERSEDED)
 ANONYMISED = "anonymised_at"
 log = logging.getLogger("borderpass.retention")
 
@@ -52,8 +53,9 @@ def kept_until(filing: Filing) -> datetime | None:
     under review or in force (kept as long as it is)."""
     ended = {FilingStatus.RETURNED: filing.returned_at, FilingStatus.EXPIRED: filing.expires_at,
              FilingStatus.REVOKED: filing.updated_at}.get(filing.status)
-    if filing.status is FilingStatus.APPROVED and filing.expires_at:
-        ended = filing.expires_at
+    if filing.status in (FilingStatus.APPROVED, FilingStatus.SUPERSEDED) and filing.expires_at:
+        # R-D6: a superseded filing is history of the year it was in force, kept as long
+        ended = filing.expires_at  # as that year's records
     return ended + timedelta(days=ENDED_DAYS) if ended else None
 
 

@@ -12,6 +12,7 @@ from borderpass.models.enums import FilingStatus, LetterStatus, Role
 from borderpass.services import (
     audit,
     clock,
+    corrections,
     letter_scope,
     notify,
     renewals,
@@ -47,6 +48,7 @@ async def queue(deps: Deps, reviewer: User, limit: int = 100,
             "target_seconds": REVIEW_TARGET_SECONDS,
             "overdue": waited > REVIEW_TARGET_SECONDS,
             "renews_id": filing.renews_id,  # type: ignore[attr-defined]  # R-F3
+            "corrects_id": filing.corrects_id,  # type: ignore[attr-defined]  # R-D6
             "renewal_changes": filing.renewal_changes,
         })
     return items
@@ -86,7 +88,10 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
     filing = await _submitted(filing_id)
     now = clock.now()
-    starts, expires = await renewals.validity(filing, now)  # R-F3: a renewal starts later
+    correction = filing.corrects_id is not None  # type: ignore[attr-defined]
+    # R-F3: a renewal starts later; R-D6: a correction keeps the old expiry
+    starts, expires = await (corrections.validity if correction else renewals.validity)(
+        filing, now)
     async with in_transaction():  # decision, audit row and message, or none (R-U7)
         await review_claims.settle(reviewer, filing.id)  # R-F11: not another's filing
         changed = await Filing.filter(id=filing.id, status=FilingStatus.SUBMITTED).update(
@@ -97,7 +102,10 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="approved")
         await filing.refresh_from_db()
-        await renewals.on_approved(filing)  # R-F3: list entries and open trip carry over
+        if correction:
+            await corrections.on_approved(filing)  # R-D6: supersedes the corrected filing
+        else:
+            await renewals.on_approved(filing)  # R-F3: list entries and open trip carry over
         await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 

@@ -17,6 +17,7 @@ from borderpass.models import (
     Filing,
     FilingDocument,
     FilingDriver,
+    User,
 )
 from borderpass.models.enums import FilingStatus, SubjectKind
 from borderpass.services import audit, clock, documents, filings, retention
@@ -148,3 +149,28 @@ async def test_the_worker_runs_retention_once_an_hour(deps) -> None:  # R-D4
     assert await retention.sweep_due(deps) == {}  # within the hour: not again
     clock.freeze(start + timedelta(days=91, hours=1))
     assert (await retention.sweep_due(deps))["drafts"] == 1
+
+
+async def test_superseded_filing_kept_until_a_year_after_its_expiry(deps) -> None:  # R-D6
+    """The history a correction leaves is kept like the year it covered: anonymised a year
+    after its expiry; the documents its correction still uses stay."""
+    from borderpass.services import corrections, review
+
+    owner = await driver_user("erin")
+    old = await approved_filing(deps, owner)
+    draft = await corrections.start(owner, old.id)
+    await filings.update(deps, owner, draft.id, {"vehicle": {"model": "丰田牌TV7"}})
+    await filings.submit(deps, owner, draft.id)
+    reviewer = await User.get(username="reviewer")
+    await review.approve(reviewer, draft.id)
+    assert (await Filing.get(id=old.id)).status is FilingStatus.SUPERSEDED
+    assert old.expires_at is not None
+    digests = [d.sha256 for d in await Document.filter(attachments__filing_id=old.id)]
+    clock.freeze(old.expires_at + timedelta(days=364))
+    assert (await retention.sweep(deps))["anonymised_filings"] == 0  # not yet (R-D4)
+    clock.freeze(old.expires_at + timedelta(days=366))
+    assert (await retention.sweep(deps))["anonymised_filings"] == 1
+    kept = await Filing.get(id=old.id)
+    assert kept.sealed == {} and kept.status is FilingStatus.SUPERSEDED
+    assert not await FilingDocument.filter(filing_id=old.id).exists()
+    assert all(_stored(deps, d) for d in digests)  # the correction still uses them
