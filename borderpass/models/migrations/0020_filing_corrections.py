@@ -12,7 +12,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0018_chat_photo_queue')]
+    dependencies = [('borderpass', '0019_second_line')]
 
     initial = False
 

@@ -928,6 +928,23 @@ export interface paths {
         patch: operations["patch_api_v1_filings_id"];
         trace?: never;
     };
+    "/api/v1/filings/{id}/correct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask to correct a filing in force (R-D6): a draft prefilled from it, every document */
+        post: operations["post_api_v1_filings_id_correct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/filings/{id}/renew": {
         parameters: {
             query?: never;
@@ -1899,8 +1916,12 @@ export interface components {
             renews_id?: number | null;
             /** @description in force from (a renewal: the renewed filing's expiry) */
             starts_at?: string | null;
-            /** @description form paths a renewal changed */
+            /** @description form paths a renewal or a correction changed */
             renewal_changes?: string[] | null;
+            /** @description the filing this one corrects (R-D6) */
+            corrects_id?: number | null;
+            /** @description a superseded filing: the correction that took its place (R-D6) */
+            corrected_by_id?: number | null;
             /** @description when renewal opens */
             renewable_from?: string | null;
         };
@@ -4346,6 +4367,45 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_filings_id_correct: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
