@@ -18,6 +18,7 @@ def setup_console(app: web.Application) -> None:
     from borderpass.console import (
         admin_pages,
         auth_pages,
+        credit_pages,
         customs_pages,
         export_pages,
         gate_pages,
@@ -26,7 +27,7 @@ def setup_console(app: web.Application) -> None:
     )
 
     console = web.Application(middlewares=[console_middleware])
-    for module in (auth_pages, review_pages, customs_pages, export_pages, gate_pages,
+    for module in (auth_pages, credit_pages, review_pages, customs_pages, export_pages, gate_pages,
                    admin_pages, join_page):
         console.router.add_routes(module.routes)
     console.router.add_static("/static/", STATIC_DIR, name="static")

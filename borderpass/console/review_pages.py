@@ -358,6 +358,13 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                           h("a", {"href": f"{PREFIX}/review/filings/{body[key]}"}, mark), " ",
                           _("变更 {count} 项", count=len(changes)) if changes is not None
                           else ""))
+    if lane := body.get("fast_lane"):  # R-P2.6: what the rule did with this renewal
+        head.append(h("span", {"class": "fast-lane", "data-outcome": lane["outcome"]},
+                      _("快速通道：按规则 {rule} 通过", rule=lane["rule"])
+                      if lane["outcome"] == "approved"
+                      else _("快速通道：抽样人工审核（{rule}）", rule=lane["rule"])))
+    head.append(h("a", {"href": f"{PREFIX}/credit/filings/{filing.id}", "class": "credit"},
+                  _("车主信用")))
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
         waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
         css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"

@@ -14,6 +14,14 @@ def _pairs(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in pairs if k and v)
 
 
+def _share(text: str) -> float:
+    """A share between 0 and 1 (``BORDERPASS_CREDIT_SAMPLE_SHARE``), refused otherwise."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"a share between 0 and 1, not {text}")
+    return value
+
+
 @dataclass(frozen=True)
 class LoginPolicy:
     """Throttling of failed staff logins (R-U7, MLPS level 3), from Settings.
@@ -82,6 +90,8 @@ class Settings:
     login_delay_max: float = 900.0
     password_workers: int = 0  # 0 → half the CPUs, at least 1
     password_queue: int = 16
+    # R-P2.6: the share of fast-lane renewals (good class, unchanged) sent to human review
+    credit_sample_share: float = 0.05
 
     @property
     def db_url(self) -> str:
@@ -152,6 +162,8 @@ class Settings:
             login_delay_max=float(get("LOGIN_DELAY_MAX", str(base.login_delay_max))),
             password_workers=int(get("PASSWORD_WORKERS", str(base.password_workers))),
             password_queue=int(get("PASSWORD_QUEUE", str(base.password_queue))),
+            credit_sample_share=_share(get("CREDIT_SAMPLE_SHARE",
+                                           str(base.credit_sample_share))),
         )
 
     def login_policy(self) -> LoginPolicy:

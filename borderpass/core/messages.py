@@ -138,6 +138,11 @@ ERRORS: dict[str, str] = {
     "filing_not_approved": N_("备案未获批准或已过期，不能申报"),
     "driver_not_on_filing": N_("该驾驶人不在此备案中"),
     "blacklisted": N_("车主或驾驶人在黑名单中，不能申报出境或提交备案；返回入境仍可申报"),
+    "credit_restricted": N_(
+        "车主信用等级为“{credit_class}”（{rule}），不能申报出境；"
+        "原因：{event}（{date}，记录 {event_id}）；返回入境仍可申报"),
+    "credit_event_ref_taken": N_("该来源的此编号已用于另一条信用记录"),
+    "credit_not_found": N_("找不到该信用记录"),
     "trip_open": N_("车道记录该车辆已出境且尚未入境，不能再次申报出境"),
     "no_open_trip": N_("车道没有该车辆未返回的出境记录，不能申报入境"),
     "planned_window": N_("通关时间须在现在之后 {days} 天内"),

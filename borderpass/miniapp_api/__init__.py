@@ -6,6 +6,7 @@ from aiohttp import web
 
 from borderpass.miniapp_api import (
     auth_views,
+    credit_views,
     crossing_views,
     document_views,
     export_views,
@@ -32,4 +33,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(notify_views.routes)
     app.router.add_routes(export_views.routes)
     app.router.add_routes(privacy_views.routes)
+    app.router.add_routes(credit_views.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from borderpass.miniapp_api.credit_openapi import CREDIT_SCHEMAS, CREDIT_SUCCESS
 from borderpass.services.requirements import OCR_KINDS
 
 _STR: dict[str, Any] = {"type": "string"}
@@ -129,8 +130,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                       "corrected_by_id": {"type": ["integer", "null"],
                                           "description": "a superseded filing: the "
                                           "correction that took its place (R-D6)"},
-                      "renewable_from": {**_NSTR, "description": "when renewal opens"}},
+                      "renewable_from": {**_NSTR, "description": "when renewal opens"},
+                      "fast_lane": {"oneOf": [ref("FastLane"), {"type": "null"}],
+                                    "description": "a renewal: the fast lane's decision "
+                                    "(R-P2.6), null when it went to review as usual"}},
                      ("id", "category", "status")),
+    **CREDIT_SCHEMAS,
 }
 
 # Routes whose success is 201 Created (the others answer 200).
@@ -186,6 +191,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/me/data"): ref("DataExport"),
     ("get", "/api/v1/me/data/{id}"): ref("DataExport"),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
+    **CREDIT_SUCCESS,
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.
 LISTS = frozenset({

@@ -2,6 +2,7 @@
 
 from borderpass.models.chat import ChatPhoto, ChatPhotoRun
 from borderpass.models.claims import ReviewClaim
+from borderpass.models.credit import CreditCursor, CreditEvent, CreditRecord, FastLaneDecision
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
 from borderpass.models.filings import (
@@ -24,10 +25,14 @@ __all__ = [
     "BlacklistEntry",
     "ChatPhoto",
     "ChatPhotoRun",
+    "CreditCursor",
+    "CreditEvent",
+    "CreditRecord",
     "DataExport",
     "DataKey",
     "Declaration",
     "Document",
+    "FastLaneDecision",
     "Filing",
     "FilingCommitment",
     "FilingDocument",

@@ -14,6 +14,7 @@ from borderpass.models import BlacklistEntry, Trip, User
 from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
 from borderpass.services import audit, clock
 from borderpass.services.access import require_role
+from borderpass.services.credit import sources as credit_sources
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
@@ -58,11 +59,12 @@ async def sweep_overstays(batch: int = 500) -> int:
             person = filing.category is FilingCategory.PERSONAL
             label = (filing.data.get("vehicle", {}).get("owner_name") or "") if person \
                 else filing.data.get("organisation", {}).get("name", "")
-            await BlacklistEntry.create(
+            entry = await BlacklistEntry.create(
                 subject_kind=SubjectKind.PERSON if person else SubjectKind.ORGANISATION,
                 subject_key=filing.owner_key or f"filing:{filing.id}",
                 subject_label=(mask_name(label) if person else label) or "-",
                 reason="overstay", filing=filing, trip=trip)
+            await credit_sources.overstay(entry, filing, trip.id)  # R-P2.7: same transaction
             listed += 1
     return listed
 
@@ -103,11 +105,14 @@ async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
     entry = await BlacklistEntry.get_or_none(id=entry_id)
     if entry is None:
         raise NotFound("blacklist_not_found", "id")
-    changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
-        lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
-    if not changed:
-        raise Conflict("blacklist_already_lifted", "id")
-    await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"], reason=reason.strip())
+    async with in_transaction():  # the lift, its audit row and its credit event (R-P2.7)
+        changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
+            lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
+        if not changed:
+            raise Conflict("blacklist_already_lifted", "id")
+        await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"],
+                           reason=reason.strip())
+        await credit_sources.overstay_lifted(entry)
     await entry.refresh_from_db()
     return entry
 

@@ -26,6 +26,7 @@ from borderpass.services import (
     pass_claims,
     trip_record,
 )
+from borderpass.services.credit import restrictions as credit_restrictions
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 
@@ -79,6 +80,7 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
             raise Forbidden("blacklisted", "filing_id")
         if to_declare.abroad:  # R-F7: the gate saw it leave and not come back yet
             raise Conflict("trip_open", "direction")
+        await credit_restrictions.check_exit(filing.owner_key, user.locale)  # R-P2.8
     elif not to_declare.abroad:  # R-F7: an entry needs the vehicle abroad
         raise Conflict("no_open_trip", "direction")
     values = {"filing": filing, "driver_id": driver_id, "declared_by": user,

@@ -3,7 +3,8 @@
 A record names a person by the blind index of their identity number (never the number) or a
 vehicle by its VIN or plate, with the reason, who recorded it, when, and until when (open
 ended until lifted). :func:`in_force` is the one question every reader asks: the join and
-the unit's verification (``unit_members``), and the credit handling to come (issue #21).
+the unit's verification (``unit_members``), and credit (R-P2: a record and its lift are
+credit events).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
@@ -20,6 +22,7 @@ from borderpass.models.enums import Role
 from borderpass.models.units import DishonestyRecord, DishonestySubject
 from borderpass.services import audit, clock
 from borderpass.services.access import require_role
+from borderpass.services.credit import sources as credit_sources
 
 
 def _live(now: datetime) -> Q:
@@ -47,12 +50,13 @@ async def write(admin: User, kind: DishonestySubject, key: str, label: str, reas
     found = await DishonestyRecord.filter(
         _live(clock.now()), subject_kind=kind, subject_key=key).order_by("id").first()
     if found is None:
-        return await DishonestyRecord.create(subject_kind=kind, subject_key=key,
-                                             subject_label=label[:100] or "-", reason=reason,
-                                             recorded_by=admin, until=until)
-    if found.until is not None and (until is None or until > found.until):
+        found = await DishonestyRecord.create(subject_kind=kind, subject_key=key,
+                                              subject_label=label[:100] or "-", reason=reason,
+                                              recorded_by=admin, until=until)
+    elif found.until is not None and (until is None or until > found.until):
         found.until = until
         await found.save(update_fields=["until"])
+    await credit_sources.dishonesty(found)  # R-P2.7: one event per term, never doubled
     return found
 
 
@@ -91,12 +95,14 @@ async def lift(admin: User, record_id: int, reason: object) -> DishonestyRecord:
     record = await DishonestyRecord.get_or_none(id=record_id)
     if record is None:
         raise NotFound("dishonesty_not_found", "id")
-    changed = await DishonestyRecord.filter(id=record_id, lifted_at=None).update(
-        lifted_at=clock.now(), lifted_by_id=admin.id, lift_reason=reason.strip())
-    if not changed:
-        raise Conflict("dishonesty_already_lifted", "id")
-    await audit.record(admin, "update", "dishonesty_record", record_id, ["lifted_at"],
-                       reason=reason.strip())
+    async with in_transaction():  # the lift, its audit row and its credit events (R-P2.7)
+        changed = await DishonestyRecord.filter(id=record_id, lifted_at=None).update(
+            lifted_at=clock.now(), lifted_by_id=admin.id, lift_reason=reason.strip())
+        if not changed:
+            raise Conflict("dishonesty_already_lifted", "id")
+        await audit.record(admin, "update", "dishonesty_record", record_id, ["lifted_at"],
+                           reason=reason.strip())
+        await credit_sources.dishonesty_lifted(record)
     await record.refresh_from_db()
     return record
 

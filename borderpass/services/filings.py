@@ -22,6 +22,7 @@ from borderpass.services import (
     renewals,
     return_reasons,
 )
+from borderpass.services.credit import fast_lane
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,
@@ -176,6 +177,8 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
             raise
         raise FieldErrors([clash]) from exc
     await filing.refresh_from_db()
+    if await fast_lane.consider(deps, filing) is not None:  # R-P2.6: by rule, or sampled
+        await filing.refresh_from_db()
     return filing
 
 
@@ -268,6 +271,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         "conflicts": data.get("conflicts", {}),
         **renewals.describe(filing),  # R-F3
         **await corrections.describe(filing),  # R-D6
+        "fast_lane": await fast_lane.of_filing(filing),  # R-P2.6
     }
     if filing.category is FilingCategory.PERSONAL:
         owner = dict(data.get("owner", {}))

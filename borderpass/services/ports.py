@@ -58,3 +58,4 @@ class Deps:
     session_ttl: int = 7 * 24 * 3600
     max_upload_bytes: int = 10 * 1024 * 1024
     login: LoginPolicy = field(default_factory=LoginPolicy)
+    credit_sample_share: float = 0.05  # R-P2.6: fast-lane renewals sampled to review

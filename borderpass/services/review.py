@@ -20,6 +20,7 @@ from borderpass.services import (
     review_claims,
 )
 from borderpass.services.access import require_role
+from borderpass.services.credit import sources as credit_sources
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DOCUMENT_KINDS, category_fields
@@ -167,6 +168,7 @@ async def return_filing(reviewer: User, filing_id: int, reasons: object) -> Fili
         await audit.record(reviewer, "update", "filing", filing.id, ["status"],
                            decision="returned", reasons=len(cleaned))
         await filing.refresh_from_db()
+        await credit_sources.false_data_return(filing, cleaned)  # R-P2.7
         await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 

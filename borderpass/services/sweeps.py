@@ -17,6 +17,7 @@ from borderpass.services import (
     review,
     sessions,
 )
+from borderpass.services.credit import feed as credit_feed
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 
@@ -38,6 +39,8 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
                             ("expired_sessions", sessions.purge_expired),
                             ("idempotency_expired", idempotency.sweep_expired)):
             counts |= await timed_sweep(name, sweep)
+        # R-P2.7: after the blacklist, so an overstay is an event before its trip is read
+        counts |= await timed_sweep("credit", lambda: credit_feed.run(deps))
         counts |= await timed_sweep("data_exports",  # R-D3
                                     lambda: data_export.build_pending(deps))
         retained = await timed_sweep("retention", lambda: retention.sweep_due(deps))  # R-D4

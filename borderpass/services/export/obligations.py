@@ -15,6 +15,7 @@ from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.export import (
     Cancellation,
+    Enterprise,
     Licence,
     LicenceStatus,
     LicenceVehicle,
@@ -24,6 +25,7 @@ from borderpass.models.export import (
 )
 from borderpass.services import clock
 from borderpass.services.access import require_role
+from borderpass.services.credit import sources as credit_sources
 from borderpass.services.export import forms
 from borderpass.services.filing_checks import add_months
 from borderpass.services.ports import Deps
@@ -166,11 +168,18 @@ async def record_cancellation(deps: Deps, user: User, body: dict[str, Any]) -> C
     if await Cancellation.filter(qr_key=qr_key).exists():
         raise FieldError("export_qr_reused", "qr_text")
     assert row.cancel_due_at is not None
+    now = clock.now()
     try:
-        return await Cancellation.create(
-            vehicle=row, vin=row.vin, cancelled_on=cancelled_on, qr_text=qr_text,
-            qr_key=qr_key, document_id=doc_id, late=clock.now() > row.cancel_due_at,
-            recorded_by=user)
+        async with in_transaction():  # the cancellation and the release of its lock (R-P2.7)
+            done = await Cancellation.create(
+                vehicle=row, vin=row.vin, cancelled_on=cancelled_on, qr_text=qr_text,
+                qr_key=qr_key, document_id=doc_id, late=now > row.cancel_due_at,
+                recorded_by=user)
+            if done.late:
+                enterprise = await Enterprise.get(id=row.licence.enterprise_id)  # type: ignore[attr-defined]
+                await credit_sources.export_released(deps, row.id, row.vin, enterprise.uscc,
+                                                     enterprise.name, row.cancel_due_at, now)
+            return done
     except IntegrityError as exc:
         raise Conflict("export_already_cancelled", "vin") from exc
 
