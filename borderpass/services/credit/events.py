@@ -104,14 +104,15 @@ async def derive(record: CreditRecord) -> bool:
 
 async def rederive_due(batch: int = 200) -> int:
     """Derive again the records whose class time alone may have changed (a term or the
-    window ended): the background loop's share of R-P2. Returns how many changed."""
-    changed = 0
+    window ended): the background loop's share of R-P2. Returns how many it derived."""
+    derived = 0
     for key in await CreditRecord.filter(recheck_at__lte=clock.now()).order_by("recheck_at") \
             .limit(batch).values_list("party_key", flat=True):
         async with in_transaction():
             record = await CreditRecord.filter(party_key=key).select_for_update().get()
-            changed += await derive(record)
-    return changed
+            await derive(record)
+            derived += 1
+    return derived
 
 
 async def class_of(party_key: str | None) -> CreditRecord | None:
