@@ -182,3 +182,56 @@ async def test_a_changed_renewal_or_a_restricted_owner_skips_the_fast_lane(deps:
                        source="agency:customs", ref="case-9")
     assert await fast_lane.consider(deps, renewal) is None  # restricted (R-P2.8)
     assert await FastLaneDecision.all().count() == 0
+
+
+async def test_a_renewal_decided_meanwhile_leaves_no_fast_lane_record(deps: Deps) -> None:
+    """R-P2.6: a reviewer returned it between the submission and the rule: nothing is
+    approved and no decision is kept."""
+    clock.freeze(T0)
+    key = _key(deps)
+    await _crossings(key)
+    user = await driver_user()
+    old = await Filing.create(applicant_id=user.id, category=FilingCategory.PERSONAL,
+                              owner_key=key, status=FilingStatus.APPROVED, vin="W" * 17,
+                              expires_at=T0 + timedelta(days=30))
+    stale = await Filing.create(applicant_id=user.id, category=FilingCategory.PERSONAL,
+                                owner_key=key, status=FilingStatus.SUBMITTED, vin="W" * 17,
+                                vin_slot=1, renews_id=old.id, renewal_changes=[])
+    await Filing.filter(id=stale.id).update(status=FilingStatus.RETURNED)
+    share = deps.credit_sample_share
+    object.__setattr__(deps, "credit_sample_share", 0.0)  # never sampled: the rule decides
+    try:
+        assert await fast_lane.consider(deps, stale) is None
+    finally:
+        object.__setattr__(deps, "credit_sample_share", share)
+    assert await FastLaneDecision.all().count() == 0
+    assert (await Filing.get(id=stale.id)).status is FilingStatus.RETURNED
+
+
+async def test_the_trips_feed_reads_open_trips_again_until_they_close(deps: Deps) -> None:
+    """R-P2.7: a trip read while open is read again; closed on time it counts once, closed
+    late or overstayed it never counts."""
+    from borderpass.models import Trip
+    from borderpass.models.credit import CreditCursor
+    from borderpass.models.enums import TripStatus
+
+    clock.freeze(T0)
+    key = _key(deps)
+    user = await driver_user()
+    filing = await Filing.create(applicant_id=user.id, category=FilingCategory.PERSONAL,
+                                 owner_key=key, status=FilingStatus.APPROVED, vin="Z" * 17)
+    deadline = T0 + timedelta(days=10)
+    trips = [await Trip.create(filing=filing, vin=f"v{i}", exited_at=T0, deadline=deadline)
+             for i in range(3)]
+    assert await feed.ingest_trips() == 0
+    assert (await CreditCursor.get(name="trips")).pending == [t.id for t in trips]
+    await Trip.filter(id=trips[0].id).update(status=TripStatus.CLOSED,
+                                             returned_at=T0 + timedelta(days=2))
+    await Trip.filter(id=trips[1].id).update(status=TripStatus.CLOSED,
+                                             returned_at=deadline + timedelta(hours=1))
+    await Trip.filter(id=trips[2].id).update(overstayed_at=deadline)
+    assert await feed.ingest_trips() == 1
+    assert await feed.ingest_trips() == 0
+    assert (await CreditCursor.get(name="trips")).pending == []
+    refs = await CreditEvent.filter(party_key=key).values_list("ref", flat=True)
+    assert refs == [f"trip:{trips[0].id}"]

@@ -53,14 +53,21 @@ async def consider(deps: Deps, filing: Filing) -> FastLaneDecision | None:
         "class_rule_version": record.rule_version, "cause_event_id": record.cause_event_id,
         "reasons": record.reasons, "renewal_changes": [], "renews_id": filing.renews_id,  # type: ignore[attr-defined]
         "sample_share": share, "sample_point": round(point, 6)}
-    async with in_transaction():
-        await FastLaneDecision.bulk_create([FastLaneDecision(
-            filing_id=filing.id, party_key=record.party_key, outcome=outcome, rule=RULE,
-            rule_version=rules.VERSION, evidence=evidence)], ignore_conflicts=True)
-        decision = await FastLaneDecision.get(filing_id=filing.id)
-        if decision.outcome == APPROVED and not await _approve(filing, decision):
-            return None
+    try:
+        async with in_transaction():  # the decision and the approval, or neither
+            await FastLaneDecision.bulk_create([FastLaneDecision(
+                filing_id=filing.id, party_key=record.party_key, outcome=outcome, rule=RULE,
+                rule_version=rules.VERSION, evidence=evidence)], ignore_conflicts=True)
+            decision = await FastLaneDecision.get(filing_id=filing.id)
+            if decision.outcome == APPROVED and not await _approve(filing, decision):
+                raise _DecidedMeanwhile
+    except _DecidedMeanwhile:
+        return None  # a reviewer decided it first: no fast-lane record either
     return decision
+
+
+class _DecidedMeanwhile(Exception):
+    """The renewal left the submitted state before the rule could approve it."""
 
 
 async def _approve(filing: Filing, decision: FastLaneDecision) -> bool:
