@@ -16,10 +16,10 @@ from borderpass.models.enums import Role
 PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/review", N_("审核队列"), (Role.REVIEWER, Role.ADMIN)),
     ("/review/fast-lane", N_("快速通道"), (Role.REVIEWER, Role.ADMIN)),
-    ("/credit", N_("信用记录"), (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)),
     ("/lanes", N_("通道"), (Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/lifts", N_("人工抬杆"), (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/blacklist", N_("黑名单"), (Role.CUSTOMS, Role.ADMIN)),
+    ("/credit", N_("信用记录"), (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)),
     ("/export/licences", N_("出口许可证"), (Role.CUSTOMS, Role.ADMIN)),
     ("/ledger", N_("通行台账"), (Role.GATE_SUPERVISOR, Role.ADMIN)),
     ("/units", N_("待认证单位"), (Role.ADMIN,)),

@@ -159,6 +159,11 @@ async def test_restricted_owner_is_refused_an_exit_naming_the_event(login,
     cause = party["cause_event_id"]
     assert [e["kind"] for e in party["events"]] == ["false_data_return"] * 2
     assert {r["code"] for r in party["restrictions"]} == {"no_exit", "no_fast_lane"}
+    status, seen = await reviewer.call("GET", f"/api/v1/review/filings/{filing['id']}/credit")
+    assert status == 200 and seen["credit_class"] == "restricted"
+    assert seen["cause_event_id"] == cause and seen["record_id"]
+    status, _ = await alice.call("GET", f"/api/v1/review/filings/{filing['id']}/credit")
+    assert status == 403  # staff only
 
     status, err = await declare(alice, filing["id"])
     assert status == 403, err

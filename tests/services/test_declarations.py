@@ -317,6 +317,8 @@ async def test_sweeps_take_a_shared_lock(deps) -> None:  # R-F9
                                       "trip_reminders": 0, "filing_reminders": 0,
                                       "cancellation_reminders": 0, "expired_sessions": 0,
                                       "idempotency_expired": 0, "data_exports": 0,
+                                      "credit_crossings": 0, "credit_export_locks": 0,
+                                      "credit_rederived": 0,
                                       "retention_drafts": 0, "retention_anonymised_filings": 0,
                                       "retention_exports": 0, "retention_files": 0,
                                       "retention_orphan_files": 0, "retention_held": 0}
