@@ -363,8 +363,9 @@ async def _detail(request: web.Request, user: User, filing_id: int,
                       _("快速通道：按规则 {rule} 通过", rule=lane["rule"])
                       if lane["outcome"] == "approved"
                       else _("快速通道：抽样人工审核（{rule}）", rule=lane["rule"])))
-    head.append(h("a", {"href": f"{PREFIX}/credit/filings/{filing.id}", "class": "credit"},
-                  _("车主信用")))
+    if filing.owner_key:  # R-P2: the owner's credit, events and class
+        head.append(h("a", {"href": f"{PREFIX}/credit/filings/{filing.id}",
+                            "class": "credit"}, _("车主信用")))
     if filing.status is FilingStatus.SUBMITTED and filing.submitted_at:
         waited = office_seconds(filing.submitted_at, clock.now(), deps.tz, deps.holidays)
         css = "late" if waited > REVIEW_TARGET_SECONDS else "ok"
