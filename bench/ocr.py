@@ -108,7 +108,9 @@ def _worker(engine: str, opts: dict[str, Any], samples: str, items: list[dict[st
         got = {name: field.value for name, field in reading.fields.items()}
         conf = {name: field.confidence for name, field in reading.fields.items()}
         warn = {name: field.warnings for name, field in reading.fields.items()}
-        rows.append({**item, "got": got, "conf": conf, "warn": warn, "wall": wall, "cpu": cpu})
+        height = {name: round(field.height, 1) for name, field in reading.fields.items()}
+        rows.append({**item, "got": got, "conf": conf, "warn": warn, "height": height,
+                     "wall": wall, "cpu": cpu})
     if cache:
         ocr.save()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
