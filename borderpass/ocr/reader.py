@@ -65,6 +65,8 @@ class _Attempt:
     order: float
     text_height: float
     reread: bool = False
+    # Fields two readings of this photo read differently, each passing every check.
+    doubted: frozenset[str] = frozenset()
 
     @property
     def sense(self) -> float:
@@ -137,12 +139,19 @@ def _reread(
 
 
 def _merge(primary: _Attempt, other: _Attempt) -> _Attempt:
-    """Per field, the better of two readings of the same photo (ties keep ``primary``)."""
+    """Per field, the better of two readings of the same photo (ties keep ``primary``);
+    a field both read cleanly but differently is doubted (R-P5)."""
     fields = {
         name: other.fields[name] if _rank(other.fields[name]) > _rank(reading) else reading
         for name, reading in primary.fields.items()
     }
-    merged = replace(primary, fields=fields, evidence=_evidence(fields))
+    doubted = {
+        name for name, reading in primary.fields.items()
+        if _rank(reading) == _rank(other.fields[name]) == 2
+        and reading.value != other.fields[name].value
+    }
+    merged = replace(primary, fields=fields, evidence=_evidence(fields),
+                     doubted=primary.doubted | other.doubted | doubted)
     merged.quality = max(primary.quality, other.quality)
     return merged
 
@@ -206,6 +215,8 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
         if found is not None:
             flat, enlarged = found
             best = _merge(best, _reread(kind, flat, engine, best.angle, enlarged=enlarged))
+    for name in best.doubted:
+        best.fields[name].warn("readings_disagree")  # which one is right, no check tells
     warnings = [] if _good(best, kind) else ["low_confidence"]
     trust.settle(kind, best.fields)  # a failed check weighs more than a clear read (R-P5)
     return DocumentReading(kind, best.fields, warnings, best.angle)

@@ -15,6 +15,7 @@ from ocr_helpers import FakeEngine, line, scaled
 from ocr_pages import ID, VIN, driving_licence, permit
 
 from borderpass.ocr import trust
+from borderpass.ocr.engine import TextLine
 from borderpass.ocr.parsers.base import FieldReading
 from borderpass.ocr.reader import read_document
 
@@ -205,3 +206,20 @@ def test_a_maker_missing_its_first_character_on_a_plate_is_not_certain() -> None
     assert maker.value == "汽大众汽车有限公司"
     assert "manufacturer_shape" in maker.warnings
     assert maker.confidence <= trust.FLAGGED_CEILING
+
+
+def test_two_readings_that_disagree_are_not_certain() -> None:  # R-P5
+    # Small print, a field missing: the photo is read again, enlarged. Both readings pass
+    # every check but read the address differently (红河 / 红阿): no check can tell which.
+    small = scaled(driving_licence(), 0.8)
+    first = [item for item in small if item.text not in ("准驾车型", "Class")]
+    again = [TextLine(item.text.replace("红河", "红阿"), item.box, item.score)
+             for item in scaled(driving_licence(), 1.2)]
+    result = read_document("driving_licence", np.zeros((400, 720, 3), np.uint8),
+                           FakeEngine(first, again))
+    address = result.fields["address"]
+    assert address.value and address.value.startswith("云南省红河")
+    assert "readings_disagree" in address.warnings
+    assert address.confidence <= trust.FLAGGED_CEILING
+    assert result.fields["vehicle_class"].value == "C1E"
+    assert "readings_disagree" not in result.fields["birth_date"].warnings
