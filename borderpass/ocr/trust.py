@@ -10,8 +10,11 @@ right ones: a sex line taken for a name, a maker's name missing its first charac
   name; a VIN and an ID number pass their check digits; a plate its format);
 - **place** — a value found next to its printed label counts more than one picked up by
   its shape alone (``FieldReading.placed``);
+- **print size** — a name read from print too small to tell its characters apart
+  (``MIN_PRINT_HEIGHT``) is never certain: no other check could catch its misreads;
 - **agreement** — the same field on the user's other documents must read the same
-  (:func:`disagreements`, used by the prefill, which knows those documents).
+  (:func:`disagreements`, used by the prefill, which knows those documents), as must
+  two readings of one photo (the reader's ``readings_disagree``).
 
 A value failing any check keeps a warning naming the check and a confidence of at most
 ``FLAGGED_CEILING``: it is never shown as certain, never prefilled (``PREFILL_THRESHOLD``,
