@@ -91,11 +91,22 @@ def is_dim(image: np.ndarray) -> bool:
     return float(np.percentile(gray, 95)) < 150
 
 
-def rectified(image: np.ndarray) -> np.ndarray | None:
-    """The card of a hand-held photo, flattened (exposure normalised when dim), or None
-    when no card outline stands out from its background."""
+def rectify(image: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The card of a hand-held photo, flattened (exposure normalised when dim), and how
+    much larger its print is than in the photo; None when no card outline stands out
+    from its background."""
     corners = find_card(image)
     if corners is None:
         return None
     flat = flatten(image, corners)
-    return normalise_exposure(flat) if is_dim(flat) else flat
+    tl, tr, br, bl = corners
+    sides = (tr - tl, br - bl, bl - tl, br - tr)
+    long_side = max(float(np.linalg.norm(side)) for side in sides)
+    scale = max(flat.shape[:2]) / max(long_side, 1.0)
+    return (normalise_exposure(flat) if is_dim(flat) else flat), scale
+
+
+def rectified(image: np.ndarray) -> np.ndarray | None:
+    """The flattened card of a hand-held photo (:func:`rectify`), or None."""
+    found = rectify(image)
+    return None if found is None else found[0]

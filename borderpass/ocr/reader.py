@@ -65,6 +65,8 @@ class _Attempt:
     order: float
     text_height: float
     reread: bool = False
+    # Fields two readings of this photo read differently, each passing every check.
+    doubted: frozenset[str] = frozenset()
 
     @property
     def sense(self) -> float:
@@ -84,12 +86,17 @@ def _rank(reading: FieldReading) -> int:
     return 1 if reading.warnings else 2
 
 
-def _parse(kind: str, lines: list[TextLine], angle: int, shape: tuple[int, ...]) -> _Attempt:
-    """Parse lines read on a photo turned ``angle``, mapping them upright first."""
+def _parse(
+    kind: str, lines: list[TextLine], angle: int, shape: tuple[int, ...], scale: float = 1.0
+) -> _Attempt:
+    """Parse lines read on a photo turned ``angle``, mapping them upright first; ``scale``
+    is how much larger the print is here than in the photo itself (enlarged, flattened)."""
     height, width = shape[:2]
     upright = layout.to_lines(orient.upright_lines(lines, angle, width, height))
     parsed = PARSERS[kind](upright)
     fields = {name: parsed.get(name) or missing() for name in FIELDS_BY_KIND[kind]}
+    for reading in fields.values():
+        reading.height /= scale  # the print's height in the photo's own pixels (R-P5)
     trust.check_shapes(kind, fields)  # a misshapen value ranks as flagged between readings
     order = Page(upright, LABELS_BY_KIND[kind]).order_score()
     heights = sorted(line.h for line in upright if len(line.compact) >= 2) or [0.0]
@@ -115,27 +122,36 @@ def _complete(attempt: _Attempt) -> bool:
 
 
 def _reread(
-    kind: str, image: np.ndarray, engine: OcrEngine, angle: int, scale: float = 1.0
+    kind: str, image: np.ndarray, engine: OcrEngine, angle: int, scale: float = 1.0,
+    enlarged: float = 1.0,
 ) -> _Attempt:
-    """Read the photo again turned upright (and enlarged when its print is small)."""
+    """Read the photo again turned upright (and enlarged by ``scale`` when its print is
+    small); ``enlarged`` says how much larger than the photo's own ``image`` already is."""
     upright = orient.upright_image(image, angle)
     if scale != 1.0:
         height, width = upright.shape[:2]
         size = (round(width * scale), round(height * scale))
         upright = np.asarray(Image.fromarray(upright).resize(size, Image.Resampling.BICUBIC))
-    again = _parse(kind, engine.read(upright, upright=True), 0, upright.shape)
+    again = _parse(kind, engine.read(upright, upright=True), 0, upright.shape, scale * enlarged)
     again.angle = angle
     again.reread = True
     return again
 
 
 def _merge(primary: _Attempt, other: _Attempt) -> _Attempt:
-    """Per field, the better of two readings of the same photo (ties keep ``primary``)."""
+    """Per field, the better of two readings of the same photo (ties keep ``primary``);
+    a field both read cleanly but differently is doubted (R-P5)."""
     fields = {
         name: other.fields[name] if _rank(other.fields[name]) > _rank(reading) else reading
         for name, reading in primary.fields.items()
     }
-    merged = replace(primary, fields=fields, evidence=_evidence(fields))
+    doubted = {
+        name for name, reading in primary.fields.items()
+        if _rank(reading) == _rank(other.fields[name]) == 2
+        and reading.value != other.fields[name].value
+    }
+    merged = replace(primary, fields=fields, evidence=_evidence(fields),
+                     doubted=primary.doubted | other.doubted | doubted)
     merged.quality = max(primary.quality, other.quality)
     return merged
 
@@ -195,9 +211,12 @@ def read_document(kind: str, image: np.ndarray, engine: OcrEngine) -> DocumentRe
     if not _complete(best):
         # A hand-held photo: read the card flattened, keep per field the reading that
         # passes more checks (R-P5).
-        flat = card.rectified(image)
-        if flat is not None:
-            best = _merge(best, _reread(kind, flat, engine, best.angle))
+        found = card.rectify(image)
+        if found is not None:
+            flat, enlarged = found
+            best = _merge(best, _reread(kind, flat, engine, best.angle, enlarged=enlarged))
+    for name in best.doubted:
+        best.fields[name].warn("readings_disagree")  # which one is right, no check tells
     warnings = [] if _good(best, kind) else ["low_confidence"]
     trust.settle(kind, best.fields)  # a failed check weighs more than a clear read (R-P5)
     return DocumentReading(kind, best.fields, warnings, best.angle)

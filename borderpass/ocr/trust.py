@@ -10,8 +10,11 @@ right ones: a sex line taken for a name, a maker's name missing its first charac
   name; a VIN and an ID number pass their check digits; a plate its format);
 - **place** — a value found next to its printed label counts more than one picked up by
   its shape alone (``FieldReading.placed``);
+- **print size** — a name read from print too small to tell its characters apart
+  (``MIN_PRINT_HEIGHT``) is never certain: no other check could catch its misreads;
 - **agreement** — the same field on the user's other documents must read the same
-  (:func:`disagreements`, used by the prefill, which knows those documents).
+  (:func:`disagreements`, used by the prefill, which knows those documents), as must
+  two readings of one photo (the reader's ``readings_disagree``).
 
 A value failing any check keeps a warning naming the check and a confidence of at most
 ``FLAGGED_CEILING``: it is never shown as certain, never prefilled (``PREFILL_THRESHOLD``,
@@ -33,6 +36,12 @@ PREFILL_THRESHOLD = 0.9
 FLAGGED_CEILING = 0.45  # a value failing a check is never above this
 UNPLACED_FACTOR = 0.85  # found by its shape alone, not next to its label
 CONFIRMED_FLOOR = 0.95  # a code whose check digit holds (ID number, VIN)
+# A name no check can confirm — any character may be any other — is not trusted from print
+# smaller than this (text box height in the photo's own pixels): on the sample photos
+# every misread name came from print 25–32.5 px high (the recogniser sure of one of them
+# at 0.98–0.99), and none read from 34 px or more was wrong. See docs/ocr.md.
+MIN_PRINT_HEIGHT = 33.0
+FREE_TEXT = frozenset({"name", "owner"})
 
 _CJK = "\u4e00-\u9fff"
 _NAME = re.compile(rf"[{_CJK}]+(?:·[{_CJK}]+)*")
@@ -254,11 +263,14 @@ def _order(earlier: FieldReading | None, later: FieldReading | None, years: int)
 
 def settle(kind: str, fields: Mapping[str, FieldReading]) -> None:
     """Final confidences: the recogniser's score, lowered when the value was not found by
-    its label, raised when a check digit confirms it, capped when any check failed."""
+    its label, raised when a check digit confirms it, capped when any check failed (free
+    text read from small print counts as failing one: ``small_print``)."""
     for name, reading in fields.items():
         if reading.value is None:
             reading.confidence = 0.0
             continue
+        if name in FREE_TEXT and 0 < reading.height < MIN_PRINT_HEIGHT:
+            reading.warn("small_print")
         confidence = reading.confidence
         if not reading.placed:
             confidence *= UNPLACED_FACTOR

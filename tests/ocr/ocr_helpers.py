@@ -22,6 +22,12 @@ def line(text: str, x: float, y: float, w: float | None = None, h: float = 30.0)
     return TextLine(text, box, 0.99)
 
 
+def scaled(lines: Sequence[TextLine], factor: float) -> list[TextLine]:
+    """The same page photographed ``factor`` times larger (or smaller)."""
+    return [TextLine(item.text, tuple((x * factor, y * factor) for x, y in item.box),
+                     item.score) for item in lines]  # type: ignore[misc]
+
+
 def _turn(
     point: tuple[float, float], angle: int, width: float, height: float
 ) -> tuple[float, float]:

@@ -46,3 +46,11 @@ def test_no_outline_no_guess() -> None:
     flat_scan = np.full((600, 900, 3), 235, np.uint8)  # a scan: the card is the whole photo
     assert card.find_card(flat_scan) is None
     assert card.rectified(np.zeros((600, 900, 3), np.uint8)) is None
+
+
+def test_the_flattening_says_how_much_it_enlarged_the_print() -> None:
+    found = card.rectify(_photo())
+    assert found is not None
+    flat, scale = found
+    long_side = float(np.linalg.norm(CORNERS[2] - CORNERS[3]))  # the card's longest edge
+    assert scale == pytest.approx(max(flat.shape[:2]) / long_side, rel=0.03)

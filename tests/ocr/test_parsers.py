@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ocr_helpers import FakeEngine, line, turned
+from ocr_helpers import FakeEngine, line, scaled, turned
 from ocr_pages import ID, VIN, driving_licence, id_front, permit, vehicle_licence
 
 from borderpass.core.errors import FieldError
@@ -229,8 +229,8 @@ def test_value_whose_label_went_unread_is_adopted_and_flagged() -> None:
 
 def test_a_flagged_value_weighs_less() -> None:
     wrong = ID[:17] + ("0" if ID[17] != "0" else "1")
-    result = read_document("id_card_front", np.zeros((500, 900, 3), np.uint8),
-                           FakeEngine(id_front(number=wrong)))  # fmt: skip
+    result = read_document("id_card_front", np.zeros((650, 1170, 3), np.uint8),
+                           FakeEngine(scaled(id_front(number=wrong), 1.3)))  # fmt: skip
     assert result.fields["id_number"].confidence < 0.6
     assert result.fields["name"].confidence > 0.9
 

@@ -11,10 +11,11 @@ from datetime import date
 
 import numpy as np
 import pytest
-from ocr_helpers import FakeEngine, line
+from ocr_helpers import FakeEngine, line, scaled
 from ocr_pages import ID, VIN, driving_licence, permit
 
 from borderpass.ocr import trust
+from borderpass.ocr.engine import TextLine
 from borderpass.ocr.parsers.base import FieldReading
 from borderpass.ocr.reader import read_document
 
@@ -160,11 +161,41 @@ def test_the_sex_line_read_as_the_name_is_returned_flagged() -> None:  # R-P5, i
 
 
 def test_a_clean_page_is_trusted_whole() -> None:
-    result = read_document("driving_licence", np.zeros((500, 900, 3), np.uint8),
-                           FakeEngine(driving_licence()))
+    result = read_document("driving_licence", np.zeros((650, 1170, 3), np.uint8),
+                           FakeEngine(scaled(driving_licence(), 1.3)))
     fields = result.to_dict()["fields"]
     doubtful = {name: field for name, field in fields.items() if field["check"]}
     assert doubtful == {}
+
+
+def test_a_name_in_small_print_is_never_certain() -> None:  # R-P5, issue #25
+    # 乔宏琰 read 乔宏琐 at 0.98 from 25-px print: no check can tell, the print size can.
+    result = read_document("driving_licence", np.zeros((500, 900, 3), np.uint8),
+                           FakeEngine(driving_licence()))
+    fields = result.to_dict()["fields"]
+    assert "small_print" in fields["name"]["warnings"] and fields["name"]["check"]
+    assert fields["name"]["confidence"] <= trust.FLAGGED_CEILING
+    assert not fields["licence_number"]["check"]  # a check digit still confirms a code
+
+
+def test_an_enlarged_rereading_does_not_make_small_print_large() -> None:  # R-P5
+    # The first reading lacks the name, so the reader reads the photo again, enlarged;
+    # the print it reads there is still the photo's small print.
+    small = scaled(driving_licence(), 0.8)  # 24-px print, enlarged 1.5 times to 36 px
+    first = [item for item in small if item.text not in ("姓名", "Name")]
+    engine = FakeEngine(first, scaled(driving_licence(), 1.2))
+    result = read_document("driving_licence", np.zeros((400, 720, 3), np.uint8), engine)
+    assert engine.calls == 2
+    assert result.fields["name"].value and "small_print" in result.fields["name"].warnings
+
+
+def test_small_print_flags_names_only() -> None:  # R-P5
+    fields = {"name": FieldReading("木兰芳", 0.99, height=25.0),
+              "address": FieldReading("云南省瑞丽市姐告路1号", 0.99, height=25.0),
+              "owner": FieldReading("木兰芳", 0.99, height=40.0)}
+    trust.settle("vehicle_licence", fields)
+    assert fields["name"].warnings == ["small_print"]
+    assert fields["address"].warnings == [] and fields["owner"].warnings == []
 
 
 def test_a_maker_missing_its_first_character_on_a_plate_is_not_certain() -> None:  # R-P5
@@ -175,3 +206,20 @@ def test_a_maker_missing_its_first_character_on_a_plate_is_not_certain() -> None
     assert maker.value == "汽大众汽车有限公司"
     assert "manufacturer_shape" in maker.warnings
     assert maker.confidence <= trust.FLAGGED_CEILING
+
+
+def test_two_readings_that_disagree_are_not_certain() -> None:  # R-P5
+    # Small print, a field missing: the photo is read again, enlarged. Both readings pass
+    # every check but read the address differently (红河 / 红阿): no check can tell which.
+    small = scaled(driving_licence(), 0.8)
+    first = [item for item in small if item.text not in ("准驾车型", "Class")]
+    again = [TextLine(item.text.replace("红河", "红阿"), item.box, item.score)
+             for item in scaled(driving_licence(), 1.2)]
+    result = read_document("driving_licence", np.zeros((400, 720, 3), np.uint8),
+                           FakeEngine(first, again))
+    address = result.fields["address"]
+    assert address.value and address.value.startswith("云南省红河")
+    assert "readings_disagree" in address.warnings
+    assert address.confidence <= trust.FLAGGED_CEILING
+    assert result.fields["vehicle_class"].value == "C1E"
+    assert "readings_disagree" not in result.fields["birth_date"].warnings

@@ -14,12 +14,15 @@ from borderpass.ocr.layout import Line
 @dataclass
 class FieldReading:
     """One field read from a document: canonical value (or None), confidence, warning codes;
-    ``placed`` is False for a value found by its shape alone, away from its label."""
+    ``placed`` is False for a value found by its shape alone, away from its label;
+    ``height`` is the height in pixels of the print it was read from (0 when unknown; the
+    reader brings it back to the photo's own pixels for enlarged or flattened readings)."""
 
     value: str | None
     confidence: float = 0.0
     warnings: list[str] = field(default_factory=list)
     placed: bool = True
+    height: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -45,7 +48,8 @@ def reading(value: str | None, lines: Sequence[Line], *warnings: str) -> FieldRe
     """A field read from ``lines``: confidence is their mean recognition score."""
     if value is None or value == "":
         return missing()
-    return FieldReading(value, layout.mean_score(lines), list(warnings))
+    height = sum(line.h for line in lines) / len(lines) if lines else 0.0
+    return FieldReading(value, layout.mean_score(lines), list(warnings), height=height)
 
 
 def unplaced(value: str | None, lines: Sequence[Line], *warnings: str) -> FieldReading:
