@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.miniapp_api import (
+    agency_views,
     auth_views,
     crossing_views,
     document_views,
@@ -32,4 +33,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(notify_views.routes)
     app.router.add_routes(export_views.routes)
     app.router.add_routes(privacy_views.routes)
+    app.router.add_routes(agency_views.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

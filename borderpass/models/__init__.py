@@ -4,6 +4,13 @@ from borderpass.models.chat import ChatPhoto, ChatPhotoRun
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
+from borderpass.models.exchange import (
+    Agency,
+    DeadLetter,
+    ExchangeEvent,
+    ExchangeTail,
+    InboundEvent,
+)
 from borderpass.models.filings import (
     Filing,
     FilingCommitment,
@@ -20,19 +27,24 @@ from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
 __all__ = [
+    "Agency",
     "AuditEvent",
     "BlacklistEntry",
     "ChatPhoto",
     "ChatPhotoRun",
     "DataExport",
     "DataKey",
+    "DeadLetter",
     "Declaration",
     "Document",
+    "ExchangeEvent",
+    "ExchangeTail",
     "Filing",
     "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
     "IdempotencyRecord",
+    "InboundEvent",
     "LoginLock",
     "OfficialLetter",
     "Port",
