@@ -33,6 +33,12 @@ class Policy:
     allow_loopback_http: bool = False
 
 
+def _admin(user: User | None) -> None:
+    """Admins only; None is the operator at the server's shell (``borderpass agency``)."""
+    if user is not None:
+        require_role(user, Role.ADMIN)
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -72,10 +78,10 @@ def _text(body: dict[str, Any], name: str, limit: int) -> str:
     return value.strip()
 
 
-async def register(user: User, body: dict[str, Any], cipher: FieldCipher,
+async def register(user: User | None, body: dict[str, Any], cipher: FieldCipher,
                    policy: Policy) -> tuple[Agency, str]:
     """Register an agency; the agency and its secret (returned this once, kept sealed)."""
-    require_role(user, Role.ADMIN)
+    _admin(user)
     code = _text(body, "code", 40).lower()
     if not CODE.match(code):
         raise FieldError("code_invalid", "code")
@@ -116,9 +122,9 @@ async def get(agency_id: int) -> Agency:
     return agency
 
 
-async def set_active(user: User, agency_id: int, active: bool) -> Agency:
+async def set_active(user: User | None, agency_id: int, active: bool) -> Agency:
     """Stop or resume deliveries to (and requests from) an agency."""
-    require_role(user, Role.ADMIN)
+    _admin(user)
     agency = await get(agency_id)
     await Agency.filter(id=agency.id).update(active=active)
     await audit.record(user, "update", "agency", agency.id, ["active"], active=active)
@@ -126,10 +132,10 @@ async def set_active(user: User, agency_id: int, active: bool) -> Agency:
     return agency
 
 
-async def replay(user: User, agency_id: int, after: object) -> Agency:
+async def replay(user: User | None, agency_id: int, after: object) -> Agency:
     """Deliver again every entitled event after ``after`` (an event id): the cursor moves
     back, the failure state is cleared and dead letters past it are marked replayed."""
-    require_role(user, Role.ADMIN)
+    _admin(user)
     agency = await get(agency_id)
     if not isinstance(after, int) or isinstance(after, bool) or after < 0:
         raise FieldError("type_integer", "after")
@@ -167,15 +173,15 @@ async def describe(agency: Agency) -> dict[str, Any]:
     }
 
 
-async def list_all(user: User) -> list[dict[str, Any]]:
+async def list_all(user: User | None) -> list[dict[str, Any]]:
     """Every agency with its delivery state."""
-    require_role(user, Role.ADMIN)
+    _admin(user)
     return [await describe(a) for a in await Agency.all().order_by("code")]
 
 
-async def dead_letters(user: User, agency_id: int) -> list[dict[str, Any]]:
+async def dead_letters(user: User | None, agency_id: int) -> list[dict[str, Any]]:
     """An agency's dead letters, newest first."""
-    require_role(user, Role.ADMIN)
+    _admin(user)
     found = await DeadLetter.filter(agency_id=agency_id).order_by("-id").limit(200)
     return [{"id": d.id, "event_id": d.event_id, "error": d.error, "attempts": d.attempts,
              "first_failed_at": d.first_failed_at.isoformat(),
