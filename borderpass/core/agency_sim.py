@@ -99,7 +99,14 @@ def subscriber_app(state: Received) -> web.Application:
             state.take(event)
         return web.json_response({"ok": True})
 
+    async def stats(request: web.Request) -> web.Response:
+        ordered = all(int(a) < int(b) for a, b in zip(state.order, state.order[1:],
+                                                       strict=False))
+        return web.json_response({"received": len(state.order), "duplicates": state.duplicates,
+                                  "refused": state.refused, "in_order": ordered})
+
     app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_get("/_stats", stats)  # what it has taken: count, repeats, order
     app.router.add_post("/{tail:.*}", receive)
     return app
 

@@ -101,8 +101,8 @@ async def _release(agency: Agency, cursor: int) -> None:
 
 
 async def _send(agency: Agency, events: list[ExchangeEvent], cipher: FieldCipher,
-                transport: Transport, config: Config) -> bool:
-    """Post one body of events; settle the cursor or the failure. True when taken."""
+                transport: Transport, config: Config) -> str | None:
+    """Post one body of events; None when the agency took them, else why not."""
     body, media, msg_id = envelope.body(events, config.source, batch=agency.batch_size > 1)
     headers = signing.headers(subscribers.secret_of(agency, cipher), msg_id,
                               int(time.time()), body)
@@ -110,33 +110,38 @@ async def _send(agency: Agency, events: list[ExchangeEvent], cipher: FieldCipher
     try:
         status = await transport.post(agency.url, body, headers)
     except DeliveryFailed as exc:
-        await _failed(agency, events, f"no answer: {exc}")
-        return False
-    if not 200 <= status < 300:
-        await _failed(agency, events, f"HTTP {status}")
-        return False
-    await _succeeded(agency, events[-1].id)
-    agency.cursor, agency.attempts, agency.failing_since = events[-1].id, 0, None
-    return True
+        return f"no answer: {exc}"
+    return None if 200 <= status < 300 else f"HTTP {status}"
 
 
 async def deliver_one(agency: Agency, horizon: int, cipher: FieldCipher, transport: Transport,
                       config: Config) -> int:
-    """Tries for one (claimed) agency, one body after another until a failure or
-    ``config.bodies_per_turn`` bodies; how many events it took."""
+    """Tries for one (claimed) agency, one body after another until a failure, or
+    ``config.bodies_per_turn`` bodies, or half the lease; how many events it took.
+
+    The cursor is written once, after the run (a commit per body would cost more than the
+    post): a crash in between only makes the agency get those events again."""
     events = await ExchangeEvent.filter(
         id__gt=agency.cursor, id__lte=horizon, category__in=agency.event_types,
     ).order_by("id").limit(agency.batch_size * config.bodies_per_turn)
     if not events:
         await _release(agency, max(agency.cursor, horizon))
         return 0
-    taken = 0
+    taken, error, started = 0, None, time.monotonic()
     for start in range(0, len(events), agency.batch_size):
         chunk = events[start:start + agency.batch_size]
-        if not await _send(agency, chunk, cipher, transport, config):
-            return taken
+        if (error := await _send(agency, chunk, cipher, transport, config)) is not None:
+            failed = chunk
+            break
         taken += len(chunk)
-    if len(events) < agency.batch_size * config.bodies_per_turn:
+        if time.monotonic() - started > LEASE.total_seconds() / 2:
+            break  # the lease must outlast the run: the rest in the next claim
+    if taken:
+        await _succeeded(agency, events[taken - 1].id)
+        agency.cursor, agency.attempts, agency.failing_since = events[taken - 1].id, 0, None
+    if error is not None:
+        await _failed(agency, failed, error)
+    elif taken == len(events) and len(events) < agency.batch_size * config.bodies_per_turn:
         await _release(agency, max(agency.cursor, horizon))  # nothing more entitled
     else:
         await Agency.filter(id=agency.id).update(next_attempt_at=None)
