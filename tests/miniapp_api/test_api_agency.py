@@ -68,7 +68,7 @@ async def test_an_admin_registers_an_agency_and_sees_the_secret_once(client, sta
     assert status == 403
 
 
-async def test_an_inspection_result_is_attached_and_shared(client, staff_login, gate):
+async def test_an_inspection_result_is_attached_and_shared(client, staff_login, gate):  # R-P1
     admin = await staff_login("admin")
     agency = await _register(admin, "border-ruili", [kinds.INSPECTIONS])
     made = await declared(gate, name="alice", plate="云N10001")
@@ -120,7 +120,8 @@ async def test_forged_stale_and_unknown_requests_change_nothing(client, staff_lo
     assert await _counts() == before
 
 
-async def test_an_agency_blacklist_entry_waits_for_a_customs_officer(client, staff_login, gate):
+async def test_an_agency_blacklist_entry_waits_for_a_customs_officer(client, staff_login,
+                                                                      gate):  # R-P6
     admin = await staff_login("admin")
     agency = await _register(admin, "border-ruili", [kinds.BLACKLIST])
     made = await declared(gate, name="alice", plate="云N10001")

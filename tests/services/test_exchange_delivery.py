@@ -41,7 +41,7 @@ async def drain(deps, subscriber: Subscriber) -> int:
     raise AssertionError("the worker never ran dry")
 
 
-async def test_a_subscriber_down_for_an_hour_gets_everything_in_order_once(deps, gate):
+async def test_a_subscriber_down_for_an_hour_gets_everything_in_order_once(deps, gate):  # R-P7
     clock.freeze(T0)
     admin = await staff(Role.ADMIN)
     sub = Subscriber()
@@ -125,7 +125,7 @@ async def test_after_24_hours_an_event_is_dead_visible_and_replayable(deps, gate
     assert (await subscribers.dead_letters(admin, customs.id))[0]["replayed_at"]
 
 
-async def test_each_agency_gets_only_the_types_it_is_entitled_to(deps, gate):
+async def test_each_agency_gets_only_the_types_it_is_entitled_to(deps, gate):  # R-P7
     clock.freeze(T0)
     admin = await staff(Role.ADMIN)
     sub = Subscriber()
@@ -152,7 +152,7 @@ async def test_each_agency_gets_only_the_types_it_is_entitled_to(deps, gate):
     assert len(sub.received[customs.url]) == 1  # nothing else came its way
 
 
-async def test_a_failed_declaration_writes_no_event(deps, gate):
+async def test_a_failed_declaration_writes_no_event(deps, gate):  # R-P7
     clock.freeze(T0)
     user = await driver_user("alice")
     filing = await approved_filing(deps, user, personal_body(plate_number="云N10001"))

@@ -121,7 +121,7 @@ async def deliver_one(agency: Agency, horizon: int, cipher: FieldCipher, transpo
 
     The cursor is written once, after the run (a commit per body would cost more than the
     post): a crash in between only makes the agency get those events again."""
-    events = await ExchangeEvent.filter(
+    events = await ExchangeEvent.filter(  # R-P7: only the categories it is entitled to
         id__gt=agency.cursor, id__lte=horizon, category__in=agency.event_types,
     ).order_by("id").limit(agency.batch_size * config.bodies_per_turn)
     if not events:

@@ -85,7 +85,7 @@ async def blacklist_entry(agency: Agency, row: InboundEvent) -> None:
     if not isinstance(reason, str) or not REASON.match(reason):
         raise FieldError("reason_code", "data.reason")
     _note(data)
-    row.filing_id, row.status = filing_id, "pending_review"
+    row.filing_id, row.status = filing_id, "pending_review"  # R-P6: bars no one yet
 
 
 HANDLERS: dict[str, Handler | None] = {

@@ -47,7 +47,7 @@ def insert_sql(type_: str, subject: str, data: dict[str, Any], when: str = "",
 
 async def append(type_: str, subject: str, data: dict[str, Any],
                  source_key: str | None = None) -> None:
-    """Write one event; call it inside the transaction of the change it tells of."""
+    """Write one event; call it inside the transaction of the change it tells of (R-P7)."""
     sql, params, lock = insert_sql(type_, subject, data, source_key=source_key)
     if lock:
         sql = f"WITH {lock} {sql}"

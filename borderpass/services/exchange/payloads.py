@@ -3,7 +3,7 @@
 No identity, licence or permit number, no name in clear, no phone: a declaration and a
 crossing name the vehicle by its plate (the agencies check vehicles by plate) and point at
 our filing, declaration and crossing ids; a blacklist entry carries the masked label kept
-on it (R-U7) and never its blind-index key. See docs/exchange.md for each type's fields.
+on it (R-U7) and never its blind-index key (R-P7). See docs/exchange.md for each type's fields.
 """
 
 from __future__ import annotations

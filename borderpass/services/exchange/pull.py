@@ -30,7 +30,7 @@ async def page(agency: Agency, after_text: str | None, limit_text: str | None,
     after = _number(after_text, "after", 0, 2**63 - 1)
     limit = _number(limit_text, "limit", 100, MAX_LIMIT) or 1
     top = await log.horizon()
-    events = await ExchangeEvent.filter(id__gt=after, id__lte=top,
+    events = await ExchangeEvent.filter(id__gt=after, id__lte=top,  # R-P7: entitled only
                                         category__in=agency.event_types) \
         .order_by("id").limit(limit)
     return {"events": [envelope.cloudevent(e, source) for e in events],

@@ -53,7 +53,7 @@ async def decide(user: User, inbound_id: int, confirm: bool, note: object) -> In
             status=status, reviewed_by_id=user.id, reviewed_at=clock.now(), review_note=text)
         if not changed:
             raise Conflict("agency_event_decided", "id")
-        if confirm:
+        if confirm:  # R-P6: listed only on a customs officer's word
             agency = await Agency.get(id=row.agency_id)  # type: ignore[attr-defined]
             assert row.filing_id is not None
             entry = await blacklist.list_for_agency(row.filing_id, row.data["reason"],
