@@ -222,3 +222,30 @@ async def test_only_https_or_allowed_loopback(deps):
     with pytest.raises(BorderPassError):
         await subscribers.register(await staff(Role.CUSTOMS), body | {"code": "c2",
                                    "url": "https://x.example/in"}, deps.cipher, strict)
+
+
+async def test_a_crossing_still_being_written_is_waited_for_not_lost(deps, gate, db):  # R-P7
+    if not db.startswith("postgres"):
+        pytest.skip("SQLite commits ids in order: no hole can be in flight")
+    import asyncpg
+
+    clock.freeze(T0)
+    made = await declared(gate, name="a", plate="云N30001")
+    conn = await asyncpg.connect(db.replace("postgres://", "postgresql://", 1))
+    try:
+        slow = conn.transaction()
+        await slow.start()  # a writer that took its id and has not committed yet
+        held = await conn.fetchval(
+            "INSERT INTO gate_crossings (direction, kind, lane_code, port, plate, event_id, at)"
+            " VALUES ('exit', 'manual_lift', 'slow-lane', 'ruili', '云N99999', 'slow-1', now())"
+            " RETURNING id")
+        await crossed(gate, made)  # a later id, committed first
+        assert await tailer.tail_once() == 0  # the hole is noted, nothing passes it
+        clock.freeze(T0 + tailer.GAP_GRACE * 10)
+        assert await tailer.tail_once() == 0  # still open: waited for, however long
+        await slow.commit()
+    finally:
+        await conn.close()
+    assert await tailer.tail_once() == 2
+    logged = await ExchangeEvent.filter(type=kinds.CROSSING_RECORDED).order_by("id")
+    assert [e.data["crossing_id"] for e in logged][0] == held  # in id order, none lost
