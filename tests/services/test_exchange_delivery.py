@@ -4,6 +4,7 @@ crossings tailed from the gate's table without losing or doubling one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -248,4 +249,32 @@ async def test_a_crossing_still_being_written_is_waited_for_not_lost(deps, gate,
         await conn.close()
     assert await tailer.tail_once() == 2
     logged = await ExchangeEvent.filter(type=kinds.CROSSING_RECORDED).order_by("id")
-    assert [e.data["crossing_id"] for e in logged][0] == held  # in id order, none lost
+    assert len(logged) == 2 and logged[0].data["crossing_id"] == held  # none lost, in order
+
+
+async def test_the_worker_loop_survives_the_database_going_away(deps, gate):
+    clock.freeze(T0)
+    from tortoise import connections
+
+    admin = await staff(Role.ADMIN)
+    sub = Subscriber()
+    customs = await agency(admin, deps.cipher, sub, "customs-ruili", ALL)
+    await declared(gate, name="alice", plate="云N10001")
+    db = connections.get("default")
+    await db.execute_script("ALTER TABLE exchange_events RENAME TO exchange_events_away")
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_worker(deps.cipher, sub, delivery.Config(), 0.01,
+                                                 stop))
+    try:
+        for _ in range(20):  # turns fail while the table is gone; the loop keeps going
+            await asyncio.sleep(0.05)
+        assert not task.done() and sub.received == {}
+        await db.execute_script("ALTER TABLE exchange_events_away RENAME TO exchange_events")
+        for _ in range(400):
+            if sub.received.get(customs.url):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    assert [e["type"] for e in sub.received[customs.url]] == [kinds.DECLARATION_CREATED]
