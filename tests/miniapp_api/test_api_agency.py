@@ -226,3 +226,18 @@ async def test_an_agency_that_was_down_pulls_its_events_by_cursor(client, staff_
     assert status == 401
     status, refused = await pull("after=x")
     assert status == 422 and refused["error"]["field"] == "after"
+
+
+async def test_twin_posts_of_one_event_are_taken_once(client, staff_login, gate):
+    import asyncio
+
+    admin = await staff_login("admin")
+    agency = await _register(admin, "border-ruili", [kinds.INSPECTIONS])
+    made = await declared(gate, name="alice", plate="云N10001")
+    body = inbound_body("twin-1", kinds.IN_INSPECTION,
+                        {"declaration_id": made.id, "result": "inspected"})
+    answers = await asyncio.gather(*(_post(client, "border-ruili", agency["secret"], body,
+                                           "twin-1") for _ in range(2)))
+    assert sorted(status for status, _ in answers) == [201, 409]
+    assert await InboundEvent.filter(event_id="twin-1").count() == 1
+    assert await ExchangeEvent.filter(type=kinds.INSPECTION_RECORDED).count() == 1
