@@ -20,6 +20,7 @@ def setup_console(app: web.Application) -> None:
         auth_pages,
         credit_pages,
         customs_pages,
+        exchange_pages,
         export_pages,
         gate_pages,
         join_page,
@@ -28,7 +29,7 @@ def setup_console(app: web.Application) -> None:
 
     console = web.Application(middlewares=[console_middleware])
     for module in (auth_pages, credit_pages, review_pages, customs_pages, export_pages, gate_pages,
-                   admin_pages, join_page):
+                   admin_pages, exchange_pages, join_page):
         console.router.add_routes(module.routes)
     console.router.add_static("/static/", STATIC_DIR, name="static")
     # Before the sub-application: its prefix would otherwise take /console and answer 404.

@@ -30,6 +30,7 @@ from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
 from borderpass.services import clock, gate_lifts, land_ports, lanes, ledger
+from borderpass.services.exchange import inspections
 
 routes = web.RouteTableDef()
 GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)
@@ -195,6 +196,14 @@ def reason_of(e: LedgerEntry) -> Safe | str:
     return labels.label_html("ledger_reason", e.reason)
 
 
+def inspected(results: list[inspections.Result]) -> Safe:
+    """Agencies' inspection results on the entry's declaration: agency, result, note."""
+    return join(*[h("div", {"class": "inspection"}, r.agency, "：",
+                    labels.label_html("inspection_result", r.result),
+                    h("span", {"class": "hint"}, " " + r.note) if r.note else None)
+                  for r in results])
+
+
 def actor_of(e: LedgerEntry) -> str:
     """Who acted: a staff account's name, the lane's bridge, or the guard as recorded."""
     actor = e.actor or ""
@@ -214,17 +223,21 @@ async def ledger_page(request: web.Request, user: User) -> web.StreamResponse:
         return page(request, _("通行台账"), Safe(""), status=422, error=error_text(err))
     rows: list[list[object]] = []
     async for chunk in ledger.rows(start, end, lane, chunk=PAGE_ROWS):
+        # agencies' inspection results beside the crossing they name (issue #21 B, R-P1)
+        checked = await inspections.for_declarations(e.declaration_id for e in chunk)
         rows = [[e.id, when(e.at.isoformat(), tz), e.lane_code,
                  labels.label_html("ledger_kind", e.kind), e.plate,
                  labels.label_html("ledger_outcome", e.outcome), reason_of(e), actor_of(e),
-                 _("是") if e.flagged else ""] for e in chunk]
+                 _("是") if e.flagged else "",
+                 inspected(checked.get(e.declaration_id or 0, []))] for e in chunk]
         break
     total = await ledger.count(start, end, lane)
     body = join(_filters(request, start, end, lane),
                 h("p", {"class": "hint"}, _("共 {total} 条，显示前 {shown} 条",
                                             total=total, shown=len(rows))),
                 table([_("编号"), _("时间"), _("通道"), _("类型"), _("号牌号码"), _("结果"),
-                       _("原因"), _("操作人"), _("标记")], rows, _("该时段没有记录")))
+                       _("原因"), _("操作人"), _("标记"), _("联检查验")], rows,
+                      _("该时段没有记录")))
     return page(request, _("通行台账"), body)
 
 

@@ -93,13 +93,22 @@ NOTIFICATION_KINDS = {
     "unit_list_changed": N_("单位名单变更"), "export_cancel_due": N_("出口车辆待注销"),
     "export_cancel_overdue": N_("出口车辆注销逾期"),
 }
+INSPECTION_RESULTS = {"cleared": N_("放行"), "inspected": N_("已查验"), "held": N_("扣留"),
+                      "refused": N_("拒绝入出境")}
+AGENCY_KINDS = {"customs": N_("海关"), "border_inspection": N_("边检"),
+                "port_office": N_("口岸办")}
+EVENT_CATEGORIES = {"declarations": N_("申报"), "crossings": N_("通行"),
+                    "blacklist": N_("黑名单"), "credit": N_("信用"),
+                    "inspections": N_("查验结果")}
 FAMILIES: dict[str, dict[str, str]] = {
     "filing_status": FILING_STATUS, "category": CATEGORIES, "document": DOCUMENTS,
     "ocr_field": OCR_FIELDS, "ocr_warning": OCR_WARNINGS, "lane_type": LANE_TYPES,
     "direction": DIRECTIONS, "ledger_kind": LEDGER_KINDS, "ledger_outcome": LEDGER_OUTCOMES,
     "ledger_reason": LEDGER_REASONS, "lift_status": LIFT_STATUS, "role": ROLES,
     "unit_kind": UNIT_KINDS, "unit_status": UNIT_STATUS,
-    "notification_kind": NOTIFICATION_KINDS, **{f"choice:{k}": v for k, v in CHOICES.items()},
+    "notification_kind": NOTIFICATION_KINDS, "inspection_result": INSPECTION_RESULTS,
+    "agency_kind": AGENCY_KINDS, "event_category": EVENT_CATEGORIES,
+    **{f"choice:{k}": v for k, v in CHOICES.items()},
 }
 
 

@@ -25,6 +25,8 @@ PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/units", N_("待认证单位"), (Role.ADMIN,)),
     ("/staff", N_("工作人员账号"), (Role.ADMIN,)),
     ("/notifications", N_("发送失败的通知"), (Role.ADMIN,)),
+    ("/agencies", N_("联检单位"), (Role.ADMIN,)),
+    ("/agency-reviews", N_("联检报送"), (Role.CUSTOMS, Role.ADMIN)),
 )
 NOTICES = {
     "approved": N_("备案已通过"),
@@ -40,6 +42,8 @@ NOTICES = {
     "password_reset": N_("密码已重置，该账号的登录已全部结束"),
     "unit_decided": N_("单位认证结果已保存"),
     "retried": N_("通知已重新排队发送"),
+    "replayed": N_("已从该编号之后重新推送"),
+    "agency_reviewed": N_("报送审核结果已保存"),
     "licence_issued": N_("出口许可证已签发"),
     "licence_refused": N_("已不予签发，原因已告知申请企业"),
     "licence_cleared": N_("报关结果已记录"),

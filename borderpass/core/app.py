@@ -89,6 +89,9 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.core.notify_runtime import notifier_ctx
 
     app.cleanup_ctx.append(notifier_ctx)  # the push sender (notifications)
+    from borderpass.core.exchange_runtime import exchange_ctx
+
+    app.cleanup_ctx.append(exchange_ctx)  # events to other agencies (docs/exchange.md)
     setup_routes(app)
     from borderpass.gate_bridge import setup_gate
 

@@ -22,7 +22,8 @@ from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
 # Commands that read sealed data start only with the right data key (R-U7).
-_NEED_KEY = frozenset({"serve", "worker", "sweep", "lane", "gate-keys", "ledger", "lane-sim"})
+_NEED_KEY = frozenset({"serve", "worker", "sweep", "lane", "gate-keys", "ledger", "lane-sim",
+                       "agency"})
 
 EPILOG = """Configuration comes from BORDERPASS_* environment variables (docs/operations.md).
 The data directory is BORDERPASS_DATA_DIR (default ./var): only `serve` and `migrate`
@@ -94,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.core.ports_cli import add_commands as add_port_commands
 
     add_port_commands(sub)
+    from borderpass.core.agency_cli import add_commands as add_agency_commands
+
+    add_agency_commands(sub)
+    from borderpass.core.agency_sim import add_commands as add_sim_commands
+
+    add_sim_commands(sub)
     return parser
 
 
@@ -209,6 +216,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from borderpass.core import ports_cli
 
         return ports_cli.run(args, settings)
+    if args.command == "agency":
+        from borderpass.core import agency_cli
+
+        return agency_cli.run(args, settings)
+    if args.command == "agency-sim":
+        from borderpass.core import agency_sim
+
+        return agency_sim.run(args)
     if args.command == "audit":
         from borderpass.core import audit_cli
 

@@ -17,7 +17,7 @@ from borderpass.core.i18n import normalize_locale
 # Commands that may create the data directory; the others need an existing one, so a
 # command typed in the wrong folder does not start an empty ./var there.
 CREATES_DATA_DIR = frozenset({"serve", "migrate"})
-NEEDS_NO_DATA_DIR = frozenset({"ocr", "wechat-menu"})
+NEEDS_NO_DATA_DIR = frozenset({"ocr", "wechat-menu", "agency-sim"})
 
 
 def cli_locale(env: Mapping[str, str] | None = None) -> str:

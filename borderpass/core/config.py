@@ -73,6 +73,12 @@ class Settings:
     notify_poll: float = 1.0
     notify_subscribe_templates: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     notify_oa_templates: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # exchange with other agencies (docs/exchange.md): the sender in this process, poll
+    # seconds, plain http to loopback subscribers (tests, agency-sim), the events' source
+    exchange_worker: bool = True
+    exchange_poll: float = 0.5
+    exchange_loopback_http: bool = False
+    exchange_source: str = "urn:borderpass"
     demo: bool = False
     public_url: str = ""  # "" → http://host:port, for QR codes without WeChat
     unit_join_page: str = "pages/units/join"  # mini-program page a unit code opens
@@ -146,6 +152,10 @@ class Settings:
             notify_poll=float(get("NOTIFY_POLL", str(base.notify_poll))),
             notify_subscribe_templates=_pairs(get("NOTIFY_SUBSCRIBE_TEMPLATES")),
             notify_oa_templates=_pairs(get("NOTIFY_OA_TEMPLATES")),
+            exchange_worker=get("EXCHANGE_WORKER", "1") not in ("0", "false", "no"),
+            exchange_poll=float(get("EXCHANGE_POLL", str(base.exchange_poll))),
+            exchange_loopback_http=get("EXCHANGE_LOOPBACK_HTTP", "0") in ("1", "true", "yes"),
+            exchange_source=get("EXCHANGE_SOURCE", base.exchange_source),
             public_url=get("PUBLIC_URL"),
             unit_join_page=get("UNIT_JOIN_PAGE", base.unit_join_page),
             log_level=get("LOG_LEVEL", base.log_level),

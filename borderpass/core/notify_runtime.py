@@ -108,7 +108,10 @@ async def run_worker_process(settings: Settings) -> None:
                                             settings.notify_poll or 1.0, sender_stop))]
     if settings.sweep_interval > 0:
         tasks.append(asyncio.create_task(sweep_forever(deps, settings.sweep_interval)))
-    log.info("worker running: sender, sweeps (%s)", settings.sweep_interval > 0)
+    from borderpass.core import exchange_runtime
+
+    exchange = await exchange_runtime.start(settings, deps.cipher)
+    log.info("worker running: sender, sweeps (%s), exchange", settings.sweep_interval > 0)
     from borderpass.core.metrics_http import metrics_site
 
     try:
@@ -118,6 +121,7 @@ async def run_worker_process(settings: Settings) -> None:
         await _stop(tasks[0], sender_stop)
         for task in tasks[1:]:
             await _stop(task)
+        await exchange_runtime.stop_worker(*exchange)
         for client in (miniapp, official):
             if client is not None:
                 await client.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.miniapp_api import (
+    agency_views,
     auth_views,
     credit_views,
     crossing_views,
@@ -34,4 +35,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(export_views.routes)
     app.router.add_routes(privacy_views.routes)
     app.router.add_routes(credit_views.routes)
+    app.router.add_routes(agency_views.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

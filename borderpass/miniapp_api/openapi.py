@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.miniapp_api.agency_openapi import AGENCY_BODIES, AGENCY_QUERIES, AGENCY_SIGNED
 from borderpass.miniapp_api.export_openapi import EXPORT_BODIES, EXPORT_IDEMPOTENT
 from borderpass.miniapp_api.http import ok
 from borderpass.miniapp_api.openapi_responses import (
@@ -63,6 +64,7 @@ _FILING = _obj({
 })
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     **EXPORT_BODIES,
+    **AGENCY_BODIES,
     **UNIT_BODIES,
     ("post", "/api/v1/auth/wx-login"): _obj({"code": _STR, "locale": _STR}, ("code",)),
     ("post", "/api/v1/auth/staff-login"): _obj({"username": _STR, "password": _STR},
@@ -164,12 +166,13 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/v1/units/{id}/members"): {"status": _STR},
     ("get", "/api/v1/units/{id}/members/export"): {"format": _STR, "status": _STR},
     ("get", "/api/v1/admin/units"): {"status": _STR},
+    **AGENCY_QUERIES,
 }
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
            "/api/v1/filings/requirements", "/api/v1/filings/commitment",
            "/api/v1/privacy/notice",
            "/api/v1/units/commitments/{kind}", "/api/v1/units/by-scene/{scene}",
-           "/api/v1/ports"}
+           "/api/v1/ports"} | AGENCY_SIGNED
 
 
 def _path_param(name: str) -> dict[str, Any]:

@@ -152,6 +152,7 @@ CREATED = frozenset({
     ("post", "/api/v1/export/enterprises/{id}/members"),
     ("post", "/api/v1/export/enterprises/{id}/invitations"),
     ("post", "/api/v1/export/invitations/accept"),
+    ("post", "/api/v1/admin/agencies"), ("post", "/api/v1/agency/events"),
 })
 # Routes whose success is 202 Accepted (a job is queued).
 ACCEPTED = frozenset({("get", "/api/v1/me/data")})
@@ -202,6 +203,8 @@ LISTS = frozenset({
     "/api/v1/review/queue", "/api/v1/review/official-letters", "/api/v1/units/{id}/members",
     "/api/v1/units/notices", "/api/v1/units", "/api/v1/admin/units",
     "/api/v1/admin/dishonesty", "/api/v1/export/enterprises/{id}/members",
+    "/api/v1/admin/agencies", "/api/v1/admin/agencies/{id}/dead-letters",
+    "/api/v1/admin/agency-events/pending",
 })
 ERROR_STATUSES = {
     "400": "Malformed request", "401": "No valid session token",

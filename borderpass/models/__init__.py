@@ -5,6 +5,13 @@ from borderpass.models.claims import ReviewClaim
 from borderpass.models.credit import CreditCursor, CreditEvent, CreditRecord, FastLaneDecision
 from borderpass.models.crossings import Declaration, Trip
 from borderpass.models.documents import Document
+from borderpass.models.exchange import (
+    Agency,
+    DeadLetter,
+    ExchangeEvent,
+    ExchangeTail,
+    InboundEvent,
+)
 from borderpass.models.filings import (
     Filing,
     FilingCommitment,
@@ -21,6 +28,7 @@ from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
 __all__ = [
+    "Agency",
     "AuditEvent",
     "BlacklistEntry",
     "ChatPhoto",
@@ -30,14 +38,18 @@ __all__ = [
     "CreditRecord",
     "DataExport",
     "DataKey",
+    "DeadLetter",
     "Declaration",
     "Document",
+    "ExchangeEvent",
+    "ExchangeTail",
     "FastLaneDecision",
     "Filing",
     "FilingCommitment",
     "FilingDocument",
     "FilingDriver",
     "IdempotencyRecord",
+    "InboundEvent",
     "LoginLock",
     "OfficialLetter",
     "Port",

@@ -36,6 +36,8 @@ class BlacklistEntry(Model):
         "borderpass.User", related_name="lifted_entries", null=True
     )
     lift_reason = fields.CharField(max_length=500, default="")
+    # An entry an agency sent (issue #21 B): listed only after a customs officer confirmed it
+    source_agency_id = fields.IntField(null=True)
 
     class Meta:
         table = "blacklist"

@@ -10,11 +10,14 @@ from tortoise.transactions import in_transaction
 from borderpass.core import rows
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.core.masking import mask_name
-from borderpass.models import BlacklistEntry, Trip, User
+from borderpass.models import BlacklistEntry, Filing, Trip, User
 from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
 from borderpass.services import audit, clock
 from borderpass.services.access import require_role
 from borderpass.services.credit import sources as credit_sources
+from borderpass.services.exchange import kinds as exchange_kinds
+from borderpass.services.exchange import log as exchange_log
+from borderpass.services.exchange import payloads as exchange_payloads
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
@@ -55,18 +58,39 @@ async def sweep_overstays(batch: int = 500) -> int:
                                         overstayed_at=None).update(overstayed_at=now)
             if not claimed:
                 continue
-            filing = trip.filing
-            person = filing.category is FilingCategory.PERSONAL
-            label = (filing.data.get("vehicle", {}).get("owner_name") or "") if person \
-                else filing.data.get("organisation", {}).get("name", "")
-            entry = await BlacklistEntry.create(
-                subject_kind=SubjectKind.PERSON if person else SubjectKind.ORGANISATION,
-                subject_key=filing.owner_key or f"filing:{filing.id}",
-                subject_label=(mask_name(label) if person else label) or "-",
-                reason="overstay", filing=filing, trip=trip)
-            await credit_sources.overstay(entry, filing, trip.id)  # R-P2.7: same transaction
+            entry = await _list(trip.filing, "overstay", trip=trip)
+            await credit_sources.overstay(entry, trip.filing, trip.id)  # R-P2.7: same transaction
             listed += 1
     return listed
+
+
+async def _list(filing: Filing, reason: str, trip: Trip | None = None,
+                source: str = "borderpass", agency_id: int | None = None) -> BlacklistEntry:
+    """List a filing's owner (inside the caller's transaction) and tell the agencies."""
+    person = filing.category is FilingCategory.PERSONAL
+    label = (filing.data.get("vehicle", {}).get("owner_name") or "") if person \
+        else filing.data.get("organisation", {}).get("name", "")
+    entry = await BlacklistEntry.create(
+        subject_kind=SubjectKind.PERSON if person else SubjectKind.ORGANISATION,
+        subject_key=filing.owner_key or f"filing:{filing.id}",
+        subject_label=(mask_name(label) if person else label) or "-",
+        reason=reason, filing=filing, trip=trip, source_agency_id=agency_id)
+    await _tell(exchange_kinds.BLACKLIST_LISTED, entry, source)
+    return entry
+
+
+async def _tell(type_: str, entry: BlacklistEntry, source: str = "borderpass") -> None:
+    subject, data = exchange_payloads.blacklist(entry, source)
+    await exchange_log.append(type_, subject, data)  # issue #21 B: in the same transaction
+
+
+async def list_for_agency(filing_id: int, reason: str, agency_id: int,
+                          agency_code: str) -> BlacklistEntry:
+    """List a filing's owner on an agency's entry a customs officer confirmed (inside the
+    caller's transaction); the agency is kept as the entry's source."""
+    filing = await Filing.get(id=filing_id)
+    return await _list(filing, f"agency:{reason}"[:40], source=agency_code,
+                       agency_id=agency_id)
 
 
 async def list_entries(user: User, active_only: bool = True) -> list[dict[str, Any]]:
@@ -105,15 +129,16 @@ async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
     entry = await BlacklistEntry.get_or_none(id=entry_id)
     if entry is None:
         raise NotFound("blacklist_not_found", "id")
-    async with in_transaction():  # the lift, its audit row and its credit event (R-P2.7)
+    async with in_transaction():  # the lift, its audit row, its credit and agency events
         changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
             lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
         if not changed:
             raise Conflict("blacklist_already_lifted", "id")
         await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"],
                            reason=reason.strip())
-        await credit_sources.overstay_lifted(entry)
-    await entry.refresh_from_db()
+        await credit_sources.overstay_lifted(entry)  # R-P2.7
+        await entry.refresh_from_db()
+        await _tell(exchange_kinds.BLACKLIST_LIFTED, entry)
     return entry
 
 

@@ -27,6 +27,9 @@ from borderpass.services import (
     trip_record,
 )
 from borderpass.services.credit import restrictions as credit_restrictions
+from borderpass.services.exchange import kinds as exchange_kinds
+from borderpass.services.exchange import log as exchange_log
+from borderpass.services.exchange import payloads as exchange_payloads
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 
@@ -92,15 +95,19 @@ async def create(deps: Deps, user: User, body: dict[str, Any]) -> Declaration:
 
 async def _write_at_once(declaration_id: int, values: dict[str, Any],
                          locale: str) -> Declaration:
-    """PostgreSQL: the declaration and its message in one statement: one round trip, one
-    commit. The read reserved the id."""
+    """PostgreSQL: the declaration, its message and its event for the agencies (issue #21 B)
+    in one statement: one round trip, one commit. The read reserved the id."""
     filing = values["filing"]
     declaration, made, made_params = rows.insert_sql(Declaration, id=declaration_id, **values)
     message, message_params = outbox.insert_sql(
         notify.declaration_accepted(declaration, filing, locale), "EXISTS (SELECT 1 FROM d)")
+    subject, data = exchange_payloads.declaration(declaration, filing)
+    event, event_params, lock = exchange_log.insert_sql(
+        exchange_kinds.DECLARATION_CREATED, subject, data, "EXISTS (SELECT 1 FROM d)")
     await rows.values(
-        Declaration, f"WITH d AS ({made} RETURNING id), n AS ({message}) "
-        f"SELECT count(*) AS made FROM d", *made_params, *message_params)
+        Declaration, f"WITH d AS ({made} RETURNING id), n AS ({message}), {lock}, "
+        f"e AS ({event}) SELECT count(*) AS made FROM d",
+        *made_params, *message_params, *event_params)
     declaration._saved_in_db = True
     return declaration
 
@@ -111,6 +118,8 @@ async def _write_in_transaction(values: dict[str, Any], locale: str) -> Declarat
         declaration = await rows.insert(Declaration, **values)
         await outbox.enqueue([notify.declaration_accepted(declaration, values["filing"],
                                                           locale)])
+        subject, data = exchange_payloads.declaration(declaration, values["filing"])
+        await exchange_log.append(exchange_kinds.DECLARATION_CREATED, subject, data)
     return declaration
 
 
@@ -134,7 +143,10 @@ async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
                                                     declaration.direction.value):
             raise Conflict("declaration_not_cancellable", "status",  # a lane opened first
                            status=DeclarationStatus.USED.value)
-    await declaration.refresh_from_db()
+        filing = declaration.filing
+        await declaration.refresh_from_db()
+        subject, data = exchange_payloads.declaration(declaration, filing)
+        await exchange_log.append(exchange_kinds.DECLARATION_CANCELLED, subject, data)
     return declaration
 
 

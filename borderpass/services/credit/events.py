@@ -98,7 +98,7 @@ async def derive(record: CreditRecord) -> bool:
         return False
     await class_changed(ClassChange(
         record.party_key, record.party_kind, before, verdict.credit_class,
-        verdict.rule, rules.VERSION, record.cause_event_id))
+        verdict.rule, rules.VERSION, record.cause_event_id, record.id, record.label))
     return True
 
 

@@ -1,0 +1,44 @@
+"""The exchange worker loop: tail the gate's crossings into the log, deliver what is due,
+and survive the database going away (core/backoff.py: a few log lines per outage, retries
+from 0.2 s up to 5 s). It keeps nothing in memory that matters: cursors, leases, retry
+times and dead letters are rows, so a restart or a second worker picks up where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from borderpass.core.backoff import Backoff
+from borderpass.core.crypto import FieldCipher
+from borderpass.services.exchange import delivery, tailer
+
+log = logging.getLogger("borderpass.exchange")
+
+
+async def turn(cipher: FieldCipher, transport: delivery.Transport,
+               config: delivery.Config) -> int:
+    """One turn: crossings logged plus events delivered (0: nothing to do)."""
+    tailed = await tailer.tail_once()
+    return tailed + await delivery.deliver_due(cipher, transport, config)
+
+
+async def run_worker(cipher: FieldCipher, transport: delivery.Transport,
+                     config: delivery.Config, poll: float, stop: asyncio.Event) -> None:
+    """Turn until ``stop`` is set: at once while there is work, every ``poll`` s when idle."""
+    backoff = Backoff(log, "exchange worker")
+    while not stop.is_set():
+        try:
+            done = await turn(cipher, transport, config)
+            backoff.succeeded()
+            wait = 0.0 if done else poll
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            wait = backoff.failed(exc)
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        else:
+            await asyncio.sleep(0)
