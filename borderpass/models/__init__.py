@@ -12,7 +12,7 @@ from borderpass.models.filings import (
     OfficialLetter,
 )
 from borderpass.models.idempotency import IdempotencyRecord
-from borderpass.models.keys import DataKey
+from borderpass.models.keys import DataKey, SubjectKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.ports import Port
 from borderpass.models.privacy import DataExport, PrivacyConsent
@@ -38,6 +38,7 @@ __all__ = [
     "Port",
     "PrivacyConsent",
     "ReviewClaim",
+    "SubjectKey",
     "Trip",
     "User",
     "UserSession",
