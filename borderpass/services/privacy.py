@@ -134,8 +134,10 @@ async def withdraw(deps: Deps, user: User) -> Withdrawal:
     for draft in await Filing.filter(applicant_id=user.id, status=FilingStatus.DRAFT):
         if await retention.referenced(draft.id):
             continue
-        await retention.drop_files(deps, await retention.delete_filing(draft.id))
-        done.deleted_drafts += 1
+        names = await retention.delete_filing(draft.id)
+        if names is not None:
+            await retention.drop_files(deps, names)
+            done.deleted_drafts += 1
     kept_ids = set(await FilingDocument.filter(document__owner_id=user.id)
                    .values_list("document_id", flat=True))
     loose = await Document.filter(owner_id=user.id, kind__in=list(SENSITIVE_KINDS)) \
@@ -148,7 +150,7 @@ async def withdraw(deps: Deps, user: User) -> Withdrawal:
     for filing in await Filing.filter(applicant_id=user.id).exclude(status=FilingStatus.DRAFT):
         until = retention.kept_until(filing)
         done.kept.append({"filing_id": filing.id, "status": filing.status.value,
-                          "kept_until": _iso(until)})
+                          "plate_number": filing.plate_number, "kept_until": _iso(until)})
     await audit.record(user, "withdraw", "privacy", user.id, deleted_drafts=done.deleted_drafts,
                        deleted_documents=done.deleted_documents, kept=len(done.kept))
     log.info("consent withdrawn", extra={"deleted_drafts": done.deleted_drafts,

@@ -97,20 +97,22 @@ async def delete_documents(ids: Iterable[int]) -> list[str]:
                     .values_list("document_id", flat=True))
     gone = [i for i in ids if i not in used]
     names = [stored_name(d) for d in await Document.filter(id__in=gone)]
-    await Document.filter(id__in=gone).delete()
+    if not await Document.filter(id__in=gone).delete():
+        return []  # a twin deleted them first: its files are its to drop
     return names
 
 
-async def delete_filing(filing_id: int) -> list[str]:
+async def delete_filing(filing_id: int) -> list[str] | None:
     """Delete a draft whole (its drivers, attachments and the documents only it used), in
-    one transaction; the digests of files to drop after it."""
+    one transaction; the digests of files to drop after it, None when it was gone."""
     async with in_transaction():
         doc_ids: list[Any] = await FilingDocument.filter(filing_id=filing_id) \
             .values_list("document_id", flat=True)
         await FilingDocument.filter(filing_id=filing_id).delete()
         await FilingCommitment.filter(filing_id=filing_id).delete()
         await FilingDriver.filter(filing_id=filing_id).delete()
-        await Filing.filter(id=filing_id).delete()
+        if not await Filing.filter(id=filing_id).delete():
+            return None  # a twin deleted it first (R-D7: one deletion)
         return await delete_documents(int(i) for i in doc_ids)
 
 
@@ -164,8 +166,10 @@ async def _drafts(deps: Deps, counts: dict[str, int]) -> None:
             after = int(filing_id)
             if await referenced(after):
                 continue
-            counts["files"] += await drop_files(deps, await delete_filing(int(filing_id)))
-            counts["drafts"] += 1
+            names = await delete_filing(int(filing_id))
+            if names is not None:
+                counts["files"] += await drop_files(deps, names)
+                counts["drafts"] += 1
         if len(batch) < BATCH:
             return
 
@@ -227,11 +231,14 @@ async def sweep(deps: Deps) -> dict[str, int]:
     """One retention run: abandoned drafts, ended filings past their period, expired
     exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
-                            "orphan_files", "held"), 0)
+                            "orphan_files", "held", "erased_accounts", "shredded_keys"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
     await _orphans(deps, counts)
+    from borderpass.services import erasure  # it builds on this module
+
+    counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):
         await audit.record(None, "delete", "retention", 0, **done)
