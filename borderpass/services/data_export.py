@@ -33,6 +33,7 @@ from borderpass.models.notify import Notification
 from borderpass.services import (
     audit,
     clock,
+    data_export_orgs,
     documents,
     filing_reveal,
     filings,
@@ -135,6 +136,7 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
         "accesses": await AuditEvent.filter(subject_type="filing",
                                             subject_id__in=filing_ids or [0])
         .order_by("id").values("action", "subject_id", "field_names", "at"),
+        **await data_export_orgs.collect(deps, user),  # units and export enterprises
     }
     return _plain(data), list(docs)
 
