@@ -32,7 +32,15 @@ from borderpass.models import (
 )
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.notify import Notification, Recipient, SubscribeGrant
-from borderpass.services import audit, clock, retention, sessions, subject_keys
+from borderpass.models.units import DishonestyRecord, Membership
+from borderpass.services import (
+    audit,
+    clock,
+    retention,
+    sessions,
+    subject_keys,
+    unit_removals,
+)
 from borderpass.services.ports import Deps
 
 # Why a record is kept (the answer names them; the doors translate them).
@@ -107,6 +115,7 @@ async def request(deps: Deps, user: User) -> Erasure:
     await PrivacyConsent.filter(user_id=user.id, withdrawn_at__isnull=True) \
         .update(withdrawn_at=clock.now())  # R-D2: processing of sensitive data stops
     done.deleted = await _delete_free(deps, user)
+    done.deleted["unit_entries"] = await unit_removals.remove_on_erasure(user)
     await _restrict_and_list(user, done)
     if not done.deferred_by:
         done.deleted.update(await _erase_account(deps, user))
@@ -125,7 +134,13 @@ async def _delete_free(deps: Deps, user: User) -> dict[str, int]:
     """Drafts, documents on no submitted filing and data exports: no law keeps them."""
     counts = {"drafts": 0, "documents": 0, "data_exports": 0, "files": 0}
     for draft in await Filing.filter(applicant_id=user.id, status=FilingStatus.DRAFT):
-        if await retention.referenced(draft.id):
+        if retention.ANONYMISED in draft.data:
+            continue
+        if await retention.referenced(draft.id):  # a unit list or a crossing points at it:
+            if not await holds_of(draft):  # the vehicle record stays, the person goes
+                counts["files"] += await retention.drop_files(
+                    deps, await retention.anonymise_filing(draft.id))
+                counts["drafts"] += 1
             continue
         names = await retention.delete_filing(draft.id)
         if names is not None:  # None: a twin request deleted it first
@@ -162,17 +177,22 @@ async def _restrict_and_list(user: User, done: Erasure) -> None:
             if reason not in done.deferred_by:
                 done.deferred_by.append(reason)
     for draft in await Filing.filter(applicant_id=user.id, status=FilingStatus.DRAFT):
-        # a draft a declaration, trip or unit list points at (R-D5): kept with them
+        if retention.ANONYMISED in draft.data:
+            continue
+        # a draft under a hold (R-D5) that a declaration, trip or list points at
+        holds = await holds_of(draft)
         done.kept.append({"record": "filing", "id": draft.id, "status": draft.status.value,
-                          "plate_number": draft.plate_number, "reason": RETENTION, "holds": [],
-                          "kept_until": None})
+                          "plate_number": draft.plate_number, "reason": RETENTION,
+                          "holds": holds, "kept_until": None})
+        done.deferred_by += [h for h in holds if h not in done.deferred_by]
 
 
 async def _erase_account(deps: Deps, user: User) -> dict[str, int]:
     """The account itself once nothing holds it: profile emptied, WeChat ids and sessions
     dropped, notifications deleted; the subject key destroyed once no kept document needs
     it (then every copy of the person's files, backups included, stays sealed)."""
-    counts = {"notifications": await Notification.filter(user_id=user.id).delete()}
+    counts = {"notifications": await Notification.filter(user_id=user.id).delete(),
+              "unit_entries_anonymised": await _anonymise_entries(user.id)}
     await SubscribeGrant.filter(user_id=user.id).delete()
     await Recipient.filter(user_id=user.id).delete()
     counts["sessions"] = await sessions.revoke_user(deps, user.id)
@@ -181,6 +201,22 @@ async def _erase_account(deps: Deps, user: User) -> dict[str, int]:
         unionid=None, is_active=False, erased_at=clock.now())
     counts["subject_key"] = int(await _shred(user.id))
     return counts
+
+
+async def _anonymise_entries(user_id: int) -> int:
+    """The person's (removed) entries on unit lists keep their history — which unit, which
+    vehicle, when — without the person: name, phone, sealed numbers and keys dropped.
+    An entry under a dishonesty record (R-D5) keeps its key: the record needs it."""
+    held: set[Any] = set(await DishonestyRecord.filter(lifted_at__isnull=True)
+                         .values_list("subject_key", flat=True))
+    done = 0
+    for member in await Membership.filter(user_id=user_id).exclude(person_name="—"):
+        if member.person_key in held:
+            continue
+        done += await Membership.filter(id=member.id).update(
+            person_name="—", phone="", sealed={}, phone_key=None,
+            person_key=f"erased:{member.id}")
+    return done
 
 
 async def _shred(user_id: int) -> bool:

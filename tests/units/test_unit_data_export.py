@@ -15,8 +15,11 @@ from factories import personal_body
 from unit_helpers import consent
 
 from borderpass.core.appkeys import DEPS
+from borderpass.models import Filing
+from borderpass.models.enums import FilingStatus
 from borderpass.models.export import Enterprise, EnterpriseMember
-from borderpass.services import sweeps
+from borderpass.models.units import Membership, MemberStatus
+from borderpass.services import clock, retention, sweeps
 from borderpass.services.validators import make_id_number, make_uscc
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -99,3 +102,20 @@ async def test_export_holds_my_unit_records_and_none_of_my_colleagues(
     assert data["unit_memberships"] == [] and data["export_enterprises"] == []
     for other in ("岩罕", "玉坎", "13877770002", "13877770003", "云N31001", "云N31002"):
         assert other not in text, other
+
+    # alice asks for deletion: her entry leaves the list at once; her filing (submitted
+    # by joining) is under review, which defers the rest; bob's entry stays whole
+    status, done = await alice.call("POST", "/api/v1/me/deletion", json={"confirm": True})
+    assert status == 200 and done["deferred_by"] == ["under_review"], done
+    assert done["deleted"]["unit_entries"] == 1 and not done["account_erased"]
+    gone = await Membership.get(id=mine["id"])
+    assert gone.status is MemberStatus.REMOVED and gone.removal_reason == "asked"
+    kept = await Membership.get(id=theirs["id"])
+    assert kept.person_name == "玉坎" and kept.sealed and kept.status is not MemberStatus.REMOVED
+    # once nothing holds it, the account goes, and the entry keeps its history without her
+    await Filing.filter(id=gone.filing_id).update(status=FilingStatus.RETURNED,  # type: ignore[attr-defined]
+                                                  returned_at=clock.now())
+    assert (await retention.sweep(deps))["erased_accounts"] == 1
+    gone = await Membership.get(id=mine["id"])
+    assert (gone.person_name, gone.sealed, gone.phone_key) == ("—", {}, None)
+    assert gone.person_key != kept.person_key and gone.plate_number == "云N31001"
