@@ -34,7 +34,8 @@ WELCOME = N_("欢迎使用边境通行！在这里可以办理车辆备案和出
 CHOOSE_LANGUAGE = N_("请选择语言，回复编号")
 LANGUAGE_SET = N_("已切换为中文。")
 HELP = N_("可以发送：\n{file} — 车辆备案\n{declare} — 出入境申报\n{status} — 备案、申报和返回期限"
-          "\n{pass} — 我的通行码\n{data} — 我的个人数据副本\n{language} — 切换语言\n"
+          "\n{pass} — 我的通行码\n{data} — 我的个人数据副本\n{erase} — 删除我的个人信息\n"
+          "{withdraw} — 撤回对个人信息处理的同意\n{language} — 切换语言\n"
           "在任何一步都可以发送 {back}、{cancel}、"
           "{restart} 或 {help}")
 UNKNOWN = N_("没有听懂。发送“{help}”查看可以办理的事项。")
