@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import FieldError
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.core.i18n import LOCALES
 from borderpass.models import Document, Filing, FilingDocument, PrivacyConsent, User
 from borderpass.models.enums import FilingStatus
@@ -87,6 +87,13 @@ async def require(user: User, kind: str, field: str = "kind") -> None:
     (R-D1); after a withdrawal too (R-D2)."""
     if kind in SENSITIVE_KINDS and await current_consent(user) is None:
         raise FieldError("consent_required", field, version=CURRENT_VERSION)
+
+
+def require_not_erasing(user: User) -> None:
+    """Refuse new processing — a new filing, a renewal, a correction — for someone who asked
+    for their data to be deleted: what is kept is restricted to its legal purpose (R-D7)."""
+    if user.erasure_requested_at is not None:
+        raise Conflict("erasure_requested", "id")
 
 
 async def state(user: User) -> dict[str, Any]:

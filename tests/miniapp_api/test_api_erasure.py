@@ -119,6 +119,11 @@ async def test_holds_and_filings_in_force_defer_and_are_named(login, client,
     assert await SubjectKey.filter(user_id=alice.user_id).exists()  # kept documents need it
     status, err = await alice.upload("id_card_front")  # processing restricted
     assert status == 422 and err["error"]["code"] == "consent_required"
+    for path in ("/api/v1/filings", f"/api/v1/filings/{in_force}/correct",
+                 f"/api/v1/filings/{in_force}/renew"):  # no new purpose either
+        status, err = await alice.call("POST", path, json={"category": "personal"}
+                                       if path == "/api/v1/filings" else {})
+        assert status == 409 and err["error"]["code"] == "erasure_requested", (path, err)
     status, again = await alice.call("POST", "/api/v1/me/deletion", json=CONFIRM)
     assert again["repeated"] is True and again["requested_at"] == done["requested_at"]
     assert await AuditEvent.filter(action="erase").count() == 1
