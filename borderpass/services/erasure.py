@@ -31,6 +31,7 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.enums import FilingStatus, TripStatus
+from borderpass.models.export import Cancellation, EnterpriseFiling, Licence, LicenceVehicle
 from borderpass.models.notify import Notification, Recipient, SubscribeGrant
 from borderpass.models.units import DishonestyRecord, Membership
 from borderpass.services import (
@@ -146,8 +147,7 @@ async def _delete_free(deps: Deps, user: User) -> dict[str, int]:
         if names is not None:  # None: a twin request deleted it first
             counts["files"] += await retention.drop_files(deps, names)
             counts["drafts"] += 1
-    kept_ids = set(await FilingDocument.filter(document__owner_id=user.id)
-                   .values_list("document_id", flat=True))
+    kept_ids = await _documents_in_records(user.id)
     for doc in await Document.filter(owner_id=user.id).exclude(id__in=list(kept_ids) or [0]):
         async with in_transaction():
             names = await retention.delete_documents([doc.id])
@@ -160,6 +160,23 @@ async def _delete_free(deps: Deps, user: User) -> dict[str, int]:
                                                       else [])
         counts["data_exports"] += 1
     return counts
+
+
+async def _documents_in_records(user_id: int) -> set[Any]:
+    """The person's documents a kept record refers to: filings (R-D4), and the export
+    records that name documents by id (enterprise filings, licences, certificates,
+    cancellations: the enterprise's records, kept)."""
+    mine: list[Any] = await Document.filter(owner_id=user_id).values_list("id", flat=True)
+    kept: set[Any] = set(await FilingDocument.filter(document_id__in=mine or [0])
+                         .values_list("document_id", flat=True))
+    for model in (EnterpriseFiling, Licence):
+        for named in await model.filter(applicant_id=user_id).values_list("documents", flat=True):
+            kept |= {v for v in (named or {}).values() if isinstance(v, int)}  # type: ignore[union-attr]
+    kept |= set(await LicenceVehicle.filter(certificate_document_id__in=mine or [0])
+                .values_list("certificate_document_id", flat=True))
+    kept |= set(await Cancellation.filter(document_id__in=mine or [0])
+                .values_list("document_id", flat=True))
+    return kept
 
 
 async def _restrict_and_list(user: User, done: Erasure) -> None:

@@ -145,3 +145,22 @@ async def test_holds_and_filings_in_force_defer_and_are_named(login, client,
     assert counts["anonymised_filings"] == 1 and counts["shredded_keys"] == 1
     assert not await SubjectKey.filter(user_id=alice.user_id).exists()
     assert (await retention.sweep(deps))["shredded_keys"] == 0  # idempotent
+
+
+async def test_documents_an_export_record_names_are_kept(login, client) -> None:  # R-D7
+    from borderpass.models.export import Enterprise, EnterpriseFiling, FilingKind
+    from borderpass.services.validators import make_uscc
+
+    alice = await login("alice")
+    status, licence = await alice.upload("business_licence", jpeg(91, 61))
+    assert status == 201
+    status, loose = await alice.upload("business_licence", jpeg(92, 62))
+    firm = await Enterprise.create(uscc=make_uscc("MA6K3Q9X"), name="瑞丽出口有限公司")
+    await EnterpriseFiling.create(enterprise=firm, applicant_id=alice.user_id,
+                                  kind=FilingKind.NEW, documents={"business_licence":
+                                                                  licence["id"]},
+                                  submitted_at=clock.now(), review_due_at=clock.now())
+    status, done = await alice.call("POST", "/api/v1/me/deletion", json=CONFIRM)
+    assert status == 200 and done["deleted"]["documents"] == 1, done
+    assert await Document.filter(id=licence["id"]).exists()  # the enterprise's record
+    assert not await Document.filter(id=loose["id"]).exists()
