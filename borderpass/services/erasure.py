@@ -105,6 +105,9 @@ async def _mark(user: User) -> tuple[bool, Any]:
             return False, row.erasure_requested_at
         row.erasure_requested_at = clock.now()
         await row.save(update_fields=["erasure_requested_at"])
+        # one audit row, committed with the mark: a crash after it cannot lose it, a retry
+        # cannot add a second (the counts go to the log: no personal data in either)
+        await audit.record(user, "erase", "user", user.id)
         return True, row.erasure_requested_at
 
 
@@ -121,13 +124,10 @@ async def request(deps: Deps, user: User) -> Erasure:
     if not done.deferred_by:
         done.deleted.update(await _erase_account(deps, user))
         done.account_erased = True
-    if first:
-        await audit.record(user, "erase", "user", user.id, (), kept=len(done.kept),
-                           deferred_by=done.deferred_by,
-                           deleted={k: v for k, v in done.deleted.items() if v})
-    log.info("personal data erased", extra={"erasure_kept": len(done.kept),
-                                            "erasure_account": done.account_erased,
-                                            "erasure_repeated": done.repeated})
+    log.info("personal data erased", extra={
+        "erasure_kept": len(done.kept), "erasure_account": done.account_erased,
+        "erasure_repeated": done.repeated, "erasure_deferred_by": done.deferred_by,
+        **{f"erasure_{k}": v for k, v in done.deleted.items() if v}})
     return done
 
 
