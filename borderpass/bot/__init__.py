@@ -59,7 +59,7 @@ async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup_bot(app: web.Application) -> None:
     """Mount the callback route and the bot's start-up/clean-up (after deps and the OCR pool)."""
-    from borderpass.bot import basic, declare, filing, units  # noqa: F401  (register flows)
+    from borderpass.bot import basic, declare, filing, personal_data, units  # noqa: F401
     from borderpass.bot.views import routes
 
     app.router.add_routes(routes)

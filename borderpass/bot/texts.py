@@ -22,6 +22,9 @@ COMMANDS: dict[str, dict[str, str]] = {
     "declare": {"zh_CN": "申报", "my": "ကြေညာ", "en": "declare"},
     "pass": {"zh_CN": "通行码", "my": "ဖြတ်သန်းခွင့်ကုဒ်", "en": "pass"},
     "data": {"zh_CN": "我的数据", "my": "ကျွန်ုပ်၏ဒေတာ", "en": "my data"},
+    "erase": {"zh_CN": "删除我的数据", "my": "ကျွန်ုပ်၏ဒေတာဖျက်ရန်", "en": "delete my data"},
+    "withdraw": {"zh_CN": "撤回同意", "my": "သဘောတူညီချက်ရုပ်သိမ်းရန်",
+                 "en": "withdraw consent"},
 }
 ALIASES = {"?": "help", "？": "help", "menu": "help", "菜单": "help", "lang": "language",
            "ဖြတ်သန်းကတ်": "pass"}  # the old Burmese word for 通行码 still works
@@ -31,7 +34,8 @@ WELCOME = N_("欢迎使用边境通行！在这里可以办理车辆备案和出
 CHOOSE_LANGUAGE = N_("请选择语言，回复编号")
 LANGUAGE_SET = N_("已切换为中文。")
 HELP = N_("可以发送：\n{file} — 车辆备案\n{declare} — 出入境申报\n{status} — 备案、申报和返回期限"
-          "\n{pass} — 我的通行码\n{data} — 我的个人数据副本\n{language} — 切换语言\n"
+          "\n{pass} — 我的通行码\n{data} — 我的个人数据副本\n{erase} — 删除我的个人信息\n"
+          "{withdraw} — 撤回对个人信息处理的同意\n{language} — 切换语言\n"
           "在任何一步都可以发送 {back}、{cancel}、"
           "{restart} 或 {help}")
 UNKNOWN = N_("没有听懂。发送“{help}”查看可以办理的事项。")
@@ -45,6 +49,27 @@ YES, NO = N_("是"), N_("否")
 CONTINUE = N_("继续办理：")
 DATA_REQUESTED = N_("已收到您的个人数据副本申请（编号 {id}）。"
                     "生成后会通知您，请在小程序“我的数据”中下载。")
+
+# personal data: deletion on request (R-D7) and withdrawal of consent (R-D2)
+ERASE_ASK = N_("删除您的个人信息：草稿、未用于已提交备案的材料和数据副本将立即删除；"
+               "已提交的备案依法保留至保存期限届满，期间限制处理。此操作不能撤销。\n"
+               "回复 1 确认删除，2 取消。")
+WITHDRAW_ASK = N_("撤回对个人信息处理告知的同意：此后不能上传身份证件照片，"
+                  "草稿和未用于已提交备案的证件材料将立即删除。\n回复 1 确认撤回，2 取消。")
+NOT_DONE = N_("已取消，未做任何更改。")
+ERASE_DONE = N_("已删除：草稿 {drafts} 份，材料 {documents} 份，数据副本 {exports} 份。")
+ERASE_REPEATED = N_("您已于 {date} 申请删除，已删除的内容不会重复删除。")
+ERASE_ACCOUNT = N_("您的账户资料已删除，照片的加密密钥已销毁。")
+ERASE_KEPT = N_("依法保留（限制处理，仅用于法定用途）：")
+ERASE_DEFERRED = N_("您的账户资料将在上述事项结束后删除。")
+WITHDRAW_DONE = N_("已撤回同意，不再处理您的身份证件信息。已删除：草稿 {drafts} 份，"
+                   "证件材料 {documents} 份。")
+KEPT_UNTIL = N_("{record}：保留至 {date}")
+KEPT_OPEN = N_("{record}：{reasons}，期间不删除")
+KEPT_RECORD = N_("备案 {id} {plate}（{status}）")
+KEPT_REASONS = {"under_review": N_("正在审核"), "in_force": N_("备案有效期内"),
+                "retention": N_("保存期限内"), "blacklist": N_("列入黑名单"),
+                "smuggling_referral": N_("涉嫌走私移交处理"), "open_trip": N_("车辆尚未返回")}
 
 # filing
 CHOOSE_CATEGORY = N_("请选择备案类别：")

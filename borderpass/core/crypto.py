@@ -29,6 +29,7 @@ KID_BYTES = _KID = 4
 _V1 = b"\x01"  # version 1: no key id (sealed before key ids existed)
 _V2 = b"\x02"  # version 2: key id, nonce, ciphertext
 FILE_MAGIC = b"BPSEALED\x01"  # a sealed file starts with this; a plain (legacy) one never does
+SUBJECT_MAGIC = b"BPSEALED\x02"  # a file sealed under one person's subject key (R-D7)
 DEV_KEY_FILE = "dev-data.key"
 
 
@@ -203,3 +204,49 @@ class FieldCipher:
 
 def _file_aad(name: str) -> bytes:
     return b"borderpass file\x00" + name.encode()
+
+
+class SubjectCipher:
+    """Seals one person's files under their own subject key (crypto-shredding, R-D7).
+
+    The subject key is random, kept only wrapped by the data key (``subject_keys``), and
+    destroyed when the person's data is deleted: every copy of their files — in backups
+    too — then stays sealed for good. A file is stored under a name derived from the
+    subject key and the content digest, so after the key is gone the name no longer links
+    to any content either. ``SUBJECT_MAGIC ‖ subject id (4 bytes) ‖ nonce ‖ ciphertext``.
+    """
+
+    def __init__(self, key: bytes, subject_id: int) -> None:
+        self.subject_id = subject_id
+        self._raw_id = subject_id.to_bytes(_KID, "big")
+        self._files = AESGCM(_derive(key, b"borderpass subject file v1"))
+        self._names = _derive(key, b"borderpass subject file name v1")
+
+    def name(self, digest: str) -> str:
+        """The stored name of content ``digest`` for this subject (64 hex digits)."""
+        return hmac.new(self._names, digest.encode(), hashlib.sha256).hexdigest()
+
+    def seal_file(self, data: bytes, name: str) -> bytes:
+        """``data`` sealed under the subject key, bound to the stored ``name`` (AAD)."""
+        nonce = os.urandom(_NONCE)
+        body = self._files.encrypt(nonce, data, _file_aad(name) + self._raw_id)
+        return SUBJECT_MAGIC + self._raw_id + nonce + body
+
+    def open_file(self, blob: bytes, name: str) -> bytes:
+        """The bytes of :meth:`seal_file`; CryptoError when it is another subject's."""
+        head = len(SUBJECT_MAGIC)
+        if not blob.startswith(SUBJECT_MAGIC) or blob[head:head + _KID] != self._raw_id:
+            raise CryptoError("not a file of this subject")
+        return FieldCipher._open(self._files, blob[head + _KID:], _file_aad(name) + self._raw_id)
+
+
+def subject_of(blob: bytes) -> int | None:
+    """The subject id a stored file is sealed for, None when it is not subject-sealed."""
+    if not blob.startswith(SUBJECT_MAGIC):
+        return None
+    return int.from_bytes(blob[len(SUBJECT_MAGIC):len(SUBJECT_MAGIC) + _KID], "big")
+
+
+def new_subject_key() -> bytes:
+    """A fresh random subject key (32 bytes)."""
+    return AESGCM.generate_key(bit_length=256)

@@ -38,9 +38,15 @@ async def _keep_session(connection: object) -> None:
 
 def _connection(db_url: str) -> str | dict[str, Any]:
     """The connection as Tortoise takes it: the URL, expanded for PostgreSQL pools."""
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    if db_url.startswith("sqlite://"):
+        config = expand_db_url(db_url)
+        # R-D7: a deleted row's bytes are overwritten in the file, not left in free pages
+        config["credentials"]["secure_delete"] = "ON"
+        return config
     if not db_url.startswith(("postgres://", "asyncpg://")):
         return db_url
-    from tortoise.backends.base.config_generator import expand_db_url
 
     config = expand_db_url(db_url)
     config["credentials"]["reset"] = _keep_session

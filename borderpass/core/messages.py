@@ -187,6 +187,8 @@ ERRORS: dict[str, str] = {
     "consent_required": N_("上传身份证件或人像照片前，须阅读并单独同意个人信息处理告知"
                            "（{version} 版）"),
     "consent_not_accepted": N_("须阅读并同意个人信息处理告知"),
+    "deletion_not_confirmed": N_("须确认删除个人信息"),
+    "erasure_requested": N_("您已申请删除个人信息，不能再办理新的备案、续期或更正"),
     "consent_outdated": N_("个人信息处理告知已更新为 {version} 版，请重新阅读并同意"),
     "export_not_found": N_("找不到该数据副本，或已过期删除"),
     "export_not_ready": N_("数据副本正在生成，完成后会通知您"),

@@ -13,7 +13,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from borderpass.core.crypto import FILE_MAGIC, KID_BYTES, FieldCipher
+from borderpass.core.crypto import (
+    FILE_MAGIC,
+    KID_BYTES,
+    SUBJECT_MAGIC,
+    CryptoError,
+    FieldCipher,
+    SubjectCipher,
+)
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -36,12 +43,31 @@ class FileStore:
             self._write(path, self._seal(data, digest))
         return digest
 
-    def get(self, digest: str) -> bytes:
-        """The content stored under ``digest``; FileNotFoundError when absent."""
+    def put_subject(self, data: bytes, subject: SubjectCipher) -> str:
+        """Store ``data`` sealed under one person's subject key (R-D7); its stored name."""
+        name = subject.name(hashlib.sha256(data).hexdigest())
+        path = self._path(name)
+        if not path.exists():
+            self._write(path, subject.seal_file(data, name))
+        return name
+
+    def get(self, digest: str, subject: SubjectCipher | None = None) -> bytes:
+        """The content stored under ``digest`` (a subject-sealed file needs its
+        ``subject``); FileNotFoundError when absent, CryptoError when it does not open."""
         if len(digest) != 64 or not _HEX.issuperset(digest):
             raise FileNotFoundError(digest)
         blob = self._path(digest).read_bytes()
+        if blob.startswith(SUBJECT_MAGIC):
+            if subject is None:
+                raise CryptoError("a subject-sealed file needs its subject key")
+            return subject.open_file(blob, digest)
         return self.cipher.open_file(blob, digest) if self.cipher else blob
+
+    def is_subject(self, digest: str) -> bool:
+        """True when the stored file is sealed under a subject key (not re-sealed by a
+        data-key rotation: only its wrapped key is)."""
+        with self._path(digest).open("rb") as fh:
+            return fh.read(len(SUBJECT_MAGIC)) == SUBJECT_MAGIC
 
     def digests(self) -> Iterator[str]:
         """Every stored digest (for re-sealing), in no particular order."""
@@ -83,6 +109,8 @@ class FileStore:
         assert self.cipher is not None, "re-sealing needs the data key"
         path = self._path(digest)
         blob = path.read_bytes()
+        if blob.startswith(SUBJECT_MAGIC):  # its subject key is re-wrapped instead (R-D7)
+            return False
         if self.cipher.file_kid(blob) == self.cipher.kid:
             if path.stat().st_mode & 0o077:
                 path.chmod(0o600)

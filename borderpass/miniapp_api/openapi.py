@@ -80,6 +80,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/api/v1/filings/{id}"): _FILING,
     ("post", "/api/v1/filings/{id}/submit"): _obj({"commitment": CONSENT}),
     ("post", "/api/v1/privacy/consent"): CONSENT,
+    ("post", "/api/v1/me/deletion"): _obj({"confirm": {**_BOOL, "description": "true: delete "
+                                           "my personal data (R-D7)"}}, ("confirm",)),
     ("post", "/api/v1/filings/{id}/reveal"): _obj({"field": _STR, "purpose": _STR},
                                                   ("field",)),
     ("post", "/api/v1/review/filings/{id}/return"): _obj({"reasons": {

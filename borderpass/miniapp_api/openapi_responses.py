@@ -116,6 +116,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                           "requested_at": _TIME, "ready_at": _NSTR, "expires_at": _NSTR,
                           "size": {"type": ["integer", "null"]}, "file": _NSTR},
                          ("id", "status", "requested_at")),
+    "Deletion": _shape({
+        "requested_at": _TIME, "repeated": {**_BOOL, "description": "asked before: nothing "
+                                            "was deleted twice"},
+        "deleted": {"type": "object", "description": "counts deleted at once: drafts, "
+                    "documents, data_exports, files, notifications, sessions, subject_key",
+                    "additionalProperties": _INT},
+        "kept": {"type": "array", "items": _shape({
+            "record": _STR, "id": _INT, "status": _STR,
+            "reason": {"enum": ["under_review", "in_force", "retention"]},
+            "holds": {"type": "array", "items": {
+                "enum": ["blacklist", "smuggling_referral", "open_trip"]}},
+            "kept_until": _NSTR}, ("record", "id", "reason", "holds", "kept_until"))},
+        "account_erased": _BOOL,
+        "deferred_by": {"type": "array", "items": _STR}},
+        ("requested_at", "repeated", "deleted", "kept", "account_erased", "deferred_by")),
     "Filing": _shape({"id": _INT, "category": {"enum": ["personal", "business", "official"]},
                       "status": _STR,
                       "renews_id": {"type": ["integer", "null"],
@@ -190,6 +205,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/privacy/consent"): ref("PrivacyConsent"),
     ("post", "/api/v1/privacy/consent"): ref("PrivacyConsent"),
     ("get", "/api/v1/me/data"): ref("DataExport"),
+    ("post", "/api/v1/me/deletion"): ref("Deletion"),
     ("get", "/api/v1/me/data/{id}"): ref("DataExport"),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
     **CREDIT_SUCCESS,

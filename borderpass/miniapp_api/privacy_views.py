@@ -1,14 +1,16 @@
 """Personal data (PIPL): the privacy notice and consent (R-D1, R-D2), the user's data
-export (R-D3). Rules live in ``services.privacy`` and ``services.data_export``."""
+export (R-D3), deletion on request (R-D7). Rules live in ``services.privacy``,
+``services.data_export`` and ``services.erasure``."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from borderpass.core.appkeys import DEPS
+from borderpass.core.errors import FieldError
 from borderpass.core.i18n import normalize_locale
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
-from borderpass.services import data_export, privacy
+from borderpass.services import data_export, erasure, privacy
 from borderpass.services.commitments import MINIAPP
 
 routes = web.RouteTableDef()
@@ -43,6 +45,18 @@ async def withdraw_consent(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     done = await privacy.withdraw(request.app[DEPS], user)
+    return ok(done.as_dict())
+
+
+@routes.post("/api/v1/me/deletion")
+async def request_deletion(request: web.Request) -> web.Response:
+    """Delete the caller's personal data (R-D7): what the law lets go at once; the answer
+    lists what is kept, why (legal holds, filings in force) and until when. Idempotent."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"confirm"}))
+    if body.get("confirm") is not True:
+        raise FieldError("deletion_not_confirmed", "confirm")
+    done = await erasure.request(request.app[DEPS], user)
     return ok(done.as_dict())
 
 

@@ -20,7 +20,7 @@ from borderpass.models.filings import (
     OfficialLetter,
 )
 from borderpass.models.idempotency import IdempotencyRecord
-from borderpass.models.keys import DataKey
+from borderpass.models.keys import DataKey, SubjectKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.ports import Port
 from borderpass.models.privacy import DataExport, PrivacyConsent
@@ -55,6 +55,7 @@ __all__ = [
     "Port",
     "PrivacyConsent",
     "ReviewClaim",
+    "SubjectKey",
     "Trip",
     "User",
     "UserSession",

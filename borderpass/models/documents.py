@@ -20,6 +20,8 @@ class Document(Model):
     )
     kind = fields.CharField(max_length=40)
     sha256 = fields.CharField(max_length=64)
+    # its stored name when sealed under the owner's subject key (R-D7); None: ``sha256``
+    file_name = fields.CharField(max_length=64, null=True)
     mime = fields.CharField(max_length=40)
     size = fields.IntField()
     width = fields.IntField()

@@ -25,3 +25,18 @@ class DataKey(Model):
 
     class Meta:
         table = "data_keys"
+
+
+class SubjectKey(Model):
+    """One person's subject key (R-D7), wrapped (sealed) by the data key; their document
+    files and data exports are sealed under it. Deleting the row on erasure destroys the
+    key — crypto-shredding: every copy of those files, in backups too, stays sealed.
+    A rotation of the data key only re-wraps this row."""
+
+    id = fields.IntField(primary_key=True)
+    user_id = fields.IntField(unique=True)  # no foreign key: the user row may outlive it
+    wrapped = fields.TextField()  # the key, base64, sealed with context subject_key:<user id>
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "subject_keys"

@@ -23,6 +23,9 @@ class User(Model):
     roles: fields.Field[list[str]] = fields.JSONField(default=list)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # deletion on request (R-D7): asked at, and done (profile erased, subject key destroyed)
+    erasure_requested_at = fields.DatetimeField(null=True)
+    erased_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "users"

@@ -16,6 +16,7 @@ import zipfile
 from datetime import timedelta
 from typing import Any
 
+from borderpass.core.crypto import CryptoError
 from borderpass.core.errors import Conflict, NotFound
 from borderpass.models import (
     AuditEvent,
@@ -29,7 +30,17 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.notify import Notification
-from borderpass.services import audit, clock, documents, filing_reveal, filings, phones, privacy
+from borderpass.services import (
+    audit,
+    clock,
+    data_export_orgs,
+    documents,
+    filing_reveal,
+    filings,
+    phones,
+    privacy,
+    subject_keys,
+)
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 from borderpass.services.ports import Deps
@@ -66,7 +77,11 @@ async def fetch(deps: Deps, user: User, export_id: int) -> bytes:
         raise Conflict("export_not_ready", "id")
     if job.expires_at is not None and job.expires_at <= clock.now():
         raise NotFound("export_not_found", "id")
-    data = deps.files.get(job.sha256)
+    subject = await subject_keys.cipher_of(deps, user.id)
+    try:
+        data = deps.files.get(job.sha256, subject)
+    except (FileNotFoundError, CryptoError) as exc:
+        raise NotFound("export_not_found", "id") from exc
     await audit.record(user, "download", "data_export", job.id)
     return data
 
@@ -121,6 +136,7 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
         "accesses": await AuditEvent.filter(subject_type="filing",
                                             subject_id__in=filing_ids or [0])
         .order_by("id").values("action", "subject_id", "field_names", "at"),
+        **await data_export_orgs.collect(deps, user),  # units and export enterprises
     }
     return _plain(data), list(docs)
 
@@ -148,12 +164,14 @@ async def build(deps: Deps, job: DataExport) -> DataExport:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
         for doc in docs:
             try:
-                archive.writestr(_file_name(doc), deps.files.get(doc.sha256))
-            except FileNotFoundError:
+                archive.writestr(_file_name(doc), await documents.read_file(deps, doc))
+            except (FileNotFoundError, CryptoError):
                 continue
     blob = buffer.getvalue()
     now = clock.now()
-    job.sha256, job.size, job.status = deps.files.put(blob), len(blob), READY
+    # R-D7: the zip holds the person's images in clear, so it is sealed under their key
+    name = deps.files.put_subject(blob, await subject_keys.ensure(deps, user.id))
+    job.sha256, job.size, job.status = name, len(blob), READY
     job.ready_at, job.expires_at = now, now + KEEP
     await job.save(update_fields=["sha256", "size", "status", "ready_at", "expires_at"])
     await enqueue([Intent(f"data_export:{job.id}", user.id, kinds.DATA_EXPORT_READY,

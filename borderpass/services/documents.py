@@ -3,6 +3,7 @@ who may fetch which kind is one rule here for every door (R-U7)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -26,11 +27,38 @@ async def upload(deps: Deps, owner: User, kind: str, data: bytes) -> Document:
 
     await privacy.require(owner, kind)  # R-D1: no identity document before consent
     image = sanitize_image(data, max_bytes=deps.max_upload_bytes)
-    digest = deps.files.put(image.data)
+    digest = hashlib.sha256(image.data).hexdigest()
+    file_name = None
+    if kind_group(kind) != "organisation":  # a person's file: under their subject key (R-D7)
+        from borderpass.services import subject_keys
+
+        file_name = deps.files.put_subject(image.data, await subject_keys.ensure(deps, owner.id))
+    else:  # an organisation's record outlives the person who uploaded it
+        deps.files.put(image.data)
     return await Document.create(
-        owner=owner, kind=kind, sha256=digest, mime=image.mime, size=len(image.data),
-        width=image.width, height=image.height,
+        owner=owner, kind=kind, sha256=digest, file_name=file_name, mime=image.mime,
+        size=len(image.data), width=image.width, height=image.height,
     )
+
+
+def stored_name(doc: Document) -> str:
+    """The name of the document's file in the store (R-D7: subject-sealed files have their
+    own; older files are stored under their digest)."""
+    return doc.file_name or doc.sha256
+
+
+async def read_file(deps: Deps, doc: Document) -> bytes:
+    """The document's image; FileNotFoundError when gone, CryptoError when its subject key
+    was destroyed (R-D7)."""
+    if doc.file_name is None:
+        return deps.files.get(doc.sha256)
+    from borderpass.services import subject_keys
+
+    owner_id: int = doc.owner_id  # type: ignore[attr-defined]
+    subject = await subject_keys.cipher_of(deps, owner_id)
+    if subject is None:
+        raise FileNotFoundError(doc.file_name)
+    return deps.files.get(doc.file_name, subject)
 
 
 # Document kinds by what they show (R-U7): a person's identity, a person's private affairs,
@@ -115,7 +143,7 @@ async def visible_document(user: User, document_id: int) -> Document:
 async def document_bytes(deps: Deps, doc: Document) -> bytes:
     """The stored content of a document."""
     try:
-        return deps.files.get(doc.sha256)
+        return await read_file(deps, doc)
     except FileNotFoundError as exc:
         raise NotFound("document_missing", "id") from exc
 

@@ -48,6 +48,9 @@ def parse_category(value: object) -> FilingCategory:
 
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Filing:
     """Start a draft filing of a category, optionally with its first values."""
+    from borderpass.services import privacy
+
+    privacy.require_not_erasing(user)  # R-D7
     category = parse_category(body.get("category"))
     async with in_transaction():
         filing = Filing(applicant=user, category=category)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import FieldError
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.core.i18n import LOCALES
 from borderpass.models import Document, Filing, FilingDocument, PrivacyConsent, User
 from borderpass.models.enums import FilingStatus
@@ -89,6 +89,13 @@ async def require(user: User, kind: str, field: str = "kind") -> None:
         raise FieldError("consent_required", field, version=CURRENT_VERSION)
 
 
+def require_not_erasing(user: User) -> None:
+    """Refuse new processing — a new filing, a renewal, a correction — for someone who asked
+    for their data to be deleted: what is kept is restricted to its legal purpose (R-D7)."""
+    if user.erasure_requested_at is not None:
+        raise Conflict("erasure_requested", "id")
+
+
 async def state(user: User) -> dict[str, Any]:
     """The user's consent as the API shows it: the standing one, else the latest."""
     latest = await current_consent(user) or \
@@ -134,8 +141,10 @@ async def withdraw(deps: Deps, user: User) -> Withdrawal:
     for draft in await Filing.filter(applicant_id=user.id, status=FilingStatus.DRAFT):
         if await retention.referenced(draft.id):
             continue
-        await retention.drop_files(deps, await retention.delete_filing(draft.id))
-        done.deleted_drafts += 1
+        names = await retention.delete_filing(draft.id)
+        if names is not None:
+            await retention.drop_files(deps, names)
+            done.deleted_drafts += 1
     kept_ids = set(await FilingDocument.filter(document__owner_id=user.id)
                    .values_list("document_id", flat=True))
     loose = await Document.filter(owner_id=user.id, kind__in=list(SENSITIVE_KINDS)) \
@@ -148,7 +157,7 @@ async def withdraw(deps: Deps, user: User) -> Withdrawal:
     for filing in await Filing.filter(applicant_id=user.id).exclude(status=FilingStatus.DRAFT):
         until = retention.kept_until(filing)
         done.kept.append({"filing_id": filing.id, "status": filing.status.value,
-                          "kept_until": _iso(until)})
+                          "plate_number": filing.plate_number, "kept_until": _iso(until)})
     await audit.record(user, "withdraw", "privacy", user.id, deleted_drafts=done.deleted_drafts,
                        deleted_documents=done.deleted_documents, kept=len(done.kept))
     log.info("consent withdrawn", extra={"deleted_drafts": done.deleted_drafts,

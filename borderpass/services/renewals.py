@@ -81,6 +81,9 @@ def successor_clash(exc: IntegrityError) -> bool:
 
 async def start(user: User, filing_id: int) -> Filing:
     """Open the renewal of the user's own filing: a draft prefilled from it (R-F3, R-P1)."""
+    from borderpass.services import privacy
+
+    privacy.require_not_erasing(user)  # R-D7: what is kept is restricted
     old = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
     if old is None:
         raise NotFound("filing_not_found", "id")

@@ -20,6 +20,7 @@ from borderpass.core.crypto import CryptoError
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.gate import Pass, SigningKey
+from borderpass.models.keys import SubjectKey
 from borderpass.models.units import Membership, Unit
 from borderpass.services import documents, phones
 from borderpass.services.ports import Deps
@@ -66,6 +67,7 @@ TABLES: tuple[Table, ...] = (
               "contact_phone_key"),
     SealedColumn(SigningKey, "private_sealed", lambda r: f"gate.signing_key:{r.kid}"),
     SealedColumn(Pass, "secret_sealed", lambda r: f"gate.pass_secret:{r.declaration_id}"),
+    SealedColumn(SubjectKey, "wrapped", lambda r: f"subject_key:{r.user_id}"),  # R-D7
     SealedReading(),
 )
 
@@ -186,7 +188,8 @@ async def leftovers(deps: Deps, batch: int = BATCH) -> dict[str, int]:
             after = getattr(rows[-1], pk)
         if count:
             found[model._meta.db_table] = count
-    files = sum(deps.files.kid_of(d) != deps.cipher.kid for d in deps.files.digests())
+    files = sum(deps.files.kid_of(d) != deps.cipher.kid and not deps.files.is_subject(d)
+                for d in deps.files.digests())
     if files:
         found["files"] = files
     return found

@@ -3,8 +3,9 @@
 The periods are the table of ``docs/personal-data-lifecycle.md``. Every record is deleted
 in its own transaction, so a crash between two leaves each record whole or gone; stored
 files go after the commit that released them (a crash there leaves an unreferenced file,
-which the orphan pass removes on a later run). The keyring has one data key, no key per
-record, so nothing can be crypto-shredded: rows are deleted, sealed fields overwritten.
+which the orphan pass removes on a later run). Rows are deleted and sealed fields
+overwritten; a person's files are also sealed under their subject key, destroyed when their
+account is erased (``services/erasure.py``, R-D7).
 Audit rows and the gate ledger are never touched here (R-U7: ≥ 6 months; the database
 refuses younger deletions of audit rows). A legal hold (R-D5) — an unlifted blacklist entry
 or smuggling referral on the filing or its owner, or a vehicle still abroad — stops it.
@@ -33,6 +34,7 @@ from borderpass.models import (
 )
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services import audit, clock
+from borderpass.services.documents import stored_name
 from borderpass.services.ports import Deps
 
 DRAFT_DAYS = 90  # a draft never submitted
@@ -94,21 +96,23 @@ async def delete_documents(ids: Iterable[int]) -> list[str]:
         used |= set(await model.filter(document_id__in=ids)
                     .values_list("document_id", flat=True))
     gone = [i for i in ids if i not in used]
-    digests: list[Any] = await Document.filter(id__in=gone).values_list("sha256", flat=True)
-    await Document.filter(id__in=gone).delete()
-    return [str(d) for d in digests]
+    names = [stored_name(d) for d in await Document.filter(id__in=gone)]
+    if not await Document.filter(id__in=gone).delete():
+        return []  # a twin deleted them first: its files are its to drop
+    return names
 
 
-async def delete_filing(filing_id: int) -> list[str]:
+async def delete_filing(filing_id: int) -> list[str] | None:
     """Delete a draft whole (its drivers, attachments and the documents only it used), in
-    one transaction; the digests of files to drop after it."""
+    one transaction; the digests of files to drop after it, None when it was gone."""
     async with in_transaction():
         doc_ids: list[Any] = await FilingDocument.filter(filing_id=filing_id) \
             .values_list("document_id", flat=True)
         await FilingDocument.filter(filing_id=filing_id).delete()
         await FilingCommitment.filter(filing_id=filing_id).delete()
         await FilingDriver.filter(filing_id=filing_id).delete()
-        await Filing.filter(id=filing_id).delete()
+        if not await Filing.filter(id=filing_id).delete():
+            return None  # a twin deleted it first (R-D7: one deletion)
         return await delete_documents(int(i) for i in doc_ids)
 
 
@@ -135,11 +139,21 @@ async def drop_files(deps: Deps, digests: Iterable[str]) -> int:
     """Remove stored files no document or export refers to any more; how many."""
     dropped = 0
     for digest in set(digests):
-        if await Document.filter(sha256=digest).exists() or \
-                await DataExport.filter(sha256=digest).exists():
+        if await _in_use([digest]):
             continue  # the same content uploaded again, by this user or another
         dropped += deps.files.delete(digest)
     return dropped
+
+
+async def _in_use(names: list[str]) -> set[str]:
+    """Which stored names a document (by its subject-sealed name, or by digest when it has
+    none: R-D7) or an export still refers to."""
+    found: list[Any] = await Document.filter(file_name__in=names) \
+        .values_list("file_name", flat=True)
+    found += await Document.filter(sha256__in=names, file_name__isnull=True) \
+        .values_list("sha256", flat=True)
+    found += await DataExport.filter(sha256__in=names).values_list("sha256", flat=True)
+    return {str(n) for n in found}
 
 
 async def _drafts(deps: Deps, counts: dict[str, int]) -> None:
@@ -152,8 +166,10 @@ async def _drafts(deps: Deps, counts: dict[str, int]) -> None:
             after = int(filing_id)
             if await referenced(after):
                 continue
-            counts["files"] += await drop_files(deps, await delete_filing(int(filing_id)))
-            counts["drafts"] += 1
+            names = await delete_filing(int(filing_id))
+            if names is not None:
+                counts["files"] += await drop_files(deps, names)
+                counts["drafts"] += 1
         if len(batch) < BATCH:
             return
 
@@ -196,9 +212,7 @@ async def _orphans(deps: Deps, counts: dict[str, int]) -> None:
            if (written := deps.files.modified_at(d)) is not None and written <= cutoff]
     for start in range(0, len(old), 500):
         chunk = old[start:start + 500]
-        used: set[Any] = set(await Document.filter(sha256__in=chunk)
-                             .values_list("sha256", flat=True))
-        used |= set(await DataExport.filter(sha256__in=chunk).values_list("sha256", flat=True))
+        used = await _in_use(chunk)
         counts["orphan_files"] += await drop_files(deps, [d for d in chunk if d not in used])
 
 
@@ -217,11 +231,14 @@ async def sweep(deps: Deps) -> dict[str, int]:
     """One retention run: abandoned drafts, ended filings past their period, expired
     exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
-                            "orphan_files", "held"), 0)
+                            "orphan_files", "held", "erased_accounts", "shredded_keys"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
     await _orphans(deps, counts)
+    from borderpass.services import erasure  # it builds on this module
+
+    counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):
         await audit.record(None, "delete", "retention", 0, **done)

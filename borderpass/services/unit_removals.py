@@ -66,6 +66,15 @@ async def _remove(member: Membership, actor: User, reason: RemovalReason, note: 
     return True
 
 
+async def remove_on_erasure(user: User) -> int:
+    """Take the person's live entries off every list: they asked for their data to be
+    deleted (R-D7, reason ``asked``); how many."""
+    removed = 0
+    for member in await Membership.filter(user_id=user.id, status__in=LIVE_MEMBER_STATES):
+        removed += await _remove(member, user, RemovalReason.ASKED, "")
+    return removed
+
+
 async def remove_by_unit(user: User, unit_id: int, member_id: int, reason: object,
                          note: object = None) -> Membership:
     """The unit removes a person who left or asked to leave (R-U6)."""

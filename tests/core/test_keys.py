@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import hashlib
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -24,10 +25,17 @@ from sealing_helpers import (
 
 from borderpass.core import keys_cli
 from borderpass.core.config import Settings
-from borderpass.core.crypto import CryptoError, FieldCipher, dev_key_path, key_id, new_key
+from borderpass.core.crypto import (
+    CryptoError,
+    FieldCipher,
+    SubjectCipher,
+    dev_key_path,
+    key_id,
+    new_key,
+)
 from borderpass.core.keyring import KeyringError, open_cipher
 from borderpass.core.storage import FileStore
-from borderpass.models import DataKey, Filing, FilingDriver, User
+from borderpass.models import DataKey, Document, Filing, FilingDriver, SubjectKey, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.keys import CURRENT, RETIRED, RETIRING
 from borderpass.models.units import Unit
@@ -135,8 +143,17 @@ async def _assert_all_under_new(settings: Settings) -> None:
             old.decrypt(token, context)
     cipher = await open_cipher(settings.with_overrides(data_key=NEW_TEXT, data_key_old=""))
     files = FileStore(settings.data_dir / "uploads", cipher)
-    digests = list(files.digests())
+    digests = [d for d in files.digests() if not files.is_subject(d)]
     assert digests and all(files.kid_of(d) == key_id(NEW) for d in digests)
+    # R-D7: a person's files stay under their subject key, which is re-wrapped (a token
+    # above); they still open through it, unwrapped by the new key alone
+    personal = await Document.filter(file_name__isnull=False)
+    assert personal
+    for doc in personal:
+        row = await SubjectKey.get(user_id=doc.owner_id)
+        subject = SubjectCipher(base64.b64decode(
+            cipher.decrypt(row.wrapped, f"subject_key:{doc.owner_id}")), doc.owner_id)
+        assert hashlib.sha256(files.get(doc.file_name, subject)).hexdigest() == doc.sha256
     for digest in digests:
         files.get(digest)
         with pytest.raises(CryptoError):

@@ -38,7 +38,7 @@ from sealing_helpers import (
 from tortoise import Tortoise
 
 from borderpass.core.config import Settings
-from borderpass.core.crypto import FILE_MAGIC, FieldCipher
+from borderpass.core.crypto import FILE_MAGIC, SUBJECT_MAGIC, FieldCipher
 from borderpass.core.db import close_db, init_db
 from borderpass.core.logs import JsonFormatter
 from borderpass.core.masking import mask_number, mask_phone
@@ -104,7 +104,8 @@ async def test_journey_leaves_nothing_in_clear(own_db, server_log, redis, fake_w
     assert len(files) >= 8
     for path in files:
         blob = path.read_bytes()
-        assert blob.startswith(FILE_MAGIC) and not blob.startswith(IMAGE_HEADERS)
+        assert blob.startswith((FILE_MAGIC, SUBJECT_MAGIC))  # R-D7: a person's under their key
+        assert not blob.startswith(IMAGE_HEADERS)
         assert path.stat().st_mode & 0o777 == 0o600
         assert path.parent.stat().st_mode & 0o777 == 0o700
     assert (data_dir / "uploads").stat().st_mode & 0o777 == 0o700
@@ -161,9 +162,11 @@ async def test_clear_values_from_before_sealing_stay_readable_until_resealed(
     doc_id = next(iter(filing["documents"].values()))
     from borderpass.models import Document
 
+    status, image = await alice.call("GET", f"/api/v1/documents/{doc_id}/file")
+    await Document.filter(id=doc_id).update(file_name=None)  # stored before R-D7
     doc = await Document.get(id=doc_id)
     path = data_dir / "uploads" / doc.sha256[:2] / doc.sha256[2:]
-    status, image = await alice.call("GET", f"/api/v1/documents/{doc_id}/file")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(image)
     path.chmod(0o644)
 

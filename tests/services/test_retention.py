@@ -35,7 +35,8 @@ async def _draft(deps, user, n: int) -> tuple[Filing, list[str]]:  # type: ignor
         deps, user, slot.split("#")[0], jpeg(40 + n, 30 + i))).id
         for i, slot in enumerate(slots)}
     draft = await filings.create(deps, user, body)
-    digests = [d.sha256 for d in await Document.filter(attachments__filing_id=draft.id)]
+    digests = [documents.stored_name(d)
+               for d in await Document.filter(attachments__filing_id=draft.id)]
     return draft, digests
 
 
@@ -44,24 +45,22 @@ async def _whole(deps, filing_id: int, digests: list[str]) -> bool:  # type: ign
     there = [await Filing.filter(id=filing_id).exists(),
              await FilingDriver.filter(filing_id=filing_id).exists(),
              await FilingDocument.filter(filing_id=filing_id).exists(),
-             await Document.filter(sha256__in=digests).exists()]
+             await Document.filter(file_name__in=digests).exists()]
     assert len(set(there)) == 1, there
     return there[0]
 
 
-def _stored(deps, digest: str) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        deps.files.get(digest)
-    except FileNotFoundError:
-        return False
-    return True
+def _stored(deps, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """True when the store still holds a file of that name (sealed: R-D7)."""
+    return deps.files.modified_at(name) is not None
 
 
 async def test_abandoned_draft_goes_after_90_days_a_filing_in_force_stays(deps) -> None:
     alice, bob = await driver_user("alice"), await driver_user("bob")
     draft, digests = await _draft(deps, alice, 1)
     in_force = await approved_filing(deps, bob, personal_body(plate_number="云N99999"))
-    kept = [d.sha256 for d in await Document.filter(attachments__filing_id=in_force.id)]
+    kept = [documents.stored_name(d)
+               for d in await Document.filter(attachments__filing_id=in_force.id)]
     start = clock.now()
     clock.freeze(start + timedelta(days=89))
     assert (await retention.sweep(deps))["drafts"] == 0  # not yet (R-D4)
@@ -110,7 +109,8 @@ async def test_a_crash_between_batches_leaves_nothing_half_deleted(deps, monkeyp
 async def test_ended_filing_anonymised_a_year_after_unless_held(deps) -> None:  # R-D5
     owner = await driver_user("dave")
     filing = await approved_filing(deps, owner)
-    digests = [d.sha256 for d in await Document.filter(attachments__filing_id=filing.id)]
+    digests = [documents.stored_name(d)
+               for d in await Document.filter(attachments__filing_id=filing.id)]
     entry = await BlacklistEntry.create(
         subject_kind=SubjectKind.PERSON, subject_key=filing.owner_key, subject_label="岩*",
         reason="overstay", filing=filing, suspected_smuggling=True)
@@ -165,7 +165,8 @@ async def test_superseded_filing_kept_until_a_year_after_its_expiry(deps) -> Non
     await review.approve(reviewer, draft.id)
     assert (await Filing.get(id=old.id)).status is FilingStatus.SUPERSEDED
     assert old.expires_at is not None
-    digests = [d.sha256 for d in await Document.filter(attachments__filing_id=old.id)]
+    digests = [documents.stored_name(d)
+               for d in await Document.filter(attachments__filing_id=old.id)]
     clock.freeze(old.expires_at + timedelta(days=364))
     assert (await retention.sweep(deps))["anonymised_filings"] == 0  # not yet (R-D4)
     clock.freeze(old.expires_at + timedelta(days=366))

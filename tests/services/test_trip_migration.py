@@ -75,7 +75,7 @@ async def _vehicle(user: User, plate: str, vin: str | None) -> tuple[Any, Filing
 
 async def _declared(user: User, filing: Any, driver: FilingDriver, direction: Direction,
                     at: datetime, status: DeclarationStatus) -> Declaration:
-    return await Declaration.create(filing_id=filing.id, driver=driver, declared_by=user,
+    return await Declaration.create(filing_id=filing.id, driver=driver, declared_by_id=user.id,
                                     direction=direction, port="ruili", planned_at=at,
                                     status=status)
 
@@ -101,7 +101,10 @@ async def _crossing(declaration: Declaration, at: datetime) -> int:
 
 
 async def test_migration_keeps_every_vehicle_that_may_be_abroad(old_db: str) -> None:
-    user = await User.create(openid="o-mig", roles=["driver"])
+    rows = await _sql(  # raw SQL: the model has grown columns since (0025)
+        "INSERT INTO users (openid, display_name, sealed, locale, roles, is_active, created_at)"
+        " VALUES (?1, '', '{}', 'zh_CN', '[\"driver\"]', ?2, ?3) RETURNING id", "o-mig", True, T0)
+    user: Any = SimpleNamespace(id=int(rows[0]["id"]))
     used, approved = DeclarationStatus.USED, DeclarationStatus.APPROVED
     exit_, entry = Direction.EXIT, Direction.ENTRY
     # A: exit scanned a day after the declared time: the real time wins, deadline again
