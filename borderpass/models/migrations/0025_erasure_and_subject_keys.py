@@ -11,7 +11,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0021_filing_successor_indexes')]
+    dependencies = [('borderpass', '0023_agency_exchange')]
 
     initial = False
 
