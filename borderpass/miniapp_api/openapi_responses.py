@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from borderpass.miniapp_api.profile_openapi import PROFILE_CREATED, PROFILE_SUCCESS
 from borderpass.services.requirements import OCR_KINDS
 
 _STR: dict[str, Any] = {"type": "string"}
@@ -134,7 +135,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 # Routes whose success is 201 Created (the others answer 200).
-CREATED = frozenset({
+CREATED = PROFILE_CREATED | frozenset({
     ("post", "/api/v1/filings"), ("post", "/api/v1/declarations"), ("post", "/api/v1/documents"),
     ("post", "/api/v1/filings/{id}/renew"), ("post", "/api/v1/filings/{id}/correct"),
     ("post", "/api/v1/official-letters"), ("post", "/api/v1/gate/manual-lifts"),
@@ -186,6 +187,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/me/data"): ref("DataExport"),
     ("get", "/api/v1/me/data/{id}"): ref("DataExport"),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
+    **PROFILE_SUCCESS,
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.
 LISTS = frozenset({

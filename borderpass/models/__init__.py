@@ -16,6 +16,7 @@ from borderpass.models.keys import DataKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.ports import Port
 from borderpass.models.privacy import DataExport, PrivacyConsent
+from borderpass.models.profiles import OrganisationProfile, ProfileChange
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
@@ -35,8 +36,10 @@ __all__ = [
     "IdempotencyRecord",
     "LoginLock",
     "OfficialLetter",
+    "OrganisationProfile",
     "Port",
     "PrivacyConsent",
+    "ProfileChange",
     "ReviewClaim",
     "Trip",
     "User",

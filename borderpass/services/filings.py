@@ -19,6 +19,7 @@ from borderpass.services import (
     filing_rows,
     phones,
     prefill,
+    profile_prefill,
     renewals,
     return_reasons,
 )
@@ -80,12 +81,21 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
     confirm = body.get("confirm_prefill", False)
     if not isinstance(confirm, bool):
         raise FieldError("type_bool", "confirm_prefill")
+    trusted: frozenset[int] = frozenset()
+    if body.get("profile_id") is not None:  # R-P1a: the organisation from its profile
+        if filing.category is FilingCategory.PERSONAL:
+            raise FieldError("unknown_field", "profile_id")
+        body, profile, trusted = await profile_prefill.fill(deps, user, body,
+                                                            "business_filing")
+        if profile is not None:
+            filing.data = {**filing.data,
+                           "profile": {"id": profile.id, "version": profile.version}}
     apply_sections(deps, filing, body)
     prefill.settle(filing, _touched(body), confirm)
     await apply_letter(user, filing, body)
     existing = {d.id: d for d in await filing.drivers.all()} if filing.id else {}
     drivers = check_drivers(deps, body["drivers"], existing) if "drivers" in body else None
-    documents = await check_documents(user, filing, body["documents"]) \
+    documents = await check_documents(user, filing, body["documents"], trusted) \
         if "documents" in body else None
     await filing.save()
     if drivers is not None:
@@ -275,6 +285,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         body["owner"] = owner
     else:
         body["organisation"] = data.get("organisation", {})
+        body["profile_id"] = data.get("profile", {}).get("id")  # R-P1a
     return body
 
 
