@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.miniapp_api.profile_openapi import PROFILE_CREATED, PROFILE_SUCCESS
-from borderpass.services.requirements import OCR_KINDS
+from borderpass.services.requirements import READABLE_KINDS
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}
@@ -30,7 +30,7 @@ def items(item: dict[str, Any]) -> dict[str, Any]:
     return _shape({"items": {"type": "array", "items": item}}, ("items",))
 
 
-OCR_KIND_ENUM = sorted(OCR_KINDS)
+OCR_KIND_ENUM = sorted(READABLE_KINDS)
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "object", "required": ["code", "message"], "properties": {

@@ -32,6 +32,9 @@ PROFILE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                  "character"}, **_FIELDS},
                        ("uscc", "organisation_name", "legal_representative", "address",
                         "contact_name", "contact_phone")),
+    ("post", f"{_P}/licence-reading"): _obj({"document_id": {
+        **_INT, "description": "the caller's uploaded business_licence photo"}},
+        ("document_id",)),
     ("patch", f"{_P}/{{id}}"): _obj({**_FIELDS, "version": {
         **_INT, "description": "the version read: a change made meanwhile answers 409"}}),
 }
@@ -68,6 +71,12 @@ PROFILE_SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
          "fields": {"type": "object", "description": "the form's body part the profile "
                     "fills (the phone masked)"}}, ("profile_id", "fields")),
     ("get", "/api/v1/admin/profiles"): _items(PROFILE),
+    ("post", f"{_P}/licence-reading"): _shape(
+        {"document_id": _INT, "fill": {"type": "object", "description": "profile fields "
+                                        "read surely and checked: fill them"},
+         "check": {"type": "object", "description": "fields read but not sure or failing a "
+                   "check: show them for the user to check, never fill (R-P5)"}},
+        ("document_id", "fill", "check")),
     ("post", "/api/v1/admin/profiles/{id}/verify"): PROFILE,
 }
 PROFILE_CREATED = frozenset({("post", _P)})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
+from borderpass.core.appkeys import DEPS, OCR_POOL
+from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
-from borderpass.services import profile_prefill, profiles
+from borderpass.services import documents, profile_prefill, profiles
 from borderpass.services.access import require_role
 
 routes = web.RouteTableDef()
@@ -23,6 +24,26 @@ async def create(request: web.Request) -> web.Response:
     body = await read_json(request, profiles.CREATE_KEYS)
     profile = await profiles.create(request.app[DEPS], user, body)
     return ok(profiles.describe(request.app[DEPS], profile), status=201)
+
+
+@routes.post("/api/v1/profiles/licence-reading")
+async def licence_reading(request: web.Request) -> web.Response:
+    """Read the caller's uploaded business licence photo (营业执照) for the profile form:
+    ``fill`` holds only values the reader is sure of that pass their checks (the credit
+    code its check character), ``check`` the others for the user to look at (R-P1d)."""
+    user = await current_user(request)
+    body = await read_json(request, frozenset({"document_id"}), ("document_id",))
+    doc = await documents.owned_document(user, body["document_id"], "document_id")
+    if doc.kind != "business_licence":
+        raise FieldError("document_wrong_kind", "document_id", expected="business_licence",
+                         found=doc.kind)
+    deps = request.app[DEPS]
+    reading = await request.app[OCR_POOL].read(doc.kind, await documents.document_bytes(
+        deps, doc))
+    await documents.save_reading(deps, doc, reading)  # sealed (R-U7)
+    fill, check = profile_prefill.from_licence(reading)
+    return ok({"document_id": doc.id, "fill": {**fill, "licence_document_id": doc.id},
+               "check": check})
 
 
 @routes.get("/api/v1/profiles")

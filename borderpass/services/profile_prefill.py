@@ -15,6 +15,7 @@ from borderpass.core.errors import FieldError
 from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.profiles import OrganisationProfile
+from borderpass.ocr import trust
 from borderpass.services import profiles
 from borderpass.services.ports import Deps
 
@@ -83,3 +84,27 @@ async def fill(deps: Deps, user: User, body: dict[str, Any], flow: str) -> tuple
     _merge(merged, fields_for(deps, profile, flow, clear=True))
     doc = profile.licence_document_id  # type: ignore[attr-defined]
     return merged, profile, frozenset({doc} if doc is not None else ())
+
+
+# OCR field of a business licence → profile field (R-P1d)
+LICENCE_MAP = {"uscc": "uscc", "name": "organisation_name",
+               "legal_representative": "legal_representative", "address": "address"}
+
+
+def from_licence(reading: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The profile fields a licence reading fills — only values the reader is sure of and
+    that pass their checks (the credit code its check character, R-P5) — and the others,
+    read but to be checked by the user, never filled."""
+    fill: dict[str, str] = {}
+    check: dict[str, Any] = {}
+    for ocr_name, name in LICENCE_MAP.items():
+        field = reading.get("fields", {}).get(ocr_name) or {}
+        value = field.get("value")
+        if not isinstance(value, str) or not value:
+            continue
+        if trust.needs_check(field):
+            check[name] = {"value": value, "warnings": field.get("warnings", []),
+                           "confidence": field.get("confidence")}
+        else:
+            fill[name] = value
+    return fill, check

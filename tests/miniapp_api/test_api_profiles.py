@@ -240,3 +240,36 @@ async def test_staff_and_filing_approval_verify(login, staff_login) -> None:  # 
     status, verified = await reviewer.call("POST",
                                            f"/api/v1/admin/profiles/{other['id']}/verify")
     assert status == 200 and verified["verified_how"] == "staff"
+
+
+async def test_licence_photo_fills_the_profile_form(login) -> None:  # R-P1d
+    import io
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ocr"))
+    import docgen
+
+    if docgen.font_path() is None:
+        pytest.skip("no CJK font installed to draw a test document")
+    alice = await login()
+    pixels, truth = docgen.business_licence(USCC)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "JPEG", quality=92)
+    status, doc = await alice.upload("business_licence", buf.getvalue())
+    assert status == 201, doc
+    status, read = await alice.call("POST", "/api/v1/profiles/licence-reading",
+                                    json={"document_id": doc["id"]})
+    assert status == 200, read
+    assert read["fill"] == {"uscc": USCC, "organisation_name": truth["name"],
+                            "legal_representative": truth["legal_representative"],
+                            "address": truth["address"], "licence_document_id": doc["id"]}
+    status, profile = await alice.call("POST", "/api/v1/profiles", json={
+        **read["fill"], "contact_name": "王芳", "contact_phone": "13812345678"})
+    assert status == 201 and profile["uscc"] == USCC
+    bob = await login("bob")
+    status, body = await bob.call("POST", "/api/v1/profiles/licence-reading",
+                                  json={"document_id": doc["id"]})
+    assert status == 422 and body["error"]["code"] == "document_not_found"
