@@ -34,7 +34,8 @@ class OrganisationProfile(Model):
     sealed: fields.Field[dict[str, str]] = fields.JSONField(default=dict)  # contact_phone
     contact_phone_key = fields.CharField(max_length=64, null=True)
     licence_document: fields.ForeignKeyNullableRelation[Document] = fields.ForeignKeyField(
-        "borderpass.Document", related_name="organisation_profiles", null=True
+        "borderpass.Document", related_name="organisation_profiles", null=True,
+        on_delete=fields.SET_NULL,
     )
     status = fields.CharEnumField(ProfileStatus, max_length=10, default=ProfileStatus.CLAIMED)
     claimant: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -81,7 +81,8 @@ class Unit(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # R-P1: the organisation profile the registration was filled from, if any
     profile: fields.ForeignKeyNullableRelation[OrganisationProfile] = fields.ForeignKeyField(
-        "borderpass.OrganisationProfile", related_name="units", null=True
+        "borderpass.OrganisationProfile", related_name="units", null=True,
+        on_delete=fields.SET_NULL,
     )
 
     class Meta:

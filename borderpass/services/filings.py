@@ -81,15 +81,7 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
     confirm = body.get("confirm_prefill", False)
     if not isinstance(confirm, bool):
         raise FieldError("type_bool", "confirm_prefill")
-    trusted: frozenset[int] = frozenset()
-    if body.get("profile_id") is not None:  # R-P1a: the organisation from its profile
-        if filing.category is FilingCategory.PERSONAL:
-            raise FieldError("unknown_field", "profile_id")
-        body, profile, trusted = await profile_prefill.fill(deps, user, body,
-                                                            "business_filing")
-        if profile is not None:
-            filing.data = {**filing.data,
-                           "profile": {"id": profile.id, "version": profile.version}}
+    body, trusted = await _from_profile(deps, user, filing, body)
     apply_sections(deps, filing, body)
     prefill.settle(filing, _touched(body), confirm)
     await apply_letter(user, filing, body)
@@ -114,6 +106,28 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
         if doc_id is not None:
             await FilingDocument.create(filing=filing, kind=slot, document_id=doc_id)
     await prefill.mark_owner_drivers(filing)  # R-F2: the owner-driver, from either door
+
+
+async def _from_profile(deps: Deps, user: User, filing: Filing, body: dict[str, Any]
+                        ) -> tuple[dict[str, Any], frozenset[int]]:
+    """R-P1a: the organisation section from the profile the request names, or the one the
+    filing was made from when the request changes the organisation (it must agree with
+    it); ``"profile_id": null`` detaches the filing from its profile."""
+    linked = (filing.data.get("profile") or {}).get("id")
+    if "profile_id" in body and body["profile_id"] is None:
+        filing.data = {k: v for k, v in filing.data.items() if k != "profile"}
+        return body, frozenset()
+    wanted = body.get("profile_id") or (linked if "organisation" in body else None)
+    if wanted is None:
+        return body, frozenset()
+    if filing.category is FilingCategory.PERSONAL:
+        raise FieldError("unknown_field", "profile_id")
+    body, profile, trusted = await profile_prefill.fill(
+        deps, user, {**body, "profile_id": wanted}, "business_filing")
+    if profile is not None:
+        filing.data = {**filing.data,
+                       "profile": {"id": profile.id, "version": profile.version}}
+    return body, trusted
 
 
 def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:

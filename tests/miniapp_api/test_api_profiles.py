@@ -273,3 +273,28 @@ async def test_licence_photo_fills_the_profile_form(login) -> None:  # R-P1d
     status, body = await bob.call("POST", "/api/v1/profiles/licence-reading",
                                   json={"document_id": doc["id"]})
     assert status == 422 and body["error"]["code"] == "document_not_found"
+
+
+async def test_filing_stays_with_its_profile_unless_detached(login) -> None:  # R-P1a
+    from borderpass.models import Document
+    from borderpass.services import retention
+
+    alice = await login()
+    profile = await _profile(alice)
+    status, filing = await _business_filing(alice, profile["id"])
+    assert status == 201, filing
+    path = f"/api/v1/filings/{filing['id']}"
+    status, body = await alice.call("PATCH", path, json={"organisation": {"name": "别的公司"}})
+    assert status == 422 and body["error"]["field"] == "organisation.name"
+    status, body = await alice.call("PATCH", path, json={"organisation": {"activity": "展会"}})
+    assert status == 200 and body["organisation"]["name"] == "瑞丽边贸进出口有限公司"
+    status, body = await alice.call("PATCH", path, json={
+        "profile_id": None, "organisation": {"name": "别的公司"}})
+    assert status == 200 and body["profile_id"] is None
+    assert body["organisation"]["name"] == "别的公司"
+    # the retention sweep never deletes the licence photo a profile holds (nothing else does)
+    other = await _profile(alice, uscc=make_uscc("MA6P1D3G"))
+    loose = await _doc(alice, "business_licence")
+    await retention.delete_documents([other["licence_document_id"], loose])
+    assert await Document.exists(id=other["licence_document_id"])
+    assert not await Document.exists(id=loose)  # the check can fail

@@ -10,9 +10,10 @@ from tortoise.migrations import operations as ops
 from borderpass.models.profiles import ProfileStatus
 
 
-def _fk(model: str, column: str, related: str, null: bool = False) -> fields.ForeignKeyField:
+def _fk(model: str, column: str, related: str, null: bool = False,
+        on_delete: OnDelete = OnDelete.CASCADE) -> fields.ForeignKeyField:
     return fields.ForeignKeyField(model, source_field=column, db_constraint=True, to_field='id',
-                                  related_name=related, null=null, on_delete=OnDelete.CASCADE)
+                                  related_name=related, null=null, on_delete=on_delete)
 
 
 class Migration(migrations.Migration):
@@ -34,7 +35,7 @@ class Migration(migrations.Migration):
                 ('sealed', fields.JSONField(default=dict)),
                 ('contact_phone_key', fields.CharField(null=True, max_length=64)),
                 ('licence_document', _fk('borderpass.Document', 'licence_document_id',
-                                         'organisation_profiles', True)),
+                                         'organisation_profiles', True, OnDelete.SET_NULL)),
                 ('status', fields.CharEnumField(
                     default=ProfileStatus.CLAIMED, enum_type=ProfileStatus, max_length=10,
                     description='CLAIMED: claimed\nVERIFIED: verified\nSUPERSEDED: superseded')),

@@ -16,5 +16,5 @@ class Migration(migrations.Migration):
                      field=fields.ForeignKeyField(
                          'borderpass.OrganisationProfile', source_field='profile_id', null=True,
                          db_constraint=True, to_field='id', related_name='units',
-                         on_delete=OnDelete.CASCADE)),
+                         on_delete=OnDelete.SET_NULL)),
     ]
