@@ -117,14 +117,25 @@ async def is_member(user: User, uscc: str) -> bool:
         enterprise_id=enterprise.id, user_id=user.id).exists()
 
 
+async def has_members(uscc: str) -> bool:
+    """Whether the organisation of a USCC has members the platform granted."""
+    if await UnitAdmin.filter(unit__uscc=uscc, unit__status=UnitStatus.ACTIVE).exists():
+        return True
+    return await EnterpriseMember.filter(enterprise__uscc=uscc).exists()
+
+
 async def may_edit(user: User, profile: OrganisationProfile) -> bool:
-    """R-P1b: a claim is its claimant's alone; a verified profile belongs to its claimant and
-    the organisation's members; a superseded claim to nobody."""
+    """R-P1b: a claim is its claimant's alone; a verified profile belongs to the
+    organisation's members (its claimant only while it has none: someone who left loses
+    it with their membership); a superseded claim to nobody."""
+    mine: bool = profile.claimant_id == user.id  # type: ignore[attr-defined]
+    if profile.status is ProfileStatus.CLAIMED:
+        return mine
     if profile.status is ProfileStatus.SUPERSEDED:
         return False
-    if profile.claimant_id == user.id:  # type: ignore[attr-defined]
+    if await is_member(user, profile.uscc):
         return True
-    return profile.status is ProfileStatus.VERIFIED and await is_member(user, profile.uscc)
+    return mine and not await has_members(profile.uscc)
 
 
 async def readable(user: User, profile_id: int) -> OrganisationProfile:
@@ -135,7 +146,9 @@ async def readable(user: User, profile_id: int) -> OrganisationProfile:
     if user.has_role(*STAFF_ROLES):
         await audit.record(user, "read", "profile", profile.id, ["contact_phone"])
         return profile
-    if profile.claimant_id == user.id or await may_edit(user, profile):  # type: ignore[attr-defined]
+    mine = profile.claimant_id == user.id  # type: ignore[attr-defined]
+    own_claim = mine and profile.status is not ProfileStatus.VERIFIED
+    if own_claim or await may_edit(user, profile):
         return profile
     raise NotFound("profile_not_found", "id")  # a stranger cannot probe (R-U7)
 
@@ -159,9 +172,11 @@ async def of_user(user: User) -> list[OrganisationProfile]:
         .values_list("uscc", flat=True)
     ent_usccs = await Enterprise.filter(members__user_id=user.id).values_list("uscc", flat=True)
     usccs = {*unit_usccs, *ent_usccs}
-    return await OrganisationProfile.filter(
+    rows = await OrganisationProfile.filter(
         Q(claimant_id=user.id) | Q(uscc__in=list(usccs), status=ProfileStatus.VERIFIED)
     ).order_by("id").limit(200)
+    return [p for p in rows if p.status is not ProfileStatus.VERIFIED
+            or await may_edit(user, p)]
 
 
 async def verified_for(uscc: str) -> OrganisationProfile | None:

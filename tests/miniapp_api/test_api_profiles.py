@@ -298,3 +298,31 @@ async def test_filing_stays_with_its_profile_unless_detached(login) -> None:  # 
     await retention.delete_documents([other["licence_document_id"], loose])
     assert await Document.exists(id=other["licence_document_id"])
     assert not await Document.exists(id=loose)  # the check can fail
+
+
+async def test_verified_profile_follows_membership(login, staff_login) -> None:  # R-P1b
+    alice, bob = await login(), await login("bob")
+    reviewer, admin = await staff_login("reviewer"), await staff_login("admin")
+    profile = await _profile(alice)
+    status, _ = await reviewer.call("POST", f"/api/v1/admin/profiles/{profile['id']}/verify")
+    assert status == 200
+    path = f"/api/v1/profiles/{profile['id']}"
+    status, edited = await alice.call("PATCH", path, json={"address": "芒市勐焕路 1 号"})
+    assert status == 200, edited  # no members yet: its claimant keeps it
+    status, _ = await bob.call("GET", path)
+    assert status == 404
+    # the platform authenticates a unit of that USCC: its admin is the organisation now
+    status, unit = await bob.call("POST", "/api/v1/units", json={
+        "unit_name": "瑞丽边贸进出口有限公司", "unit_kind": "enterprise", "uscc": USCC,
+        "contact_name": "赵强", "contact_phone": "13700001111",
+        "documents": {"business_licence": await _doc(bob, "business_licence")}})
+    assert status == 201, unit
+    status, _ = await bob.call("GET", path)
+    assert status == 404  # a pending registration grants nothing
+    status, _ = await admin.call("POST", f"/api/v1/admin/units/{unit['id']}/authenticate",
+                                 json={"approve": True})
+    assert status == 200
+    status, seen = await bob.call("GET", path)
+    assert status == 200 and seen["address"] == "芒市勐焕路 1 号"
+    status, _ = await alice.call("GET", path)
+    assert status == 404  # not a member: the claim alone no longer holds it
