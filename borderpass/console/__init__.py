@@ -24,12 +24,13 @@ def setup_console(app: web.Application) -> None:
         export_pages,
         gate_pages,
         join_page,
+        profile_pages,
         review_pages,
     )
 
     console = web.Application(middlewares=[console_middleware])
     for module in (auth_pages, credit_pages, review_pages, customs_pages, export_pages, gate_pages,
-                   admin_pages, exchange_pages, join_page):
+                   admin_pages, exchange_pages, join_page, profile_pages):
         console.router.add_routes(module.routes)
     console.router.add_static("/static/", STATIC_DIR, name="static")
     # Before the sub-application: its prefix would otherwise take /console and answer 404.

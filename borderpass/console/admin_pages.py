@@ -23,6 +23,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
+from borderpass.models.profiles import OrganisationProfile
 from borderpass.services import staff, units, users
 from borderpass.services.notify import outbox
 
@@ -173,11 +174,24 @@ async def _units_page(request: web.Request, user: User, error: str | None = None
                                       h("span", {"class": "hint"},
                                         labels.label("unit_kind", info["kind"]))),
                      info["uscc"], info["contact_name"], info["contact_phone"],
-                     when(info["created_at"], tz), _unit_documents(info["documents"]), decide])
+                     when(info["created_at"], tz), _unit_documents(info["documents"]),
+                     await _unit_profile(unit.uscc, info["profile_id"]), decide])
     body = join(table([_("编号"), _("单位名称"), _("统一社会信用代码"), _("联系人"),
-                       _("联系电话"), _("注册时间"), _("证明材料"), ""], rows,
+                       _("联系电话"), _("注册时间"), _("证明材料"), _("单位信息"), ""], rows,
                       _("没有待认证的单位"), {"class": "units"}), viewer())
     return page(request, _("待认证单位"), body, status=status, error=error)
+
+
+async def _unit_profile(uscc: str, profile_id: int | None) -> Safe:
+    """A link to the profile the registration was filled from, with its status and the
+    number of other claims of the USCC (R-P1b: a stranger's claim shows here)."""
+    rows = await OrganisationProfile.filter(uscc=uscc).order_by("id")
+    if not rows:
+        return h("span", {"class": "hint"}, "—")
+    return h("ul", {}, [h("li", {}, h("a", {"href": f"{PREFIX}/profiles/{p.id}"},
+                                       f"{p.id} · {p.status.value}"
+                                       + (" ★" if p.id == profile_id else "")))
+                        for p in rows])
 
 
 def _unit_documents(docs: dict[str, int]) -> Safe:

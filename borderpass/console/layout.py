@@ -37,6 +37,8 @@ NOTICES = {
     "lift_refused": N_("已拒绝人工抬杆"),
     "released": N_("已紧急放行"),
     "staff_added": N_("工作人员账号已创建"),
+    "profile_verified": N_("单位/企业信息已核实"),
+    "profile_not_verified": N_("未能核实：同一代码已有核实的信息，或该信息已被取代"),
     "staff_deactivated": N_("账号已停用，其登录已全部结束"),
     "staff_reactivated": N_("账号已重新启用"),
     "password_reset": N_("密码已重置，该账号的登录已全部结束"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.console import labels
+from borderpass.console import labels, profile_pages
 from borderpass.console.base import (
     PREFIX,
     _,
@@ -377,6 +377,9 @@ async def _detail(request: web.Request, user: User, filing_id: int,
     elif body["return_reasons"]:
         actions = h("section", {}, h("h2", {}, _("退回原因")),
                     h("ul", {}, [h("li", {}, _reason_text(r)) for r in body["return_reasons"]]))
+    organisation = body.get("organisation") or {}
+    profile = await profile_pages.profile_box(  # R-P1: what the organisation declared once
+        request, user, body.get("profile_id"), organisation.get("uscc"))
     content = join(
         _action_bar(request, filing, holder),
         h("p", {"class": "meta"}, [join(" · " if i else None, x) for i, x in enumerate(head)]),
@@ -384,7 +387,7 @@ async def _detail(request: web.Request, user: User, filing_id: int,
           _("个人信息已遮蔽；需要时点击“显示”查看单项，每次查看都记入审计日志")),
         h("div", {"class": "split"},
           h("section", {"class": "left"}, h("h2", {}, _("填写内容")),
-            _fields(filing, body, personal), actions),
+            _fields(filing, body, personal), profile, actions),
           h("section", {"class": "right"}, h("h2", {}, _("上传材料")),
             await _documents(request.config_dict[DEPS], user, body["documents"], body))),
         viewer())

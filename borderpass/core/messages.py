@@ -173,6 +173,16 @@ ERRORS: dict[str, str] = {
     "notification_not_found": N_("找不到该通知"),
     "notification_not_retryable": N_("只有发送失败或等待中的通知可以重发（当前状态：{status}）"),
     "template_unknown": N_("不是本服务的订阅消息模板"),
+    # organisation profiles (R-P1: declared once)
+    "profile_not_found": N_("找不到该单位/企业信息"),
+    "profile_exists": N_("您已填写过该统一社会信用代码的单位/企业信息，请修改原有信息"),
+    "profile_uscc_verified": N_(
+        "该统一社会信用代码的单位/企业信息已由其成员核实；请联系该单位/企业的管理员邀请您加入"),
+    "profile_superseded": N_("该单位/企业信息已由他人核实，您填写的信息不再使用"),
+    "profile_changed_meanwhile": N_("单位/企业信息刚被他人修改，请刷新后重试"),
+    "profile_uscc_fixed": N_("统一社会信用代码不能修改；如有错误请重新填写单位/企业信息"),
+    "profile_mismatch": N_(
+        "该项与单位/企业信息不一致；请在单位/企业信息中修改（一处修改，处处生效）"),
     # units and the credit pass list (R-U1 … R-U7)
     "unit_not_found": N_("找不到该单位"),
     "unit_not_active": N_("单位当前状态（{status}）下不能办理此事项"),

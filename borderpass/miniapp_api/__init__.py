@@ -16,6 +16,7 @@ from borderpass.miniapp_api import (
     ocr_views,
     pass_views,
     privacy_views,
+    profile_views,
     review_views,
     staff_views,
     unit_views,
@@ -36,4 +37,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(privacy_views.routes)
     app.router.add_routes(credit_views.routes)
     app.router.add_routes(agency_views.routes)
+    app.router.add_routes(profile_views.routes)
     app.router.add_get("/api/v1/openapi.json", openapi_json)

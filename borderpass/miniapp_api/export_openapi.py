@@ -32,9 +32,11 @@ EXPORT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/export/filings"): _obj({
         "filing_kind": {"enum": ["new", "change"]}, "uscc": _STR, "enterprise_name": _STR,
         "address": _STR, "legal_representative": _STR, "contact_name": _STR,
-        "contact_phone": _STR, "documents": _docs("business_licence", "export_filing_form"),
-    }, ("uscc", "enterprise_name", "address", "legal_representative", "contact_name",
-        "contact_phone", "documents")),
+        "contact_phone": _STR, "documents": _obj(
+            {"business_licence": _INT, "export_filing_form": _INT}, ("export_filing_form",)),
+        "profile_id": {**_INT, "description": "R-P1a: the organisation profile the fields "
+                       "left out come from (the others must equal it)"},
+    }, ("documents",)),
     ("post", "/api/v1/export/licences"): _obj({
         "enterprise_id": _INT,
         "commodity_code": {"type": "string", "pattern": "^87[0-9]{6}([0-9]{2})?$"},

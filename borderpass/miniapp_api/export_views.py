@@ -30,7 +30,7 @@ from borderpass.services.export import (
 )
 
 routes = web.RouteTableDef()
-FILING_KEYS = frozenset({"filing_kind", "uscc", "enterprise_name", "address",
+FILING_KEYS = frozenset({"profile_id", "filing_kind", "uscc", "enterprise_name", "address",
                          "legal_representative", "contact_name", "contact_phone", "documents"})
 CANCEL_KEYS = frozenset({"vin", "qr_text", "cancelled_on", "document_id"})
 

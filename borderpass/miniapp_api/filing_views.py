@@ -22,7 +22,7 @@ from borderpass.services import (
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
-                         "drivers", "documents", "confirm_prefill"})
+                         "drivers", "documents", "confirm_prefill", "profile_id"})
 
 
 @routes.get("/api/v1/filings/requirements")

@@ -9,7 +9,7 @@ from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.document_views import read_upload
 from borderpass.miniapp_api.http import current_user, ok
 from borderpass.services import privacy
-from borderpass.services.requirements import OCR_KINDS
+from borderpass.services.requirements import READABLE_KINDS
 
 routes = web.RouteTableDef()
 
@@ -19,7 +19,7 @@ async def read_photo(request: web.Request) -> web.Response:
     """Read one document photo and return its fields, each with confidence and warnings."""
     user = await current_user(request)
     kind = request.match_info["kind"]
-    if kind not in OCR_KINDS:
+    if kind not in READABLE_KINDS:
         raise FieldError("ocr_kind", "kind")
     await privacy.require(user, kind)  # R-D1, R-D2: no reading of identity documents
     form = await read_upload(request, request.app[DEPS].max_upload_bytes, need_kind=False)

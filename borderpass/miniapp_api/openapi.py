@@ -16,6 +16,11 @@ from borderpass.miniapp_api.openapi_responses import (
     error_responses,
     responses,
 )
+from borderpass.miniapp_api.profile_openapi import (
+    PROFILE_BODIES,
+    PROFILE_IDEMPOTENT,
+    PROFILE_QUERIES,
+)
 from borderpass.miniapp_api.unit_openapi import CONSENT, UNIT_BODIES
 from borderpass.services.requirements import (
     DRIVER_FIELDS,
@@ -66,6 +71,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     **EXPORT_BODIES,
     **AGENCY_BODIES,
     **UNIT_BODIES,
+    **PROFILE_BODIES,
     ("post", "/api/v1/auth/wx-login"): _obj({"code": _STR, "locale": _STR}, ("code",)),
     ("post", "/api/v1/auth/staff-login"): _obj({"username": _STR, "password": _STR},
                                                ("username", "password")),
@@ -130,7 +136,7 @@ _EMPTY = frozenset({
     "/api/v1/export/review/licences/{id}/issue", "/api/v1/privacy/withdraw",
     "/api/v1/export/enterprises/{id}/members/{member_id}/remove",
     "/api/v1/export/enterprises/{id}/members/{member_id}/contact",
-    "/api/v1/export/enterprises/{id}/invitations",
+    "/api/v1/export/enterprises/{id}/invitations", "/api/v1/admin/profiles/{id}/verify",
 })
 _PATH_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/v1/ocr/{kind}", "kind"): {"enum": OCR_KIND_ENUM},
@@ -169,6 +175,7 @@ QUERIES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("get", "/api/v1/units/{id}/members/export"): {"format": _STR, "status": _STR},
     ("get", "/api/v1/admin/units"): {"status": _STR},
     **AGENCY_QUERIES,
+    **PROFILE_QUERIES,
 }
 _PUBLIC = {"/api/v1/auth/wx-login", "/api/v1/auth/staff-login", "/api/v1/openapi.json",
            "/api/v1/filings/requirements", "/api/v1/filings/commitment",
@@ -220,7 +227,7 @@ def build_spec(app: web.Application) -> dict[str, Any]:
                                          "/api/v1/documents", "/api/v1/official-letters",
                                          "/api/v1/filings/{id}/renew",
                                          "/api/v1/filings/{id}/correct"} \
-                | EXPORT_IDEMPOTENT:
+                | EXPORT_IDEMPOTENT | PROFILE_IDEMPOTENT:
             op.setdefault("parameters", []).append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR})
         paths.setdefault(path, {})[method] = op

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.miniapp_api.credit_openapi import CREDIT_SCHEMAS, CREDIT_SUCCESS
-from borderpass.services.requirements import OCR_KINDS
+from borderpass.miniapp_api.profile_openapi import PROFILE_CREATED, PROFILE_SUCCESS
+from borderpass.services.requirements import READABLE_KINDS
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}
@@ -30,7 +31,7 @@ def items(item: dict[str, Any]) -> dict[str, Any]:
     return _shape({"items": {"type": "array", "items": item}}, ("items",))
 
 
-OCR_KIND_ENUM = sorted(OCR_KINDS)
+OCR_KIND_ENUM = sorted(READABLE_KINDS)
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "object", "required": ["code", "message"], "properties": {
@@ -154,7 +155,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 # Routes whose success is 201 Created (the others answer 200).
-CREATED = frozenset({
+CREATED = PROFILE_CREATED | frozenset({
     ("post", "/api/v1/filings"), ("post", "/api/v1/declarations"), ("post", "/api/v1/documents"),
     ("post", "/api/v1/filings/{id}/renew"), ("post", "/api/v1/filings/{id}/correct"),
     ("post", "/api/v1/official-letters"), ("post", "/api/v1/gate/manual-lifts"),
@@ -209,6 +210,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/me/data/{id}"): ref("DataExport"),
     ("get", "/api/v1/openapi.json"): {"type": "object", "required": ["openapi", "paths"]},
     **CREDIT_SUCCESS,
+    **PROFILE_SUCCESS,
 }
 # GET routes answering ``{"items": [...]}`` whose items are not described above.
 LISTS = frozenset({

@@ -25,8 +25,10 @@ UNIT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "unit_kind": {"enum": ["government", "enterprise", "social_organisation", "community",
                                "frequent_passage"]},
         "uscc": _STR, "contact_name": _STR, "contact_phone": _STR,
-        "documents": {"type": "object", "additionalProperties": _INT}},
-        ("unit_name", "unit_kind", "uscc", "contact_name", "contact_phone", "documents")),
+        "documents": {"type": "object", "additionalProperties": _INT},
+        "profile_id": {**_INT, "description": "R-P1a: the organisation profile the fields "
+                       "left out come from (the others must equal it)"}},
+        ("unit_kind",)),
     ("post", "/api/v1/units/join"): _obj(
         {"scene": _STR, "filing_id": _INT, "driver_id": _INT, "commitment": _COMMITMENT,
          "id_number": {**_STR, "description": "the caller's own identity number: how a "

@@ -24,6 +24,7 @@ from borderpass.models.keys import DataKey, SubjectKey
 from borderpass.models.oversight import AuditEvent, BlacklistEntry
 from borderpass.models.ports import Port
 from borderpass.models.privacy import DataExport, PrivacyConsent
+from borderpass.models.profiles import OrganisationProfile, ProfileChange
 from borderpass.models.sessions import LoginLock, UserSession
 from borderpass.models.users import User
 
@@ -52,8 +53,10 @@ __all__ = [
     "InboundEvent",
     "LoginLock",
     "OfficialLetter",
+    "OrganisationProfile",
     "Port",
     "PrivacyConsent",
+    "ProfileChange",
     "ReviewClaim",
     "SubjectKey",
     "Trip",

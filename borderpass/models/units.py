@@ -11,6 +11,7 @@ from tortoise.models import Model
 if TYPE_CHECKING:
     from borderpass.models.documents import Document
     from borderpass.models.filings import Filing, FilingDriver
+    from borderpass.models.profiles import OrganisationProfile
     from borderpass.models.users import User
 
 
@@ -78,6 +79,11 @@ class Unit(Model):
     deregistered_at = fields.DatetimeField(null=True)
     deregistration_reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # R-P1: the organisation profile the registration was filled from, if any
+    profile: fields.ForeignKeyNullableRelation[OrganisationProfile] = fields.ForeignKeyField(
+        "borderpass.OrganisationProfile", related_name="units", null=True,
+        on_delete=fields.SET_NULL,
+    )
 
     class Meta:
         table = "units"

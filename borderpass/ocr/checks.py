@@ -93,6 +93,31 @@ def vin(field: FieldReading) -> None:
     field.warn(error.code)
 
 
+# Letters a credit code never has (GB 32100-2015), read for the digits they resemble.
+_USCC_LOOKALIKES = {"O": "0", "I": "1", "S": "5", "Z": "2"}
+
+
+def uscc(field: FieldReading) -> None:
+    """Check a unified social credit code's check character (R-P1d); undo letters read for
+    digits only if the check character then holds, else warn and keep the reading."""
+    if field.value is None:
+        return
+    value = code(field.value)
+    field.value = value
+    canonical, error = _validate("check_uscc", value)
+    if error is None:
+        field.value = canonical
+        return
+    repaired = "".join(_USCC_LOOKALIKES.get(c, c) for c in value)
+    if repaired != value:
+        fixed, again = _validate("check_uscc", repaired)
+        if again is None:
+            field.value = fixed
+            field.warn("uscc_repaired")
+            return
+    field.warn(error.code)
+
+
 def plate(field: FieldReading) -> None:
     """Drop separators (云S·12345 → 云S12345) and check the plate format."""
     if field.value is None:

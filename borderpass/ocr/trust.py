@@ -85,6 +85,9 @@ _ETHNIC_GROUPS = frozenset({  # the 56 groups, as the ID card prints them
     "基诺",
 })  # fmt: skip
 _AUTONOMOUS = re.compile("自治[州县区旗]")
+_ORG_ENDINGS = ("公司", "合作社", "厂", "店", "部", "中心", "所", "行", "合伙)", "合伙）",
+                "企业", "馆", "场", "社", "院")
+_COMPANY_TYPE = re.compile(rf"[{_CJK}()（）、]{{2,40}}")
 _EARLIEST = date(1900, 1, 1)
 _DRIVING_AGE = 16
 _FIELD_LIMIT_YEARS = 60  # a validity end this far ahead is a misread year
@@ -189,6 +192,16 @@ def _manufacturer(value: str) -> str | None:
     return None
 
 
+def _organisation(value: str) -> str | None:
+    """An organisation's name as registered: Chinese characters and parentheses ending in
+    its form (有限公司, 合作社, 个体户's 店 …), no label words."""
+    if not _ORG_NAME.fullmatch(value) or len(value) < 4 or len(value) > 60:
+        return "organisation_shape"
+    if any(word in value for word in ("名称", "类型", "住所", "代码")):
+        return "organisation_shape"
+    return None if value.endswith(_ORG_ENDINGS) else "organisation_shape"
+
+
 def _pattern(regex: re.Pattern[str], code: str) -> Callable[[str], str | None]:
     return lambda value: None if regex.fullmatch(value) else code
 
@@ -227,6 +240,11 @@ SHAPES: dict[str, dict[str, Callable[[str], str | None]]] = {
         **_NAME_CHECKS, "birth_date": _past,
         "permit_number": _pattern(_PERMIT, "permit_number_format"), "valid_until": _expiry,
     },
+    "business_licence": {  # R-P1d
+        "name": _organisation, "legal_representative": _person_name, "address": _address,
+        "company_type": _pattern(_COMPANY_TYPE, "company_type_shape"),
+        "established": _past,
+    },
     "vin_plate": {
         "manufacturer": _manufacturer, "model": _pattern(_MODEL_CODE, "model_shape"),
         "manufacture_date": lambda v: _past(v) if re.fullmatch(r"\d{4}-\d{2}", v)
@@ -235,7 +253,7 @@ SHAPES: dict[str, dict[str, Callable[[str], str | None]]] = {
 }
 # Fields whose value a check digit confirms once the parser's checks left no warning.
 CONFIRMED = {"id_card_front": ("id_number",), "driving_licence": ("licence_number",),
-             "vehicle_licence": ("vin",), "vin_plate": ("vin",)}
+             "vehicle_licence": ("vin",), "vin_plate": ("vin",), "business_licence": ("uscc",)}
 
 
 def check_shapes(kind: str, fields: Mapping[str, FieldReading]) -> None:

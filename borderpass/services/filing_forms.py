@@ -28,7 +28,7 @@ SEALED_DRIVER_FIELDS = ("id_number", "licence_number", "permit_number")
 MAX_DRIVERS = 10
 EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
 NON_SECTION_KEYS = frozenset({"drivers", "documents", "official_letter_id", "category",
-                              "confirm_prefill"})
+                              "confirm_prefill", "profile_id"})
 
 
 def check_value(spec: FieldSpec, value: Any, path: str) -> Any:
@@ -137,7 +137,7 @@ async def apply_letter(user: User, filing: Filing, body: dict[str, Any]) -> None
 
 
 async def check_documents(
-    user: User, filing: Filing, documents: object
+    user: User, filing: Filing, documents: object, trusted: frozenset[int] = frozenset()
 ) -> dict[str, int | None]:
     """Validate a {slot: document id|null} map: known slot, own document of the right kind."""
     if not isinstance(documents, dict):
@@ -151,7 +151,7 @@ async def check_documents(
         if doc_id is None:
             checked[slot] = None
             continue
-        doc = await owned_document(user, doc_id, path)
+        doc = await owned_document(user, doc_id, path, trusted)
         if doc.kind != kind:
             raise FieldError("document_wrong_kind", path, expected=kind, found=doc.kind)
         checked[slot] = doc.id

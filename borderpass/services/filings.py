@@ -19,6 +19,7 @@ from borderpass.services import (
     filing_rows,
     phones,
     prefill,
+    profile_prefill,
     renewals,
     return_reasons,
 )
@@ -84,12 +85,13 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
     confirm = body.get("confirm_prefill", False)
     if not isinstance(confirm, bool):
         raise FieldError("type_bool", "confirm_prefill")
+    body, trusted = await _from_profile(deps, user, filing, body)
     apply_sections(deps, filing, body)
     prefill.settle(filing, _touched(body), confirm)
     await apply_letter(user, filing, body)
     existing = {d.id: d for d in await filing.drivers.all()} if filing.id else {}
     drivers = check_drivers(deps, body["drivers"], existing) if "drivers" in body else None
-    documents = await check_documents(user, filing, body["documents"]) \
+    documents = await check_documents(user, filing, body["documents"], trusted) \
         if "documents" in body else None
     await filing.save()
     if drivers is not None:
@@ -108,6 +110,28 @@ async def _apply(deps: Deps, user: User, filing: Filing, body: dict[str, Any]) -
         if doc_id is not None:
             await FilingDocument.create(filing=filing, kind=slot, document_id=doc_id)
     await prefill.mark_owner_drivers(filing)  # R-F2: the owner-driver, from either door
+
+
+async def _from_profile(deps: Deps, user: User, filing: Filing, body: dict[str, Any]
+                        ) -> tuple[dict[str, Any], frozenset[int]]:
+    """R-P1a: the organisation section from the profile the request names, or the one the
+    filing was made from when the request changes the organisation (it must agree with
+    it); ``"profile_id": null`` detaches the filing from its profile."""
+    linked = (filing.data.get("profile") or {}).get("id")
+    if "profile_id" in body and body["profile_id"] is None:
+        filing.data = {k: v for k, v in filing.data.items() if k != "profile"}
+        return body, frozenset()
+    wanted = body.get("profile_id") or (linked if "organisation" in body else None)
+    if wanted is None:
+        return body, frozenset()
+    if filing.category is FilingCategory.PERSONAL:
+        raise FieldError("unknown_field", "profile_id")
+    body, profile, trusted = await profile_prefill.fill(
+        deps, user, {**body, "profile_id": wanted}, "business_filing")
+    if profile is not None:
+        filing.data = {**filing.data,
+                       "profile": {"id": profile.id, "version": profile.version}}
+    return body, trusted
 
 
 def _id_key(deps: Deps, sealed: dict[str, str]) -> str | None:
@@ -282,6 +306,7 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
         body["owner"] = owner
     else:
         body["organisation"] = data.get("organisation", {})
+        body["profile_id"] = data.get("profile", {}).get("id")  # R-P1a
     return body
 
 

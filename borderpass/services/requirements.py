@@ -42,6 +42,8 @@ OCR_KINDS = frozenset(
     {"id_card_front", "id_card_back", "driving_licence", "exit_entry_permit",
      "vehicle_licence", "vin_plate"}
 )
+# Read on request only (POST /api/v1/ocr/{kind}, a profile's licence), not at every upload.
+READABLE_KINDS = OCR_KINDS | {"business_licence"}  # R-P1d
 PER_DRIVER_DOCUMENTS = ("id_card_front", "id_card_back", "driving_licence", "exit_entry_permit")
 VEHICLE_DOCUMENTS = ("vehicle_licence", "photo_front_45", "photo_rear_45", "photo_side",
                      "vin_plate")

@@ -89,12 +89,15 @@ async def delete_documents(ids: Iterable[int]) -> list[str]:
     ids = list(ids)
     if not ids:
         return []
+    from borderpass.models.profiles import OrganisationProfile
     from borderpass.models.units import UnitDocument
 
     used: set[Any] = set()
     for model in (FilingDocument, OfficialLetter, UnitDocument):
         used |= set(await model.filter(document_id__in=ids)
                     .values_list("document_id", flat=True))
+    used |= set(await OrganisationProfile.filter(licence_document_id__in=ids)
+                .values_list("licence_document_id", flat=True))  # R-P1: a profile's licence
     gone = [i for i in ids if i not in used]
     names = [stored_name(d) for d in await Document.filter(id__in=gone)]
     if not await Document.filter(id__in=gone).delete():

@@ -15,6 +15,7 @@ from borderpass.services import (
     corrections,
     letter_scope,
     notify,
+    profiles,
     renewals,
     return_reasons,
     review_claims,
@@ -107,6 +108,8 @@ async def approve(reviewer: User, filing_id: int) -> Filing:
             await corrections.on_approved(filing)  # R-D6: supersedes the corrected filing
         else:
             await renewals.on_approved(filing)  # R-F3: list entries and open trip carry over
+        await profiles.verify_used((filing.data.get("profile") or {}).get("id"), reviewer,
+                                   "filing_approved")  # R-P1b
         await notify.filing_reviewed(filing)  # its message, or no decision (issue #18)
     return filing
 

@@ -24,4 +24,12 @@ UNIT_LABELS: dict[str, str] = {
     "vin": N_("车辆识别代号"),
     "format": N_("导出格式"),
     "status": N_("状态"),
+    # organisation profiles (R-P1)
+    "profile_id": N_("单位/企业信息"),
+    "organisation_name": N_("单位/企业名称"),
+    "legal_representative": N_("法定代表人"),
+    "address": N_("住所"),
+    "licence_document_id": N_("营业执照照片"),
+    "version": N_("信息版本"),
+    "flow": N_("表单"),
 }

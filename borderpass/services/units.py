@@ -26,7 +26,7 @@ from borderpass.models.units import (
     UnitKind,
     UnitStatus,
 )
-from borderpass.services import audit, clock, phones, unit_notices
+from borderpass.services import audit, clock, phones, profile_prefill, profiles, unit_notices
 from borderpass.services import validators as v
 from borderpass.services.access import require_role
 from borderpass.services.documents import owned_document
@@ -42,7 +42,7 @@ REQUIRED_DOCUMENTS: dict[UnitKind, tuple[str, ...]] = {
     UnitKind.FREQUENT_PASSAGE: ("official_letter",),
 }
 REGISTER_KEYS = frozenset({"unit_name", "unit_kind", "uscc", "contact_name", "contact_phone",
-                           "documents"})
+                           "documents", "profile_id"})
 SCENE_PREFIX = "u"  # 1 + 22 URL-safe characters: inside WeChat's 32-character scene alphabet
 MAX_NAME = 100
 
@@ -73,7 +73,8 @@ def _kind(value: object) -> UnitKind:
                          choices=", ".join(k.value for k in UnitKind)) from exc
 
 
-async def _documents(user: User, kind: UnitKind | None, raw: object) -> tuple[
+async def _documents(user: User, kind: UnitKind | None, raw: object,
+                     trusted: frozenset[int] = frozenset()) -> tuple[
         dict[str, int], list[FieldError]]:
     """The {kind: document id} map: the caller's own documents of the named kinds."""
     if raw is None:
@@ -88,7 +89,7 @@ async def _documents(user: User, kind: UnitKind | None, raw: object) -> tuple[
             problems.append(FieldError("document_kind", path))
             continue
         try:
-            doc = await owned_document(user, doc_id, path)
+            doc = await owned_document(user, doc_id, path, trusted)
         except FieldError as err:
             problems.append(err)
             continue
@@ -105,7 +106,9 @@ async def _documents(user: User, kind: UnitKind | None, raw: object) -> tuple[
 async def register(deps: Deps, user: User, body: dict[str, Any]) -> Unit:
     """Register a unit, pending authentication; the registrant becomes its unit admin (R-U2).
 
-    The contact phone is stored sealed and blind-indexed, never in clear (R-U7)."""
+    The contact phone is stored sealed and blind-indexed, never in clear (R-U7). With a
+    ``profile_id`` the organisation's fields come from its profile (R-P1a)."""
+    body, profile, trusted = await profile_prefill.fill(deps, user, body, "unit")
     values: dict[str, Any] = {}
     problems: list[FieldError] = []
     checks: dict[str, Callable[[], Any]] = {
@@ -121,7 +124,8 @@ async def register(deps: Deps, user: User, body: dict[str, Any]) -> Unit:
             values[name] = check()
         except FieldError as err:
             problems.append(err)
-    docs, doc_problems = await _documents(user, values.get("kind"), body.get("documents"))
+    docs, doc_problems = await _documents(user, values.get("kind"), body.get("documents"),
+                                          trusted)
     problems += doc_problems
     if problems:
         raise FieldErrors(problems)  # every problem at once, nothing stored
@@ -132,7 +136,7 @@ async def register(deps: Deps, user: User, body: dict[str, Any]) -> Unit:
         phone = values.pop("contact_phone")
         token, key = phones.seal(deps, phone, "unit.contact_phone")
         unit = await Unit.create(registered_by=user, contact_phone="", contact_phone_key=key,
-                                 sealed={"contact_phone": token}, **values)
+                                 sealed={"contact_phone": token}, profile=profile, **values)
         for slot, doc_id in docs.items():
             await UnitDocument.create(unit=unit, kind=slot, document_id=doc_id)
         await add_admin_role(unit, user)
@@ -220,6 +224,8 @@ async def authenticate(admin: User, unit_id: int, approve: object, reason: objec
         await unit.refresh_from_db()
         if approve:
             await issue_code(unit)
+            await profiles.verify_used(unit.profile_id,  # type: ignore[attr-defined]
+                                       admin, "unit_authenticated")  # R-P1b
         await unit_notices.notify(await unit.registered_by, unit,  # with it (issue #18)
                                   "unit_authenticated" if approve else "unit_refused",
                                   reason=note)
@@ -283,6 +289,7 @@ async def describe(deps: Deps, unit: Unit, viewer: User) -> dict[str, Any]:
         "contact_name": unit.contact_name,
         "contact_phone": mask_phone(phone),  # R-U7: masked for every viewer
         "documents": dict(docs),
+        "profile_id": unit.profile_id,  # type: ignore[attr-defined]  # R-P1a
         "scene": code.scene if code and own else None,
         "refusal_reason": unit.refusal_reason,
         "decided_at": unit.decided_at.isoformat() if unit.decided_at else None,

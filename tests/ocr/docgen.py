@@ -144,6 +144,28 @@ def exit_entry_permit(angle: int = 180) -> tuple[np.ndarray, dict[str, str]]:
     return render(texts, (880, 440), skew=1.5, angle=angle), truth
 
 
+def business_licence(uscc: str) -> tuple[np.ndarray, dict[str, str]]:
+    """A Dehong trading company's licence (营业执照, SAMR 2019 layout): the credit code above
+    two columns of fields, the address wrapped over three lines (R-P1d)."""
+    name, person = "瑞丽市边合贸易有限公司", "杨文华"
+    address = ("云南省德宏傣族景颇族自治州", "瑞丽市姐告边境经济合作区", "国门大道18号")
+    texts = [
+        Text("营 业 执 照", 360, 24, 44, (170, 30, 30)),
+        Text("统一社会信用代码", 40, 110, 20), Text(uscc, 40, 138, 26),
+        Text("名      称", 40, 220, 22), Text(name, 170, 218, 26),
+        Text("注册资本", 600, 220, 22), Text("伍佰万元整", 720, 218, 26),
+        Text("类      型", 40, 290, 22), Text("有限责任公司(自然人投资或控股)", 170, 288, 24),
+        Text("成立日期", 600, 290, 22), Text("2018年03月12日", 720, 288, 26),
+        Text("法定代表人", 40, 360, 22), Text(person, 170, 358, 26),
+        Text("住      所", 600, 360, 22), Text(address[0], 720, 358, 24),
+        Text(address[1], 720, 396, 24), Text(address[2], 720, 434, 24),
+        Text("登记机关", 600, 520, 20),
+    ]  # fmt: skip
+    truth = {"uscc": uscc, "name": name, "legal_representative": person,
+             "established": "2018-03-12", "address": "".join(address)}
+    return render(texts, (1100, 580), skew=1.5, angle=0), truth
+
+
 CASES = {
     "id_card_front": id_card_front,
     "vehicle_licence": vehicle_licence,

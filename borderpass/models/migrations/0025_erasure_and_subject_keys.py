@@ -11,7 +11,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('borderpass', '0023_agency_exchange')]
+    dependencies = [('borderpass', '0024_organisation_profiles')]
 
     initial = False
 

@@ -7,6 +7,7 @@ from types import ModuleType
 
 from borderpass.ocr.layout import Line
 from borderpass.ocr.parsers import (
+    business_licence,
     driving_licence,
     exit_entry_permit,
     id_card_back,
@@ -23,6 +24,7 @@ _MODULES: dict[str, ModuleType] = {
     "vehicle_licence": vehicle_licence,
     "exit_entry_permit": exit_entry_permit,
     "vin_plate": vin_plate,
+    "business_licence": business_licence,
 }
 KINDS: tuple[str, ...] = tuple(_MODULES)
 FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {k: m.FIELDS for k, m in _MODULES.items()}

@@ -20,7 +20,7 @@ from borderpass.models.export import (
     ExportFilingStatus,
     FilingKind,
 )
-from borderpass.services import clock, phones
+from borderpass.services import clock, phones, profile_prefill, profiles
 from borderpass.services.access import require_role
 from borderpass.services.export import forms
 from borderpass.services.export import members as export_members
@@ -63,8 +63,9 @@ def _checked(value: object, field: str, check: Any, problems: list[FieldError]) 
         return ""
 
 
-async def _parse(user: User, body: dict[str, Any]) -> tuple[FilingKind, str, dict[str, str],
-                                                               dict[str, int]]:
+async def _parse(user: User, body: dict[str, Any],
+                 trusted: frozenset[int] = frozenset()) -> tuple[
+        FilingKind, str, dict[str, Any], dict[str, int]]:
     """Every field of a filing application, all problems at once."""
     problems: list[FieldError] = []
     kind = FilingKind.NEW
@@ -83,7 +84,8 @@ async def _parse(user: User, body: dict[str, Any]) -> tuple[FilingKind, str, dic
         "contact_phone": _checked(body.get("contact_phone"), "contact_phone", check_phone,
                                   problems),
     }
-    docs = await forms.documents(user, body.get("documents"), FILING_DOCUMENTS, problems)
+    docs = await forms.documents(user, body.get("documents"), FILING_DOCUMENTS, problems,
+                                 trusted)
     if problems:
         raise FieldErrors(problems)
     return kind, uscc, data, docs
@@ -94,8 +96,12 @@ async def submit(deps: Deps, user: User, body: dict[str, Any]) -> EnterpriseFili
 
     Filing grants nothing (R-E2): the applicant of an enterprise's first approved filing
     becomes its first member, so an impostor's refused filing leaves the USCC free. An
-    enterprise with members takes filings from its members only."""
-    kind, uscc, data, docs = await _parse(user, body)
+    enterprise with members takes filings from its members only. With a ``profile_id`` the
+    enterprise's particulars come from its organisation profile (R-P1a)."""
+    body, profile, trusted = await profile_prefill.fill(deps, user, body, "export_filing")
+    kind, uscc, data, docs = await _parse(user, body, trusted)
+    if profile is not None:
+        data["profile_id"] = profile.id
     now = clock.now()
     enterprise = await Enterprise.get_or_none(uscc=uscc)
     has_members = enterprise is not None and await EnterpriseMember.filter(
@@ -174,6 +180,8 @@ async def approve(reviewer: User, filing_id: int) -> EnterpriseFiling:
         if joins:
             await export_members.grant(filing.enterprise, applicant, reviewer,
                                        "approved_filing")
+        await profiles.verify_used(filing.data.get("profile_id"), reviewer,
+                                   "export_filing_approved")  # R-P1b
     await filing.refresh_from_db()
     return filing
 

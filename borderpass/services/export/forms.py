@@ -53,13 +53,14 @@ def past_date(value: object, field: str, today: date, problems: list[FieldError]
 
 
 async def document_of_kind(user: User, value: object, kind: str, field: str,
-                           problems: list[FieldError]) -> int | None:
+                           problems: list[FieldError],
+                           trusted: frozenset[int] = frozenset()) -> int | None:
     """The id of the user's own uploaded document of ``kind``, or a collected problem."""
     if value is None:
         problems.append(FieldError("document_required", field))
         return None
     try:
-        doc = await owned_document(user, value, field)
+        doc = await owned_document(user, value, field, trusted)
     except FieldError as err:
         problems.append(err)
         return None
@@ -70,7 +71,8 @@ async def document_of_kind(user: User, value: object, kind: str, field: str,
 
 
 async def documents(user: User, given: object, kinds: tuple[str, ...],
-                    problems: list[FieldError]) -> dict[str, int]:
+                    problems: list[FieldError],
+                    trusted: frozenset[int] = frozenset()) -> dict[str, int]:
     """Every required document slot filled with the user's own document of that kind."""
     if given is None:
         given = {}
@@ -83,7 +85,7 @@ async def documents(user: User, given: object, kinds: tuple[str, ...],
     found: dict[str, int] = {}
     for kind in kinds:
         doc_id = await document_of_kind(user, given.get(kind), kind, f"documents.{kind}",
-                                        problems)
+                                        problems, trusted)
         if doc_id is not None:
             found[kind] = doc_id
     return found
