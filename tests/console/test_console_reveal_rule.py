@@ -50,8 +50,8 @@ async def test_console_and_api_agree_on_a_listed_owner(client: TestClient,
     body["owner"]["id_number"] = SECOND_ID  # bob's own vehicle, bob driving
     body["drivers"][0] |= {"name": "李四", "id_number": SECOND_ID, "licence_number": SECOND_ID}
     others = await approved_filing(deps, bob, body)
-    active = await _entry(first, first.owner_key, lifted=False)
-    await _entry(second, second.owner_key, lifted=True)  # alice is still listed by `active`
+    await _entry(first, first.owner_key, lifted=False)  # alice listed
+    await _entry(second, second.owner_key, lifted=True)  # alice is still listed by the first
     await _entry(others, first.owner_key, lifted=False)  # names alice, not this filing's owner
     customs = await staff_login("customs")
     await console_login(client, "customs")
