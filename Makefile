@@ -29,6 +29,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/borderpass serve $(ARGS)
 
+# borderpass_dev/ (the fake WeChat) is not installed: demo and benches find it in the checkout.
+demo bench: export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
 demo: $(STAMP)
 	$(VENV)/bin/borderpass serve --demo $(ARGS)
 
@@ -38,8 +41,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) scripts/check_lock.py
-	$(VENV)/bin/ruff check borderpass tests bench scripts
-	$(VENV)/bin/mypy borderpass
+	$(VENV)/bin/ruff check borderpass borderpass_dev tests bench scripts
+	$(VENV)/bin/mypy borderpass borderpass_dev
 	$(VENV)/bin/lint-imports
 
 # After editing pyproject.toml (a new dependency): adds it to every lock, keeping other pins.

@@ -53,7 +53,6 @@ from borderpass.core import loop
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.db import close_db, init_db
-from borderpass.core.fake_wechat import FakeWeChat
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import FilingDriver, User
@@ -62,6 +61,7 @@ from borderpass.services import documents, filings, privacy, review, users
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
 from borderpass.services.validators import make_id_number, make_vin
+from borderpass_dev.fake_wechat import FakeWeChat
 
 APPID, SECRET = "wxbenchminiapp", "bench-miniapp-secret"
 READ_TARGET = 1500.0  # reads/s

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "bot")
 from bot_helpers import OA_AES_KEY, OA_APPID, OA_SECRET, OA_TOKEN, WeChatUser
 
 from borderpass.core import loop
-from borderpass.core.fake_wechat import FakeWeChat
+from borderpass_dev.fake_wechat import FakeWeChat
 
 TEXT_P99_TARGET = 50.0  # ms
 PHOTO_ACK_TARGET = 1000.0  # ms

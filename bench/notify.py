@@ -66,7 +66,7 @@ def _free_port() -> int:
 
 def _fake_wechat(port: int, users: int) -> None:
     """Child process: a demo-mode fake WeChat where every o-demo-* user accepts pushes."""
-    from borderpass.core.fake_wechat import FakeWeChat
+    from borderpass_dev.fake_wechat import FakeWeChat
 
     async def serve() -> None:
         fake = FakeWeChat(apps={APPID: SECRET}, demo=True)

@@ -147,7 +147,7 @@ async def deps(db: str, redis: Any, data_dir: Path) -> Deps:
 @pytest.fixture
 async def fake_wechat() -> AsyncIterator[Any]:
     """A fake WeChat server on 127.0.0.1 speaking the real wire format."""
-    from borderpass.core.fake_wechat import FakeWeChat
+    from borderpass_dev.fake_wechat import FakeWeChat
 
     fake = FakeWeChat(apps={MINIAPP_APPID: MINIAPP_SECRET})
     fake.base_url = await fake.start()

@@ -15,18 +15,16 @@ from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Declaration, Filing, FilingDriver
-from borderpass.models.enums import DeclarationStatus, Direction, FilingStatus
-from borderpass.services import clock, declarations, land_ports, passes
+from borderpass.models.enums import DeclarationStatus, Direction
+from borderpass.services import clock, declarations, filing_validity, land_ports, passes
 from borderpass.services.notify.texts import PASS_PAGE
 
 log = logging.getLogger("borderpass.bot")
 
 
 async def _approved(turn: Turn) -> list[Filing]:
-    now = clock.now()
-    own = await Filing.filter(applicant_id=turn.user.id, status=FilingStatus.APPROVED) \
-        .order_by("-id").limit(20)
-    return [f for f in own if f.expires_at is None or f.expires_at > now]
+    """The user's filings a crossing may be declared on: the service's rule (R-F7)."""
+    return await filing_validity.declarable(turn.user.id, clock.now())
 
 
 async def start(turn: Turn) -> str | None:

@@ -21,11 +21,10 @@ from borderpass.bot import texts as T
 from borderpass.bot import words
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import DialogState
-from borderpass.core.errors import BorderPassError, FieldErrors
+from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import LOCALES
-from borderpass.core.messages import error_message
 from borderpass.models import User
-from borderpass.services.requirements import field_label
+from borderpass.services.error_text import first_error_line
 
 log = logging.getLogger("borderpass.bot")
 
@@ -120,10 +119,7 @@ class Turn:
 
     def error(self, exc: BorderPassError) -> str:
         """A domain error as one line: 'Label: message' (the first of several)."""
-        first = exc.errors[0] if isinstance(exc, FieldErrors) else exc
-        message = error_message(first.code, self.locale, first.params)
-        label = field_label(first.field) if first.field else None
-        return f"{self.t(label)}{T.colon(self.locale)}{message}" if label else message
+        return first_error_line(exc, self.locale)
 
 
 # -- validation per expected input ----------------------------------------------------------

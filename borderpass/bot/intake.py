@@ -17,9 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
-from borderpass.services import documents, filings, prefill
+from borderpass.services import document_intake, documents, filings, prefill
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import OCR_KINDS, field_label
+from borderpass.services.requirements import field_label
 
 log = logging.getLogger("borderpass.bot")
 LETTERS = string.ascii_uppercase
@@ -91,16 +91,16 @@ async def _one(rt: BotRuntime, turn: Turn, job: PhotoJob) -> list[str]:
     slot = await _slot_for(rt, turn.user, job)
     if slot is None:
         return [turn.t(T.PHOTO_NOT_NEEDED)]
-    doc, reading, ocr_error = await _read(rt, turn.user, slot, job.media_id)
-    await filings.update(rt.deps, turn.user, job.filing_id, {"documents": {slot: doc.id}})
-    label = turn.t(field_label(f"documents.{slot.split('#')[0]}") or slot)
+    kind = slot.split("#", 1)[0]
+    taken = await document_intake.take(rt.deps, rt.ocr_read, turn.user, kind,
+                                       await _download(rt, job.media_id),
+                                       document_intake.Target(job.filing_id, slot))
+    label = turn.t(field_label(f"documents.{kind}") or slot)
     lines = [turn.t(T.PHOTO_SAVED, label=label)]
-    if ocr_error:
-        lines.append(turn.error(BorderPassError(ocr_error)))
-    if reading is not None:
-        result = await prefill.apply_reading(rt.deps, turn.user, job.filing_id, doc, slot,
-                                             reading)
-        lines += _outcome(turn, result, reading)
+    if taken.ocr_error:
+        lines.append(turn.error(BorderPassError(taken.ocr_error)))
+    if taken.reading is not None and taken.prefill is not None:
+        lines += _outcome(turn, taken.prefill, taken.reading)
     return lines
 
 
@@ -150,23 +150,12 @@ async def _answer(rt: BotRuntime, openid: str, user: User, filing_id: int,
     await rt.delivery.send_text(openid, "\n\n".join(turn.out))
 
 
-async def _read(rt: BotRuntime, user: User, slot: str, media_id: str
-                ) -> tuple[Document, dict[str, Any] | None, str | None]:
-    """Download, store and read one photo; the OCR error code, if any, is not fatal."""
-    kind = slot.split("#", 1)[0]
+async def _download(rt: BotRuntime, media_id: str) -> bytes:
+    """A photo's bytes from WeChat's media store."""
     try:
-        data = await rt.client.download_media(media_id)
+        return await rt.client.download_media(media_id)
     except WeChatError as exc:
         raise BorderPassError("wechat_unavailable") from exc
-    doc = await documents.upload(rt.deps, user, kind, data)
-    if kind not in OCR_KINDS:
-        return doc, None, None
-    try:
-        reading = await rt.ocr_read(kind, data)
-    except BorderPassError as exc:
-        return doc, None, exc.code
-    await documents.save_reading(rt.deps, doc, reading)  # sealed (R-U7)
-    return doc, reading, None
 
 
 # -- "I read: …, reply 1 to confirm or send the correction" -------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +18,12 @@ from borderpass.bot.protocol import Callback
 from borderpass.bot.replay import NonceGuard
 from borderpass.bot.storage import BaseStorage
 from borderpass.core.config import Settings
+from borderpass.services.document_intake import OcrRead
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
 log = logging.getLogger("borderpass.bot")
 
-OcrRead = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 REPLY_DEADLINE = 4.0  # WeChat gives up after 5 s; answer well before
 # Callbacks handled at once per process: each holds a Redis connection at a time, and the
 # embedded store's pool refuses (rather than queues) past 100 connections.

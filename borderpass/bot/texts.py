@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from borderpass.core.i18n import LOCALES, N_, translate
+from borderpass.services.error_text import label_separator
 from borderpass.services.notify.texts import port_label
 
 # Command words, accepted in every language whatever the user's locale.
@@ -201,7 +202,7 @@ def chat_text(markdown: str) -> str:
 
 def colon(locale: str) -> str:
     """The label separator: full-width in Chinese lines, half-width in English and Burmese."""
-    return "：" if locale == "zh_CN" else ": "
+    return label_separator(locale)
 
 
 def port_name(code: str, locale: str) -> str:

@@ -23,7 +23,7 @@ from borderpass.core.outage import answer_outage, outage_of
 from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
 from borderpass.services import sessions
-from borderpass.services.requirements import field_label
+from borderpass.services.error_text import error_line
 
 log = logging.getLogger("borderpass.console")
 SESSION_COOKIE = "bp_console"
@@ -49,11 +49,7 @@ def locale() -> str:
 
 def error_text(err: BorderPassError) -> str:
     """A domain error as one line in the page's locale, naming the field."""
-    message = error_message(err.code, locale(), err.params)
-    label = field_label(err.field) if err.field else None
-    if not label:
-        return message
-    return f"{_(label)}：{message}" if locale() == "zh_CN" else f"{_(label)}: {message}"
+    return error_line(err, locale())
 
 
 def csrf_token(request: web.Request) -> str:

@@ -13,7 +13,6 @@ from babel import Locale
 from borderpass.console.base import (
     PREFIX,
     _,
-    error_text,
     form_of,
     locale,
     path_int,
@@ -23,10 +22,11 @@ from borderpass.console.base import (
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
 from borderpass.core.appkeys import DEPS
-from borderpass.core.errors import BorderPassError, FieldError, FieldErrors, NotFound
+from borderpass.core.errors import BorderPassError, FieldError, NotFound
 from borderpass.core.i18n import N_
 from borderpass.models import User
 from borderpass.services import clock, documents
+from borderpass.services.error_text import all_errors_line, label_separator
 from borderpass.services.export import licences, obligations
 from borderpass.services.requirements import DOCUMENT_KINDS, field_label
 
@@ -54,7 +54,7 @@ def _label(path: str) -> str:
 
 
 def _colon() -> str:
-    return "：" if locale() == "zh_CN" else ": "
+    return label_separator(locale())
 
 
 def _country(code: str) -> str:
@@ -250,9 +250,7 @@ async def _detail(request: web.Request, user: User, licence_id: int,
 
 def _error_text(err: BorderPassError) -> str:
     """Every problem of a form at once, each naming its field."""
-    if not isinstance(err, FieldErrors):
-        return error_text(err)
-    return ("；" if locale() == "zh_CN" else "; ").join(error_text(e) for e in err.errors)
+    return all_errors_line(err, locale())
 
 
 @routes.get(BASE + "/{id}")

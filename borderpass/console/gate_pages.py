@@ -23,9 +23,9 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
+from borderpass.core import lane_presence
 from borderpass.core.appkeys import DEPS, GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError
-from borderpass.gate_bridge import presence
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
@@ -59,7 +59,7 @@ async def _lane_rows(request: web.Request) -> list[list[object]]:
     for ticket in await FaultTicket.filter(resolved_at=None).prefetch_related("lane"):
         faults.setdefault(ticket.lane.code, []).append(ticket.symptom)
     all_lanes = await lanes.all_lanes()
-    live = await presence.online(request.config_dict[REDIS], [x.code for x in all_lanes])
+    live = await lane_presence.online(request.config_dict[REDIS], [x.code for x in all_lanes])
     rows: list[list[object]] = []
     await land_ports.CACHE.get()  # the ports' names (issue 26)
     for lane in all_lanes:

@@ -1,4 +1,7 @@
-"""``serve --demo``: a local fake WeChat server and one staff account of each role."""
+"""``serve --demo``: a local fake WeChat server and one staff account of each role.
+
+The fake lives in the repository's ``borderpass_dev`` (not shipped): demo mode is a
+developer's mode, run from a checkout (``make demo``)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,14 @@ DEMO_PASSWORD = "demo-pass-123"
 
 async def start_demo(settings: Settings) -> Settings:
     """Start the fake WeChat server on 127.0.0.1 and point the settings at it."""
-    from borderpass.core.fake_wechat import FakeWeChat
+    try:
+        from borderpass_dev.fake_wechat import FakeWeChat
+    except ModuleNotFoundError as exc:  # an installed package: the fake stays in the repo
+        if not (exc.name or "").startswith("borderpass_dev"):
+            raise
+        raise SystemExit("serve --demo runs from a checkout: the fake WeChat "
+                         "(borderpass_dev/) is not installed with the package; "
+                         "use `make demo`") from exc
 
     fake = FakeWeChat(apps={DEMO_APPID: DEMO_SECRET}, demo=True)
     base = await fake.start()

@@ -5,6 +5,7 @@ process) with a TTL of three heartbeats and rewrites it every heartbeat while th
 lives; aiohttp's own ping closes a socket whose lane stopped answering. On disconnect the key
 is deleted unless a newer connection (here or in another process) owns it already. A process
 that dies leaves its keys to expire, so a lane shows offline within TTL seconds at worst.
+The key and its reading are ``core/lane_presence.py``'s, shared with the console.
 """
 
 from __future__ import annotations
@@ -16,24 +17,22 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
 
+from borderpass.core.lane_presence import PREFIX, online
+from borderpass.core.lane_presence import key as _key
 from borderpass.gate_bridge.protocol import HEARTBEAT
 from borderpass.services import clock
 
 log = logging.getLogger("borderpass.gate")
-PREFIX = "gate:online:"
+__all__ = ["PREFIX", "TTL", "mark_offline", "mark_online", "new_presence", "online",
+           "present"]
 REFRESH = HEARTBEAT  # seconds between rewrites of a live lane's key
 TTL = int(3 * HEARTBEAT)  # seconds a key outlives its last rewrite
 NODE = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _key(lane: str) -> str:
-    return PREFIX + lane
 
 
 def new_presence() -> str:
@@ -88,16 +87,3 @@ async def present(redis: Redis, lane: str) -> AsyncIterator[None]:
             await mark_offline(redis, lane, value)
         except RedisError:
             log.warning("lane presence not cleared; it expires", extra={"lane": lane})
-
-
-async def online(redis: Redis, lanes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The presence of each connected lane among ``lanes`` (absent: offline)."""
-    if not lanes:
-        return {}
-    values = await redis.mget([_key(code) for code in lanes])
-    found: dict[str, dict[str, Any]] = {}
-    for code, raw in zip(lanes, values, strict=True):
-        if raw is not None:
-            with contextlib.suppress(ValueError):
-                found[code] = json.loads(raw)
-    return found

@@ -10,13 +10,12 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from borderpass.core import ids
 from borderpass.core.appkeys import DEPS, OCR_POOL
-from borderpass.core.errors import FieldError, TooLarge, Unavailable
+from borderpass.core.errors import FieldError, TooLarge
 from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
-from borderpass.services import documents, filing_reveal, filings, prefill
+from borderpass.services import document_intake, documents, filing_reveal
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 
 routes = web.RouteTableDef()
 UPLOAD_FIELDS = frozenset({"kind", "filing_id", "slot"})
@@ -78,7 +77,7 @@ async def _parts(request: web.Request, limit: int) -> tuple[dict[str, str], byte
     return fields, data
 
 
-def _target(form: Upload) -> tuple[int, str] | None:
+def _target(form: Upload) -> document_intake.Target | None:
     """The draft filing and slot an upload is for, when given."""
     filing_id = form.fields.get("filing_id")
     if filing_id is None:
@@ -87,25 +86,8 @@ def _target(form: Upload) -> tuple[int, str] | None:
         raise FieldError("type_int", "filing_id")
     if (target_id := ids.id_from_text(filing_id)) is None:
         raise FieldError("filing_not_found", "filing_id")
-    kind = form.kind
-    slot = form.fields.get("slot") or (
-        driver_slot(kind, 0) if kind in PER_DRIVER_DOCUMENTS else kind)
-    if slot.split("#", 1)[0] != kind:
-        raise FieldError("document_wrong_kind", "slot", expected=slot, found=kind)
-    return target_id, slot
-
-
-async def _read(request: web.Request, doc: Document,
-                data: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """OCR an uploaded document of an OCR-able kind: the reading, or the error code."""
-    if doc.kind not in OCR_KINDS:
-        return None, None
-    try:
-        reading = await request.app[OCR_POOL].read(doc.kind, data)
-    except Unavailable as exc:  # the document is kept; the user may retry or type
-        return None, exc.code
-    await documents.save_reading(request.app[DEPS], doc, reading)
-    return reading, None
+    return document_intake.Target(target_id,
+                                  document_intake.slot_for(form.kind, form.fields.get("slot")))
 
 
 @routes.post("/api/v1/documents")
@@ -117,21 +99,14 @@ async def upload(request: web.Request) -> web.Response:
     user = await current_user(request)
     deps = request.app[DEPS]
     form = await read_upload(request, deps.max_upload_bytes)
-    target = _target(form)
-    if target is not None:
-        await filings.editable(user, target[0])  # refuse before anything is stored
-    doc = await documents.upload(deps, user, form.kind, form.data)
+    taken = await document_intake.take(deps, request.app[OCR_POOL].read, user, form.kind,
+                                       form.data, _target(form))
     extra: dict[str, Any] = {}
-    reading, error = await _read(request, doc, form.data)
-    if error:
-        extra["ocr_error"] = error
-    if target is not None:
-        filing_id, slot = target
-        await filings.update(deps, user, filing_id, {"documents": {slot: doc.id}})
-        if reading:
-            extra["prefill"] = await prefill.apply_reading(deps, user, filing_id, doc, slot,
-                                                           reading)
-    return ok(describe(deps, doc) | extra, status=201)
+    if taken.ocr_error:
+        extra["ocr_error"] = taken.ocr_error
+    if taken.prefill is not None:
+        extra["prefill"] = taken.prefill
+    return ok(describe(deps, taken.document) | extra, status=201)
 
 
 @routes.get("/api/v1/documents/{id}")

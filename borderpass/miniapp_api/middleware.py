@@ -10,11 +10,9 @@ from aiohttp import web
 
 from borderpass.core.appkeys import SETTINGS
 from borderpass.core.errors import BorderPassError, FieldErrors
-from borderpass.core.i18n import translate
-from borderpass.core.messages import error_message
 from borderpass.core.outage import answer_outage, outage_of
 from borderpass.miniapp_api.http import locale_of, ok
-from borderpass.services.requirements import field_label
+from borderpass.services.error_text import error_line
 
 log = logging.getLogger("borderpass.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -22,12 +20,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def render(err: BorderPassError, locale: str) -> dict[str, Any]:
     """One error as JSON, its message in ``locale`` naming the field."""
-    message = error_message(err.code, locale, err.params)
-    label = field_label(err.field) if err.field else None
-    if label:
-        message = f"{translate(label, locale)}：{message}" if locale == "zh_CN" \
-            else f"{translate(label, locale)}: {message}"
-    return {"code": err.code, "field": err.field, "message": message}
+    return {"code": err.code, "field": err.field, "message": error_line(err, locale)}
 
 
 @web.middleware

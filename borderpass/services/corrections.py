@@ -65,7 +65,7 @@ async def start(user: User, filing_id: int) -> Filing:
         async with in_transaction():
             new = await renewals.copy(old, NOTHING_FRESH, corrects_id=old.id)
     except IntegrityError as exc:  # a concurrent twin opened it (or a renewal) first
-        if not renewals.successor_clash(exc):
+        if not await renewals.successor_clash(exc):
             raise
         running = await renewals.in_progress(old.id)
         raise Conflict("correction_in_progress", "id",

@@ -19,7 +19,7 @@ from borderpass.core.errors import FieldError, Forbidden
 from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import BlacklistEntry, Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, blacklist, documents, filing_rows, filings, phones
+from borderpass.services import audit, documents, filing_rows, filings, phones
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
 
@@ -111,11 +111,24 @@ async def need(user: User, filing: Filing) -> str | None:
 
 
 async def _owner_listed(filing: Filing) -> bool:
-    """True when an unlifted entry names this personal filing's owner (R-F9). An
-    organisation's filing has no personal owner to reveal."""
-    if filing.category is not FilingCategory.PERSONAL or not filing.owner_key:
-        return False
-    return await blacklist.active_entry([filing.owner_key]) is not None
+    """True when an unlifted entry names this personal filing's owner (R-F9)."""
+    keys = [filing.owner_key] if filing.owner_key else []
+    return _listed_owner(filing.category, filing.owner_key, await _listed(keys))
+
+
+def _listed_owner(category: FilingCategory, owner_key: str | None, listed: set[str]) -> bool:
+    """The blacklist need (R-F9, R-U7): a personal filing whose owner is among the ``listed``
+    keys. An organisation's filing has no personal owner to reveal."""
+    return category is FilingCategory.PERSONAL and bool(owner_key) and owner_key in listed
+
+
+async def _listed(keys: list[str]) -> set[str]:
+    """Those of ``keys`` that an unlifted blacklist entry names, in one query."""
+    if not keys:
+        return set()
+    found = await BlacklistEntry.filter(subject_key__in=keys, lifted_at=None) \
+        .values_list("subject_key", flat=True)
+    return {str(key) for key in found}
 
 
 async def revealable(user: User, filing: Filing) -> frozenset[str]:
@@ -133,20 +146,23 @@ async def revealable(user: User, filing: Filing) -> frozenset[str]:
 
 
 async def revealable_entries(user: User, entries: list[dict[str, Any]]) -> set[int]:
-    """Ids of the blacklist entries whose filing's owner ``user`` may reveal: active entries
-    naming the owner of their personal filing, for customs or an admin (R-F9, R-U7)."""
+    """Ids of the blacklist entries whose subject ``user`` may reveal: the entry names the
+    owner of its filing (the row's "show" reveals that person, nobody else) and
+    :func:`need` grants the blacklist need on that filing — the same rule, read in bulk
+    (R-F9, R-U7)."""
     if not user.has_role(*BLACKLIST_NEED_ROLES):
         return set()
-    active = {e["id"]: e["filing_id"] for e in entries if e["filing_id"] and not e["lifted_at"]}
-    if not active:
+    by_filing = {e["id"]: e["filing_id"] for e in entries if e["filing_id"]}
+    if not by_filing:
         return set()
-    keys = dict(await BlacklistEntry.filter(id__in=list(active)).values_list("id",
-                                                                          "subject_key"))
-    owners = dict(await Filing.filter(id__in=set(active.values()),
-                                      category=FilingCategory.PERSONAL)
-                  .values_list("id", "owner_key"))
-    return {i for i, filing_id in active.items()
-            if owners.get(filing_id) and owners.get(filing_id) == keys.get(i)}
+    subjects = dict(await BlacklistEntry.filter(id__in=list(by_filing))
+                    .values_list("id", "subject_key"))
+    owners = {i: (FilingCategory(c), k) for i, c, k in await Filing.filter(
+        id__in=set(by_filing.values())).values_list("id", "category", "owner_key")}
+    listed = await _listed(sorted({str(k) for _, k in owners.values() if k}))
+    return {i for i, filing_id in by_filing.items()
+            if (owner := owners.get(filing_id)) is not None and owner[1] == subjects.get(i)
+            and _listed_owner(owner[0], owner[1], listed)}
 
 
 def check_purpose(purpose: object, required: bool) -> str:

@@ -30,12 +30,26 @@ class InForce:
     covered_until: datetime
 
 
+def unexpired(filing: Filing, now: datetime) -> bool:
+    """Approved and not expired ``now``: the filings a crossing may be declared on (R-F7)."""
+    return filing.status is FilingStatus.APPROVED and filing.expires_at is not None \
+        and now < filing.expires_at
+
+
+async def declarable(applicant_id: int, now: datetime, limit: int = 20) -> list[Filing]:
+    """The applicant's approved, unexpired filings, newest first: what a door offers to
+    declare on (R-F7; :func:`unexpired` as one query)."""
+    return await Filing.filter(applicant_id=applicant_id, status=FilingStatus.APPROVED,
+                               expires_at__gt=now).order_by("-id").limit(limit)
+
+
 def _covers(filing: Filing, at: datetime, now: datetime) -> bool:
     """Approved, in force at ``at`` and not expired ``now``."""
-    if filing.status is not FilingStatus.APPROVED or filing.expires_at is None:
+    if not unexpired(filing, now):
         return False
+    assert filing.expires_at is not None
     started = filing.starts_at is None or filing.starts_at <= at
-    return started and at < filing.expires_at and now < filing.expires_at
+    return started and at < filing.expires_at
 
 
 async def for_declaration(filing: Filing, driver: dict[str, Any],

@@ -200,7 +200,7 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
             if text is not None:
                 await commitments.record_for_filing(user, filing, text, channel)
     except IntegrityError as exc:  # a concurrent twin of the same VIN was submitted first
-        if (clash := renewals.vin_clash(exc)) is None:
+        if (clash := await renewals.vin_clash(exc)) is None:
             raise
         raise FieldErrors([clash]) from exc
     await filing.refresh_from_db()

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borderpass.core.batching import BatchRunner, Coalescer
-from borderpass.core.kv import ScriptBatch
 from borderpass.services.lanes import LaneCache
 from borderpass.services.ports import Deps
 from borderpass.services.signing_keys import KeyRing
@@ -27,13 +26,9 @@ class GateDeps:
     lanes: LaneCache = field(default_factory=LaneCache)
     # R-G5: police, fire and ambulance plates released at once when a lane camera reads them.
     emergency_plates: frozenset[str] = frozenset()
-    # The lanes' Redis scripts and database reads of one loop turn share a round trip.
-    scripts: ScriptBatch = field(init=False)
+    # The lanes' database reads of one loop turn share a round trip.
     batches: dict[Callable[..., Any], Coalescer[Any, Any]] = field(init=False,
                                                                     default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.scripts = ScriptBatch(self.deps.kv)
 
     def coalescer(self, run: BatchRunner[Any, Any]) -> Coalescer[Any, Any]:
         """The one coalescer of this process that batches requests through ``run``, one

@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from borderpass.core import constraints
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, FilingDocument, FilingDriver, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
@@ -38,6 +39,7 @@ IN_PROGRESS = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED
                FilingStatus.APPROVED)  # index filings_one_renewal (migration 0011)
 ONE_RENEWAL_INDEX = "filings_one_renewal"
 ONE_SUCCESSOR_INDEX = "filings_one_successor"  # a renewal or a correction (R-D6), not both
+ONE_LIVE_VIN_INDEX = "filings_one_live_vin"  # one submitted or approved filing per VIN
 FRESH_DOCUMENTS = frozenset({
     "photo_front_45", "photo_rear_45", "photo_side", "repayment_proof",
     "business_activity_proof", "enterprise_power_of_attorney", "power_of_attorney"})
@@ -72,11 +74,9 @@ async def in_progress(filing_id: int) -> Filing | None:
                                status__in=IN_PROGRESS).first()
 
 
-def successor_clash(exc: IntegrityError) -> bool:
+async def successor_clash(exc: IntegrityError) -> bool:
     """Whether the database refused a second renewal or correction of the same filing."""
-    text = str(exc)
-    return any(name in text for name in (ONE_RENEWAL_INDEX, ONE_SUCCESSOR_INDEX, "renews_id",
-                                         "corrects_id"))
+    return await constraints.violates(exc, ONE_RENEWAL_INDEX, ONE_SUCCESSOR_INDEX)
 
 
 async def start(user: User, filing_id: int) -> Filing:
@@ -94,7 +94,7 @@ async def start(user: User, filing_id: int) -> Filing:
         async with in_transaction():
             new = await copy(old, FRESH_DOCUMENTS, renews_id=old.id)
     except IntegrityError as exc:  # a concurrent twin opened it first
-        if not successor_clash(exc):
+        if not await successor_clash(exc):
             raise
         running = await in_progress(old.id)
         raise Conflict("renewal_in_progress", "id",
@@ -214,9 +214,8 @@ def moment(value: Any) -> datetime | None:
     return Filing._meta.fields_map["expires_at"].to_python_value(value)  # type: ignore[no-any-return]
 
 
-def vin_clash(exc: IntegrityError) -> FieldError | None:
+async def vin_clash(exc: IntegrityError) -> FieldError | None:
     """The field error for a submit the VIN index refused (a concurrent twin), else None."""
-    text = str(exc)
-    if "filings_one_live_vin" in text or "filings.vin" in text:
+    if await constraints.violates(exc, ONE_LIVE_VIN_INDEX):
         return FieldError("vin_already_filed", "vehicle.vin")
     return None

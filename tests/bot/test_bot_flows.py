@@ -4,6 +4,7 @@ declaring, status with deadlines, the pass image, language switches mid-flow, un
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,19 @@ async def test_photo_outside_a_flow_and_window_closed(wechat_user, fake_wechat, 
     assert not fake_wechat.messages("custom")
     kept = await user.say("help")
     assert "Saved" in kept.text  # the result waited for the user's next message
+
+
+async def test_declare_offers_only_what_the_service_accepts(wechat_user, deps) -> None:  # R-F7
+    """An approved filing whose expiry passed (the sweep not run yet) or that has no expiry
+    is not offered by the bot: the same rule as the declaration service's."""
+    from borderpass.services import chat_users, clock
+
+    user = wechat_user("oa-late")
+    await user.say("English")
+    me = await chat_users.official_account_user("oa-late")
+    filing = await approved_filing(deps, me)
+    assert filing.expires_at is not None
+    await Filing.filter(id=filing.id).update(expires_at=clock.now() - timedelta(seconds=1))
+    assert "no approved filing" in (await user.say("declare")).text
+    await Filing.filter(id=filing.id).update(expires_at=None)
+    assert "no approved filing" in (await user.say("declare")).text

@@ -11,13 +11,13 @@ import fakeredis.aioredis
 import pytest
 from redis.asyncio import Redis
 
-from borderpass.core.fake_wechat import FakeWeChat
 from borderpass.core.wechat import (
     TOKEN_KEY,
     WeChatAPIError,
     WeChatClient,
     WeChatUnavailable,
 )
+from borderpass_dev.fake_wechat import FakeWeChat
 
 SECRET = "s3cret"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

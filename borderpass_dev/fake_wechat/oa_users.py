@@ -9,8 +9,8 @@ from typing import Any
 
 from wechatpy.constants import WeChatErrorCode as E
 
-from borderpass.core.fake_wechat import rules
-from borderpass.core.fake_wechat.state import FakeUser, FakeWeChatState, WeChatFailure
+from borderpass_dev.fake_wechat import rules
+from borderpass_dev.fake_wechat.state import FakeUser, FakeWeChatState, WeChatFailure
 
 OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
 MAX_TAGS = 100  # per account

@@ -9,8 +9,8 @@ from typing import Any
 
 from wechatpy.constants import WeChatErrorCode as E
 
-from borderpass.core.fake_wechat import rules
-from borderpass.core.fake_wechat.state import (
+from borderpass_dev.fake_wechat import rules
+from borderpass_dev.fake_wechat.state import (
     CLIENT_MSG_ID_TTL,
     CODE_TTL,
     CUSTOMER_SERVICE_WINDOW,

@@ -16,8 +16,8 @@ from typing import Any
 import qrcode
 from aiohttp import web
 
-from borderpass.core.fake_wechat import api, oa_users, rules
-from borderpass.core.fake_wechat.state import FakeWeChatState, RecordedRequest, WeChatFailure
+from borderpass_dev.fake_wechat import api, oa_users, rules
+from borderpass_dev.fake_wechat.state import FakeWeChatState, RecordedRequest, WeChatFailure
 
 log = logging.getLogger(__name__)
 

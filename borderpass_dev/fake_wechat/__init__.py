@@ -10,8 +10,8 @@ up and inspect it through :class:`FakeWeChat`'s attributes and helpers.
 
 from __future__ import annotations
 
-from borderpass.core.fake_wechat.server import FakeWeChat
-from borderpass.core.fake_wechat.state import (
+from borderpass_dev.fake_wechat.server import FakeWeChat
+from borderpass_dev.fake_wechat.state import (
     DEMO_MINIAPP_APPID,
     DEMO_MINIAPP_SECRET,
     DEMO_OA_APPID,

@@ -7,7 +7,7 @@ from typing import Any
 
 from wechatpy.constants import WeChatErrorCode as E
 
-from borderpass.core.fake_wechat.state import WeChatFailure
+from borderpass_dev.fake_wechat.state import WeChatFailure
 
 # Maximum value length per subscribe-message field type (the key without its number).
 SUBSCRIBE_FIELD_LIMITS = {
