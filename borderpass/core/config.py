@@ -82,6 +82,8 @@ class Settings:
     login_delay_max: float = 900.0
     password_workers: int = 0  # 0 → half the CPUs, at least 1
     password_queue: int = 16
+    # the duty ledger's months kept on PostgreSQL (0: all; never under 183 days, R-U7)
+    ledger_keep_days: int = 0
 
     @property
     def db_url(self) -> str:
@@ -152,6 +154,7 @@ class Settings:
             login_delay_max=float(get("LOGIN_DELAY_MAX", str(base.login_delay_max))),
             password_workers=int(get("PASSWORD_WORKERS", str(base.password_workers))),
             password_queue=int(get("PASSWORD_QUEUE", str(base.password_queue))),
+            ledger_keep_days=int(get("LEDGER_KEEP_DAYS", str(base.ledger_keep_days)) or 0),
         )
 
     def login_policy(self) -> LoginPolicy:

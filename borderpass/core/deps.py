@@ -23,4 +23,5 @@ async def open_deps(settings: Settings, redis: Any) -> Deps:
         session_ttl=settings.session_ttl,
         max_upload_bytes=settings.max_upload_bytes,
         login=settings.login_policy(),
+        ledger_keep_days=settings.ledger_keep_days,
     )

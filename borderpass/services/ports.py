@@ -58,3 +58,4 @@ class Deps:
     session_ttl: int = 7 * 24 * 3600
     max_upload_bytes: int = 10 * 1024 * 1024
     login: LoginPolicy = field(default_factory=LoginPolicy)
+    ledger_keep_days: int = 0  # the ledger's months kept (0: all; R-U7 floor 183 days)

@@ -5,9 +5,11 @@ in its own transaction, so a crash between two leaves each record whole or gone;
 files go after the commit that released them (a crash there leaves an unreferenced file,
 which the orphan pass removes on a later run). The keyring has one data key, no key per
 record, so nothing can be crypto-shredded: rows are deleted, sealed fields overwritten.
-Audit rows and the gate ledger are never touched here (R-U7: ≥ 6 months; the database
-refuses younger deletions of audit rows). A legal hold (R-D5) — an unlifted blacklist entry
-or smuggling referral on the filing or its owner, or a vehicle still abroad — stops it.
+Audit rows are never touched here (R-U7: ≥ 6 months; the database refuses younger
+deletions of audit rows); the gate ledger's months on PostgreSQL are dropped whole once
+older than ``ledger_keep_days`` (0, the default: kept; never under 6 months). A legal
+hold (R-D5) — an unlifted blacklist entry or smuggling referral on the filing or its
+owner, or a vehicle still abroad — stops it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from borderpass.models import (
     Trip,
 )
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import audit, clock
+from borderpass.services import audit, clock, ledger_partitions
 from borderpass.services.ports import Deps
 
 DRAFT_DAYS = 90  # a draft never submitted
@@ -217,11 +219,12 @@ async def sweep(deps: Deps) -> dict[str, int]:
     """One retention run: abandoned drafts, ended filings past their period, expired
     exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
-                            "orphan_files", "held"), 0)
+                            "orphan_files", "held", "ledger_months"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
     await _orphans(deps, counts)
+    counts["ledger_months"] = len(await ledger_partitions.drop_expired(deps.ledger_keep_days))
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):
         await audit.record(None, "delete", "retention", 0, **done)
