@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.core.ports_cli import add_commands as add_port_commands
 
     add_port_commands(sub)
+    from borderpass.core.bench_seed import add_command as add_bench_seed
+
+    add_bench_seed(sub)
     return parser
 
 
@@ -209,6 +212,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from borderpass.core import ports_cli
 
         return ports_cli.run(args, settings)
+    if args.command == "bench-seed":
+        from borderpass.core import bench_seed
+
+        return bench_seed.run(args, settings)
     if args.command == "audit":
         from borderpass.core import audit_cli
 

@@ -40,7 +40,7 @@ async def _partition(apps, schema_editor) -> None:
     if client.capabilities.dialect != "postgres":
         return
     _, rows = await client.execute_query(
-        "SELECT relkind FROM pg_class WHERE oid = 'gate_ledger'::regclass")
+        "SELECT relkind::text AS relkind FROM pg_class WHERE oid = 'gate_ledger'::regclass")
     if rows[0]["relkind"] == "p":
         return  # already partitioned (a rerun)
     bound = _month(datetime.now(UTC), 2)
