@@ -100,6 +100,7 @@ class Seed:
         n = counts.filings
         self.vins = [""] + [vin(f) for f in range(1, n + 1)]
         self.plates = [""] + [plate(f) for f in range(1, n + 1)]
+        self.audit_after, self.audit_head = 0, ""  # the chain continues any rows present
         self.exited = [now - timedelta(days=1 + 20 * self.rng.random()) for _ in range(n)]
         self.deadlines = self._deadlines()
 
@@ -229,9 +230,9 @@ class Seed:
     def audit(self) -> Iterator[tuple[Any, ...]]:
         from borderpass.services.audit import GENESIS
 
-        prev, total, span = GENESIS, self.c.audit, self.now - self.start
-        for g in range(1, total + 1):
-            at = self.start + span * (g / (total + 1))
+        prev, total, span = self.audit_head or GENESIS, self.c.audit, self.now - self.start
+        for g in range(self.audit_after + 1, self.audit_after + total + 1):
+            at = self.start + span * ((g - self.audit_after) / (total + 1))
             subject = (g % self.c.filings) + 1
             body: dict[str, Any] = {
                 "actor_id": None, "action": "filing_reveal", "subject_type": "filing",
@@ -282,6 +283,7 @@ class Seed:
                              "migrated one (bench-seed fills only a database of its own)")
         times: dict[str, float] = {}
         await self._ledger_months()
+        await self.chain_head()
         # as pg_restore --disable-triggers: no per-row foreign-key trigger while loading
         # (the rows are consistent by construction; tests/core/test_bench_seed.py checks)
         await self.conn.execute("SET session_replication_role = replica")
@@ -304,6 +306,14 @@ class Seed:
         times["vacuum_analyze"] = time.perf_counter() - started
         self.report(f"  VACUUM ANALYZE: {times['vacuum_analyze']:.1f} s")
         return times
+
+    async def chain_head(self) -> None:
+        """Continue the audit chain after any rows already there (e.g. written by the app
+        while the seed ran): they keep their place, the seeded rows link to their head."""
+        row = await self.conn.fetchrow(
+            "SELECT id, row_hash FROM audit_events ORDER BY id DESC LIMIT 1")
+        if row is not None:
+            self.audit_after, self.audit_head = row["id"], row["row_hash"]
 
     async def _load(self, conn: Any, tables: list[tuple[str, str, tuple[str, ...]]],
                     times: dict[str, float]) -> None:
