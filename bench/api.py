@@ -216,12 +216,16 @@ def _jpeg() -> bytes:
     return buf.getvalue()
 
 
+VIN_OFFSET = [0]  # on an existing database: past runs' vehicles, so each VIN stays unique
+
+
 def filing_body(i: int) -> dict[str, Any]:
     """A complete personal filing of vehicle ``i`` (unique plate, VIN and owner)."""
+    v = i + VIN_OFFSET[0]
     owner = make_id_number("533102", date(1960, 1, 1) + timedelta(days=i // 500), i % 500 * 2 + 1)
     return {
         "category": "personal",
-        "vehicle": {"plate_number": f"云N{i:05d}", "vin": make_vin(f"LSVAM4187C{i:06d}"),
+        "vehicle": {"plate_number": f"云N{i:05d}", "vin": make_vin(f"LSVAM4187C{v:06d}"),
                     "vehicle_type": "小型轿车", "model": "大众牌SVW7", "owner_name": "岩温",
                     "register_date": "2019-05-01", "licence_kind": "paper",
                     "mortgaged": False},
@@ -276,8 +280,11 @@ async def seed(settings: Settings, base: str, fake: FakeWeChat, count: int,
         cipher = FieldCipher(base64.b64decode(settings.data_key))  # the server's key
         deps = Deps(cipher=cipher, files=FileStore(settings.data_dir / "uploads", cipher),
                     kv=make_redis(settings.redis_url), tz=ZoneInfo(settings.timezone))
-        reviewer = await users.add_staff("bench-reviewer", "correct-horse-1",
-                                         [Role.REVIEWER.value])
+        from borderpass.models import Filing
+
+        VIN_OFFSET[0] = await Filing.filter(vin__startswith="LSVAM4187C").count()
+        reviewer = await User.get_or_none(username="bench-reviewer") or \
+            await users.add_staff("bench-reviewer", "correct-horse-1", [Role.REVIEWER.value])
         gate = asyncio.Semaphore(parallel)
 
         async def one(i: int) -> Writer:
@@ -361,7 +368,9 @@ async def write_phase(session: aiohttp.ClientSession, base: str, writers: list[W
             if due >= measure_from:
                 result.latencies.append(last_done - due)
                 result.timeline.append((due - measure_from, last_done - due))
-            w.direction = "entry" if w.direction == "exit" else "exit"
+            # a trip opens when a lane records the exit, not at the declaration (trips
+            # follow crossings): without lanes here the vehicle never leaves, so it
+            # declares its exit again rather than an entry the server would refuse
         else:
             code = json.loads(answer).get("error", {}).get("code", "?") if answer else "?"
             result.errors[f"{status} {code}"] += 1
@@ -479,6 +488,8 @@ async def run(args: argparse.Namespace) -> bool:
     assert fake.base_url is not None
     port = _free_port()
     data_key = base64.b64encode(os.urandom(32)).decode()
+    if args.existing_db:
+        data_key = os.environ["BORDERPASS_DATA_KEY"]  # the seeded database's keyring
     db_name = args.bench_db
     env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERPASS_")}
     env |= {"BORDERPASS_DATA_DIR": str(tmp / "var"), "BORDERPASS_DATA_KEY": data_key,
@@ -487,6 +498,11 @@ async def run(args: argparse.Namespace) -> bool:
     if args.sqlite:
         db_url, redis_url = "", ""
         backend = "SQLite + in-process fakeredis (embedded defaults)"
+    elif args.existing_db:  # a seeded database: used as it is, never dropped
+        db_url, redis_url = args.existing_db, args.redis
+        backend = f"PostgreSQL {db_url} (existing, seeded) + Redis {redis_url}"
+        await claim_redis(redis_url)
+        env |= {"BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_REDIS_URL": redis_url}
     else:
         db_url = database_url(args.pg, db_name)
         redis_url = args.redis
@@ -524,7 +540,8 @@ async def run(args: argparse.Namespace) -> bool:
     finally:
         await fake.close()
         if not args.sqlite and not args.keep_db:
-            await _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            if not args.existing_db:
+                await _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
             await claim_redis(redis_url)
         if args.keep_db:
             print(f"kept: {db_url or settings.db_url}, {redis_url or 'fakeredis'}, {tmp}")

@@ -15,10 +15,12 @@ from borderpass.core.kv import make_redis
 MARKER = "borderpass:bench:owned"  # left in a Redis database a benchmark has claimed
 
 EPILOG = """\
-Databases: unless --sqlite, the benchmark CREATEs and finally DROPs the PostgreSQL database
-named by --bench-db (beside --pg's), and FLUSHes the Redis database named by --redis before
-and after. Give a database used by nothing else: a Redis database holding keys that no
-benchmark left is refused. `make bench` passes BENCH_DB and BENCH_REDIS (see docs/benchmarks.md).
+Databases: unless --sqlite or --existing-db, the benchmark CREATEs and finally DROPs the
+PostgreSQL database named by --bench-db (beside --pg's); --existing-db URL runs on a database
+filled by `borderpass bench-seed` and never drops it. It FLUSHes the Redis database named
+by --redis before and after. Give a database used by nothing else: a Redis database holding
+keys that no benchmark left is refused. `make bench` passes BENCH_DB and BENCH_REDIS (see
+docs/benchmarks.md).
 """
 
 
@@ -33,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser, sqlite: bool = True) -> None:
              "(default: $BORDERPASS_BENCH_PG or %(default)s)")
     parser.add_argument("--bench-db", metavar="NAME",
                         help="PostgreSQL database to CREATE and DROP (required unless --sqlite)")
+    parser.add_argument("--existing-db", metavar="URL",
+                        help="run on this already filled PostgreSQL database (`borderpass "
+                             "bench-seed`) instead of creating one: never dropped, the "
+                             "benchmark adds its rows to it; its data key in "
+                             "$BORDERPASS_DATA_KEY")
     parser.add_argument("--redis", metavar="URL",
                         help="Redis URL with a database number of its own, e.g. "
                              "redis://127.0.0.1:6379/14; it is FLUSHED (required unless --sqlite)")
@@ -44,6 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser, sqlite: bool = True) -> None:
 def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Stops with a usage error unless both databases are named (or --sqlite is given)."""
     if getattr(args, "sqlite", False):
+        return
+    if args.existing_db:
+        if not args.redis:
+            parser.error("name the Redis database this benchmark wipes: --redis")
+        if not os.environ.get("BORDERPASS_DATA_KEY"):
+            parser.error("--existing-db: set BORDERPASS_DATA_KEY to the data key it was "
+                         "seeded with")
         return
     missing = [flag for flag, value in (("--bench-db", args.bench_db), ("--redis", args.redis))
                if not value]

@@ -216,8 +216,8 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
-                  ) -> list[dict[str, Any]]:
+async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int],
+                  existing: bool = False) -> list[dict[str, Any]]:
     from tortoise import connections
 
     from borderpass.core.config import Settings
@@ -226,12 +226,12 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
     from borderpass.core.kv import make_redis
     from borderpass.models import Declaration, Filing, User
     from borderpass.models.enums import FilingStatus
-    from borderpass.services import audit, declarations, ledger_export
+    from borderpass.services import audit, declarations, ledger, ledger_export
     from borderpass.services.gate_decisions import _states_sql
 
     await init_db(url, apply_migrations=False)
     redis = make_redis(redis_url)
-    key = base64.b64encode(b"b" * 32).decode()
+    key = os.environ["BORDERPASS_DATA_KEY"] if existing else base64.b64encode(b"b" * 32).decode()
     deps = await open_deps(Settings(database_url=url, data_key=key,
                                     data_dir=Path(tempfile.mkdtemp())), redis)
     conn = connections.get("default")
@@ -251,16 +251,20 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
 
         # declaration write: the service, on approved filings without an open trip
         _, free = await conn.execute_query(
-            "SELECT f.id, f.applicant_id FROM filings f WHERE f.status = 'approved' "
-            "ORDER BY f.id DESC LIMIT 60")
+            "SELECT f.id, f.applicant_id FROM filings f JOIN trips t ON t.filing_id = f.id "
+            "AND t.status = 'open' WHERE f.status = 'approved' ORDER BY f.id DESC LIMIT 60"
+            if existing else "SELECT f.id, f.applicant_id FROM filings f "
+            "WHERE f.status = 'approved' ORDER BY f.id DESC LIMIT 60")
         writes = iter(free)
 
         async def declare() -> None:
             row = next(writes)
             user = await User.get(id=row["applicant_id"])
+            # on a seeded database every vehicle is abroad: it declares its return
             await declarations.create(deps, user, {"filing_id": row["id"],
                                                    "driver_id": row["id"],
-                                                   "direction": "exit", "port": "ruili"})
+                                                   "direction": "entry" if existing else "exit",
+                                                   "port": "ruili"})
 
         times = await timed(declare, 50)
         results.append({"what": "declaration write (service)", "ms": times,
@@ -297,14 +301,39 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
         results.append({"what": f"ledger export, 1 day (~{per_day:,.0f} rows)", "ms": times,
                         "plan": plan, "whole": whole})
 
-        # audit verify: the whole chain, linear by design
+        # the 15-day report (R-G6): the operator's command, over the last full 15 days
+        end = NOW.replace(hour=0, minute=0, second=0) - timedelta(days=1)
+        start = end - ledger_export.REPORT_PERIOD
+        rows_15 = await ledger.count(start, end)
+        times = await timed(lambda: ledger_export.export(deps.kv, out, "csv", start, end), 1)
+        plan, whole = await explain(page, [start, end, 0])
+        results.append({"what": f"ledger report, 15 days ({rows_15:,} rows, CSV)",
+                        "ms": times, "plan": plan, "whole": whole})
+
+        # the reminder sweep's read: open trips whose deadline falls in one interval
+        lead = timedelta(days=7)  # the sweep's WHERE (services/notify/sweep.py)
+        plan, whole = await explain(
+            "SELECT t.id FROM trips t WHERE t.status = $1 AND t.deadline > $2 "
+            "AND t.deadline <= $3", ["open", NOW + lead - timedelta(minutes=1), NOW + lead])
+        results.append({"what": "reminder sweep read (one stage, one minute)", "ms": [0.0],
+                        "plan": plan, "whole": whole})
+
+        # audit verify: the whole chain, linear by design, streamed (constant memory)
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         verdict = await audit.verify()
         seconds = time.perf_counter() - started
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
         assert verdict.broken_id is None, verdict
-        results.append({"what": f"audit verify ({verdict.checked:,} rows)",
-                        "ms": [seconds * 1000], "plan": "Index Scan audit_events_pkey "
-                        "(pages of 1,000 by id)", "whole": [],
+        plan, _ = await explain(  # the walk reads the whole chain by design
+            "SELECT id, actor_id, action, subject_type, subject_id, field_names, detail, at, "
+            "prev_hash, row_hash FROM audit_events ORDER BY id", [])
+        whole = []
+        results.append({"what": f"audit verify ({verdict.checked:,} rows; peak memory "
+                                f"+{grown:.0f} MB)",
+                        "ms": [seconds * 1000], "plan": plan + " (one cursor)", "whole": whole,
                         "rate": verdict.checked / seconds})
     finally:
         await redis.aclose()
@@ -315,6 +344,52 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
 def host_load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} / {five:.1f} (1 / 5 min), {os.cpu_count()} CPUs"
+
+
+def print_results(results: list[dict[str, Any]]) -> int:
+    """The table of hot paths; 1 when a big table is read whole."""
+    print(f"\n{NOW.date()} — {host_load()}\n")
+    print("| hot path | p50 ms | p99 ms | plan (scans) | big table read whole |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        ms = r["ms"]
+        print(f"| {r['what']} | {statistics.median(ms):.2f} | {p(ms, 0.99):.2f} | "
+              f"{r['plan']} | {', '.join(r['whole']) or 'none'} |")
+    for r in results:
+        if "rate" in r:
+            full = FULL["audit"] / r["rate"]
+            print(f"\naudit verify: {r['rate']:,.0f} rows/s → {full / 60:.0f} min for "
+                  f"{FULL['audit']:,} rows (linear)")
+    bad = [r["what"] for r in results if r["whole"]]
+    if bad:
+        print(f"\nSEQ SCAN of a big table in: {', '.join(bad)}")
+    return 1 if bad else 0
+
+
+async def measure_existing(args: argparse.Namespace) -> int:
+    """The hot paths on a database filled by ``borderpass bench-seed`` (never dropped)."""
+    import asyncpg
+
+    await claim_redis(args.redis)
+    conn = await asyncpg.connect(args.existing_db.replace("postgres://", "postgresql://", 1))
+    try:
+        counts = {"users": await conn.fetchval("SELECT max(id) FROM users"),
+                  "ledger": await conn.fetchval(
+                      "SELECT reltuples::bigint FROM pg_class WHERE relname = 'gate_ledger'"
+                  ) or 0}
+        parts = await conn.fetch("SELECT c.relname, c.reltuples::bigint AS n FROM pg_inherits i "
+                                 "JOIN pg_class c ON c.oid = i.inhrelid "
+                                 "WHERE i.inhparent = 'gate_ledger'::regclass")
+        counts["ledger"] = sum(r["n"] for r in parts) or counts["ledger"]
+        size = await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
+    finally:
+        await conn.close()
+    print(f"existing database {args.existing_db}: {counts['users']:,} users, "
+          f"~{counts['ledger']:,} ledger rows in {len(parts)} partitions, {size}; "
+          f"{host_load()}", flush=True)
+    results = await measure(args.existing_db, args.redis, 1.0, counts, existing=True)
+    await claim_redis(args.redis)
+    return print_results(results)
 
 
 async def main() -> int:
@@ -328,6 +403,8 @@ async def main() -> int:
                         help="drop migration 0017's indexes before measuring (the before)")
     args = parser.parse_args()
     check(parser, args)
+    if args.existing_db:
+        return await measure_existing(args)
     counts = {k: max(100, int(v * args.scale)) for k, v in FULL.items()}
     url = database_url(args.pg, args.bench_db)
     await claim_redis(args.redis)
@@ -366,22 +443,7 @@ async def main() -> int:
         print(f"seeded in {seeded:.0f} s (migrations included): {sizes}, {db_size}",
               flush=True)
         results = await measure(url, args.redis, args.scale, counts)
-        print(f"\n{NOW.date()} — {host_load()}\n")
-        print("| hot path | p50 ms | p99 ms | plan (scans) | big table read whole |")
-        print("|---|---|---|---|---|")
-        for r in results:
-            ms = r["ms"]
-            print(f"| {r['what']} | {statistics.median(ms):.2f} | {p(ms, 0.99):.2f} | "
-                  f"{r['plan']} | {', '.join(r['whole']) or 'none'} |")
-        for r in results:
-            if "rate" in r:
-                full = FULL["audit"] / r["rate"]
-                print(f"\naudit verify: {r['rate']:,.0f} rows/s → {full / 60:.0f} min for "
-                      f"{FULL['audit']:,} rows at full scale (linear)")
-        bad = [r["what"] for r in results if r["whole"]]
-        if bad:
-            print(f"\nSEQ SCAN of a big table in: {', '.join(bad)}")
-        return 1 if bad else 0
+        return print_results(results)
     finally:
         if not args.keep:
             await admin(args.pg, f'DROP DATABASE IF EXISTS "{args.bench_db}" WITH (FORCE)')

@@ -89,6 +89,13 @@ async def _backends(args: argparse.Namespace,
     if args.sqlite:
         yield f"sqlite://{data_dir / 'bench.sqlite3'}", ""
         return
+    if args.existing_db:  # a seeded database: used as it is, never dropped
+        await claim_redis(args.redis)
+        try:
+            yield args.existing_db, args.redis
+        finally:
+            await claim_redis(args.redis)
+        return
     name = args.bench_db
     await _pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await _pg(args.pg, f'CREATE DATABASE "{name}"')
@@ -175,6 +182,9 @@ async def _commit_cost(rounds: int = 100) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
+    global DATA_KEY
+    if args.existing_db:
+        DATA_KEY = os.environ["BORDERPASS_DATA_KEY"]  # the seeded database's keyring
     ramp = [float(r) for r in args.ramp.split(",") if r]
     phases = [("warm-up", args.rate, 3.0), ("target", args.rate, args.duration)]
     phases += [("ramp", r, args.duration) for r in ramp]

@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.core.agency_sim import add_commands as add_sim_commands
 
     add_sim_commands(sub)
+    from borderpass.core.bench_seed import add_command as add_bench_seed
+
+    add_bench_seed(sub)
     return parser
 
 
@@ -224,6 +227,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from borderpass.core import agency_sim
 
         return agency_sim.run(args)
+    if args.command == "bench-seed":
+        from borderpass.core import bench_seed
+
+        return bench_seed.run(args, settings)
     if args.command == "audit":
         from borderpass.core import audit_cli
 

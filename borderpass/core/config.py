@@ -98,6 +98,8 @@ class Settings:
     password_queue: int = 16
     # R-P2.6: the share of fast-lane renewals (good class, unchanged) sent to human review
     credit_sample_share: float = 0.05
+    # the duty ledger's months kept on PostgreSQL (0: all; never under 183 days, R-U7)
+    ledger_keep_days: int = 0
 
     @property
     def db_url(self) -> str:
@@ -174,6 +176,7 @@ class Settings:
             password_queue=int(get("PASSWORD_QUEUE", str(base.password_queue))),
             credit_sample_share=_share(get("CREDIT_SAMPLE_SHARE",
                                            str(base.credit_sample_share))),
+            ledger_keep_days=int(get("LEDGER_KEEP_DAYS", str(base.ledger_keep_days)) or 0),
         )
 
     def login_policy(self) -> LoginPolicy:

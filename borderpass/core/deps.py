@@ -24,4 +24,5 @@ async def open_deps(settings: Settings, redis: Any) -> Deps:
         max_upload_bytes=settings.max_upload_bytes,
         login=settings.login_policy(),
         credit_sample_share=settings.credit_sample_share,
+        ledger_keep_days=settings.ledger_keep_days,
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -30,16 +31,24 @@ _PAGE = 1000
 
 def canonical(event: AuditEvent) -> bytes:
     """The row's content as the hash sees it: sorted-key compact JSON, UTC microseconds."""
-    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
+    return _canonical_values(event.actor_id, event.action,  # type: ignore[attr-defined]
+                             event.subject_type, event.subject_id, event.field_names,
+                             event.detail, event.at, event.prev_hash)
+
+
+def _canonical_values(actor_id: int | None, action: str, subject_type: str, subject_id: int,
+                      field_names: Any, detail: Any, at: datetime, prev_hash: str | None
+                      ) -> bytes:
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
     body = {
-        "actor_id": event.actor_id,  # type: ignore[attr-defined]
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "field_names": list(event.field_names),
-        "detail": event.detail,
+        "actor_id": actor_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "field_names": list(field_names),
+        "detail": detail,
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "prev_hash": event.prev_hash,
+        "prev_hash": prev_hash,
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -125,19 +134,49 @@ async def verify() -> Verdict:
 
     An edited row fails its own hash; a deleted row breaks the next row's link; a row put
     back unchained in the middle is named too. Removing rows at the tail is seen only
-    against a head recorded elsewhere (the command prints it)."""
-    prev, after, checked = GENESIS, 0, 0
-    while True:
-        rows = await AuditEvent.filter(id__gt=after).order_by("id").limit(_PAGE)
-        if not rows:
-            return Verdict(checked, prev)
-        for event in rows:
-            if event.row_hash is None:
-                return Verdict(checked, prev, event.id, "unchained")
-            if event.prev_hash != prev:
-                return Verdict(checked, prev, event.id, "link")
-            if row_hash(event) != event.row_hash:
-                return Verdict(checked, prev, event.id, "hash")
-            prev, checked = event.row_hash, checked + 1
-        after = rows[-1].id
+    against a head recorded elsewhere (the command prints it). Reads the rows as plain
+    tuples, streamed (constant memory): a PostgreSQL cursor, pages by id on SQLite."""
+    prev, checked = GENESIS, 0
+    async with aclosing(_chain()) as rows:  # closed (cursor, transaction) on a break
+        async for row_id, actor_id, action, subject_type, subject_id, names, detail, at, \
+                prev_hash, stored in rows:
+            if stored is None:
+                return Verdict(checked, prev, row_id, "unchained")
+            if prev_hash != prev:
+                return Verdict(checked, prev, row_id, "link")
+            digest = hashlib.sha256(_canonical_values(
+                actor_id, action, subject_type, subject_id, _json(names), _json(detail), at,
+                prev_hash)).hexdigest()
+            if digest != stored:
+                return Verdict(checked, prev, row_id, "hash")
+            prev, checked = stored, checked + 1
+    return Verdict(checked, prev)
 
+
+_COLUMNS = ("id, actor_id, action, subject_type, subject_id, field_names, detail, at, "
+            "prev_hash, row_hash")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def _chain() -> AsyncGenerator[tuple[Any, ...], None]:
+    """Every audit row in id order as a tuple of ``_COLUMNS``, without building models."""
+    table = AuditEvent._meta.db_table
+    async with in_transaction() as conn:
+        if conn.capabilities.dialect == "postgres":
+            raw = conn._connection  # asyncpg's, in this transaction
+            async for rec in raw.cursor(f"SELECT {_COLUMNS} FROM {table} ORDER BY id",
+                                        prefetch=5000):
+                yield tuple(rec)
+            return
+    after = 0
+    while True:
+        page = await AuditEvent.filter(id__gt=after).order_by("id").limit(_PAGE).values_list(
+            *(c.strip() for c in _COLUMNS.split(",")))
+        if not page:
+            return
+        for row in page:
+            yield tuple(row)
+        after = page[-1][0]

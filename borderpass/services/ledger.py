@@ -104,6 +104,29 @@ async def rows(start: datetime, end: datetime, lane: str | None = None,
         last_id = page[-1].id
 
 
+_VALUES = ("id", "at", "lane_code", "kind", "event_id", "declaration_id", "plate", "outcome",
+           "reason", "actor", "flagged", "detail")
+
+
+async def described(start: datetime, end: datetime, lane: str | None = None,
+                    chunk: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
+    """What :func:`rows` yields, already as :func:`describe` shows it, read as plain values
+    (no model object per row: the 15-day report reads a quarter of a million rows)."""
+    last_id = 0
+    while True:
+        query = LedgerEntry.filter(at__gte=start, at__lt=end, id__gt=last_id)
+        if lane:
+            query = query.filter(lane_code=lane)
+        page = await query.order_by("id").limit(chunk).values(*_VALUES)
+        if not page:
+            return
+        for row in page:
+            row["at"] = row["at"].isoformat()
+            row["lane"] = row.pop("lane_code")
+        yield page
+        last_id = page[-1]["id"]
+
+
 async def count(start: datetime, end: datetime, lane: str | None = None) -> int:
     """How many entries :func:`rows` will yield."""
     query = LedgerEntry.filter(at__gte=start, at__lt=end)

@@ -48,11 +48,10 @@ async def export(kv: KeyValue, path: Path, fmt: str, start: datetime, end: datet
         with path.open("w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.writer(fh)
             writer.writerow(COLUMNS)
-            async for page in ledger.rows(start, end, lane):
-                for entry in page:
-                    row = ledger.describe(entry)
+            async for page in ledger.described(start, end, lane):
+                for row in page:
                     writer.writerow(_cells(row))
-                    summary[(entry.kind, entry.outcome)] += 1
+                    summary[(row["kind"], row["outcome"])] += 1
                 if progress:
                     progress(len(page))
         return summary
@@ -61,10 +60,10 @@ async def export(kv: KeyValue, path: Path, fmt: str, start: datetime, end: datet
     book = Workbook(write_only=True)
     sheet = book.create_sheet("ledger")
     sheet.append(list(COLUMNS))
-    async for page in ledger.rows(start, end, lane):
-        for entry in page:
-            sheet.append(_cells(ledger.describe(entry)))
-            summary[(entry.kind, entry.outcome)] += 1
+    async for page in ledger.described(start, end, lane):
+        for row in page:
+            sheet.append(_cells(row))
+            summary[(row["kind"], row["outcome"])] += 1
         if progress:
             progress(len(page))
     totals = book.create_sheet("summary")

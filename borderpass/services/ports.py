@@ -61,3 +61,4 @@ class Deps:
     max_upload_bytes: int = 10 * 1024 * 1024
     login: LoginPolicy = field(default_factory=LoginPolicy)
     credit_sample_share: float = 0.05  # R-P2.6: fast-lane renewals sampled to review
+    ledger_keep_days: int = 0  # the ledger's months kept (0: all; R-U7 floor 183 days)

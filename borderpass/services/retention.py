@@ -6,9 +6,11 @@ files go after the commit that released them (a crash there leaves an unreferenc
 which the orphan pass removes on a later run). Rows are deleted and sealed fields
 overwritten; a person's files are also sealed under their subject key, destroyed when their
 account is erased (``services/erasure.py``, R-D7).
-Audit rows and the gate ledger are never touched here (R-U7: ≥ 6 months; the database
-refuses younger deletions of audit rows). A legal hold (R-D5) — an unlifted blacklist entry
-or smuggling referral on the filing or its owner, or a vehicle still abroad — stops it.
+Audit rows are never touched here (R-U7: ≥ 6 months; the database refuses younger
+deletions of audit rows); the gate ledger's months on PostgreSQL are dropped whole once
+older than ``ledger_keep_days`` (0, the default: kept; never under 6 months). A legal hold
+(R-D5) — an unlifted blacklist entry or smuggling referral on the filing or its owner, or a
+vehicle still abroad — stops it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from borderpass.models import (
     Trip,
 )
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import audit, clock
+from borderpass.services import audit, clock, ledger_partitions
 from borderpass.services.documents import stored_name
 from borderpass.services.ports import Deps
 
@@ -234,7 +236,8 @@ async def sweep(deps: Deps) -> dict[str, int]:
     """One retention run: abandoned drafts, ended filings past their period, expired
     exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
-                            "orphan_files", "held", "erased_accounts", "shredded_keys"), 0)
+                            "orphan_files", "held", "erased_accounts", "shredded_keys",
+                            "ledger_months"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
@@ -242,6 +245,7 @@ async def sweep(deps: Deps) -> dict[str, int]:
     from borderpass.services import erasure  # it builds on this module
 
     counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
+    counts["ledger_months"] = len(await ledger_partitions.drop_expired(deps.ledger_keep_days))
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):
         await audit.record(None, "delete", "retention", 0, **done)

@@ -13,6 +13,7 @@ from borderpass.services import (
     blacklist,
     data_export,
     idempotency,
+    ledger_partitions,
     retention,
     review,
     sessions,
@@ -37,7 +38,8 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
                             # after the blacklist, so a blacklisting notice finds its entry
                             ("reminders", sweep_reminders),  # (R-F9)
                             ("expired_sessions", sessions.purge_expired),
-                            ("idempotency_expired", idempotency.sweep_expired)):
+                            ("idempotency_expired", idempotency.sweep_expired),
+                            ("ledger_months_ahead", ledger_partitions.ensure_ahead)):
             counts |= await timed_sweep(name, sweep)
         # R-P2.7: after the blacklist, so an overstay is an event before its trip is read
         counts |= await timed_sweep("credit", lambda: credit_feed.run(deps))
