@@ -4,6 +4,109 @@
  */
 
 export interface paths {
+    "/api/v1/admin/agencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agencies with their delivery state: last delivered id, lag, failures. */
+        get: operations["get_api_v1_admin_agencies"];
+        put?: never;
+        /** Register an agency as a subscriber; its secret is in this answer only. */
+        post: operations["post_api_v1_admin_agencies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agencies/{id}/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop (``{"active": false}``) or resume an agency's deliveries and requests. */
+        post: operations["post_api_v1_admin_agencies_id_active"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agencies/{id}/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events an agency did not take within 24 hours (replay them by cursor). */
+        get: operations["get_api_v1_admin_agencies_id_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agencies/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again every entitled event after ``after`` (an event id). */
+        post: operations["post_api_v1_admin_agencies_id_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agency-events/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agencies' blacklist entries waiting for a customs officer's review. */
+        get: operations["get_api_v1_admin_agency_events_pending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agency-events/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm (list the owner) or reject an agency's blacklist entry, with a note. */
+        post: operations["post_api_v1_admin_agency_events_id_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/blacklist": {
         parameters: {
             query?: never;
@@ -157,6 +260,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Profiles for the back office, ``?uscc=`` for one organisation's claims. */
+        get: operations["get_api_v1_admin_profiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/profiles/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff vouch for a claim after checking its licence; the USCC's other claims are */
+        post: operations["post_api_v1_admin_profiles_id_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/staff/reset-password": {
         parameters: {
             query?: never;
@@ -219,6 +356,24 @@ export interface paths {
         put?: never;
         /** Authenticate a pending unit (its code is issued) or refuse it with a reason (R-U2). */
         post: operations["post_api_v1_admin_units_id_authenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agency/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Our events after ``after`` for the signing agency (its entitled types, in order). */
+        get: operations["get_api_v1_agency_events"];
+        put?: never;
+        /** An agency's event (CloudEvents JSON, Standard Webhooks signature, agency-id header). */
+        post: operations["post_api_v1_agency_events"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1134,6 +1289,23 @@ export interface paths {
         patch: operations["patch_api_v1_me"];
         trace?: never;
     };
+    "/api/v1/me/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's credit: each party they file for, its class, rule, reasons and events. */
+        get: operations["get_api_v1_me_credit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/data": {
         parameters: {
             query?: never;
@@ -1179,6 +1351,23 @@ export interface paths {
         get: operations["get_api_v1_me_data_id_file"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the caller's personal data (R-D7): what the law lets go at once; the answer */
+        post: operations["post_api_v1_me_deletion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1340,6 +1529,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's claims and the verified profiles of their units and enterprises. */
+        get: operations["get_api_v1_profiles"];
+        put?: never;
+        /** Enter an enterprise's or unit's particulars once, by its USCC (R-P1); a USCC already */
+        post: operations["post_api_v1_profiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/licence-reading": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read the caller's uploaded business licence photo (营业执照) for the profile form: */
+        post: operations["post_api_v1_profiles_licence_reading"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One profile (its editors, its claimant, staff); anyone else gets a 404. */
+        get: operations["get_api_v1_profiles_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some fields (its editors); ``version`` guards against a change made meanwhile. */
+        patch: operations["patch_api_v1_profiles_id"];
+        trace?: never;
+    };
+    "/api/v1/profiles/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed which field when, old and new values (personal ones masked, R-P1c). */
+        get: operations["get_api_v1_profiles_id_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/{id}/prefill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the profile fills in a form: ``?flow=unit|business_filing|export_filing`` (the */
+        get: operations["get_api_v1_profiles_id_prefill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/review/filings/{id}/approve": {
         parameters: {
             query?: never;
@@ -1351,6 +1627,23 @@ export interface paths {
         put?: never;
         /** Approve a submitted filing (valid one year, R-F3). */
         post: operations["post_api_v1_review_filings_id_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/filings/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff: the credit of a filing's owner (reviewers, customs, admins). */
+        get: operations["get_api_v1_review_filings_id_credit"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1811,7 +2104,7 @@ export interface components {
         };
         OcrReading: {
             /** @enum {unknown} */
-            kind: "driving_licence" | "exit_entry_permit" | "id_card_back" | "id_card_front" | "vehicle_licence" | "vin_plate";
+            kind: "business_licence" | "driving_licence" | "exit_entry_permit" | "id_card_back" | "id_card_front" | "vehicle_licence" | "vin_plate";
             fields: {
                 [key: string]: components["schemas"]["OcrField"];
             };
@@ -1907,6 +2200,27 @@ export interface components {
             size?: number | null;
             file?: string | null;
         };
+        Deletion: {
+            /** Format: date-time */
+            requested_at: string;
+            /** @description asked before: nothing was deleted twice */
+            repeated: boolean;
+            /** @description counts deleted at once: drafts, documents, data_exports, files, notifications, sessions, subject_key */
+            deleted: {
+                [key: string]: number;
+            };
+            kept: {
+                record: string;
+                id: number;
+                status?: string;
+                /** @enum {unknown} */
+                reason: "under_review" | "in_force" | "retention";
+                holds: ("blacklist" | "smuggling_referral" | "open_trip")[];
+                kept_until: string | null;
+            }[];
+            account_erased: boolean;
+            deferred_by: string[];
+        };
         Filing: {
             id: number;
             /** @enum {unknown} */
@@ -1924,6 +2238,69 @@ export interface components {
             corrected_by_id?: number | null;
             /** @description when renewal opens */
             renewable_from?: string | null;
+            /** @description a renewal: the fast lane's decision (R-P2.6), null when it went to review as usual */
+            fast_lane?: components["schemas"]["FastLane"] | null;
+        };
+        CreditEvent: {
+            id: number;
+            /** @description crossing_on_time, overstay, overstay_lifted, dishonesty, dishonesty_lifted, export_locked, export_released, false_data_return, violation, violation_lifted */
+            kind: string;
+            /** @description the kind in the caller's language */
+            text: string;
+            source: string;
+            ref: string;
+            /** @description the ref of the event this one ends */
+            lifts?: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            until?: string | null;
+            filing_id?: number | null;
+        };
+        CreditReason: {
+            /** @description the rule id (R-P2.1 … R-P2.5, docs/rules.md) */
+            rule: string;
+            /** @description the rule and its event in the caller's language */
+            text: string;
+            event_id?: number;
+            kind?: string;
+            at?: string;
+            count?: number;
+            needed?: number;
+        };
+        Credit: {
+            /** @enum {unknown} */
+            party_kind: "person" | "organisation";
+            /** @description masked name or enterprise name */
+            label?: string;
+            filings?: number[];
+            /** @enum {unknown} */
+            credit_class: "good" | "normal" | "restricted" | "dishonest";
+            /** @description the class in the caller's language */
+            class_text: string;
+            rule: string;
+            rule_version: number;
+            cause_event_id?: number | null;
+            reasons: components["schemas"]["CreditReason"][];
+            restrictions: {
+                code: string;
+                text: string;
+            }[];
+            updated_at?: string | null;
+            events: components["schemas"]["CreditEvent"][];
+        };
+        FastLane: {
+            /**
+             * @description approved by the rule, or sampled to human review (R-P2.6)
+             * @enum {unknown}
+             */
+            outcome: "approved" | "sampled";
+            rule: string;
+            rule_version: number;
+            decided_at?: string;
+            credit_class?: string;
+            class_rule?: string;
+            cause_event_id?: number | null;
+            sample_share?: number;
         };
     };
     responses: {
@@ -2036,6 +2413,270 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_api_v1_admin_agencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Object"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_agencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description lower-case letters, digits, hyphens */
+                    code: string;
+                    name: string;
+                    /** @enum {unknown} */
+                    kind: "customs" | "border_inspection" | "port_office";
+                    /** @description https (plain http only to loopback when allowed) */
+                    url: string;
+                    event_types: ("declarations" | "crossings" | "blacklist" | "credit" | "inspections")[];
+                    batch_size?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_agencies_id_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_admin_agencies_id_dead_letters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Object"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_agencies_id_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    after: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_admin_agency_events_pending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Object"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_agency_events_id_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    confirm: boolean;
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     get_api_v1_admin_blacklist: {
         parameters: {
             query?: {
@@ -2374,6 +3015,112 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    get_api_v1_admin_profiles: {
+        parameters: {
+            query?: {
+                uscc?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            uscc: string;
+                            organisation_name: string;
+                            legal_representative?: string;
+                            address?: string;
+                            contact_name?: string;
+                            /** @description masked (R-U7) */
+                            contact_phone?: string | null;
+                            licence_document_id?: number | null;
+                            /** @enum {unknown} */
+                            status: "claimed" | "verified" | "superseded";
+                            verified_how?: string | null;
+                            verified_at?: string | null;
+                            version: number;
+                            created_at?: string;
+                            updated_at?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_admin_profiles_id_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        uscc: string;
+                        organisation_name: string;
+                        legal_representative?: string;
+                        address?: string;
+                        contact_name?: string;
+                        /** @description masked (R-U7) */
+                        contact_phone?: string | null;
+                        licence_document_id?: number | null;
+                        /** @enum {unknown} */
+                        status: "claimed" | "verified" | "superseded";
+                        verified_how?: string | null;
+                        verified_at?: string | null;
+                        version: number;
+                        created_at?: string;
+                        updated_at?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_admin_staff_reset_password: {
         parameters: {
             query?: never;
@@ -2504,6 +3251,88 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_agency_events: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_agency_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    specversion: "1.0";
+                    id: string;
+                    /** @enum {unknown} */
+                    type: "cn.gov.agency.inspection.result" | "cn.gov.agency.blacklist.entry" | "cn.gov.agency.credit.event";
+                    source?: string;
+                    subject?: string;
+                    time?: string;
+                    datacontenttype?: string;
+                    data: Record<string, never>;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3536,16 +4365,18 @@ export interface operations {
                 "application/json": {
                     /** @enum {unknown} */
                     filing_kind?: "new" | "change";
-                    uscc: string;
-                    enterprise_name: string;
-                    address: string;
-                    legal_representative: string;
-                    contact_name: string;
-                    contact_phone: string;
+                    uscc?: string;
+                    enterprise_name?: string;
+                    address?: string;
+                    legal_representative?: string;
+                    contact_name?: string;
+                    contact_phone?: string;
                     documents: {
-                        business_licence: number;
+                        business_licence?: number;
                         export_filing_form: number;
                     };
+                    /** @description R-P1a: the organisation profile the fields left out come from (the others must equal it) */
+                    profile_id?: number;
                 };
             };
         };
@@ -4930,6 +5761,39 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    get_api_v1_me_credit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Credit"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     get_api_v1_me_data: {
         parameters: {
             query?: never;
@@ -5027,6 +5891,44 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    post_api_v1_me_deletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description true: delete my personal data (R-D7) */
+                    confirm: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deletion"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_notify_subscriptions: {
         parameters: {
             query?: never;
@@ -5103,7 +6005,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "driving_licence" | "exit_entry_permit" | "id_card_back" | "id_card_front" | "vehicle_licence" | "vin_plate";
+                kind: "business_licence" | "driving_licence" | "exit_entry_permit" | "id_card_back" | "id_card_front" | "vehicle_licence" | "vin_plate";
             };
             cookie?: never;
         };
@@ -5427,6 +6329,369 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    get_api_v1_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            uscc: string;
+                            organisation_name: string;
+                            legal_representative?: string;
+                            address?: string;
+                            contact_name?: string;
+                            /** @description masked (R-U7) */
+                            contact_phone?: string | null;
+                            licence_document_id?: number | null;
+                            /** @enum {unknown} */
+                            status: "claimed" | "verified" | "superseded";
+                            verified_how?: string | null;
+                            verified_at?: string | null;
+                            version: number;
+                            created_at?: string;
+                            updated_at?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_profiles: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 18 characters, GB 32100-2015 check character */
+                    uscc: string;
+                    /** @description 名称, as on the business licence */
+                    organisation_name: string;
+                    /** @description 法定代表人 / 负责人 */
+                    legal_representative: string;
+                    /** @description 住所 */
+                    address: string;
+                    contact_name: string;
+                    contact_phone: string;
+                    /** @description the caller's uploaded business_licence photo (营业执照) */
+                    licence_document_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        uscc: string;
+                        organisation_name: string;
+                        legal_representative?: string;
+                        address?: string;
+                        contact_name?: string;
+                        /** @description masked (R-U7) */
+                        contact_phone?: string | null;
+                        licence_document_id?: number | null;
+                        /** @enum {unknown} */
+                        status: "claimed" | "verified" | "superseded";
+                        verified_how?: string | null;
+                        verified_at?: string | null;
+                        version: number;
+                        created_at?: string;
+                        updated_at?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    post_api_v1_profiles_licence_reading: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the caller's uploaded business_licence photo */
+                    document_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        document_id: number;
+                        /** @description profile fields read surely and checked: fill them */
+                        fill: Record<string, never>;
+                        /** @description fields read but not sure or failing a check: show them for the user to check, never fill (R-P5) */
+                        check: Record<string, never>;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_profiles_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        uscc: string;
+                        organisation_name: string;
+                        legal_representative?: string;
+                        address?: string;
+                        contact_name?: string;
+                        /** @description masked (R-U7) */
+                        contact_phone?: string | null;
+                        licence_document_id?: number | null;
+                        /** @enum {unknown} */
+                        status: "claimed" | "verified" | "superseded";
+                        verified_how?: string | null;
+                        verified_at?: string | null;
+                        version: number;
+                        created_at?: string;
+                        updated_at?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patch_api_v1_profiles_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 名称, as on the business licence */
+                    organisation_name?: string;
+                    /** @description 法定代表人 / 负责人 */
+                    legal_representative?: string;
+                    /** @description 住所 */
+                    address?: string;
+                    contact_name?: string;
+                    contact_phone?: string;
+                    /** @description the caller's uploaded business_licence photo (营业执照) */
+                    licence_document_id?: number | null;
+                    /** @description the version read: a change made meanwhile answers 409 */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        uscc: string;
+                        organisation_name: string;
+                        legal_representative?: string;
+                        address?: string;
+                        contact_name?: string;
+                        /** @description masked (R-U7) */
+                        contact_phone?: string | null;
+                        licence_document_id?: number | null;
+                        /** @enum {unknown} */
+                        status: "claimed" | "verified" | "superseded";
+                        verified_how?: string | null;
+                        verified_at?: string | null;
+                        version: number;
+                        created_at?: string;
+                        updated_at?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_profiles_id_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            at: string;
+                            /** @description created, status or a field */
+                            field: string;
+                            old: string;
+                            new: string;
+                            version?: number;
+                            actor_id?: number | null;
+                            actor?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_profiles_id_prefill: {
+        parameters: {
+            query?: {
+                flow?: "unit" | "business_filing" | "export_filing";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        profile_id: number;
+                        version?: number;
+                        flow?: string;
+                        /** @description the form's body part the profile fills (the phone masked) */
+                        fields: Record<string, never>;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
     post_api_v1_review_filings_id_approve: {
         parameters: {
             query?: never;
@@ -5449,6 +6714,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Object"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            405: components["responses"]["Error405"];
+            409: components["responses"]["Error409"];
+            410: components["responses"]["Error410"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    get_api_v1_review_filings_id_credit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credit"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -5728,15 +7026,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    unit_name: string;
+                    unit_name?: string;
                     /** @enum {unknown} */
                     unit_kind: "government" | "enterprise" | "social_organisation" | "community" | "frequent_passage";
-                    uscc: string;
-                    contact_name: string;
-                    contact_phone: string;
-                    documents: {
+                    uscc?: string;
+                    contact_name?: string;
+                    contact_phone?: string;
+                    documents?: {
                         [key: string]: number;
                     };
+                    /** @description R-P1a: the organisation profile the fields left out come from (the others must equal it) */
+                    profile_id?: number;
                 };
             };
         };
