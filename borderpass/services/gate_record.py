@@ -154,7 +154,7 @@ async def insert_crossings(tx: BaseDBAsyncClient,
     index ``gate_crossings_one_use``, as ON CONFLICT DO NOTHING, never an error)."""
     if not items:
         return set()
-    ordered = sorted(items, key=lambda i: (i[0].declaration_id or 0, i[0].direction))
+    ordered = sorted(items, key=lambda i: (i[0].declaration_id or 0, i[0].direction))  # stable
     values = [v for r, lane, eid, at in ordered
               for v in (r.declaration_id, r.direction, r.kind, lane[:40], r.port[:40],
                         r.plate[:16], r.filing_id, eid[:80], at)]
@@ -247,7 +247,7 @@ async def mark_used(tx: BaseDBAsyncClient, ids: Sequence[int]) -> None:
 async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
                                                                  set[Key]]:
     """One transaction; the answers by event, the events written, and those ``done``."""
-    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    unique = first_of_twins(events)
     async with in_transaction() as tx:
         found = await answers(tx, [e.key for e in unique])
         fresh = [e for e in unique if e.key not in found]
@@ -272,6 +272,15 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
     if late:  # twins committed first: their answer
         found.update(await answers(connections.get("default"), late))
     return found, claimed, done
+
+
+def first_of_twins(events: Sequence[Event]) -> list[Event]:
+    """One event per ``(lane, event id)``, the first of twins, in arrival order: the order in
+    which a batch's scans of one pass compete for its release (the first one wins)."""
+    firsts: dict[Key, Event] = {}
+    for e in events:
+        firsts.setdefault(e.key, e)
+    return list(firsts.values())
 
 
 def _variant_json(v: Variant | None) -> str:
@@ -350,7 +359,7 @@ WITH x AS (
   SELECT decl, dir, rkind, left(lane, 40), left(port, 40), left(coalesce(plate, ''), 16),
     filing, left(eid, 80), at FROM fresh
   WHERE release AND (decl IS NULL OR NOT if_approved OR decl IN (SELECT id FROM locked))
-  ORDER BY decl, dir
+  ORDER BY decl, dir, i
   ON CONFLICT (declaration_id, direction) DO NOTHING
   RETURNING id, lane_code, event_id, declaration_id
 ), won AS (
@@ -420,7 +429,7 @@ FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
 async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
                                                                     set[Key]]:
     """:func:`_attempt` on PostgreSQL: one statement in one transaction."""
-    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    unique = first_of_twins(events)
     async with in_transaction() as tx:
         rows = await tx.execute_query_dict(_PG_RECORD, [_pg_payload(unique), at])
         if any(r["raced"] for r in rows):
