@@ -39,15 +39,15 @@ from tortoise.transactions import in_transaction
 from borderpass.core import metrics
 from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
-from borderpass.models.gate import Crossing, LaneCommand, LaneEvent
+from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LiftStatus, ManualLift
 from borderpass.models.notify import Notification
-from borderpass.services import clock, ledger, trip_record
+from borderpass.services import clock, gate_events, ledger, trip_record
 from borderpass.services.notify import kinds
 from borderpass.services.trip_record import TripFacts
 
 log = logging.getLogger("borderpass.gate")
 ATTEMPTS = 4  # a batch raced by a twin, or a deadlock victim, is run again
-Key = tuple[str, str]
+Key = gate_events.Key
 
 
 @dataclass(frozen=True)
@@ -116,19 +116,6 @@ def _rows(tx: BaseDBAsyncClient, width: int, count: int) -> str:
     marks = _marks(tx, width * count)
     return ", ".join("(" + ", ".join(marks[i * width:(i + 1) * width]) + ")"
                      for i in range(count))
-
-
-async def answers(tx: BaseDBAsyncClient, keys: Sequence[Key]) -> dict[Key, str]:
-    """Answers already recorded for these events."""
-    found: dict[Key, str] = {}
-    for start in range(0, len(keys), 200):
-        chunk = keys[start:start + 200]
-        rows = await tx.execute_query_dict(
-            f"SELECT lane_code, event_id, answer FROM {LaneEvent._meta.db_table} "
-            f"WHERE (lane_code, event_id) IN ({_rows(tx, 2, len(chunk))})",
-            [v for key in chunk for v in key])
-        found.update(((r["lane_code"], r["event_id"]), r["answer"]) for r in rows)
-    return found
 
 
 async def _approved(tx: BaseDBAsyncClient, ids: list[int]) -> set[int]:
@@ -209,20 +196,6 @@ def _rows_from(tx: BaseDBAsyncClient, width: int, count: int, start: int) -> str
                      for i in range(count))
 
 
-async def claim_events(tx: BaseDBAsyncClient,
-                       items: Sequence[tuple[str, str, str, datetime, str]]) -> set[Key]:
-    """Claim events ``(lane, event id, kind, at, answer)``; the keys this call claimed (a
-    twin's committed claim wins: ON CONFLICT DO NOTHING on ``gate_lane_events_once``)."""
-    if not items:
-        return set()
-    ordered = sorted(items)
-    rows = await tx.execute_query_dict(
-        f"INSERT INTO {LaneEvent._meta.db_table} (lane_code, event_id, kind, at, answer) "
-        f"VALUES {_rows(tx, 5, len(ordered))} ON CONFLICT (lane_code, event_id) DO NOTHING "
-        f"RETURNING lane_code, event_id", [v for item in ordered for v in item])
-    return {(r["lane_code"], r["event_id"]) for r in rows}
-
-
 async def enqueue(tx: BaseDBAsyncClient, commands: Sequence[tuple[str, str, str]],
                   at: datetime) -> None:
     """Put commands ``(lane, command id, frame)`` in the lanes' outbox (once per id)."""
@@ -232,6 +205,17 @@ async def enqueue(tx: BaseDBAsyncClient, commands: Sequence[tuple[str, str, str]
         f"INSERT INTO {LaneCommand._meta.db_table} (lane_code, command_id, frame, at) VALUES "
         f"{_rows(tx, 4, len(commands))} ON CONFLICT (lane_code, command_id) DO NOTHING",
         [v for lane, cid, frame in commands for v in (lane, cid, frame, at)])
+
+
+async def lifts_executed(tx: BaseDBAsyncClient, command_ids: Sequence[str],
+                         at: datetime) -> None:
+    """The approved manual lifts whose open command the lane acknowledged are executed
+    (R-G4), in the ack's transaction."""
+    ids = [int(c[5:]) for c in command_ids if c.startswith("lift-") and c[5:].isdigit()
+           and len(c) <= 14]
+    if ids:
+        await ManualLift.filter(id__in=ids, status=LiftStatus.APPROVED).using_db(tx).update(
+            status=LiftStatus.EXECUTED, executed_at=at)
 
 
 async def mark_used(tx: BaseDBAsyncClient, ids: Sequence[int]) -> None:
@@ -249,13 +233,13 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
     """One transaction; the answers by event, the events written, and those ``done``."""
     unique = first_of_twins(events)
     async with in_transaction() as tx:
-        found = await answers(tx, [e.key for e in unique])
+        found = await gate_events.answers(tx, [e.key for e in unique])
         fresh = [e for e in unique if e.key not in found]
         won = await _take_releases(tx, fresh)
         known = await _take_acks(tx, fresh, at)
         done = {e.key for e in fresh if _is_done(e, won, known)}
         chosen = {e.key: e.done if e.key in done else e.refused for e in fresh}
-        claimed = await claim_events(tx, [(e.lane, e.event_id, e.kind, e.at,
+        claimed = await gate_events.claim(tx, [(e.lane, e.event_id, e.kind, e.at,
                                            chosen[e.key].answer)  # type: ignore[union-attr]
                                           for e in fresh])
         if {e.key for e in fresh} - claimed & (won | known):
@@ -263,6 +247,7 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
         variants = [(e, chosen[e.key]) for e in fresh if e.key in claimed]
         await ledger.write([t for _, v in variants if v for t in v.entries], tx)
         await enqueue(tx, [(e.lane, *v.command) for e, v in variants if v and v.command], at)
+        await lifts_executed(tx, [str(e.acks) for e in fresh if e.key in known], at)
         await mark_used(tx, sorted({e.release.declaration_id for e in fresh
                                     if e.key in won and e.release
                                     and e.release.declaration_id}))
@@ -270,7 +255,7 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
             found[e.key] = v.answer if v else ""
     late = [e.key for e in fresh if e.key not in claimed]
     if late:  # twins committed first: their answer
-        found.update(await answers(connections.get("default"), late))
+        found.update(await gate_events.answers(connections.get("default"), late))
     return found, claimed, done
 
 
@@ -330,6 +315,7 @@ _OPEN, _CLOSED = TripStatus.OPEN.value, TripStatus.CLOSED.value
 _DOUBLE_EXITS = """(SELECT w.flag FROM won w WHERE w.dir = 'exit' AND w.deadline IS NOT NULL
     AND w.cid NOT IN (SELECT exit_crossing_id FROM topen)) dx"""
 _EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
+_LIFTS = ManualLift._meta.db_table
 _APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.value
 
 # PostgreSQL: the steps of :func:`_attempt` in one statement (one round trip inside the
@@ -391,7 +377,12 @@ WITH x AS (
   WHERE f.acks IS NOT NULL ORDER BY t.id, f.i
 ), ack AS (
   UPDATE {_COMMANDS} SET acked_at = $2
-  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL RETURNING id
+  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL
+  RETURNING id, command_id
+), lifted AS (
+  UPDATE {_LIFTS} SET status = '{LiftStatus.EXECUTED.value}', executed_at = $2
+  WHERE status = '{LiftStatus.APPROVED.value}' AND id = ANY(ARRAY(
+    SELECT substr(command_id, 6)::int FROM ack WHERE command_id ~ '^lift-[0-9]{{1,9}}$'))
 ), chosen AS (
   SELECT f.i, f.lane, f.eid, f.kind, f.at, p.ok,
     CASE WHEN p.ok THEN f.done ELSE f.refused END AS v
@@ -448,7 +439,7 @@ async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str]
         if r["ok"]:
             done.add(key)
     if late:  # twins committed first: their answer
-        found.update(await answers(connections.get("default"), late))
+        found.update(await gate_events.answers(connections.get("default"), late))
     return found, claimed, done
 
 
