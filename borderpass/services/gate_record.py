@@ -421,14 +421,29 @@ FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
 """
 
 
+def _without_releases(statement: str) -> str:
+    """:data:`_PG_RECORD` for a batch that releases nothing (acks, refusals, rare events):
+    the crossing, trip and used-mark steps dropped, ``rel`` an empty set (an ack measured
+    0.47 ms of PostgreSQL CPU this way, 0.70 ms through the whole statement)."""
+    start, end = statement.index("), locked AS ("), statement.index("), pending AS (")
+    used = statement.index("), used AS (")
+    empty = ("), rel AS (\n  SELECT NULL::int AS id, NULL::text AS lane_code, NULL::text AS "
+             "event_id, NULL::int AS declaration_id WHERE false\n")
+    return (statement[:start] + empty + statement[end:used]
+            + statement[statement.index(")\nSELECT x.i", used):])
+
+
+_PG_NO_RELEASE = _without_releases(_PG_RECORD)
+
 async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
                                                                     set[Key]]:
     """:func:`_attempt` on PostgreSQL: one statement, which is its own transaction (one
     round trip; committed, WAL flushed, when it returns; undone whole if it fails)."""
     unique = first_of_twins(events)
     try:
+        statement = _PG_RECORD if any(e.release for e in unique) else _PG_NO_RELEASE
         rows = await connections.get("default").execute_query_dict(
-            _PG_RECORD, [_pg_payload(unique), at])
+            statement, [_pg_payload(unique), at])
     except OperationalError as exc:
         if _RACED in str(exc):
             raise _Raced from exc
