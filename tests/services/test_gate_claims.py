@@ -51,14 +51,15 @@ async def test_a_twin_claiming_first_undoes_the_batch_that_took_the_release(gate
             "INSERT INTO gate_lane_events (lane_code, event_id, kind, at, answer) "
             "VALUES ($1, 's1', 'scan', $2, $3)", out.code, T0, twin_answer)
         scan = asyncio.get_running_loop().create_task(decide(gate, out, Scan("s1", text)))
-        for _ in range(400):  # until the batch waits on the twin's claim row
-            waiting = await other.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%gate_lane_events%'")
+        for _ in range(3000):  # until the batch waits on the twin's claim row (a busy host
+            waiting = await other.fetchval(  # may take seconds to get there)
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")  # (its query
+            # text, as pg_stat_activity reports it, may still be the state read's)
             if waiting or scan.done():
                 break
             await asyncio.sleep(0.01)
-        assert waiting, "the batch never reached the claim"
+        assert waiting, scan.result() if scan.done() else "the batch never reached the claim"
         await twin.commit()
         decision = await scan
     finally:
