@@ -17,8 +17,10 @@ Decision latency is counted from the moment each scan is sent; the p99 from the 
 was due is printed beside it (the generator's timers work in whole milliseconds and its
 loop shares the cores, so its sends are up to a few ms late: that is not the bridge's).
 
-After the table it prints the CPU each process spent per scan (bridge, PostgreSQL, Redis,
-this load generator, the whole machine) and the host's speed before the run. Before the
+After the table it prints the CPU each process spent per scan (bridge, PostgreSQL — all of
+it and the bench database's backends alone —, Redis, this load generator, the whole
+machine) and the host's speed before the run; before the lanes start, the CPU per scan of
+a scan and its ack at a batch of one (the figure a busy shared host changes least). Before the
 lanes start it measures the commit cost of the durable record alone (issue 17): a batch of
 1 and of 20 scan-like events (lane event, crossing, two ledger entries, a command in the
 outbox, the used mark) each in one transaction, straight from this process.
@@ -97,6 +99,8 @@ async def _backends(args: argparse.Namespace,
             await claim_redis(args.redis)
         return
     name = args.bench_db
+    global _BENCH_DB
+    _BENCH_DB = name
     await _pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await _pg(args.pg, f'CREATE DATABASE "{name}"')
     await claim_redis(args.redis)
@@ -107,12 +111,16 @@ async def _backends(args: argparse.Namespace,
         await claim_redis(args.redis)
 
 
+_BENCH_DB = ""  # the bench database's name: its PostgreSQL backends are counted apart
+
+
 def _cpu_by_process() -> dict[str, float]:
-    """CPU seconds so far of the bridge's processes, the ledger worker, PostgreSQL, Redis,
-    this load generator, and the whole machine (Linux /proc)."""
+    """CPU seconds so far of the bridge's processes, the ledger worker, PostgreSQL (all of
+    the server, and the backends serving the bench database alone: other users of a shared
+    server do not count there), Redis, this load generator, and the whole machine."""
     tick = os.sysconf("SC_CLK_TCK")
-    found = {"server": 0.0, "worker": 0.0, "PostgreSQL": 0.0, "Redis": 0.0,
-             "load generator": time.process_time()}
+    found = {"server": 0.0, "worker": 0.0, "PostgreSQL": 0.0, "PG bench backends": 0.0,
+             "Redis": 0.0, "load generator": time.process_time()}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -130,6 +138,8 @@ def _cpu_by_process() -> dict[str, float]:
             found["worker"] += seconds
         elif comm == "postgres":
             found["PostgreSQL"] += seconds
+            if _BENCH_DB and f" {_BENCH_DB} ".encode() in cmdline:
+                found["PG bench backends"] += seconds
         elif comm.startswith("redis-server"):
             found["Redis"] += seconds
     total = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
@@ -181,6 +191,37 @@ async def _commit_cost(rounds: int = 100) -> None:
               f"{1000 * cpu / rounds / size:.3f} ms per event)", flush=True)
 
 
+COST_SCANS = 200  # valid passes kept aside for the scan cost below
+
+
+async def _scan_cost(gate: GateDeps, world: sim_seed.SimWorld) -> None:
+    """CPU per scan at a batch of one, the load-independent figure: scans of the lane mix,
+    each followed by its ack, one at a time through the bridge's dispatch in this process
+    (no WebSocket); this process's CPU and that of the bench database's PostgreSQL backends
+    (the WAL flush of each commit included; other databases' work is not)."""
+    import json
+
+    from borderpass.gate_bridge.dispatch import handle
+    from borderpass.models.gate import Lane
+
+    spare = world.passes["valid"][-COST_SCANS:]
+    del world.passes["valid"][-COST_SCANS:]  # the lane run never sees these passes
+    picker = sim.Picker(sim_seed.SimWorld(world.lanes, world.passes | {"valid": spare}), 7)
+    lanes = [await Lane.get(code=code) for code, _ in world.lanes]
+    before, cpu = _cpu_by_process()["PG bench backends"], time.process_time()
+    for n in range(COST_SCANS):
+        lane = lanes[n % len(lanes)]
+        _, text, _ = picker.next()
+        command = json.loads(await handle(gate, lane, {"type": "scan", "event_id": f"cost-s{n}",
+                                                       "qr": text}))
+        await handle(gate, lane, {"type": "ack", "event_id": f"cost-a{n}",
+                                  "command_id": command["event_id"]})
+    bridge = 1000 * (time.process_time() - cpu) / COST_SCANS
+    pg = 1000 * (_cpu_by_process()["PG bench backends"] - before) / COST_SCANS
+    print(f"scan + ack at a batch of one ({COST_SCANS}, in this process): CPU per scan "
+          f"bridge {bridge:.2f} ms, PostgreSQL (bench backends) {pg:.2f} ms", flush=True)
+
+
 async def main(args: argparse.Namespace) -> int:
     global DATA_KEY
     if args.existing_db:
@@ -188,7 +229,7 @@ async def main(args: argparse.Namespace) -> int:
     ramp = [float(r) for r in args.ramp.split(",") if r]
     phases = [("warm-up", args.rate, 3.0), ("target", args.rate, args.duration)]
     phases += [("ramp", r, args.duration) for r in ramp]
-    valid = int(sum(r * d for _, r, d in phases) * sim.MIX["valid"] * 1.15) + 100
+    valid = int(sum(r * d for _, r, d in phases) * sim.MIX["valid"] * 1.15) + 100 + COST_SCANS
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         async with _backends(args, data_dir) as (db_url, redis_url):
@@ -207,6 +248,8 @@ async def main(args: argparse.Namespace) -> int:
                   f"{time.perf_counter() - started:.1f} s; host speed {host_speed():.2f} s per "
                   "10 M-step loop (about 0.3 when quiet)", flush=True)
             await _commit_cost()
+            if not args.sqlite:
+                await _scan_cost(gate, world)
             await redis.aclose()
             await close_db()
             port = _free_port()

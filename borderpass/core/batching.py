@@ -38,6 +38,11 @@ class Coalescer(Generic[In, Out]):
         self._running: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(in_flight) if in_flight else None
 
+    @property
+    def gathering(self) -> int:
+        """How many requests wait in the batch now gathering (the next to run)."""
+        return len(self._gathering or ())
+
     async def __call__(self, request: In) -> Out:
         """The answer to ``request``, from the batch it joins."""
         loop = asyncio.get_running_loop()

@@ -1,8 +1,9 @@
 """One lane frame → one service call → the answer frame; shared by WebSocket and HTTP.
 
 Every event is claimed once by ``(lane, event_id)`` in the database with the answer it got
-(``gate_lane_events``), so a retry, or a twin sent at once to another process, is answered
-the same and acts once: one fault ticket, one lift for customs to approve (issue 17).
+(:mod:`borderpass.services.gate_events`, the one mechanism), so a retry, or a twin sent at
+once to another process, is answered the same and acts once: one fault ticket, one lift
+for customs to approve, one ledger entry (issue 17; issue 24 item 3).
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
     if kind == "ack":  # the busiest frame after scans: batched like them
         return await _ack(gate, lane, frame)
     return await gate_events.once(lane.code, event_id, kind,
-                                  lambda: _other(gate, lane, frame))
+                                  lambda tx: _other(gate, lane, frame))
 
 
 async def _ack(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
     """The lane executed (or could not execute) a command: the command leaves the outbox
     once; an ack of a command never sent (or acked already) is flagged (R-G6). Closes a
-    manual lift whose open command this was (R-G4)."""
+    manual lift whose open command this was (R-G4), in the same transaction."""
     event_id, command_id = frame["event_id"], str(frame["command_id"])
     known = gate_commands.ack_entry(lane, frame, command_id, True)
     recorded = await gate.coalescer(gate_record.record_batch)(gate_record.Event(
@@ -61,8 +62,6 @@ async def _ack(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:
         gate_record.Variant(protocol.dumps(protocol.receipt(event_id, known=False)),
                             [gate_commands.unknown_variant(known)]),
         acks=command_id))
-    if recorded.first and recorded.done and command_id.startswith("lift-"):
-        await gate_lifts.executed(command_id)
     return str(recorded.answer)
 
 

@@ -46,8 +46,6 @@ async def request_lift(gate: GateDeps, lane: Lane, requested_by: str, reason: ob
     """Record a manual-lift request and notify customs; nothing opens yet (R-G4)."""
     why = text(reason, "reason")
     plate_text = text(plate, "plate", required=False, limit=16)
-    if event_id and (same := await ManualLift.get_or_none(lane=lane, event_id=event_id)):
-        return same  # a retried request
     lift = await ManualLift.create(lane=lane, event_id=event_id, requested_by=requested_by[:64],
                                    reason=why, plate=plate_text, requested_at=clock.now())
     await ledger.record(ledger.entry(
@@ -129,14 +127,6 @@ async def _crossing(lane: Lane, kind: str, plate: str) -> gate_record.Release | 
                                trip.filing_id if trip else None, if_approved=False, trip=trip)
 
 
-async def executed(command_id: str) -> None:
-    """The lane acknowledged the approved lift's open command."""
-    lift_id = command_id.removeprefix("lift-")
-    if lift_id.isdigit():
-        await ManualLift.filter(id=int(lift_id), status=LiftStatus.APPROVED).update(
-            status=LiftStatus.EXECUTED, executed_at=clock.now())
-
-
 async def list_lifts(user: User, status: str | None) -> list[dict[str, Any]]:
     """Manual lifts for customs and supervisors, newest first."""
     require_role(user, *APPROVE_ROLES, *SUPERVISOR_ROLES)
@@ -180,8 +170,6 @@ async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[st
 async def report_fault(gate: GateDeps, lane: Lane, event_id: str, symptom: object) -> FaultTicket:
     """A lane or guard reports a fault: lane and time now, cause and fix later (R-G7)."""
     what = text(symptom, "symptom")
-    if event_id and (same := await FaultTicket.get_or_none(lane=lane, event_id=event_id)):
-        return same
     ticket = await FaultTicket.create(lane=lane, event_id=event_id, symptom=what,
                                       reported_at=clock.now())
     await ledger.record(ledger.entry(

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock, gate_record, ledger, trip_record
+from borderpass.services import clock, gate_events, gate_record, ledger, trip_record
 from borderpass.services import pass_tokens as tokens
 from borderpass.services.gate_context import GateDeps
 from borderpass.services.gate_decisions import HELD_HOME, check_offline, online_state
@@ -101,12 +101,12 @@ async def reconcile(gate: GateDeps, lane: Lane, events: object) -> dict[str, Any
     flagged: list[dict[str, str]] = []
     accepted = 0
     async with in_transaction() as tx:
-        seen = await gate_record.answers(tx, [(lane.code, ev["event_id"]) for ev in parsed])
+        seen = await gate_events.answers(tx, [(lane.code, ev["event_id"]) for ev in parsed])
         for ev in parsed:
             if (lane.code, ev["event_id"]) in seen:
                 continue  # uploaded before
             flag = await _one(gate, lane, ev, tx)
-            if not await gate_record.claim_events(tx, [(
+            if not await gate_events.claim(tx, [(
                     lane.code, ev["event_id"], "offline_scan", ev["at"],
                     json.dumps({"offline": True, "flag": flag}))]):
                 continue  # the same event in another upload at once

@@ -33,21 +33,21 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import OperationalError, TransactionManagementError
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from borderpass.core import metrics
 from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
-from borderpass.models.gate import Crossing, LaneCommand, LaneEvent
+from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LiftStatus, ManualLift
 from borderpass.models.notify import Notification
-from borderpass.services import clock, ledger, trip_record
+from borderpass.services import clock, gate_events, ledger, trip_record
 from borderpass.services.notify import kinds
 from borderpass.services.trip_record import TripFacts
 
 log = logging.getLogger("borderpass.gate")
 ATTEMPTS = 4  # a batch raced by a twin, or a deadlock victim, is run again
-Key = tuple[str, str]
+Key = gate_events.Key
 
 
 @dataclass(frozen=True)
@@ -118,19 +118,6 @@ def _rows(tx: BaseDBAsyncClient, width: int, count: int) -> str:
                      for i in range(count))
 
 
-async def answers(tx: BaseDBAsyncClient, keys: Sequence[Key]) -> dict[Key, str]:
-    """Answers already recorded for these events."""
-    found: dict[Key, str] = {}
-    for start in range(0, len(keys), 200):
-        chunk = keys[start:start + 200]
-        rows = await tx.execute_query_dict(
-            f"SELECT lane_code, event_id, answer FROM {LaneEvent._meta.db_table} "
-            f"WHERE (lane_code, event_id) IN ({_rows(tx, 2, len(chunk))})",
-            [v for key in chunk for v in key])
-        found.update(((r["lane_code"], r["event_id"]), r["answer"]) for r in rows)
-    return found
-
-
 async def _approved(tx: BaseDBAsyncClient, ids: list[int]) -> set[int]:
     """The declarations still approved, locked until commit (a cancellation waits)."""
     if not ids:
@@ -154,7 +141,7 @@ async def insert_crossings(tx: BaseDBAsyncClient,
     index ``gate_crossings_one_use``, as ON CONFLICT DO NOTHING, never an error)."""
     if not items:
         return set()
-    ordered = sorted(items, key=lambda i: (i[0].declaration_id or 0, i[0].direction))
+    ordered = sorted(items, key=lambda i: (i[0].declaration_id or 0, i[0].direction))  # stable
     values = [v for r, lane, eid, at in ordered
               for v in (r.declaration_id, r.direction, r.kind, lane[:40], r.port[:40],
                         r.plate[:16], r.filing_id, eid[:80], at)]
@@ -209,20 +196,6 @@ def _rows_from(tx: BaseDBAsyncClient, width: int, count: int, start: int) -> str
                      for i in range(count))
 
 
-async def claim_events(tx: BaseDBAsyncClient,
-                       items: Sequence[tuple[str, str, str, datetime, str]]) -> set[Key]:
-    """Claim events ``(lane, event id, kind, at, answer)``; the keys this call claimed (a
-    twin's committed claim wins: ON CONFLICT DO NOTHING on ``gate_lane_events_once``)."""
-    if not items:
-        return set()
-    ordered = sorted(items)
-    rows = await tx.execute_query_dict(
-        f"INSERT INTO {LaneEvent._meta.db_table} (lane_code, event_id, kind, at, answer) "
-        f"VALUES {_rows(tx, 5, len(ordered))} ON CONFLICT (lane_code, event_id) DO NOTHING "
-        f"RETURNING lane_code, event_id", [v for item in ordered for v in item])
-    return {(r["lane_code"], r["event_id"]) for r in rows}
-
-
 async def enqueue(tx: BaseDBAsyncClient, commands: Sequence[tuple[str, str, str]],
                   at: datetime) -> None:
     """Put commands ``(lane, command id, frame)`` in the lanes' outbox (once per id)."""
@@ -232,6 +205,17 @@ async def enqueue(tx: BaseDBAsyncClient, commands: Sequence[tuple[str, str, str]
         f"INSERT INTO {LaneCommand._meta.db_table} (lane_code, command_id, frame, at) VALUES "
         f"{_rows(tx, 4, len(commands))} ON CONFLICT (lane_code, command_id) DO NOTHING",
         [v for lane, cid, frame in commands for v in (lane, cid, frame, at)])
+
+
+async def lifts_executed(tx: BaseDBAsyncClient, command_ids: Sequence[str],
+                         at: datetime) -> None:
+    """The approved manual lifts whose open command the lane acknowledged are executed
+    (R-G4), in the ack's transaction."""
+    ids = [int(c[5:]) for c in command_ids if c.startswith("lift-") and c[5:].isdigit()
+           and len(c) <= 14]
+    if ids:
+        await ManualLift.filter(id__in=ids, status=LiftStatus.APPROVED).using_db(tx).update(
+            status=LiftStatus.EXECUTED, executed_at=at)
 
 
 async def mark_used(tx: BaseDBAsyncClient, ids: Sequence[int]) -> None:
@@ -247,15 +231,15 @@ async def mark_used(tx: BaseDBAsyncClient, ids: Sequence[int]) -> None:
 async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
                                                                  set[Key]]:
     """One transaction; the answers by event, the events written, and those ``done``."""
-    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
+    unique = first_of_twins(events)
     async with in_transaction() as tx:
-        found = await answers(tx, [e.key for e in unique])
+        found = await gate_events.answers(tx, [e.key for e in unique])
         fresh = [e for e in unique if e.key not in found]
         won = await _take_releases(tx, fresh)
         known = await _take_acks(tx, fresh, at)
         done = {e.key for e in fresh if _is_done(e, won, known)}
         chosen = {e.key: e.done if e.key in done else e.refused for e in fresh}
-        claimed = await claim_events(tx, [(e.lane, e.event_id, e.kind, e.at,
+        claimed = await gate_events.claim(tx, [(e.lane, e.event_id, e.kind, e.at,
                                            chosen[e.key].answer)  # type: ignore[union-attr]
                                           for e in fresh])
         if {e.key for e in fresh} - claimed & (won | known):
@@ -263,6 +247,7 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
         variants = [(e, chosen[e.key]) for e in fresh if e.key in claimed]
         await ledger.write([t for _, v in variants if v for t in v.entries], tx)
         await enqueue(tx, [(e.lane, *v.command) for e, v in variants if v and v.command], at)
+        await lifts_executed(tx, [str(e.acks) for e in fresh if e.key in known], at)
         await mark_used(tx, sorted({e.release.declaration_id for e in fresh
                                     if e.key in won and e.release
                                     and e.release.declaration_id}))
@@ -270,8 +255,17 @@ async def _attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], s
             found[e.key] = v.answer if v else ""
     late = [e.key for e in fresh if e.key not in claimed]
     if late:  # twins committed first: their answer
-        found.update(await answers(connections.get("default"), late))
+        found.update(await gate_events.answers(connections.get("default"), late))
     return found, claimed, done
+
+
+def first_of_twins(events: Sequence[Event]) -> list[Event]:
+    """One event per ``(lane, event id)``, the first of twins, in arrival order: the order in
+    which a batch's scans of one pass compete for its release (the first one wins)."""
+    firsts: dict[Key, Event] = {}
+    for e in events:
+        firsts.setdefault(e.key, e)
+    return list(firsts.values())
 
 
 def _variant_json(v: Variant | None) -> str:
@@ -321,6 +315,10 @@ _OPEN, _CLOSED = TripStatus.OPEN.value, TripStatus.CLOSED.value
 _DOUBLE_EXITS = """(SELECT w.flag FROM won w WHERE w.dir = 'exit' AND w.deadline IS NOT NULL
     AND w.cid NOT IN (SELECT exit_crossing_id FROM topen)) dx"""
 _EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
+_LIFTS = ManualLift._meta.db_table
+# A twin's claim won after this statement took its release or ack: the statement fails (a
+# cast error naming this mark) and all it wrote is undone, then the batch runs again.
+_RACED = "gate_batch_raced:"
 _APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.value
 
 # PostgreSQL: the steps of :func:`_attempt` in one statement (one round trip inside the
@@ -350,7 +348,7 @@ WITH x AS (
   SELECT decl, dir, rkind, left(lane, 40), left(port, 40), left(coalesce(plate, ''), 16),
     filing, left(eid, 80), at FROM fresh
   WHERE release AND (decl IS NULL OR NOT if_approved OR decl IN (SELECT id FROM locked))
-  ORDER BY decl, dir
+  ORDER BY decl, dir, i
   ON CONFLICT (declaration_id, direction) DO NOTHING
   RETURNING id, lane_code, event_id, declaration_id
 ), won AS (
@@ -382,7 +380,12 @@ WITH x AS (
   WHERE f.acks IS NOT NULL ORDER BY t.id, f.i
 ), ack AS (
   UPDATE {_COMMANDS} SET acked_at = $2
-  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL RETURNING id
+  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL
+  RETURNING id, command_id
+), lifted AS (
+  UPDATE {_LIFTS} SET status = '{LiftStatus.EXECUTED.value}', executed_at = $2
+  WHERE status = '{LiftStatus.APPROVED.value}' AND id = ANY(ARRAY(
+    SELECT substr(command_id, 6)::int FROM ack WHERE command_id ~ '^lift-[0-9]{{1,9}}$'))
 ), chosen AS (
   SELECT f.i, f.lane, f.eid, f.kind, f.at, p.ok,
     CASE WHEN p.ok THEN f.done ELSE f.refused END AS v
@@ -409,22 +412,42 @@ WITH x AS (
 )
 SELECT x.i, seen.answer AS seen, mine.v->>'answer' AS answer, mine.i IS NOT NULL AS first,
   coalesce(chosen.ok, false) AS ok,
-  (mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM pending WHERE id IN (
-    SELECT id FROM ack)) OR EXISTS (
-    SELECT 1 FROM rel WHERE rel.lane_code = x.lane AND rel.event_id = x.eid))) AS raced
+  CASE WHEN mine.i IS NULL AND chosen.i IS NOT NULL AND (x.i IN (SELECT i FROM pending
+    WHERE id IN (SELECT id FROM ack)) OR EXISTS (
+    SELECT 1 FROM rel WHERE rel.lane_code = x.lane AND rel.event_id = x.eid))
+  THEN ('{_RACED}' || x.i)::int END AS raced
 FROM x LEFT JOIN seen ON seen.i = x.i LEFT JOIN chosen ON chosen.i = x.i
   LEFT JOIN mine ON mine.i = x.i
 """
 
 
+def _without_releases(statement: str) -> str:
+    """:data:`_PG_RECORD` for a batch that releases nothing (acks, refusals, rare events):
+    the crossing, trip and used-mark steps dropped, ``rel`` an empty set (an ack measured
+    0.47 ms of PostgreSQL CPU this way, 0.70 ms through the whole statement)."""
+    start, end = statement.index("), locked AS ("), statement.index("), pending AS (")
+    used = statement.index("), used AS (")
+    empty = ("), rel AS (\n  SELECT NULL::int AS id, NULL::text AS lane_code, NULL::text AS "
+             "event_id, NULL::int AS declaration_id WHERE false\n")
+    return (statement[:start] + empty + statement[end:used]
+            + statement[statement.index(")\nSELECT x.i", used):])
+
+
+_PG_NO_RELEASE = _without_releases(_PG_RECORD)
+
 async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str], set[Key],
                                                                     set[Key]]:
-    """:func:`_attempt` on PostgreSQL: one statement in one transaction."""
-    unique = list({e.key: e for e in reversed(events)}.values())[::-1]  # first of twins
-    async with in_transaction() as tx:
-        rows = await tx.execute_query_dict(_PG_RECORD, [_pg_payload(unique), at])
-        if any(r["raced"] for r in rows):
-            raise _Raced
+    """:func:`_attempt` on PostgreSQL: one statement, which is its own transaction (one
+    round trip; committed, WAL flushed, when it returns; undone whole if it fails)."""
+    unique = first_of_twins(events)
+    try:
+        statement = _PG_RECORD if any(e.release for e in unique) else _PG_NO_RELEASE
+        rows = await connections.get("default").execute_query_dict(
+            statement, [_pg_payload(unique), at])
+    except OperationalError as exc:
+        if _RACED in str(exc):
+            raise _Raced from exc
+        raise
     found: dict[Key, str] = {}
     claimed, done, late = set(), set(), []
     for r in rows:
@@ -439,7 +462,7 @@ async def _pg_attempt(events: list[Event], at: datetime) -> tuple[dict[Key, str]
         if r["ok"]:
             done.add(key)
     if late:  # twins committed first: their answer
-        found.update(await answers(connections.get("default"), late))
+        found.update(await gate_events.answers(connections.get("default"), late))
     return found, claimed, done
 
 
@@ -465,7 +488,7 @@ async def record(events: list[Event], at: datetime) -> list[Recorded]:
             break
         except _Raced:
             log.info("gate batch raced by a twin; again")
-        except (OperationalError, TransactionManagementError) as exc:
+        except Exception as exc:  # a deadlock comes untranslated (asyncpg error)
             if attempt == ATTEMPTS - 1 or not _retryable(exc):
                 raise
             log.info("gate batch was a deadlock victim; again")

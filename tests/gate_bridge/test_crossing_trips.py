@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,12 @@ from api_helpers import approved_filing_id
 from gate_helpers import lane, qr
 
 from borderpass.core.appkeys import GATE
+from borderpass.core.batching import Coalescer
 from borderpass.models import BlacklistEntry, Trip
 from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.models.notify import Notification
 from borderpass.models.oversight import AuditEvent
-from borderpass.services import blacklist, clock
+from borderpass.services import blacklist, clock, gate_record
 from borderpass.services.notify import kinds
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -214,6 +216,8 @@ async def test_blacklisted_vehicle_declares_and_crosses_home(border: Border,
 
 
 async def test_twin_and_concurrent_scans_open_one_trip(border: Border) -> None:  # R-G2, R-F7
+    # Which lane wins depends on which scan is recorded first: either is right; the twin
+    # always gets its first's answer and one crossing, trip and message are written.
     clock.freeze(T0)
     exit_ = await border.declared("exit")
     text = qr(await _pass(border.driver, exit_["id"]))
@@ -222,13 +226,99 @@ async def test_twin_and_concurrent_scans_open_one_trip(border: Border) -> None: 
         _scan(border.client, border.out.code, border.out_token, "s1", text),
         _scan(border.client, border.out.code, border.out_token, "s1", text),  # a twin
         _scan(border.client, second.code, second_token, "s9", text))  # another lane at once
-    assert sorted(a["action"] for a in answers).count("open") == 2  # the twin: same answer
-    assert answers[0] == answers[1]
+    assert answers[0] == answers[1]  # the twin: the same answer
+    assert sorted([answers[0]["action"], answers[2]["action"]]) == ["deny", "open"]
+    refused = answers[0] if answers[0]["action"] == "deny" else answers[2]
+    assert refused["reason"] == "pass_used"
     again = await _scan(border.client, border.out.code, border.out_token, "s1", text)  # retry
     assert again == answers[0]
     assert await Crossing.all().count() == 1
     assert await Trip.all().count() == 1
     assert await Notification.filter(kind=kinds.TRIP_OPENED).count() == 1
+
+
+class HeldBatches:
+    """The bridge's record batches, held on demand: a test decides which scans share a
+    batch (one database commit) and which batch goes first."""
+
+    def __init__(self, gate: Any) -> None:
+        self.runs: list[list[str]] = []
+        self.release = asyncio.Event()
+        self.coalescer = gate.batches[gate_record.record_batch] = Coalescer(self._run,
+                                                                              in_flight=1)
+
+    async def _run(self, events: list[gate_record.Event]) -> list[gate_record.Recorded]:
+        self.runs.append([e.event_id for e in events])
+        await self.release.wait()
+        return await gate_record.record_batch(events)
+
+    async def until(self, ready: Callable[[], bool]) -> None:
+        """Wait (a few seconds at most) until ``ready()``: the requests are in place."""
+        for _ in range(2000):
+            if ready():
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"batches not formed: {self.runs}")
+
+
+def _later(call: Any) -> asyncio.Task[Any]:
+    return asyncio.get_running_loop().create_task(call)
+
+
+async def test_another_lane_first_then_twins_in_the_next_batch(border: Border) -> None:
+    # R-G2: the other lane's scan is committed first (its batch in flight while the twins
+    # read the pass still approved and gather in the next batch): it opens; both twins get
+    # the one refusal, pass_used, and so does a later retry.
+    clock.freeze(T0)
+    exit_ = await border.declared("exit")
+    text = qr(await _pass(border.driver, exit_["id"]))
+    second, second_token = await lane(border.gate, "ruili-out-2")
+    held = HeldBatches(border.gate)
+    other = _later(_scan(border.client, second.code, second_token, "s9", text))
+    await held.until(lambda: held.runs == [["s9"]])
+    twins = [_later(_scan(border.client, border.out.code, border.out_token, "s1", text))
+             for _ in range(2)]
+    await held.until(lambda: held.coalescer.gathering == 2)
+    held.release.set()
+    first, twin = await asyncio.gather(*twins)
+    assert (await other)["action"] == "open"
+    assert held.runs == [["s9"], ["s1", "s1"]]
+    assert (first["action"], first["reason"]) == ("deny", "pass_used") and twin == first
+    assert await _scan(border.client, border.out.code, border.out_token, "s1", text) == first
+    assert await Crossing.all().count() == 1 and await Trip.all().count() == 1
+
+
+@pytest.mark.parametrize("order", [("s9", "s1", "s1"), ("s1", "s9", "s1"), ("s1", "s1", "s9")])
+async def test_scans_of_one_pass_in_one_batch_first_arrival_wins(
+        border: Border, order: tuple[str, ...]) -> None:  # R-G2
+    # One commit carries both lanes' scans and the twin: the first to arrive takes the
+    # release, whatever its lane or the twin's place; the twin gets its first's answer.
+    clock.freeze(T0)
+    exit_ = await border.declared("exit")
+    text = qr(await _pass(border.driver, exit_["id"]))
+    second, second_token = await lane(border.gate, "ruili-out-2")
+    held = HeldBatches(border.gate)
+    ack = _later(border.client.post(  # an unrelated event holds the batch in flight
+        f"/gate/lanes/{second.code}/events", headers={"Authorization": f"Bearer {second_token}"},
+        json={"type": "ack", "event_id": "a0", "command_id": "nothing"}))
+    await held.until(lambda: held.runs == [["a0"]])
+    scans = []
+    for n, event_id in enumerate(order):
+        code, token = (second.code, second_token) if event_id == "s9" else (border.out.code,
+                                                                           border.out_token)
+        scans.append(_later(_scan(border.client, code, token, event_id, text)))
+        await held.until(lambda n=n: held.coalescer.gathering == n + 1)  # type: ignore[misc]
+    held.release.set()
+    answers = dict(zip(order, await asyncio.gather(*scans), strict=True))
+    assert (await ack).status == 200
+    assert held.runs == [["a0"], list(order)]
+    assert answers[order[0]]["action"] == "open"
+    loser = "s9" if order[0] == "s1" else "s1"
+    assert (answers[loser]["action"], answers[loser]["reason"]) == ("deny", "pass_used")
+    twins = [a for e, a in zip(order, await asyncio.gather(*scans), strict=True) if e == "s1"]
+    assert twins[0] == twins[1]
+    assert await Crossing.all().count() == 1 and await Trip.all().count() == 1
+    assert (await Crossing.get()).event_id == order[0]
 
 
 async def test_offline_batch_opens_the_trip_at_the_scan_time(border: Border) -> None:  # R-F8

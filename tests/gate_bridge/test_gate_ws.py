@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
+from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import (
     Crossing,
     FaultTicket,
@@ -21,6 +23,7 @@ from borderpass.models.gate import (
     ManualLift,
 )
 from borderpass.services import clock
+from borderpass.services.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -246,32 +249,106 @@ async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # 
                                                                              "exit")
 
 
-@pytest.mark.parametrize(("frame", "model"), [
-    ({"type": "lift_request", "reason": "camera down", "plate": "云N12345"}, ManualLift),
-    ({"type": "fault", "symptom": "barrier motor overheats"}, FaultTicket),
-    ({"type": "status", "pole": "stuck"}, None),
-])
-async def test_twin_lane_events_sent_at_once_act_once(client, frame, model) -> None:
-    # Issue 17: the same lane event twice at the same moment makes one row and one answer;
-    # customs sees one lift to approve (R-G4), the ledger one entry (R-G6).
+async def _twin_frame(client: Any, kind: str, out: Any, token: str,
+                     staff_login: Any) -> tuple[dict[str, Any], Callable[[], Awaitable[None]]]:
+    """A frame of ``kind`` (event id ``twin-1``) and the check that it acted once."""
+    gate = client.app[GATE]
+    if kind in ("scan", "offline_batch"):
+        text = qr(await issued(gate, await declared(gate)))
+
+        async def one_crossing() -> None:
+            assert await Crossing.all().count() == 1
+            assert await LedgerEntry.filter(event_id="twin-1:cmd").count() == (
+                1 if kind == "scan" else 0)
+        if kind == "scan":
+            return {"type": "scan", "qr": text}, one_crossing
+        return {"type": "offline_batch", "events": [
+            {"event_id": "o1", "qr": text, "action": "open", "at": T0.isoformat()}]}, \
+            one_crossing
+    if kind == "ack":  # of an approved manual lift's open command: executed once (R-G4)
+        guard, customs = await staff_login("gate_supervisor"), await staff_login("customs")
+        _, lift = await guard.call("POST", "/api/v1/gate/manual-lifts", json={
+            "lane": out.code, "reason": "reader down"})
+        status, _ = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift['id']}/approve",
+                                       json={"note": "checked"})
+        assert status == 200
+
+        async def executed_once() -> None:
+            found = await ManualLift.get(id=lift["id"])
+            assert found.status is LiftStatus.EXECUTED
+            assert await LaneCommand.filter(acked_at__isnull=False).count() == 1
+            assert not await LedgerEntry.filter(event_id="twin-1", flagged=True).exists()
+        return {"type": "ack", "command_id": f"lift-{lift['id']}"}, executed_once
+    model = {"lift_request": ManualLift, "fault": FaultTicket}.get(kind)
+
+    async def one_row() -> None:
+        if model is not None:
+            assert await model.all().count() == 1
+    frames = {"lift_request": {"reason": "camera down", "plate": "云N12345"},
+              "fault": {"symptom": "barrier motor overheats"}, "status": {"pole": "stuck"}}
+    return {"type": kind, **frames[kind]}, one_row
+
+
+@pytest.mark.parametrize("kind", ["scan", "ack", "status", "fault", "lift_request",
+                                  "offline_batch"])
+async def test_twin_lane_events_sent_at_once_act_once(client, staff_login, kind) -> None:
+    # Issue 17, issue 24 item 3: every kind of lane event sent four times at once (HTTP
+    # and WebSocket, as a lane retrying over both) acts once and gets one answer; customs
+    # sees one lift to approve (R-G4), the ledger one entry (R-G6), a pass one use (R-G2).
+    clock.freeze(T0)
     gate = client.app[GATE]
     out, token = await lane(gate)
     auth = {"Authorization": f"Bearer {token}"}
+    frame, acted_once = await _twin_frame(client, kind, out, token, staff_login)
     body = {**frame, "event_id": "twin-1"}
+    ws = await _connect(client, out.code, token)
 
     async def send() -> tuple[int, dict[str, Any]]:
         resp = await client.post(f"/gate/lanes/{out.code}/events", json=body, headers=auth)
         return resp.status, await resp.json()
 
-    answers = await asyncio.gather(*(send() for _ in range(4)))
-    assert {status for status, _ in answers} == {200}
+    async def over_ws() -> tuple[int, dict[str, Any]]:
+        await ws.send_json(body)
+        return 200, await _recv(ws, "command" if kind == "scan" else "receipt")
+
+    answers = await asyncio.gather(send(), over_ws(), send(), send())
+    assert {status for status, _ in answers} == {200}, answers
     assert all(answer == answers[0][1] for _, answer in answers)
-    if model is not None:
-        assert await model.all().count() == 1
-    assert await LedgerEntry.filter(event_id="twin-1").count() == 1
+    await acted_once()
+    kept = 0 if kind == "offline_batch" else 1
+    assert await LedgerEntry.filter(event_id="twin-1").count() == kept
     assert await LaneEvent.filter(lane_code=out.code, event_id="twin-1").count() == 1
     again = await send()  # a retry later: the first answer again
     assert again == (200, answers[0][1])
+    await acted_once()
+
+
+@pytest.mark.parametrize("kind", ["scan", "ack"])
+async def test_twins_in_two_bridge_processes_act_once(client, kind) -> None:  # R-G2
+    # Each bridge process batches its own scans and acks; twins sent to two processes at
+    # once meet on the claim in the database: one crossing, one ack, one answer.
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    other = GateDeps.build(gate.deps)  # a second process's gate (its own batches)
+    out, _ = await lane(gate)
+    if kind == "scan":
+        text = qr(await issued(gate, await declared(gate)))
+        frame = {"type": "scan", "event_id": "twin-1", "qr": text}
+    else:
+        first = await handle(gate, out, {"type": "scan", "event_id": "s0",
+                                          "qr": qr(await issued(gate, await declared(gate)))})
+        frame = {"type": "ack", "event_id": "twin-1",
+                 "command_id": json.loads(first)["event_id"]}
+    answers = await asyncio.gather(*(handle(g, out, dict(frame))
+                                     for g in (gate, other, gate, other)))
+    assert len(set(answers)) == 1
+    assert await LaneEvent.filter(event_id="twin-1").count() == 1
+    assert await LedgerEntry.filter(event_id="twin-1").count() == 1
+    if kind == "scan":
+        assert json.loads(answers[0])["action"] == "open"
+        assert await Crossing.all().count() == 1
+    else:
+        assert json.loads(answers[0])["known"] is True
 
 
 async def test_approved_manual_lift_naming_a_plate_is_a_crossing(client, staff_login) -> None:
