@@ -32,7 +32,7 @@ pytestmark = [
     pytest.mark.skipif(not TEST_REDIS or not os.environ.get("BORDERPASS_TEST_DATABASE_URL"),
                        reason="needs PostgreSQL and a Redis server: the server runs as "
                               "several processes that are killed and restarted"),
-    pytest.mark.usefixtures("db"),
+    pytest.mark.usefixtures("db", "redis"),  # the Redis DB emptied and marked after
 ]
 
 
