@@ -372,6 +372,6 @@ async def history(profile: OrganisationProfile) -> list[dict[str, Any]]:
 async def for_staff(uscc: str | None) -> list[OrganisationProfile]:
     """Profiles of one USCC (or the latest ones) for the back office."""
     query = OrganisationProfile.all()
-    if uscc:
-        query = query.filter(uscc=uscc.strip().upper())
+    if uscc:  # checked like any USCC: a hostile query string is a 422 naming it
+        query = query.filter(uscc=check_uscc({"uscc": uscc}))
     return await query.order_by("-id").limit(200)
