@@ -26,7 +26,7 @@ def _lines(code: str = USCC) -> list[TextLine]:
     return [
         line("营业执照", 360, 20, h=50), line("统一社会信用代码", 30, 110, h=22),
         line(code, 30, 140, w=330, h=26),
-        line("名称", 30, 220), line(TRUTH["name"], 150, 222),
+        line("名称", 30, 220), line(TRUTH["name"], 150, 218, h=36),  # printed large (R-P5)
         line("注册资本", 560, 220), line(TRUTH["registered_capital"], 690, 222),
         line("类型", 30, 280), line(TRUTH["company_type"], 150, 282, w=380),
         line("成立日期", 560, 280), line("2018年03月12日", 690, 282, w=220),
