@@ -15,7 +15,7 @@ from borderpass.core.db import close_db, init_db
 from borderpass.core.deps import open_deps
 from borderpass.core.kv import make_redis
 from borderpass.core.wechat import WeChatClient
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.sweeps import sweep_forever
 
 log = logging.getLogger("borderpass.app")

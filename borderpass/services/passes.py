@@ -22,7 +22,7 @@ from borderpass.services import (
     pass_claims,
     pass_tokens,
 )
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.pass_claims import VALID_AFTER, VALID_BEFORE
 from borderpass.services.pass_tokens import Credential
 

@@ -35,8 +35,9 @@ from borderpass.models import (
     Trip,
 )
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import audit, clock, ledger_partitions
+from borderpass.services import audit, clock
 from borderpass.services.documents import stored_name
+from borderpass.services.gate import ledger_partitions
 from borderpass.services.ports import Deps
 
 DRAFT_DAYS = 90  # a draft never submitted

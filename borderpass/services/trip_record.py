@@ -10,7 +10,7 @@ closes them (UPDATE … FROM the batch's entries). The driver is told of the exi
 deadline through the notification outbox in the same transaction.
 
 On PostgreSQL the lane's scans do the same inside the one statement of
-:mod:`borderpass.services.gate_record` (``_PG_RECORD``); this module's :func:`follow` is the
+:mod:`borderpass.services.gate.gate_record` (``_PG_RECORD``); this module's :func:`follow` is the
 other paths' (SQLite, offline batches, manual lifts, emergency releases).
 """
 
@@ -26,7 +26,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import ledger, stay_limits
+from borderpass.services import stay_limits
+from borderpass.services.gate import ledger
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 

@@ -16,7 +16,7 @@ from gate_helpers import crossed
 
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -13,7 +13,7 @@ from borderpass.core.appkeys import GATE
 from borderpass.models import BlacklistEntry, User
 from borderpass.models.gate import LedgerEntry, LiftStatus, ManualLift
 from borderpass.models.oversight import AuditEvent
-from borderpass.services import gate_lifts, lanes
+from borderpass.services.gate import gate_lifts, lanes
 
 pytestmark = pytest.mark.usefixtures("db")
 

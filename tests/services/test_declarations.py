@@ -25,7 +25,7 @@ from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
 from borderpass.models.enums import DeclarationStatus, Role, SubjectKind, TripStatus
 from borderpass.models.notify import Notification
 from borderpass.services import blacklist, clock, declarations, filings, review
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds
 from borderpass.services.sweeps import run_sweeps
 from borderpass.services.validators import make_id_number

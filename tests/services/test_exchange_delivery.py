@@ -19,7 +19,7 @@ from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
 from borderpass.services import blacklist, clock, declarations
 from borderpass.services.exchange import delivery, kinds, subscribers, tailer, worker
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from gate_helpers import crossed
 from borderpass.models import Trip
 from borderpass.models.notify import Notification, NotificationStatus
 from borderpass.services import blacklist, clock, declarations
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds, relevance
 from borderpass.services.notify.sweep import stage_windows, sweep_filings, sweep_trips
 from borderpass.services.sweeps import run_sweeps

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from borderpass.core.errors import FieldError
-from borderpass.services import ledger
+from borderpass.services.gate import ledger
 from borderpass.services.ports import KeyValue
 
 COLUMNS = ("id", "at", "lane", "kind", "event_id", "declaration_id", "plate", "outcome",

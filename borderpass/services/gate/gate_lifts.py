@@ -12,9 +12,10 @@ from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
-from borderpass.services import clock, gate_commands, gate_record, ledger, trip_record
+from borderpass.services import clock, trip_record
 from borderpass.services.access import require_role
-from borderpass.services.gate_context import GateDeps, normalize_plate
+from borderpass.services.gate import gate_commands, gate_record, ledger
+from borderpass.services.gate.gate_context import GateDeps, normalize_plate
 
 APPROVE_ROLES = (Role.CUSTOMS,)  # R-G4: customs approves, guards never release on their own
 SUPERVISOR_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)

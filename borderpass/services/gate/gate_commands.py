@@ -18,8 +18,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from borderpass.models.gate import Lane, LaneCommand
-from borderpass.services import clock, gate_record, gate_texts, ledger
-from borderpass.services.gate_context import GateDeps
+from borderpass.services import clock
+from borderpass.services.gate import gate_record, gate_texts, ledger
+from borderpass.services.gate.gate_context import GateDeps
 
 ACTIONS = ("open", "deny", "hold")
 PENDING_LIMIT = 500  # unacknowledged commands resent at most, oldest first

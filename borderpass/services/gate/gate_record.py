@@ -41,7 +41,8 @@ from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LiftStatus, ManualLift
 from borderpass.models.notify import Notification
-from borderpass.services import clock, gate_events, ledger, trip_record
+from borderpass.services import clock, trip_record
+from borderpass.services.gate import gate_events, ledger
 from borderpass.services.notify import kinds
 from borderpass.services.trip_record import TripFacts
 

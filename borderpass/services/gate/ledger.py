@@ -3,7 +3,7 @@
 Entries are written to the database in the same transaction as what they record (a scan's
 release, a lift's approval, a lane event's claim): there is no queue to lose or to double
 (issue 17). The lane events of one loop turn share that transaction
-(:mod:`borderpass.services.gate_record`).
+(:mod:`borderpass.services.gate.gate_record`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ every retry (issue 17; issue 24 item 3; DESIGN 3). The gate's one idempotency me
 The claim is a row in ``gate_lane_events`` under the unique index ``gate_lane_events_once``,
 inserted with ``ON CONFLICT DO NOTHING`` in the transaction of what the event does:
 
-- scans and acks: by the bridge's batch (:mod:`borderpass.services.gate_record`), with
+- scans and acks: by the bridge's batch (:mod:`borderpass.services.gate.gate_record`), with
   :func:`claim` and :func:`answers` on SQLite and the same insert inlined in its one
   statement on PostgreSQL;
 - status, fault, lift_request, offline_batch: by :func:`once` (the claim first, then the

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borderpass.core.batching import BatchRunner, Coalescer
-from borderpass.services.lanes import LaneCache
+from borderpass.services.gate.lanes import LaneCache
+from borderpass.services.gate.signing_keys import KeyRing
 from borderpass.services.ports import Deps
-from borderpass.services.signing_keys import KeyRing
 
 
 def normalize_plate(plate: str) -> str:

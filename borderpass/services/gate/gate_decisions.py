@@ -7,7 +7,7 @@ credential equal to the one issued is genuine without its Ed25519 signature bein
 (the costliest step of a scan); any other credential, and any refused on its own claims,
 is checked, so a forgery is always named as one. Finally the scan is recorded with the
 other lane events of its loop turn in one database transaction
-(:mod:`borderpass.services.gate_record`): the pass's one release (a crossing, unique per
+(:mod:`borderpass.services.gate.gate_record`): the pass's one release (a crossing, unique per
 declaration and direction: the first valid scan wins, even on two lanes or two processes
 at the same instant), the ledger entries, the command in the lane's outbox and the answer
 kept for a retried ``event_id``. The pole opens only after that commit; Redis holds
@@ -29,21 +29,10 @@ from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, LaneType, Pass
-from borderpass.services import (
-    blacklist,
-    clock,
-    filing_validity,
-    gate_commands,
-    gate_export,
-    gate_record,
-    land_ports,
-    ledger,
-    passes,
-    second_line,
-    trip_record,
-)
+from borderpass.services import blacklist, clock, filing_validity, land_ports, passes, trip_record
 from borderpass.services import pass_tokens as tokens
-from borderpass.services.gate_context import GateDeps, normalize_plate
+from borderpass.services.gate import gate_commands, gate_export, gate_record, ledger, second_line
+from borderpass.services.gate.gate_context import GateDeps, normalize_plate
 
 # Suspicious: hold for inspection.
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",

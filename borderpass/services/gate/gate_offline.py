@@ -17,10 +17,11 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock, gate_events, gate_record, ledger, trip_record
+from borderpass.services import clock, trip_record
 from borderpass.services import pass_tokens as tokens
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import HELD_HOME, check_offline, online_state
+from borderpass.services.gate import gate_events, gate_record, ledger
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import HELD_HOME, check_offline, online_state
 
 MAX_EVENTS = 5000
 MAX_AGE = timedelta(days=15)  # one ledger period (R-G6)

@@ -19,7 +19,7 @@ from tortoise import connections
 from borderpass.models import Port
 from borderpass.models.units import DishonestyRecord, Membership, MemberStatus, Unit, UnitStatus
 from borderpass.services import validators as v
-from borderpass.services.gate_context import GateDeps, normalize_plate
+from borderpass.services.gate.gate_context import GateDeps, normalize_plate
 
 PASSED = "credit_list"  # open: on the list, not picked
 CHECKED = "second_line_check"  # hold: picked for a random check (R-G3)
