@@ -34,15 +34,9 @@ from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.export import Cancellation, EnterpriseFiling, Licence, LicenceVehicle
 from borderpass.models.notify import Notification, Recipient, SubscribeGrant
 from borderpass.models.units import DishonestyRecord, Membership
-from borderpass.services import (
-    audit,
-    clock,
-    retention,
-    sessions,
-    subject_keys,
-    unit_removals,
-)
+from borderpass.services import audit, clock, retention, sessions, subject_keys
 from borderpass.services.ports import Deps
+from borderpass.services.units import unit_removals
 
 # Why a record is kept (the answer names them; the doors translate them).
 UNDER_REVIEW, IN_FORCE, RETENTION = "under_review", "in_force", "retention"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from borderpass.core.i18n import N_
 from borderpass.models.enums import FilingCategory
-from borderpass.services.unit_labels import UNIT_LABELS
+from borderpass.services.units.unit_labels import UNIT_LABELS
 
 DOCUMENT_KINDS: dict[str, str] = {
     "id_card_front": N_("身份证人像面"),

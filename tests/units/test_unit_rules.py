@@ -30,8 +30,9 @@ from borderpass.models.units import (
     UnitNotice,
     UnitStatus,
 )
-from borderpass.services import commitments, unit_codes, unit_members, unit_removals, units
-from borderpass.services.units import Gone
+from borderpass.services import commitments
+from borderpass.services.units import unit_codes, unit_members, unit_removals, units
+from borderpass.services.units.units import Gone
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -10,8 +10,8 @@ from typing import Any
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import N_, translate
 from borderpass.models import User
-from borderpass.services import unit_members
 from borderpass.services.ports import Deps
+from borderpass.services.units import unit_members
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

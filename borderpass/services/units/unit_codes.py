@@ -12,7 +12,7 @@ from borderpass.models import User
 from borderpass.models.units import RegistrationCode, Unit
 from borderpass.services import audit
 from borderpass.services.ports import Deps
-from borderpass.services.units import issue_code, managed_unit
+from borderpass.services.units.units import issue_code, managed_unit
 
 
 class WxaCodeSource(Protocol):

@@ -25,10 +25,11 @@ from borderpass.models.units import (
     Unit,
     UnitStatus,
 )
-from borderpass.services import audit, clock, dishonesty, unit_notices, units
+from borderpass.services import audit, clock, dishonesty
 from borderpass.services import validators as v
 from borderpass.services.access import require_role
 from borderpass.services.ports import Deps
+from borderpass.services.units import unit_notices, units
 
 UNIT_REASONS = (RemovalReason.LEFT, RemovalReason.ASKED)
 

@@ -27,19 +27,11 @@ from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
-from borderpass.services import (
-    audit,
-    clock,
-    commitments,
-    dishonesty,
-    filings,
-    phones,
-    unit_notices,
-    units,
-)
+from borderpass.services import audit, clock, commitments, dishonesty, filings, phones
 from borderpass.services import validators as v
 from borderpass.services.ports import Deps
-from borderpass.services.unit_checks import Candidate, check_candidate
+from borderpass.services.units import unit_notices, units
+from borderpass.services.units.unit_checks import Candidate, check_candidate
 
 JOIN_KEYS = frozenset({"scene", "filing_id", "driver_id", "commitment", "id_number"})
 EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)  # as a filing's applicant may edit

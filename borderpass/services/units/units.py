@@ -26,11 +26,12 @@ from borderpass.models.units import (
     UnitKind,
     UnitStatus,
 )
-from borderpass.services import audit, clock, phones, profile_prefill, profiles, unit_notices
+from borderpass.services import audit, clock, phones, profile_prefill, profiles
 from borderpass.services import validators as v
 from borderpass.services.access import require_role
 from borderpass.services.documents import owned_document
 from borderpass.services.ports import Deps
+from borderpass.services.units import unit_notices
 
 UNIT_DOCUMENT_KINDS = ("business_licence", "unit_seal", "official_letter", "other")
 # R-U1: an enterprise or social organisation shows its licence, a public body its letter.
