@@ -37,7 +37,8 @@ from borderpass.core.db import tortoise_config
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import User
-from borderpass.services import clock, users
+from borderpass.services import clock
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
 
 # The tests empty the Redis database they are given before and after each test; they mark

@@ -10,7 +10,8 @@ from PIL import Image
 
 from borderpass.models import Filing, User
 from borderpass.models.enums import Role
-from borderpass.services import documents, filings, review, users
+from borderpass.services import documents, filings, review
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
 from borderpass.services.validators import make_id_number, make_uscc, make_vin

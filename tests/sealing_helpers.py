@@ -31,7 +31,8 @@ from suite_settings import (  # noqa: F401  (re-exported to the sealing tests)
 )
 
 from borderpass.core.config import Settings
-from borderpass.services import commitments, users
+from borderpass.services import commitments
+from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number, make_uscc
 
 # Numbers used by no other test, so a dump can only hold them if this journey leaked them.

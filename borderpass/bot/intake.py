@@ -63,7 +63,7 @@ async def work(rt: BotRuntime, openid: str, user: User) -> None:
 async def resume(rt: BotRuntime) -> int:
     """Start a worker for each user whose queued photos lost theirs (a crash, a restart);
     how many were started."""
-    from borderpass.services import chat_users
+    from borderpass.services.identity import chat_users
 
     started = 0
     for openid in await rt.photos.stranded():

@@ -42,7 +42,7 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await redis.aclose()
         raise
-    from borderpass.services import passwords
+    from borderpass.services.identity import passwords
 
     passwords.configure(settings.password_workers, settings.password_queue)
     app[GATE] = GateDeps.build(app[DEPS], settings.gate_emergency_plates)

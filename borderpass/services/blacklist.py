@@ -13,11 +13,11 @@ from borderpass.core.masking import mask_name
 from borderpass.models import BlacklistEntry, Filing, Trip, User
 from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
 from borderpass.services import audit, clock
-from borderpass.services.access import require_role
 from borderpass.services.credit import sources as credit_sources
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
+from borderpass.services.identity.access import require_role
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities

@@ -37,10 +37,10 @@ from borderpass.services import (
     documents,
     filing_reveal,
     filings,
-    phones,
     privacy,
     subject_keys,
 )
+from borderpass.services.identity import phones
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 from borderpass.services.ports import Deps

@@ -11,7 +11,7 @@ from borderpass.core.masking import mask_number
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseFiling, EnterpriseMember
 from borderpass.models.units import Commitment, Membership, Unit, UnitAdmin
-from borderpass.services import phones
+from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 
 

@@ -21,8 +21,8 @@ from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.units import DishonestyRecord, DishonestySubject
 from borderpass.services import audit, clock
-from borderpass.services.access import require_role
 from borderpass.services.credit import sources as credit_sources
+from borderpass.services.identity.access import require_role
 
 
 def _live(now: datetime) -> Q:

@@ -13,7 +13,7 @@ from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
 from borderpass.services import audit
-from borderpass.services.access import require_role
+from borderpass.services.identity.access import require_role
 
 REASON_MAX = 500
 

@@ -17,7 +17,6 @@ from borderpass.services import (
     commitments,
     corrections,
     filing_rows,
-    phones,
     prefill,
     profile_prefill,
     renewals,
@@ -33,6 +32,7 @@ from borderpass.services.filing_forms import (
     check_documents,
     check_drivers,
 )
+from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 
 STAFF_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN, Role.GATE_SUPERVISOR)

@@ -26,10 +26,11 @@ from borderpass.models.enums import Role
 from borderpass.models.export import Enterprise, EnterpriseMember
 from borderpass.models.profiles import OrganisationProfile, ProfileChange, ProfileStatus
 from borderpass.models.units import Unit, UnitAdmin, UnitStatus
-from borderpass.services import audit, clock, phones
+from borderpass.services import audit, clock
 from borderpass.services import validators as v
-from borderpass.services.access import require_role
 from borderpass.services.documents import owned_document
+from borderpass.services.identity import phones
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 
 PHONE_CONTEXT = "profile.contact_phone"

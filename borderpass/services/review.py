@@ -20,8 +20,8 @@ from borderpass.services import (
     return_reasons,
     review_claims,
 )
-from borderpass.services.access import require_role
 from borderpass.services.credit import sources as credit_sources
+from borderpass.services.identity.access import require_role
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
 from borderpass.services.requirements import DOCUMENT_KINDS, category_fields

@@ -17,7 +17,7 @@ from borderpass.models import Filing, User
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import FilingStatus, Role
 from borderpass.services import audit, clock
-from borderpass.services.access import require_role
+from borderpass.services.identity.access import require_role
 
 CLAIM_SECONDS = 15 * 60
 

@@ -9,9 +9,10 @@ import secrets
 
 from borderpass.core.backoff import Backoff
 from borderpass.core.metrics import timed_sweep
-from borderpass.services import blacklist, data_export, idempotency, retention, review, sessions
+from borderpass.services import blacklist, data_export, idempotency, retention, review
 from borderpass.services.credit import feed as credit_feed
 from borderpass.services.gate import ledger_partitions
+from borderpass.services.identity import sessions
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
 

@@ -27,7 +27,7 @@ from ocr_helpers import samples_dir
 
 from borderpass.bot import texts as T
 from borderpass.core.i18n import translate
-from borderpass.services import chat_users
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 SAMPLES = samples_dir()

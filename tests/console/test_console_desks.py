@@ -160,7 +160,7 @@ async def test_roles_stay_on_their_pages(client: TestClient, role: str, path: st
 
 
 async def test_drivers_cannot_log_in(client: TestClient) -> None:
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     await users.add_staff("unitadmin", "correct-horse-1", ["unit_admin"])
     html = await console_login(client, "unitadmin")

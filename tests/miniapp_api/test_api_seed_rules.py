@@ -14,8 +14,8 @@ from factories import OWNER_ID, business_body, personal_body, vin_for
 from borderpass.core.appkeys import GATE
 from borderpass.models import FilingDriver, OfficialLetter
 from borderpass.models.gate import LiftStatus, ManualLift
-from borderpass.services import users
 from borderpass.services.gate import lanes
+from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number
 
 pytestmark = pytest.mark.usefixtures("db")

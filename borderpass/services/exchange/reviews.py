@@ -16,8 +16,8 @@ from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Agency, InboundEvent, User
 from borderpass.models.enums import Role
 from borderpass.services import audit, blacklist, clock
-from borderpass.services.access import require_role
 from borderpass.services.exchange import credit_feed, kinds
+from borderpass.services.identity.access import require_role
 
 REVIEW_ROLES = (Role.CUSTOMS, Role.ADMIN)
 REVIEWED = (kinds.IN_BLACKLIST, kinds.IN_CREDIT)

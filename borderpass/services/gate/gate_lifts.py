@@ -13,9 +13,9 @@ from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
 from borderpass.services import clock, trip_record
-from borderpass.services.access import require_role
 from borderpass.services.gate import gate_commands, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps, normalize_plate
+from borderpass.services.identity.access import require_role
 
 APPROVE_ROLES = (Role.CUSTOMS,)  # R-G4: customs approves, guards never release on their own
 SUPERVISOR_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)

@@ -27,7 +27,7 @@ from borderpass.models.units import (
 )
 from borderpass.services import audit, clock, dishonesty
 from borderpass.services import validators as v
-from borderpass.services.access import require_role
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_notices, units
 

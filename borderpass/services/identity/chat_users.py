@@ -4,7 +4,7 @@ An Official Account openid differs from the mini-program openid of the same pers
 notification recipient row (``Recipient.oa_openid``) ties it to the user. The unionid (from
 ``cgi-bin/user/info``, when the accounts are bound on the open platform) finds the account
 the mini-program already created, on the first contact, under the rule of
-:mod:`borderpass.services.identities`.
+:mod:`borderpass.services.identity.identities`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from borderpass.core.i18n import LOCALES
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.notify import Recipient
-from borderpass.services import identities, notify
+from borderpass.services import notify
+from borderpass.services.identity import identities
 
 
 async def linked_user(oa_openid: str) -> User | None:

@@ -1,7 +1,7 @@
 """Users: WeChat drivers, staff accounts and their profiles.
 
-Sessions live in :mod:`borderpass.services.sessions`, staff login and passwords in
-:mod:`borderpass.services.staff`.
+Sessions live in :mod:`borderpass.services.identity.sessions`, staff login and passwords in
+:mod:`borderpass.services.identity.staff`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from borderpass.core.errors import Conflict, FieldError
 from borderpass.core.i18n import LOCALES
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role
-from borderpass.services import audit, passwords, phones
+from borderpass.services import audit
+from borderpass.services.identity import passwords, phones
 from borderpass.services.ports import Deps
 
 
 async def wechat_user(openid: str, unionid: str | None, locale: str | None = None) -> User:
     """The user of a WeChat identity, created as a driver on first login."""
-    from borderpass.services import identities
+    from borderpass.services.identity import identities
 
     user = await User.get_or_none(openid=openid)
     if user is None and unionid:

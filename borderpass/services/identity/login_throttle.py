@@ -1,9 +1,9 @@
 """Failed-login counters per login name and per client address, in Redis (R-U7, MLPS).
 
 Counters may be lost with Redis (a restart only forgives some delay); the lock they lead to
-is kept in PostgreSQL (:mod:`borderpass.services.staff`). An attempt is counted against its
-name *before* the password is checked, so a burst of parallel guesses at one name gets only
-the free attempts through; a success clears the name's count.
+is kept in PostgreSQL (:mod:`borderpass.services.identity.staff`). An attempt is counted
+against its name *before* the password is checked, so a burst of parallel guesses at one
+name gets only the free attempts through; a success clears the name's count.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ from tortoise.exceptions import IntegrityError
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role
-from borderpass.services import audit, clock, login_throttle, passwords, sessions
-from borderpass.services.access import require_role
+from borderpass.services import audit, clock
+from borderpass.services.identity import login_throttle, passwords, sessions
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 
 
