@@ -25,7 +25,7 @@ USCC = make_uscc("MA6K3Q2X")
 async def consented(user: User) -> User:
     """``user`` after separate consent to the current privacy notice (R-D1): identity
     documents may be uploaded."""
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     await privacy.give(user, privacy.notice(user.locale), "miniapp")
     return user

@@ -17,8 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import FieldError, FieldErrors
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory
-from borderpass.services import commitments, filings, privacy
+from borderpass.services import commitments, filings
 from borderpass.services.filing_forms import EDITABLE
+from borderpass.services.privacy import privacy
 from borderpass.services.requirements import (
     CATEGORY_LABELS,
     DRIVER_FIELDS,

@@ -9,7 +9,7 @@ from typing import Any
 
 from borderpass.bot import texts as T
 from borderpass.bot.engine import Expect, Flow, Step, Turn, register
-from borderpass.services import erasure, privacy
+from borderpass.services.privacy import erasure, privacy
 
 
 def _day(turn: Turn, value: str) -> str:

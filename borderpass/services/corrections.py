@@ -52,7 +52,7 @@ def check_correctable(filing: Filing, now: datetime) -> None:
 
 async def start(user: User, filing_id: int) -> Filing:
     """Open the correction of the user's own filing in force: a prefilled draft (R-D6)."""
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     privacy.require_not_erasing(user)  # R-D7: what is kept is restricted
     old = await Filing.get_or_none(id=filing_id, applicant_id=user.id)

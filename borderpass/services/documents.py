@@ -23,14 +23,14 @@ async def upload(deps: Deps, owner: User, kind: str, data: bytes) -> Document:
     """Store one image of ``kind`` for ``owner``; bad files are refused, nothing stored."""
     if kind not in DOCUMENT_KINDS:
         raise FieldError("document_kind", "kind", kinds=", ".join(DOCUMENT_KINDS))
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     await privacy.require(owner, kind)  # R-D1: no identity document before consent
     image = sanitize_image(data, max_bytes=deps.max_upload_bytes)
     digest = hashlib.sha256(image.data).hexdigest()
     file_name = None
     if kind_group(kind) != "organisation":  # a person's file: under their subject key (R-D7)
-        from borderpass.services import subject_keys
+        from borderpass.services.privacy import subject_keys
 
         file_name = deps.files.put_subject(image.data, await subject_keys.ensure(deps, owner.id))
     else:  # an organisation's record outlives the person who uploaded it
@@ -52,7 +52,7 @@ async def read_file(deps: Deps, doc: Document) -> bytes:
     was destroyed (R-D7)."""
     if doc.file_name is None:
         return deps.files.get(doc.sha256)
-    from borderpass.services import subject_keys
+    from borderpass.services.privacy import subject_keys
 
     owner_id: int = doc.owner_id  # type: ignore[attr-defined]
     subject = await subject_keys.cipher_of(deps, owner_id)

@@ -49,7 +49,7 @@ def parse_category(value: object) -> FilingCategory:
 
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Filing:
     """Start a draft filing of a category, optionally with its first values."""
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     privacy.require_not_erasing(user)  # R-D7
     category = parse_category(body.get("category"))

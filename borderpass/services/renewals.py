@@ -81,7 +81,7 @@ async def successor_clash(exc: IntegrityError) -> bool:
 
 async def start(user: User, filing_id: int) -> Filing:
     """Open the renewal of the user's own filing: a draft prefilled from it (R-F3, R-P1)."""
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     privacy.require_not_erasing(user)  # R-D7: what is kept is restricted
     old = await Filing.get_or_none(id=filing_id, applicant_id=user.id)

@@ -19,8 +19,9 @@ from factories import jpeg, personal_body
 from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, DataExport, Document, Filing, PrivacyConsent
 from borderpass.models.notify import Notification
-from borderpass.services import audit, clock, commitments, documents, privacy, sweeps
+from borderpass.services import audit, clock, commitments, documents, sweeps
 from borderpass.services.notify import kinds
+from borderpass.services.privacy import privacy
 
 pytestmark = pytest.mark.usefixtures("db")
 

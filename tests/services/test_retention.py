@@ -20,7 +20,8 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.enums import FilingStatus, SubjectKind
-from borderpass.services import audit, clock, documents, filings, retention
+from borderpass.services import audit, clock, documents, filings
+from borderpass.services.privacy import retention
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -5,7 +5,7 @@ in its own transaction, so a crash between two leaves each record whole or gone;
 files go after the commit that released them (a crash there leaves an unreferenced file,
 which the orphan pass removes on a later run). Rows are deleted and sealed fields
 overwritten; a person's files are also sealed under their subject key, destroyed when their
-account is erased (``services/erasure.py``, R-D7).
+account is erased (``services/privacy/erasure.py``, R-D7).
 Audit rows are never touched here (R-U7: ≥ 6 months; the database refuses younger
 deletions of audit rows); the gate ledger's months on PostgreSQL are dropped whole once
 older than ``ledger_keep_days`` (0, the default: kept; never under 6 months). A legal hold
@@ -243,7 +243,7 @@ async def sweep(deps: Deps) -> dict[str, int]:
     await _ended(deps, counts)
     await _exports(deps, counts)
     await _orphans(deps, counts)
-    from borderpass.services import erasure  # it builds on this module
+    from borderpass.services.privacy import erasure  # it builds on this module
 
     counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
     counts["ledger_months"] = len(await ledger_partitions.drop_expired(deps.ledger_keep_days))

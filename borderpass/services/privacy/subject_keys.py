@@ -3,7 +3,7 @@
 A person's document files and data exports are sealed under their subject key. Deleting
 their data destroys the key (the row is deleted): every copy of those files, in backups
 too, then stays sealed for good — crypto-shredding. A data-key rotation re-wraps the row
-(``services/resealing.py``); the files themselves are never re-sealed.
+(``services/privacy/resealing.py``); the files themselves are never re-sealed.
 """
 
 from __future__ import annotations

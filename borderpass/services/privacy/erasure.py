@@ -34,9 +34,10 @@ from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.export import Cancellation, EnterpriseFiling, Licence, LicenceVehicle
 from borderpass.models.notify import Notification, Recipient, SubscribeGrant
 from borderpass.models.units import DishonestyRecord, Membership
-from borderpass.services import audit, clock, retention, subject_keys
+from borderpass.services import audit, clock
 from borderpass.services.identity import sessions
 from borderpass.services.ports import Deps
+from borderpass.services.privacy import retention, subject_keys
 from borderpass.services.units import unit_removals
 
 # Why a record is kept (the answer names them; the doors translate them).

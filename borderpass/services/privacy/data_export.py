@@ -30,20 +30,12 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.notify import Notification
-from borderpass.services import (
-    audit,
-    clock,
-    data_export_orgs,
-    documents,
-    filing_reveal,
-    filings,
-    privacy,
-    subject_keys,
-)
+from borderpass.services import audit, clock, documents, filing_reveal, filings
 from borderpass.services.identity import phones
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 from borderpass.services.ports import Deps
+from borderpass.services.privacy import data_export_orgs, privacy, subject_keys
 
 KEEP = timedelta(days=7)  # a ready export can be fetched this long
 PENDING, READY, FAILED = "pending", "ready", "failed"

@@ -132,7 +132,7 @@ async def withdraw(deps: Deps, user: User) -> Withdrawal:
     """Withdraw consent (R-D2): no sensitive upload or OCR from now on; drafts (never
     submitted: nothing requires keeping them) and identity documents on no submitted filing
     are deleted at once; submitted filings are kept until their retention ends (R-D4)."""
-    from borderpass.services import retention
+    from borderpass.services.privacy import retention
 
     now = clock.now()
     await PrivacyConsent.filter(user_id=user.id, withdrawn_at__isnull=True) \
