@@ -226,7 +226,8 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
     from borderpass.core.kv import make_redis
     from borderpass.models import Declaration, Filing, User
     from borderpass.models.enums import FilingStatus
-    from borderpass.services import audit, declarations
+    from borderpass.services import audit
+    from borderpass.services.crossings import declarations
     from borderpass.services.gate import ledger, ledger_export
     from borderpass.services.gate.gate_decisions import _states_sql
 

@@ -82,7 +82,7 @@ async def _truncate(url: str) -> None:
 async def _seed_ports() -> None:
     """The ports the migration seeds (emptied with every table), and a cold port cache."""
     from borderpass.models import Port
-    from borderpass.services import land_ports
+    from borderpass.services.crossings import land_ports
 
     await Port.bulk_create([Port(code=code, name_zh=zh, name_my=my, name_en=en, aliases=list(a))
                             for code, zh, my, en, a in land_ports.SEED])

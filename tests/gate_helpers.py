@@ -9,7 +9,8 @@ from factories import approved_filing, driver_user
 
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
-from borderpass.services import clock, declarations, pass_tokens, passes
+from borderpass.services import clock
+from borderpass.services.crossings import declarations, pass_tokens, passes
 from borderpass.services.gate import gate_decisions, lanes
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Decision, Scan

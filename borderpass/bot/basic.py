@@ -9,7 +9,8 @@ from borderpass.bot import texts as T
 from borderpass.bot.engine import INSTANT, STEPS, Expect, Flow, Step, Turn, register, set_language
 from borderpass.core.i18n import LOCALES
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import declarations, filings, return_reasons
+from borderpass.services import filings, return_reasons
+from borderpass.services.crossings import declarations
 from borderpass.services.privacy import data_export
 from borderpass.services.requirements import CATEGORY_LABELS
 

@@ -29,7 +29,8 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
-from borderpass.services import clock, land_ports
+from borderpass.services import clock
+from borderpass.services.crossings import land_ports
 from borderpass.services.exchange import inspections
 from borderpass.services.gate import gate_lifts, lanes, ledger
 

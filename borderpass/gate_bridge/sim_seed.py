@@ -20,7 +20,8 @@ from borderpass.models.enums import (
     SubjectKind,
 )
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import clock, passes
+from borderpass.services import clock
+from borderpass.services.crossings import passes
 from borderpass.services.gate import lanes
 from borderpass.services.gate.gate_context import GateDeps
 

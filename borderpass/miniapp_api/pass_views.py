@@ -12,7 +12,7 @@ from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
-from borderpass.services import passes
+from borderpass.services.crossings import passes
 from borderpass.services.gate import gate_lifts, ledger
 from borderpass.services.identity.access import require_role
 

@@ -12,7 +12,6 @@ from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.services import (
-    blacklist,
     clock,
     commitments,
     corrections,
@@ -23,6 +22,7 @@ from borderpass.services import (
     return_reasons,
 )
 from borderpass.services.credit import fast_lane
+from borderpass.services.crossings import blacklist
 from borderpass.services.filing_checks import submission_problems
 from borderpass.services.filing_forms import (
     EDITABLE,

@@ -175,8 +175,8 @@ async def extend_open_trip(old_id: int, expires: datetime) -> int:
     """The vehicle's open trip gets the deadline the new expiry allows (R-F8, by category:
     ``stay_limits``); never shortened. Trips are the vehicle's (``trips.vin``), whichever
     filing it left under."""
-    from borderpass.services import stay_limits
-    from borderpass.services.trip_record import vehicle_key
+    from borderpass.services.crossings import stay_limits
+    from borderpass.services.crossings.trip_record import vehicle_key
 
     old = await Filing.get(id=old_id)
     changed = 0

@@ -6,7 +6,7 @@ import pytest
 from factories import approved_filing
 
 from borderpass.models import Declaration
-from borderpass.services import land_ports
+from borderpass.services.crossings import land_ports
 from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")

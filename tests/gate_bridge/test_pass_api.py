@@ -12,7 +12,8 @@ from api_helpers import approved_filing_id
 from gate_helpers import lane, qr
 
 from borderpass.core.appkeys import GATE
-from borderpass.services import clock, pass_tokens
+from borderpass.services import clock
+from borderpass.services.crossings import pass_tokens
 from borderpass.services.gate.gate_decisions import Scan, decide
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -17,7 +17,8 @@ from borderpass.core.errors import BorderPassError
 from borderpass.models import Agency, DeadLetter, ExchangeEvent, ExchangeTail, Trip
 from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
-from borderpass.services import blacklist, clock, declarations
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist, declarations
 from borderpass.services.exchange import delivery, kinds, subscribers, tailer, worker
 from borderpass.services.gate.gate_context import GateDeps
 

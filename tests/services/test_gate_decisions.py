@@ -14,7 +14,8 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
 from borderpass.models.gate import Crossing, LedgerEntry
-from borderpass.services import clock, declarations, pass_tokens, passes
+from borderpass.services import clock
+from borderpass.services.crossings import declarations, pass_tokens, passes
 from borderpass.services.gate import gate_decisions, gate_record
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Scan, decide

@@ -10,7 +10,8 @@ from gate_helpers import crossed
 
 from borderpass.models import Trip
 from borderpass.models.notify import Notification, NotificationStatus
-from borderpass.services import blacklist, clock, declarations
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist, declarations
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds, relevance
 from borderpass.services.notify.sweep import stage_windows, sweep_filings, sweep_trips

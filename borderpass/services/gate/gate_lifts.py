@@ -12,7 +12,8 @@ from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, Lane, LiftStatus, ManualLift
-from borderpass.services import clock, trip_record
+from borderpass.services import clock
+from borderpass.services.crossings import trip_record
 from borderpass.services.gate import gate_commands, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps, normalize_plate
 from borderpass.services.identity.access import require_role

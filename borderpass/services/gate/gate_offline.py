@@ -17,8 +17,9 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock, trip_record
-from borderpass.services import pass_tokens as tokens
+from borderpass.services import clock
+from borderpass.services.crossings import pass_tokens as tokens
+from borderpass.services.crossings import trip_record
 from borderpass.services.gate import gate_events, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import HELD_HOME, check_offline, online_state

@@ -15,7 +15,7 @@ The events of one loop turn (scans, acks) are written in one transaction (the br
 5. the chosen variant's ledger entries and command, and the used mark, are written;
 6. the crossings won open and close their vehicles' trips (R-F7, R-F8), with the driver's
    exit message in the outbox and a flag for an exit while a trip is open
-   (:mod:`borderpass.services.trip_record`).
+   (:mod:`borderpass.services.crossings.trip_record`).
 
 Nothing is queued anywhere: the ledger entry exists when the lane is told (no pop, no loss).
 """
@@ -41,10 +41,11 @@ from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LiftStatus, ManualLift
 from borderpass.models.notify import Notification
-from borderpass.services import clock, trip_record
+from borderpass.services import clock
+from borderpass.services.crossings import trip_record
+from borderpass.services.crossings.trip_record import TripFacts
 from borderpass.services.gate import gate_events, ledger
 from borderpass.services.notify import kinds
-from borderpass.services.trip_record import TripFacts
 
 log = logging.getLogger("borderpass.gate")
 ATTEMPTS = 4  # a batch raced by a twin, or a deadlock victim, is run again

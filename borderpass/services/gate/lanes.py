@@ -16,7 +16,7 @@ from typing import Any
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound, Unauthorized
 from borderpass.core.i18n import LOCALES
 from borderpass.models.gate import Lane, LaneType
-from borderpass.services import land_ports
+from borderpass.services.crossings import land_ports
 from borderpass.services.ports import Deps
 
 # R-G1: which passes each lane type may release, and who controls it.

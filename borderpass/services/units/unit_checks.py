@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
-from borderpass.services import blacklist, dishonesty
+from borderpass.services.crossings import blacklist, dishonesty
 from borderpass.services.requirements import MAX_PERSONAL_DRIVERS
 
 

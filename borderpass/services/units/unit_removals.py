@@ -25,8 +25,9 @@ from borderpass.models.units import (
     Unit,
     UnitStatus,
 )
-from borderpass.services import audit, clock, dishonesty
+from borderpass.services import audit, clock
 from borderpass.services import validators as v
+from borderpass.services.crossings import dishonesty
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_notices, units

@@ -1,7 +1,7 @@
 """Trips follow the gate's crossings (R-F7, R-F8): written in the crossing's own transaction.
 
 A trip opens on the vehicle's exit crossing (``exited_at`` is the crossing's time, the
-deadline counted from it, R-F8 per category: services/stay_limits.py) and closes on its
+deadline counted from it, R-F8 per category: services/crossings/stay_limits.py) and closes on its
 entry crossing. Trips are keyed by the vehicle (its VIN), so an entry under a renewed filing
 closes the trip opened under the old one. One statement per batch opens trips (INSERT … ON
 CONFLICT on the partial unique index ``trips_one_open_vin``: a second exit crossing while a
@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import stay_limits
+from borderpass.services.crossings import stay_limits
 from borderpass.services.gate import ledger
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue

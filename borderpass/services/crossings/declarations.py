@@ -1,7 +1,7 @@
 """Declarations (申报): the driver's intent to cross, valid for its pass's window (R-F7).
 
 A declaration opens and closes nothing: trips follow the crossings the gate records
-(services/trip_record.py). An exit is refused while the vehicle is abroad per the gate's
+(services/crossings/trip_record.py). An exit is refused while the vehicle is abroad per the gate's
 record (an open trip), an entry unless it is; a blacklisted owner or driver cannot declare
 an exit but can always declare the return (R-F9).
 """
@@ -17,16 +17,9 @@ from borderpass.core import ids, rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
-from borderpass.services import (
-    clock,
-    filing_rows,
-    filing_validity,
-    land_ports,
-    notify,
-    pass_claims,
-    trip_record,
-)
+from borderpass.services import clock, filing_rows, filing_validity, notify
 from borderpass.services.credit import restrictions as credit_restrictions
+from borderpass.services.crossings import land_ports, pass_claims, trip_record
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
@@ -128,7 +121,7 @@ async def cancel(deps: Deps, user: User, declaration_id: int) -> Declaration:
 
     The update contends with the pass's release on the declaration row (R-G2): a lane
     scanning the pass at the same moment either opened first (then this is refused as
-    used) or is refused (services/pass_claims.py)."""
+    used) or is refused (services/crossings/pass_claims.py)."""
     declaration = await visible(user, declaration_id)
     if declaration.status is not DeclarationStatus.APPROVED:
         raise Conflict("declaration_not_cancellable", "status", status=declaration.status.value)

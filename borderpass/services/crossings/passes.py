@@ -14,17 +14,17 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.models.gate import Pass
-from borderpass.services import (
+from borderpass.services import clock
+from borderpass.services.crossings import (
     blacklist,
-    clock,
     declarations,
     land_ports,
     pass_claims,
     pass_tokens,
 )
+from borderpass.services.crossings.pass_claims import VALID_AFTER, VALID_BEFORE
+from borderpass.services.crossings.pass_tokens import Credential
 from borderpass.services.gate.gate_context import GateDeps
-from borderpass.services.pass_claims import VALID_AFTER, VALID_BEFORE
-from borderpass.services.pass_tokens import Credential
 
 SECRET_BYTES = 20
 
