@@ -10,10 +10,14 @@ from PIL import Image
 
 from borderpass.models import Filing, User
 from borderpass.models.enums import Role
-from borderpass.services import documents, filings, review
+from borderpass.services.filings import documents, filings, review
+from borderpass.services.filings.requirements import (
+    PER_DRIVER_DOCUMENTS,
+    base_documents,
+    driver_slot,
+)
 from borderpass.services.identity import users
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
 from borderpass.services.validators import make_id_number, make_uscc, make_vin
 
 OWNER_ID = make_id_number("533102", date(1985, 3, 14), 21)  # 瑞丽, fictitious

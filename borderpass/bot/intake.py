@@ -17,9 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
-from borderpass.services import document_intake, documents, filings, prefill
+from borderpass.services.filings import document_intake, documents, filings, prefill
+from borderpass.services.filings.requirements import field_label
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import field_label
 
 log = logging.getLogger("borderpass.bot")
 LETTERS = string.ascii_uppercase

@@ -22,8 +22,8 @@ from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
-from borderpass.services import filing_reveal
 from borderpass.services.crossings import blacklist
+from borderpass.services.filings import filing_reveal
 from borderpass.services.gate import gate_lifts
 
 routes = web.RouteTableDef()

@@ -10,7 +10,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import normalize_locale
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
-from borderpass.services.commitments import MINIAPP
+from borderpass.services.filings.commitments import MINIAPP
 from borderpass.services.privacy import data_export, erasure, privacy
 
 routes = web.RouteTableDef()

@@ -8,7 +8,7 @@ from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
-from borderpass.services import documents, profile_prefill, profiles
+from borderpass.services.filings import documents, profile_prefill, profiles
 from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()

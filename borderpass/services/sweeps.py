@@ -9,9 +9,10 @@ import secrets
 
 from borderpass.core.backoff import Backoff
 from borderpass.core.metrics import timed_sweep
-from borderpass.services import idempotency, review
+from borderpass.services import idempotency
 from borderpass.services.credit import feed as credit_feed
 from borderpass.services.crossings import blacklist
+from borderpass.services.filings import review
 from borderpass.services.gate import ledger_partitions
 from borderpass.services.identity import sessions
 from borderpass.services.notify.sweep import sweep_reminders

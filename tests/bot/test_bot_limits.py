@@ -19,7 +19,7 @@ from borderpass.bot import texts as T
 from borderpass.core.i18n import LOCALES, translate
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
-from borderpass.services import commitments
+from borderpass.services.filings import commitments
 from borderpass.services.identity import chat_users
 
 POT = Path(__file__).resolve().parents[2] / "borderpass" / "locales" / "messages.pot"

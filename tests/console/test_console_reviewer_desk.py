@@ -18,7 +18,7 @@ from borderpass.core.appkeys import DEPS, GATE, SETTINGS
 from borderpass.models import AuditEvent, Document, User
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import FilingStatus
-from borderpass.services import documents
+from borderpass.services.filings import documents
 from borderpass.services.gate import gate_lifts, lanes
 from borderpass.services.units import units
 

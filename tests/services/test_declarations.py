@@ -24,8 +24,9 @@ from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
 from borderpass.models.enums import DeclarationStatus, Role, SubjectKind, TripStatus
 from borderpass.models.notify import Notification
-from borderpass.services import clock, filings, review
+from borderpass.services import clock
 from borderpass.services.crossings import blacklist, declarations
+from borderpass.services.filings import filings, review
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds
 from borderpass.services.sweeps import run_sweeps

@@ -158,7 +158,7 @@ async def test_expiry_reminder_skipped_once_a_renewal_is_submitted(deps) -> None
     """The reminder invites the renewal; once a renewal is under review it is not sent."""
     from factories import jpeg
 
-    from borderpass.services import documents, filings, renewals
+    from borderpass.services.filings import documents, filings, renewals
 
     clock.freeze(T0)
     user = await driver_user()

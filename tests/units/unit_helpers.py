@@ -10,7 +10,7 @@ from factories import OWNER_ID, attach_all, personal_body, staff
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import Role
 from borderpass.models.units import Unit
-from borderpass.services import commitments, documents, filings
+from borderpass.services.filings import commitments, documents, filings
 from borderpass.services.ports import Deps
 from borderpass.services.units import units
 from borderpass.services.validators import make_id_number, make_uscc

@@ -17,12 +17,13 @@ from borderpass.core import ids, rows
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
-from borderpass.services import clock, filing_rows, filing_validity, notify
+from borderpass.services import clock, notify
 from borderpass.services.credit import restrictions as credit_restrictions
 from borderpass.services.crossings import land_ports, pass_claims, trip_record
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
+from borderpass.services.filings import filing_rows, filing_validity
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from borderpass.models.enums import FilingCategory
-from borderpass.services.filing_checks import add_months
+from borderpass.services.filings.filing_checks import add_months
 
 DATA = Path(__file__).with_name("stay_limits.json")
 

@@ -29,9 +29,10 @@ from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, LaneType, Pass
-from borderpass.services import clock, filing_validity
+from borderpass.services import clock
 from borderpass.services.crossings import blacklist, land_ports, passes, trip_record
 from borderpass.services.crossings import pass_tokens as tokens
+from borderpass.services.filings import filing_validity
 from borderpass.services.gate import gate_commands, gate_export, gate_record, ledger, second_line
 from borderpass.services.gate.gate_context import GateDeps, normalize_plate
 

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from borderpass.core.i18n import N_, translate
-from borderpass.services import clock, return_reasons
+from borderpass.services import clock
 from borderpass.services.crossings import land_ports
+from borderpass.services.filings import return_reasons
 from borderpass.services.notify import kinds
 from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
 from borderpass.services.notify.fit import fit

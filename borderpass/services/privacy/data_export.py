@@ -30,7 +30,8 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.notify import Notification
-from borderpass.services import audit, clock, documents, filing_reveal, filings
+from borderpass.services import audit, clock
+from borderpass.services.filings import documents, filing_reveal, filings
 from borderpass.services.identity import phones
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue

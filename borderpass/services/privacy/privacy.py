@@ -22,8 +22,8 @@ from borderpass.core.i18n import LOCALES
 from borderpass.models import Document, Filing, FilingDocument, PrivacyConsent, User
 from borderpass.models.enums import FilingStatus
 from borderpass.services import audit, clock
-from borderpass.services.commitments import CHAT, MINIAPP, CommitmentText, commitment_text
-from borderpass.services.documents import IDENTITY_KINDS
+from borderpass.services.filings.commitments import CHAT, MINIAPP, CommitmentText, commitment_text
+from borderpass.services.filings.documents import IDENTITY_KINDS
 from borderpass.services.ports import Deps
 
 NOTICE = "privacy"

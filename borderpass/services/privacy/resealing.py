@@ -22,7 +22,7 @@ from borderpass.models.export import EnterpriseFiling
 from borderpass.models.gate import Pass, SigningKey
 from borderpass.models.keys import SubjectKey
 from borderpass.models.units import Membership, Unit
-from borderpass.services import documents
+from borderpass.services.filings import documents
 from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 

@@ -36,7 +36,7 @@ from borderpass.models import (
 )
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services import audit, clock
-from borderpass.services.documents import stored_name
+from borderpass.services.filings.documents import stored_name
 from borderpass.services.gate import ledger_partitions
 from borderpass.services.ports import Deps
 

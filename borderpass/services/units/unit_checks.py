@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
 from borderpass.services.crossings import blacklist, dishonesty
-from borderpass.services.requirements import MAX_PERSONAL_DRIVERS
+from borderpass.services.filings.requirements import MAX_PERSONAL_DRIVERS
 
 
 @dataclass(frozen=True)

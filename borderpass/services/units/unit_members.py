@@ -27,9 +27,10 @@ from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
-from borderpass.services import audit, clock, commitments, filings
+from borderpass.services import audit, clock
 from borderpass.services import validators as v
 from borderpass.services.crossings import dishonesty
+from borderpass.services.filings import commitments, filings
 from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_notices, units

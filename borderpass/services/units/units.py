@@ -26,9 +26,10 @@ from borderpass.models.units import (
     UnitKind,
     UnitStatus,
 )
-from borderpass.services import audit, clock, profile_prefill, profiles
+from borderpass.services import audit, clock
 from borderpass.services import validators as v
-from borderpass.services.documents import owned_document
+from borderpass.services.filings import profile_prefill, profiles
+from borderpass.services.filings.documents import owned_document
 from borderpass.services.identity import phones
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps

@@ -18,10 +18,10 @@ from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import Document, Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory
 from borderpass.ocr import trust
-from borderpass.services import documents
-from borderpass.services.filing_forms import EDITABLE, SEALED_DRIVER_FIELDS, check_value
+from borderpass.services.filings import documents
+from borderpass.services.filings.filing_forms import EDITABLE, SEALED_DRIVER_FIELDS, check_value
+from borderpass.services.filings.requirements import DRIVER_FIELDS, VEHICLE_FIELDS, FieldSpec
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import DRIVER_FIELDS, VEHICLE_FIELDS, FieldSpec
 
 # OCR field of each document kind → form field (drivers: relative to the driver).
 VEHICLE_MAP = {

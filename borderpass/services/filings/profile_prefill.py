@@ -16,7 +16,7 @@ from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.profiles import OrganisationProfile
 from borderpass.ocr import trust
-from borderpass.services import profiles
+from borderpass.services.filings import profiles
 from borderpass.services.ports import Deps
 
 FLOWS = ("unit", "business_filing", "export_filing")

@@ -17,7 +17,7 @@ from typing import Any
 from borderpass.core.errors import BorderPassError, Conflict, FieldError
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
-from borderpass.services import filing_rows, renewals
+from borderpass.services.filings import filing_rows, renewals
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import Any
 
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.models import Document, User
-from borderpass.services import documents, filings, prefill
+from borderpass.services.filings import documents, filings, prefill
+from borderpass.services.filings.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import OCR_KINDS, PER_DRIVER_DOCUMENTS, driver_slot
 
 OcrRead = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 

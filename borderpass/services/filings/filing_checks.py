@@ -10,8 +10,9 @@ from tortoise.queryset import QuerySet
 from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver
 from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
-from borderpass.services import clock, letter_scope
-from borderpass.services.requirements import (
+from borderpass.services import clock
+from borderpass.services.filings import letter_scope
+from borderpass.services.filings.requirements import (
     DRIVER_FIELDS,
     MAX_PERSONAL_DRIVERS,
     PER_DRIVER_DOCUMENTS,

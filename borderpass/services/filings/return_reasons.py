@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.core.i18n import LOCALES, N_, translate
-from borderpass.services.requirements import field_label
+from borderpass.services.filings.requirements import field_label
 
 # The reasons a reviewer picks from; every text is in the zh_CN, my and en catalogues.
 CODES: dict[str, str] = {

@@ -11,8 +11,10 @@ from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden,
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
-from borderpass.services import (
-    clock,
+from borderpass.services import clock
+from borderpass.services.credit import fast_lane
+from borderpass.services.crossings import blacklist
+from borderpass.services.filings import (
     commitments,
     corrections,
     filing_rows,
@@ -21,10 +23,8 @@ from borderpass.services import (
     renewals,
     return_reasons,
 )
-from borderpass.services.credit import fast_lane
-from borderpass.services.crossings import blacklist
-from borderpass.services.filing_checks import submission_problems
-from borderpass.services.filing_forms import (
+from borderpass.services.filings.filing_checks import submission_problems
+from borderpass.services.filings.filing_forms import (
     EDITABLE,
     SEALED_DRIVER_FIELDS,
     apply_letter,

@@ -9,22 +9,20 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
-from borderpass.services import (
-    audit,
-    clock,
+from borderpass.services import audit, clock, notify
+from borderpass.services.credit import sources as credit_sources
+from borderpass.services.filings import (
     corrections,
     letter_scope,
-    notify,
     profiles,
     renewals,
     return_reasons,
     review_claims,
 )
-from borderpass.services.credit import sources as credit_sources
+from borderpass.services.filings.requirements import DOCUMENT_KINDS, category_fields
 from borderpass.services.identity.access import require_role
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import DOCUMENT_KINDS, category_fields
 
 FILING_VALIDITY_MONTHS = renewals.VALIDITY_MONTHS  # R-F3
 MAX_REASONS = 50
@@ -180,7 +178,7 @@ async def submit_letter(deps: Deps, user: User, unit_name: object, document_id: 
                         vehicles: object = None, people: object = None) -> OfficialLetter:
     """File a unit's official letter, with the vehicles and people it names, for approval
     before an official filing (R-F2)."""
-    from borderpass.services.documents import owned_document
+    from borderpass.services.filings.documents import owned_document
 
     if not isinstance(unit_name, str) or not unit_name.strip():
         raise FieldError("required", "unit_name")

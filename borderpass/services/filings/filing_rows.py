@@ -15,9 +15,9 @@ from typing import Any
 from borderpass.core import rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
 from borderpass.models.enums import TripStatus
-from borderpass.services import renewals
 from borderpass.services.crossings import blacklist
 from borderpass.services.crossings.trip_record import vehicle_key_sql
+from borderpass.services.filings import renewals
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from borderpass.models import Filing, FilingCommitment, User
 from borderpass.models.units import Commitment, Unit
 from borderpass.services import clock
 
-COMMITMENT_DIR = Path(__file__).resolve().parent.parent / "locales" / "commitments"
+COMMITMENT_DIR = Path(__file__).resolve().parents[2] / "locales" / "commitments"
 PERSONAL, UNIT, FILING = "personal", "unit", "filing"
 CURRENT_VERSION = {PERSONAL: "v1", UNIT: "v1", FILING: "v1"}
 MINIAPP, CHAT = "miniapp", "chat"  # the channels a consent can come through

@@ -28,7 +28,8 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus
-from borderpass.services import clock, renewal_changes, renewals
+from borderpass.services import clock
+from borderpass.services.filings import renewal_changes, renewals
 from borderpass.services.ports import Deps
 
 NOTHING_FRESH: frozenset[str] = frozenset()  # every document is carried over and compared

@@ -14,14 +14,14 @@ from borderpass.core.errors import FieldError
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, LetterStatus
 from borderpass.services import validators as v
-from borderpass.services.documents import owned_document
-from borderpass.services.ports import Deps
-from borderpass.services.requirements import (
+from borderpass.services.filings.documents import owned_document
+from borderpass.services.filings.requirements import (
     DOCUMENT_KINDS,
     DRIVER_FIELDS,
     FieldSpec,
     category_fields,
 )
+from borderpass.services.ports import Deps
 
 SEALED_FIELDS = frozenset({"owner.id_number"})
 SEALED_DRIVER_FIELDS = ("id_number", "licence_number", "permit_number")

@@ -29,8 +29,9 @@ from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, FilingDocument, FilingDriver, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
-from borderpass.services import clock, renewal_changes
-from borderpass.services.filing_checks import add_months
+from borderpass.services import clock
+from borderpass.services.filings import renewal_changes
+from borderpass.services.filings.filing_checks import add_months
 from borderpass.services.ports import Deps
 
 RENEWAL_WINDOW = timedelta(days=60)  # R-F3

@@ -19,7 +19,8 @@ from borderpass.core.errors import FieldError, Forbidden
 from borderpass.core.masking import mask_name, mask_number
 from borderpass.models import BlacklistEntry, Document, Filing, FilingDriver, User
 from borderpass.models.enums import STAFF_ROLES, FilingCategory, FilingStatus, Role
-from borderpass.services import audit, documents, filing_rows, filings
+from borderpass.services import audit
+from borderpass.services.filings import documents, filing_rows, filings
 from borderpass.services.identity import phones
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps

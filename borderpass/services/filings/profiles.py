@@ -28,7 +28,7 @@ from borderpass.models.profiles import OrganisationProfile, ProfileChange, Profi
 from borderpass.models.units import Unit, UnitAdmin, UnitStatus
 from borderpass.services import audit, clock
 from borderpass.services import validators as v
-from borderpass.services.documents import owned_document
+from borderpass.services.filings.documents import owned_document
 from borderpass.services.identity import phones
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps

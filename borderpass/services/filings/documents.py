@@ -13,8 +13,8 @@ from borderpass.core.images import sanitize_image
 from borderpass.models import Document, User
 from borderpass.models.enums import Role
 from borderpass.services import audit
+from borderpass.services.filings.requirements import DOCUMENT_KINDS
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import DOCUMENT_KINDS
 
 SEALED = "sealed"  # the one key of a sealed reading: {"sealed": token}
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from borderpass.models import Filing, FilingDocument, FilingDriver
-from borderpass.services.filing_forms import SEALED_DRIVER_FIELDS
+from borderpass.services.filings.filing_forms import SEALED_DRIVER_FIELDS
+from borderpass.services.filings.requirements import category_fields
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import category_fields
 
 DRIVER_PLAIN = ("name", "is_owner")
 DRIVER_SEALED = (*SEALED_DRIVER_FIELDS, "phone")
