@@ -5,3 +5,16 @@ the lane scans; the blacklist and dishonesty records follow overstays and false
 statements; land ports are the places crossed. Doors and other packages import only this
 package's surface (docs/architecture.md); the rest is private to it.
 """
+
+# The surface: the modules doors and other packages may import (the rest are private,
+# pyproject.toml's import-linter contracts say which; tests/test_architecture.py checks).
+__all__ = [
+    "blacklist",
+    "declarations",
+    "dishonesty",
+    "land_ports",
+    "pass_tokens",
+    "passes",
+    "stay_limits",
+    "trip_record",
+]
