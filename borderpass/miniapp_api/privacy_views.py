@@ -1,6 +1,6 @@
 """Personal data (PIPL): the privacy notice and consent (R-D1, R-D2), the user's data
-export (R-D3), deletion on request (R-D7). Rules live in ``services.privacy``,
-``services.data_export`` and ``services.erasure``."""
+export (R-D3), deletion on request (R-D7). Rules live in ``services.privacy.privacy``,
+``services.privacy.data_export`` and ``services.privacy.erasure``."""
 
 from __future__ import annotations
 

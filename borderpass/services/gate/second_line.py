@@ -51,7 +51,7 @@ def _sql(dialect: str) -> str:
                   DishonestyRecord._meta.db_table, Port._meta.db_table)
     live = ("r.lifted_at IS NULL AND ((r.subject_kind = 'person' AND r.subject_key = "
             "m.person_key) OR (r.subject_kind = 'vehicle' AND r.subject_key IN "
-            "(m.vehicle_key, m.plate_number)))")  # R-U6, as services.dishonesty names them
+            "(m.vehicle_key, m.plate_number)))")  # R-U6, as crossings.dishonesty names them
     return (
         f"SELECT q.pct, m.id, m.unit_id, m.status, m.person_key, u.status AS unit_status, "
         f"(SELECT count(*) FROM {r} r WHERE {live} AND r.until IS NULL) AS open_ended, "
