@@ -57,9 +57,15 @@ from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import FilingDriver, User
 from borderpass.models.enums import FilingCategory, Role
-from borderpass.services import documents, filings, privacy, review, users
+from borderpass.services.filings import documents, filings, review
+from borderpass.services.filings.requirements import (
+    PER_DRIVER_DOCUMENTS,
+    base_documents,
+    driver_slot,
+)
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
+from borderpass.services.privacy import privacy
 from borderpass.services.validators import make_id_number, make_vin
 from borderpass_dev.fake_wechat import FakeWeChat
 

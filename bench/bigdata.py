@@ -226,8 +226,10 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
     from borderpass.core.kv import make_redis
     from borderpass.models import Declaration, Filing, User
     from borderpass.models.enums import FilingStatus
-    from borderpass.services import audit, declarations, ledger, ledger_export
-    from borderpass.services.gate_decisions import _states_sql
+    from borderpass.services import audit
+    from borderpass.services.crossings import declarations
+    from borderpass.services.gate import ledger, ledger_export
+    from borderpass.services.gate.gate_decisions import _states_sql
 
     await init_db(url, apply_migrations=False)
     redis = make_redis(redis_url)

@@ -62,7 +62,7 @@ from borderpass.core.db import close_db, init_db
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.gate_bridge import sim, sim_seed
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
 DATA_KEY = "YmVuY2gtZ2F0ZS1iZW5jaC1nYXRlLWJlbmNoLWdhdGU="  # 32 bytes, bench only
@@ -163,7 +163,8 @@ async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
 async def _commit_cost(rounds: int = 100) -> None:
     """Time the durable record alone: batches of 1 and 20 scan-like events, one transaction
     each (the work a loop turn's commit does; nothing else runs meanwhile)."""
-    from borderpass.services import clock, gate_record, ledger
+    from borderpass.services import clock
+    from borderpass.services.gate import gate_record, ledger
 
     for size in (1, 20):
         spent, cpu = 0.0, 0.0

@@ -32,7 +32,9 @@ from borderpass.core.app import create_app
 from borderpass.core.appkeys import GATE
 from borderpass.core.config import Settings
 from borderpass.gate_bridge import sim_seed
-from borderpass.services import clock, pass_tokens, passwords, users
+from borderpass.services import clock
+from borderpass.services.crossings import pass_tokens
+from borderpass.services.identity import passwords, users
 
 PARALLEL = 6
 KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # bench only

@@ -51,7 +51,7 @@ async def _seed(deps: Deps, count: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from borderpass.services.resealing import Report, leftovers, reseal_files, reseal_rows
+    from borderpass.services.privacy.resealing import Report, leftovers, reseal_files, reseal_rows
 
     base = os.environ.get("BORDERPASS_DATABASE_URL", "")
     with tempfile.TemporaryDirectory() as tmp:

@@ -62,7 +62,7 @@ async def make_source(url: str, data_dir: Path, key: str) -> str:
     from borderpass.core.db import close_db, init_db
     from borderpass.core.deps import open_deps
     from borderpass.core.kv import make_redis
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     await init_db(url)
     try:
@@ -84,7 +84,7 @@ async def read_back(url: str, data_dir: Path, key: str, digest: str | None,
     from borderpass.core.health import shipped_migrations
     from borderpass.core.kv import make_redis
     from borderpass.models import User
-    from borderpass.services import phones, users
+    from borderpass.services.identity import phones, users
 
     await init_db(url, apply_migrations=False)  # as restored: nothing applied here
     report = []

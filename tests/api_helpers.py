@@ -43,7 +43,7 @@ async def attach_documents(caller: Caller, category: str = "personal",
                            drivers: int = 1) -> dict[str, int]:
     """Upload every document a category needs through the API."""
     from borderpass.models.enums import FilingCategory
-    from borderpass.services.requirements import (
+    from borderpass.services.filings.requirements import (
         PER_DRIVER_DOCUMENTS,
         base_documents,
         driver_slot,

@@ -37,7 +37,8 @@ from borderpass.core.db import tortoise_config
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import User
-from borderpass.services import clock, users
+from borderpass.services import clock
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
 
 # The tests empty the Redis database they are given before and after each test; they mark
@@ -81,7 +82,7 @@ async def _truncate(url: str) -> None:
 async def _seed_ports() -> None:
     """The ports the migration seeds (emptied with every table), and a cold port cache."""
     from borderpass.models import Port
-    from borderpass.services import land_ports
+    from borderpass.services.crossings import land_ports
 
     await Port.bulk_create([Port(code=code, name_zh=zh, name_my=my, name_en=en, aliases=list(a))
                             for code, zh, my, en, a in land_ports.SEED])

@@ -9,8 +9,9 @@ from factories import jpeg, staff
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.export import Enterprise, Licence
-from borderpass.services import documents, users
 from borderpass.services.export import enterprises, licences
+from borderpass.services.filings import documents
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
 from borderpass.services.validators import make_uscc, make_vin
 

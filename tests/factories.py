@@ -10,9 +10,14 @@ from PIL import Image
 
 from borderpass.models import Filing, User
 from borderpass.models.enums import Role
-from borderpass.services import documents, filings, review, users
+from borderpass.services.filings import documents, filings, review
+from borderpass.services.filings.requirements import (
+    PER_DRIVER_DOCUMENTS,
+    base_documents,
+    driver_slot,
+)
+from borderpass.services.identity import users
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents, driver_slot
 from borderpass.services.validators import make_id_number, make_uscc, make_vin
 
 OWNER_ID = make_id_number("533102", date(1985, 3, 14), 21)  # 瑞丽, fictitious
@@ -24,7 +29,7 @@ USCC = make_uscc("MA6K3Q2X")
 async def consented(user: User) -> User:
     """``user`` after separate consent to the current privacy notice (R-D1): identity
     documents may be uploaded."""
-    from borderpass.services import privacy
+    from borderpass.services.privacy import privacy
 
     await privacy.give(user, privacy.notice(user.locale), "miniapp")
     return user

@@ -9,9 +9,11 @@ from factories import approved_filing, driver_user
 
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
-from borderpass.services import clock, declarations, gate_decisions, lanes, pass_tokens, passes
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Decision, Scan
+from borderpass.services import clock
+from borderpass.services.crossings import declarations, pass_tokens, passes
+from borderpass.services.gate import gate_decisions, lanes
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Decision, Scan
 
 
 async def declared(gate: GateDeps, user: User | None = None, direction: str = "exit",

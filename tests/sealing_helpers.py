@@ -31,7 +31,8 @@ from suite_settings import (  # noqa: F401  (re-exported to the sealing tests)
 )
 
 from borderpass.core.config import Settings
-from borderpass.services import commitments, users
+from borderpass.services.filings import commitments
+from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number, make_uscc
 
 # Numbers used by no other test, so a dump can only hold them if this journey leaked them.
@@ -95,7 +96,7 @@ async def journey(client: TestClient, fake_wechat: Any) -> dict[str, Any]:
     approves it, a unit registers and lists the driver, an exporter files an enterprise:
     every number and phone above goes through the API once."""
     from borderpass.models.enums import FilingCategory
-    from borderpass.services.requirements import (
+    from borderpass.services.filings.requirements import (
         PER_DRIVER_DOCUMENTS,
         base_documents,
         driver_slot,

@@ -9,8 +9,10 @@ from borderpass.bot import texts as T
 from borderpass.bot.engine import INSTANT, STEPS, Expect, Flow, Step, Turn, register, set_language
 from borderpass.core.i18n import LOCALES
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services import data_export, declarations, filings, return_reasons
-from borderpass.services.requirements import CATEGORY_LABELS
+from borderpass.services.crossings import declarations
+from borderpass.services.filings import filings, return_reasons
+from borderpass.services.filings.requirements import CATEGORY_LABELS
+from borderpass.services.privacy import data_export
 
 # -- language ----------------------------------------------------------------------------------
 

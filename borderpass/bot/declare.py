@@ -16,7 +16,9 @@ from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus, Direction
-from borderpass.services import clock, declarations, filing_validity, land_ports, passes
+from borderpass.services import clock
+from borderpass.services.crossings import declarations, land_ports, passes
+from borderpass.services.filings import filing_validity
 from borderpass.services.notify.texts import PASS_PAGE
 
 log = logging.getLogger("borderpass.bot")

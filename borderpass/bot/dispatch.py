@@ -20,7 +20,8 @@ from borderpass.core import rows
 from borderpass.core.i18n import LOCALES
 from borderpass.core.wechat import WeChatError
 from borderpass.models import User
-from borderpass.services import chat_users, notify
+from borderpass.services import notify
+from borderpass.services.identity import chat_users
 
 log = logging.getLogger("borderpass.bot")
 CONTACT_EVERY = 600  # seconds between updates of the notification window (a DB write)

@@ -240,7 +240,7 @@ async def run_command(turn: Turn, name: str) -> None:
 
 async def set_language(turn: Turn, locale: str) -> None:
     """Switch the user's language (stored on the user, so the mini-program follows)."""
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     if locale in LOCALES:
         from borderpass.bot import language_tags

@@ -17,9 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import FieldError, FieldErrors
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory
-from borderpass.services import commitments, filings, privacy
-from borderpass.services.filing_forms import EDITABLE
-from borderpass.services.requirements import (
+from borderpass.services.filings import commitments, filings
+from borderpass.services.filings.filing_forms import EDITABLE
+from borderpass.services.filings.requirements import (
     CATEGORY_LABELS,
     DRIVER_FIELDS,
     OCR_KINDS,
@@ -29,6 +29,7 @@ from borderpass.services.requirements import (
     driver_slot,
     field_label,
 )
+from borderpass.services.privacy import privacy
 
 DOCUMENT_ORDER = ("vehicle_licence", "vin_plate", "id_card_front#1", "id_card_back#1",
                   "driving_licence#1", "exit_entry_permit#1", "photo_front_45",

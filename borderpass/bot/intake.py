@@ -17,9 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
-from borderpass.services import document_intake, documents, filings, prefill
+from borderpass.services.filings import document_intake, documents, filings, prefill
+from borderpass.services.filings.requirements import field_label
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import field_label
 
 log = logging.getLogger("borderpass.bot")
 LETTERS = string.ascii_uppercase
@@ -63,7 +63,7 @@ async def work(rt: BotRuntime, openid: str, user: User) -> None:
 async def resume(rt: BotRuntime) -> int:
     """Start a worker for each user whose queued photos lost theirs (a crash, a restart);
     how many were started."""
-    from borderpass.services import chat_users
+    from borderpass.services.identity import chat_users
 
     started = 0
     for openid in await rt.photos.stranded():

@@ -1,6 +1,7 @@
 """Deletion on request (R-D7) and withdrawal of consent (R-D2) in chat: each asks for a
 confirmation, then answers in the user's language what was deleted at once and what is
-kept, why and until when (the rules are ``services.erasure`` and ``services.privacy``)."""
+kept, why and until when (the rules are ``services.privacy.erasure`` and
+``services.privacy.privacy``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from borderpass.bot import texts as T
 from borderpass.bot.engine import Expect, Flow, Step, Turn, register
-from borderpass.services import erasure, privacy
+from borderpass.services.privacy import erasure, privacy
 
 
 def _day(turn: Turn, value: str) -> str:

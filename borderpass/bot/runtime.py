@@ -18,8 +18,8 @@ from borderpass.bot.protocol import Callback
 from borderpass.bot.replay import NonceGuard
 from borderpass.bot.storage import BaseStorage
 from borderpass.core.config import Settings
-from borderpass.services.document_intake import OcrRead
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.filings.document_intake import OcrRead
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
 log = logging.getLogger("borderpass.bot")

@@ -11,7 +11,7 @@ from borderpass.core.messages import error_message
 
 async def scanned(turn: Turn, scene: str) -> None:
     """Name the unit and open its join page in the mini-program (R-U…: join there)."""
-    from borderpass.services import units
+    from borderpass.services.units import units
 
     unit = await units.unit_for_scene(scene) if scene and len(scene) <= 64 else None
     if unit is None:

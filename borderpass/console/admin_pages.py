@@ -24,8 +24,9 @@ from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.profiles import OrganisationProfile
-from borderpass.services import staff, units, users
+from borderpass.services.identity import staff, users
 from borderpass.services.notify import outbox
+from borderpass.services.units import units
 
 routes = web.RouteTableDef()
 ROLE_LABELS = labels.ROLES

@@ -27,7 +27,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden
 from borderpass.core.web_hardening import came_over_tls, client_address
 from borderpass.models.enums import STAFF_ROLES
-from borderpass.services import sessions, staff
+from borderpass.services.identity import sessions, staff
 
 routes = web.RouteTableDef()
 

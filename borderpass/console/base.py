@@ -22,8 +22,8 @@ from borderpass.core.messages import error_message
 from borderpass.core.outage import answer_outage, outage_of
 from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
-from borderpass.services import sessions
 from borderpass.services.error_text import error_line
+from borderpass.services.identity import sessions
 
 log = logging.getLogger("borderpass.console")
 SESSION_COOKIE = "bp_console"

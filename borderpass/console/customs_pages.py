@@ -22,7 +22,9 @@ from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
-from borderpass.services import blacklist, filing_reveal, gate_lifts
+from borderpass.services.crossings import blacklist
+from borderpass.services.filings import filing_reveal
+from borderpass.services.gate import gate_lifts
 
 routes = web.RouteTableDef()
 LIFT_VIEW_ROLES = (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)

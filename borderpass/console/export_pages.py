@@ -25,10 +25,11 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError, NotFound
 from borderpass.core.i18n import N_
 from borderpass.models import User
-from borderpass.services import clock, documents
+from borderpass.services import clock
 from borderpass.services.error_text import all_errors_line, label_separator
 from borderpass.services.export import licences, obligations
-from borderpass.services.requirements import DOCUMENT_KINDS, field_label
+from borderpass.services.filings import documents
+from borderpass.services.filings.requirements import DOCUMENT_KINDS, field_label
 
 routes = web.RouteTableDef()
 OFFICER_ROLES = licences.OFFICER_ROLES  # customs, admin

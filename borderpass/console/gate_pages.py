@@ -29,8 +29,10 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
-from borderpass.services import clock, gate_lifts, land_ports, lanes, ledger
+from borderpass.services import clock
+from borderpass.services.crossings import land_ports
 from borderpass.services.exchange import inspections
+from borderpass.services.gate import gate_lifts, lanes, ledger
 
 routes = web.RouteTableDef()
 GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)

@@ -16,7 +16,7 @@ from borderpass.console.base import PREFIX, _, error_text
 from borderpass.console.html import h, join
 from borderpass.console.layout import page
 from borderpass.core.errors import BorderPassError
-from borderpass.services import units
+from borderpass.services.units import units
 
 routes = web.RouteTableDef()
 

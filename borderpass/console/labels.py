@@ -11,9 +11,9 @@ from __future__ import annotations
 from borderpass.console.base import _, locale
 from borderpass.console.html import Safe, h
 from borderpass.core.i18n import N_
-from borderpass.services import land_ports
-from borderpass.services.gate_texts import OPEN_TEXTS, REFUSAL_TEXTS
-from borderpass.services.requirements import CATEGORY_LABELS, DOCUMENT_KINDS
+from borderpass.services.crossings import land_ports
+from borderpass.services.filings.requirements import CATEGORY_LABELS, DOCUMENT_KINDS
+from borderpass.services.gate.gate_texts import OPEN_TEXTS, REFUSAL_TEXTS
 
 OTHER = N_("其他")
 

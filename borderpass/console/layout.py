@@ -68,7 +68,7 @@ def hidden_csrf(request: web.Request) -> Safe:
 
 def reveal_form(request: web.Request, filing_id: int, path: str) -> Safe:
     """The "show" action of one masked field: the purpose is required text, the reveal is
-    audited (R-U7; the rule is ``services.filing_reveal``)."""
+    audited (R-U7; the rule is ``services.filings.filing_reveal``)."""
     return h("form", {"method": "post", "class": "inline reveal",
                       "action": f"{PREFIX}/filings/{filing_id}/reveal"},
              hidden_csrf(request),

@@ -14,7 +14,7 @@ from borderpass.core.i18n import N_
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.profiles import OrganisationProfile, ProfileStatus
-from borderpass.services import profiles
+from borderpass.services.filings import profiles
 from borderpass.services.ports import Deps
 
 routes = web.RouteTableDef()

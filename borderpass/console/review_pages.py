@@ -28,8 +28,8 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import (
-    clock,
+from borderpass.services import clock
+from borderpass.services.filings import (
     documents,
     filing_reveal,
     filings,
@@ -37,9 +37,9 @@ from borderpass.services import (
     review,
     review_claims,
 )
+from borderpass.services.filings.requirements import DRIVER_FIELDS, category_fields, field_label
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
-from borderpass.services.requirements import DRIVER_FIELDS, category_fields, field_label
 
 routes = web.RouteTableDef()
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)

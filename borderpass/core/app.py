@@ -15,7 +15,7 @@ from borderpass.core.db import close_db, init_db
 from borderpass.core.deps import open_deps
 from borderpass.core.kv import make_redis
 from borderpass.core.wechat import WeChatClient
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.sweeps import sweep_forever
 
 log = logging.getLogger("borderpass.app")
@@ -42,7 +42,7 @@ async def _redis_and_deps(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await redis.aclose()
         raise
-    from borderpass.services import passwords
+    from borderpass.services.identity import passwords
 
     passwords.configure(settings.password_workers, settings.password_queue)
     app[GATE] = GateDeps.build(app[DEPS], settings.gate_emergency_plates)

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from borderpass.core.config import Settings
 from borderpass.core.wechat import WeChatClient
 from borderpass.ocr.pool import OcrPool
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify.channels import NotifyConfig
 from borderpass.services.ports import Deps
 

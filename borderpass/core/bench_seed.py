@@ -329,7 +329,7 @@ class Seed:
     async def _ledger_months(self) -> None:
         """A database partitioned from its first day: the empty legacy partition of the
         migration gives way to one partition per month of the seeded years."""
-        from borderpass.services.ledger_partitions import create_sql, month_start
+        from borderpass.services.gate.ledger_partitions import create_sql, month_start
 
         if await self.conn.fetchval("SELECT relkind::text AS relkind FROM pg_class WHERE oid = "
                                     "'gate_ledger'::regclass") != "p":

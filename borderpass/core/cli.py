@@ -280,7 +280,7 @@ def _ocr_models(settings: Settings, dest_arg: str | None) -> int:
 
 def _user_add(settings: Settings, name: str, roles: list[str], password: str | None) -> int:
     from borderpass.core.errors import BorderPassError
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     secret = password or getpass.getpass("password: ")
     try:
@@ -299,7 +299,7 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
     from borderpass.core.deps import open_deps
     from borderpass.core.errors import BorderPassError
     from borderpass.core.kv import make_redis
-    from borderpass.services import staff
+    from borderpass.services.identity import staff
 
     secret = password or (getpass.getpass("new password: ") if command == "reset-password"
                           else "")

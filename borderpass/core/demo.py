@@ -39,7 +39,7 @@ async def start_demo(settings: Settings) -> Settings:
 
 async def demo_staff(app: web.Application) -> None:
     """Create one staff user per role (password ``demo-pass-123``) if missing."""
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     for role in Role:
         if role is Role.DRIVER:

@@ -77,7 +77,7 @@ def _deps(settings: Settings, cipher: FieldCipher) -> Any:
 
 
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
-    from borderpass.services.resealing import leftovers
+    from borderpass.services.privacy.resealing import leftovers
 
     cipher = await open_cipher(settings)
     for row in await DataKey.all().order_by("id"):
@@ -132,7 +132,7 @@ async def _make_current(keys: Keys, new: bytes) -> None:
 async def _finish(settings: Settings, cipher: FieldCipher, batch: int) -> int:
     """Re-seal everything; retire the retiring keys when nothing is left under them."""
     from borderpass.services import clock
-    from borderpass.services.resealing import leftovers, reseal_all
+    from borderpass.services.privacy.resealing import leftovers, reseal_all
 
     deps = _deps(settings, cipher)
     report = await reseal_all(deps, batch)

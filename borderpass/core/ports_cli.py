@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from borderpass.core.db import close_db, init_db
-    from borderpass.services import land_ports
+    from borderpass.services.crossings import land_ports
 
     await init_db(settings.db_url)
     try:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from borderpass.core.cli_io import print_rows
 from borderpass.core.config import Settings
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 COMMANDS = ("lane", "gate-keys", "ledger", "lane-sim")
 
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _lane(gate: GateDeps, args: argparse.Namespace, settings: Settings) -> int:
-    from borderpass.services import lanes
+    from borderpass.services.gate import lanes
 
     if args.lane_command == "add":
         body = {"code": args.code, "port": args.port, "lane_type": args.lane_type,
@@ -141,7 +141,7 @@ async def _keys(gate: GateDeps, args: argparse.Namespace, settings: Settings) ->
 async def _ledger(gate: GateDeps, args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from borderpass.services import ledger, ledger_export
+    from borderpass.services.gate import ledger, ledger_export
 
     tz = ZoneInfo(settings.timezone)
     if args.ledger_command == "report":

@@ -1,7 +1,7 @@
 """One lane frame → one service call → the answer frame; shared by WebSocket and HTTP.
 
 Every event is claimed once by ``(lane, event_id)`` in the database with the answer it got
-(:mod:`borderpass.services.gate_events`, the one mechanism), so a retry, or a twin sent at
+(:mod:`borderpass.services.gate.gate_events`, the one mechanism), so a retry, or a twin sent at
 once to another process, is answered the same and acts once: one fault ticket, one lift
 for customs to approve, one ledger entry (issue 17; issue 24 item 3).
 """
@@ -14,8 +14,8 @@ from typing import Any
 from borderpass.core import metrics
 from borderpass.gate_bridge import protocol
 from borderpass.models.gate import Lane
-from borderpass.services import (
-    clock,
+from borderpass.services import clock
+from borderpass.services.gate import (
     gate_commands,
     gate_events,
     gate_lifts,
@@ -24,8 +24,8 @@ from borderpass.services import (
     ledger,
     second_line,
 )
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Scan, decide
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Scan, decide
 
 
 async def handle(gate: GateDeps, lane: Lane, frame: dict[str, Any]) -> str:

@@ -24,7 +24,8 @@ import base45
 
 from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.sim_seed import SimPass, SimWorld
-from borderpass.services import clock, pass_tokens
+from borderpass.services import clock
+from borderpass.services.crossings import pass_tokens
 
 CONNECT_GRACE = 1.0  # seconds for every lane to connect before the first scan is due
 RECEIPT = '{"type":"receipt"'  # how the bridge's receipts begin (protocol.dumps)

@@ -20,8 +20,10 @@ from borderpass.models.enums import (
     SubjectKind,
 )
 from borderpass.models.gate import Lane, Pass
-from borderpass.services import clock, lanes, passes
-from borderpass.services.gate_context import GateDeps
+from borderpass.services import clock
+from borderpass.services.crossings import passes
+from borderpass.services.gate import lanes
+from borderpass.services.gate.gate_context import GateDeps
 
 KINDS = ("valid", "expired", "wrong_direction", "blacklisted")
 

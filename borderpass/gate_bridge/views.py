@@ -12,7 +12,7 @@ from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
-from borderpass.services import gate_commands, lanes
+from borderpass.services.gate import gate_commands, lanes
 
 routes = web.RouteTableDef()
 

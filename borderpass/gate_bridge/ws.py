@@ -14,7 +14,8 @@ from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
 from borderpass.gate_bridge import presence, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
-from borderpass.services import clock, gate_commands, lanes, ledger
+from borderpass.services import clock
+from borderpass.services.gate import gate_commands, lanes, ledger
 
 log = logging.getLogger("borderpass.gate")
 HELLO_TIMEOUT = 10.0

@@ -17,7 +17,7 @@ from borderpass.miniapp_api.http import (
     read_json,
 )
 from borderpass.models import User
-from borderpass.services import sessions, staff, users
+from borderpass.services.identity import sessions, staff, users
 
 routes = web.RouteTableDef()
 

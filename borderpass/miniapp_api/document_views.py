@@ -14,7 +14,7 @@ from borderpass.core.errors import FieldError, TooLarge
 from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
-from borderpass.services import document_intake, documents, filing_reveal
+from borderpass.services.filings import document_intake, documents, filing_reveal
 from borderpass.services.ports import Deps
 
 routes = web.RouteTableDef()

@@ -19,7 +19,6 @@ from borderpass.models.export import (
     VehicleExit,
 )
 from borderpass.services import clock
-from borderpass.services.access import require_role
 from borderpass.services.export import (
     enterprises,
     licences,
@@ -28,6 +27,7 @@ from borderpass.services.export import (
     summary,
     vin_cleared_for_exit,
 )
+from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"profile_id", "filing_kind", "uscc", "enterprise_name", "address",

@@ -9,7 +9,7 @@ from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
-from borderpass.services import (
+from borderpass.services.filings import (
     commitments,
     corrections,
     filing_reveal,

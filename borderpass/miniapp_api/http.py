@@ -12,7 +12,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
 from borderpass.models import User
-from borderpass.services import sessions
+from borderpass.services.identity import sessions
 
 MAX_JSON_BYTES = 64 * 1024
 USER_KEY = web.RequestKey("user", User)

@@ -8,8 +8,8 @@ from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.document_views import read_upload
 from borderpass.miniapp_api.http import current_user, ok
-from borderpass.services import privacy
-from borderpass.services.requirements import READABLE_KINDS
+from borderpass.services.filings.requirements import READABLE_KINDS
+from borderpass.services.privacy import privacy
 
 routes = web.RouteTableDef()
 

@@ -22,7 +22,7 @@ from borderpass.miniapp_api.profile_openapi import (
     PROFILE_QUERIES,
 )
 from borderpass.miniapp_api.unit_openapi import CONSENT, UNIT_BODIES
-from borderpass.services.requirements import (
+from borderpass.services.filings.requirements import (
     DRIVER_FIELDS,
     ORGANISATION_FIELDS,
     OWNER_FIELDS,

@@ -7,7 +7,7 @@ from typing import Any
 
 from borderpass.miniapp_api.credit_openapi import CREDIT_SCHEMAS, CREDIT_SUCCESS
 from borderpass.miniapp_api.profile_openapi import PROFILE_CREATED, PROFILE_SUCCESS
-from borderpass.services.requirements import READABLE_KINDS
+from borderpass.services.filings.requirements import READABLE_KINDS
 
 _STR: dict[str, Any] = {"type": "string"}
 _INT: dict[str, Any] = {"type": "integer"}

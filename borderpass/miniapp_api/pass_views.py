@@ -12,8 +12,9 @@ from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
-from borderpass.services import gate_lifts, ledger, passes
-from borderpass.services.access import require_role
+from borderpass.services.crossings import passes
+from borderpass.services.gate import gate_lifts, ledger
+from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()
 LEDGER_ROLES = (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)

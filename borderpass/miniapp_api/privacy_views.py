@@ -1,6 +1,6 @@
 """Personal data (PIPL): the privacy notice and consent (R-D1, R-D2), the user's data
-export (R-D3), deletion on request (R-D7). Rules live in ``services.privacy``,
-``services.data_export`` and ``services.erasure``."""
+export (R-D3), deletion on request (R-D7). Rules live in ``services.privacy.privacy``,
+``services.privacy.data_export`` and ``services.privacy.erasure``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import normalize_locale
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
-from borderpass.services import data_export, erasure, privacy
-from borderpass.services.commitments import MINIAPP
+from borderpass.services.filings.commitments import MINIAPP
+from borderpass.services.privacy import data_export, erasure, privacy
 
 routes = web.RouteTableDef()
 CONSENT_FIELDS = frozenset({"version", "locale", "text_sha256", "accepted"})

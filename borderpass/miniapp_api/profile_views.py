@@ -8,8 +8,8 @@ from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
-from borderpass.services import documents, profile_prefill, profiles
-from borderpass.services.access import require_role
+from borderpass.services.filings import documents, profile_prefill, profiles
+from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()
 PROFILE = "/api/v1/profiles/{id:\\d+}"

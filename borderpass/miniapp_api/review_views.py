@@ -10,8 +10,8 @@ from borderpass.miniapp_api.filing_views import describe_letter
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models import OfficialLetter
 from borderpass.models.enums import LetterStatus, Role
-from borderpass.services import filing_reveal, filing_revocation, review
-from borderpass.services.access import require_role
+from borderpass.services.filings import filing_reveal, filing_revocation, review
+from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, read_json
-from borderpass.services import staff
+from borderpass.services.identity import staff
 
 routes = web.RouteTableDef()
 

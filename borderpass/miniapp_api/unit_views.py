@@ -11,9 +11,9 @@ from borderpass.core.wechat import WeChatError
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.units import Membership
-from borderpass.services import (
-    commitments,
-    dishonesty,
+from borderpass.services.crossings import dishonesty
+from borderpass.services.filings import commitments
+from borderpass.services.units import (
     unit_codes,
     unit_export,
     unit_members,

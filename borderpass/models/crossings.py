@@ -44,7 +44,7 @@ class Trip(Model):
     """Trip — 出境行程: from the vehicle's exit crossing to the entry crossing that closes it
     (R-F7, R-F8). Keyed by the vehicle (``vin``): one open trip per vehicle (partial unique
     index ``trips_one_open_vin``), whichever filing it crosses under. Opened and closed only
-    by the gate's record (services/trip_record.py), in the scan's own transaction; the
+    by the gate's record (services/crossings/trip_record.py), in the scan's own transaction; the
     declaration links are kept for history and are null for manual crossings."""
 
     id = fields.IntField(primary_key=True)

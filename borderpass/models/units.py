@@ -243,7 +243,7 @@ class DishonestyRecord(Model):
     """A platform removal for serious dishonesty (R-U6): who, why, by whom, when, until.
 
     In force while ``lifted_at`` is NULL and ``until`` is NULL or later than now; every join,
-    every unit verification and the credit handling read it (``services.dishonesty``)."""
+    every unit verification and the credit handling read it (``services.crossings.dishonesty``)."""
 
     id = fields.IntField(primary_key=True)
     subject_kind = fields.CharEnumField(DishonestySubject, max_length=8)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from borderpass.core.errors import BorderPassError, FieldErrors
 from borderpass.core.i18n import translate
 from borderpass.core.messages import error_message
-from borderpass.services.requirements import field_label
+from borderpass.services.filings.requirements import field_label
 
 _LABEL_SEPARATORS = {"zh_CN": "："}
 _LIST_SEPARATORS = {"zh_CN": "；"}

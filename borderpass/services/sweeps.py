@@ -9,18 +9,15 @@ import secrets
 
 from borderpass.core.backoff import Backoff
 from borderpass.core.metrics import timed_sweep
-from borderpass.services import (
-    blacklist,
-    data_export,
-    idempotency,
-    ledger_partitions,
-    retention,
-    review,
-    sessions,
-)
+from borderpass.services import idempotency
 from borderpass.services.credit import feed as credit_feed
+from borderpass.services.crossings import blacklist
+from borderpass.services.filings import review
+from borderpass.services.gate import ledger_partitions
+from borderpass.services.identity import sessions
 from borderpass.services.notify.sweep import sweep_reminders
 from borderpass.services.ports import Deps
+from borderpass.services.privacy import data_export, retention
 
 LOCK_SECONDS = 120
 log = logging.getLogger("borderpass.sweeps")

@@ -45,7 +45,8 @@ class Reply:
 async def _consent(openid: str) -> bool:
     """Give the chat user's separate consent to the privacy notice, as if agreed earlier
     (most tests are about other things; tests/bot/test_bot_privacy.py asks for real)."""
-    from borderpass.services import chat_users, privacy
+    from borderpass.services.identity import chat_users
+    from borderpass.services.privacy import privacy
 
     try:
         user = await chat_users.linked_user(openid)

@@ -15,7 +15,9 @@ from factories import attach_all, personal_body
 
 from borderpass.models import Filing, FilingCommitment
 from borderpass.models.enums import FilingStatus
-from borderpass.services import chat_users, clock, commitments, filings
+from borderpass.services import clock
+from borderpass.services.filings import commitments, filings
+from borderpass.services.identity import chat_users
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")

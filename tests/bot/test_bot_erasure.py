@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import approved_filing, consented, jpeg, personal_body
 
 from borderpass.models import AuditEvent, Document, PrivacyConsent, User
-from borderpass.services import chat_users, documents
+from borderpass.services.filings import documents
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -16,7 +16,7 @@ from gate_helpers import crossed
 
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -108,7 +108,7 @@ async def test_language_switch_mid_flow_keeps_the_step(wechat_user) -> None:
 
 async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> None:
     from borderpass.bot.engine import Turn  # noqa: F401  (the engine is loaded)
-    from borderpass.services import chat_users
+    from borderpass.services.identity import chat_users
 
     user = wechat_user("oa-driver")
     await user.say("English")
@@ -149,7 +149,7 @@ async def test_declare_status_and_pass(wechat_user, fake_wechat, bot, deps) -> N
 
 
 async def test_burmese_dates_and_unknown_scan(wechat_user, deps) -> None:
-    from borderpass.services import chat_users
+    from borderpass.services.identity import chat_users
 
     user = wechat_user("oa-my")
     await user.say("မြန်မာဘာသာ")
@@ -180,7 +180,8 @@ async def test_photo_outside_a_flow_and_window_closed(wechat_user, fake_wechat, 
 async def test_declare_offers_only_what_the_service_accepts(wechat_user, deps) -> None:  # R-F7
     """An approved filing whose expiry passed (the sweep not run yet) or that has no expiry
     is not offered by the bot: the same rule as the declaration service's."""
-    from borderpass.services import chat_users, clock
+    from borderpass.services import clock
+    from borderpass.services.identity import chat_users
 
     user = wechat_user("oa-late")
     await user.say("English")

@@ -17,7 +17,7 @@ from bot_helpers import OA_APPID
 
 from borderpass.models import Filing, User
 from borderpass.models.notify import Recipient
-from borderpass.services import chat_users
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -19,7 +19,8 @@ from borderpass.bot import texts as T
 from borderpass.core.i18n import LOCALES, translate
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
-from borderpass.services import chat_users, commitments
+from borderpass.services.filings import commitments
+from borderpass.services.identity import chat_users
 
 POT = Path(__file__).resolve().parents[2] / "borderpass" / "locales" / "messages.pot"
 # Realistic values, on the long side: a Burmese name, a port, a date, a list of labels.

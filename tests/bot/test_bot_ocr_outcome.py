@@ -27,7 +27,7 @@ from ocr_helpers import samples_dir
 
 from borderpass.bot import texts as T
 from borderpass.core.i18n import translate
-from borderpass.services import chat_users
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 SAMPLES = samples_dir()
@@ -91,7 +91,7 @@ async def test_exact_readings_are_never_called_unreadable(wechat_user, bot, fake
     assert translate(T.READ_KEPT, locale) in answer  # the ID card's back side
     me = await chat_users.official_account_user(openid)
     from borderpass.models import Document
-    from borderpass.services import documents
+    from borderpass.services.filings import documents
 
     back = await Document.get(owner_id=me.id, kind="id_card_back")
     reading = documents.reading_of(bot.deps, back)  # stored sealed (R-U7)

@@ -16,7 +16,9 @@ from factories import OWNER_ID, attach_all, driver_user, jpeg, personal_body
 
 from borderpass.core.i18n import translate
 from borderpass.models import Document, Filing, FilingDocument, FilingDriver
-from borderpass.services import chat_users, clock, filings
+from borderpass.services import clock
+from borderpass.services.filings import filings
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -6,7 +6,8 @@ import pytest
 from factories import approved_filing
 
 from borderpass.models import Declaration
-from borderpass.services import chat_users, land_ports
+from borderpass.services.crossings import land_ports
+from borderpass.services.identity import chat_users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -15,8 +15,10 @@ from factories import jpeg
 
 from borderpass.models import AuditEvent, DataExport, Document, PrivacyConsent
 from borderpass.models.notify import Notification
-from borderpass.services import chat_users, clock, privacy, sweeps
+from borderpass.services import clock, sweeps
+from borderpass.services.identity import chat_users
 from borderpass.services.notify import kinds
+from borderpass.services.privacy import privacy
 
 pytestmark = pytest.mark.usefixtures("db")
 

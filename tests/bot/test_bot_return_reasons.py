@@ -12,7 +12,8 @@ from factories import staff, submitted_filing
 from borderpass.core.i18n import translate
 from borderpass.models.enums import Role
 from borderpass.models.notify import Notification
-from borderpass.services import chat_users, filings, return_reasons, review
+from borderpass.services.filings import filings, return_reasons, review
+from borderpass.services.identity import chat_users
 from borderpass.services.notify import kinds, texts
 
 LANGUAGE = {"zh_CN": "中文", "my": "မြန်မာဘာသာ", "en": "English"}

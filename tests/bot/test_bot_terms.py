@@ -77,7 +77,7 @@ def test_pass_is_one_burmese_word_and_the_old_one_still_works() -> None:
 
 
 def test_commitment_in_chat_has_no_markdown() -> None:
-    from borderpass.services import commitments
+    from borderpass.services.filings import commitments
 
     for locale in LOCALES:
         shown = T.chat_text(commitments.current(commitments.FILING, locale).text)

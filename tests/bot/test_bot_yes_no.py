@@ -16,7 +16,7 @@ from test_bot_consent import complete_draft
 from borderpass.bot import words
 from borderpass.models import Declaration, Filing
 from borderpass.models.enums import FilingStatus
-from borderpass.services import chat_users
+from borderpass.services.identity import chat_users
 
 LANGUAGE = {"zh_CN": "中文", "en": "English", "my": "မြန်မာဘာသာ"}
 YES = [("zh_CN", w) for w in ("是", "确认", "对", "好", "1")] + \

@@ -6,7 +6,7 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from borderpass.services import users
+from borderpass.services.identity import users
 
 PASSWORD = "correct-horse-1"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -19,8 +19,8 @@ from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.models.export import LicenceStatus
 from borderpass.models.gate import LiftStatus
-from borderpass.services import gate_lifts, lanes
 from borderpass.services.export import licences
+from borderpass.services.gate import gate_lifts, lanes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"

@@ -11,7 +11,8 @@ from console_helpers import add_staff, console_login
 from factories import approved_filing, driver_user
 
 from borderpass.core.appkeys import DEPS
-from borderpass.services import clock, corrections, filings
+from borderpass.services import clock
+from borderpass.services.filings import corrections, filings
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)

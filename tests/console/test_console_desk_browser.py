@@ -27,7 +27,7 @@ from factories import driver_user, personal_body, submitted_filing
 from borderpass.core.appkeys import GATE
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
-from borderpass.services import gate_lifts, lanes
+from borderpass.services.gate import gate_lifts, lanes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -13,7 +13,7 @@ from borderpass.core.appkeys import GATE
 from borderpass.models import BlacklistEntry, User
 from borderpass.models.gate import LedgerEntry, LiftStatus, ManualLift
 from borderpass.models.oversight import AuditEvent
-from borderpass.services import gate_lifts, lanes
+from borderpass.services.gate import gate_lifts, lanes
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -160,7 +160,7 @@ async def test_roles_stay_on_their_pages(client: TestClient, role: str, path: st
 
 
 async def test_drivers_cannot_log_in(client: TestClient) -> None:
-    from borderpass.services import users
+    from borderpass.services.identity import users
 
     await users.add_staff("unitadmin", "correct-horse-1", ["unit_admin"])
     html = await console_login(client, "unitadmin")

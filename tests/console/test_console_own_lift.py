@@ -7,7 +7,8 @@ from console_helpers import console_login, csrf
 
 from borderpass.core.appkeys import GATE
 from borderpass.models.gate import LiftStatus, ManualLift
-from borderpass.services import lanes, users
+from borderpass.services.gate import lanes
+from borderpass.services.identity import users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -13,7 +13,8 @@ from factories import attach_all, business_body, driver_user, jpeg
 
 from borderpass.core.appkeys import DEPS
 from borderpass.models import OrganisationProfile
-from borderpass.services import documents, filings, profiles, units
+from borderpass.services.filings import documents, filings, profiles
+from borderpass.services.units import units
 from borderpass.services.validators import make_uscc
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -18,7 +18,9 @@ from borderpass.core.appkeys import DEPS, GATE, SETTINGS
 from borderpass.models import AuditEvent, Document, User
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import FilingStatus
-from borderpass.services import documents, gate_lifts, lanes, units
+from borderpass.services.filings import documents
+from borderpass.services.gate import gate_lifts, lanes
+from borderpass.services.units import units
 
 pytestmark = pytest.mark.usefixtures("db")
 _TAGS = re.compile(r"<[^>]+>")

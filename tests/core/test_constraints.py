@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from borderpass.core.constraints import constraint_name, violates
 from borderpass.models import Filing
-from borderpass.services import renewals
+from borderpass.services.filings import renewals
 
 pytestmark = pytest.mark.usefixtures("db")
 TABLE = "doors_constraint_probe"

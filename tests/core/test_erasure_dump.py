@@ -67,7 +67,7 @@ async def own_db(tmp_path: Path) -> AsyncIterator[str]:
 async def _person(client, fake_wechat, who: str, name: str, id_number: str, phone: str,
                   plate: str, shade: int) -> tuple[object, list[bytes]]:  # type: ignore[no-untyped-def]
     """A driver with a profile, a draft of every document, a loose permit, and an export."""
-    from borderpass.services.requirements import PER_DRIVER_DOCUMENTS, base_documents
+    from borderpass.services.filings.requirements import PER_DRIVER_DOCUMENTS, base_documents
 
     caller = await wx_login(client, fake_wechat, who)
     status, me = await caller.call("PATCH", "/api/v1/me",

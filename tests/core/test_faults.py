@@ -19,7 +19,7 @@ from borderpass.core.crypto import FieldCipher, load_data_key
 from borderpass.core.kv import make_redis
 from borderpass.core.storage import FileStore
 from borderpass.models import Declaration, IdempotencyRecord, Trip
-from borderpass.services import sessions
+from borderpass.services.identity import sessions
 from borderpass.services.ports import Deps
 
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")

@@ -39,9 +39,9 @@ from borderpass.models import DataKey, Document, Filing, FilingDriver, SubjectKe
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.keys import CURRENT, RETIRED, RETIRING
 from borderpass.models.units import Unit
-from borderpass.services import resealing
+from borderpass.services.gate.signing_keys import KeyRing
 from borderpass.services.ports import Deps
-from borderpass.services.signing_keys import KeyRing
+from borderpass.services.privacy import resealing
 
 OLD = base64.b64decode(TEST_KEY)
 NEW_TEXT = new_key()

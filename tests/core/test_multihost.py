@@ -30,8 +30,8 @@ from outages import wait_port
 from suite_settings import TEST_KEY
 
 from borderpass.models.gate import Crossing
-from borderpass.services import users
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.identity import users
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")

@@ -203,7 +203,7 @@ async def test_sigterm_drains_lanes_and_in_flight_requests(db_url: str, tmp_path
     from borderpass.core.crypto import FieldCipher, load_data_key
     from borderpass.core.kv import make_redis
     from borderpass.core.storage import FileStore
-    from borderpass.services import lanes
+    from borderpass.services.gate import lanes
     from borderpass.services.ports import Deps
 
     kv = make_redis(TEST_REDIS)

@@ -15,10 +15,12 @@ from borderpass.models import Filing
 from borderpass.models.credit import CreditEvent, CreditRecord, FastLaneDecision
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.export import Enterprise
-from borderpass.services import clock, dishonesty, unit_removals
+from borderpass.services import clock
 from borderpass.services.credit import fast_lane, feed, record_event, rules
+from borderpass.services.crossings import dishonesty
 from borderpass.services.export import obligations
 from borderpass.services.ports import Deps
+from borderpass.services.units import unit_removals
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)

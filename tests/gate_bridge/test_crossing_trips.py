@@ -23,7 +23,9 @@ from borderpass.models import BlacklistEntry, Trip
 from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.models.notify import Notification
 from borderpass.models.oversight import AuditEvent
-from borderpass.services import blacklist, clock, gate_record
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist
+from borderpass.services.gate import gate_record
 from borderpass.services.notify import kinds
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -39,8 +39,8 @@ from borderpass.core.storage import FileStore
 from borderpass.models import Declaration
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LedgerEntry
-from borderpass.services import gate_commands
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate import gate_commands
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.ports import Deps
 
 pytestmark = [

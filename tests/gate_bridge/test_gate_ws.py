@@ -23,7 +23,7 @@ from borderpass.models.gate import (
     ManualLift,
 )
 from borderpass.services import clock
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

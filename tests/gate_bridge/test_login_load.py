@@ -17,7 +17,8 @@ import pytest
 from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
-from borderpass.services import clock, passwords, users
+from borderpass.services import clock
+from borderpass.services.identity import passwords, users
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -16,7 +16,8 @@ from gate_helpers import lane
 from borderpass.core.appkeys import GATE
 from borderpass.models import Port, Trip, User
 from borderpass.models.gate import Crossing, LedgerEntry
-from borderpass.services import commitments, land_ports
+from borderpass.services.crossings import land_ports
+from borderpass.services.filings import commitments
 from borderpass.services.validators import make_uscc
 
 pytestmark = pytest.mark.usefixtures("db")

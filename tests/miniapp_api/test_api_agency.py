@@ -14,7 +14,7 @@ from gate_helpers import crossed, declared
 from borderpass.models import Agency, BlacklistEntry, CreditRecord, ExchangeEvent, InboundEvent
 from borderpass.models.gate import Crossing
 from borderpass.services.exchange import kinds, signing, tailer
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.validators import make_uscc
 
 AGENCY = "/api/v1/agency/events"

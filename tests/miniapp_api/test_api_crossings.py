@@ -12,7 +12,9 @@ from gate_helpers import lane, qr
 from borderpass.core.appkeys import GATE
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
-from borderpass.services import blacklist, clock, lanes
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist
+from borderpass.services.gate import lanes
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -8,7 +8,7 @@ import pytest
 from api_helpers import Caller
 
 from borderpass.models import AuditEvent
-from borderpass.services import documents
+from borderpass.services.filings import documents
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -54,7 +54,7 @@ async def test_owner_reads_own_documents_unaudited(login) -> None:
 
 
 def test_every_document_kind_has_a_group() -> None:
-    from borderpass.services.requirements import DOCUMENT_KINDS
+    from borderpass.services.filings.requirements import DOCUMENT_KINDS
 
     groups = (documents.IDENTITY_KINDS, documents.PERSONAL_KINDS, documents.VEHICLE_KINDS,
               documents.ORGANISATION_KINDS)

@@ -25,7 +25,9 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.enums import FilingStatus, SubjectKind
-from borderpass.services import audit, clock, documents, retention, sweeps
+from borderpass.services import audit, clock, sweeps
+from borderpass.services.filings import documents
+from borderpass.services.privacy import retention
 
 pytestmark = pytest.mark.usefixtures("db")
 CONFIRM = {"confirm": True}

@@ -17,7 +17,7 @@ from borderpass.core.config import Settings
 from borderpass.core.errors import FieldError
 from borderpass.core.ids import MAX_ID, body_id, id_from_text
 from borderpass.core.web_hardening import came_over_tls, client_address
-from borderpass.services import users
+from borderpass.services.identity import users
 
 pytestmark = pytest.mark.usefixtures("db")
 HUGE = (2**31, 2**31 + 7, MAX_ID, 2**64, 10**30)

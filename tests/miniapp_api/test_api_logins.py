@@ -13,7 +13,8 @@ from api_helpers import Caller
 from borderpass.core.appkeys import REDIS
 from borderpass.core.config import Settings
 from borderpass.models import AuditEvent, LoginLock, UserSession
-from borderpass.services import clock, passwords, sessions, users
+from borderpass.services import clock
+from borderpass.services.identity import passwords, sessions, users
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

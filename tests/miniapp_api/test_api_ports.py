@@ -12,7 +12,7 @@ from api_helpers import approved_filing_id
 from suite_settings import TEST_KEY
 
 from borderpass.models import Declaration, Port
-from borderpass.services import land_ports
+from borderpass.services.crossings import land_ports
 
 pytestmark = pytest.mark.usefixtures("db")
 SEEDED = ["yonghe", "qingshuihe", "ruili", "wanding", "zhangfeng", "houqiao", "nansan",

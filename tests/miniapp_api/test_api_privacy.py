@@ -19,8 +19,10 @@ from factories import jpeg, personal_body
 from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, DataExport, Document, Filing, PrivacyConsent
 from borderpass.models.notify import Notification
-from borderpass.services import audit, clock, commitments, documents, privacy, sweeps
+from borderpass.services import audit, clock, sweeps
+from borderpass.services.filings import commitments, documents
 from borderpass.services.notify import kinds
+from borderpass.services.privacy import privacy
 
 pytestmark = pytest.mark.usefixtures("db")
 

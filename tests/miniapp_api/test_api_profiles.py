@@ -277,7 +277,7 @@ async def test_licence_photo_fills_the_profile_form(login) -> None:  # R-P1d
 
 async def test_filing_stays_with_its_profile_unless_detached(login) -> None:  # R-P1a
     from borderpass.models import Document
-    from borderpass.services import retention
+    from borderpass.services.privacy import retention
 
     alice = await login()
     profile = await _profile(alice)

@@ -12,7 +12,7 @@ from api_helpers import Caller, attach_documents
 from factories import OWNER_ID, SECOND_ID, personal_body
 
 from borderpass.models import AuditEvent, BlacklistEntry, Document, Filing
-from borderpass.services import users
+from borderpass.services.identity import users
 
 pytestmark = pytest.mark.usefixtures("db")
 PHONE = "13812345678"

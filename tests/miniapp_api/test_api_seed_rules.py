@@ -14,7 +14,8 @@ from factories import OWNER_ID, business_body, personal_body, vin_for
 from borderpass.core.appkeys import GATE
 from borderpass.models import FilingDriver, OfficialLetter
 from borderpass.models.gate import LiftStatus, ManualLift
-from borderpass.services import lanes, users
+from borderpass.services.gate import lanes
+from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -162,7 +163,7 @@ async def test_who_asks_for_a_manual_lift_cannot_approve_it(client, staff_login)
 
 
 async def test_the_guard_named_at_the_lane_cannot_approve_either(client) -> None:  # R-G4
-    from borderpass.services import gate_lifts
+    from borderpass.services.gate import gate_lifts
 
     gate = client.app[GATE]
     lane, _ = await lanes.create(gate.deps, {"code": "yh-out-2", "port": "yonghe",

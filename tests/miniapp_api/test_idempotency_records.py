@@ -9,7 +9,8 @@ import pytest
 from api_helpers import approved_filing_id
 
 from borderpass.models import Declaration, IdempotencyRecord
-from borderpass.services import clock, declarations, idempotency, sweeps
+from borderpass.services import clock, idempotency, sweeps
+from borderpass.services.crossings import declarations
 
 pytestmark = pytest.mark.usefixtures("db")
 URL = "/api/v1/declarations"

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from borderpass.models.notify import Notification, NotificationStatus, SubscribeGrant
-from borderpass.services import users
+from borderpass.services.identity import users
 from borderpass.services.notify import kinds, outbox
 
 

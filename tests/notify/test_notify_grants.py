@@ -21,7 +21,7 @@ from borderpass.models.notify import (
     NotificationStatus,
     SubscribeGrant,
 )
-from borderpass.services import filings, review
+from borderpass.services.filings import filings, review
 from borderpass.services.notify import kinds, outbox
 from borderpass.services.notify.sender import deliver_due
 

@@ -24,8 +24,10 @@ from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models import BlacklistEntry, Declaration, Filing, Trip
 from borderpass.models.enums import DeclarationStatus, Role, SubjectKind, TripStatus
 from borderpass.models.notify import Notification
-from borderpass.services import blacklist, clock, declarations, filings, review
-from borderpass.services.gate_context import GateDeps
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist, declarations
+from borderpass.services.filings import filings, review
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds
 from borderpass.services.sweeps import run_sweeps
 from borderpass.services.validators import make_id_number
@@ -79,7 +81,8 @@ async def test_deadline_capped_by_filing_expiry(gate) -> None:  # R-F8
 
 
 async def test_business_vehicle_back_before_its_filing_expires(gate) -> None:  # R-F8
-    # Per category, as data (services/stay_limits.json): only personal vehicles have 3 months.
+    # Per category, as data (services/crossings/stay_limits.json): only personal vehicles
+    # have 3 months.
     clock.freeze(T0)
     user = await driver_user()
     filing = await approved_filing(gate.deps, user, business_body())

@@ -14,8 +14,8 @@ from factories import consented, driver_user, jpeg, submitted_filing
 
 from borderpass.core.errors import BorderPassError, Conflict, FieldError, Unavailable
 from borderpass.models import Document, Filing
-from borderpass.services import document_intake, documents, filings
-from borderpass.services.document_intake import Target
+from borderpass.services.filings import document_intake, documents, filings
+from borderpass.services.filings.document_intake import Target
 
 pytestmark = pytest.mark.usefixtures("db")
 PLATE = "云N54321"

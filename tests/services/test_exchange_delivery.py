@@ -17,9 +17,10 @@ from borderpass.core.errors import BorderPassError
 from borderpass.models import Agency, DeadLetter, ExchangeEvent, ExchangeTail, Trip
 from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
-from borderpass.services import blacklist, clock, declarations
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist, declarations
 from borderpass.services.exchange import delivery, kinds, subscribers, tailer, worker
-from borderpass.services.gate_context import GateDeps
+from borderpass.services.gate.gate_context import GateDeps
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from factories import approved_filing, driver_user, submitted_filing
 
 from borderpass.models import Filing
-from borderpass.services import clock, filing_validity
+from borderpass.services import clock
+from borderpass.services.filings import filing_validity
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -21,7 +21,8 @@ from tortoise import connections
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.models import Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, filings, review
+from borderpass.services import clock
+from borderpass.services.filings import filings, review
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -90,7 +91,7 @@ async def test_business_needs_enterprise_materials(deps) -> None:  # R-F2
 async def test_official_needs_an_approved_letter_and_paper_licence(deps) -> None:  # R-F2
     from factories import jpeg
 
-    from borderpass.services import documents
+    from borderpass.services.filings import documents
 
     user = await driver_user()
     reviewer = await staff(Role.REVIEWER)
@@ -217,7 +218,7 @@ async def test_identity_numbers_encrypted_at_rest(deps) -> None:  # R-U7
 
 async def test_reviewer_sees_masked_values_and_reveals_one_audited(deps) -> None:  # R-U7
     from borderpass.models import AuditEvent
-    from borderpass.services import filing_reveal
+    from borderpass.services.filings import filing_reveal
 
     user = await driver_user()
     filing = await submitted_filing(deps, user)

@@ -17,8 +17,8 @@ from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Crossing, LaneEvent, LedgerEntry
 from borderpass.services import clock
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Scan, decide
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Scan, decide
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -14,16 +14,11 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
 from borderpass.models.gate import Crossing, LedgerEntry
-from borderpass.services import (
-    clock,
-    declarations,
-    gate_decisions,
-    gate_record,
-    pass_tokens,
-    passes,
-)
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Scan, decide
+from borderpass.services import clock
+from borderpass.services.crossings import declarations, pass_tokens, passes
+from borderpass.services.gate import gate_decisions, gate_record
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Scan, decide
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -252,7 +247,7 @@ async def test_emergency_plate_opens_at_once_and_is_logged(gate) -> None:  # R-G
 @pytest.mark.parametrize("command_id", ["s1:cmd", 'x"flagged":false"known":true', "门-1"])
 def test_the_entry_of_an_unknown_ack_is_the_known_one_flagged(command_id: str) -> None:
     from borderpass.models.gate import Lane
-    from borderpass.services import gate_commands
+    from borderpass.services.gate import gate_commands
 
     lane_row, ack = Lane(code="ruili-out-1"), {"event_id": "a1", "command_id": command_id}
     clock.freeze(T0)
@@ -266,7 +261,7 @@ async def test_the_lane_state_read_probes_the_unlifted_blacklist_by_index(gate) 
     # while the list is short enough that a whole-table scan looks cheap to the planner.
     from tortoise import connections
 
-    from borderpass.services.gate_decisions import _states_sql
+    from borderpass.services.gate.gate_decisions import _states_sql
 
     conn = connections.get("default")
     if conn.capabilities.dialect != "postgres":

@@ -18,8 +18,8 @@ from borderpass.models.export import VehicleExit
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
 from borderpass.services.export import obligations
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Scan, decide
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Scan, decide
 from borderpass.services.ports import Deps
 
 pytestmark = pytest.mark.usefixtures("db")

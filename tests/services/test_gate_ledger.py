@@ -13,9 +13,10 @@ from borderpass.core.errors import FieldError
 from borderpass.models import Declaration
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Crossing, LaneEvent, LedgerEntry
-from borderpass.services import clock, gate_lifts, gate_offline, ledger, ledger_export
-from borderpass.services.gate_context import GateDeps
-from borderpass.services.gate_decisions import Scan, decide
+from borderpass.services import clock
+from borderpass.services.gate import gate_lifts, gate_offline, ledger, ledger_export
+from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.gate.gate_decisions import Scan, decide
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

@@ -14,7 +14,9 @@ from factories import driver_user, jpeg
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.notify import Recipient, SubscribeGrant
-from borderpass.services import documents, identities, notify, users
+from borderpass.services import notify
+from borderpass.services.filings import documents
+from borderpass.services.identity import identities, users
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tortoise import connections
 
-from borderpass.services import clock, ledger, ledger_partitions, retention
-from borderpass.services.ledger_partitions import month_name, month_start
+from borderpass.services import clock
+from borderpass.services.gate import ledger, ledger_partitions
+from borderpass.services.gate.ledger_partitions import month_name, month_start
+from borderpass.services.privacy import retention
 
 pytestmark = pytest.mark.usefixtures("db")
 

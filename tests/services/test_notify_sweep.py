@@ -10,8 +10,9 @@ from gate_helpers import crossed
 
 from borderpass.models import Trip
 from borderpass.models.notify import Notification, NotificationStatus
-from borderpass.services import blacklist, clock, declarations
-from borderpass.services.gate_context import GateDeps
+from borderpass.services import clock
+from borderpass.services.crossings import blacklist, declarations
+from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify import kinds, relevance
 from borderpass.services.notify.sweep import stage_windows, sweep_filings, sweep_trips
 from borderpass.services.sweeps import run_sweeps
@@ -157,7 +158,7 @@ async def test_expiry_reminder_skipped_once_a_renewal_is_submitted(deps) -> None
     """The reminder invites the renewal; once a renewal is under review it is not sent."""
     from factories import jpeg
 
-    from borderpass.services import documents, filings, renewals
+    from borderpass.services.filings import documents, filings, renewals
 
     clock.freeze(T0)
     user = await driver_user()

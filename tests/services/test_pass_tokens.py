@@ -9,7 +9,7 @@ import pytest
 import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from borderpass.services import pass_tokens as tokens
+from borderpass.services.crossings import pass_tokens as tokens
 
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 KEY = Ed25519PrivateKey.generate()

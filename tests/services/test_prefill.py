@@ -10,7 +10,7 @@ from factories import OWNER_ID, VIN, attach_all, consented, driver_user, jpeg, p
 from borderpass.core.errors import Conflict, FieldErrors
 from borderpass.models import FilingDriver
 from borderpass.models.enums import FilingStatus
-from borderpass.services import documents, filings, prefill
+from borderpass.services.filings import documents, filings, prefill
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -20,7 +20,9 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.enums import FilingStatus, SubjectKind
-from borderpass.services import audit, clock, documents, filings, retention
+from borderpass.services import audit, clock
+from borderpass.services.filings import documents, filings
+from borderpass.services.privacy import retention
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -154,7 +156,7 @@ async def test_the_worker_runs_retention_once_an_hour(deps) -> None:  # R-D4
 async def test_superseded_filing_kept_until_a_year_after_its_expiry(deps) -> None:  # R-D6
     """The history a correction leaves is kept like the year it covered: anonymised a year
     after its expiry; the documents its correction still uses stay."""
-    from borderpass.services import corrections, review
+    from borderpass.services.filings import corrections, review
 
     owner = await driver_user("erin")
     old = await approved_filing(deps, owner)

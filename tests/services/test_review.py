@@ -10,7 +10,8 @@ from factories import driver_user, personal_body, staff, submitted_filing
 
 from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, filings, review
+from borderpass.services import clock
+from borderpass.services.filings import filings, review
 from borderpass.services.office_hours import office_seconds
 
 pytestmark = pytest.mark.usefixtures("db")

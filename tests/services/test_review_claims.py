@@ -14,7 +14,8 @@ from borderpass.core.errors import Conflict
 from borderpass.models import AuditEvent, Filing
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import FilingStatus, Role
-from borderpass.services import clock, review, review_claims
+from borderpass.services import clock
+from borderpass.services.filings import review, review_claims
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -8,7 +8,7 @@ import pytest
 
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import LOCALES
-from borderpass.services import commitments
+from borderpass.services.filings import commitments
 
 KINDS = tuple(commitments.CURRENT_VERSION)
 

@@ -20,7 +20,8 @@ from borderpass.models.units import (
     DishonestySubject,
     Membership,
 )
-from borderpass.services import clock, unit_members
+from borderpass.services import clock
+from borderpass.services.units import unit_members
 
 pytestmark = pytest.mark.usefixtures("db")
 JOIN = "/api/v1/units/join"

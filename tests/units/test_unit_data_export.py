@@ -19,7 +19,8 @@ from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.models.export import Enterprise, EnterpriseMember
 from borderpass.models.units import Membership, MemberStatus
-from borderpass.services import clock, retention, sweeps
+from borderpass.services import clock, sweeps
+from borderpass.services.privacy import retention
 from borderpass.services.validators import make_id_number, make_uscc
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -30,8 +30,9 @@ from borderpass.models.units import (
     UnitNotice,
     UnitStatus,
 )
-from borderpass.services import commitments, unit_codes, unit_members, unit_removals, units
-from borderpass.services.units import Gone
+from borderpass.services.filings import commitments
+from borderpass.services.units import unit_codes, unit_members, unit_removals, units
+from borderpass.services.units.units import Gone
 from borderpass.services.validators import make_vin
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -142,7 +143,7 @@ async def test_join_submits_the_filing_and_records_the_commitment(deps) -> None:
     body = personal_body()
     from factories import attach_all
 
-    from borderpass.services import filings
+    from borderpass.services.filings import filings
 
     body["documents"] = await attach_all(deps, alice, "personal")
     draft = await filings.create(deps, alice, body)

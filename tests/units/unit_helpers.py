@@ -10,8 +10,9 @@ from factories import OWNER_ID, attach_all, personal_body, staff
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import Role
 from borderpass.models.units import Unit
-from borderpass.services import commitments, documents, filings, units
+from borderpass.services.filings import commitments, documents, filings
 from borderpass.services.ports import Deps
+from borderpass.services.units import units
 from borderpass.services.validators import make_id_number, make_uscc
 
 THIRD_ID = make_id_number("533103", date(1992, 1, 9), 55)

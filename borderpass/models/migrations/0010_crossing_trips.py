@@ -31,7 +31,7 @@ from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
 # R-F8 as it stood when this migration was written (a migration must not follow later
-# changes of services/stay_limits.json): personal vehicles 3 months, others until expiry.
+# changes of services/crossings/stay_limits.json): personal vehicles 3 months, others until expiry.
 MONTHS = {"personal": 3}
 
 

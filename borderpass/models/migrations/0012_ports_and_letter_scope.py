@@ -18,7 +18,7 @@ from typing import Any
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-# code, 中文, Burmese, English, aliases — the same list as services/land_ports.py SEED
+# code, 中文, Burmese, English, aliases — the same list as services/crossings/land_ports.py SEED
 PORTS = (
     ("yonghe", "永和", "ယုံဟော်", "Yonghe", ()),
     ("qingshuihe", "清水河", "ချင်းရွှေဟော်", "Qingshuihe", ("mengding",)),

@@ -17,7 +17,7 @@ Done without rewriting or locking the table for long, whatever its size:
    partition created.
 
 The legacy partition is dropped by retention like a month once ``B`` is old enough. ON
-CONFLICT targets do not name the ledger (``services/gate_record.py`` only inserts into
+CONFLICT targets do not name the ledger (``services/gate/gate_record.py`` only inserts into
 it), so nothing else changes. Reversing leaves the table partitioned: the model is the
 same either way.
 """

@@ -17,8 +17,9 @@ from tortoise.transactions import in_transaction
 from borderpass.models import Filing
 from borderpass.models.credit import CreditRecord, FastLaneDecision
 from borderpass.models.enums import FilingStatus
-from borderpass.services import audit, clock, notify, renewals
+from borderpass.services import audit, clock, notify
 from borderpass.services.credit import events, rules
+from borderpass.services.filings import renewals
 from borderpass.services.ports import Deps
 
 RULE = "R-P2.6"

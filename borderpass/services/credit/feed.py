@@ -1,7 +1,7 @@
 """The background share of credit (R-P2.7): on-time trip closures read from ``trips`` by a
 stored cursor, export cancellations that went overdue, and classes that time changed.
 
-The gate's own writes (services/gate_record.py, trip_record.py) stay untouched: the loop
+The gate's own writes (services/gate/gate_record.py, trip_record.py) stay untouched: the loop
 reads after them. The cursor keeps the last trip id read and the ids it read while still
 open (one open trip per vehicle at most), read again each run until they close or
 overstay. Every event is idempotent by ``(source, ref)``, so a run cut short, two runs or a

@@ -10,9 +10,9 @@ from borderpass.core.i18n import N_, translate
 from borderpass.models import Filing, User
 from borderpass.models.credit import CreditEvent, CreditRecord
 from borderpass.models.enums import Role
-from borderpass.services.access import require_role
 from borderpass.services.credit import rules
 from borderpass.services.credit.restrictions import BARRED
+from borderpass.services.identity.access import require_role
 
 STAFF_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)
 RESTRICTION_TEXTS = {

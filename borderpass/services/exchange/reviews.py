@@ -4,7 +4,7 @@ barring or restricting a person on another system's word alone). It waits as
 named filing is listed with the agency as the entry's source, and the agencies are told,
 or the violation enters the party's credit record (``credit_feed.apply``) — or rejects it.
 Both decisions are conditional updates (two officers never both act) and audited; a listed
-entry is lifted like any other (services/blacklist.lift)."""
+entry is lifted like any other (services/crossings/blacklist.lift)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Agency, InboundEvent, User
 from borderpass.models.enums import Role
-from borderpass.services import audit, blacklist, clock
-from borderpass.services.access import require_role
+from borderpass.services import audit, clock
+from borderpass.services.crossings import blacklist
 from borderpass.services.exchange import credit_feed, kinds
+from borderpass.services.identity.access import require_role
 
 REVIEW_ROLES = (Role.CUSTOMS, Role.ADMIN)
 REVIEWED = (kinds.IN_BLACKLIST, kinds.IN_CREDIT)

@@ -17,8 +17,8 @@ from borderpass.core.errors import FieldError, NotFound
 from borderpass.models import Agency, DeadLetter, ExchangeEvent, User
 from borderpass.models.enums import Role
 from borderpass.services import audit, clock
-from borderpass.services.access import require_role
 from borderpass.services.exchange import kinds, log, signing
+from borderpass.services.identity.access import require_role
 
 SECRET_CONTEXT = "exchange_agencies.secret"  # associated data of the sealed secret
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")

@@ -20,12 +20,14 @@ from borderpass.models.export import (
     ExportFilingStatus,
     FilingKind,
 )
-from borderpass.services import clock, phones, profile_prefill, profiles
-from borderpass.services.access import require_role
+from borderpass.services import clock
 from borderpass.services.export import forms
 from borderpass.services.export import members as export_members
 from borderpass.services.export.calendar import working_day_deadline, working_days_between
-from borderpass.services.filing_checks import add_months
+from borderpass.services.filings import profile_prefill, profiles
+from borderpass.services.filings.filing_checks import add_months
+from borderpass.services.identity import phones
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 from borderpass.services.validators import check_name, check_phone, check_uscc
 

@@ -10,7 +10,7 @@ from borderpass.core import ids
 from borderpass.core.errors import FieldError
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseMember
-from borderpass.services.documents import owned_document
+from borderpass.services.filings.documents import owned_document
 from borderpass.services.validators import parse_date
 
 MAX_REASONS = 50

@@ -23,12 +23,12 @@ from borderpass.models.export import (
     VehicleState,
 )
 from borderpass.services import clock
-from borderpass.services.access import require_role
 from borderpass.services.export import forms
 from borderpass.services.export.calendar import working_day_deadline, working_days_between
 from borderpass.services.export.enterprises import current_filing, last_expiry
 from borderpass.services.export.obligations import overdue_vins
 from borderpass.services.export.vehicles import VehicleRow, parse_vehicles
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 
 ISSUE_WORKING_DAYS = 3  # R-E5

@@ -20,8 +20,9 @@ from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseInvitation, EnterpriseMember
-from borderpass.services import audit, clock, phones, users
+from borderpass.services import audit, clock
 from borderpass.services.export.forms import is_member
+from borderpass.services.identity import phones, users
 from borderpass.services.ports import Deps
 from borderpass.services.validators import check_phone
 

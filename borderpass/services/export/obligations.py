@@ -24,10 +24,10 @@ from borderpass.models.export import (
     VehicleState,
 )
 from borderpass.services import clock
-from borderpass.services.access import require_role
 from borderpass.services.credit import sources as credit_sources
 from borderpass.services.export import forms
-from borderpass.services.filing_checks import add_months
+from borderpass.services.filings.filing_checks import add_months
+from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 from borderpass.services.validators import check_vin
 

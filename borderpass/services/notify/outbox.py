@@ -20,7 +20,7 @@ from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.notify import DeliveryAttempt, Notification, NotificationStatus
 from borderpass.services import clock
-from borderpass.services.access import require_role
+from borderpass.services.identity.access import require_role
 from borderpass.services.notify import kinds
 
 S = NotificationStatus

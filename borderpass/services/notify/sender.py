@@ -24,7 +24,8 @@ from borderpass.core import metrics
 from borderpass.core.backoff import Backoff
 from borderpass.models import User
 from borderpass.models.notify import DeliveryAttempt, Notification, Recipient, SubscribeGrant
-from borderpass.services import clock, land_ports
+from borderpass.services import clock
+from borderpass.services.crossings import land_ports
 from borderpass.services.notify import grants, kinds, outbox, relevance, texts
 from borderpass.services.notify.channels import (
     IDEMPOTENCY_WINDOW_SECONDS,

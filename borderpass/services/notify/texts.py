@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from borderpass.core.i18n import N_, translate
-from borderpass.services import clock, land_ports, return_reasons
+from borderpass.services import clock
+from borderpass.services.crossings import land_ports
+from borderpass.services.filings import return_reasons
 from borderpass.services.notify import kinds
 from borderpass.services.notify.channels import SUBSCRIBE_THING_LIMIT, Link
 from borderpass.services.notify.fit import fit
@@ -26,7 +28,7 @@ EXPORT_PAGE = "pages/export/enterprise?id={id}"  # the enterprise's pending canc
 
 def port_label(code: str, locale: str) -> str:
     """A port's name in the reader's script (issue #18: no pinyin for Burmese readers), from
-    the ports table (services/land_ports.py)."""
+    the ports table (services/crossings/land_ports.py)."""
     return land_ports.label(code, locale)
 
 

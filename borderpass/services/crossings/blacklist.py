@@ -1,0 +1,165 @@
+"""The blacklist (R-F9): overstaying owners, listed exactly once, lifted only with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from borderpass.core import rows
+from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.masking import mask_name
+from borderpass.models import BlacklistEntry, Filing, Trip, User
+from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
+from borderpass.services import audit, clock
+from borderpass.services.credit import sources as credit_sources
+from borderpass.services.exchange import kinds as exchange_kinds
+from borderpass.services.exchange import log as exchange_log
+from borderpass.services.exchange import payloads as exchange_payloads
+from borderpass.services.identity.access import require_role
+
+LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
+REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
+
+
+def listed_sql(*keys: str) -> str:
+    """SQL that is true when an unlifted entry names any of these key expressions (columns or
+    subqueries of the enclosing statement), for reads that check the blacklist in the same
+    round trip as the rest (a declaration, a scan at the lane)."""
+    return (f"EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL"
+            f" AND b.subject_key IN ({', '.join(keys)}))")
+
+
+async def active_entry(keys: Sequence[str | None]) -> BlacklistEntry | None:
+    """The first unlifted entry naming any of these blind-index keys."""
+    wanted = [k for k in keys if k]
+    if not wanted:
+        return None
+    marks = ", ".join("{}" for _ in wanted)  # on every declaration and pass: no query builder
+    return await rows.first(BlacklistEntry, f"subject_key IN ({marks}) AND lifted_at IS NULL",
+                            *wanted)
+
+
+async def sweep_overstays(batch: int = 500) -> int:
+    """Blacklist the owner of each open trip past its deadline, once (R-F9).
+
+    Reads only due rows (index on status, deadline). The conditional update claims a
+    trip atomically, so concurrent sweeps never list an owner twice, and a trip closed
+    by an entry (the vehicle came back) is never claimed.
+    """
+    now = clock.now()
+    due = await Trip.filter(status=TripStatus.OPEN, deadline__lte=now, overstayed_at=None) \
+        .order_by("deadline").limit(batch).prefetch_related("filing")
+    listed = 0
+    for trip in due:
+        async with in_transaction():
+            claimed = await Trip.filter(id=trip.id, status=TripStatus.OPEN,
+                                        overstayed_at=None).update(overstayed_at=now)
+            if not claimed:
+                continue
+            entry = await _list(trip.filing, "overstay", trip=trip)
+            await credit_sources.overstay(entry, trip.filing, trip.id)  # R-P2.7: same transaction
+            listed += 1
+    return listed
+
+
+async def _list(filing: Filing, reason: str, trip: Trip | None = None,
+                source: str = "borderpass", agency_id: int | None = None) -> BlacklistEntry:
+    """List a filing's owner (inside the caller's transaction) and tell the agencies."""
+    person = filing.category is FilingCategory.PERSONAL
+    label = (filing.data.get("vehicle", {}).get("owner_name") or "") if person \
+        else filing.data.get("organisation", {}).get("name", "")
+    entry = await BlacklistEntry.create(
+        subject_kind=SubjectKind.PERSON if person else SubjectKind.ORGANISATION,
+        subject_key=filing.owner_key or f"filing:{filing.id}",
+        subject_label=(mask_name(label) if person else label) or "-",
+        reason=reason, filing=filing, trip=trip, source_agency_id=agency_id)
+    await _tell(exchange_kinds.BLACKLIST_LISTED, entry, source)
+    return entry
+
+
+async def _tell(type_: str, entry: BlacklistEntry, source: str = "borderpass") -> None:
+    subject, data = exchange_payloads.blacklist(entry, source)
+    await exchange_log.append(type_, subject, data)  # issue #21 B: in the same transaction
+
+
+async def list_for_agency(filing_id: int, reason: str, agency_id: int,
+                          agency_code: str) -> BlacklistEntry:
+    """List a filing's owner on an agency's entry a customs officer confirmed (inside the
+    caller's transaction); the agency is kept as the entry's source."""
+    filing = await Filing.get(id=filing_id)
+    return await _list(filing, f"agency:{reason}"[:40], source=agency_code,
+                       agency_id=agency_id)
+
+
+async def list_entries(user: User, active_only: bool = True) -> list[dict[str, Any]]:
+    """Blacklist entries for staff."""
+    require_role(user, Role.ADMIN, Role.CUSTOMS, Role.REVIEWER)
+    query = BlacklistEntry.all()
+    if active_only:
+        query = query.filter(lifted_at=None)
+    entries = await query.order_by("-id").limit(500)
+    return [describe(e) for e in entries]
+
+
+def describe(entry: BlacklistEntry) -> dict[str, Any]:
+    """An entry as the API shows it (the subject is masked)."""
+    return {
+        "id": entry.id,
+        "subject_kind": entry.subject_kind.value,
+        "subject": entry.subject_label,
+        "reason": entry.reason,
+        "filing_id": entry.filing_id,  # type: ignore[attr-defined]
+        "trip_id": entry.trip_id,  # type: ignore[attr-defined]
+        "created_at": entry.created_at.isoformat(),
+        "lifted_at": entry.lifted_at.isoformat() if entry.lifted_at else None,
+        "lift_reason": entry.lift_reason,
+        "suspected_smuggling": entry.suspected_smuggling,
+    }
+
+
+async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
+    """Lift an entry, with the reason and who did it recorded."""
+    require_role(user, *LIFT_ROLES)
+    if not isinstance(reason, str) or not reason.strip():
+        raise FieldError("required", "reason")
+    if len(reason) > 500:
+        raise FieldError("length", "reason", max=500)
+    entry = await BlacklistEntry.get_or_none(id=entry_id)
+    if entry is None:
+        raise NotFound("blacklist_not_found", "id")
+    async with in_transaction():  # the lift, its audit row, its credit and agency events
+        changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
+            lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
+        if not changed:
+            raise Conflict("blacklist_already_lifted", "id")
+        await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"],
+                           reason=reason.strip())
+        await credit_sources.overstay_lifted(entry)  # R-P2.7
+        await entry.refresh_from_db()
+        await _tell(exchange_kinds.BLACKLIST_LIFTED, entry)
+    return entry
+
+
+async def refer_smuggling(user: User, entry_id: int, reason: object) -> BlacklistEntry:
+    """Customs marks a case as suspected smuggling and refers it (R-F9: a flag and a record
+    for the authorities, not a punishment); who, when and why go to the audit trail."""
+    require_role(user, *REFER_ROLES)
+    if not isinstance(reason, str) or not reason.strip():
+        raise FieldError("required", "reason")
+    if len(reason) > 500:
+        raise FieldError("length", "reason", max=500)
+    entry = await BlacklistEntry.get_or_none(id=entry_id)
+    if entry is None:
+        raise NotFound("blacklist_not_found", "id")
+    async with in_transaction():
+        changed = await BlacklistEntry.filter(id=entry_id, suspected_smuggling=False) \
+            .update(suspected_smuggling=True)
+        if not changed:
+            raise Conflict("blacklist_already_referred", "id")
+        await audit.record(user, "update", "blacklist", entry_id, ["suspected_smuggling"],
+                           reason=reason.strip(), referred=True,
+                           trip_id=entry.trip_id)  # type: ignore[attr-defined]
+    await entry.refresh_from_db()
+    return entry

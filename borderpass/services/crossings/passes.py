@@ -1,0 +1,144 @@
+"""Passes — 通行码: issued for an approved declaration, revoked when it is cancelled or the
+owner is blacklisted (R-F7, R-F9); the secret behind the rotating code is delivered once.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from borderpass.core.errors import Conflict, Forbidden
+from borderpass.models import Declaration, Filing, User
+from borderpass.models.enums import DeclarationStatus, Direction
+from borderpass.models.gate import Pass
+from borderpass.services import clock
+from borderpass.services.crossings import (
+    blacklist,
+    declarations,
+    land_ports,
+    pass_claims,
+    pass_tokens,
+)
+from borderpass.services.crossings.pass_claims import VALID_AFTER, VALID_BEFORE
+from borderpass.services.crossings.pass_tokens import Credential
+from borderpass.services.gate.gate_context import GateDeps
+
+SECRET_BYTES = 20
+
+
+def _secret_context(declaration_id: int) -> str:
+    return f"gate.pass_secret:{declaration_id}"
+
+
+async def _revoke(p: Pass | None, reason: str) -> None:
+    if p is not None and p.revoked_at is None:
+        await Pass.filter(id=p.id, revoked_at=None).update(revoked_at=clock.now(),
+                                                           revoked_reason=reason)
+
+
+async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | None) -> None:
+    """Refuse a pass for a cancelled or used declaration, or a blacklisted owner's exit
+    (R-F9: the way home stays open; the entry lane holds the vehicle for inspection)."""
+    if declaration.status is DeclarationStatus.USED or await pass_claims.crossed(
+            declaration.id, declaration.direction.value):  # R-G2
+        raise Conflict("pass_used", "id")
+    if declaration.status is DeclarationStatus.CANCELLED:
+        await _revoke(existing, "declaration_cancelled")
+        raise Conflict("pass_revoked", "id")
+    filing, driver = declaration.filing, await declaration.driver
+    if declaration.direction is Direction.EXIT and \
+            await blacklist.active_entry([filing.owner_key, driver.id_key]):
+        await _revoke(existing, "blacklisted")
+        raise Forbidden("pass_blacklisted", "id")
+
+
+async def build(gate: GateDeps, declaration: Declaration, filing: Filing) -> Pass:
+    """A new, unsaved pass: credential signed with the active key, secret sealed."""
+    kid, key = await gate.keys.signer()
+    cred = Credential(
+        kid=kid, declaration_id=declaration.id, plate=filing.plate_number or "",
+        direction=declaration.direction.value, port=declaration.port,
+        category=filing.category.value,
+        valid_from=declaration.planned_at - VALID_BEFORE,
+        valid_until=declaration.planned_at + VALID_AFTER)
+    secret = secrets.token_bytes(SECRET_BYTES)
+    return Pass(
+        declaration_id=declaration.id, kid=kid,
+        credential=pass_tokens.encode_credential(cred, key),
+        secret_sealed=gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
+                                               _secret_context(declaration.id)),
+        valid_from=cred.valid_from, valid_until=cred.valid_until)
+
+
+async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
+    fresh = await build(gate, declaration, declaration.filing)
+    try:
+        await fresh.save()
+        return fresh
+    except IntegrityError:  # issued concurrently by another request: use that one
+        return await Pass.get(declaration_id=declaration.id)
+
+
+def secret_of(gate: GateDeps, p: Pass | str, declaration_id: int) -> bytes:
+    """The per-pass TOTP secret, unsealed."""
+    sealed = p if isinstance(p, str) else p.secret_sealed
+    return base64.b64decode(gate.deps.cipher.decrypt(sealed, _secret_context(declaration_id)))
+
+
+async def _own_pass(gate: GateDeps, user: User, declaration_id: int) -> tuple[Declaration, Pass]:
+    declaration = await declarations.visible(user, declaration_id)  # others get 404
+    existing = await Pass.get_or_none(declaration_id=declaration.id)
+    await _usable(gate, declaration, existing)
+    return declaration, existing or await _create(gate, declaration)
+
+
+async def issue(gate: GateDeps, user: User, declaration_id: int) -> dict[str, Any]:
+    """The pass for the owner's device: credential, and the secret on first delivery only."""
+    declaration, p = await _own_pass(gate, user, declaration_id)
+    delivered = await Pass.filter(id=p.id, secret_delivered_at=None) \
+        .update(secret_delivered_at=clock.now())
+    return describe(p, pass_tokens.secret_b32(secret_of(gate, p, declaration.id))
+                    if delivered else None) | await _port_of(declaration, user.locale)
+
+
+async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> dict[str, Any]:
+    """A new secret for a new phone; codes from the old secret stop working at once."""
+    declaration, p = await _own_pass(gate, user, declaration_id)
+    secret = secrets.token_bytes(SECRET_BYTES)
+    sealed = gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
+                                      _secret_context(declaration.id))
+    await Pass.filter(id=p.id).update(secret_sealed=sealed, secret_delivered_at=clock.now())
+    return describe(p, pass_tokens.secret_b32(secret)) | await _port_of(declaration,
+                                                                        user.locale)
+
+
+async def _port_of(declaration: Declaration, locale: str) -> dict[str, str]:
+    """The pass's port, by code and by name in the holder's language (issue 26)."""
+    await land_ports.CACHE.get()
+    return {"port": declaration.port, "port_name": land_ports.label(declaration.port, locale)}
+
+
+async def current_qr(gate: GateDeps, user: User, declaration_id: int) -> str:
+    """The QR text of this moment, for chat users who cannot run the rotating code."""
+    declaration, p = await _own_pass(gate, user, declaration_id)
+    code = pass_tokens.current_code(secret_of(gate, p, declaration.id), clock.now())
+    return pass_tokens.qr_text(p.credential, code)
+
+
+def describe(p: Pass, secret: str | None) -> dict[str, Any]:
+    """A pass as the device receives it."""
+    return {
+        "declaration_id": p.declaration_id,  # type: ignore[attr-defined]
+        "kid": p.kid,
+        "credential": p.credential,
+        "qr_format": f"{pass_tokens.PREFIX} + {pass_tokens.CODE_DIGITS}-digit TOTP code "
+                     "+ credential",
+        "qr_prefix": pass_tokens.PREFIX,
+        "totp": {"algorithm": "SHA1", "digits": pass_tokens.CODE_DIGITS,
+                 "period": pass_tokens.STEP, "secret": secret},
+        "valid_from": p.valid_from.isoformat(),
+        "valid_until": p.valid_until.isoformat(),
+    }

@@ -1,0 +1,44 @@
+"""What the gate services share: infrastructure, signing keys, lane cache, gate settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from borderpass.core.batching import BatchRunner, Coalescer
+from borderpass.services.gate.lanes import LaneCache
+from borderpass.services.gate.signing_keys import KeyRing
+from borderpass.services.ports import Deps
+
+
+def normalize_plate(plate: str) -> str:
+    """A plate compared without spaces, dots or dashes, in upper case."""
+    return "".join(ch for ch in plate.upper() if ch not in " ·.-")
+
+
+@dataclass
+class GateDeps:
+    """Built once per process by the gate door (and by tests): one key ring, one lane cache."""
+
+    deps: Deps
+    keys: KeyRing
+    lanes: LaneCache = field(default_factory=LaneCache)
+    # R-G5: police, fire and ambulance plates released at once when a lane camera reads them.
+    emergency_plates: frozenset[str] = frozenset()
+    # The lanes' database reads of one loop turn share a round trip.
+    batches: dict[Callable[..., Any], Coalescer[Any, Any]] = field(init=False,
+                                                                    default_factory=dict)
+
+    def coalescer(self, run: BatchRunner[Any, Any]) -> Coalescer[Any, Any]:
+        """The one coalescer of this process that batches requests through ``run``, one
+        batch in flight at a time (the next gathers meanwhile)."""
+        if (found := self.batches.get(run)) is None:
+            found = self.batches[run] = Coalescer(run, in_flight=1)
+        return found
+
+    @classmethod
+    def build(cls, deps: Deps, emergency_plates: tuple[str, ...] = ()) -> GateDeps:
+        """The gate dependencies over ``deps``."""
+        return cls(deps, KeyRing(deps),
+                   emergency_plates=frozenset(normalize_plate(p) for p in emergency_plates))
