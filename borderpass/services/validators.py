@@ -349,3 +349,13 @@ def parse_date(value: str, field: str = "date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise FieldError("date_invalid", field) from None
+
+
+def check_reason(value: object, field: str = "reason", max_length: int = 500) -> str:
+    """A staff member's stated reason (a lift, a refusal, a referral): required, trimmed,
+    at most ``max_length`` characters — the audit trail keeps it."""
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError("required", field)
+    if len(value) > max_length:
+        raise FieldError("length", field, max=max_length)
+    return value.strip()

@@ -8,7 +8,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from borderpass.core import rows
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, NotFound
 from borderpass.core.masking import mask_name
 from borderpass.models import BlacklistEntry, Filing, Trip, User
 from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
@@ -18,6 +18,7 @@ from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
 from borderpass.services.identity.access import require_role
+from borderpass.services.validators import check_reason
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
@@ -122,20 +123,17 @@ def describe(entry: BlacklistEntry) -> dict[str, Any]:
 async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
     """Lift an entry, with the reason and who did it recorded."""
     require_role(user, *LIFT_ROLES)
-    if not isinstance(reason, str) or not reason.strip():
-        raise FieldError("required", "reason")
-    if len(reason) > 500:
-        raise FieldError("length", "reason", max=500)
+    reason = check_reason(reason)
     entry = await BlacklistEntry.get_or_none(id=entry_id)
     if entry is None:
         raise NotFound("blacklist_not_found", "id")
     async with in_transaction():  # the lift, its audit row, its credit and agency events
         changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
-            lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason.strip())
+            lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason)
         if not changed:
             raise Conflict("blacklist_already_lifted", "id")
         await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"],
-                           reason=reason.strip())
+                           reason=reason)
         await credit_sources.overstay_lifted(entry)  # R-P2.7
         await entry.refresh_from_db()
         await _tell(exchange_kinds.BLACKLIST_LIFTED, entry)
@@ -146,10 +144,7 @@ async def refer_smuggling(user: User, entry_id: int, reason: object) -> Blacklis
     """Customs marks a case as suspected smuggling and refers it (R-F9: a flag and a record
     for the authorities, not a punishment); who, when and why go to the audit trail."""
     require_role(user, *REFER_ROLES)
-    if not isinstance(reason, str) or not reason.strip():
-        raise FieldError("required", "reason")
-    if len(reason) > 500:
-        raise FieldError("length", "reason", max=500)
+    reason = check_reason(reason)
     entry = await BlacklistEntry.get_or_none(id=entry_id)
     if entry is None:
         raise NotFound("blacklist_not_found", "id")
@@ -159,7 +154,7 @@ async def refer_smuggling(user: User, entry_id: int, reason: object) -> Blacklis
         if not changed:
             raise Conflict("blacklist_already_referred", "id")
         await audit.record(user, "update", "blacklist", entry_id, ["suspected_smuggling"],
-                           reason=reason.strip(), referred=True,
+                           reason=reason, referred=True,
                            trip_id=entry.trip_id)  # type: ignore[attr-defined]
     await entry.refresh_from_db()
     return entry

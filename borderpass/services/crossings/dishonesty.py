@@ -23,6 +23,7 @@ from borderpass.models.units import DishonestyRecord, DishonestySubject
 from borderpass.services import audit, clock
 from borderpass.services.credit import sources as credit_sources
 from borderpass.services.identity.access import require_role
+from borderpass.services.validators import check_reason
 
 
 def _live(now: datetime) -> Q:
@@ -88,20 +89,17 @@ async def records(admin: User, active_only: bool = True) -> list[DishonestyRecor
 async def lift(admin: User, record_id: int, reason: object) -> DishonestyRecord:
     """End a record before its term, with the reason and who did it (audited)."""
     require_role(admin, Role.ADMIN)
-    if not isinstance(reason, str) or not reason.strip():
-        raise FieldError("required", "reason")
-    if len(reason) > 500:
-        raise FieldError("length", "reason", max=500)
+    reason = check_reason(reason)
     record = await DishonestyRecord.get_or_none(id=record_id)
     if record is None:
         raise NotFound("dishonesty_not_found", "id")
     async with in_transaction():  # the lift, its audit row and its credit events (R-P2.7)
         changed = await DishonestyRecord.filter(id=record_id, lifted_at=None).update(
-            lifted_at=clock.now(), lifted_by_id=admin.id, lift_reason=reason.strip())
+            lifted_at=clock.now(), lifted_by_id=admin.id, lift_reason=reason)
         if not changed:
             raise Conflict("dishonesty_already_lifted", "id")
         await audit.record(admin, "update", "dishonesty_record", record_id, ["lifted_at"],
-                           reason=reason.strip())
+                           reason=reason)
         await credit_sources.dishonesty_lifted(record)
     await record.refresh_from_db()
     return record

@@ -275,11 +275,7 @@ async def decide(user: User, unit_id: int, raw_ids: object, verify: bool,
     ids = check_ids(raw_ids)
     note = ""
     if not verify:
-        if not isinstance(reason, str) or not reason.strip():
-            raise FieldError("required", "reason")
-        if len(reason) > 500:
-            raise FieldError("length", "reason", max=500)
-        note = reason.strip()
+        note = v.check_reason(reason)
     batch = await _pending_batch(unit, ids)
     if verify:
         for i, member in enumerate(batch):  # R-U6: nobody is verified back while recorded
