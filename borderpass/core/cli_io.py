@@ -3,10 +3,11 @@ and the rule for where its data directory may be created."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,6 +45,15 @@ def print_error(exc: BorderPassError, out: TextIO | None = None) -> None:
     """``error: <message> [code]`` lines on stderr, in the user's language."""
     for line in error_lines(exc, cli_locale()):
         print(f"error: {line}", file=out or sys.stderr)
+
+
+def run_command(command: Coroutine[Any, Any, int]) -> int:
+    """Run one async subcommand to its exit status; a refusal is printed, status 1."""
+    try:
+        return asyncio.run(command)
+    except BorderPassError as exc:
+        print_error(exc)
+        return 1
 
 
 def print_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], as_json: bool,

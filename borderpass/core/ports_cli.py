@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
-from borderpass.core.cli_io import print_error, print_rows
+from borderpass.core.cli_io import print_rows, run_command
 from borderpass.core.config import Settings
 
 COMMANDS = ("ports",)
@@ -38,13 +37,7 @@ def add_commands(sub: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one ``ports`` subcommand; its exit status."""
-    from borderpass.core.errors import BorderPassError
-
-    try:
-        return asyncio.run(_run(args, settings))
-    except BorderPassError as exc:
-        print_error(exc)
-        return 1
+    return run_command(_run(args, settings))
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
