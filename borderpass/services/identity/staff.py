@@ -103,15 +103,21 @@ async def reset_password(deps: Deps, actor: User | None, username: str, new: str
                          via: str = "api") -> User:
     """An admin (or the CLI's operator, ``actor`` None) sets a staff member's new password;
     every session of that member ends."""
+    user = await _member_for_admin(actor, username)
+    passwords.check_policy(username, new, "new_password")
+    await _set_password(deps, user, new)
+    await audit.record(actor, "password_reset", "user", user.id, username=username, via=via)
+    return user
+
+
+async def _member_for_admin(actor: User | None, username: str) -> User:
+    """The staff member an admin (or the CLI's operator, ``actor`` None) acts on."""
     if actor is not None:
         require_role(actor, Role.ADMIN)
     _check_name(username)
     user = await User.get_or_none(username=username)
     if user is None:
         raise NotFound("user_not_found", "username")
-    passwords.check_policy(username, new, "new_password")
-    await _set_password(deps, user, new)
-    await audit.record(actor, "password_reset", "user", user.id, username=username, via=via)
     return user
 
 
@@ -126,12 +132,7 @@ async def set_active(deps: Deps, actor: User | None, username: str, active: bool
     """Deactivate (or reactivate) a staff account, an admin's act (R-U7, MLPS level 3): a
     deactivated account cannot log in and every session of it ends at once. Audited; an
     admin cannot deactivate their own account (the last admin would lock everyone out)."""
-    if actor is not None:
-        require_role(actor, Role.ADMIN)
-    _check_name(username)
-    user = await User.get_or_none(username=username)
-    if user is None:
-        raise NotFound("user_not_found", "username")
+    user = await _member_for_admin(actor, username)
     if not active and actor is not None and actor.id == user.id:
         raise Conflict("staff_self_deactivate", "username")
     if user.is_active == active:
