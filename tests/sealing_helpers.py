@@ -13,6 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from suite_settings import (  # noqa: F401  (re-exported to the sealing tests)
 )
 
 from borderpass.core.config import Settings
+from borderpass.core.db import close_db, init_db
 from borderpass.services.filings import commitments
 from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number, make_uscc
@@ -193,3 +197,22 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return {"BORDERPASS_DATABASE_URL": settings.database_url,
             "BORDERPASS_DATA_DIR": str(settings.data_dir),
             "BORDERPASS_REDIS_URL": settings.redis_url, **extra}
+
+
+@asynccontextmanager
+async def own_database(tmp_path: Path, prefix: str) -> AsyncIterator[str]:
+    """A migrated database of one test alone (nothing another test wrote can be in its
+    dump): a new PostgreSQL database, dropped after, or a SQLite file."""
+    if TEST_DB:
+        name = f"borderpass_{prefix}_{uuid.uuid4().hex[:10]}"
+        await pg_admin(TEST_DB, f'CREATE DATABASE "{name}"')
+        url = with_db_name(TEST_DB, name)
+    else:
+        url = f"sqlite://{tmp_path / f'{prefix}.sqlite3'}"
+    await init_db(url)
+    try:
+        yield url
+    finally:
+        await close_db()
+        if TEST_DB:
+            await pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -24,16 +23,15 @@ from sealing_helpers import (
     TEST_KEY,
     TEST_REDIS,
     database_bytes,
-    pg_admin,
+    own_database,
     uploaded_files,
-    with_db_name,
     wx_login,
 )
 from tortoise import Tortoise
 
 from borderpass.core.config import Settings
 from borderpass.core.crypto import CryptoError, SubjectCipher, subject_of
-from borderpass.core.db import close_db, init_db
+from borderpass.core.db import init_db
 from borderpass.core.storage import FileStore
 from borderpass.models import SubjectKey
 from borderpass.services.validators import make_id_number
@@ -49,19 +47,11 @@ DISPLAY = "SawHtooErase"
 @pytest.fixture
 async def own_db(tmp_path: Path) -> AsyncIterator[str]:
     """A database of this test alone (nothing another test wrote can be in its dump)."""
-    if TEST_DB:
-        if not shutil.which("pg_dump") and not glob.glob("/usr/lib/postgresql/*/bin/pg_dump"):
-            pytest.skip("pg_dump is not installed")
-        name = f"borderpass_erase_{uuid.uuid4().hex[:10]}"
-        await pg_admin(TEST_DB, f'CREATE DATABASE "{name}"')
-        url = with_db_name(TEST_DB, name)
-    else:
-        url = f"sqlite://{tmp_path / 'erase.sqlite3'}"
-    await init_db(url)
-    yield url
-    await close_db()
-    if TEST_DB:
-        await pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if TEST_DB and not shutil.which("pg_dump") \
+            and not glob.glob("/usr/lib/postgresql/*/bin/pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    async with own_database(tmp_path, "erase") as url:
+        yield url
 
 
 async def _person(client, fake_wechat, who: str, name: str, id_number: str, phone: str,

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import io
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from sealing_helpers import (
     MINIAPP_SECRET,
     OWNER,
     PROFILE_PHONE,
-    TEST_DB,
     TEST_KEY,
     TEST_REDIS,
     UNIT_PHONE,
@@ -31,15 +29,13 @@ from sealing_helpers import (
     cli_env,
     database_bytes,
     journey,
-    pg_admin,
+    own_database,
     uploaded_files,
-    with_db_name,
 )
 from tortoise import Tortoise
 
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FILE_MAGIC, SUBJECT_MAGIC, FieldCipher
-from borderpass.core.db import close_db, init_db
 from borderpass.core.logs import JsonFormatter
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import FilingDriver, User
@@ -50,17 +46,8 @@ from borderpass.models.units import Membership, Unit
 @pytest.fixture
 async def own_db(tmp_path: Path) -> AsyncIterator[str]:
     """A database of this test alone (nothing another test wrote can be in its dump)."""
-    if TEST_DB:
-        name = f"borderpass_seal_{uuid.uuid4().hex[:10]}"
-        await pg_admin(TEST_DB, f'CREATE DATABASE "{name}"')
-        url = with_db_name(TEST_DB, name)
-    else:
-        url = f"sqlite://{tmp_path / 'sealed.sqlite3'}"
-    await init_db(url)
-    yield url
-    await close_db()
-    if TEST_DB:
-        await pg_admin(TEST_DB, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with own_database(tmp_path, "seal") as url:
+        yield url
 
 
 @pytest.fixture
