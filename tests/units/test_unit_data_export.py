@@ -82,7 +82,14 @@ async def test_export_holds_my_unit_records_and_none_of_my_colleagues(
     await EnterpriseMember.create(enterprise=firm, user_id=alice.user_id, is_contact=True)
     await EnterpriseMember.create(enterprise=firm, user_id=bob.user_id)
 
+    status, claimed = await boss.call("POST", "/api/v1/profiles", json={
+        "uscc": make_uscc("MA6K3Q9U"), "organisation_name": "瑞丽边贸有限公司",
+        "legal_representative": "岩温", "address": "瑞丽市姐告", "contact_name": "岩温",
+        "contact_phone": "13877770009"})
+    assert status == 201, claimed
     data, text = await _export(alice, deps)
+    assert data["organisation_profiles"] == [] and "瑞丽边贸有限公司" not in text
+    assert [c["filings"] for c in data["credit"]] == [[mine["filing_id"]]]  # R-P2: her own
     assert [u["id"] for u in data["units"]] == [unit["id"]]
     assert data["units"][0]["name"] == "瑞丽共用单位"
     assert "contact_phone" not in data["units"][0]  # the unit's contact is not alice's
@@ -101,6 +108,8 @@ async def test_export_holds_my_unit_records_and_none_of_my_colleagues(
     assert data["units"][0]["registered_by_me"] is True
     assert data["units"][0]["contact_phone"] == "13877770001"
     assert data["unit_memberships"] == [] and data["export_enterprises"] == []
+    assert [p["id"] for p in data["organisation_profiles"]] == [claimed["id"]]
+    assert data["organisation_profiles"][0]["history"] is not None
     for other in ("岩罕", "玉坎", "13877770002", "13877770003", "云N31001", "云N31002"):
         assert other not in text, other
 

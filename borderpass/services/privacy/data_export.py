@@ -31,6 +31,7 @@ from borderpass.models import (
 )
 from borderpass.models.notify import Notification
 from borderpass.services import audit, clock
+from borderpass.services.credit import view as credit_view
 from borderpass.services.filings import documents, filing_reveal, filings
 from borderpass.services.identity import phones
 from borderpass.services.notify import kinds
@@ -109,6 +110,7 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
         "privacy_consents": [privacy.describe(c) for c in
                              await PrivacyConsent.filter(user_id=user.id).order_by("id")],
         "filings": shown,
+        "credit": await credit_view.own(user),  # R-P2: their record, class and reasons
         "filing_commitments": [
             {"filing_id": c.filing_id, "kind": c.kind, "version": c.version,  # type: ignore[attr-defined]
              "locale": c.locale, "text_sha256": c.text_sha256, "channel": c.channel,

@@ -10,14 +10,17 @@ from typing import Any
 from borderpass.core.masking import mask_number
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseFiling, EnterpriseMember
+from borderpass.models.profiles import OrganisationProfile
 from borderpass.models.units import Commitment, Membership, Unit, UnitAdmin
+from borderpass.services.filings import profiles
 from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 
 
 async def collect(deps: Deps, user: User) -> dict[str, Any]:
-    """The ``units``, ``unit_memberships``, ``unit_commitments``, ``export_enterprises``
-    and ``export_filings`` sections of ``data.json``."""
+    """The ``units``, ``unit_memberships``, ``unit_commitments``, ``export_enterprises``,
+    ``export_filings`` and ``organisation_profiles`` (those the user claimed, with their
+    change history) sections of ``data.json``."""
     own = await Membership.filter(user_id=user.id).order_by("id")
     admin_of: set[Any] = set(await UnitAdmin.filter(user_id=user.id)
                              .values_list("unit_id", flat=True))
@@ -41,6 +44,9 @@ async def collect(deps: Deps, user: User) -> dict[str, Any]:
             for m in member_of],
         "export_filings": [_export_filing(deps, f) for f in
                            await EnterpriseFiling.filter(applicant_id=user.id).order_by("id")],
+        "organisation_profiles": [
+            {**profiles.describe(deps, p), "history": await profiles.history(p)}
+            for p in await OrganisationProfile.filter(claimant_id=user.id).order_by("id")],
     }
 
 
