@@ -71,7 +71,8 @@ async def credit_event(agency: Agency, row: InboundEvent, cipher: FieldCipher) -
     label = data.get("label", "")
     if not isinstance(label, str) or len(label) > 100:
         raise FieldError("length", "data.label", max=100)
-    _time(data, "occurred_at"), _time(data, "until")
+    for name in ("occurred_at", "until"):  # checked now, read again when applied
+        _time(data, name)
     row.data = {k: v for k, v in data.items() if k not in ("id_number", "uscc")} | {
         "party_key": party_key,
         "label": label if party_kind == SubjectKind.ORGANISATION.value else ""}

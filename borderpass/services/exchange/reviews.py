@@ -12,24 +12,17 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, NotFound
 from borderpass.models import Agency, InboundEvent, User
 from borderpass.models.enums import Role
 from borderpass.services import audit, clock
 from borderpass.services.crossings import blacklist
 from borderpass.services.exchange import credit_feed, kinds
 from borderpass.services.identity.access import require_role
+from borderpass.services.validators import check_reason
 
 REVIEW_ROLES = (Role.CUSTOMS, Role.ADMIN)
 REVIEWED = (kinds.IN_BLACKLIST, kinds.IN_CREDIT)
-
-
-def _note(note: object) -> str:
-    if not isinstance(note, str) or not note.strip():
-        raise FieldError("required", "note")
-    if len(note) > 500:
-        raise FieldError("length", "note", max=500)
-    return note.strip()
 
 
 async def pending(user: User) -> list[dict[str, Any]]:
@@ -48,7 +41,7 @@ async def pending(user: User) -> list[dict[str, Any]]:
 async def decide(user: User, inbound_id: int, confirm: bool, note: object) -> InboundEvent:
     """Confirm (list the owner or record the violation, source: the agency) or reject."""
     require_role(user, *REVIEW_ROLES)
-    text = _note(note)
+    text = check_reason(note, "note")
     row = await InboundEvent.get_or_none(id=inbound_id, type__in=REVIEWED)
     if row is None:
         raise NotFound("agency_event_not_found", "id")
