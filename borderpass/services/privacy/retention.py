@@ -10,7 +10,8 @@ Audit rows are never touched here (R-U7: ≥ 6 months; the database refuses youn
 deletions of audit rows); the gate ledger's months on PostgreSQL are dropped whole once
 older than ``ledger_keep_days`` (0, the default: kept; never under 6 months). A legal hold
 (R-D5) — an unlifted blacklist entry or smuggling referral on the filing or its owner, or a
-vehicle still abroad — stops it.
+vehicle still abroad — stops it. Credit events go three years after they stop bearing on a
+class (`services/credit/expiry.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from borderpass.models import (
 )
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services import audit, clock
+from borderpass.services.credit import expiry
 from borderpass.services.filings.documents import stored_name
 from borderpass.services.gate import ledger_partitions
 from borderpass.services.ports import Deps
@@ -238,7 +240,7 @@ async def sweep(deps: Deps) -> dict[str, int]:
     exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
                             "orphan_files", "held", "erased_accounts", "shredded_keys",
-                            "ledger_months"), 0)
+                            "ledger_months", "credit_events"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
@@ -247,6 +249,7 @@ async def sweep(deps: Deps) -> dict[str, int]:
 
     counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
     counts["ledger_months"] = len(await ledger_partitions.drop_expired(deps.ledger_keep_days))
+    counts["credit_events"] = await expiry.sweep_expired(clock.now())
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):
         await audit.record(None, "delete", "retention", 0, **done)
