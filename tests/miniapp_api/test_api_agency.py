@@ -11,7 +11,14 @@ import pytest
 from exchange_helpers import inbound_body, signed_headers
 from gate_helpers import crossed, declared
 
-from borderpass.models import Agency, BlacklistEntry, CreditRecord, ExchangeEvent, InboundEvent
+from borderpass.models import (
+    Agency,
+    BlacklistEntry,
+    CreditEvent,
+    CreditRecord,
+    ExchangeEvent,
+    InboundEvent,
+)
 from borderpass.models.gate import Crossing
 from borderpass.services.exchange import kinds, signing, tailer
 from borderpass.services.gate.gate_context import GateDeps
@@ -202,6 +209,31 @@ async def test_an_agency_violation_restricts_only_once_customs_confirms_it(clien
     await record.refresh_from_db()
     assert record.credit_class == "normal"
     assert await ExchangeEvent.filter(type=kinds.CREDIT_CHANGED).count() == 2
+
+
+async def test_a_lift_before_review_withdraws_the_violation(client, staff_login):
+    """R-P6: a violation its agency lifts while it waits leaves the queue; no officer can
+    then confirm it, and the party's record never holds it."""
+    admin = await staff_login("admin")
+    agency = await _register(admin, "customs-ruili", [kinds.CREDIT])
+    uscc = make_uscc("MA6K0002")
+    violation = inbound_body("cr-5", kinds.IN_CREDIT, {
+        "party_kind": "organisation", "uscc": uscc, "kind": "violation"})
+    _, held = await _post(client, "customs-ruili", agency["secret"], violation, "cr-5")
+    lift = inbound_body("cr-6", kinds.IN_CREDIT, {
+        "party_kind": "organisation", "uscc": uscc, "kind": "violation_lifted",
+        "lifts": "cr-5"})
+    status, answer = await _post(client, "customs-ruili", agency["secret"], lift, "cr-6")
+    assert status == 201 and answer["status"] == "withdrawal", answer
+    assert (await InboundEvent.get(id=held["id"])).status == "withdrawn"
+    customs = await staff_login("customs")
+    status, queue = await customs.call("GET", "/api/v1/admin/agency-events/pending")
+    assert status == 200 and queue["items"] == []
+    status, refused = await customs.call(
+        "POST", f"/api/v1/admin/agency-events/{held['id']}/decision",
+        json={"confirm": True, "note": "case checked"})
+    assert status == 409 and refused["error"]["code"] == "agency_event_decided"
+    assert not await CreditRecord.exists() and not await CreditEvent.exists()
 
 
 async def test_bad_credit_events_are_refused_and_change_nothing(client, staff_login):

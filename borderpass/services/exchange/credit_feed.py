@@ -6,7 +6,7 @@ blind index, as filings do: the number is dropped from the stored event.
 A violation restricts the party (no exit declarations), which can bar a crossing: like an
 agency's blacklist entry it waits for a customs officer's confirmation (``reviews``). A
 lift only ends the agency's own violation (same source and reference), so it applies at
-once."""
+once; a lift of a violation still waiting withdraws it from the review queue."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from borderpass.core.crypto import FieldCipher
 from borderpass.core.errors import FieldError
 from borderpass.models import Agency, InboundEvent
 from borderpass.models.enums import SubjectKind
-from borderpass.services import validators
+from borderpass.services import audit, clock, validators
 from borderpass.services.credit import record_event, rules
+from borderpass.services.exchange import kinds
 
 AGENCY_KINDS = (rules.VIOLATION, rules.VIOLATION_LIFTED)  # an agency adds nothing else
 FIELDS = {"party_kind", "id_number", "uscc", "kind", "lifts", "occurred_at", "until",
@@ -79,7 +80,25 @@ async def credit_event(agency: Agency, row: InboundEvent, cipher: FieldCipher) -
     if kind == rules.VIOLATION:
         row.status = "pending_review"  # R-P6: restricts no one until confirmed
         return
+    if await _withdraw_pending(agency, str(lifts)):
+        row.status = "withdrawal"  # nothing entered the record, nothing to lift in it
+        return
     await apply(agency, row)
+
+
+async def _withdraw_pending(agency: Agency, violation_id: str) -> bool:
+    """A lift of the agency's own violation still waiting for review takes it off the
+    queue (status ``withdrawn``): no officer confirms what its source has withdrawn. A
+    conditional update, so a confirmation at the same moment wins or loses whole — if it
+    won, the lift ends the recorded violation instead."""
+    withdrawn = await InboundEvent.filter(
+        agency_id=agency.id, type=kinds.IN_CREDIT, event_id=violation_id,
+        status="pending_review").update(status="withdrawn", reviewed_at=clock.now())
+    if withdrawn:
+        found = await InboundEvent.get(agency_id=agency.id, event_id=violation_id)
+        await audit.record(None, "update", "agency_event", found.id, ["status"],
+                           status="withdrawn", agency=agency.code)
+    return bool(withdrawn)
 
 
 async def apply(agency: Agency, row: InboundEvent) -> None:
