@@ -69,8 +69,9 @@ async def _ocr_pool(app: web.Application) -> AsyncIterator[None]:
     from borderpass.ocr.pool import OcrPool
 
     settings = app[SETTINGS]
+    threads = {"threads": settings.ocr_threads} if settings.ocr_threads > 0 else {}
     pool = OcrPool(settings.ocr_engine, settings.ocr_workers, settings.ocr_queue,
-                   settings.ocr_timeout)
+                   settings.ocr_timeout, engine_options=threads)
     app[OCR_POOL] = pool
     yield
     await pool.close()

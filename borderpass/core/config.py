@@ -61,6 +61,9 @@ class Settings:
     oa_compatible_mode: bool = False  # with an AES key: also take compatible-mode bodies
     ocr_engine: str = "rapidocr"
     ocr_workers: int = 1
+    # Inference threads per OCR worker: one beat two per photo in CPU on 2 loaded cores
+    # (docs/benchmarks.md); 0 lets the engine use every core it may.
+    ocr_threads: int = 1
     ocr_queue: int = 8
     ocr_timeout: float = 20.0
     session_ttl: int = 7 * 24 * 3600
@@ -144,6 +147,7 @@ class Settings:
             oa_compatible_mode=get("OA_COMPATIBLE_MODE", "0") in ("1", "true", "yes"),
             ocr_engine=get("OCR_ENGINE", base.ocr_engine),
             ocr_workers=int(get("OCR_WORKERS", str(base.ocr_workers))),
+            ocr_threads=int(get("OCR_THREADS", str(base.ocr_threads))),
             ocr_queue=int(get("OCR_QUEUE", str(base.ocr_queue))),
             ocr_timeout=float(get("OCR_TIMEOUT", str(base.ocr_timeout))),
             session_ttl=int(get("SESSION_TTL", str(base.session_ttl))),

@@ -13,11 +13,14 @@ Point = tuple[float, float]
 @dataclass(frozen=True)
 class TextLine:
     """One detected line of text: its content, quadrilateral box (4 points, clockwise
-    from top-left, in pixels of the image given to the engine) and recognition score."""
+    from top-left, in pixels of the image given to the engine) and recognition score;
+    ``doubts`` names the recogniser's runner-up for characters it was not sure of:
+    (index in ``text``, character, probability), for checks that know the value's form."""
 
     text: str
     box: tuple[Point, Point, Point, Point]
     score: float
+    doubts: tuple[tuple[int, str, float], ...] = ()
 
 
 class OcrEngine(Protocol):

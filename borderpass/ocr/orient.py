@@ -84,6 +84,7 @@ def upright_lines(
             line.text,
             _clockwise([_undo(p, angle, width, height) for p in line.box]),
             line.score,
+            line.doubts,
         )
         for line in lines
     ]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from borderpass.ocr import direction
+from borderpass.ocr import direction, recognition
 from borderpass.ocr.engine import TextLine
 from borderpass.ocr.errors import EngineUnavailable, OcrEngineError
 
@@ -113,15 +113,20 @@ class RapidOcrEngine:
         ocr: Any = self._ocr
         self._classifier: Any = ocr._load_cls_model()
         self._recogniser: Any = ocr._load_rec_model()
+        self._charset: list[str] = list(self._recogniser.postprocess_op.character)
 
     def read(self, image: np.ndarray, upright: bool = False) -> list[TextLine]:
-        """Read all text lines of an RGB uint8 image (rapidocr wants BGR arrays)."""
+        """Read all text lines of an RGB uint8 image (rapidocr wants BGR arrays); an
+        upright image is detected and recognised line by line (:meth:`_recognise`)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         try:
+            if upright or not self.use_cls:
+                return self._recognise(bgr, self._detect(bgr))
             # Every step named: rapidocr keeps call options as its own state, and
             # ``_detect``'s use_rec=False would otherwise leave later reads without text.
-            result = self._ocr(bgr, use_det=True, use_cls=self.use_cls and not upright,
-                               use_rec=True)
+            result = self._ocr(bgr, use_det=True, use_cls=True, use_rec=True)
+        except OcrEngineError:
+            raise
         except Exception as exc:  # onnxruntime and cv2 raise many types
             raise OcrEngineError(f"rapidocr failed: {exc}") from exc
         boxes = getattr(result, "boxes", None)
@@ -152,15 +157,34 @@ class RapidOcrEngine:
         return np.zeros((0, 4, 2), np.float32) if boxes is None else boxes
 
     def _recognise(self, bgr: np.ndarray, boxes: np.ndarray) -> list[TextLine]:
-        """Read the upright lines inside ``boxes`` of a BGR image."""
+        """Read the upright lines inside ``boxes`` of a BGR image, one crop at a time; a
+        line with a character the recogniser hesitated on is read again from a few other
+        crops of the same box (:func:`recognition.reread`)."""
         if len(boxes) == 0:
             return []
-        from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
-        crops = [get_rotate_crop_image(bgr, box.astype(np.float32)) for box in boxes]
-        result = self._recogniser(TextRecInput(img=crops))
-        return _lines(boxes, result.txts, result.scores, self._ocr.text_score)
+        lines = []
+        for box in boxes:
+            quad = np.asarray(box, np.float32)
+            crop = get_rotate_crop_image(bgr, quad)
+            reading = recognition.decode(self._probabilities(crop), self._charset)
+            if reading.hesitant:
+                variants = recognition.variants(bgr, quad, crop, get_rotate_crop_image)
+                reading = recognition.reread(
+                    reading, [self._probabilities(v) for v in variants], self._charset)
+            if reading.text.strip() and reading.score >= self._ocr.text_score:
+                lines.append(TextLine(reading.text, _box(box),  # type: ignore[arg-type]
+                                      reading.capped_score, reading.doubts))
+        return lines
+
+    def _probabilities(self, crop: np.ndarray) -> np.ndarray:
+        """The recogniser's character probabilities per step for one BGR crop, (T, C)."""
+        height, width = crop.shape[:2]
+        model_h, model_w = self._recogniser.rec_image_shape[1:3]
+        ratio = max(model_w / model_h, width / max(height, 1))
+        batch = self._recogniser.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+        return np.asarray(self._recogniser.session(batch)[0])
 
 
 def _lines(boxes: Any, txts: Any, scores: Any, min_score: float) -> list[TextLine]:

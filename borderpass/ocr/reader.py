@@ -28,6 +28,9 @@ _GOOD_SHARE = 0.6
 _SMALL_PRINT = 27.0
 _LIKED_HEIGHT = 36.0
 _MAX_READINGS = 3  # engine readings one photo may cost at most
+# A value read with a character the recogniser hesitated on scores below this
+# (``recognition.HESITANT``): worth another reading, and the surer of two readings wins.
+_UNSURE = 0.8
 
 
 @dataclass
@@ -92,6 +95,7 @@ def _parse(
     """Parse lines read on a photo turned ``angle``, mapping them upright first; ``scale``
     is how much larger the print is here than in the photo itself (enlarged, flattened)."""
     height, width = shape[:2]
+    lines = [trust.mend(line) for line in lines]  # the recogniser's second choices (R-P5)
     upright = layout.to_lines(orient.upright_lines(lines, angle, width, height))
     parsed = PARSERS[kind](upright)
     fields = {name: parsed.get(name) or missing() for name in FIELDS_BY_KIND[kind]}
@@ -117,8 +121,18 @@ def _good(attempt: _Attempt, kind: str) -> bool:
 
 
 def _complete(attempt: _Attempt) -> bool:
-    """Every field found and passing its checks."""
-    return all(_rank(reading) == 2 for reading in attempt.fields.values())
+    """Every field found, passing its checks and read without hesitation."""
+    return all(_rank(reading) == 2 and reading.confidence >= _UNSURE
+               for reading in attempt.fields.values())
+
+
+def _better(reading: FieldReading, other: FieldReading) -> bool:
+    """Whether ``other`` beats ``reading``: it passes more checks, or as many with a
+    different value read surely where ``reading`` hesitated."""
+    if _rank(other) != _rank(reading):
+        return _rank(other) > _rank(reading)
+    return (reading.confidence < _UNSURE and other.value != reading.value
+            and other.confidence > reading.confidence)
 
 
 def _reread(
@@ -142,7 +156,7 @@ def _merge(primary: _Attempt, other: _Attempt) -> _Attempt:
     """Per field, the better of two readings of the same photo (ties keep ``primary``);
     a field both read cleanly but differently is doubted (R-P5)."""
     fields = {
-        name: other.fields[name] if _rank(other.fields[name]) > _rank(reading) else reading
+        name: other.fields[name] if _better(reading, other.fields[name]) else reading
         for name, reading in primary.fields.items()
     }
     doubted = {

@@ -223,3 +223,43 @@ def test_two_readings_that_disagree_are_not_certain() -> None:  # R-P5
     assert address.confidence <= trust.FLAGGED_CEILING
     assert result.fields["vehicle_class"].value == "C1E"
     assert "readings_disagree" not in result.fields["birth_date"].warnings
+
+
+def test_a_people_misread_is_mended_by_the_recognisers_second_choice() -> None:  # R-P5
+    # 景颇族 read 景颜族 with 颇 as the runner-up for 颜 (issue #25, a phone photo).
+    text = "云南省德宏傣族景颜族自治州芒市勐戛镇"
+    box = ((0.0, 0.0), (600.0, 0.0), (600.0, 40.0), (0.0, 40.0))
+    read = TextLine(text, box, 0.97, ((8, "颇", 0.12), (16, "夏", 0.3)))
+    assert trust.mend(read).text == "云南省德宏傣族景颇族自治州芒市勐戛镇"
+    # No second choice, or none naming a people: the line stays as read (and fails).
+    assert trust.mend(TextLine(text, box, 0.97)).text == text
+    assert trust.mend(TextLine(text, box, 0.97, ((8, "频", 0.12),))).text == text
+    # A line that names real peoples is never changed, whatever the doubts.
+    right = TextLine("云南省德宏傣族景颇族自治州", box, 0.97, ((8, "颜", 0.3),))
+    assert trust.mend(right) is right
+
+
+def test_a_mended_address_is_read_whole() -> None:  # R-P5
+    lines = [TextLine(item.text.replace("哈尼族", "哈泥族"), item.box, item.score,
+                      ((6, "尼", 0.15),)) if "哈尼族" in item.text else item
+             for item in scaled(driving_licence(), 1.3)]
+    result = read_document("driving_licence", np.zeros((650, 1170, 3), np.uint8),
+                           FakeEngine(lines))
+    address = result.fields["address"]
+    assert address.value and address.value.startswith("云南省红河哈尼族彝族自治州")
+    assert "address_shape" not in address.warnings
+
+
+def test_a_hesitant_value_is_read_again_and_the_surer_reading_wins() -> None:  # R-P5
+    # 勐戛 read 勐夏 at 0.54 against 0.46: the line's score is capped there, so the photo
+    # is read again; the other reading is surer, but as both pass every check neither is
+    # shown as certain.
+    small = scaled(driving_licence(), 0.8)
+    first = [TextLine(item.text.replace("个旧", "个日"), item.box, 0.54)
+             if "个旧" in item.text else item for item in small]
+    engine = FakeEngine(first, scaled(driving_licence(), 1.2))
+    result = read_document("driving_licence", np.zeros((400, 720, 3), np.uint8), engine)
+    assert engine.calls == 2
+    address = result.fields["address"]
+    assert address.value and "个旧市" in address.value
+    assert "readings_disagree" in address.warnings and address.confidence < 0.9
