@@ -147,18 +147,17 @@ async def revealable(user: User, filing: Filing) -> frozenset[str]:
     return frozenset(paths)
 
 
-async def revealable_entries(user: User, entries: list[dict[str, Any]]) -> set[int]:
+async def revealable_entries(user: User, entries: list[BlacklistEntry]) -> set[int]:
     """Ids of the blacklist entries whose subject ``user`` may reveal: the entry names the
     owner of its filing (the row's "show" reveals that person, nobody else) and
     :func:`need` grants the blacklist need on that filing — the same rule, read in bulk
     (R-F9, R-U7)."""
     if not user.has_role(*BLACKLIST_NEED_ROLES):
         return set()
-    by_filing = {e["id"]: e["filing_id"] for e in entries if e["filing_id"]}
+    by_filing = {e.id: e.filing_id for e in entries if e.filing_id}  # type: ignore[attr-defined]
     if not by_filing:
         return set()
-    subjects = dict(await BlacklistEntry.filter(id__in=list(by_filing))
-                    .values_list("id", "subject_key"))
+    subjects = {e.id: e.subject_key for e in entries}
     owners = {i: (FilingCategory(c), k) for i, c, k in await Filing.filter(
         id__in=set(by_filing.values())).values_list("id", "category", "owner_key")}
     listed = await _listed(sorted({str(k) for _, k in owners.values() if k}))
