@@ -9,6 +9,7 @@ from factories import approved_filing, driver_user
 
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
+from borderpass.presenters import crossings as present
 from borderpass.services import clock
 from borderpass.services.crossings import declarations, pass_tokens, passes
 from borderpass.services.gate import gate_decisions, lanes
@@ -50,7 +51,7 @@ async def crossed(gate: GateDeps, declaration: Declaration, at: datetime | None 
 async def issued(gate: GateDeps, declaration: Declaration) -> dict[str, Any]:
     """The pass as the owner's device receives it (secret included)."""
     user = await User.get(id=declaration.declared_by_id)  # type: ignore[attr-defined]
-    return await passes.issue(gate, user, declaration.id)
+    return present.pass_(await passes.issue(gate, user, declaration.id), user.locale)
 
 
 def qr(gate_pass: dict[str, Any], at: datetime | None = None, code: str | None = None) -> str:

@@ -17,7 +17,9 @@ from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
+from borderpass.models.enums import FilingCategory
 from borderpass.services.filings import document_intake, documents, filings, prefill
+from borderpass.services.filings.filings import FilingView
 from borderpass.services.filings.requirements import field_label
 from borderpass.services.ports import Deps
 
@@ -167,18 +169,33 @@ def _marks(filing: Filing) -> list[tuple[str, dict[str, Any], bool]]:
     return marks + [(p, m, True) for p, m in data.get("conflicts", {}).items()]
 
 
-async def _shown(turn: Turn, filing: Filing) -> dict[str, Any]:
+async def _shown(turn: Turn, filing: Filing) -> FilingView:
     """The draft as its applicant sees it (identity numbers masked, R-U7)."""
-    return await filings.describe(turn.rt.deps, filing, turn.user)
+    return await filings.view(turn.rt.deps, filing)
 
 
-def _value_in(view: dict[str, Any], path: str) -> Any:
+def _value_in(view: FilingView, path: str) -> Any:
+    """The shown value at a field path of the draft (None where it has none)."""
     if path.startswith("drivers["):
         index = int(path[len("drivers["):path.index("]")])
-        drivers = view.get("drivers") or []
-        return drivers[index].get(path.rsplit(".", 1)[-1]) if index < len(drivers) else None
+        drivers = view.drivers
+        return drivers[index].value(path.rsplit(".", 1)[-1]) if index < len(drivers) else None
     section, _, name = path.rpartition(".")
-    return (view.get(section) or {}).get(name)
+    return _section(view, section).get(name)
+
+
+def _section(view: FilingView, section: str) -> dict[str, Any]:
+    data = view.filing.data
+    personal = view.filing.category is FilingCategory.PERSONAL
+    if section == "vehicle":
+        return data.get("vehicle") or {}
+    if section == "owner" and personal:
+        return {**data.get("owner", {}), "id_number": view.owner_id_number}
+    if section == "organisation" and not personal:
+        return data.get("organisation") or {}
+    if section == "documents":
+        return view.documents
+    return {}
 
 
 async def confirm_prompt(turn: Turn, filing: Filing) -> str:

@@ -22,6 +22,7 @@ from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
+from borderpass.presenters import crossings as present
 from borderpass.services.crossings import blacklist
 from borderpass.services.filings import filing_reveal
 from borderpass.services.gate import gate_lifts
@@ -141,10 +142,11 @@ async def _blacklist_page(request: web.Request, user: User, error: str | None = 
                           status_code: int = 200) -> web.Response:
     tz = request.config_dict[DEPS].tz
     show_all = request.query.get("all") == "1"
-    entries = await blacklist.list_entries(user, active_only=not show_all)
+    found = await blacklist.list_entries(user, active_only=not show_all)
+    entries = [present.blacklist_entry(e) for e in found]
     can_lift = user.has_role(*blacklist.LIFT_ROLES)
     can_refer = user.has_role(*blacklist.REFER_ROLES)
-    owners = await filing_reveal.revealable_entries(user, entries)
+    owners = await filing_reveal.revealable_entries(user, found)
     rows: list[list[object]] = []
     for e in entries:
         lift = h("form", {"method": "post", "action": f"{PREFIX}/blacklist/{e['id']}/lift"},

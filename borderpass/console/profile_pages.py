@@ -14,6 +14,7 @@ from borderpass.core.i18n import N_
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.profiles import OrganisationProfile, ProfileStatus
+from borderpass.presenters import filings as present
 from borderpass.services.filings import profiles
 from borderpass.services.ports import Deps
 
@@ -40,7 +41,7 @@ async def profile_box(request: web.Request, user: User, profile_id: int | None,
 async def _box(deps: Deps, request: web.Request, user: User,
                profile: OrganisationProfile) -> Safe:
     await profiles.readable(user, profile.id)  # staff only; audited (R-U7)
-    info = profiles.describe(deps, profile)
+    info = present.profile(profile, profiles.masked_phone(deps, profile))
     claims = await OrganisationProfile.filter(uscc=profile.uscc).exclude(id=profile.id).count()
     rows = [[_(label), info[key] or "—"] for key, label in _FIELDS]
     status = _(_STATUS[info["status"]]) + (f" ({info['verified_how']})"

@@ -28,6 +28,7 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus, Role
+from borderpass.presenters import filings as present
 from borderpass.services import clock
 from borderpass.services.filings import (
     documents,
@@ -342,7 +343,8 @@ async def _detail(request: web.Request, user: User, filing_id: int,
     deps = request.config_dict[DEPS]
     filing = await filings.visible(user, filing_id)
     holder = await review_claims.claim(user, filing)  # R-F11: held while it is open
-    body = await filing_reveal.masked_view(deps, filing, user)  # R-U7: masked, not audited
+    body = present.filing(await filing_reveal.masked_view(deps, filing),  # R-U7: not audited
+                          user.locale)
     if revealed:
         _put(body, *revealed)
     personal = _Personal(request, filing.id, await filing_reveal.revealable(user, filing),

@@ -7,6 +7,7 @@ from aiohttp import web
 from borderpass.core.appkeys import DEPS
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
+from borderpass.presenters import crossings as present
 from borderpass.services.crossings import blacklist, declarations, land_ports
 
 routes = web.RouteTableDef()
@@ -21,7 +22,7 @@ async def create_declaration(request: web.Request) -> web.Response:
     body = await read_json(request, DECLARATION_KEYS,
                            ("filing_id", "driver_id", "direction", "port"))
     declaration = await declarations.create(request.app[DEPS], user, body)
-    return ok(declarations.describe(declaration, user.locale), status=201)
+    return ok(present.declaration(declaration, user.locale), status=201)
 
 
 @routes.get("/api/v1/declarations")
@@ -29,7 +30,7 @@ async def list_declarations(request: web.Request) -> web.Response:
     """The caller's declarations."""
     user = await current_user(request)
     await land_ports.CACHE.get()  # the ports' names, read at most once per CACHE_TTL
-    return ok({"items": [declarations.describe(d, user.locale)
+    return ok({"items": [present.declaration(d, user.locale)
                          for d in await declarations.list_own(user)]})
 
 
@@ -38,7 +39,7 @@ async def get_declaration(request: web.Request) -> web.Response:
     """One declaration."""
     user = await current_user(request)
     await land_ports.CACHE.get()
-    return ok(declarations.describe(await declarations.visible(user, path_id(request)),
+    return ok(present.declaration(await declarations.visible(user, path_id(request)),
                                     user.locale))
 
 
@@ -49,14 +50,14 @@ async def cancel_declaration(request: web.Request) -> web.Response:
     await read_json(request, frozenset())
     cancelled = await declarations.cancel(request.app[DEPS], user, path_id(request))
     await land_ports.CACHE.get()
-    return ok(declarations.describe(cancelled, user.locale))
+    return ok(present.declaration(cancelled, user.locale))
 
 
 @routes.get("/api/v1/ports")
 async def list_ports(request: web.Request) -> web.Response:
     """The ports open for declarations, named in zh_CN, my and en (public)."""
     locale = locale_of(request)
-    return ok({"items": [p.describe(locale) for p in await land_ports.active_ports()]})
+    return ok({"items": [present.port(p, locale) for p in await land_ports.active_ports()]})
 
 
 @routes.get("/api/v1/trips")
@@ -71,7 +72,8 @@ async def list_blacklist(request: web.Request) -> web.Response:
     """Blacklist entries (staff)."""
     user = await current_user(request)
     active = request.query.get("all") not in {"1", "true"}
-    return ok({"items": await blacklist.list_entries(user, active)})
+    return ok({"items": [present.blacklist_entry(e)
+                         for e in await blacklist.list_entries(user, active)]})
 
 
 @routes.post("/api/v1/admin/blacklist/{id}/lift")
@@ -80,7 +82,7 @@ async def lift_blacklist(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     entry = await blacklist.lift(user, path_id(request), body["reason"])
-    return ok(blacklist.describe(entry))
+    return ok(present.blacklist_entry(entry))
 
 
 @routes.post("/api/v1/admin/blacklist/{id}/smuggling")
@@ -89,4 +91,4 @@ async def refer_smuggling(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     entry = await blacklist.refer_smuggling(user, path_id(request), body["reason"])
-    return ok(blacklist.describe(entry))
+    return ok(present.blacklist_entry(entry))

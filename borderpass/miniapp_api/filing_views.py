@@ -9,12 +9,12 @@ from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import OfficialLetter
+from borderpass.presenters import filings as present
 from borderpass.services.filings import (
     commitments,
     corrections,
     filing_reveal,
     filings,
-    letter_scope,
     renewals,
     requirements,
     review,
@@ -76,7 +76,7 @@ async def create_filing(request: web.Request) -> web.Response:
     body = await read_json(request, FILING_KEYS, ("category",))
     deps = request.app[DEPS]
     filing = await filings.create(deps, user, body)
-    return ok(await filings.describe(deps, filing, user), status=201)
+    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
 
 
 @routes.get("/api/v1/filings")
@@ -85,7 +85,8 @@ async def list_filings(request: web.Request) -> web.Response:
     user = await current_user(request)
     deps = request.app[DEPS]
     items = await filings.list_own(user, request.query.get("status"))
-    return ok({"items": [await filings.describe(deps, f, user) for f in items]})
+    return ok({"items": [present.filing(await filings.view(deps, f), user.locale)
+                         for f in items]})
 
 
 @routes.get("/api/v1/filings/{id}")
@@ -94,7 +95,7 @@ async def get_filing(request: web.Request) -> web.Response:
     user = await current_user(request)
     deps = request.app[DEPS]
     filing, parts = await filings.visible_with_parts(user, path_id(request))
-    return ok(await filing_reveal.view(deps, filing, user, parts))
+    return ok(present.filing(await filing_reveal.view(deps, filing, user, parts), user.locale))
 
 
 @routes.post("/api/v1/filings/{id}/reveal")
@@ -117,7 +118,7 @@ async def update_filing(request: web.Request) -> web.Response:
     body = await read_json(request, FILING_KEYS)
     deps = request.app[DEPS]
     filing = await filings.update(deps, user, path_id(request), body)
-    return ok(await filings.describe(deps, filing, user))
+    return ok(present.filing(await filings.view(deps, filing), user.locale))
 
 
 @routes.post("/api/v1/filings/{id}/submit")
@@ -130,7 +131,7 @@ async def submit_filing(request: web.Request) -> web.Response:
     filing = await filings.submit(deps, user, path_id(request),
                                   commitment=body.get("commitment"),
                                   channel=commitments.MINIAPP)
-    return ok(await filings.describe(deps, filing, user))
+    return ok(present.filing(await filings.view(deps, filing), user.locale))
 
 
 @routes.post("/api/v1/filings/{id}/renew")
@@ -142,7 +143,7 @@ async def renew_filing(request: web.Request) -> web.Response:
     await read_json(request, frozenset())
     deps = request.app[DEPS]
     filing = await renewals.start(user, path_id(request))
-    return ok(await filings.describe(deps, filing, user), status=201)
+    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
 
 
 @routes.post("/api/v1/filings/{id}/correct")
@@ -155,16 +156,7 @@ async def correct_filing(request: web.Request) -> web.Response:
     await read_json(request, frozenset())
     deps = request.app[DEPS]
     filing = await corrections.start(user, path_id(request))
-    return ok(await filings.describe(deps, filing, user), status=201)
-
-
-def describe_letter(letter: OfficialLetter) -> dict[str, object]:
-    """An official letter as the API shows it."""
-    return {"id": letter.id, "unit_name": letter.unit_name, "status": letter.status.value,
-            "document_id": letter.document_id,  # type: ignore[attr-defined]
-            "reason": letter.reason,
-            "decided_at": letter.decided_at.isoformat() if letter.decided_at else None,
-            **letter_scope.describe(letter)}
+    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
 
 
 @routes.post("/api/v1/official-letters")
@@ -178,7 +170,7 @@ async def create_letter(request: web.Request) -> web.Response:
     letter = await review.submit_letter(request.app[DEPS], user, body["unit_name"],
                                         body["document_id"], body.get("named_vehicles"),
                                         body.get("named_people"))
-    return ok(describe_letter(letter), status=201)
+    return ok(present.official_letter(letter), status=201)
 
 
 @routes.get("/api/v1/official-letters")
@@ -186,4 +178,4 @@ async def list_letters(request: web.Request) -> web.Response:
     """The caller's official letters."""
     user = await current_user(request)
     letters = await OfficialLetter.filter(applicant_id=user.id).order_by("-id").limit(100)
-    return ok({"items": [describe_letter(x) for x in letters]})
+    return ok({"items": [present.official_letter(x) for x in letters]})

@@ -12,6 +12,7 @@ from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
+from borderpass.presenters import crossings as present
 from borderpass.services.crossings import passes
 from borderpass.services.gate import gate_lifts, ledger
 from borderpass.services.identity.access import require_role
@@ -35,7 +36,8 @@ def qr_png(text: str) -> bytes:
 async def get_pass(request: web.Request) -> web.Response:
     """The pass of an approved declaration; the TOTP secret only on first delivery."""
     user = await current_user(request)
-    return ok(await passes.issue(request.app[GATE], user, path_id(request)))
+    issued = await passes.issue(request.app[GATE], user, path_id(request))
+    return ok(present.pass_(issued, user.locale))
 
 
 @routes.post("/api/v1/declarations/{id}/pass/secret")
@@ -43,7 +45,8 @@ async def rotate_pass_secret(request: web.Request) -> web.Response:
     """A new TOTP secret for a new phone (the old one stops working)."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    return ok(await passes.rotate_secret(request.app[GATE], user, path_id(request)))
+    issued = await passes.rotate_secret(request.app[GATE], user, path_id(request))
+    return ok(present.pass_(issued, user.locale))
 
 
 @routes.get("/api/v1/declarations/{id}/pass.png")

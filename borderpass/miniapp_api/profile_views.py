@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
+from borderpass.models.profiles import OrganisationProfile
+from borderpass.presenters import filings as present
 from borderpass.services.filings import documents, profile_prefill, profiles
 from borderpass.services.identity.access import require_role
+from borderpass.services.ports import Deps
 
 routes = web.RouteTableDef()
 PROFILE = "/api/v1/profiles/{id:\\d+}"
@@ -23,7 +28,7 @@ async def create(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, profiles.CREATE_KEYS)
     profile = await profiles.create(request.app[DEPS], user, body)
-    return ok(profiles.describe(request.app[DEPS], profile), status=201)
+    return ok(_shown(request.app[DEPS], profile), status=201)
 
 
 @routes.post("/api/v1/profiles/licence-reading")
@@ -51,7 +56,7 @@ async def mine(request: web.Request) -> web.Response:
     """The caller's claims and the verified profiles of their units and enterprises."""
     user = await current_user(request)
     deps = request.app[DEPS]
-    return ok({"items": [profiles.describe(deps, p) for p in await profiles.of_user(user)]})
+    return ok({"items": [_shown(deps, p) for p in await profiles.of_user(user)]})
 
 
 @routes.get(PROFILE)
@@ -59,7 +64,7 @@ async def get_profile(request: web.Request) -> web.Response:
     """One profile (its editors, its claimant, staff); anyone else gets a 404."""
     user = await current_user(request)
     profile = await profiles.readable(user, path_id(request))
-    return ok(profiles.describe(request.app[DEPS], profile))
+    return ok(_shown(request.app[DEPS], profile))
 
 
 @routes.patch(PROFILE)
@@ -69,7 +74,7 @@ async def change(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, profiles.EDIT_KEYS | {"uscc"})
     profile = await profiles.update(request.app[DEPS], user, path_id(request), body)
-    return ok(profiles.describe(request.app[DEPS], profile))
+    return ok(_shown(request.app[DEPS], profile))
 
 
 @routes.get(PROFILE + "/history")
@@ -99,7 +104,7 @@ async def staff_list(request: web.Request) -> web.Response:
     require_role(user, *profiles.STAFF_ROLES)
     deps = request.app[DEPS]
     rows = await profiles.for_staff(request.query.get("uscc"))
-    return ok({"items": [profiles.describe(deps, p) for p in rows]})
+    return ok({"items": [_shown(deps, p) for p in rows]})
 
 
 @routes.post("/api/v1/admin/profiles/{id:\\d+}/verify")
@@ -109,4 +114,8 @@ async def verify(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     profile = await profiles.verify_by_staff(user, path_id(request))
-    return ok(profiles.describe(request.app[DEPS], profile))
+    return ok(_shown(request.app[DEPS], profile))
+
+
+def _shown(deps: Deps, profile: OrganisationProfile) -> dict[str, Any]:
+    return present.profile(profile, profiles.masked_phone(deps, profile))

@@ -6,10 +6,10 @@ from aiohttp import web
 
 from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
-from borderpass.miniapp_api.filing_views import describe_letter
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models import OfficialLetter
 from borderpass.models.enums import LetterStatus, Role
+from borderpass.presenters import filings as present
 from borderpass.services.filings import filing_reveal, filing_revocation, review
 from borderpass.services.identity.access import require_role
 
@@ -29,7 +29,8 @@ async def approve(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     filing = await review.approve(user, path_id(request))
-    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
+    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
+                         user.locale))
 
 
 @routes.post("/api/v1/review/filings/{id}/return")
@@ -39,7 +40,8 @@ async def return_filing(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reasons"}), ("reasons",))
     filing = await review.return_filing(user, path_id(request), body["reasons"])
-    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
+    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
+                         user.locale))
 
 
 @routes.post("/api/v1/review/filings/{id}/revoke")
@@ -49,7 +51,8 @@ async def revoke(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     filing = await filing_revocation.revoke(user, path_id(request), body["reason"])
-    return ok(await filing_reveal.view(request.app[DEPS], filing, user))
+    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
+                         user.locale))
 
 
 @routes.get("/api/v1/review/official-letters")
@@ -58,7 +61,7 @@ async def pending_letters(request: web.Request) -> web.Response:
     user = await current_user(request)
     require_role(user, Role.REVIEWER, Role.ADMIN)
     letters = await OfficialLetter.filter(status=LetterStatus.PENDING).order_by("id").limit(200)
-    return ok({"items": [describe_letter(x) for x in letters]})
+    return ok({"items": [present.official_letter(x) for x in letters]})
 
 
 @routes.post("/api/v1/review/official-letters/{id}/decide")
@@ -72,4 +75,4 @@ async def decide_letter(request: web.Request) -> web.Response:
     if not isinstance(reason, str):
         raise FieldError("type_string", "reason")
     letter = await review.decide_letter(user, path_id(request), body["approve"], reason)
-    return ok(describe_letter(letter))
+    return ok(present.official_letter(letter))

@@ -11,6 +11,7 @@ from borderpass.core.wechat import WeChatError
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.units import Membership
+from borderpass.presenters import crossings as present_crossings
 from borderpass.services.crossings import dishonesty
 from borderpass.services.filings import commitments
 from borderpass.services.units import (
@@ -237,7 +238,7 @@ async def remove_dishonest(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"id_number", "plate_number", "vin", "note",
                                                "until"}), ("note",))
     record, removed = await unit_removals.remove_dishonest(request.app[DEPS], user, body)
-    return ok({"removed": removed, "record": dishonesty.describe(record)})
+    return ok({"removed": removed, "record": present_crossings.dishonesty_record(record)})
 
 
 @routes.get("/api/v1/admin/dishonesty")
@@ -246,7 +247,7 @@ async def dishonesty_records(request: web.Request) -> web.Response:
     user = await current_user(request)
     rows = await dishonesty.records(user, active_only=request.query.get("all") not in {"1",
                                                                                       "true"})
-    return ok({"items": [dishonesty.describe(r) for r in rows]})
+    return ok({"items": [present_crossings.dishonesty_record(r) for r in rows]})
 
 
 @routes.post("/api/v1/admin/dishonesty/{id:\\d+}/lift")
@@ -255,4 +256,4 @@ async def lift_dishonesty(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     record = await dishonesty.lift(user, path_id(request), body["reason"])
-    return ok(dishonesty.describe(record))
+    return ok(present_crossings.dishonesty_record(record))

@@ -15,6 +15,7 @@ from factories import attach_all, personal_body
 
 from borderpass.models import Filing, FilingCommitment
 from borderpass.models.enums import FilingStatus
+from borderpass.presenters import filings as present
 from borderpass.services import clock
 from borderpass.services.filings import commitments, filings
 from borderpass.services.identity import chat_users
@@ -84,7 +85,7 @@ async def test_miniprogram_consent_is_the_same_proof(login, bot, wechat_user) ->
     await chat.say("file")
     await chat.say("1")
     chat_proof = await FilingCommitment.get(filing_id=chat_draft.id)
-    shown_api, shown_chat = commitments.describe(api_proof), commitments.describe(chat_proof)
+    shown_api, shown_chat = present.commitment(api_proof), present.commitment(chat_proof)
     assert shown_api.keys() == shown_chat.keys() == {
         "kind", "version", "locale", "text_sha256", "signed_at", "channel"}
     assert shown_api["text_sha256"] == shown_chat["text_sha256"]  # one English text

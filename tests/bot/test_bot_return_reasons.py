@@ -12,6 +12,7 @@ from factories import staff, submitted_filing
 from borderpass.core.i18n import translate
 from borderpass.models.enums import Role
 from borderpass.models.notify import Notification
+from borderpass.presenters import filings as present
 from borderpass.services.filings import filings, return_reasons, review
 from borderpass.services.identity import chat_users
 from borderpass.services.notify import kinds, texts
@@ -47,7 +48,7 @@ async def test_driver_reads_coded_and_typed_reasons(wechat_user, bot, locale: st
 
     # the API the mini-program reads
     await filing.refresh_from_db()
-    shown = (await filings.describe(bot.deps, filing, me))["return_reasons"]
+    shown = present.filing(await filings.view(bot.deps, filing), me.locale)["return_reasons"]
     assert [r["code"] for r in shown] == ["image_corrupt", "other"]
     assert shown[0]["text"] == coded and shown[0]["note"] == "" and shown[0]["lang"] is None
     assert shown[1]["lang"] == "zh_CN" and "型号与行驶证不符" in shown[1]["note"]

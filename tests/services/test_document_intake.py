@@ -14,6 +14,7 @@ from factories import consented, driver_user, jpeg, submitted_filing
 
 from borderpass.core.errors import BorderPassError, Conflict, FieldError, Unavailable
 from borderpass.models import Document, Filing
+from borderpass.presenters import filings as present
 from borderpass.services.filings import document_intake, documents, filings
 from borderpass.services.filings.document_intake import Target
 
@@ -70,7 +71,8 @@ async def test_failed_reading_keeps_the_photo(deps, fail: BorderPassError) -> No
     taken = await document_intake.take(deps, _reader([], fail), user, "vehicle_licence",
                                        jpeg(), Target(draft.id, "vehicle_licence"))
     assert taken.ocr_error == fail.code and taken.reading is None and taken.prefill is None
-    slots = (await filings.describe(deps, await Filing.get(id=draft.id), user))["documents"]
+    slots = present.filing(await filings.view(deps, await Filing.get(id=draft.id)),
+                           user.locale)["documents"]
     assert slots["vehicle_licence"] == taken.document.id  # attached all the same
 
 

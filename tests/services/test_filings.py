@@ -21,6 +21,7 @@ from tortoise import connections
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, NotFound
 from borderpass.models import Filing, FilingDocument, FilingDriver
 from borderpass.models.enums import FilingStatus, Role
+from borderpass.presenters import filings as present
 from borderpass.services import clock
 from borderpass.services.filings import filings, review
 
@@ -211,7 +212,7 @@ async def test_identity_numbers_encrypted_at_rest(deps) -> None:  # R-U7
     for table in ("filings", "filing_drivers"):
         rows = await conn.execute_query_dict(f"SELECT * FROM {table}")
         assert rows and OWNER_ID not in repr(rows)
-    view = await filings.describe(deps, filing, user)
+    view = present.filing(await filings.view(deps, filing), user.locale)
     assert view["owner"]["id_number"] != OWNER_ID
     assert view["owner"]["id_number"].endswith(OWNER_ID[-4:])
 
@@ -223,7 +224,7 @@ async def test_reviewer_sees_masked_values_and_reveals_one_audited(deps) -> None
     user = await driver_user()
     filing = await submitted_filing(deps, user)
     reviewer = await staff(Role.REVIEWER)
-    view = await filing_reveal.view(deps, filing, reviewer)
+    view = present.filing(await filing_reveal.view(deps, filing, reviewer), reviewer.locale)
     assert view["drivers"][0]["id_number"] != OWNER_ID and not await AuditEvent.exists()
     value = await filing_reveal.reveal(deps, reviewer, filing.id, "drivers[0].id_number",
                                        "核对身份证号")
@@ -274,13 +275,14 @@ async def test_a_listed_driver_sees_the_filing_in_one_read(deps) -> None:  # R-U
     await FilingDriver.filter(filing=filing, name="玉香").update(user_id=bob.id)
     seen, parts = await filings.visible_with_parts(bob, filing.id)
     assert seen.id == filing.id and parts.has_driver(bob.id) and not parts.has_driver(carol.id)
-    shown = await filings.describe(deps, seen, bob, parts=parts)
+    shown = present.filing(await filings.view(deps, seen, parts=parts), bob.locale)
     assert [d["name"] for d in shown["drivers"]] == [body["drivers"][0]["name"], "玉香"]
     assert [d["is_owner"] for d in shown["drivers"]] == [True, False]
     assert shown["drivers"][1]["id_number"] != SECOND_ID  # masked for a driver (R-U7)
     assert shown["drivers"][1]["phone"] != "13900001111"
     slots = {s.kind: s.document_id for s in await FilingDocument.filter(filing=filing)}
     assert shown["documents"] == slots and slots
-    assert await filings.describe(deps, seen, bob) == shown  # the same without parts given
+    # the same without parts given
+    assert present.filing(await filings.view(deps, seen), bob.locale) == shown
     with pytest.raises(NotFound):
         await filings.visible(carol, filing.id)

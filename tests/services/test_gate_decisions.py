@@ -14,6 +14,7 @@ from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
 from borderpass.models.enums import DeclarationStatus, SubjectKind
 from borderpass.models.gate import Crossing, LedgerEntry
+from borderpass.presenters import crossings as present
 from borderpass.services import clock
 from borderpass.services.crossings import declarations, pass_tokens, passes
 from borderpass.services.gate import gate_decisions, gate_record
@@ -215,7 +216,8 @@ async def test_secret_delivered_once_and_rotation(gate) -> None:
     assert first["totp"]["secret"]
     assert (await issued(gate, declaration))["totp"]["secret"] is None
     user = await declaration.declared_by
-    new = await passes.rotate_secret(gate, user, declaration.id)
+    new = present.pass_(await passes.rotate_secret(gate, user, declaration.id),
+                        user.locale)
     out, _ = await lane(gate)
     assert (await decide(gate, out, Scan("o1", qr(first)))).reason == "code_stale"
     assert (await decide(gate, out, Scan("o2", qr(new)))).action == "open"

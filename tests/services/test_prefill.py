@@ -10,6 +10,7 @@ from factories import OWNER_ID, VIN, attach_all, consented, driver_user, jpeg, p
 from borderpass.core.errors import Conflict, FieldErrors
 from borderpass.models import FilingDriver
 from borderpass.models.enums import FilingStatus
+from borderpass.presenters import filings as present
 from borderpass.services.filings import documents, filings, prefill
 from borderpass.services.validators import make_vin
 
@@ -31,7 +32,8 @@ async def test_fills_empty_fields_and_flags_clashes(deps) -> None:  # R-P1
         reading(plate_number="云N12345", vin=VIN, model="大众牌SVW7182", owner="岩温",
                 register_date="2019-05-01", vehicle_type="小型轿车"))
     assert "vehicle.vin" in result["filled"] and result["conflicts"] == ["vehicle.model"]
-    view = await filings.describe(deps, await filings.visible(user, filing.id), user)
+    view = present.filing(await filings.view(deps, await filings.visible(user, filing.id)),
+                          user.locale)
     assert view["vehicle"]["model"] == "我填的型号"  # never overwritten
     assert view["vehicle"]["vin"] == VIN and view["conflicts"]["vehicle.model"]["value"]
     assert view["prefilled"]["vehicle.vin"]["document_id"] == doc.id
@@ -72,7 +74,8 @@ async def test_driver_documents_fill_sealed_values(deps) -> None:  # R-P1, R-U7
     driver = await FilingDriver.get(filing_id=filing.id)
     assert driver.name == "岩温" and OWNER_ID not in repr(driver.sealed)
     assert deps.cipher.decrypt(driver.sealed["id_number"], "driver.id_number") == OWNER_ID
-    view = await filings.describe(deps, await filings.visible(user, filing.id), user)
+    view = present.filing(await filings.view(deps, await filings.visible(user, filing.id)),
+                          user.locale)
     assert OWNER_ID not in repr(view)
 
 
@@ -124,7 +127,8 @@ async def test_a_value_below_the_threshold_is_not_prefilled_but_listed(deps) -> 
     assert result["filled"] == ["vehicle.vin"]
     assert result["check"] == [{"document": "vehicle_licence", "field": "owner",
                                 "path": "vehicle.owner_name", "warnings": ["low_confidence"]}]
-    view = await filings.describe(deps, await filings.visible(user, filing.id), user)
+    view = present.filing(await filings.view(deps, await filings.visible(user, filing.id)),
+                          user.locale)
     assert not view["vehicle"].get("owner_name")
     assert "vehicle.owner_name" not in view["prefilled"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -94,30 +93,13 @@ async def list_for_agency(filing_id: int, reason: str, agency_id: int,
                        agency_id=agency_id)
 
 
-async def list_entries(user: User, active_only: bool = True) -> list[dict[str, Any]]:
+async def list_entries(user: User, active_only: bool = True) -> list[BlacklistEntry]:
     """Blacklist entries for staff."""
     require_role(user, Role.ADMIN, Role.CUSTOMS, Role.REVIEWER)
     query = BlacklistEntry.all()
     if active_only:
         query = query.filter(lifted_at=None)
-    entries = await query.order_by("-id").limit(500)
-    return [describe(e) for e in entries]
-
-
-def describe(entry: BlacklistEntry) -> dict[str, Any]:
-    """An entry as the API shows it (the subject is masked)."""
-    return {
-        "id": entry.id,
-        "subject_kind": entry.subject_kind.value,
-        "subject": entry.subject_label,
-        "reason": entry.reason,
-        "filing_id": entry.filing_id,  # type: ignore[attr-defined]
-        "trip_id": entry.trip_id,  # type: ignore[attr-defined]
-        "created_at": entry.created_at.isoformat(),
-        "lifted_at": entry.lifted_at.isoformat() if entry.lifted_at else None,
-        "lift_reason": entry.lift_reason,
-        "suspected_smuggling": entry.suspected_smuggling,
-    }
+    return await query.order_by("-id").limit(500)
 
 
 async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:

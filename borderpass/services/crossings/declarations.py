@@ -167,21 +167,6 @@ async def list_own(user: User) -> list[Declaration]:
     return await Declaration.filter(declared_by_id=user.id).order_by("-id").limit(200)
 
 
-def describe(declaration: Declaration, locale: str = "zh_CN") -> dict[str, Any]:
-    """The declaration as the API shows it, the port named in the reader's language."""
-    return {
-        "id": declaration.id,
-        "filing_id": declaration.filing_id,  # type: ignore[attr-defined]
-        "driver_id": declaration.driver_id,  # type: ignore[attr-defined]
-        "direction": declaration.direction.value,
-        "port": declaration.port,
-        "port_name": land_ports.label(declaration.port, locale),
-        "planned_at": declaration.planned_at.isoformat(),
-        "status": declaration.status.value,
-        "created_at": declaration.created_at.isoformat(),
-    }
-
-
 async def trips_of(user: User) -> list[dict[str, Any]]:
     """The user's trips with deadline and days left (R-F8)."""
     now = clock.now()

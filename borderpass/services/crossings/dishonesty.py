@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -103,19 +102,3 @@ async def lift(admin: User, record_id: int, reason: object) -> DishonestyRecord:
         await credit_sources.dishonesty_lifted(record)
     await record.refresh_from_db()
     return record
-
-
-def describe(record: DishonestyRecord) -> dict[str, Any]:
-    """A record as the platform sees it: the subject masked, never the key."""
-    now = clock.now()
-    return {
-        "id": record.id, "subject_kind": record.subject_kind.value,
-        "subject": record.subject_label, "reason": record.reason,
-        "recorded_by": record.recorded_by_id,  # type: ignore[attr-defined]
-        "created_at": record.created_at.isoformat(),
-        "until": record.until.isoformat() if record.until else None,
-        "removed_count": record.removed_count,
-        "lifted_at": record.lifted_at.isoformat() if record.lifted_at else None,
-        "lift_reason": record.lift_reason,
-        "in_force": record.lifted_at is None and (record.until is None or record.until > now),
-    }

@@ -57,11 +57,6 @@ class PortInfo:
         """The port's name in the reader's script (Burmese readers read Burmese, issue #18)."""
         return self.names.get(locale) or self.names["en"]
 
-    def describe(self, locale: str) -> dict[str, Any]:
-        """The port as the API and the CLI show it."""
-        return {"code": self.code, "name": self.name(locale), "names": dict(self.names),
-                "countries": self.countries, "active": self.active}
-
 
 def _info(row: Port) -> PortInfo:
     return PortInfo(row.code, {"zh_CN": row.name_zh, "my": row.name_my, "en": row.name_en},

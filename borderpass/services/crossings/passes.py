@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any
+from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
@@ -95,30 +95,35 @@ async def _own_pass(gate: GateDeps, user: User, declaration_id: int) -> tuple[De
     return declaration, existing or await _create(gate, declaration)
 
 
-async def issue(gate: GateDeps, user: User, declaration_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class IssuedPass:
+    """A pass as handed to its holder's device: the TOTP secret (base32) on first delivery
+    or after a rotation only, else None; the port's names are read (land_ports.CACHE)."""
+
+    pass_: Pass
+    secret: str | None
+    port: str
+
+
+async def issue(gate: GateDeps, user: User, declaration_id: int) -> IssuedPass:
     """The pass for the owner's device: credential, and the secret on first delivery only."""
     declaration, p = await _own_pass(gate, user, declaration_id)
     delivered = await Pass.filter(id=p.id, secret_delivered_at=None) \
         .update(secret_delivered_at=clock.now())
-    return describe(p, pass_tokens.secret_b32(secret_of(gate, p, declaration.id))
-                    if delivered else None) | await _port_of(declaration, user.locale)
+    await land_ports.CACHE.get()  # the port's name, in the holder's language (issue 26)
+    return IssuedPass(p, pass_tokens.secret_b32(secret_of(gate, p, declaration.id))
+                      if delivered else None, declaration.port)
 
 
-async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> dict[str, Any]:
+async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> IssuedPass:
     """A new secret for a new phone; codes from the old secret stop working at once."""
     declaration, p = await _own_pass(gate, user, declaration_id)
     secret = secrets.token_bytes(SECRET_BYTES)
     sealed = gate.deps.cipher.encrypt(base64.b64encode(secret).decode(),
                                       _secret_context(declaration.id))
     await Pass.filter(id=p.id).update(secret_sealed=sealed, secret_delivered_at=clock.now())
-    return describe(p, pass_tokens.secret_b32(secret)) | await _port_of(declaration,
-                                                                        user.locale)
-
-
-async def _port_of(declaration: Declaration, locale: str) -> dict[str, str]:
-    """The pass's port, by code and by name in the holder's language (issue 26)."""
     await land_ports.CACHE.get()
-    return {"port": declaration.port, "port_name": land_ports.label(declaration.port, locale)}
+    return IssuedPass(p, pass_tokens.secret_b32(secret), declaration.port)
 
 
 async def current_qr(gate: GateDeps, user: User, declaration_id: int) -> str:
@@ -126,19 +131,3 @@ async def current_qr(gate: GateDeps, user: User, declaration_id: int) -> str:
     declaration, p = await _own_pass(gate, user, declaration_id)
     code = pass_tokens.current_code(secret_of(gate, p, declaration.id), clock.now())
     return pass_tokens.qr_text(p.credential, code)
-
-
-def describe(p: Pass, secret: str | None) -> dict[str, Any]:
-    """A pass as the device receives it."""
-    return {
-        "declaration_id": p.declaration_id,  # type: ignore[attr-defined]
-        "kid": p.kid,
-        "credential": p.credential,
-        "qr_format": f"{pass_tokens.PREFIX} + {pass_tokens.CODE_DIGITS}-digit TOTP code "
-                     "+ credential",
-        "qr_prefix": pass_tokens.PREFIX,
-        "totp": {"algorithm": "SHA1", "digits": pass_tokens.CODE_DIGITS,
-                 "period": pass_tokens.STEP, "secret": secret},
-        "valid_from": p.valid_from.isoformat(),
-        "valid_until": p.valid_until.isoformat(),
-    }

@@ -103,13 +103,3 @@ async def record_for_filing(user: User, filing: Filing, text: CommitmentText,
     return await FilingCommitment.create(
         filing=filing, signed_by=user, kind=text.kind, version=text.version,
         locale=text.locale, text_sha256=text.sha256, channel=channel, signed_at=clock.now())
-
-
-def describe(commitment: Commitment | FilingCommitment) -> dict[str, Any]:
-    """A consent record as the API shows it."""
-    shown = {"kind": commitment.kind, "version": commitment.version,
-             "locale": commitment.locale, "text_sha256": commitment.text_sha256,
-             "signed_at": commitment.signed_at.isoformat()}
-    if isinstance(commitment, FilingCommitment):
-        shown["channel"] = commitment.channel
-    return shown

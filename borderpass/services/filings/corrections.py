@@ -105,13 +105,11 @@ async def on_approved(filing: Filing) -> None:
     await renewals.carry_memberships(old_id, filing)
 
 
-async def describe(filing: Filing) -> dict[str, Any]:
-    """The correction fields of a filing's answer: what it corrects, and for a superseded
-    filing the correction that took its place (history linked both ways)."""
-    corrected_by = None
-    if filing.status is FilingStatus.SUPERSEDED:
-        found = await Filing.filter(corrects_id=filing.id, approved_at__isnull=False) \
-            .order_by("-id").only("id").first()
-        corrected_by = found.id if found else None
-    return {"corrects_id": filing.corrects_id,  # type: ignore[attr-defined]
-            "corrected_by_id": corrected_by}
+async def corrected_by(filing: Filing) -> int | None:
+    """For a superseded filing, the correction that took its place (history linked both
+    ways); None otherwise."""
+    if filing.status is not FilingStatus.SUPERSEDED:
+        return None
+    found = await Filing.filter(corrects_id=filing.id, approved_at__isnull=False) \
+        .order_by("-id").only("id").first()
+    return found.id if found else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from borderpass.core.errors import FieldError, Forbidden
@@ -40,35 +41,21 @@ OCR_MASKS: dict[str, Callable[[str | None], str | None]] = {
 
 
 async def view(deps: Deps, filing: Filing, viewer: User,
-               parts: filing_rows.Parts | None = None) -> dict[str, Any]:
+               parts: filing_rows.Parts | None = None) -> filings.FilingView:
     """The filing as any door shows it to ``viewer``: numbers and phones always masked; names
     in clear only for the applicant and the drivers on it, as before (R-U7); staff see names
     masked too. Nothing clear, so no audit."""
     own = filing.applicant_id == viewer.id  # type: ignore[attr-defined]
     if own or not viewer.has_role(*STAFF_ROLES):  # only the applicant or a driver on it
-        return await filings.describe(deps, filing, viewer, parts=parts)
-    return await masked_view(deps, filing, viewer, parts)
+        return await filings.view(deps, filing, parts=parts)
+    return await masked_view(deps, filing, parts)
 
 
-async def masked_view(deps: Deps, filing: Filing, viewer: User,
-                      parts: filing_rows.Parts | None = None) -> dict[str, Any]:
-    """The filing with every personal field masked; nothing is read in clear, so no audit."""
-    body = await filings.describe(deps, filing, viewer, parts=parts)
-    for driver in body["drivers"]:
-        driver["name"] = mask_name(driver["name"])
-    personal = filing.category is FilingCategory.PERSONAL
-    if personal and body["vehicle"].get("owner_name"):
-        body["vehicle"] = {**body["vehicle"],
-                           "owner_name": mask_name(body["vehicle"]["owner_name"])}
-    for key in ("prefilled", "conflicts"):  # OCR marks may carry a name read from a document
-        body[key] = {path: _masked_mark(path, mark, personal) for path, mark in body[key].items()}
-    return body
-
-
-def _masked_mark(path: str, mark: dict[str, Any], personal: bool) -> dict[str, Any]:
-    if not mark.get("value") or not is_personal(path, personal):
-        return mark
-    return {**mark, "value": mask_name(str(mark["value"]))}
+async def masked_view(deps: Deps, filing: Filing,
+                      parts: filing_rows.Parts | None = None) -> filings.FilingView:
+    """The filing with every personal field masked, names too (the presenter applies it);
+    nothing is read in clear, so no audit."""
+    return replace(await filings.view(deps, filing, parts=parts), names_masked=True)
 
 
 def is_personal(path: str, personal_category: bool) -> bool:
@@ -147,18 +134,17 @@ async def revealable(user: User, filing: Filing) -> frozenset[str]:
     return frozenset(paths)
 
 
-async def revealable_entries(user: User, entries: list[dict[str, Any]]) -> set[int]:
+async def revealable_entries(user: User, entries: list[BlacklistEntry]) -> set[int]:
     """Ids of the blacklist entries whose subject ``user`` may reveal: the entry names the
     owner of its filing (the row's "show" reveals that person, nobody else) and
     :func:`need` grants the blacklist need on that filing — the same rule, read in bulk
     (R-F9, R-U7)."""
     if not user.has_role(*BLACKLIST_NEED_ROLES):
         return set()
-    by_filing = {e["id"]: e["filing_id"] for e in entries if e["filing_id"]}
+    by_filing = {e.id: e.filing_id for e in entries if e.filing_id}  # type: ignore[attr-defined]
     if not by_filing:
         return set()
-    subjects = dict(await BlacklistEntry.filter(id__in=list(by_filing))
-                    .values_list("id", "subject_key"))
+    subjects = {e.id: e.subject_key for e in entries}
     owners = {i: (FilingCategory(c), k) for i, c, k in await Filing.filter(
         id__in=set(by_filing.values())).values_list("id", "category", "owner_key")}
     listed = await _listed(sorted({str(k) for _, k in owners.values() if k}))

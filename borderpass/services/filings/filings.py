@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -21,7 +23,6 @@ from borderpass.services.filings import (
     prefill,
     profile_prefill,
     renewals,
-    return_reasons,
 )
 from borderpass.services.filings.filing_checks import submission_problems
 from borderpass.services.filings.filing_forms import (
@@ -263,8 +264,43 @@ async def list_own(user: User, status: str | None = None) -> list[Filing]:
     return await query.order_by("-id").limit(200)
 
 
-async def describe(deps: Deps, filing: Filing, viewer: User,
-                   parts: filing_rows.Parts | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DriverView:
+    """A driver on a filing as shown: name in clear, phone and numbers masked (R-U7)."""
+
+    id: int
+    name: str
+    phone: str | None
+    is_owner: bool
+    numbers: dict[str, str | None]  # SEALED_DRIVER_FIELDS, each masked
+
+    def value(self, field: str) -> Any:
+        """One shown field of the driver by its name in a field path, None if unknown."""
+        if field in self.numbers:
+            return self.numbers[field]
+        return {"id": self.id, "name": self.name, "phone": self.phone,
+                "is_owner": self.is_owner}.get(field)
+
+
+@dataclass(frozen=True)
+class FilingView:
+    """A filing with what its answer needs beside the row: drivers and slots, the owner's
+    id number masked, renewal and correction links, the fast lane (R-F3, R-D6, R-P2.6).
+    Nothing sealed is read in clear here; ``names_masked`` is the service's decision that
+    names are masked for this viewer too (filing_reveal, R-U7)."""
+
+    filing: Filing
+    drivers: tuple[DriverView, ...]
+    documents: dict[str, int]
+    owner_id_number: str | None
+    renewable_from: datetime | None
+    corrected_by_id: int | None
+    fast_lane: dict[str, Any] | None
+    names_masked: bool = False
+
+
+async def view(deps: Deps, filing: Filing,
+               parts: filing_rows.Parts | None = None) -> FilingView:
     """The filing with identity numbers and phones masked for every viewer, whatever the
     role (R-U7): a clear value comes only from ``filing_reveal.reveal``, one field at a
     time, audited. Doors use ``filing_reveal.view``. ``parts`` read with the filing saves a
@@ -276,45 +312,20 @@ async def describe(deps: Deps, filing: Filing, viewer: User,
     def show(sealed: dict[str, str], key: str, context: str) -> str | None:
         return mask_number(_open(deps, sealed, key, context))
 
-    data = filing.data
-    body: dict[str, Any] = {
-        "id": filing.id,
-        "category": filing.category.value,
-        "status": filing.status.value,
-        "vehicle": data.get("vehicle", {}),
-        "drivers": [
-            {"id": d["id"], "name": d["name"], "phone": _masked_phone(deps, d),
-             "is_owner": d["is_owner"],
-             **{k: show(d["sealed"], k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS}}
-            for d in parts.drivers
-        ],
-        "documents": dict(parts.documents),
-        "official_letter_id": filing.official_letter_id,  # type: ignore[attr-defined]
-        "submitted_at": _iso(filing.submitted_at),
-        "approved_at": _iso(filing.approved_at),
-        "expires_at": _iso(filing.expires_at),
-        "return_reasons": return_reasons.describe(filing.return_reasons, viewer.locale),
-        "prefilled": data.get("prefilled", {}),
-        "conflicts": data.get("conflicts", {}),
-        **renewals.describe(filing),  # R-F3
-        **await corrections.describe(filing),  # R-D6
-        "fast_lane": await fast_lane.of_filing(filing),  # R-P2.6
-    }
-    if filing.category is FilingCategory.PERSONAL:
-        owner = dict(data.get("owner", {}))
-        owner["id_number"] = show(filing.sealed, "owner.id_number", "owner.id_number")
-        body["owner"] = owner
-    else:
-        body["organisation"] = data.get("organisation", {})
-        body["profile_id"] = data.get("profile", {}).get("id")  # R-P1a
-    return body
+    drivers = tuple(
+        DriverView(d["id"], d["name"], _masked_phone(deps, d), d["is_owner"],
+                   {k: show(d["sealed"], k, f"driver.{k}") for k in SEALED_DRIVER_FIELDS})
+        for d in parts.drivers)
+    owner_id = show(filing.sealed, "owner.id_number", "owner.id_number") \
+        if filing.category is FilingCategory.PERSONAL else None
+    return FilingView(filing, drivers, dict(parts.documents), owner_id,
+                      renewals.renewable_from(filing)
+                      if filing.status is FilingStatus.APPROVED else None,  # R-F3
+                      await corrections.corrected_by(filing),  # R-D6
+                      await fast_lane.of_filing(filing))  # R-P2.6
 
 
 def _masked_phone(deps: Deps, driver: dict[str, Any]) -> str | None:
     """A driver's phone (sealed, or clear from before sealing), masked (R-U7)."""
     return mask_phone(phones.read(deps, driver["sealed"], "phone", "driver.phone",
                                   driver["phone"]) or "")
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None

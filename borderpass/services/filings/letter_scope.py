@@ -96,14 +96,6 @@ def parse(deps: Deps, vehicles: object,
     return cars, persons
 
 
-def describe(letter: OfficialLetter) -> dict[str, Any]:
-    """What the letter names, as the applicant and the reviewer see it (numbers masked)."""
-    return {"named_vehicles": [{"plate": v.get("plate"), "vin": v.get("vin")}
-                         for v in letter.vehicles],
-            "named_people": [{"name": p.get("name", ""), "id_number": p.get("id_masked", "")}
-                       for p in letter.people]}
-
-
 def _names_vehicle(entry: dict[str, str], filing: Filing) -> bool:
     """An entry names the filing's vehicle when every part it gives (plate, VIN) matches."""
     given = [(entry[k], v) for k, v in (("plate", filing.plate_number), ("vin", filing.vin))

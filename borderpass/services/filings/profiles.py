@@ -345,19 +345,9 @@ def contact_phone(deps: Deps, profile: OrganisationProfile) -> str:
     return phones.read(deps, profile.sealed, "contact_phone", PHONE_CONTEXT) or ""
 
 
-def describe(deps: Deps, profile: OrganisationProfile) -> dict[str, Any]:
-    """A profile as its editors and staff see it: the phone masked for everyone (R-U7)."""
-    return {
-        "id": profile.id, "uscc": profile.uscc, "organisation_name": profile.name,
-        "legal_representative": profile.legal_representative, "address": profile.address,
-        "contact_name": profile.contact_name,
-        "contact_phone": mask_phone(contact_phone(deps, profile)),
-        "licence_document_id": profile.licence_document_id,  # type: ignore[attr-defined]
-        "status": profile.status.value, "verified_how": profile.verified_how or None,
-        "verified_at": profile.verified_at.isoformat() if profile.verified_at else None,
-        "version": profile.version, "created_at": profile.created_at.isoformat(),
-        "updated_at": profile.updated_at.isoformat(),
-    }
+def masked_phone(deps: Deps, profile: OrganisationProfile) -> str | None:
+    """The contact phone as every viewer sees it, masked (R-U7)."""
+    return mask_phone(contact_phone(deps, profile))
 
 
 async def history(profile: OrganisationProfile) -> list[dict[str, Any]]:

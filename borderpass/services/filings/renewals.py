@@ -190,18 +190,6 @@ async def extend_open_trip(old_id: int, expires: datetime) -> int:
     return changed
 
 
-def describe(filing: Filing) -> dict[str, Any]:
-    """The renewal fields of a filing's answer: what it renews, from when it is in force,
-    what it changed, and from when it can itself be renewed."""
-    opens = renewable_from(filing) if filing.status is FilingStatus.APPROVED else None
-    return {
-        "renews_id": filing.renews_id,  # type: ignore[attr-defined]
-        "starts_at": filing.starts_at.isoformat() if filing.starts_at else None,
-        "renewal_changes": filing.renewal_changes,
-        "renewable_from": opens.isoformat() if opens else None,
-    }
-
-
 def renewed_until_sql(filing_column: str) -> str:
     """SQL for the expiry of the approved renewal of the filing in ``filing_column``, NULL
     when it has none (R-F3): a scalar subquery, so a state read stays one round trip."""

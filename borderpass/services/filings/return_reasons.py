@@ -6,8 +6,6 @@ with that language marked (issue #18: a picked reason arrived as ``{"code":
 
 from __future__ import annotations
 
-from typing import Any
-
 from borderpass.core.i18n import LOCALES, N_, translate
 from borderpass.services.filings.requirements import field_label
 
@@ -58,13 +56,6 @@ def line(i: int, reason: dict[str, str], locale: str) -> str:
     note = note_text(reason, locale)
     sep = "；" if locale == "zh_CN" else "; "
     return f"{i}. {field_name(reason, locale)}{colon}{text}" + (f"{sep}{note}" if note else "")
-
-
-def describe(reasons: list[dict[str, str]], locale: str) -> list[dict[str, Any]]:
-    """The reasons as the API shows them: the stored ones plus their texts in ``locale``."""
-    return [{**r, "lang": r.get("lang", "zh_CN") if r.get("message") else None,
-             "label": field_name(r, locale), "text": code_text(r.get("code", OTHER), locale),
-             "note": note_text(r, locale)} for r in reasons]
 
 
 def typed_language(locale: str | None) -> str:

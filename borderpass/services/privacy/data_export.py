@@ -30,6 +30,7 @@ from borderpass.models import (
     User,
 )
 from borderpass.models.notify import Notification
+from borderpass.presenters import filings as present
 from borderpass.services import audit, clock
 from borderpass.services.credit import view as credit_view
 from borderpass.services.filings import documents, filing_reveal, filings
@@ -100,7 +101,7 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
                "phone": phones.read(deps, user.sealed, "phone", "user.phone", user.phone),
                "created_at": _iso(user.created_at)}
     own_filings = await Filing.filter(applicant_id=user.id).order_by("id")
-    shown = [await filings.describe(deps, f, user) for f in own_filings]
+    shown = [present.filing(await filings.view(deps, f), user.locale) for f in own_filings]
     docs = await Document.filter(owner_id=user.id).order_by("id")
     filing_ids = [f.id for f in own_filings]
     data: dict[str, Any] = {

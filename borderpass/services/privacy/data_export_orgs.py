@@ -12,6 +12,7 @@ from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseFiling, EnterpriseMember
 from borderpass.models.profiles import OrganisationProfile
 from borderpass.models.units import Commitment, Membership, Unit, UnitAdmin
+from borderpass.presenters import filings as present
 from borderpass.services.filings import profiles
 from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
@@ -45,7 +46,8 @@ async def collect(deps: Deps, user: User) -> dict[str, Any]:
         "export_filings": [_export_filing(deps, f) for f in
                            await EnterpriseFiling.filter(applicant_id=user.id).order_by("id")],
         "organisation_profiles": [
-            {**profiles.describe(deps, p), "history": await profiles.history(p)}
+            {**present.profile(p, profiles.masked_phone(deps, p)),
+             "history": await profiles.history(p)}
             for p in await OrganisationProfile.filter(claimant_id=user.id).order_by("id")],
     }
 
