@@ -24,6 +24,7 @@ from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.profiles import OrganisationProfile
+from borderpass.presenters import units as present_units
 from borderpass.services.identity import staff, users
 from borderpass.services.notify import outbox
 from borderpass.services.units import units
@@ -162,7 +163,7 @@ async def _units_page(request: web.Request, user: User, error: str | None = None
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
     for unit in await units.units_by_status(user, "pending"):
-        info = await units.describe(request.config_dict[DEPS], unit, user)
+        info = present_units.unit(await units.view(request.config_dict[DEPS], unit, user))
         decide = h("form", {"method": "post", "action": f"{PREFIX}/units/{unit.id}/decide"},
                    hidden_csrf(request),
                    h("input", {"name": "reason", "maxlength": "500",
