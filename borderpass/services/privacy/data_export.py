@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import zipfile
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -110,7 +111,8 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
         "privacy_consents": [privacy.describe(c) for c in
                              await PrivacyConsent.filter(user_id=user.id).order_by("id")],
         "filings": shown,
-        "credit": await credit_view.own(user),  # R-P2: their record, class and reasons
+        "credit": [{"filings": c.filings, **asdict(c.party)}  # R-P2: record, class, reasons
+                   for c in await credit_view.own(user)],
         "filing_commitments": [
             {"filing_id": c.filing_id, "kind": c.kind, "version": c.version,  # type: ignore[attr-defined]
              "locale": c.locale, "text_sha256": c.text_sha256, "channel": c.channel,
