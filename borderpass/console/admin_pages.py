@@ -24,6 +24,8 @@ from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.profiles import OrganisationProfile
+from borderpass.presenters import notify as present_notify
+from borderpass.presenters import units as present_units
 from borderpass.services.identity import staff, users
 from borderpass.services.notify import outbox
 from borderpass.services.units import units
@@ -162,7 +164,7 @@ async def _units_page(request: web.Request, user: User, error: str | None = None
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
     for unit in await units.units_by_status(user, "pending"):
-        info = await units.describe(request.config_dict[DEPS], unit, user)
+        info = present_units.unit(await units.view(request.config_dict[DEPS], unit, user))
         decide = h("form", {"method": "post", "action": f"{PREFIX}/units/{unit.id}/decide"},
                    hidden_csrf(request),
                    h("input", {"name": "reason", "maxlength": "500",
@@ -230,7 +232,7 @@ async def _notifications_page(request: web.Request, user: User, error: str | Non
                               status: int = 200) -> web.Response:
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
-    for n in await outbox.list_for_admin(user, "failed"):
+    for n in map(present_notify.notification, await outbox.list_for_admin(user, "failed")):
         retry = h("form", {"method": "post", "action": f"{PREFIX}/notifications/{n['id']}/retry"},
                   hidden_csrf(request), h("button", {"type": "submit"}, _("重发")))
         rows.append([n["id"], labels.label_html("notification_kind", n["kind"]), n["user_id"],

@@ -12,6 +12,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.i18n import translate
 from borderpass.models import User
 from borderpass.models.enums import Role
+from borderpass.presenters import credit as present
 from borderpass.services.credit import fast_lane, rules, view
 
 routes = web.RouteTableDef()
@@ -77,7 +78,7 @@ def _party(request: web.Request, found: dict[str, object]) -> Safe:
 @staff_page(*CREDIT_ROLES)
 async def credit_party(request: web.Request, user: User) -> web.StreamResponse:
     """One party's credit: class, rule and version, reasons, restrictions, events."""
-    found = await view.of_record(user, path_int(request))
+    found = present.staff_credit(await view.of_record(user, path_int(request)))
     return page(request, _("信用记录 {id}", id=found["record_id"]), _party(request, found))
 
 
@@ -85,7 +86,7 @@ async def credit_party(request: web.Request, user: User) -> web.StreamResponse:
 @staff_page(*CREDIT_ROLES)
 async def credit_of_filing(request: web.Request, user: User) -> web.StreamResponse:
     """The credit of a filing's owner (linked from the review desk)."""
-    found = await view.of_filing(user, path_int(request))
+    found = present.staff_credit(await view.of_filing(user, path_int(request)))
     title = _("备案 {id} 车主的信用", id=found["filing_id"])
     link = h("p", {}, h("a", {"href": f"{PREFIX}/credit/{found['record_id']}"},
                         _("信用记录 {id}", id=found["record_id"]))) \

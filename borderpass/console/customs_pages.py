@@ -23,6 +23,7 @@ from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.presenters import crossings as present
+from borderpass.presenters import gate as present_gate
 from borderpass.services.crossings import blacklist
 from borderpass.services.filings import filing_reveal
 from borderpass.services.gate import gate_lifts
@@ -50,7 +51,8 @@ def _lift_actions(request: web.Request, user: User, lift: dict[str, Any]) -> Saf
 
 async def _lifts_table(request: web.Request, user: User, status: str) -> Safe:
     tz = request.config_dict[DEPS].tz
-    lifts = await gate_lifts.list_lifts(user, status or None)
+    lifts = [present_gate.manual_lift(x, x.lane.code)
+             for x in await gate_lifts.list_lifts(user, status or None)]
     rows: list[list[object]] = [
         [x["id"], x["lane"], x["plate"] or "—", x["reason"],
          str(x["requested_by"] or "").removeprefix("user:"),

@@ -15,6 +15,7 @@ from borderpass.core.appkeys import DEPS, SETTINGS
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
+from borderpass.presenters import exchange as present
 from borderpass.services.exchange import kinds, reviews, subscribers
 
 routes = web.RouteTableDef()
@@ -60,7 +61,7 @@ async def _agencies_page(request: web.Request, user: User, form: dict[str, str] 
                          secret: tuple[str, str] | None = None) -> web.Response:
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
-    for a in await subscribers.list_all(user):
+    for a in map(present.agency, await subscribers.list_all(user)):
         state = h("span", {"class": "late" if a["failures"] else "ok"},
                   _("失败 {n} 次", n=a["failures"]) if a["failures"] else _("正常"))
         rows.append([

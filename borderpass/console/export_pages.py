@@ -25,6 +25,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError, NotFound
 from borderpass.core.i18n import N_
 from borderpass.models import User
+from borderpass.presenters import export as present
 from borderpass.services import clock
 from borderpass.services.error_text import all_errors_line, label_separator
 from borderpass.services.export import licences, obligations
@@ -112,9 +113,10 @@ async def licences_page(request: web.Request, user: User) -> web.StreamResponse:
     body = join(
         h("p", {"class": "meta"}, summary),
         h("h2", {}, _("待签发的申请")),
-        _queue_table(await licences.queue(deps, user), request),
+        _queue_table([present.licence(x) for x in await licences.queue(deps, user)], request),
         h("h2", {}, _("已签发、待报关")),
-        _issued_table(await licences.awaiting_clearance(deps, user), request))
+        _issued_table([present.licence(x) for x in await licences.awaiting_clearance(deps, user)],
+                      request))
     return page(request, _("出口许可证"), body)
 
 
@@ -233,7 +235,7 @@ async def _detail(request: web.Request, user: User, licence_id: int,
                   given: dict[str, str] | None = None, error: str | None = None,
                   status: int = 200) -> web.Response:
     licence = await licences.visible(user, licence_id)
-    item = licences.describe(licence, request.config_dict[DEPS])
+    item = present.licence(licences.view(licence, request.config_dict[DEPS]))
     certificates = {v.vin: v.certificate_document_id for v in licence.vehicles}
     actions: Safe | None = _refusal(item)
     if item["status"] == "submitted":

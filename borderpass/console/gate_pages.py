@@ -29,6 +29,7 @@ from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.gate import FaultTicket, LedgerEntry
+from borderpass.presenters import gate as present
 from borderpass.services import clock
 from borderpass.services.crossings import land_ports
 from borderpass.services.exchange import inspections
@@ -65,7 +66,7 @@ async def _lane_rows(request: web.Request) -> list[list[object]]:
     rows: list[list[object]] = []
     await land_ports.CACHE.get()  # the ports' names (issue 26)
     for lane in all_lanes:
-        info = lanes.describe(lane)
+        info = present.lane(lane)
         # The newest by event time; the (lane_code, at) index answers it without a sort.
         last = await LedgerEntry.filter(lane_code=lane.code).order_by("-at").first()
         event = " ".join((when(last.at.isoformat(), tz), labels.label("ledger_kind", last.kind),
@@ -258,7 +259,7 @@ async def ledger_csv(request: web.Request, user: User) -> web.StreamResponse:
                      "outcome", "reason", "actor", "flagged", "detail"])
     async for chunk in ledger.rows(start, end, lane):
         for e in chunk:
-            d = ledger.describe(e)
+            d = present.ledger_entry(e)
             writer.writerow([_cell(d[k]) for k in ("id", "at", "lane", "kind", "event_id",
                                                    "declaration_id", "plate", "outcome",
                                                    "reason", "actor", "flagged")]

@@ -48,6 +48,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from borderpass.core.errors import NotFound
     from borderpass.core.keyring import open_cipher
     from borderpass.models import Agency
+    from borderpass.presenters import exchange as present
     from borderpass.services.exchange import subscribers
 
     await init_db(settings.db_url)
@@ -61,7 +62,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"agency {agency.code} added; its secret (shown once): {secret}")
             return 0
         if args.agency_command == "list":
-            rows = await subscribers.list_all(None)
+            rows = [present.agency(a) for a in await subscribers.list_all(None)]
             print_rows([{**r, "event_types": ",".join(r["event_types"])} for r in rows],
                        COLUMNS, args.json)
             return 0

@@ -109,6 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _lane(gate: GateDeps, args: argparse.Namespace, settings: Settings) -> int:
+    from borderpass.presenters import gate as present
     from borderpass.services.gate import lanes
 
     if args.lane_command == "add":
@@ -121,7 +122,7 @@ async def _lane(gate: GateDeps, args: argparse.Namespace, settings: Settings) ->
     elif args.lane_command == "reset-credential":
         print(f"new credential (shown once): {await lanes.reset_credential(gate.deps, args.code)}")
     else:
-        rows = [lanes.describe(lane) for lane in await lanes.all_lanes()]
+        rows = [present.lane(lane) for lane in await lanes.all_lanes()]
         print_rows(rows, ("code", "port", "lane_type", "direction", "accepts", "languages",
                           "authority", "active"), args.json)
     return 0

@@ -14,6 +14,7 @@ from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
 from borderpass.gate_bridge import presence, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
+from borderpass.presenters import gate as present
 from borderpass.services import clock
 from borderpass.services.gate import gate_commands, lanes, ledger
 
@@ -60,7 +61,7 @@ async def _welcome(request: web.Request, ws: web.WebSocketResponse, lane: Lane,
                    hello_id: str) -> None:
     gate = request.app[GATE]
     pending = await gate_commands.pending(gate, lane.code)
-    await _send(ws, {"type": "welcome", "in_reply_to": hello_id, "lane": lanes.describe(lane),
+    await _send(ws, {"type": "welcome", "in_reply_to": hello_id, "lane": present.lane(lane),
                      "keys": await gate.keys.published(), "heartbeat": protocol.HEARTBEAT,
                      "server_time": clock.now().isoformat(), "pending": len(pending)})
     for text in pending:  # unacknowledged commands are sent again after a reconnect

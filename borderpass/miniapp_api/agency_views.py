@@ -8,6 +8,7 @@ from aiohttp import web
 from borderpass.core.appkeys import DEPS, SETTINGS
 from borderpass.core.errors import FieldError, TooLarge
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
+from borderpass.presenters import exchange as present
 from borderpass.services.exchange import inbound, pull, reviews, subscribers
 
 routes = web.RouteTableDef()
@@ -25,14 +26,15 @@ async def register(request: web.Request) -> web.Response:
     body = await read_json(request, _REGISTER)
     agency, secret = await subscribers.register(user, body, request.app[DEPS].cipher,
                                                 _policy(request))
-    return ok({**await subscribers.describe(agency), "secret": secret}, status=201)
+    return ok({**present.agency(await subscribers.state(agency)), "secret": secret},
+              status=201)
 
 
 @routes.get("/api/v1/admin/agencies")
 async def agencies(request: web.Request) -> web.Response:
     """Agencies with their delivery state: last delivered id, lag, failures."""
     user = await current_user(request)
-    return ok({"items": await subscribers.list_all(user)})
+    return ok({"items": [present.agency(a) for a in await subscribers.list_all(user)]})
 
 
 @routes.post("/api/v1/admin/agencies/{id}/replay")
@@ -41,7 +43,7 @@ async def replay(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"after"}), ("after",))
     agency = await subscribers.replay(user, path_id(request), body["after"])
-    return ok(await subscribers.describe(agency))
+    return ok(present.agency(await subscribers.state(agency)))
 
 
 @routes.post("/api/v1/admin/agencies/{id}/active")
@@ -52,14 +54,15 @@ async def set_active(request: web.Request) -> web.Response:
     if not isinstance(body["active"], bool):
         raise FieldError("type_bool", "active")
     agency = await subscribers.set_active(user, path_id(request), body["active"])
-    return ok(await subscribers.describe(agency))
+    return ok(present.agency(await subscribers.state(agency)))
 
 
 @routes.get("/api/v1/admin/agencies/{id}/dead-letters")
 async def dead_letters(request: web.Request) -> web.Response:
     """Events an agency did not take within 24 hours (replay them by cursor)."""
     user = await current_user(request)
-    return ok({"items": await subscribers.dead_letters(user, path_id(request))})
+    rows = await subscribers.dead_letters(user, path_id(request))
+    return ok({"items": [present.dead_letter(d) for d in rows]})
 
 
 @routes.get("/api/v1/admin/agency-events/pending")
@@ -77,7 +80,7 @@ async def decide(request: web.Request) -> web.Response:
     if not isinstance(body["confirm"], bool):
         raise FieldError("type_bool", "confirm")
     row = await reviews.decide(user, path_id(request), body["confirm"], body.get("note"))
-    return ok(inbound.describe(row))
+    return ok(present.inbound_event(row))
 
 
 async def _raw(request: web.Request) -> bytes:
@@ -93,7 +96,7 @@ async def _raw(request: web.Request) -> bytes:
 async def post_event(request: web.Request) -> web.Response:
     """An agency's event (CloudEvents JSON, Standard Webhooks signature, agency-id header)."""
     row = await inbound.receive(request.headers, await _raw(request), request.app[DEPS].cipher)
-    return ok(inbound.describe(row), status=201)
+    return ok(present.inbound_event(row), status=201)
 
 
 @routes.get("/api/v1/agency/events")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.miniapp_api.http import current_user, ok, path_id
+from borderpass.presenters import credit as present
 from borderpass.services.credit import view
 
 routes = web.RouteTableDef()
@@ -14,10 +15,12 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/me/credit")
 async def my_credit(request: web.Request) -> web.Response:
     """The caller's credit: each party they file for, its class, rule, reasons and events."""
-    return ok({"items": await view.own(await current_user(request))})
+    found = await view.own(await current_user(request))
+    return ok({"items": [present.own_credit(x) for x in found]})
 
 
 @routes.get("/api/v1/review/filings/{id:\\d+}/credit")
 async def filing_credit(request: web.Request) -> web.Response:
     """Staff: the credit of a filing's owner (reviewers, customs, admins)."""
-    return ok(await view.of_filing(await current_user(request), path_id(request)))
+    return ok(present.staff_credit(
+        await view.of_filing(await current_user(request), path_id(request))))

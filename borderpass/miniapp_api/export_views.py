@@ -18,6 +18,7 @@ from borderpass.models.export import (
     LicenceVehicle,
     VehicleExit,
 )
+from borderpass.presenters import export as present
 from borderpass.services import clock
 from borderpass.services.export import (
     enterprises,
@@ -36,13 +37,13 @@ CANCEL_KEYS = frozenset({"vin", "qr_text", "cancelled_on", "document_id"})
 
 
 def _filing(request: web.Request, filing: EnterpriseFiling) -> dict[str, Any]:
-    return enterprises.describe(filing, clock.now(), request.app[DEPS])
+    return present.enterprise_filing(enterprises.view(filing, clock.now(), request.app[DEPS]))
 
 
 async def _licence(request: web.Request, licence_id: int) -> web.Response:
     user = await current_user(request)
     licence = await licences.visible(user, licence_id)
-    return ok(licences.describe(licence, request.app[DEPS]))
+    return ok(present.licence(licences.view(licence, request.app[DEPS])))
 
 
 def _cancellation(c: Cancellation) -> dict[str, Any]:
@@ -87,14 +88,16 @@ async def get_filing(request: web.Request) -> web.Response:
 async def list_enterprises(request: web.Request) -> web.Response:
     """The caller's enterprises: filing in force, lock and pending cancellations (R-E7)."""
     user = await current_user(request)
-    return ok({"items": [await summary.describe(e) for e in await summary.own(user)]})
+    return ok({"items": [present.enterprise(await summary.summarise(e))
+                         for e in await summary.own(user)]})
 
 
 @routes.get("/api/v1/export/enterprises/{id}")
 async def get_enterprise(request: web.Request) -> web.Response:
     """One of the caller's enterprises."""
     user = await current_user(request)
-    return ok(await summary.describe(await summary.visible(user, path_id(request))))
+    return ok(present.enterprise(
+        await summary.summarise(await summary.visible(user, path_id(request)))))
 
 
 _MEMBERS = "/api/v1/export/enterprises/{id:\\d+}/members"
@@ -102,7 +105,7 @@ _MEMBERS = "/api/v1/export/enterprises/{id:\\d+}/members"
 
 async def _member(request: web.Request, member: EnterpriseMember) -> dict[str, Any]:
     await member.fetch_related("user")
-    return members.describe(request.app[DEPS], member)
+    return present.member(members.colleague(request.app[DEPS], member))
 
 
 @routes.get(_MEMBERS)
@@ -110,7 +113,7 @@ async def list_members(request: web.Request) -> web.Response:
     """The enterprise's members and its contact person, for its members (R-E2)."""
     user = await current_user(request)
     rows = await members.members(user, path_id(request))
-    return ok({"items": [members.describe(request.app[DEPS], m) for m in rows]})
+    return ok({"items": [present.member(members.colleague(request.app[DEPS], m)) for m in rows]})
 
 
 @routes.post(_MEMBERS)
@@ -177,7 +180,8 @@ async def list_licences(request: web.Request) -> web.Response:
     """The licences of the caller's enterprises."""
     user = await current_user(request)
     deps = request.app[DEPS]
-    return ok({"items": [licences.describe(lic, deps) for lic in await licences.list_own(user)]})
+    return ok({"items": [present.licence(licences.view(lic, deps))
+                         for lic in await licences.list_own(user)]})
 
 
 @routes.get("/api/v1/export/licences/{id}")
@@ -219,7 +223,8 @@ async def record_cancellation(request: web.Request) -> web.Response:
 async def filing_queue(request: web.Request) -> web.Response:
     """Enterprise filings awaiting review, against the 15-working-day target (R-E1)."""
     user = await current_user(request)
-    return ok({"items": await enterprises.queue(request.app[DEPS], user)})
+    rows = await enterprises.queue(request.app[DEPS], user)
+    return ok({"items": [present.enterprise_filing(f) for f in rows]})
 
 
 @routes.post("/api/v1/export/review/filings/{id}/approve")
@@ -244,7 +249,8 @@ async def refuse_filing(request: web.Request) -> web.Response:
 async def licence_queue(request: web.Request) -> web.Response:
     """Licence applications awaiting issue, against the 3-working-day target (R-E5)."""
     user = await current_user(request)
-    return ok({"items": await licences.queue(request.app[DEPS], user)})
+    rows = await licences.queue(request.app[DEPS], user)
+    return ok({"items": [present.licence(lic) for lic in rows]})
 
 
 @routes.get("/api/v1/export/review/licences/stats")

@@ -10,6 +10,7 @@ from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.notify import SubscribeGrant
+from borderpass.presenters import notify as present
 from borderpass.services.notify import events, outbox
 
 routes = web.RouteTableDef()
@@ -42,16 +43,17 @@ async def list_notifications(request: web.Request) -> web.Response:
     limit_text = request.query.get("limit", str(outbox.LIST_LIMIT))
     if ids.id_from_text(limit_text, outbox.LIST_LIMIT) is None:
         raise FieldError("too_many", "limit", max=outbox.LIST_LIMIT)
-    items = await outbox.list_for_admin(user, request.query.get("status", "failed"),
-                                        int(limit_text))
-    return ok({"items": items})
+    rows = await outbox.list_for_admin(user, request.query.get("status", "failed"),
+                                       int(limit_text))
+    return ok({"items": [present.notification(r) for r in rows]})
 
 
 @routes.get("/api/v1/admin/notifications/{id}")
 async def get_notification(request: web.Request) -> web.Response:
     """One notification with every delivery attempt."""
     user = await current_user(request)
-    return ok(await outbox.detail_for_admin(user, path_id(request, limit=ids.MAX_ID)))
+    return ok(present.notification(
+        *await outbox.detail_for_admin(user, path_id(request, limit=ids.MAX_ID))))
 
 
 @routes.post("/api/v1/admin/notifications/{id}/retry")
@@ -59,4 +61,4 @@ async def retry_notification(request: web.Request) -> web.Response:
     """Send a failed or waiting notification again, at once."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    return ok(await outbox.retry(user, path_id(request, limit=ids.MAX_ID)))
+    return ok(present.notification(await outbox.retry(user, path_id(request, limit=ids.MAX_ID))))

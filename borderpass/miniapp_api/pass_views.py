@@ -13,6 +13,7 @@ from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
 from borderpass.presenters import crossings as present
+from borderpass.presenters import gate as present_gate
 from borderpass.services.crossings import passes
 from borderpass.services.gate import gate_lifts, ledger
 from borderpass.services.identity.access import require_role
@@ -62,7 +63,8 @@ async def get_pass_png(request: web.Request) -> web.Response:
 async def list_lifts(request: web.Request) -> web.Response:
     """Manual lifts (customs, gate supervisors), optionally by status."""
     user = await current_user(request)
-    return ok({"items": await gate_lifts.list_lifts(user, request.query.get("status"))})
+    lifts = await gate_lifts.list_lifts(user, request.query.get("status"))
+    return ok({"items": [present_gate.manual_lift(x, x.lane.code) for x in lifts]})
 
 
 @routes.post("/api/v1/gate/manual-lifts")
@@ -71,7 +73,7 @@ async def request_lift(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"lane", "reason", "plate"}), ("lane", "reason"))
     lift = await gate_lifts.request_by_guard(request.app[GATE], user, body)
-    return ok(gate_lifts.describe(lift, str(body["lane"])), status=201)
+    return ok(present_gate.manual_lift(lift, str(body["lane"])), status=201)
 
 
 async def _decide(request: web.Request, approve: bool) -> web.Response:
@@ -79,7 +81,7 @@ async def _decide(request: web.Request, approve: bool) -> web.Response:
     body = await read_json(request, frozenset({"note"}))
     lift = await gate_lifts.decide_lift(request.app[GATE], user, path_id(request), approve,
                                         body.get("note"))
-    return ok(gate_lifts.describe(lift, lift.lane.code))
+    return ok(present_gate.manual_lift(lift, lift.lane.code))
 
 
 @routes.post("/api/v1/gate/manual-lifts/{id}/approve")
@@ -142,6 +144,6 @@ async def get_ledger(request: web.Request) -> web.Response:
     start, end = _when(request, "from"), _when(request, "to")
     items: list[dict[str, object]] = []
     async for page in ledger.rows(start, end, request.query.get("lane") or None, chunk=1000):
-        items.extend(ledger.describe(e) for e in page)
+        items.extend(present_gate.ledger_entry(e) for e in page)
         break
     return ok({"items": items})

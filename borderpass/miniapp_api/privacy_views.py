@@ -10,6 +10,7 @@ from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import normalize_locale
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
+from borderpass.presenters import privacy as present
 from borderpass.services.filings.commitments import MINIAPP
 from borderpass.services.privacy import data_export, erasure, privacy
 
@@ -27,7 +28,7 @@ async def get_notice(request: web.Request) -> web.Response:
 @routes.get("/api/v1/privacy/consent")
 async def get_consent(request: web.Request) -> web.Response:
     """Whether the caller has consented to the current notice version."""
-    return ok(await privacy.state(await current_user(request)))
+    return ok(present.consent(await privacy.state(await current_user(request))))
 
 
 @routes.post("/api/v1/privacy/consent")
@@ -35,7 +36,7 @@ async def give_consent(request: web.Request) -> web.Response:
     """Consent separately to the privacy notice shown (needed before identity documents)."""
     user = await current_user(request)
     text = privacy.check_payload(await read_json(request, CONSENT_FIELDS))
-    return ok(privacy.describe(await privacy.give(user, text, MINIAPP)))
+    return ok(present.consent(await privacy.give(user, text, MINIAPP)))
 
 
 @routes.post("/api/v1/privacy/withdraw")
@@ -44,8 +45,7 @@ async def withdraw_consent(request: web.Request) -> web.Response:
     rest is listed with the date it will be."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    done = await privacy.withdraw(request.app[DEPS], user)
-    return ok(done.as_dict())
+    return ok(present.withdrawal(await privacy.withdraw(request.app[DEPS], user)))
 
 
 @routes.post("/api/v1/me/deletion")
@@ -56,8 +56,7 @@ async def request_deletion(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"confirm"}))
     if body.get("confirm") is not True:
         raise FieldError("deletion_not_confirmed", "confirm")
-    done = await erasure.request(request.app[DEPS], user)
-    return ok(done.as_dict())
+    return ok(present.erasure_request(await erasure.request(request.app[DEPS], user)))
 
 
 @routes.get("/api/v1/me/data")
@@ -65,14 +64,14 @@ async def request_export(request: web.Request) -> web.Response:
     """Ask for a copy of everything held about the caller: built in the background; a
     message says when it is ready (202 and the job)."""
     user = await current_user(request)
-    return ok(data_export.describe(await data_export.request(user)), status=202)
+    return ok(present.export_job(await data_export.request(user)), status=202)
 
 
 @routes.get("/api/v1/me/data/{id}")
 async def get_export(request: web.Request) -> web.Response:
     """One of the caller's data exports: its state."""
     user = await current_user(request)
-    return ok(data_export.describe(await data_export.own(user, path_id(request))))
+    return ok(present.export_job(await data_export.own(user, path_id(request))))
 
 
 @routes.get("/api/v1/me/data/{id}/file")

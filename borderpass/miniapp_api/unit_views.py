@@ -12,6 +12,7 @@ from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, re
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.units import Membership
 from borderpass.presenters import crossings as present_crossings
+from borderpass.presenters import units as present_units
 from borderpass.services.crossings import dishonesty
 from borderpass.services.filings import commitments
 from borderpass.services.units import (
@@ -29,7 +30,7 @@ UNIT = "/api/v1/units/{id:\\d+}"
 
 def _members(request: web.Request, rows: list[Membership]) -> web.Response:
     deps = request.app[DEPS]  # masked for every caller (R-U7)
-    return ok({"items": [unit_members.describe(deps, m) for m in rows]})
+    return ok({"items": [present_units.unit_member(unit_members.view(deps, m)) for m in rows]})
 
 
 # --- anyone who scanned a code, and the people who join ------------------------------------
@@ -39,7 +40,7 @@ def _members(request: web.Request, rows: list[Membership]) -> web.Response:
 async def unit_by_scene(request: web.Request) -> web.Response:
     """The unit behind a registration code's scene, as the mini-program opens it (R-U2)."""
     unit = await units.unit_by_scene(request.match_info["scene"])
-    return ok(units.describe_public(unit))
+    return ok(present_units.unit_public(unit))
 
 
 @routes.get("/api/v1/units/commitments/{kind}")
@@ -59,7 +60,7 @@ async def join(request: web.Request) -> web.Response:
     body = await read_json(request, unit_members.JOIN_KEYS,
                            ("scene", "filing_id", "driver_id", "commitment"))  # R-U3
     member = await unit_members.join(request.app[DEPS], user, body)
-    return ok(unit_members.describe(request.app[DEPS], member), status=201)
+    return ok(present_units.unit_member(unit_members.view(request.app[DEPS], member)), status=201)
 
 
 @routes.get("/api/v1/units/memberships")
@@ -85,7 +86,7 @@ async def register(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, units.REGISTER_KEYS)
     unit = await units.register(request.app[DEPS], user, body)
-    return ok(await units.describe(request.app[DEPS], unit, user), status=201)
+    return ok(present_units.unit(await units.view(request.app[DEPS], unit, user)), status=201)
 
 
 @routes.get("/api/v1/units")
@@ -93,7 +94,8 @@ async def my_units(request: web.Request) -> web.Response:
     """The units the caller administers."""
     user = await current_user(request)
     deps = request.app[DEPS]
-    return ok({"items": [await units.describe(deps, u, user) for u in await units.units_of(user)]})
+    return ok({"items": [present_units.unit(await units.view(deps, u, user))
+                         for u in await units.units_of(user)]})
 
 
 @routes.get(UNIT)
@@ -101,7 +103,7 @@ async def get_unit(request: web.Request) -> web.Response:
     """One unit (its admins, the back office)."""
     user = await current_user(request)
     unit = await units.managed_unit(user, path_id(request), platform=True)
-    return ok(await units.describe(request.app[DEPS], unit, user))
+    return ok(present_units.unit(await units.view(request.app[DEPS], unit, user)))
 
 
 @routes.post(UNIT + "/admins")
@@ -198,7 +200,7 @@ async def remove_member(request: web.Request) -> web.Response:
     member = await unit_removals.remove_by_unit(user, path_id(request),
                                                 path_id(request, "member_id"), body["reason"],
                                                 body.get("note"))
-    return ok(unit_members.describe(request.app[DEPS], member))
+    return ok(present_units.unit_member(unit_members.view(request.app[DEPS], member)))
 
 
 @routes.post(UNIT + "/deregister")
@@ -207,7 +209,8 @@ async def deregister(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     unit, removed = await unit_removals.deregister(user, path_id(request), body["reason"])
-    return ok({"unit": await units.describe(request.app[DEPS], unit, user), "removed": removed})
+    return ok({"unit": present_units.unit(await units.view(request.app[DEPS], unit, user)),
+               "removed": removed})
 
 
 # --- the back office -------------------------------------------------------------------------
@@ -218,7 +221,8 @@ async def admin_units(request: web.Request) -> web.Response:
     """Units by status (``?status=pending`` by default) for authentication."""
     user = await current_user(request)
     rows = await units.units_by_status(user, request.query.get("status"))
-    return ok({"items": [await units.describe(request.app[DEPS], u, user) for u in rows]})
+    return ok({"items": [present_units.unit(await units.view(request.app[DEPS], u, user))
+                         for u in rows]})
 
 
 @routes.post("/api/v1/admin/units/{id:\\d+}/authenticate")
@@ -227,7 +231,7 @@ async def authenticate(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"approve", "reason"}), ("approve",))
     unit = await units.authenticate(user, path_id(request), body["approve"], body.get("reason"))
-    return ok(await units.describe(request.app[DEPS], unit, user))
+    return ok(present_units.unit(await units.view(request.app[DEPS], unit, user)))
 
 
 @routes.post("/api/v1/admin/credit-list/remove")

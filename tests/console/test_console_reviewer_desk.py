@@ -242,7 +242,7 @@ async def test_admin_sees_a_units_documents_where_it_decides(client: TestClient)
     await add_staff("admin")
     html = await console_login(client, "admin")
     html = await (await client.get("/console/units")).text()
-    doc_id = (await units.describe(deps_of(client), unit, boss))["documents"]["business_licence"]
+    doc_id = (await units.view(deps_of(client), unit, boss)).documents["business_licence"]
     assert f"/console/documents/{doc_id}/image" in html and "营业执照" in html
     assert f"/console/units/{unit.id}/decide" in html
     image = await client.get(f"/console/documents/{doc_id}/image")

@@ -17,6 +17,7 @@ from borderpass.core.errors import BorderPassError
 from borderpass.models import Agency, DeadLetter, ExchangeEvent, ExchangeTail, Trip
 from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
+from borderpass.presenters import exchange as present
 from borderpass.services import clock
 from borderpass.services.crossings import blacklist, declarations
 from borderpass.services.exchange import delivery, kinds, subscribers, tailer, worker
@@ -64,7 +65,7 @@ async def test_a_subscriber_down_for_an_hour_gets_everything_in_order_once(deps,
     assert state.attempts > 3 and state.failing_since is not None  # backing off, not dead
     assert state.next_attempt_at is not None and state.next_attempt_at > clock.now()
     assert not await DeadLetter.exists()
-    described = await subscribers.describe(state)
+    described = present.agency(await subscribers.state(state))
     assert described["lag"] == await ExchangeEvent.all().count() > 0
     sub.down = False
     clock.freeze(T0 + timedelta(minutes=80))  # back, past the last backoff
@@ -116,7 +117,7 @@ async def test_after_24_hours_an_event_is_dead_visible_and_replayable(deps, gate
     state = await Agency.get(id=customs.id)
     assert state.cursor == dead[0].event_id and state.last_error.startswith("dead")
     listed = await subscribers.dead_letters(admin, customs.id)
-    assert listed[0]["replayed_at"] is None
+    assert listed[0].replayed_at is None
     await declarations.cancel(gate.deps, await made.declared_by, made.id)
     sub.status = 200
     await drain(deps, sub)  # the later event of the subject goes once the first is dead
@@ -124,7 +125,7 @@ async def test_after_24_hours_an_event_is_dead_visible_and_replayable(deps, gate
     await subscribers.replay(admin, customs.id, 0)
     await drain(deps, sub)
     assert sub.ids(customs.url)[-1] == dead[0].event_id  # the dead one, replayed
-    assert (await subscribers.dead_letters(admin, customs.id))[0]["replayed_at"]
+    assert (await subscribers.dead_letters(admin, customs.id))[0].replayed_at
 
 
 async def test_each_agency_gets_only_the_types_it_is_entitled_to(deps, gate):  # R-P7

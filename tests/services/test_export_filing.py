@@ -47,7 +47,7 @@ async def test_submit_creates_enterprise_member_only_on_approval(deps: Deps) -> 
     clock.freeze(datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
     deps_holidays = Deps(deps.cipher, deps.files, deps.kv, deps.tz, frozenset({"2026-10-01"}))
     (item,) = await enterprises.queue(deps_holidays, reviewer)
-    assert item["working_days_waited"] == 16 and item["overdue"]
+    assert item.working_days_waited == 16 and item.overdue
 
 
 async def test_new_filing_runs_a_year_and_a_new_one_restarts_it(deps: Deps) -> None:  # R-E1

@@ -173,7 +173,7 @@ async def test_issuance_is_measured_in_working_days(deps: Deps) -> None:  # R-E5
     assert fast.issue_working_days == 2 and fast.number == f"26EX{fast.id:08d}"
     clock.freeze(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))
     (waiting,) = await licences.queue(deps, customs)
-    assert waiting["id"] == slow.id and waiting["working_days_to_issue"] == 4
+    assert waiting.licence.id == slow.id and waiting.working_days_to_issue == 4
     stats = await licences.issuance_stats(deps, customs)
     assert stats["issued"] == 1 and stats["within_target"] == 1 and stats["pending_overdue"] == 1
     with pytest.raises(Conflict):

@@ -11,6 +11,7 @@ from export_factories import vins as make_vins
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden
 from borderpass.models.enums import Role
 from borderpass.models.export import LicenceStatus, LicenceVehicle, VehicleState
+from borderpass.presenters import export as present
 from borderpass.services import clock
 from borderpass.services.export import licences, obligations, summary, vin_cleared_for_exit
 from borderpass.services.ports import Deps
@@ -144,12 +145,12 @@ async def test_overdue_cancellation_locks_new_licences_until_done(deps: Deps) ->
         await licences.apply(deps, user, body)
     assert err.value.code == "export_locked"
     assert err.value.params == {"count": 1, "vins": vins[1]}
-    seen = await summary.describe(enterprise)
+    seen = present.enterprise(await summary.summarise(enterprise))
     assert seen["locked"] and seen["overdue_vins"] == [vins[1]]
     late = await obligations.record_cancellation(deps, user, _cancel(vins[1], "2026-06-10"))
     assert late.late
     assert (await licences.apply(deps, user, body)).vehicle_count == 1
-    assert not (await summary.describe(enterprise))["locked"]
+    assert not present.enterprise(await summary.summarise(enterprise))["locked"]
 
 
 async def test_gate_check_and_reminder_query(deps: Deps) -> None:  # R-E7

@@ -30,6 +30,7 @@ from borderpass.models.units import (
     UnitNotice,
     UnitStatus,
 )
+from borderpass.presenters import units as present
 from borderpass.services.filings import commitments
 from borderpass.services.units import unit_codes, unit_members, unit_removals, units
 from borderpass.services.units.units import Gone
@@ -409,7 +410,7 @@ async def test_member_list_is_masked_for_the_unit_and_audited(deps) -> None:  # 
     unit = await active_unit(deps, boss)
     await _pending_members(deps, unit, 1)
     _, rows, clear = await unit_members.members(boss, unit.id, "pending")
-    shown = unit_members.describe(deps, rows[0], clear)
+    shown = present.unit_member(unit_members.view(deps, rows[0], clear))
     assert not clear and shown["id_number"] != OWNER_ID and "*" in shown["id_number"]
     assert shown["name"].startswith("岩") and "*" in shown["name"]
     assert await AuditEvent.filter(action="read", subject_type="unit_members",

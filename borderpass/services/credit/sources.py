@@ -4,7 +4,6 @@ names and references here are the ones ``(source, ref)`` keeps unique."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from borderpass.models import BlacklistEntry, Filing
 from borderpass.models.credit import CreditEvent
@@ -104,9 +103,3 @@ async def export_released(deps: Deps, vehicle_id: int, vin: str, uscc: str, name
                        party_key=enterprise_key(deps, uscc), kind=rules.EXPORT_RELEASED,
                        source="export", ref=f"release:{vehicle_id}", lifts=f"lock:{vehicle_id}",
                        occurred_at=at, label=name, detail={"vehicle_id": vehicle_id, "vin": vin})
-
-
-def describe_detail(detail: dict[str, Any]) -> dict[str, Any]:
-    """An event's detail as shown (ids only)."""
-    return {k: v for k, v in detail.items() if k != "vin"} | (
-        {"vin": detail["vin"]} if "vin" in detail else {})

@@ -3,6 +3,8 @@ and staff's (the console), with class, rule and reasons in the reader's language
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from borderpass.core.errors import NotFound
@@ -37,45 +39,90 @@ def _restrictions(credit_class: str) -> list[str]:
     return ["fast_lane"] if credit_class == rules.GOOD else []
 
 
-def describe_event(event: CreditEvent, locale: str) -> dict[str, Any]:
-    """An event as shown: kind and its text, source, reference, when, what it lifts."""
-    return {"id": event.id, "kind": event.kind, "text": translate(rules.KINDS[event.kind],
-                                                                    locale),
-            "source": event.source, "ref": event.ref, "lifts": event.lifts,
-            "occurred_at": event.occurred_at.isoformat(),
-            "until": event.until.isoformat() if event.until else None,
-            "filing_id": event.detail.get("filing_id")}
+@dataclass(frozen=True)
+class EventReading:
+    """An event as read: its kind in the reader's language, source, reference, when, what
+    it lifts, and the filing it concerns."""
+
+    id: int
+    kind: str
+    text: str
+    source: str
+    ref: str
+    lifts: str | None
+    occurred_at: datetime
+    until: datetime | None
+    filing_id: int | None
 
 
-def describe(record: CreditRecord | None, party_kind: str, locale: str,
-             events: list[CreditEvent]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PartyReading:
+    """A party's credit as read (R-P2): class, rule and reasons in the reader's language,
+    restrictions, latest events; no key, no number."""
+
+    party_kind: str
+    label: str
+    credit_class: str
+    class_text: str
+    rule: str
+    rule_version: int
+    cause_event_id: int | None
+    reasons: list[dict[str, Any]]
+    restrictions: list[dict[str, str]]
+    updated_at: datetime | None
+    events: list[EventReading]
+
+
+@dataclass(frozen=True)
+class OwnCredit:
+    """A party the user files for: their filings for it, and its credit."""
+
+    filings: list[int]
+    party: PartyReading
+
+
+@dataclass(frozen=True)
+class StaffCredit:
+    """A party's credit as staff reached it: by its record, or by a filing of its own."""
+
+    record_id: int | None
+    party: PartyReading
+    filing_id: int | None = None
+
+
+def _event(event: CreditEvent, locale: str) -> EventReading:
+    return EventReading(event.id, event.kind, translate(rules.KINDS[event.kind], locale),
+                        event.source, event.ref, event.lifts, event.occurred_at, event.until,
+                        event.detail.get("filing_id"))
+
+
+def reading(record: CreditRecord | None, party_kind: str, locale: str,
+            events: list[CreditEvent]) -> PartyReading:
     """A record with its class, rule and reasons localised (no key, no number)."""
     credit_class = record.credit_class if record and record.rule else rules.NORMAL
     reasons = record.reasons if record and record.rule else [
         {"rule": "R-P2.5", "count": 0, "needed": rules.GOOD_MIN_ON_TIME}]
-    return {
-        "party_kind": party_kind,
-        "label": record.label if record else "",
-        "credit_class": credit_class,
-        "class_text": translate(rules.CLASSES[credit_class], locale),
-        "rule": record.rule if record and record.rule else "R-P2.5",
-        "rule_version": record.rule_version if record and record.rule else rules.VERSION,
-        "cause_event_id": record.cause_event_id if record else None,
-        "reasons": [{**r, "text": reason_text(r, locale)} for r in reasons],
-        "restrictions": [{"code": c, "text": translate(RESTRICTION_TEXTS[c], locale)}
-                         for c in _restrictions(credit_class)],
-        "updated_at": record.updated_at.isoformat() if record else None,
-        "events": [describe_event(e, locale) for e in events],
-    }
+    return PartyReading(
+        party_kind=party_kind, label=record.label if record else "",
+        credit_class=credit_class,
+        class_text=translate(rules.CLASSES[credit_class], locale),
+        rule=record.rule if record and record.rule else "R-P2.5",
+        rule_version=record.rule_version if record and record.rule else rules.VERSION,
+        cause_event_id=record.cause_event_id if record else None,
+        reasons=[{**r, "text": reason_text(r, locale)} for r in reasons],
+        restrictions=[{"code": c, "text": translate(RESTRICTION_TEXTS[c], locale)}
+                      for c in _restrictions(credit_class)],
+        updated_at=record.updated_at if record else None,
+        events=[_event(e, locale) for e in events])
 
 
-async def _party(key: str, kind: str, locale: str) -> dict[str, Any]:
+async def _party(key: str, kind: str, locale: str) -> PartyReading:
     record = await CreditRecord.get_or_none(party_key=key)
     found = await CreditEvent.filter(party_key=key).order_by("-occurred_at", "-id").limit(200)
-    return describe(record, record.party_kind if record else kind, locale, found)
+    return reading(record, record.party_kind if record else kind, locale, found)
 
 
-async def own(user: User) -> list[dict[str, Any]]:
+async def own(user: User) -> list[OwnCredit]:
     """The credit of every party the user files for (their own identity, their unit)."""
     rows = await Filing.filter(applicant_id=user.id, owner_key__not_isnull=True) \
         .order_by("id").values_list("id", "owner_key", "category")
@@ -83,11 +130,11 @@ async def own(user: User) -> list[dict[str, Any]]:
     for filing_id, key, category in rows:
         kind = "person" if str(category) == "personal" else "organisation"
         parties.setdefault(str(key), (kind, []))[1].append(int(filing_id))
-    return [{"filings": ids, **await _party(key, kind, user.locale)}
+    return [OwnCredit(ids, await _party(key, kind, user.locale))
             for key, (kind, ids) in parties.items()]
 
 
-async def of_filing(staff: User, filing_id: int) -> dict[str, Any]:
+async def of_filing(staff: User, filing_id: int) -> StaffCredit:
     """Staff: the credit of a filing's owner (reviewers, customs, admins)."""
     require_role(staff, *STAFF_ROLES)
     filing = await Filing.get_or_none(id=filing_id)
@@ -95,18 +142,18 @@ async def of_filing(staff: User, filing_id: int) -> dict[str, Any]:
         raise NotFound("filing_not_found", "id")
     kind = "person" if filing.category.value == "personal" else "organisation"
     record = await CreditRecord.get_or_none(party_key=filing.owner_key)
-    return {"filing_id": filing.id, "record_id": record.id if record else None,
-            **await _party(filing.owner_key, kind, staff.locale)}
+    return StaffCredit(record.id if record else None,
+                       await _party(filing.owner_key, kind, staff.locale), filing.id)
 
 
-async def of_record(staff: User, record_id: int) -> dict[str, Any]:
+async def of_record(staff: User, record_id: int) -> StaffCredit:
     """Staff: a party's credit by its record id."""
     require_role(staff, *STAFF_ROLES)
     record = await CreditRecord.get_or_none(id=record_id)
     if record is None:
         raise NotFound("credit_not_found", "id")
-    return {"record_id": record.id, **await _party(record.party_key, record.party_kind,
-                                                    staff.locale)}
+    return StaffCredit(record.id, await _party(record.party_key, record.party_kind,
+                                               staff.locale))
 
 
 async def listing(staff: User, credit_class: str | None = None,

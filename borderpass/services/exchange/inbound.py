@@ -92,10 +92,3 @@ async def receive(headers: Mapping[str, str], body: bytes,
     except IntegrityError as exc:  # a twin of the same id won the race
         raise Conflict("event_replayed", "id") from exc
     return row
-
-
-def describe(row: InboundEvent) -> dict[str, Any]:
-    """An inbound event as the API answers it."""
-    return {"id": row.id, "event_id": row.event_id, "type": row.type, "status": row.status,
-            "crossing_id": row.crossing_id, "declaration_id": row.declaration_id,
-            "filing_id": row.filing_id, "received_at": row.received_at.isoformat()}

@@ -156,35 +156,28 @@ async def lag(agency: Agency) -> int:
     return await ids.count()
 
 
-async def describe(agency: Agency) -> dict[str, Any]:
-    """An agency with its delivery state, as the admin sees it (never the secret)."""
+@dataclass(frozen=True)
+class AgencyState:
+    """An agency with what its row does not hold: how far behind it is, its dead letters."""
+
+    agency: Agency
+    lag: int
+    dead_letters: int
+
+
+async def state(agency: Agency) -> AgencyState:
+    """An agency with its delivery state, as the admin sees it."""
     dead = await DeadLetter.filter(agency_id=agency.id, replayed_at=None).count()
-    return {
-        "id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind,
-        "url": agency.url, "event_types": agency.event_types, "batch_size": agency.batch_size,
-        "active": agency.active, "last_delivered_id": agency.cursor,
-        "lag": await lag(agency), "failures": agency.attempts,
-        "failing_since": agency.failing_since.isoformat() if agency.failing_since else None,
-        "next_attempt_at": agency.next_attempt_at.isoformat()
-        if agency.next_attempt_at else None,
-        "last_error": agency.last_error,
-        "delivered_at": agency.delivered_at.isoformat() if agency.delivered_at else None,
-        "dead_letters": dead,
-    }
+    return AgencyState(agency, await lag(agency), dead)
 
 
-async def list_all(user: User | None) -> list[dict[str, Any]]:
+async def list_all(user: User | None) -> list[AgencyState]:
     """Every agency with its delivery state."""
     _admin(user)
-    return [await describe(a) for a in await Agency.all().order_by("code")]
+    return [await state(a) for a in await Agency.all().order_by("code")]
 
 
-async def dead_letters(user: User | None, agency_id: int) -> list[dict[str, Any]]:
+async def dead_letters(user: User | None, agency_id: int) -> list[DeadLetter]:
     """An agency's dead letters, newest first."""
     _admin(user)
-    found = await DeadLetter.filter(agency_id=agency_id).order_by("-id").limit(200)
-    return [{"id": d.id, "event_id": d.event_id, "error": d.error, "attempts": d.attempts,
-             "first_failed_at": d.first_failed_at.isoformat(),
-             "died_at": d.died_at.isoformat(),
-             "replayed_at": d.replayed_at.isoformat() if d.replayed_at else None}
-            for d in found]
+    return await DeadLetter.filter(agency_id=agency_id).order_by("-id").limit(200)

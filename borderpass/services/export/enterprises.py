@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,6 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
-from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.export import (
@@ -134,13 +134,13 @@ async def submit(deps: Deps, user: User, body: dict[str, Any]) -> EnterpriseFili
         raise Conflict("export_filing_pending", "uscc") from exc
 
 
-async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[dict[str, Any]]:
+async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[ExportFilingView]:
     """Submitted filings oldest first, with working days waited against the 15-day target."""
     require_role(reviewer, *REVIEWER_ROLES)
     now = clock.now()
     rows = await EnterpriseFiling.filter(status=ExportFilingStatus.SUBMITTED) \
         .order_by("submitted_at", "id").limit(limit).prefetch_related("enterprise")
-    return [describe(f, now, deps) for f in rows]
+    return [view(f, now, deps) for f in rows]
 
 
 async def _submitted(filing_id: int) -> EnterpriseFiling:
@@ -221,29 +221,26 @@ async def list_own(user: User) -> list[EnterpriseFiling]:
         .limit(200).prefetch_related("enterprise")
 
 
-def describe(filing: EnterpriseFiling, now: datetime, deps: Deps) -> dict[str, Any]:
-    """A filing as the API shows it, with its working-day review clock (R-E1)."""
+@dataclass(frozen=True)
+class ExportFilingView:
+    """A filing (its ``enterprise`` fetched) with its review clock at a moment (R-E1) and
+    its contact phone opened (the presenter masks it, R-U7)."""
+
+    filing: EnterpriseFiling
+    contact_phone: str | None
+    working_days_waited: int
+    overdue: bool
+    in_force: bool
+
+
+def view(filing: EnterpriseFiling, now: datetime, deps: Deps) -> ExportFilingView:
+    """A filing as it stands at ``now``."""
     decided = filing.decided_at or now
-    waited = working_days_between(filing.submitted_at, decided, deps.tz, deps.holidays)
-    return {
-        "id": filing.id,
-        "enterprise_id": filing.enterprise.id,
-        "uscc": filing.enterprise.uscc,
-        "filing_kind": filing.kind.value,
-        "status": filing.status.value,
-        **filing.data,
-        "contact_phone": mask_phone(phones.read(  # R-U7
-            deps, filing.sealed, "contact_phone", "export.contact_phone",
-            filing.data.get("contact_phone"))),
-        "documents": filing.documents,
-        "submitted_at": filing.submitted_at.isoformat(),
-        "review_due_at": filing.review_due_at.isoformat(),
-        "working_days_waited": waited,
-        "target_working_days": REVIEW_WORKING_DAYS,
-        "overdue": decided >= filing.review_due_at,
-        "refusal_reasons": filing.refusal_reasons,
-        "approved_at": filing.approved_at.isoformat() if filing.approved_at else None,
-        "expires_at": filing.expires_at.isoformat() if filing.expires_at else None,
-        "in_force": filing.status is ExportFilingStatus.APPROVED
-        and filing.expires_at is not None and filing.expires_at > now,
-    }
+    phone = phones.read(deps, filing.sealed, "contact_phone", "export.contact_phone",
+                        filing.data.get("contact_phone"))
+    return ExportFilingView(
+        filing, phone,
+        working_days_between(filing.submitted_at, decided, deps.tz, deps.holidays),
+        overdue=decided >= filing.review_due_at,
+        in_force=filing.status is ExportFilingStatus.APPROVED
+        and filing.expires_at is not None and filing.expires_at > now)

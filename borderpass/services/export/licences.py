@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -117,21 +118,21 @@ async def _store_vehicles(licence: Licence, rows: list[VehicleRow]) -> None:
             pending_export_on=row.pending_export_on, owner_changed_on=row.owner_changed_on)
 
 
-async def queue(deps: Deps, officer: User, limit: int = 100) -> list[dict[str, Any]]:
+async def queue(deps: Deps, officer: User, limit: int = 100) -> list[LicenceView]:
     """Applications awaiting issuance, oldest first, against the 3-working-day target (R-E5)."""
     require_role(officer, *OFFICER_ROLES)
     rows = await Licence.filter(status=LicenceStatus.SUBMITTED).order_by("submitted_at", "id") \
         .limit(limit).prefetch_related("vehicles")
-    return [describe(lic, deps) for lic in rows]
+    return [view(lic, deps) for lic in rows]
 
 
 async def awaiting_clearance(deps: Deps, officer: User, limit: int = 100
-                             ) -> list[dict[str, Any]]:
+                             ) -> list[LicenceView]:
     """Issued licences not yet used for their one clearance, oldest issue first (R-E3)."""
     require_role(officer, *OFFICER_ROLES)
     rows = await Licence.filter(status=LicenceStatus.ISSUED).order_by("issued_at", "id") \
         .limit(limit).prefetch_related("vehicles")
-    return [describe(lic, deps) for lic in rows]
+    return [view(lic, deps) for lic in rows]
 
 
 async def _submitted(licence_id: int) -> Licence:
@@ -246,29 +247,17 @@ async def issuance_stats(deps: Deps, officer: User) -> dict[str, Any]:
             "pending_overdue": late_pending, "target_working_days": ISSUE_WORKING_DAYS}
 
 
-def describe(licence: Licence, deps: Deps) -> dict[str, Any]:
-    """A licence as the API shows it, with its vehicles and issuance clock (R-E5)."""
-    until = licence.issued_at or clock.now()
-    return {
-        "id": licence.id, "number": licence.number, "status": licence.status.value,
-        "enterprise_id": licence.enterprise_id,  # type: ignore[attr-defined]
-        "exporter": licence.exporter, "consignor": licence.consignor,
-        "goods_state": licence.goods_state, "commodity_code": licence.commodity_code,
-        "destination": licence.destination, "customs_zone": licence.customs_zone,
-        "vehicle_count": licence.vehicle_count, "documents": licence.documents,
-        "vehicles": [{"vin": v.vin, "brand": v.brand, "model": v.model, "state": v.state.value,
-                      "certificate_number": v.certificate_number,
-                      "cancel_due_at": v.cancel_due_at.isoformat() if v.cancel_due_at else None}
-                     for v in sorted(licence.vehicles, key=lambda v: v.position)],
-        "submitted_at": licence.submitted_at.isoformat(),
-        "issue_due_at": licence.issue_due_at.isoformat(),
-        "issued_at": licence.issued_at.isoformat() if licence.issued_at else None,
-        "working_days_to_issue": licence.issue_working_days if licence.issued_at
-        else working_days_between(licence.submitted_at, until, deps.tz, deps.holidays),
-        "target_working_days": ISSUE_WORKING_DAYS,
-        "refusal_reasons": licence.refusal_reasons,
-        "declaration_number": licence.declaration_number or None,
-        "cleared_at": licence.cleared_at.isoformat() if licence.cleared_at else None,
-        "cleared_count": licence.cleared_count,
-        "return_by": licence.return_by.isoformat() if licence.return_by else None,
-    }
+@dataclass(frozen=True)
+class LicenceView:
+    """A licence (its ``vehicles`` fetched) with the working days its issuance took, or
+    has taken so far (R-E5)."""
+
+    licence: Licence
+    working_days_to_issue: int | None
+
+
+def view(licence: Licence, deps: Deps) -> LicenceView:
+    """A licence with its issuance clock read at this moment."""
+    days = licence.issue_working_days if licence.issued_at else working_days_between(
+        licence.submitted_at, clock.now(), deps.tz, deps.holidays)
+    return LicenceView(licence, days)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,6 @@ from tortoise.transactions import in_transaction
 
 from borderpass.core import ids
 from borderpass.core.errors import Conflict, FieldError, NotFound
-from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseInvitation, EnterpriseMember
 from borderpass.services import audit, clock
@@ -65,12 +65,17 @@ async def members(user: User, enterprise_id: int) -> list[EnterpriseMember]:
         .prefetch_related("user")
 
 
-def describe(deps: Deps, member: EnterpriseMember) -> dict[str, Any]:
-    """A member as colleagues see them: display name and the phone masked (R-U7)."""
-    return {"id": member.id, "user_id": member.user.id,
-            "display_name": member.user.display_name,
-            "phone": mask_phone(users.phone_of(deps, member.user)),
-            "is_contact": member.is_contact, "created_at": member.created_at.isoformat()}
+@dataclass(frozen=True)
+class Colleague:
+    """A member with their phone opened (the presenter masks it for colleagues, R-U7)."""
+
+    member: EnterpriseMember
+    phone: str | None
+
+
+def colleague(deps: Deps, member: EnterpriseMember) -> Colleague:
+    """A member (its ``user`` fetched) as the other members see them."""
+    return Colleague(member, users.phone_of(deps, member.user))
 
 
 async def invite(user: User, enterprise_id: int) -> tuple[EnterpriseInvitation, str]:

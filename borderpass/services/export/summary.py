@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from borderpass.core.errors import NotFound
 from borderpass.models import User
-from borderpass.models.export import Enterprise, EnterpriseMember
+from borderpass.models.export import Enterprise, EnterpriseFiling, EnterpriseMember
 from borderpass.services import clock
 from borderpass.services.export import forms
 from borderpass.services.export.enterprises import current_filing, last_expiry
@@ -23,21 +25,27 @@ async def own(user: User) -> list[Enterprise]:
     return await Enterprise.filter(id__in=list(ids)).order_by("id")
 
 
-async def describe(enterprise: Enterprise) -> dict[str, Any]:
-    """Filing in force (R-E1), lock with the overdue VINs and pending cancellations (R-E7)."""
+@dataclass(frozen=True)
+class EnterpriseSummary:
+    """An enterprise with its filing in force (R-E1), the expiry of its last filing, the
+    VINs that lock it and the cancellations and returns it owes (R-E3, R-E7)."""
+
+    enterprise: Enterprise
+    filing: EnterpriseFiling | None
+    expiry: datetime | None
+    overdue_vins: list[str]
+    pending_cancellations: list[dict[str, Any]]
+    licences_to_return: list[dict[str, Any]]
+
+
+async def summarise(enterprise: Enterprise) -> EnterpriseSummary:
+    """Filing in force, lock with the overdue VINs and pending cancellations, now."""
     now = clock.now()
     filing = await current_filing(enterprise.id, now)
     expiry = filing.expires_at if filing else await last_expiry(enterprise.id)
-    overdue = await overdue_vins(enterprise.id, now)
-    return {
-        "id": enterprise.id, "uscc": enterprise.uscc, "name": enterprise.name,
-        "filing_in_force": filing is not None,
-        "filing_id": filing.id if filing else None,
-        "filing_expires_at": expiry.isoformat() if expiry else None,
-        "locked": bool(overdue), "overdue_vins": overdue,
-        "pending_cancellations": await pending_cancellations(enterprise.id),
-        "licences_to_return": await licences_to_return(enterprise.id),  # R-E3
-    }
+    return EnterpriseSummary(enterprise, filing, expiry, await overdue_vins(enterprise.id, now),
+                             await pending_cancellations(enterprise.id),
+                             await licences_to_return(enterprise.id))  # R-E3
 
 
 async def visible(user: User, enterprise_id: int) -> Enterprise:

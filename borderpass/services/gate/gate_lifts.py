@@ -53,9 +53,21 @@ async def request_lift(gate: GateDeps, lane: Lane, requested_by: str, reason: ob
     await ledger.record(ledger.entry(
         "manual_lift", lane.code, event_id=event_id or f"lift-{lift.id}", outcome="requested",
         plate=plate_text, actor=requested_by, detail={"lift_id": lift.id, "reason": why}))
-    await _notify(gate, json.dumps({"type": "lift_requested", "lift": describe(lift, lane.code)},
+    await _notify(gate, json.dumps({"type": "lift_requested", "lift": _notice(lift, lane.code)},
                                    ensure_ascii=False))
     return lift
+
+
+def _notice(lift: ManualLift, lane_code: str) -> dict[str, Any]:
+    """The lift in a ``gate:notices`` message. The message is this service's (it publishes
+    it, no door is on the path); its fields are those of the API's lift (presenters/gate.py)
+    so that a console shows it as it shows the pending list."""
+    return {"id": lift.id, "lane": lane_code, "status": lift.status.value,
+            "requested_by": lift.requested_by, "reason": lift.reason, "plate": lift.plate,
+            "approver_id": lift.approver_id,  # type: ignore[attr-defined]
+            "decision_note": lift.decision_note,
+            "requested_at": lift.requested_at.isoformat(), "decided_at": None,
+            "executed_at": None}  # a new request: never decided or executed yet
 
 
 async def _notify(gate: GateDeps, text: str) -> None:
@@ -129,7 +141,7 @@ async def _crossing(lane: Lane, kind: str, plate: str) -> gate_record.Release | 
                                trip.filing_id if trip else None, if_approved=False, trip=trip)
 
 
-async def list_lifts(user: User, status: str | None) -> list[dict[str, Any]]:
+async def list_lifts(user: User, status: str | None) -> list[ManualLift]:
     """Manual lifts for customs and supervisors, newest first."""
     require_role(user, *APPROVE_ROLES, *SUPERVISOR_ROLES)
     query = ManualLift.all().prefetch_related("lane")
@@ -137,18 +149,7 @@ async def list_lifts(user: User, status: str | None) -> list[dict[str, Any]]:
         if status not in {s.value for s in LiftStatus}:
             raise FieldError("choice", "status", choices=", ".join(s.value for s in LiftStatus))
         query = query.filter(status=status)
-    return [describe(lift, lift.lane.code) for lift in await query.order_by("-id").limit(200)]
-
-
-def describe(lift: ManualLift, lane_code: str) -> dict[str, Any]:
-    """A manual lift as the API shows it."""
-    return {"id": lift.id, "lane": lane_code, "status": lift.status.value,
-            "requested_by": lift.requested_by, "reason": lift.reason, "plate": lift.plate,
-            "approver_id": lift.approver_id,  # type: ignore[attr-defined]
-            "decision_note": lift.decision_note,
-            "requested_at": lift.requested_at.isoformat(),
-            "decided_at": lift.decided_at.isoformat() if lift.decided_at else None,
-            "executed_at": lift.executed_at.isoformat() if lift.executed_at else None}
+    return await query.order_by("-id").limit(200)
 
 
 async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[str, Any]:

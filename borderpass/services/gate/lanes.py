@@ -90,13 +90,6 @@ async def reset_credential(deps: Deps, code: str) -> str:
     return token
 
 
-def describe(lane: Lane) -> dict[str, Any]:
-    """A lane as the API and CLI show it (never its credential)."""
-    return {"code": lane.code, "port": lane.port, "lane_type": lane.lane_type.value,
-            "direction": lane.direction, "accepts": lane.accepts, "languages": lane.languages,
-            "authority": LANE_RULES[lane.lane_type][1], "active": lane.active}
-
-
 class LaneCache:
     """Lane rows by code, kept CACHE_TTL seconds so a scan costs no lane query."""
 

@@ -110,7 +110,7 @@ _VALUES = ("id", "at", "lane_code", "kind", "event_id", "declaration_id", "plate
 
 async def described(start: datetime, end: datetime, lane: str | None = None,
                     chunk: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
-    """What :func:`rows` yields, already as :func:`describe` shows it, read as plain values
+    """What :func:`rows` yields as the export's plain rows (keys as the API's ledger entry)
     (no model object per row: the 15-day report reads a quarter of a million rows)."""
     last_id = 0
     while True:
@@ -131,11 +131,3 @@ async def count(start: datetime, end: datetime, lane: str | None = None) -> int:
     """How many entries :func:`rows` will yield."""
     query = LedgerEntry.filter(at__gte=start, at__lt=end)
     return await (query.filter(lane_code=lane) if lane else query).count()
-
-
-def describe(e: LedgerEntry) -> dict[str, Any]:
-    """An entry as the API and the export show it."""
-    return {"id": e.id, "at": e.at.isoformat(), "lane": e.lane_code, "kind": e.kind,
-            "event_id": e.event_id, "declaration_id": e.declaration_id, "plate": e.plate,
-            "outcome": e.outcome, "reason": e.reason, "actor": e.actor, "flagged": e.flagged,
-            "detail": e.detail}

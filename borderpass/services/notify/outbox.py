@@ -185,50 +185,28 @@ async def wake(user_id: int) -> int:
         .update(status=S.PENDING, next_at=clock.now())
 
 
-def describe(row: Notification, attempts: Sequence[DeliveryAttempt] | None = None
-             ) -> dict[str, Any]:
-    """A notification as the admin API shows it."""
-    item: dict[str, Any] = {
-        "id": row.id, "key": row.dedupe_key, "kind": row.kind,
-        "user_id": row.user_id,  # type: ignore[attr-defined]
-        "locale": row.locale, "status": row.status.value, "attempts": row.attempts,
-        "channel": row.channel, "maybe_delivered": row.maybe_delivered,
-        "last_error": row.last_error, "next_at": row.next_at.isoformat(),
-        "created_at": row.created_at.isoformat(),
-        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-    }
-    if attempts is not None:
-        item["delivery_attempts"] = [{
-            "channel": a.channel, "started_at": a.started_at.isoformat(),
-            "finished_at": a.finished_at.isoformat(),
-            "outcome": a.outcome, "errcode": a.errcode, "msgid": a.msgid,
-            "detail": a.detail} for a in attempts]
-    return item
-
-
 async def list_for_admin(user: User, status: object = "failed", limit: int = LIST_LIMIT
-                         ) -> list[dict[str, Any]]:
+                         ) -> list[Notification]:
     """Notifications in one status (failed by default), newest first."""
     require_role(user, *ADMIN_ROLES)
     try:
         wanted = S(str(status))
     except ValueError as exc:
         raise FieldError("choice", "status", choices=", ".join(s.value for s in S)) from exc
-    rows = await Notification.filter(status=wanted).order_by("-id").limit(limit)
-    return [describe(r) for r in rows]
+    return await Notification.filter(status=wanted).order_by("-id").limit(limit)
 
 
-async def detail_for_admin(user: User, notification_id: int) -> dict[str, Any]:
+async def detail_for_admin(user: User, notification_id: int
+                           ) -> tuple[Notification, list[DeliveryAttempt]]:
     """One notification with every delivery attempt."""
     require_role(user, *ADMIN_ROLES)
     row = await Notification.get_or_none(id=notification_id)
     if row is None:
         raise NotFound("notification_not_found", "id")
-    attempts = await DeliveryAttempt.filter(notification_id=row.id).order_by("id")
-    return describe(row, attempts)
+    return row, await DeliveryAttempt.filter(notification_id=row.id).order_by("id")
 
 
-async def retry(user: User, notification_id: int) -> dict[str, Any]:
+async def retry(user: User, notification_id: int) -> Notification:
     """Send a failed (or waiting) notification again from scratch, at once."""
     require_role(user, *ADMIN_ROLES)
     row = await Notification.get_or_none(id=notification_id)
@@ -240,4 +218,4 @@ async def retry(user: User, notification_id: int) -> dict[str, Any]:
     if not changed:
         raise Conflict("notification_not_retryable", "id", status=row.status.value)
     await row.refresh_from_db()
-    return describe(row)
+    return row

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import zipfile
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -81,15 +82,6 @@ async def fetch(deps: Deps, user: User, export_id: int) -> bytes:
     return data
 
 
-def describe(job: DataExport) -> dict[str, Any]:
-    """An export job as the API shows it."""
-    return {"id": job.id, "status": job.status, "requested_at": job.requested_at.isoformat(),
-            "ready_at": job.ready_at.isoformat() if job.ready_at else None,
-            "expires_at": job.expires_at.isoformat() if job.expires_at else None,
-            "size": job.size,
-            "file": f"/api/v1/me/data/{job.id}/file" if job.status == READY else None}
-
-
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -108,10 +100,14 @@ async def collect(deps: Deps, user: User) -> tuple[dict[str, Any], list[Document
         "format": "borderpass.personal-data.v1",
         "generated_at": clock.now().isoformat(),
         "user": profile,
-        "privacy_consents": [privacy.describe(c) for c in
-                             await PrivacyConsent.filter(user_id=user.id).order_by("id")],
+        "privacy_consents": [
+            {"consented": privacy.standing(c["version"], c["withdrawn_at"]),
+             "current_version": privacy.CURRENT_VERSION, **c}
+            for c in await PrivacyConsent.filter(user_id=user.id).order_by("id").values(
+                "version", "locale", "text_sha256", "channel", "given_at", "withdrawn_at")],
         "filings": shown,
-        "credit": await credit_view.own(user),  # R-P2: their record, class and reasons
+        "credit": [{"filings": c.filings, **asdict(c.party)}  # R-P2: record, class, reasons
+                   for c in await credit_view.own(user)],
         "filing_commitments": [
             {"filing_id": c.filing_id, "kind": c.kind, "version": c.version,  # type: ignore[attr-defined]
              "locale": c.locale, "text_sha256": c.text_sha256, "channel": c.channel,

@@ -59,12 +59,6 @@ class Erasure:
     account_erased: bool = False
     deferred_by: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The answer of the API and the bot."""
-        return {"requested_at": self.requested_at, "repeated": self.repeated,
-                "deleted": self.deleted, "kept": self.kept,
-                "account_erased": self.account_erased, "deferred_by": self.deferred_by}
-
 
 async def holds_of(filing: Filing) -> list[str]:
     """The legal holds on a filing (R-D5), most serious first."""

@@ -96,22 +96,15 @@ def require_not_erasing(user: User) -> None:
         raise Conflict("erasure_requested", "id")
 
 
-async def state(user: User) -> dict[str, Any]:
+async def state(user: User) -> PrivacyConsent | None:
     """The user's consent as the API shows it: the standing one, else the latest."""
-    latest = await current_consent(user) or \
+    return await current_consent(user) or \
         await PrivacyConsent.filter(user_id=user.id).order_by("-id").first()
-    return describe(latest)
 
 
-def describe(consent: PrivacyConsent | None) -> dict[str, Any]:
-    """The consent state as the API shows it."""
-    if consent is None:
-        return {"consented": False, "current_version": CURRENT_VERSION}
-    return {"consented": consent.version == CURRENT_VERSION and consent.withdrawn_at is None,
-            "current_version": CURRENT_VERSION, "version": consent.version,
-            "locale": consent.locale, "text_sha256": consent.text_sha256,
-            "channel": consent.channel, "given_at": consent.given_at.isoformat(),
-            "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None}
+def standing(version: str, withdrawn_at: datetime | None) -> bool:
+    """Whether a consent stands: to the current notice version, not withdrawn (R-D1)."""
+    return version == CURRENT_VERSION and withdrawn_at is None
 
 
 @dataclass
@@ -121,11 +114,6 @@ class Withdrawal:
     deleted_drafts: int = 0
     deleted_documents: int = 0
     kept: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The answer of the API and the bot."""
-        return {"deleted_drafts": self.deleted_drafts,
-                "deleted_documents": self.deleted_documents, "kept": self.kept}
 
 
 async def withdraw(deps: Deps, user: User) -> Withdrawal:

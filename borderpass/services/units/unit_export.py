@@ -9,6 +9,7 @@ from typing import Any
 
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import N_, translate
+from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import User
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_members
@@ -45,10 +46,22 @@ def _cell(key: str, value: Any, locale: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def table(rows: list[dict[str, Any]], locale: str) -> list[list[str]]:
+def _row(seen: unit_members.MemberView) -> dict[str, Any]:
+    """An entry's columns; name, identity number and phone masked unless clear (R-U7)."""
+    m, clear = seen.member, seen.clear
+    return {"id": m.id, "name": m.person_name if clear else mask_name(m.person_name),
+            "id_number": seen.id_number if clear else mask_number(seen.id_number),
+            "phone": seen.phone if clear else mask_phone(seen.phone),
+            "plate_number": m.plate_number, "is_owner": m.is_owner, "self_use": m.self_use,
+            "status": m.status.value,
+            "listed_at": m.listed_at.isoformat() if m.listed_at else None}
+
+
+def table(rows: list[unit_members.MemberView], locale: str) -> list[list[str]]:
     """Header and rows, in ``locale``."""
     head = [translate(label, locale) for _, label in COLUMNS]
-    return [head, *[[_cell(k, row.get(k), locale) for k, _ in COLUMNS] for row in rows]]
+    cells = [_row(seen) for seen in rows]
+    return [head, *[[_cell(k, row[k], locale) for k, _ in COLUMNS] for row in cells]]
 
 
 def to_csv(cells: list[list[str]]) -> bytes:
@@ -80,6 +93,6 @@ async def export(deps: Deps, user: User, unit_id: int, fmt: str | None,
     if fmt not in FORMATS:
         raise FieldError("choice", "format", choices=", ".join(FORMATS))
     unit, rows, clear = await unit_members.members(user, unit_id, status)
-    described = [unit_members.describe(deps, m, clear) for m in rows]
-    data = WRITERS[fmt](table(described, locale))
+    seen = [unit_members.view(deps, m, clear) for m in rows]
+    data = WRITERS[fmt](table(seen, locale))
     return data, FORMATS[fmt], f"unit-{unit.id}-members.{fmt}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -23,7 +24,6 @@ from borderpass.core.errors import (
     NotFound,
     Unavailable,
 )
-from borderpass.core.masking import mask_name, mask_number, mask_phone
 from borderpass.models import Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.models.units import ListUpload, Membership, MemberStatus, Unit
@@ -221,28 +221,23 @@ async def members(user: User, unit_id: int, status: str | None = None) -> tuple[
     return unit, rows, clear
 
 
-def describe(deps: Deps, member: Membership, clear: bool = False) -> dict[str, Any]:
-    """One entry; name, identity number and phone masked unless ``clear`` (R-U7)."""
+@dataclass(frozen=True)
+class MemberView:
+    """An entry with its sealed fields opened, and whether the caller may see them in clear
+    (R-U7: the service decides, the presenter masks)."""
+
+    member: Membership
+    id_number: str | None
+    phone: str
+    clear: bool = False
+
+
+def view(deps: Deps, member: Membership, clear: bool = False) -> MemberView:
+    """An entry as ``clear`` lets the caller see it (``members`` says which)."""
     id_number = deps.cipher.decrypt(member.sealed["id_number"], "member.id_number") \
         if "id_number" in member.sealed else None
     phone = phones.read(deps, member.sealed, "phone", "member.phone", member.phone) or ""
-    return {
-        "id": member.id, "unit_id": member.unit_id,  # type: ignore[attr-defined]
-        "status": member.status.value,
-        "name": member.person_name if clear else mask_name(member.person_name),
-        "id_number": id_number if clear else mask_number(id_number),
-        "phone": phone if clear else mask_phone(phone),
-        "plate_number": member.plate_number, "is_owner": member.is_owner,
-        "self_use": member.self_use, "filing_id": member.filing_id,  # type: ignore[attr-defined]
-        "submitted_at": member.submitted_at.isoformat(),
-        "decided_at": _iso(member.decided_at), "listed_at": _iso(member.listed_at),
-        "rejection_reason": member.rejection_reason,
-        "removed_at": _iso(member.removed_at), "removal_reason": member.removal_reason,
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
+    return MemberView(member, id_number, phone, clear)
 
 
 def check_ids(raw: object, field: str = "member_ids") -> list[int]:

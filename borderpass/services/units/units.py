@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from borderpass.core import ids
 from borderpass.core.errors import BorderPassError, Conflict, FieldError, FieldErrors, NotFound
-from borderpass.core.masking import mask_phone
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.units import (
@@ -273,30 +273,23 @@ async def unit_by_scene(scene: object, field: str = "scene") -> Unit:
 # --- views -------------------------------------------------------------------------------
 
 
-def describe_public(unit: Unit) -> dict[str, Any]:
-    """What anyone who scanned the code may see of a unit."""
-    return {"id": unit.id, "name": unit.name, "kind": unit.kind.value,
-            "status": unit.status.value}
+@dataclass(frozen=True)
+class UnitView:
+    """A unit with what its view needs besides the row: the contact phone opened (the
+    presenter masks it for every viewer, R-U7), its documents by kind, and its code's scene
+    for its own admins and the platform only."""
+
+    unit: Unit
+    contact_phone: str
+    documents: dict[str, int]
+    scene: str | None
 
 
-async def describe(deps: Deps, unit: Unit, viewer: User) -> dict[str, Any]:
+async def view(deps: Deps, unit: Unit, viewer: User) -> UnitView:
     """A unit as its admins and the back office see it."""
     phone = phones.read(deps, unit.sealed, "contact_phone", "unit.contact_phone",
                         unit.contact_phone) or ""
     own = viewer.has_role(Role.ADMIN) or await is_unit_admin(viewer, unit)
     docs = await UnitDocument.filter(unit_id=unit.id).values_list("kind", "document_id")
     code = await RegistrationCode.filter(unit_id=unit.id, revoked_at=None).first()
-    return {
-        **describe_public(unit),
-        "uscc": unit.uscc,
-        "contact_name": unit.contact_name,
-        "contact_phone": mask_phone(phone),  # R-U7: masked for every viewer
-        "documents": dict(docs),
-        "profile_id": unit.profile_id,  # type: ignore[attr-defined]  # R-P1a
-        "scene": code.scene if code and own else None,
-        "refusal_reason": unit.refusal_reason,
-        "decided_at": unit.decided_at.isoformat() if unit.decided_at else None,
-        "deregistered_at": unit.deregistered_at.isoformat() if unit.deregistered_at else None,
-        "deregistration_reason": unit.deregistration_reason,
-        "created_at": unit.created_at.isoformat(),
-    }
+    return UnitView(unit, phone, dict(docs), code.scene if code and own else None)
