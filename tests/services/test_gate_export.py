@@ -10,14 +10,16 @@ from export_factories import approved_enterprise, exporter, issued_licence, offi
 from export_factories import vins as make_vins
 from factories import VIN
 from gate_helpers import declared, issued, lane, qr
+from tortoise.exceptions import OperationalError
 
 from borderpass.core.errors import FieldError
 from borderpass.gate_bridge import protocol
 from borderpass.models.enums import Role
 from borderpass.models.export import VehicleExit
-from borderpass.models.gate import LedgerEntry
+from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.services import clock
 from borderpass.services.export import obligations
+from borderpass.services.gate import gate_record
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Scan, decide
 from borderpass.services.ports import Deps
@@ -137,3 +139,39 @@ def test_scan_frame_needs_a_qr_or_a_vin() -> None:
     with pytest.raises(FieldError) as err:
         protocol.check({"type": "scan", "event_id": "e", "vin": VIN + "XX"})
     assert (err.value.code, err.value.field) == ("length", "vin")
+
+
+async def test_pass_exit_is_recorded_in_the_crossings_commit(gate, deps) -> None:  # R-E7
+    # A release and its records are one commit: the exit is written by the scan's record
+    # itself (nothing after the lane is answered), once; the scan that
+    # loses the pass's release (pass_used) and a retry add nothing.
+    await _licence(deps, [VIN])
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+    other, _ = await lane(gate, "ruili-out-2")
+    first, second = await asyncio.gather(decide(gate, out, Scan("x1", qr(gate_pass))),
+                                         decide(gate, other, Scan("x2", qr(gate_pass))))
+    assert sorted([first.reason, second.reason]) == ["pass_used", "pass_valid"]
+    retry = await decide(gate, out, Scan("x1", qr(gate_pass)))
+    assert retry.command == first.command
+    left = await VehicleExit.get(vin=VIN)
+    assert (left.source, left.port, left.exited_at) == ("gate", "ruili", T0)
+    assert await VehicleExit.all().count() == 1
+
+
+async def test_pass_exit_rolls_back_with_its_batch(gate, deps, monkeypatch) -> None:  # R-E7
+    # The exit is part of the batch's write: a batch that fails leaves no exit behind.
+    await _licence(deps, [VIN])
+    gate_pass = await issued(gate, await declared(gate))
+    out, _ = await lane(gate)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the ledger write failed")
+
+    monkeypatch.setattr(gate_record.ledger, "write", broken)
+    monkeypatch.setattr(gate_record, "_PG_RECORD", gate_record._PG_RECORD.replace(
+        "INSERT INTO gate_ledger (", "INSERT INTO gate_ledger_missing ("))
+    with pytest.raises((RuntimeError, OperationalError)):
+        await decide(gate, out, Scan("r1", qr(gate_pass)))
+    assert not await VehicleExit.exists()
+    assert not await Crossing.exists()

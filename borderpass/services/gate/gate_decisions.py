@@ -237,9 +237,11 @@ async def _evaluate(gate: GateDeps, lane: Lane, scan: Scan,
     cred = scanned.credential
     if reason and reason != HELD_HOME:
         return _refuse(reason, cred.declaration_id, cred.plate), None, row
+    leaving = cred.direction == "exit" and row.get("export_state") == "cleared"
     release = gate_record.Release(cred.declaration_id, cred.direction, "pass", lane.port,
                                   cred.plate, row.get("filing_id"),
-                                  trip=trip_record.facts(row, cred.direction, at))
+                                  trip=trip_record.facts(row, cred.direction, at),
+                                  export_vin=row["vin"] if leaving else None)  # R-E7
     if reason == HELD_HOME:  # R-F9, R-G3: the crossing is recorded, the vehicle held
         return (Decision("", "", "hold", "blacklisted", cred.declaration_id, cred.plate),
                 release, row)
@@ -289,7 +291,4 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
                                                    decision.plate))
     recorded = await gate.coalescer(gate_record.record_batch)(gate_record.Event(
         lane.code, scan.event_id, "scan", at, done, refused, release))
-    if recorded.first and recorded.done and release is not None and lane.direction == "exit" \
-            and row.get("export_state") == "cleared":
-        await gate_export.record_pass_exit(lane, row["vin"], at)  # R-E7: it left
     return _answered(lane, recorded.answer)

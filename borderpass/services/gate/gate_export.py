@@ -9,7 +9,6 @@ per licence vehicle, so two lanes reading the same VIN at once open exactly one 
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime
 
 from borderpass.core.errors import Conflict, FieldError
@@ -40,10 +39,3 @@ async def decide_vin(lane: Lane, vin: str, at: datetime) -> str:
     except FieldError:  # on no cleared licence (or not yet cleared at that moment)
         return "export_not_cleared"
     return "export_cleared"
-
-
-async def record_pass_exit(lane: Lane, vin: str, at: datetime) -> None:
-    """A cleared export vehicle that left on a driver's pass: record its exit too (R-E7)."""
-    # Already recorded (a retried scan) or no longer cleared: nothing to add.
-    with suppress(Conflict, FieldError):
-        await obligations.record_exit(vin, source="gate", port=lane.port, at=at)

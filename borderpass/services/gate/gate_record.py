@@ -15,7 +15,9 @@ The events of one loop turn (scans, acks) are written in one transaction (the br
 5. the chosen variant's ledger entries and command, and the used mark, are written;
 6. the crossings won open and close their vehicles' trips (R-F7, R-F8), with the driver's
    exit message in the outbox and a flag for an exit while a trip is open
-   (:mod:`borderpass.services.crossings.trip_record`).
+   (:mod:`borderpass.services.crossings.trip_record`);
+7. a cleared export vehicle leaving on a driver's pass has its exit recorded with the
+   crossing (R-E7): a release and its records are one commit.
 
 Nothing is queued anywhere: the ledger entry exists when the lane is told (no pop, no loss).
 """
@@ -39,6 +41,7 @@ from tortoise.transactions import in_transaction
 from borderpass.core import metrics
 from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, TripStatus
+from borderpass.models.export import LicenceVehicle, VehicleExit, VehicleState
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LiftStatus, ManualLift
 from borderpass.models.notify import Notification
 from borderpass.services import clock
@@ -64,6 +67,7 @@ class Release:
     filing_id: int | None = None
     if_approved: bool = True  # the declaration must still be approved (not cancelled, used)
     trip: TripFacts | None = None  # the vehicle whose trip this crossing opens or closes
+    export_vin: str | None = None  # R-E7: a cleared export vehicle's exit, with the crossing
 
 
 @dataclass
@@ -170,7 +174,23 @@ async def _take_releases(tx: BaseDBAsyncClient, events: list[Event]) -> set[Key]
     allowed = [(e.release, e.lane, e.event_id, e.at) for e in wanted if e.release
                and (not e.release.if_approved or e.release.declaration_id is None
                     or e.release.declaration_id in approved)]
-    return await insert_crossings(tx, allowed)
+    won = await insert_crossings(tx, allowed)
+    await _export_exits(tx, [(e.release, e.at) for e in wanted if e.release
+                             and e.release.export_vin and (e.lane[:40], e.event_id[:80]) in won])
+    return won
+
+
+async def _export_exits(tx: BaseDBAsyncClient, items: list[tuple[Release, datetime]]) -> None:
+    """R-E7: the exits of cleared export vehicles that crossed on a driver's pass, in the
+    crossing's transaction; one per vehicle (unique), none before its clearance."""
+    for release, at in items:
+        row = await LicenceVehicle.filter(live_vin=release.export_vin,
+                                          state=VehicleState.CLEARED).using_db(tx).first()
+        if row is None or (row.cleared_at is not None and at < row.cleared_at) \
+                or await VehicleExit.filter(vehicle_id=row.id).using_db(tx).exists():
+            continue
+        await VehicleExit.create(vehicle_id=row.id, vin=row.vin, exited_at=at, source="gate",
+                                 port=release.port[:40], using_db=tx)
 
 
 async def _take_acks(tx: BaseDBAsyncClient, events: list[Event], at: datetime) -> set[Key]:
@@ -290,7 +310,8 @@ def _pg_payload(events: list[Event]) -> str:
             "dir": r.direction if r else None, "rkind": r.kind if r else None,
             "port": r.port if r else None, "plate": r.plate if r else None,
             "filing": r.filing_id if r else None, "if_approved": r.if_approved if r else None,
-            "acks": e.acks, **_trip_fields(r, e)}, ensure_ascii=False, separators=(",", ":"))
+            "acks": e.acks, "xvin": r.export_vin if r else None, **_trip_fields(r, e)},
+            ensure_ascii=False, separators=(",", ":"))
         trip = r.trip if r else None
         extra = "" if trip is None or r is None else (
             f',"npayload":{trip_record.notice_json(trip, r.port, e.at)}'
@@ -318,6 +339,7 @@ _DOUBLE_EXITS = """(SELECT w.flag FROM won w WHERE w.dir = 'exit' AND w.deadline
     AND w.cid NOT IN (SELECT exit_crossing_id FROM topen)) dx"""
 _EVENTS, _COMMANDS = LaneEvent._meta.db_table, LaneCommand._meta.db_table
 _LIFTS = ManualLift._meta.db_table
+_EXITS, _VEHICLES = VehicleExit._meta.db_table, LicenceVehicle._meta.db_table
 # A twin's claim won after this statement took its release or ack: the statement fails (a
 # cast error naming this mark) and all it wrote is undone, then the batch runs again.
 _RACED = "gate_batch_raced:"
@@ -335,7 +357,7 @@ WITH x AS (
   SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
     at timestamptz, release bool, decl int, dir text, rkind text, port text, plate text,
     filing int, if_approved bool, acks text, vin text, tfiling int, deadline timestamptz,
-    nuser int, nlocale text, npayload jsonb, flag json, done json, refused json)
+    nuser int, nlocale text, npayload jsonb, flag json, xvin text, done json, refused json)
 ), seen AS (
   SELECT x.i, e.answer FROM x CROSS JOIN LATERAL (SELECT answer FROM {_EVENTS} e
     WHERE e.lane_code = x.lane AND e.event_id = x.eid LIMIT 1) e
@@ -375,6 +397,15 @@ WITH x AS (
   FROM topen o JOIN won w ON w.cid = o.exit_crossing_id WHERE w.nuser IS NOT NULL
   ON CONFLICT (dedupe_key) DO NOTHING
 ), tflag AS ({ledger.pg_insert_from("json_build_array(dx.flag)", _DOUBLE_EXITS)}
+), vexit AS (
+  INSERT INTO {_EXITS} (vehicle_id, vin, exited_at, source, port, created_at)
+  SELECT v.id, v.vin, f.at, 'gate', left(f.port, 40), $2 FROM fresh f
+  JOIN rel ON rel.lane_code = left(f.lane, 40) AND rel.event_id = left(f.eid, 80)
+  CROSS JOIN LATERAL (SELECT lv.id, lv.vin FROM {_VEHICLES} lv WHERE lv.live_vin = f.xvin
+    AND lv.state = '{VehicleState.CLEARED.value}' AND (lv.cleared_at IS NULL
+    OR lv.cleared_at <= f.at) LIMIT 1) v
+  WHERE f.xvin IS NOT NULL
+  ON CONFLICT (vehicle_id) DO NOTHING
 ), pending AS (
   SELECT DISTINCT ON (t.id) f.i, t.id FROM fresh f CROSS JOIN LATERAL (
     SELECT c.id FROM {_COMMANDS} c WHERE c.lane_code = f.lane AND c.command_id = f.acks
