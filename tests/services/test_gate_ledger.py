@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,6 +102,45 @@ async def test_ledger_export_csv_and_xlsx(gate, tmp_path) -> None:  # R-G6, R-G7
     with pytest.raises(FieldError) as err:
         await ledger_export.export(gate.deps.kv, path, "csv", end, start)
     assert err.value.field == "to"
+
+
+async def test_ledger_csv_bytes_are_the_csv_modules(gate, tmp_path) -> None:  # R-G6
+    """The CSV is the same bytes on both back ends (COPY on PostgreSQL): quotes, commas,
+    newlines inside cells, empty and null cells, microseconds, JSON details."""
+    detail = {"n": 1.5, "ok": True, "ctl": "\u0001", "note": "a\nb", "quote": 'say "hi"',
+              "nested": [1, {"a": "中文", "b": None}]}  # keys in jsonb's order
+    rows = [
+        {"at": T0, "lane_code": "L,1", "kind": "scan", "event_id": "", "plate": '云A"1',
+         "outcome": "open", "reason": "", "actor": "bridge", "flagged": True,
+         "declaration_id": 7, "detail": detail},
+        {"at": T0 + timedelta(microseconds=250), "lane_code": " L 2 ", "kind": "fault",
+         "event_id": "e\r1", "plate": "", "outcome": "", "reason": "line\nbreak",
+         "actor": "user:李", "flagged": False, "declaration_id": None, "detail": {}},
+        {"at": T0 + timedelta(seconds=1), "lane_code": "L3", "kind": "ack", "event_id": '"',
+         "plate": "=1+2", "outcome": "x", "reason": "\n", "actor": "", "flagged": False,
+         "declaration_id": None, "detail": {"k": ""}},
+    ]
+    made = [await LedgerEntry.create(**r) for r in rows]
+    await LedgerEntry.create(at=T0 + timedelta(days=1), kind="scan")  # outside the period
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(ledger_export.COLUMNS)
+    for e, r in zip(made, rows, strict=True):
+        writer.writerow([e.id, r["at"].isoformat(), r["lane_code"], r["kind"], r["event_id"],
+                         "" if r["declaration_id"] is None else r["declaration_id"],
+                         r["plate"], r["outcome"], r["reason"], r["actor"], r["flagged"],
+                         json.dumps(r["detail"], ensure_ascii=False) if r["detail"] else ""])
+    path = tmp_path / "ledger.csv"
+    seen: list[int] = []
+    summary = await ledger_export.export(gate.deps.kv, path, "csv", T0, T0 + timedelta(hours=1),
+                                         progress=seen.append)
+    assert path.read_bytes() == expected.getvalue().encode("utf-8-sig")
+    assert sum(seen) == 3
+    assert summary == {("scan", "open"): 1, ("fault", ""): 1, ("ack", "x"): 1}
+    path.unlink()
+    await ledger_export.export(gate.deps.kv, path, "csv", T0, T0 + timedelta(hours=1),
+                               lane="L3")
+    assert path.read_bytes().decode("utf-8-sig").count("\r\n") == 2
 
 
 async def test_scans_are_in_the_ledger_when_the_lane_is_answered(gate) -> None:  # R-G6

@@ -81,7 +81,12 @@ def _trip_intent(row: dict[str, Any], stage: str) -> Intent:
 
 def _pg_trip_sql() -> str:
     """One statement per stage on PostgreSQL: the due trips become outbox rows inside the
-    database (no row travels to Python), with the payload :func:`_trip_intent` builds."""
+    database (no row travels to Python), with the payload :func:`_trip_intent` builds.
+
+    Every column it reads is in an index (migration 0026): the open trips by deadline, the
+    filings' applicant and plate and the users' locale are index-only scans, not a heap
+    page per due trip. The status is a literal so that a generic plan can still use the
+    partial index on open trips."""
     deadline = "t.deadline AT TIME ZONE 'UTC'"
     iso = (f"to_char({deadline}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
            f"date_part('microseconds', t.deadline)::bigint % 1000000 = 0 THEN '' "
@@ -91,14 +96,15 @@ def _pg_trip_sql() -> str:
         f" u.locale FROM {Trip._meta.db_table} t"
         f" JOIN {Filing._meta.db_table} f ON f.id = t.filing_id"
         f" JOIN {User._meta.db_table} u ON u.id = f.applicant_id"
-        f" WHERE t.status = $1 AND t.deadline > $2 AND t.deadline <= $3),"
+        f" WHERE t.status = '{TripStatus.OPEN.value}' AND t.deadline > $1"
+        f" AND t.deadline <= $2),"
         f" queued AS (INSERT INTO {Notification._meta.db_table} (dedupe_key, user_id, kind,"
         f" locale, payload, status, next_at, attempts, maybe_delivered, last_error,"
         f" created_at)"
-        f" SELECT 'trip:' || t.id || ':' || $4::text, t.applicant_id, $5::text, t.locale,"
+        f" SELECT 'trip:' || t.id || ':' || $3::text, t.applicant_id, $4::text, t.locale,"
         f" jsonb_build_object('trip_id', t.id, 'filing_id', t.filing_id,"
-        f" 'plate', COALESCE(t.plate_number, ''), 'deadline', {iso}, 'stage', $6::text),"
-        f" 'pending', $7, 0, false, '', $7 FROM due t"
+        f" 'plate', COALESCE(t.plate_number, ''), 'deadline', {iso}, 'stage', $5::text),"
+        f" 'pending', $6, 0, false, '', $6 FROM due t"
         f" ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1)"
         f" SELECT count(*) AS offered FROM due")
 
@@ -106,7 +112,7 @@ def _pg_trip_sql() -> str:
 async def _sweep_trips_pg(stage: str, low: datetime, high: datetime, now: datetime) -> int:
     overdue = stage == OVERDUE[0]  # R-F9: the blacklisting notice
     _, found = await Trip._meta.db.execute_query(_pg_trip_sql(), [
-        TripStatus.OPEN.value, low, high, "blacklisted" if overdue else stage,
+        low, high, "blacklisted" if overdue else stage,
         kinds.BLACKLISTED if overdue else kinds.TRIP_DEADLINE, stage, now])
     return int(found[0]["offered"])
 
