@@ -1,0 +1,34 @@
+"""The frames a lane receives for a command: rendered here, from the services' Command.
+
+The services decide (:class:`~borderpass.services.gate.lane_events.Command`); the bridge
+alone knows the wire: the ``command`` frame with its display text in the lane's languages
+(R-G3), as PROTOCOL.md shows it, byte for byte the same on every resend (its time is the
+command's own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from borderpass.gate_bridge.protocol import dumps
+from borderpass.services.gate import gate_texts
+from borderpass.services.gate.lane_events import Command
+
+
+def command(cmd: Command, languages: Sequence[str]) -> dict[str, Any]:
+    """The ``command`` frame of ``cmd`` for a lane showing ``languages``."""
+    return {"type": "command", "event_id": cmd.event_id, "action": cmd.action,
+            "reason": cmd.reason,
+            "display": gate_texts.display(cmd.action, cmd.reason, languages),
+            "at": cmd.at, **cmd.extras}
+
+
+def command_text(cmd: Command, languages: Sequence[str]) -> str:
+    """The ``command`` frame as the lane receives it (compact JSON text)."""
+    return dumps(command(cmd, languages))
+
+
+def stored_command_text(stored: str, languages: Sequence[str]) -> str:
+    """The frame of a command as the outbox or Redis carried it."""
+    return command_text(Command.loads(stored), languages)
