@@ -8,12 +8,12 @@ command's own).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from borderpass.gate_bridge.protocol import dumps
 from borderpass.services.gate import gate_texts
-from borderpass.services.gate.lane_events import Command
+from borderpass.services.gate.lane_events import COMPACT_JSON, JSON_STRING, Command
 
 
 def command(cmd: Command, languages: Sequence[str]) -> dict[str, Any]:
@@ -25,8 +25,18 @@ def command(cmd: Command, languages: Sequence[str]) -> dict[str, Any]:
 
 
 def command_text(cmd: Command, languages: Sequence[str]) -> str:
-    """The ``command`` frame as the lane receives it (compact JSON text)."""
-    return dumps(command(cmd, languages))
+    """The ``command`` frame as the lane receives it: the compact JSON of :func:`command`,
+    written field by field (it answers every scan) with the display text's JSON cached."""
+    extras = COMPACT_JSON(cmd.extras)[1:-1]
+    return (f'{{"type":"command","event_id":{JSON_STRING(cmd.event_id)},'
+            f'"action":{JSON_STRING(cmd.action)},"reason":{JSON_STRING(cmd.reason)},'
+            f'"display":{_display(cmd.action, cmd.reason, tuple(languages))},'
+            f'"at":{JSON_STRING(cmd.at)}{"," if extras else ""}{extras}}}')
+
+
+@functools.lru_cache(maxsize=512)  # a few dozen (action, reason, languages) on a port
+def _display(action: str, reason: str, languages: tuple[str, ...]) -> str:
+    return COMPACT_JSON(gate_texts.display(action, reason, languages))
 
 
 def stored_command_text(stored: str, languages: Sequence[str]) -> str:

@@ -160,4 +160,4 @@ def receipt(event_id: str, **result: Any) -> dict[str, Any]:
 
 def dumps(frame: dict[str, Any]) -> str:
     """A frame as compact JSON, UTF-8 text kept readable."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return ev.COMPACT_JSON(frame)

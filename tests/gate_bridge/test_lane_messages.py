@@ -16,7 +16,7 @@ from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
-from borderpass.gate_bridge import protocol
+from borderpass.gate_bridge import frames, protocol
 from borderpass.models.gate import LaneCommand
 from borderpass.services import clock
 from borderpass.services.gate import gate_texts
@@ -97,6 +97,23 @@ def test_a_command_keeps_its_own_format_between_bridges() -> None:
     assert json.loads(stored)["v"] == 1 and "display" not in stored
     assert ev.Command.loads(stored) == command
     assert (command.actor, command.plate, command.declaration_id) == ("user:c", "云A1", None)
+
+
+@pytest.mark.parametrize("extras", [
+    {}, {"in_reply_to": 's"1\\', "declaration_id": None, "plate": "云N\u2028\x01"},
+    {"plate": "", "actor": "user:c", "lift_id": 3}])
+def test_commands_written_field_by_field_are_the_json_of_their_fields(
+        extras: dict[str, Any]) -> None:
+    command = ev.Command("门-1", 'e"\\1', "deny", "pass_used", "2026-11-26T02:00:00+00:00",
+                         extras)
+    assert command.dumps() == _compact({"v": 1, "lane": command.lane,
+                                        "event_id": command.event_id, "action": "deny",
+                                        "reason": "pass_used", "at": command.at,
+                                        "extras": extras})
+    assert frames.command_text(command, LANGUAGES) == _compact(
+        frames.command(command, LANGUAGES))
+    assert json.loads(frames.command_text(command, ["en"]))["display"] == {
+        "en": gate_texts.display("deny", "pass_used", ["en"])["en"]}
 
 
 def test_frames_are_parsed_once_into_typed_messages() -> None:
