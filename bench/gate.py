@@ -202,6 +202,7 @@ async def _scan_cost(gate: GateDeps, world: sim_seed.SimWorld) -> None:
     (the WAL flush of each commit included; other databases' work is not)."""
     import json
 
+    from borderpass.gate_bridge import protocol
     from borderpass.gate_bridge.dispatch import handle
     from borderpass.models.gate import Lane
 
@@ -213,10 +214,10 @@ async def _scan_cost(gate: GateDeps, world: sim_seed.SimWorld) -> None:
     for n in range(COST_SCANS):
         lane = lanes[n % len(lanes)]
         _, text, _ = picker.next()
-        command = json.loads(await handle(gate, lane, {"type": "scan", "event_id": f"cost-s{n}",
-                                                       "qr": text}))
-        await handle(gate, lane, {"type": "ack", "event_id": f"cost-a{n}",
-                                  "command_id": command["event_id"]})
+        command = json.loads(await handle(gate, lane, protocol.check(
+            {"type": "scan", "event_id": f"cost-s{n}", "qr": text})))
+        await handle(gate, lane, protocol.check({"type": "ack", "event_id": f"cost-a{n}",
+                                                 "command_id": command["event_id"]}))
     bridge = 1000 * (time.process_time() - cpu) / COST_SCANS
     pg = 1000 * (_cpu_by_process()["PG bench backends"] - before) / COST_SCANS
     print(f"scan + ack at a batch of one ({COST_SCANS}, in this process): CPU per scan "

@@ -7,6 +7,7 @@ from typing import Any
 
 from factories import approved_filing, driver_user
 
+from borderpass.gate_bridge import frames
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
 from borderpass.presenters import crossings as present
@@ -52,6 +53,13 @@ async def issued(gate: GateDeps, declaration: Declaration) -> dict[str, Any]:
     """The pass as the owner's device receives it (secret included)."""
     user = await User.get(id=declaration.declared_by_id)  # type: ignore[attr-defined]
     return present.pass_(await passes.issue(gate, user, declaration.id), user.locale)
+
+
+def shown(decision: Decision, at_lane: Lane) -> dict[str, str]:
+    """The display text the lane shows for a decision (the bridge renders its command)."""
+    assert decision.command is not None
+    display: dict[str, str] = frames.command(decision.command, at_lane.languages)["display"]
+    return display
 
 
 def qr(gate_pass: dict[str, Any], at: datetime | None = None, code: str | None = None) -> str:

@@ -35,7 +35,7 @@ async def _going_away(app: web.Application) -> None:
     (1001), so it reconnects to another process instead of holding this one open."""
     from borderpass.gate_bridge.ws import SOCKETS
 
-    sockets = list(app.get(SOCKETS, {}).values())
+    sockets = [here.ws for here in app.get(SOCKETS, {}).values()]
     if sockets:  # all at once: each close waits for its lane's answer
         await asyncio.wait([asyncio.ensure_future(ws.close(code=1001, message=b"server shutdown"))
                             for ws in sockets], timeout=GOING_AWAY)

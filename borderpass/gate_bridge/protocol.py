@@ -1,16 +1,22 @@
 """The lane-controller wire format (PROTOCOL.md): JSON frames, checked field by field.
 
-Knows nothing of the application: it turns text into a validated frame dict or raises a
-FieldError naming the offending field, and builds the bridge's own frames.
+Each frame is parsed once, here, into a typed message
+(:mod:`borderpass.services.gate.lane_events`), or refused with a FieldError naming the
+offending field; the services never see the JSON. Also builds the bridge's own frames
+(the command frame is in :mod:`borderpass.gate_bridge.frames`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.messages import error_message
+from borderpass.services import clock
+from borderpass.services.gate import lane_events as ev
 
 MAX_FRAME_BYTES = 1024 * 1024  # an offline batch of a few thousand scans
 HEARTBEAT = 15.0  # seconds between the bridge's WebSocket pings
@@ -34,11 +40,11 @@ _OPTIONAL: dict[str, dict[str, int]] = {
     "status": {"detail": 500},
     "lift_request": {"plate": 16, "guard": 64},
 }
-ACK_RESULTS = ("done", "failed")
-POLE_STATES = ("up", "down", "stuck")
+ACK_RESULTS, POLE_STATES = ev.ACK_RESULTS, ev.POLE_STATES
+OFFLINE_ACTIONS = ("open", "deny", "hold")
 
 
-def parse(text: str | bytes) -> dict[str, Any]:
+def parse(text: str | bytes) -> ev.LaneMessage:
     """One lane frame, validated; FieldError names the first wrong field."""
     if len(text) > MAX_FRAME_BYTES:
         raise FieldError("too_large", "frame", max=MAX_FRAME_BYTES)
@@ -64,8 +70,9 @@ def _string(frame: dict[str, Any], name: str, limit: int, required: bool) -> Non
         raise FieldError("length", name, max=limit)
 
 
-def check(frame: dict[str, Any]) -> dict[str, Any]:
-    """Validate a decoded frame of a known type (the HTTP door skips :func:`parse`)."""
+def check(frame: dict[str, Any]) -> ev.LaneMessage:
+    """Validate a decoded frame of a known type (the HTTP door skips :func:`parse`) and
+    make it a typed message."""
     kind = str(frame.get("type"))
     _string(frame, "event_id", 64, required=True)
     known = {"type", "event_id", *_REQUIRED[kind], *_OPTIONAL.get(kind, {})}
@@ -86,7 +93,57 @@ def check(frame: dict[str, Any]) -> dict[str, Any]:
         raise FieldError("choice", "pole", choices=", ".join(POLE_STATES))
     if kind == "offline_batch" and not isinstance(frame.get("events"), list):
         raise FieldError("type_list", "events")
-    return frame
+    return _MESSAGES[kind](frame)
+
+
+_MESSAGES: dict[str, Callable[[dict[str, Any]], ev.LaneMessage]] = {
+    "hello": lambda f: ev.Hello(f["event_id"], f["lane"], f["credential"], f.get("software")),
+    "scan": lambda f: ev.Scan(f["event_id"], f.get("qr") or "", f.get("plate") or "",
+                              f.get("vin") or "", f.get("id_number") or ""),
+    "ack": lambda f: ev.Ack(f["event_id"], f["command_id"], f.get("result", "done")),
+    "status": lambda f: ev.Status(f["event_id"], f["pole"], f.get("detail") or ""),
+    "fault": lambda f: ev.Fault(f["event_id"], f["symptom"]),
+    "lift_request": lambda f: ev.LiftRequest(f["event_id"], f["reason"], f.get("plate"),
+                                             f.get("guard")),
+    "offline_batch": lambda f: ev.OfflineBatch(f["event_id"], offline_events(f["events"])),
+    "ping": lambda f: ev.Ping(f["event_id"]),
+}
+
+
+def offline_events(events: object) -> tuple[ev.OfflineScan, ...]:
+    """The scans of an offline upload, all checked before any is taken (a bad one changes
+    nothing); the field is named by its index, e.g. ``events[3].at``."""
+    if not isinstance(events, list):
+        raise FieldError("type_list", "events")
+    if len(events) > ev.OFFLINE_MAX_EVENTS:
+        raise FieldError("too_many", "events", max=ev.OFFLINE_MAX_EVENTS)
+    now = clock.now()
+    return tuple(_offline_event(raw, i, now) for i, raw in enumerate(events))
+
+
+def _offline_event(raw: object, index: int, now: datetime) -> ev.OfflineScan:
+    where = f"events[{index}]"
+    if not isinstance(raw, dict):
+        raise FieldError("type_object", where)
+    event_id, qr, action = raw.get("event_id"), raw.get("qr", ""), raw.get("action")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        raise FieldError("required", f"{where}.event_id")
+    if not isinstance(qr, str):
+        raise FieldError("type_string", f"{where}.qr")
+    if action not in OFFLINE_ACTIONS:
+        raise FieldError("choice", f"{where}.action", choices=", ".join(OFFLINE_ACTIONS))
+    try:
+        at = datetime.fromisoformat(str(raw.get("at")))
+    except ValueError as exc:
+        raise FieldError("type_datetime", f"{where}.at") from exc
+    if at.tzinfo is None:
+        raise FieldError("datetime_tz", f"{where}.at")
+    if not now - ev.OFFLINE_MAX_AGE <= at <= now + timedelta(minutes=5):
+        raise FieldError("offline_at_window", f"{where}.at", days=ev.OFFLINE_MAX_AGE.days)
+    plate = raw.get("plate") or ""
+    if not isinstance(plate, str) or len(plate) > 16:
+        raise FieldError("length", f"{where}.plate", max=16)
+    return ev.OfflineScan(event_id, qr, str(action), at, plate)
 
 
 def error_frame(err: BorderPassError, languages: list[str], in_reply_to: str | None) -> dict[
@@ -103,4 +160,4 @@ def receipt(event_id: str, **result: Any) -> dict[str, Any]:
 
 def dumps(frame: dict[str, Any]) -> str:
     """A frame as compact JSON, UTF-8 text kept readable."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return ev.COMPACT_JSON(frame)

@@ -9,10 +9,11 @@ from aiohttp import web
 
 from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
-from borderpass.gate_bridge import protocol
+from borderpass.gate_bridge import frames, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
 from borderpass.services.gate import gate_commands, lanes
+from borderpass.services.gate.lane_events import LaneMessage
 
 routes = web.RouteTableDef()
 
@@ -26,7 +27,7 @@ async def _lane(request: web.Request) -> Lane:
                                     token.strip())
 
 
-async def _frame(request: web.Request, kind: str | None) -> dict[str, Any]:
+async def _frame(request: web.Request, kind: str | None) -> LaneMessage:
     raw = await request.content.read(protocol.MAX_FRAME_BYTES + 1)
     if len(raw) > protocol.MAX_FRAME_BYTES:
         raise TooLarge("too_large", "body", max=protocol.MAX_FRAME_BYTES)
@@ -69,8 +70,8 @@ async def post_event(request: web.Request) -> web.Response:
 async def get_commands(request: web.Request) -> web.Response:
     """The lane's unacknowledged commands (for scanners that poll)."""
     lane = await _lane(request)
-    frames = await gate_commands.pending(request.app[GATE], lane.code)
-    return _json({"items": [json.loads(text) for text in frames]})
+    pending = await gate_commands.pending(request.app[GATE], lane.code)
+    return _json({"items": [frames.command(c, lane.languages) for c in pending]})
 
 
 @routes.get("/gate/keys")

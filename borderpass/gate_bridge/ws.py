@@ -5,22 +5,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from borderpass.core.appkeys import GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
-from borderpass.gate_bridge import presence, protocol
+from borderpass.gate_bridge import frames, presence, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
 from borderpass.presenters import gate as present
 from borderpass.services import clock
 from borderpass.services.gate import gate_commands, lanes, ledger
+from borderpass.services.gate.lane_events import Hello
 
 log = logging.getLogger("borderpass.gate")
 HELLO_TIMEOUT = 10.0
-SOCKETS = web.AppKey("lane_sockets", dict[str, web.WebSocketResponse])
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """A lane's socket here, with the languages its commands are displayed in."""
+
+    ws: web.WebSocketResponse
+    languages: list[str]
+
+
+SOCKETS = web.AppKey("lane_sockets", dict[str, Connected])
 CLOSE_AUTH, CLOSE_PROTOCOL, CLOSE_REPLACED = 4401, 4400, 4409
 
 
@@ -44,12 +56,12 @@ async def _hello(request: web.Request, ws: web.WebSocketResponse) -> Lane | None
         return None
     event_id = None
     try:
-        frame = protocol.parse(msg.data)
-        event_id = frame["event_id"]
-        if frame["type"] != "hello":
+        message = protocol.parse(msg.data)
+        event_id = message.event_id
+        if not isinstance(message, Hello):
             raise FieldError("frame_hello_first", "type")
-        return await lanes.authenticate(gate.deps, gate.lanes, frame["lane"],
-                                        frame["credential"])
+        return await lanes.authenticate(gate.deps, gate.lanes, message.lane,
+                                        message.credential)
     except BorderPassError as err:
         await _send(ws, protocol.error_frame(err, ["zh_CN", "en"], event_id))
         code = CLOSE_AUTH if isinstance(err, Unauthorized) else CLOSE_PROTOCOL
@@ -64,8 +76,8 @@ async def _welcome(request: web.Request, ws: web.WebSocketResponse, lane: Lane,
     await _send(ws, {"type": "welcome", "in_reply_to": hello_id, "lane": present.lane(lane),
                      "keys": await gate.keys.published(), "heartbeat": protocol.HEARTBEAT,
                      "server_time": clock.now().isoformat(), "pending": len(pending)})
-    for text in pending:  # unacknowledged commands are sent again after a reconnect
-        await _send(ws, text)
+    for command in pending:  # unacknowledged commands are sent again after a reconnect
+        await _send(ws, frames.command_text(command, lane.languages))
 
 
 async def lane_socket(request: web.Request) -> web.StreamResponse:
@@ -78,8 +90,8 @@ async def lane_socket(request: web.Request) -> web.StreamResponse:
         return ws
     sockets = request.app[SOCKETS]
     if (old := sockets.get(lane.code)) is not None:
-        await old.close(code=CLOSE_REPLACED, message=b"replaced by a new connection")
-    sockets[lane.code] = ws
+        await old.ws.close(code=CLOSE_REPLACED, message=b"replaced by a new connection")
+    sockets[lane.code] = Connected(ws, list(lane.languages))
     await ledger.record(ledger.entry("connect", lane.code, outcome="online"))
     try:
         async with presence.present(request.app[REDIS], lane.code):  # the console's "online"
@@ -91,7 +103,7 @@ async def lane_socket(request: web.Request) -> web.StreamResponse:
                     await _send(ws, protocol.error_frame(FieldError("frame_json", "frame"),
                                                          lane.languages, None))
     finally:
-        if sockets.get(lane.code) is ws:
+        if (here := sockets.get(lane.code)) is not None and here.ws is ws:
             del sockets[lane.code]
         with contextlib.suppress(Exception):
             await ledger.record(ledger.entry("disconnect", lane.code, outcome="offline"))
@@ -102,11 +114,11 @@ async def _serve_frame(request: web.Request, ws: web.WebSocketResponse, lane: La
                        text: str) -> None:
     event_id = None
     try:
-        frame = protocol.parse(text)
-        event_id = frame["event_id"]
-        if frame["type"] == "hello":
+        message = protocol.parse(text)
+        event_id = message.event_id
+        if isinstance(message, Hello):
             raise FieldError("frame_type", "type", type="hello")
-        await _send(ws, await handle(request.app[GATE], lane, frame))
+        await _send(ws, await handle(request.app[GATE], lane, message))
     except BorderPassError as err:
         await _send(ws, protocol.error_frame(err, lane.languages, event_id))
     except Exception:
@@ -157,10 +169,11 @@ async def _relay(app: web.Application, stop: asyncio.Event, resend: bool) -> Non
                 continue
             channel = msg["channel"].decode() if isinstance(msg["channel"], bytes) \
                 else msg["channel"]
-            ws = app[SOCKETS].get(channel.removeprefix(prefix))
-            if ws is not None:
+            here = app[SOCKETS].get(channel.removeprefix(prefix))
+            if here is not None:  # the command as announced; its frame is rendered here
                 data = msg["data"]
-                await _send(ws, data.decode() if isinstance(data, bytes) else data)
+                stored = data.decode() if isinstance(data, bytes) else data
+                await _send(here.ws, frames.stored_command_text(stored, here.languages))
     finally:
         with contextlib.suppress(Exception):
             await pubsub.aclose()
@@ -170,7 +183,7 @@ async def _resend(app: web.Application) -> None:
     """Send each lane connected here its unacknowledged commands (lanes drop duplicates by
     command id)."""
     sockets = app[SOCKETS]
-    for code, frames in (await gate_commands.pending_lanes(list(sockets))).items():
-        if (ws := sockets.get(code)) is not None:
-            for text in frames:
-                await _send(ws, text)
+    for code, commands in (await gate_commands.pending_lanes(list(sockets))).items():
+        if (here := sockets.get(code)) is not None:
+            for command in commands:
+                await _send(here.ws, frames.command_text(command, here.languages))

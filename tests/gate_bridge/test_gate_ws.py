@@ -12,6 +12,7 @@ import pytest
 from gate_helpers import declared, issued, lane, qr
 
 from borderpass.core.appkeys import GATE
+from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import (
     Crossing,
@@ -335,11 +336,12 @@ async def test_twins_in_two_bridge_processes_act_once(client, kind) -> None:  # 
         text = qr(await issued(gate, await declared(gate)))
         frame = {"type": "scan", "event_id": "twin-1", "qr": text}
     else:
-        first = await handle(gate, out, {"type": "scan", "event_id": "s0",
-                                          "qr": qr(await issued(gate, await declared(gate)))})
+        first = await handle(gate, out, protocol.check({
+            "type": "scan", "event_id": "s0",
+            "qr": qr(await issued(gate, await declared(gate)))}))
         frame = {"type": "ack", "event_id": "twin-1",
                  "command_id": json.loads(first)["event_id"]}
-    answers = await asyncio.gather(*(handle(g, out, dict(frame))
+    answers = await asyncio.gather(*(handle(g, out, protocol.check(dict(frame)))
                                      for g in (gate, other, gate, other)))
     assert len(set(answers)) == 1
     assert await LaneEvent.filter(event_id="twin-1").count() == 1

@@ -5,7 +5,6 @@ batch undo everything and answer with the twin's answer (R-G2, R-G6)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 
 import asyncpg
@@ -19,6 +18,7 @@ from borderpass.models.gate import Crossing, LaneEvent, LedgerEntry
 from borderpass.services import clock
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Scan, decide
+from borderpass.services.gate.lane_events import Command
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -39,8 +39,8 @@ async def test_a_twin_claiming_first_undoes_the_batch_that_took_the_release(gate
     declaration = await declared(gate)
     text = qr(await issued(gate, declaration))
     out, _ = await lane(gate)
-    twin_answer = json.dumps({"type": "command", "event_id": "s1:cmd", "in_reply_to": "s1",
-                              "action": "deny", "reason": "pass_used"})
+    twin_answer = Command(out.code, "s1:cmd", "deny", "pass_used", T0.isoformat(),
+                          {"in_reply_to": "s1"}).dumps()
     db = connections.get("default")
     other = await asyncpg.connect(host=db.host, port=db.port, user=db.user,  # type: ignore
                                   password=db.password, database=db.database)  # type: ignore

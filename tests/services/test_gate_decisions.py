@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from gate_helpers import declared, issued, lane, qr
+from gate_helpers import declared, issued, lane, qr, shown
 
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import BlacklistEntry, Declaration
@@ -20,6 +20,7 @@ from borderpass.services.crossings import declarations, pass_tokens, passes
 from borderpass.services.gate import gate_decisions, gate_record
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Scan, decide
+from borderpass.services.gate.lane_events import Ack
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -37,12 +38,12 @@ async def test_valid_pass_opens_once_and_marks_used(gate) -> None:  # R-G2, R-G6
     out, _ = await lane(gate)
     first = await decide(gate, out, Scan("e1", qr(gate_pass)))
     assert first.action == "open" and first.reason == "pass_valid"
-    assert first.command["display"]["zh_CN"] == "核验通过，请通行"
+    assert shown(first, out)["zh_CN"] == "核验通过，请通行"
     assert (await Declaration.get(id=declaration.id)).status is DeclarationStatus.USED
     again = await decide(gate, out, Scan("e2", qr(gate_pass)))
     assert again.action == "deny" and again.reason == "pass_used"
-    assert "查验区" in again.command["display"]["zh_CN"]  # R-G3
-    assert set(again.command["display"]) == {"zh_CN", "my", "en"}
+    assert "查验区" in shown(again, out)["zh_CN"]  # R-G3
+    assert set(shown(again, out)) == {"zh_CN", "my", "en"}
     retry = await decide(gate, out, Scan("e1", qr(gate_pass)))  # same event: same answer
     assert retry.action == "open" and retry.command == first.command
     kinds = await LedgerEntry.filter(lane_code=out.code).values_list("kind", "outcome")
@@ -251,11 +252,10 @@ def test_the_entry_of_an_unknown_ack_is_the_known_one_flagged(command_id: str) -
     from borderpass.models.gate import Lane
     from borderpass.services.gate import gate_commands
 
-    lane_row, ack = Lane(code="ruili-out-1"), {"event_id": "a1", "command_id": command_id}
+    lane_row, ack = Lane(code="ruili-out-1"), Ack("a1", command_id)
     clock.freeze(T0)
-    known = gate_commands.ack_entry(lane_row, ack, command_id, True)
-    assert gate_commands.unknown_variant(known) == gate_commands.ack_entry(
-        lane_row, ack, command_id, False)
+    known = gate_commands.ack_entry(lane_row, ack, True)
+    assert gate_commands.unknown_variant(known) == gate_commands.ack_entry(lane_row, ack, False)
 
 
 async def test_the_lane_state_read_probes_the_unlifted_blacklist_by_index(gate) -> None:

@@ -9,7 +9,7 @@ import pytest
 from export_factories import approved_enterprise, exporter, issued_licence, officer
 from export_factories import vins as make_vins
 from factories import VIN
-from gate_helpers import declared, issued, lane, qr
+from gate_helpers import declared, issued, lane, qr, shown
 from tortoise.exceptions import OperationalError
 
 from borderpass.core.errors import FieldError
@@ -55,12 +55,12 @@ async def test_cleared_vin_opens_once_and_records_the_exit(gate, deps) -> None: 
     goods = await _goods_lane(gate)
     first = await decide(gate, goods, Scan("v1", "", vin=vins[0].lower()))
     assert (first.action, first.reason) == ("open", "export_cleared")
-    assert first.command["display"]["zh_CN"] == "出口车辆已通关，请通行"
+    assert shown(first, goods)["zh_CN"] == "出口车辆已通关，请通行"
     left = await VehicleExit.get(vin=vins[0])
     assert (left.source, left.port, left.exited_at) == ("gate", "ruili", T0)
     again = await decide(gate, goods, Scan("v2", "", vin=vins[0]))
     assert (again.action, again.reason) == ("deny", "export_already_left")
-    assert "查验区" in again.command["display"]["zh_CN"]  # R-G3
+    assert "查验区" in shown(again, goods)["zh_CN"]  # R-G3
     retry = await decide(gate, goods, Scan("v1", "", vin=vins[0]))  # same event, same answer
     assert retry.command == first.command
     assert await VehicleExit.filter(vin=vins[0]).count() == 1
@@ -74,7 +74,7 @@ async def test_vin_not_on_a_cleared_licence_is_held(gate, deps) -> None:  # R-E3
     goods = await _goods_lane(gate)
     held = await decide(gate, goods, Scan("n1", "", vin=issued_only[0]))
     assert (held.action, held.reason) == ("hold", "export_not_cleared")
-    assert set(held.command["display"]) == {"zh_CN", "my", "en"}
+    assert set(shown(held, goods)) == {"zh_CN", "my", "en"}
     unknown = await decide(gate, goods, Scan("n2", "", vin=make_vins(1, 70)[0]))
     assert (unknown.action, unknown.reason) == ("hold", "export_not_cleared")
     bad = await decide(gate, goods, Scan("n3", "", vin="LFV2A21KO0000001"))
@@ -132,7 +132,7 @@ async def test_lane_vin_must_match_the_filed_vehicle(gate) -> None:
 
 
 def test_scan_frame_needs_a_qr_or_a_vin() -> None:
-    assert protocol.check({"type": "scan", "event_id": "e", "vin": VIN})["vin"] == VIN
+    assert protocol.check({"type": "scan", "event_id": "e", "vin": VIN}).vin == VIN
     with pytest.raises(FieldError) as err:
         protocol.check({"type": "scan", "event_id": "e"})
     assert (err.value.code, err.value.field) == ("required", "qr")

@@ -12,6 +12,7 @@ from gate_helpers import declared, issued, lane, qr
 from openpyxl import load_workbook
 
 from borderpass.core.errors import FieldError
+from borderpass.gate_bridge import protocol
 from borderpass.models import Declaration
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Crossing, LaneEvent, LedgerEntry
@@ -19,6 +20,7 @@ from borderpass.services import clock
 from borderpass.services.gate import gate_lifts, gate_offline, ledger, ledger_export
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import Scan, decide
+from borderpass.services.gate.lane_events import OfflineBatch, OfflineScan
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -33,20 +35,27 @@ def _event(event_id: str, text: str, at: datetime, action: str = "open") -> dict
     return {"event_id": event_id, "qr": text, "at": at.isoformat(), "action": action}
 
 
+def _upload(events: object) -> tuple[OfflineScan, ...]:
+    """An offline upload as the bridge parses it (checked whole, fields named)."""
+    batch = protocol.check({"type": "offline_batch", "event_id": "up", "events": events})
+    assert isinstance(batch, OfflineBatch)
+    return batch.events
+
+
 async def test_offline_uploads_reconcile_and_flag_double_use(gate) -> None:  # R-G2
     clock.freeze(T0)
     gate_pass = await issued(gate, await declared(gate))
     (a, _), (b, _) = await lane(gate, "ruili-out-a"), await lane(gate, "ruili-out-b")
     seen = T0 - timedelta(minutes=10)
     text = qr(gate_pass, at=seen)
-    first = await gate_offline.reconcile(gate, a, [_event("a1", text, seen)])
-    assert first == {"accepted": 1, "flagged": []}
+    first = await gate_offline.reconcile(gate, a, _upload([_event("a1", text, seen)]))
+    assert first == gate_offline.Reconciled(1, ())
     declaration = await Declaration.get(id=gate_pass["declaration_id"])
     assert declaration.status is DeclarationStatus.USED
-    second = await gate_offline.reconcile(gate, b, [_event("b1", text, seen)])
-    assert second["flagged"] == [{"event_id": "b1", "flag": "double_use"}]
-    again = await gate_offline.reconcile(gate, b, [_event("b1", text, seen)])
-    assert again == {"accepted": 0, "flagged": []}  # an upload retried is taken once
+    second = await gate_offline.reconcile(gate, b, _upload([_event("b1", text, seen)]))
+    assert second.flagged == (("b1", "double_use"),)
+    again = await gate_offline.reconcile(gate, b, _upload([_event("b1", text, seen)]))
+    assert again == gate_offline.Reconciled(0, ())  # an upload retried is taken once
     online = await decide(gate, a, Scan("on1", qr(gate_pass)))
     assert online.reason == "pass_used"
     assert await LedgerEntry.filter(kind="double_use", flagged=True, lane_code=b.code).exists()
@@ -57,8 +66,9 @@ async def test_offline_stale_code_is_flagged(gate) -> None:
     gate_pass = await issued(gate, await declared(gate))
     a, _ = await lane(gate)
     seen = T0 - timedelta(minutes=10)
-    result = await gate_offline.reconcile(gate, a, [_event("a1", qr(gate_pass, at=T0), seen)])
-    assert result["flagged"] == [{"event_id": "a1", "flag": "code_stale"}]
+    result = await gate_offline.reconcile(gate, a, _upload([_event("a1", qr(gate_pass, at=T0),
+                                                                     seen)]))
+    assert result.flagged == (("a1", "code_stale"),)
 
 
 async def test_bad_offline_upload_changes_nothing(gate) -> None:
@@ -72,7 +82,7 @@ async def test_bad_offline_upload_changes_nothing(gate) -> None:
                           ([_event("a4", "x", T0 - timedelta(days=20))], "events[0].at"),
                           ({"a": 1}, "events")):
         with pytest.raises(FieldError) as err:
-            await gate_offline.reconcile(gate, a, events)
+            await gate_offline.reconcile(gate, a, _upload(events))
         assert err.value.field == field
     assert (await Declaration.get(id=gate_pass["declaration_id"])).status \
         is DeclarationStatus.APPROVED

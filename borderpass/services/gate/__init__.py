@@ -17,6 +17,7 @@ __all__ = [
     "gate_offline",
     "gate_record",
     "gate_texts",
+    "lane_events",
     "lanes",
     "ledger",
     "ledger_export",

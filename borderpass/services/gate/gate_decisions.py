@@ -17,8 +17,7 @@ nothing the gate needs to stay correct (R-G2, R-G6).
 from __future__ import annotations
 
 import functools
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,8 +32,16 @@ from borderpass.services import clock
 from borderpass.services.crossings import blacklist, land_ports, passes, trip_record
 from borderpass.services.crossings import pass_tokens as tokens
 from borderpass.services.filings import filing_validity
-from borderpass.services.gate import gate_commands, gate_export, gate_record, ledger, second_line
+from borderpass.services.gate import (
+    gate_commands,
+    gate_export,
+    gate_record,
+    lane_events,
+    ledger,
+    second_line,
+)
 from borderpass.services.gate.gate_context import GateDeps, normalize_plate
+from borderpass.services.gate.lane_events import Command
 
 # Suspicious: hold for inspection.
 HOLD_REASONS = frozenset({"blacklisted", "plate_mismatch", "vin_mismatch",
@@ -61,7 +68,8 @@ class Scan:
 
 @dataclass
 class Decision:
-    """The bridge's answer to one scan and the command it sent the lane."""
+    """The bridge's answer to one scan and the command it sent the lane (the bridge renders
+    the command's frame)."""
 
     event_id: str
     lane: str
@@ -69,12 +77,14 @@ class Decision:
     reason: str
     declaration_id: int | None = None
     plate: str = ""
-    command: dict[str, Any] = field(default_factory=dict)
-    command_text: str = ""  # the command as sent (JSON); not kept with the answer
+    command: Command | None = None
 
-    def answer(self) -> str:
-        """The decision as kept for a retried event (without the command's text)."""
-        return json.dumps({**vars(self), "command_text": ""}, ensure_ascii=False)
+
+def scan_of(gate: GateDeps, event: lane_events.Scan) -> Scan:
+    """The scan to decide from a lane's scan message; the driver's ID number, when read,
+    only as its blind index (R-G8; a malformed one is a FieldError naming ``id_number``)."""
+    driver = second_line.person_key(gate, event.id_number) if event.id_number else None
+    return Scan(event.event_id, event.qr, event.plate, vin=event.vin, driver_key=driver)
 
 
 def _refuse(reason: str, declaration_id: int | None = None, plate: str = "") -> Decision:
@@ -253,7 +263,7 @@ def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision,
     """What the decision writes: the scan's and the command's ledger entries (R-G6), the
     command in the lane's outbox, and the command as the answer."""
     decision.event_id, decision.lane = scan.event_id, lane.code
-    decision.command = gate_commands.build(
+    command = decision.command = gate_commands.build(
         lane, f"{scan.event_id}:cmd", decision.action, decision.reason,
         in_reply_to=scan.event_id, declaration_id=decision.declaration_id, plate=decision.plate)
     kind = "emergency" if decision.reason == "emergency" else "scan"
@@ -263,18 +273,20 @@ def _variant(lane: Lane, scan: Scan, at: datetime, decision: Decision,
                               reason=decision.reason,
                               detail=({"vin": scan.vin.strip().upper()} if scan.vin else {})
                               | (extra or {}) or None)
-    text = decision.command_text = gate_commands.dumps(decision.command)
-    return gate_record.Variant(text, [scan_entry, gate_commands.ledger_entry(lane,
-                                                                              decision.command)],
-                               (decision.command["event_id"], text))
+    text = command.dumps()
+    return gate_record.Variant(text, [scan_entry, gate_commands.ledger_entry(lane, command)],
+                               (command.event_id, text))
 
 
-def _answered(lane: Lane, text: str) -> Decision:
-    """The decision a recorded answer (the command sent) stands for."""
-    command = json.loads(text)
-    return Decision(str(command.get("in_reply_to", "")), lane.code, command["action"],
-                    command["reason"], command.get("declaration_id"),
-                    command.get("plate") or "", command, text)
+def _answered(lane: Lane, text: str, *mine: tuple[gate_record.Variant, Decision]) -> Decision:
+    """The decision a recorded answer (the command sent) stands for: one of ``mine`` when
+    this call recorded it, else read back from the stored command."""
+    for variant, decision in mine:
+        if variant.answer == text:
+            return decision
+    command = Command.loads(text)
+    return Decision(command.in_reply_to, lane.code, command.action, command.reason,
+                    command.declaration_id, command.plate, command)
 
 
 async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
@@ -285,10 +297,12 @@ async def decide(gate: GateDeps, lane: Lane, scan: Scan) -> Decision:
     at = scan.at or clock.now()
     decision, release, row = await _evaluate(gate, lane, scan, at)
     done = _variant(lane, scan, at, decision, row.get("ledger_detail"))
+    mine = [(done, decision)]
     refused = None
     if release is not None and release.declaration_id is not None:
-        refused = _variant(lane, scan, at, _refuse("pass_used", decision.declaration_id,
-                                                   decision.plate))
+        used = _refuse("pass_used", decision.declaration_id, decision.plate)
+        refused = _variant(lane, scan, at, used)
+        mine.append((refused, used))
     recorded = await gate.coalescer(gate_record.record_batch)(gate_record.Event(
         lane.code, scan.event_id, "scan", at, done, refused, release))
-    return _answered(lane, recorded.answer)
+    return _answered(lane, recorded.answer, *mine)

@@ -16,6 +16,7 @@ from borderpass.services import clock
 from borderpass.services.crossings import trip_record
 from borderpass.services.gate import gate_commands, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps, normalize_plate
+from borderpass.services.gate.lane_events import Command
 from borderpass.services.identity.access import require_role
 
 APPROVE_ROLES = (Role.CUSTOMS,)  # R-G4: customs approves, guards never release on their own
@@ -109,8 +110,8 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
                          outcome=status.value, plate=lift.plate, actor=actor,
                          detail={"lift_id": lift.id, "requested_by": lift.requested_by,
                                  "reason": lift.reason, "note": note_text})
-    frame = gate_commands.build(lift.lane, f"lift-{lift.id}", "open", "manual_lift",
-                                plate=lift.plate, actor=actor, lift_id=lift.id)
+    command = gate_commands.build(lift.lane, f"lift-{lift.id}", "open", "manual_lift",
+                                  plate=lift.plate, actor=actor, lift_id=lift.id)
     sent = None
     async with in_transaction() as tx:  # the decision, its ledger entry and command at once
         changed = await ManualLift.filter(id=lift_id, status=LiftStatus.REQUESTED) \
@@ -119,7 +120,7 @@ async def decide_lift(gate: GateDeps, user: User, lift_id: int, approve: bool,
         if not changed:
             raise Conflict("lift_decided", "id")
         if approve:  # a lift naming a plate is that vehicle's crossing (R-G2, R-F8)
-            sent = await gate_commands.store(tx, lift.lane, frame, [entry],
+            sent = await gate_commands.store(tx, lift.lane, command, [entry],
                                              await _crossing(lift.lane, "manual_lift",
                                                              lift.plate))
         else:
@@ -152,7 +153,7 @@ async def list_lifts(user: User, status: str | None) -> list[ManualLift]:
     return await query.order_by("-id").limit(200)
 
 
-async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> Command:
     """A gate supervisor releases a police, fire or ambulance vehicle at once (R-G5)."""
     require_role(user, *SUPERVISOR_ROLES)
     lane = await _lane(body.get("lane"))
@@ -165,8 +166,8 @@ async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> dict[st
     entry = ledger.entry("emergency", lane.code, event_id=command_id, outcome="open",
                          reason=str(body["kind"]), plate=plate, actor=actor,
                          detail={"note": note})
-    frame = gate_commands.build(lane, command_id, "open", "emergency", plate=plate, actor=actor)
-    return await gate_commands.send(gate, lane, frame, extra_ledger=[entry],
+    command = gate_commands.build(lane, command_id, "open", "emergency", plate=plate, actor=actor)
+    return await gate_commands.send(gate, lane, command, extra_ledger=[entry],
                                     release=await _crossing(lane, "emergency", plate))  # R-G5
 
 

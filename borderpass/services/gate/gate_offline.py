@@ -9,118 +9,88 @@ on this lane or another — is flagged as double use in the ledger (R-G6).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
-from borderpass.services import clock
 from borderpass.services.crossings import pass_tokens as tokens
 from borderpass.services.crossings import trip_record
 from borderpass.services.gate import gate_events, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import HELD_HOME, check_offline, online_state
-
-MAX_EVENTS = 5000
-MAX_AGE = timedelta(days=15)  # one ledger period (R-G6)
+from borderpass.services.gate.lane_events import OfflineScan
 
 
-def _parse_event(raw: object, index: int) -> dict[str, Any]:
-    where = f"events[{index}]"
-    if not isinstance(raw, dict):
-        raise FieldError("type_object", where)
-    event_id, qr, action = raw.get("event_id"), raw.get("qr", ""), raw.get("action")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
-        raise FieldError("required", f"{where}.event_id")
-    if not isinstance(qr, str):
-        raise FieldError("type_string", f"{where}.qr")
-    if action not in ("open", "deny", "hold"):
-        raise FieldError("choice", f"{where}.action", choices="open, deny, hold")
-    try:
-        at = datetime.fromisoformat(str(raw.get("at")))
-    except ValueError as exc:
-        raise FieldError("type_datetime", f"{where}.at") from exc
-    if at.tzinfo is None:
-        raise FieldError("datetime_tz", f"{where}.at")
-    now = clock.now()
-    if not now - MAX_AGE <= at <= now + timedelta(minutes=5):
-        raise FieldError("offline_at_window", f"{where}.at", days=MAX_AGE.days)
-    plate = raw.get("plate") or ""
-    if not isinstance(plate, str) or len(plate) > 16:
-        raise FieldError("length", f"{where}.plate", max=16)
-    return {"event_id": event_id, "qr": qr, "action": action, "at": at, "plate": plate}
-
-
-def parse_events(events: object) -> list[dict[str, Any]]:
-    """Validate the whole upload first, so a bad event changes nothing."""
-    if not isinstance(events, list):
-        raise FieldError("type_list", "events")
-    if len(events) > MAX_EVENTS:
-        raise FieldError("too_many", "events", max=MAX_EVENTS)
-    return [_parse_event(raw, i) for i, raw in enumerate(events)]
-
-
-async def _one(gate: GateDeps, lane: Lane, ev: dict[str, Any],
+async def _one(gate: GateDeps, lane: Lane, ev: OfflineScan,
                tx: BaseDBAsyncClient) -> str | None:
     """Reconcile one buffered scan; returns the flag raised, if any."""
     try:
-        scanned = tokens.parse(ev["qr"])
+        scanned = tokens.parse(ev.qr)
         public = await gate.keys.public(scanned.credential.kid)
         tokens.verify(scanned, public)
         assert public is not None  # verify refuses an unknown key
-        problem = check_offline(scanned, lane, ev["at"], ev["plate"])
+        problem = check_offline(scanned, lane, ev.at, ev.plate)
         row: dict[str, Any] = {}
         if problem is None:
-            problem, row = await online_state(gate, scanned, public, ev["at"])
+            problem, row = await online_state(gate, scanned, public, ev.at)
     except tokens.TokenError as exc:
-        return exc.code if ev["action"] == "open" else None
+        return exc.code if ev.action == "open" else None
     cred = scanned.credential
-    if ev["action"] != "open":
+    if ev.action != "open":
         return None
     if problem == HELD_HOME:  # R-F9: a blacklisted vehicle came home, unheld: flag it
         problem = "blacklisted"
     # The lane opened: a crossing at the scan's time, whatever the pass's state, and the
     # vehicle's trip follows it (R-F8); a second one is double use.
-    trip = trip_record.facts(row, cred.direction, ev["at"]) if row else \
-        await trip_record.facts_by_declaration(cred.declaration_id, cred.direction, ev["at"])
+    trip = trip_record.facts(row, cred.direction, ev.at) if row else \
+        await trip_record.facts_by_declaration(cred.declaration_id, cred.direction, ev.at)
     release = gate_record.Release(cred.declaration_id, cred.direction, "offline", lane.port,
                                   cred.plate, trip.filing_id if trip else None,
                                   if_approved=False, trip=trip)
-    if await gate_record.insert_crossings(tx, [(release, lane.code, ev["event_id"],
-                                                ev["at"])]):
+    if await gate_record.insert_crossings(tx, [(release, lane.code, ev.event_id,
+                                                ev.at)]):
         await gate_record.mark_used(tx, [cred.declaration_id])
         return "double_use" if problem == "pass_used" else problem
     return "double_use"  # R-G2: the same pass opened the pole twice
 
 
-async def reconcile(gate: GateDeps, lane: Lane, events: object) -> dict[str, Any]:
-    """Take a lane's offline buffer; answer which events were flagged and why. Each event
-    is claimed once by ``(lane, event_id)`` with its crossing and ledger entry."""
-    parsed = parse_events(events)
-    flagged: list[dict[str, str]] = []
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What an upload did: the events taken now, and those flagged with the flag."""
+
+    accepted: int
+    flagged: tuple[tuple[str, str], ...]  # (event id, flag)
+
+
+async def reconcile(gate: GateDeps, lane: Lane, parsed: Sequence[OfflineScan]) -> Reconciled:
+    """Take a lane's offline buffer (checked whole at the bridge: a bad event changes
+    nothing); answer which events were flagged and why. Each event is claimed once by
+    ``(lane, event_id)`` with its crossing and ledger entry."""
+    flagged: list[tuple[str, str]] = []
     accepted = 0
     async with in_transaction() as tx:
-        seen = await gate_events.answers(tx, [(lane.code, ev["event_id"]) for ev in parsed])
+        seen = await gate_events.answers(tx, [(lane.code, ev.event_id) for ev in parsed])
         for ev in parsed:
-            if (lane.code, ev["event_id"]) in seen:
+            if (lane.code, ev.event_id) in seen:
                 continue  # uploaded before
             flag = await _one(gate, lane, ev, tx)
             if not await gate_events.claim(tx, [(
-                    lane.code, ev["event_id"], "offline_scan", ev["at"],
+                    lane.code, ev.event_id, "offline_scan", ev.at,
                     json.dumps({"offline": True, "flag": flag}))]):
                 continue  # the same event in another upload at once
             await ledger.write([ledger.entry(
                 "double_use" if flag == "double_use" else "offline_scan", lane.code,
-                at=ev["at"], event_id=ev["event_id"], declaration_id=_declaration_of(ev["qr"]),
-                plate=ev["plate"], outcome=ev["action"], reason=flag or "",
+                at=ev.at, event_id=ev.event_id, declaration_id=_declaration_of(ev.qr),
+                plate=ev.plate, outcome=ev.action, reason=flag or "",
                 flagged=flag is not None, detail={"offline": True})], tx)
             accepted += 1
             if flag:
-                flagged.append({"event_id": ev["event_id"], "flag": flag})
-    return {"accepted": accepted, "flagged": flagged}
+                flagged.append((ev.event_id, flag))
+    return Reconciled(accepted, tuple(flagged))
 
 
 def _declaration_of(qr: str) -> int | None:
