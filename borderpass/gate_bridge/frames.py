@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
 
+from borderpass.presenters.gate import command
 from borderpass.services.gate import gate_texts
 from borderpass.services.gate.lane_events import COMPACT_JSON, JSON_STRING, Command
 
-
-def command(cmd: Command, languages: Sequence[str]) -> dict[str, Any]:
-    """The ``command`` frame of ``cmd`` for a lane showing ``languages``."""
-    return {"type": "command", "event_id": cmd.event_id, "action": cmd.action,
-            "reason": cmd.reason,
-            "display": gate_texts.display(cmd.action, cmd.reason, languages),
-            "at": cmd.at, **cmd.extras}
+__all__ = ["command", "command_text", "stored_command_text"]
 
 
 def command_text(cmd: Command, languages: Sequence[str]) -> str:
-    """The ``command`` frame as the lane receives it: the compact JSON of :func:`command`,
+    """The ``command`` frame as the lane receives it: the compact JSON of :func:`command`
+    (presenters/gate.py, also the API's answer),
     written field by field (it answers every scan) with the display text's JSON cached."""
     extras = COMPACT_JSON(cmd.extras)[1:-1]
     return (f'{{"type":"command","event_id":{JSON_STRING(cmd.event_id)},'

@@ -14,9 +14,8 @@ from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
 from borderpass.presenters import crossings as present
 from borderpass.presenters import gate as present_gate
-from borderpass.presenters import gate_commands as command_json
 from borderpass.services.crossings import passes
-from borderpass.services.gate import gate_lifts, ledger
+from borderpass.services.gate import gate_lifts, lanes, ledger
 from borderpass.services.identity.access import require_role
 
 routes = web.RouteTableDef()
@@ -104,7 +103,8 @@ async def emergency(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"lane", "plate", "kind", "note"}),
                            ("lane", "plate", "kind"))
     command = await gate_lifts.emergency(request.app[GATE], user, body)
-    return ok(command_json.describe(command), status=201)
+    (lane,) = await lanes.all_lanes([command.lane])
+    return ok(present_gate.command(command, lane.languages), status=201)
 
 
 @routes.post("/api/v1/gate/faults/{id}/resolve")

@@ -3,9 +3,12 @@ lifts and ledger entries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from borderpass.models.gate import Lane, LedgerEntry, ManualLift
+from borderpass.services.gate import gate_texts
+from borderpass.services.gate.lane_events import Command
 from borderpass.services.gate.lanes import LANE_RULES
 
 
@@ -33,3 +36,12 @@ def ledger_entry(e: LedgerEntry) -> dict[str, Any]:
             "event_id": e.event_id, "declaration_id": e.declaration_id, "plate": e.plate,
             "outcome": e.outcome, "reason": e.reason, "actor": e.actor, "flagged": e.flagged,
             "detail": e.detail}
+
+
+def command(cmd: Command, languages: Sequence[str]) -> dict[str, Any]:
+    """A command as the ``command`` frame a lane showing ``languages`` receives
+    (gate_bridge/PROTOCOL.md), and as the API shows the officer who issued it."""
+    return {"type": "command", "event_id": cmd.event_id, "action": cmd.action,
+            "reason": cmd.reason,
+            "display": gate_texts.display(cmd.action, cmd.reason, languages),
+            "at": cmd.at, **cmd.extras}
