@@ -101,7 +101,7 @@ async def fast_lane_page(request: web.Request, user: User) -> web.StreamResponse
     tz = request.config_dict[DEPS].tz
     rows: list[list[object]] = []
     for decision, filing in await fast_lane.recent():
-        shown = fast_lane.describe(decision)
+        shown = present.fast_lane(decision)
         outcome = _("按规则通过") if decision.outcome == fast_lane.APPROVED \
             else _("抽样人工审核")
         rows.append([

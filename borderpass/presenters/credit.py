@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from borderpass.models.credit import FastLaneDecision
 from borderpass.services.credit.view import (
     EventReading,
     OwnCredit,
@@ -39,3 +40,13 @@ def staff_credit(found: StaffCredit) -> dict[str, Any]:
     reached: dict[str, Any] = {} if found.filing_id is None else {"filing_id": found.filing_id}
     return {**reached, "record_id": found.record_id, **party(found.party)}
 
+
+
+def fast_lane(decision: FastLaneDecision) -> dict[str, Any]:
+    """A fast-lane decision (R-P2.6) as the API and the review desk show it (no party key)."""
+    ev = decision.evidence
+    return {"outcome": decision.outcome, "rule": decision.rule,
+            "rule_version": decision.rule_version, "decided_at": decision.created_at.isoformat(),
+            "credit_class": ev.get("credit_class"), "class_rule": ev.get("class_rule"),
+            "cause_event_id": ev.get("cause_event_id"),
+            "sample_share": ev.get("sample_share")}

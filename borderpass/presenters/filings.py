@@ -11,6 +11,7 @@ from borderpass.models import FilingCommitment, OfficialLetter
 from borderpass.models.enums import FilingCategory
 from borderpass.models.profiles import OrganisationProfile
 from borderpass.models.units import Commitment
+from borderpass.presenters import credit
 from borderpass.services.filings import filing_reveal, return_reasons
 from borderpass.services.filings.filings import FilingView
 
@@ -37,7 +38,7 @@ def filing(view: FilingView, locale: str) -> dict[str, Any]:
         **renewal(view),  # R-F3
         "corrects_id": f.corrects_id,  # type: ignore[attr-defined]  # R-D6
         "corrected_by_id": view.corrected_by_id,
-        "fast_lane": view.fast_lane,  # R-P2.6
+        "fast_lane": credit.fast_lane(view.fast_lane) if view.fast_lane else None,  # R-P2.6
     }
     if f.category is FilingCategory.PERSONAL:
         body["owner"] = {**data.get("owner", {}), "id_number": view.owner_id_number}

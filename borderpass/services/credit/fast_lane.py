@@ -90,22 +90,11 @@ async def _approve(filing: Filing, decision: FastLaneDecision) -> bool:
     return True
 
 
-async def of_filing(filing: Filing) -> dict[str, Any] | None:
-    """The fast lane's decision on a renewal, as shown on the filing, else None."""
+async def of_filing(filing: Filing) -> FastLaneDecision | None:
+    """The fast lane's decision on a renewal (``presenters.credit.fast_lane`` shows it)."""
     if filing.renews_id is None:  # type: ignore[attr-defined]
         return None
-    decision = await FastLaneDecision.get_or_none(filing_id=filing.id)
-    return describe(decision) if decision else None
-
-
-def describe(decision: FastLaneDecision) -> dict[str, Any]:
-    """A decision as the API and the review desk show it (no party key)."""
-    ev = decision.evidence
-    return {"outcome": decision.outcome, "rule": decision.rule,
-            "rule_version": decision.rule_version, "decided_at": decision.created_at.isoformat(),
-            "credit_class": ev.get("credit_class"), "class_rule": ev.get("class_rule"),
-            "cause_event_id": ev.get("cause_event_id"),
-            "sample_share": ev.get("sample_share")}
+    return await FastLaneDecision.get_or_none(filing_id=filing.id)
 
 
 async def recent(limit: int = 100) -> list[tuple[FastLaneDecision, Filing | None]]:

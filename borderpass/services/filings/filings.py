@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from borderpass.core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
 from borderpass.core.masking import mask_number, mask_phone
 from borderpass.models import Filing, FilingDocument, FilingDriver, User
+from borderpass.models.credit import FastLaneDecision
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.services import clock
 from borderpass.services.credit import fast_lane
@@ -295,7 +296,7 @@ class FilingView:
     owner_id_number: str | None
     renewable_from: datetime | None
     corrected_by_id: int | None
-    fast_lane: dict[str, Any] | None
+    fast_lane: FastLaneDecision | None
     names_masked: bool = False
 
 
