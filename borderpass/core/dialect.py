@@ -40,6 +40,19 @@ def param(db: Dialect, n: int, pg_type: str = "") -> str:
     return "?"
 
 
+def for_update(db: Dialect) -> str:
+    """The row lock of a SELECT: ``FOR UPDATE`` on PostgreSQL; nothing on SQLite, whose
+    writing transaction holds the whole database."""
+    return " FOR UPDATE" if postgres(db) else ""
+
+
+async def transaction_lock(db: BaseDBAsyncClient, key: int) -> None:
+    """Hold lock ``key`` until the transaction ends (PostgreSQL's advisory lock); on SQLite
+    the writing transaction already excludes every other writer."""
+    if postgres(db):
+        await db.execute_query("SELECT pg_advisory_xact_lock($1)", [key])
+
+
 # What a JSON value becomes in a column of each type, on SQLite (PostgreSQL's
 # json_to_recordset types the columns itself). Timestamps: Tortoise stores
 # ``isoformat(" ")`` on SQLite; the JSON carries ``isoformat()``.
@@ -63,3 +76,34 @@ def json_rows(db: Dialect, source: str, columns: Mapping[str, str], alias: str =
 def json_param(db: Dialect, n: int) -> str:
     """Parameter ``n`` holding a JSON array's text, as :func:`json_rows` takes it."""
     return param(db, n, "json")
+
+
+def json_list(db: Dialect, item: str, rows_sql: str, order_by: str) -> str:
+    """A scalar subquery: the JSON array of ``item`` over the rows of ``rows_sql`` (named
+    ``d``), in ``order_by`` order (unqualified columns); NULL when there are none on
+    PostgreSQL, ``[]`` on SQLite."""
+    if postgres(db):
+        return f"(SELECT json_agg({item} ORDER BY {order_by}) FROM ({rows_sql}) d)"
+    return f"(SELECT json_group_array({item}) FROM ({rows_sql} ORDER BY {order_by}) d)"
+
+
+def json_map(db: Dialect, key: str, value: str) -> str:
+    """The aggregate building a JSON object of ``key`` → ``value`` (NULL over no rows)."""
+    return (f"json_object_agg({key}, {value})" if postgres(db)
+            else f"json_group_object({key}, {value})")
+
+
+def json_object(db: Dialect, pairs: str) -> str:
+    """A JSON object of ``pairs`` (``'name', value, …``)."""
+    return f"json_build_object({pairs})" if postgres(db) else f"json_object({pairs})"
+
+
+def json_column(db: Dialect, column: str) -> str:
+    """A JSON column as a JSON value inside :func:`json_object` (SQLite stores text)."""
+    return column if postgres(db) else f"json({column})"
+
+
+def next_id(db: Dialect, table: str) -> str:
+    """The next key of ``table`` taken ahead of its insert (PostgreSQL's sequence), or NULL
+    where the database numbers the row only when it is inserted (SQLite)."""
+    return f"nextval(pg_get_serial_sequence('{table}', 'id'))" if postgres(db) else "NULL"
