@@ -68,3 +68,14 @@ def db_url(request: pytest.FixtureRequest,
         yield named(name)
     finally:
         asyncio.run(pg_admin(named("postgres"), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statements() -> Iterator[None]:
+    """Forget Tortoise's prepared statements (its insert SQL, cached per connection name)
+    around each test: here the ``default`` connection changes back end between tests."""
+    from tortoise.backends.base import executor
+
+    executor.EXECUTOR_CACHE.clear()
+    yield
+    executor.EXECUTOR_CACHE.clear()
