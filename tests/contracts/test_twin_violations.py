@@ -11,13 +11,16 @@ from factories import driver_user, personal_body, staff, submitted_filing
 from gate_helpers import declared, issued
 from tortoise.exceptions import IntegrityError
 
+from borderpass.core.errors import Conflict
 from borderpass.models import LoginLock, Port
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import Role
+from borderpass.models.export import Enterprise, EnterpriseMember
 from borderpass.models.gate import Pass
 from borderpass.models.keys import SubjectKey
 from borderpass.services import clock
 from borderpass.services.crossings import land_ports, passes
+from borderpass.services.export import members
 from borderpass.services.filings import review_claims
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.identity import staff as staff_service
@@ -98,3 +101,14 @@ async def test_subject_key_twin_is_used_other_violation_raised(deps, monkeypatch
     monkeypatch.setattr(SubjectKey, "create", _other_violation)
     with pytest.raises(IntegrityError):
         await subject_keys.ensure(deps, (await driver_user("bob")).id)
+
+
+async def test_membership_twin_is_a_conflict_other_violation_raised(monkeypatch) -> None:
+    enterprise = await Enterprise.create(uscc="91530000MA6K000001", name="Ruili Motors")
+    user = await driver_user()
+    await members.grant(enterprise, user, None, "filing")
+    with pytest.raises(Conflict):  # the same member again: the twin's grant
+        await members.grant(enterprise, user, None, "filing")
+    monkeypatch.setattr(EnterpriseMember, "create", _other_violation)
+    with pytest.raises(IntegrityError):
+        await members.grant(enterprise, await driver_user("bob"), None, "filing")
