@@ -10,12 +10,15 @@ import pytest
 from factories import approved_filing, driver_user
 from tortoise.transactions import in_transaction
 
-from borderpass.models import Trip
-from borderpass.models.enums import TripStatus
+from borderpass.models import Declaration, FilingDocument, Trip
+from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
+from borderpass.models.exchange import ExchangeEvent
 from borderpass.models.gate import LedgerEntry
 from borderpass.models.notify import Notification, NotificationStatus
 from borderpass.services import clock
-from borderpass.services.crossings import trip_record
+from borderpass.services.crossings import declarations, trip_record
+from borderpass.services.exchange import kinds as exchange_kinds
+from borderpass.services.filings import filing_rows
 from borderpass.services.gate import ledger
 from borderpass.services.notify import kinds, outbox
 from borderpass.services.notify.outbox import Intent
@@ -142,3 +145,32 @@ async def test_crossings_open_close_and_flag_trips(deps) -> None:  # R-F7, R-F8
         (TripStatus.CLOSED, back, 13)
     assert json.loads(trip_record.notice_json(facts, "ruili", T0))["exited_at"] == \
         T0.isoformat()
+
+
+async def test_a_declaration_is_written_with_its_message_and_event(deps) -> None:  # R-F7
+    clock.freeze(T0)
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    driver = await filing.drivers.all().first()
+    made = await declarations.create(deps, user, {
+        "filing_id": filing.id, "driver_id": driver.id, "direction": "exit", "port": "ruili"})
+    stored = await Declaration.get(id=made.id)
+    assert (stored.filing_id, stored.driver_id, stored.declared_by_id, stored.direction,
+            stored.port, stored.status) == \
+        (filing.id, driver.id, user.id, Direction.EXIT, "ruili", DeclarationStatus.APPROVED)
+    note = await Notification.get(dedupe_key=f"declaration:{made.id}:accepted")
+    assert note.kind == kinds.DECLARATION_ACCEPTED and note.user_id == user.id
+    assert await ExchangeEvent.filter(type=exchange_kinds.DECLARATION_CREATED).count() == 1
+
+
+async def test_the_filing_read_brings_its_drivers_in_order_and_its_slots(deps) -> None:
+    user = await driver_user()
+    filing = await approved_filing(deps, user)
+    loaded, parts = await filing_rows.load(filing.id)
+    assert loaded.id == filing.id and loaded.vin == filing.vin
+    drivers = await filing.drivers.all().order_by("position", "id")
+    assert [d["id"] for d in parts.drivers] == [d.id for d in drivers]
+    assert all(isinstance(d["is_owner"], bool) for d in parts.drivers)
+    slots = await FilingDocument.filter(filing_id=filing.id)
+    assert parts.documents == {s.kind: s.document_id for s in slots} and parts.documents
+    assert await filing_rows.load(filing.id + 1000) is None
