@@ -69,6 +69,8 @@ async def _pages(model: Any, column: str, low: datetime, high: datetime, fields:
 
 
 def _trip_intent(row: dict[str, Any], stage: str) -> Intent:
+    """A due trip's reminder (or blacklisting notice): its payload is built here alone, on
+    both back ends (docs/one-write.md)."""
     payload = {"trip_id": row["id"], "filing_id": row["filing_id"],
                "plate": row["filing__plate_number"] or "",
                "deadline": row["deadline"].isoformat(), "stage": stage}
