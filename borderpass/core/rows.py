@@ -41,9 +41,10 @@ async def first(model: type[M], where: str, *params: Any, for_update: bool = Fal
 
 
 async def values(model: type[Model], sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks)."""
-    _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
-    return [dict(row) for row in found]
+    """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks), also
+    what an ``INSERT … RETURNING`` returns (Tortoise's ``execute_query`` drops those on
+    PostgreSQL)."""
+    return await model._meta.db.execute_query_dict(_sql(model, sql), list(params))
 
 
 async def execute(model: type[Model], sql: str, *params: Any) -> int:

@@ -15,7 +15,7 @@ from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
 from borderpass.models.exchange import ExchangeEvent
 from borderpass.models.gate import LedgerEntry
 from borderpass.models.notify import Notification, NotificationStatus
-from borderpass.services import clock
+from borderpass.services import clock, idempotency
 from borderpass.services.crossings import declarations, trip_record
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.filings import filing_rows
@@ -174,3 +174,10 @@ async def test_the_filing_read_brings_its_drivers_in_order_and_its_slots(deps) -
     slots = await FilingDocument.filter(filing_id=filing.id)
     assert parts.documents == {s.kind: s.document_id for s in slots} and parts.documents
     assert await filing_rows.load(filing.id + 1000) is None
+
+
+async def test_an_idempotency_key_is_claimed_once() -> None:
+    user = await driver_user()
+    assert await idempotency._insert_claim(user.id, "d" * 64, "f1") is True
+    assert await idempotency._insert_claim(user.id, "d" * 64, "f2") is False  # held
+    assert await idempotency._insert_claim(user.id, "e" * 64, "f1") is True
