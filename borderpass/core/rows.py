@@ -11,14 +11,14 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
+from borderpass.core import dialect
+
 M = TypeVar("M", bound=Model)
 
 
 def _sql(model: type[Model], sql: str) -> str:
     """``sql`` with its ``{}`` markers turned into the connection's parameter marks."""
-    dialect = model._meta.db.capabilities.dialect
-    marks = [f"${i}" if dialect == "postgres" else "?" for i in range(1, sql.count("{}") + 1)]
-    return sql.format(*marks)
+    return sql.format(*dialect.marks(model._meta.db, sql.count("{}")))
 
 
 async def select(model: type[M], where: str, *params: Any, order_by: str = "",
@@ -28,8 +28,8 @@ async def select(model: type[M], where: str, *params: Any, order_by: str = "",
     sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where}'
     if order_by:
         sql += f" ORDER BY {order_by}"
-    if for_update and model._meta.db.capabilities.dialect == "postgres":
-        sql += " FOR UPDATE"
+    if for_update:
+        sql += dialect.for_update(model._meta.db)
     _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
     return [model._init_from_db(**dict(row)) for row in found]
 
@@ -41,9 +41,10 @@ async def first(model: type[M], where: str, *params: Any, for_update: bool = Fal
 
 
 async def values(model: type[Model], sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks)."""
-    _, found = await model._meta.db.execute_query(_sql(model, sql), list(params))
-    return [dict(row) for row in found]
+    """Plain rows of a hand-written query on ``model``'s connection (``{}`` marks), also
+    what an ``INSERT … RETURNING`` returns (Tortoise's ``execute_query`` drops those on
+    PostgreSQL)."""
+    return await model._meta.db.execute_query_dict(_sql(model, sql), list(params))
 
 
 async def execute(model: type[Model], sql: str, *params: Any) -> int:
@@ -74,10 +75,8 @@ async def insert(model: type[M], **values: Any) -> M:
     its key set. No signals are sent."""
     instance, sql, params = insert_sql(model, **values)
     meta = model._meta
-    postgres = meta.db.capabilities.dialect == "postgres"
-    if postgres:
-        sql += f" RETURNING {meta.db_pk_column}"
-    result = await meta.db.execute_insert(_sql(model, sql), params)  # SQLite: the row id
-    setattr(instance, meta.pk_attr, result[0] if postgres else result)
+    made = await meta.db.execute_query_dict(
+        _sql(model, f"{sql} RETURNING {meta.db_pk_column} AS pk"), params)
+    setattr(instance, meta.pk_attr, made[0]["pk"])
     instance._saved_in_db = True
     return instance

@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from borderpass.core import dialect
 from borderpass.models import AuditEvent, User
 from borderpass.services import clock
 
@@ -81,8 +82,7 @@ async def record(
 async def _lock_and_head(conn: BaseDBAsyncClient) -> str:
     """Take the append lock and return the chain's head hash, chaining first any rows written
     before the chain existed (they can only be at the tail: see ``_seal_tail``)."""
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY])
+    await dialect.transaction_lock(conn, LOCK_KEY)
     last = await AuditEvent.all().using_db(conn).order_by("-id").first()
     if last is None:
         return GENESIS

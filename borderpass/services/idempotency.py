@@ -52,12 +52,8 @@ async def _insert_claim(user_id: int, digest: str, fingerprint: str) -> bool:
     insert = (f"INSERT INTO {_TABLE} (user_id, key_digest, fingerprint, created_at) "
               "VALUES ({}, {}, {}, {}) ON CONFLICT (user_id, key_digest) DO NOTHING")
     params = (user_id, digest, fingerprint, _when(clock.now()))
-    if IdempotencyRecord._meta.db.capabilities.dialect != "postgres":
-        return bool(await rows.execute(IdempotencyRecord, insert, *params))
-    # asyncpg's command tag of an INSERT reads as no row changed: count what it returned
-    made = await rows.values(IdempotencyRecord, f"WITH made AS ({insert} RETURNING 1) "
-                             "SELECT count(*) AS made FROM made", *params)
-    return bool(made[0]["made"])
+    # what it returned, not the command tag (asyncpg's reads as no row changed)
+    return bool(await rows.values(IdempotencyRecord, f"{insert} RETURNING 1 AS made", *params))
 
 
 async def _claim(user_id: int, digest: str, fingerprint: str) -> Replay | None:

@@ -196,9 +196,11 @@ async def test_a_scan_the_database_refuses_leaves_nothing_and_a_retry_opens(
     entry = ledger.entry
 
     def unstorable(kind: str, *args: object, **values: object) -> str:
-        if kind == "command":  # the database refuses this entry, late in the transaction
-            values["declaration_id"] = "not-a-number"
-        return entry(kind, *args, **values)  # type: ignore[arg-type]
+        text = entry(kind, *args, **values)  # type: ignore[arg-type]
+        if kind != "command":
+            return text
+        # the database refuses this entry (no time: NOT NULL), late in the transaction
+        return json.dumps({**json.loads(text), "at": None})
 
     monkeypatch.setattr(ledger, "entry", unstorable)
     with pytest.raises(Exception):  # noqa: B017 - whatever the back end raises

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
+from borderpass.core import constraints
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus, Direction
@@ -73,13 +74,18 @@ async def build(gate: GateDeps, declaration: Declaration, filing: Filing) -> Pas
         valid_from=cred.valid_from, valid_until=cred.valid_until)
 
 
+_ONE_PASS = f"{Pass._meta.db_table}_declaration_id_key"  # one pass per declaration
+
+
 async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
     fresh = await build(gate, declaration, declaration.filing)
     try:
         await fresh.save()
         return fresh
-    except IntegrityError:  # issued concurrently by another request: use that one
-        return await Pass.get(declaration_id=declaration.id)
+    except IntegrityError as exc:
+        if not await constraints.violates(exc, _ONE_PASS):
+            raise
+        return await Pass.get(declaration_id=declaration.id)  # a concurrent twin issued it
 
 
 def secret_of(gate: GateDeps, p: Pass | str, declaration_id: int) -> bytes:

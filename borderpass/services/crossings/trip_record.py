@@ -24,6 +24,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from borderpass.core import dialect
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services.crossings import stay_limits
@@ -132,7 +133,7 @@ async def facts_by_plate(plate: str, direction: str, at: datetime) -> TripFacts 
 
 
 def _mark(n: int = 1) -> str:
-    return f"${n}" if Filing._meta.db.capabilities.dialect == "postgres" else "?"
+    return dialect.param(Filing._meta.db, n)
 
 
 # A crossing a trip follows: (facts, direction, declaration id, port, lane, event id, at,
@@ -144,27 +145,19 @@ def _db(value: datetime | None, column: str) -> Any:
     return Trip._meta.fields_map[column].to_db_value(value, Trip)
 
 
-def _marks(tx: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:
-    if tx.capabilities.dialect == "postgres":
-        return [f"${n}" for n in range(start, start + count)]
-    return ["?"] * count
+_ENTERED = {"vin": "text", "at": "timestamptz", "cid": "bigint", "decl": "int"}
 
 
 async def _close(tx: BaseDBAsyncClient, entries: Sequence[Crossed]) -> None:
     """One UPDATE for the batch's entry crossings: each closes its vehicle's open trip."""
-    pg = tx.capabilities.dialect == "postgres"
-    casts = ("::text", "::timestamptz", "::bigint", "::int") if pg else ("", "", "", "")
-    marks = _marks(tx, 4 * len(entries))
-    selects = " UNION ALL ".join(
-        "SELECT " + ", ".join(f"{marks[i * 4 + j]}{casts[j]} AS {name}"
-                              for j, name in enumerate(("vin", "at", "cid", "decl")))
-        for i in range(len(entries)))
-    values = [v for f, _, decl, _, _, _, at, cid, _ in entries
-              for v in (f.vin, _db(at, "returned_at"), cid, decl)]
+    batch = [{"vin": f.vin, "at": at.isoformat(), "cid": cid, "decl": decl}
+             for f, _, decl, _, _, _, at, cid, _ in entries]
     await tx.execute_query(
         f"UPDATE {_TRIPS} SET status = '{TripStatus.CLOSED.value}', returned_at = v.at, "
-        f"entry_crossing_id = v.cid, entry_declaration_id = v.decl FROM ({selects}) v "
-        f"WHERE {_TRIPS}.vin = v.vin AND {_TRIPS}.status = '{TripStatus.OPEN.value}'", values)
+        f"entry_crossing_id = v.cid, entry_declaration_id = v.decl FROM "
+        f"{dialect.json_rows(tx, dialect.json_param(tx, 1), _ENTERED, 'v')} "
+        f"WHERE {_TRIPS}.vin = v.vin AND {_TRIPS}.status = '{TripStatus.OPEN.value}'",
+        [json.dumps(batch)])
 
 
 async def _open(tx: BaseDBAsyncClient, exits: Sequence[Crossed]) -> dict[int, int]:
@@ -172,7 +165,7 @@ async def _open(tx: BaseDBAsyncClient, exits: Sequence[Crossed]) -> dict[int, in
     ordered = sorted(exits, key=lambda c: c[0].vin)
     columns = ("filing_id", "vin", "exit_declaration_id", "exit_crossing_id", "status",
                "exited_at", "deadline")
-    marks = _marks(tx, len(columns) * len(ordered))
+    marks = dialect.marks(tx, len(columns) * len(ordered))
     rows = ", ".join("(" + ", ".join(marks[i * len(columns):(i + 1) * len(columns)]) + ")"
                      for i in range(len(ordered)))
     values = [v for f, _, decl, _, _, _, at, cid, _ in ordered

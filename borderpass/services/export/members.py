@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from borderpass.core import ids
+from borderpass.core import constraints, ids
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseInvitation, EnterpriseMember
@@ -42,6 +42,10 @@ def _code_key(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+# unique_together (enterprise, user): the name Tortoise gave it (migrations_export/0001)
+_ONE_MEMBERSHIP = "uid_export_ente_enterpr_a97d73"
+
+
 async def grant(enterprise: Enterprise, user: User, actor: User | None, how: str) -> \
         EnterpriseMember:
     """Make ``user`` a member (the first member is the contact); audited. Call it in the
@@ -52,6 +56,8 @@ async def grant(enterprise: Enterprise, user: User, actor: User | None, how: str
             member = await EnterpriseMember.create(enterprise=enterprise, user=user,
                                                    is_contact=first, added_by=actor)
     except IntegrityError as exc:
+        if not await constraints.violates(exc, _ONE_MEMBERSHIP):
+            raise
         raise Conflict("export_member_exists", "user_id") from exc
     await audit.record(actor, "create", "export_member", member.id, ["user_id"],
                        enterprise_id=enterprise.id, user_id=user.id, how=how)

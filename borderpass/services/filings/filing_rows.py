@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from borderpass.core import rows
+from borderpass.core import dialect, rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
 from borderpass.models.enums import TripStatus
 from borderpass.services.crossings import blacklist
@@ -54,18 +55,19 @@ _DRIVER = "'id', d.id, 'user_id', d.user_id, 'name', d.name, 'phone', d.phone, "
           "'is_owner', d.is_owner, 'id_key', d.id_key"
 _DRIVERS = FilingDriver._meta.db_table
 _SLOTS = FilingDocument._meta.db_table
-_SELECT = {
-    "postgres": (
-        f"SELECT f.*, (SELECT json_agg(json_build_object({_DRIVER}, 'sealed', d.sealed)"
-        f" ORDER BY d.position, d.id) FROM {_DRIVERS} d WHERE d.filing_id = {{}})"
-        f" AS parts_drivers, (SELECT json_object_agg(s.kind, s.document_id) FROM {_SLOTS} s"
-        f" WHERE s.filing_id = {{}}) AS parts_documents"),
-    "sqlite": (
-        f"SELECT f.*, (SELECT json_group_array(json_object({_DRIVER}, 'sealed', json(d.sealed)))"
-        f" FROM (SELECT * FROM {_DRIVERS} WHERE filing_id = {{}} ORDER BY position, id) d)"
-        f" AS parts_drivers, (SELECT json_group_object(s.kind, s.document_id) FROM {_SLOTS} s"
-        f" WHERE s.filing_id = {{}}) AS parts_documents"),
-}
+
+
+@cache
+def _select(db: str) -> str:
+    """The filing's columns and its parts as JSON, in the back end ``db``'s spelling."""
+    driver = dialect.json_object(db, f"{_DRIVER}, 'sealed', {dialect.json_column(db, 'd.sealed')}")
+    drivers = dialect.json_list(db, driver, f"SELECT * FROM {_DRIVERS} WHERE filing_id = {{}}",
+                                "position, id")
+    return (f"SELECT f.*, {drivers} AS parts_drivers, (SELECT "
+            f"{dialect.json_map(db, 's.kind', 's.document_id')} FROM {_SLOTS} s"
+            f" WHERE s.filing_id = {{}}) AS parts_documents")
+
+
 _FROM = f' FROM "{Filing._meta.db_table}" f WHERE f.id = {{}}'
 _LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declaring
     "f.owner_key", f"(SELECT x.id_key FROM {_DRIVERS} x WHERE x.id = {{}} AND x.filing_id = f.id)"
@@ -73,13 +75,6 @@ _LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declari
 _ABROAD = (f", EXISTS (SELECT 1 FROM {Trip._meta.db_table} t WHERE t.vin = "  # R-F7
            f"{vehicle_key_sql('f')} AND t.status = '{TripStatus.OPEN.value}')"
            " AS to_declare_abroad")
-_NEXT_ID = {
-    "postgres": ", nextval(pg_get_serial_sequence("
-                f"'{Declaration._meta.db_table}', 'id')) AS to_declare_id",
-    "sqlite": ", NULL AS to_declare_id",  # SQLite numbers the row when it is inserted
-}
-
-
 def _json(value: Any, empty: Any) -> Any:
     if value is None:
         return empty
@@ -96,17 +91,18 @@ def _split(row: dict[str, Any]) -> tuple[Filing, Parts]:
 
 async def load(filing_id: int) -> tuple[Filing, Parts] | None:
     """The filing and its parts, or None when there is no such filing."""
-    dialect = Filing._meta.db.capabilities.dialect
-    found = await rows.values(Filing, _SELECT[dialect] + _FROM, filing_id, filing_id, filing_id)
+    found = await rows.values(Filing, _select(dialect.name(Filing._meta.db)) + _FROM,
+                              filing_id, filing_id, filing_id)
     return _split(found[0]) if found else None
 
 
 async def load_to_declare(filing_id: int,
                           driver_id: int) -> tuple[Filing, Parts, ToDeclare] | None:
     """The filing and its parts with what a declaration by ``driver_id`` needs, or None."""
-    dialect = Filing._meta.db.capabilities.dialect
+    db = dialect.name(Filing._meta.db)
+    next_id = dialect.next_id(db, Declaration._meta.db_table)
     found = await rows.values(
-        Filing, _SELECT[dialect] + _LISTED + _ABROAD + _NEXT_ID[dialect] + _FROM,
+        Filing, f"{_select(db)}{_LISTED}{_ABROAD}, {next_id} AS to_declare_id{_FROM}",
         filing_id, filing_id, driver_id, filing_id)
     if not found:
         return None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
+from borderpass.core import constraints
 from borderpass.core.errors import Conflict
 from borderpass.models import Filing, User
 from borderpass.models.claims import ReviewClaim
@@ -21,6 +22,8 @@ from borderpass.services.identity.access import require_role
 
 CLAIM_SECONDS = 15 * 60
 
+
+_ONE_CLAIM = f"{ReviewClaim._meta.db_table}_filing_id_key"  # one claim per filing
 
 @dataclass(frozen=True)
 class Holder:
@@ -58,8 +61,10 @@ async def claim(reviewer: User, filing: Filing, take_over: bool = False) -> Hold
                 made = await ReviewClaim.create(filing_id=filing.id, user_id=reviewer.id,
                                                 holder=_name(reviewer), claimed_at=now,
                                                 expires_at=until)
-            except IntegrityError:
-                continue
+            except IntegrityError as exc:
+                if await constraints.violates(exc, _ONE_CLAIM):
+                    continue  # a twin claimed it first: look again
+                raise
             return _holder(made, reviewer)
         live_other = current.user_id != reviewer.id and current.expires_at > now
         if live_other and not take_over:

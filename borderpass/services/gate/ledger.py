@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from borderpass.core import dialect
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
 
@@ -45,48 +46,45 @@ async def record(*entries: str) -> None:
 # Text columns and their widths: a longer value is cut to fit.
 _WIDTHS = {"lane_code": 40, "kind": 20, "event_id": 64, "plate": 16, "outcome": 20,
            "reason": 40, "actor": 64}
-
-
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    row["at"] = datetime.fromisoformat(row["at"])
-    for key, width in _WIDTHS.items():
-        row[key] = str(row.get(key) or "")[:width]
-    return row
+_COLUMNS = {"at": "timestamptz", "lane_code": "text", "kind": "text", "event_id": "text",
+            "declaration_id": "int", "plate": "text", "outcome": "text", "reason": "text",
+            "actor": "text", "flagged": "bool", "detail": "jsonb"}
 
 
 async def write(texts: Sequence[str], tx: BaseDBAsyncClient) -> None:
-    """Insert the entries inside the caller's transaction ``tx``."""
-    if not texts:
-        return
-    if tx.capabilities.dialect == "postgres":
-        await tx.execute_query(_PG_WRITE, ["[" + ",".join(texts) + "]"])
-        return
-    await LedgerEntry.bulk_create([LedgerEntry(**_clean(json.loads(t))) for t in texts],
-                                  using_db=tx)
+    """Insert the entries (as :func:`entry` makes them) inside the caller's transaction
+    ``tx``: one statement, the entries one JSON parameter unpacked by the database (no
+    per-entry work in Python: the gate's busiest write, three entries per scan)."""
+    if texts:
+        await tx.execute_query(insert_from(dialect.json_rows(tx, dialect.json_param(tx, 1),
+                                                             _COLUMNS)),
+                               ["[" + ",".join(texts) + "]"])
 
 
 def _cut(column: str) -> str:
-    return f"left(coalesce(r.{column}, ''), {_WIDTHS[column]})"
+    return f"substr(coalesce(r.{column}, ''), 1, {_WIDTHS[column]})"
 
 
-def pg_insert_from(source: str, joined: str = "") -> str:
-    """PostgreSQL: insert the entries of ``source``, a JSON array of entries (one
-    ``json_to_recordset`` argument), unpacked by the server: no per-entry work in Python
-    (the gate's busiest write: three entries per scan), optionally beside the rows of
-    ``joined`` (a FROM item ``source`` refers to). Texts are cut to their widths."""
+def insert_from(rows_from: str, joined: str = "") -> str:
+    """The ledger's one INSERT, of the entries of ``rows_from`` (a FROM item named ``r`` with
+    the entries' columns, :func:`borderpass.core.dialect.json_rows`), optionally beside the
+    rows of ``joined`` (a FROM item ``rows_from`` refers to). Texts are cut to their widths;
+    a missing ``flagged`` is false, a missing ``detail`` empty."""
     return f"""
 INSERT INTO {LedgerEntry._meta.db_table} (at, lane_code, kind, event_id, declaration_id,
   plate, outcome, reason, actor, flagged, detail)
 SELECT r.at, {_cut("lane_code")}, {_cut("kind")}, {_cut("event_id")}, r.declaration_id,
   {_cut("plate")}, {_cut("outcome")}, {_cut("reason")}, {_cut("actor")},
-  coalesce(r.flagged, false), coalesce(r.detail, '{{}}'::jsonb)
-FROM {joined + ", " if joined else ""}json_to_recordset({source}) AS r(
-  at timestamptz, lane_code text, kind text, event_id text, declaration_id int,
-  plate text, outcome text, reason text, actor text, flagged bool, detail jsonb)
+  coalesce(r.flagged, false), coalesce(r.detail, '{{}}')
+FROM {joined + ", " if joined else ""}{rows_from}
 """
 
 
-_PG_WRITE = pg_insert_from("$1::json")
+def pg_insert_from(source: str, joined: str = "") -> str:
+    """:func:`insert_from` of ``source``, a PostgreSQL JSON expression holding an array of
+    entries, for a statement that is PostgreSQL's alone (the lane's scans,
+    :mod:`borderpass.services.gate.gate_record`)."""
+    return insert_from(dialect.json_rows("postgres", source, _COLUMNS), joined)
 
 
 async def rows(start: datetime, end: datetime, lane: str | None = None,

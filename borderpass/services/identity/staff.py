@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
+from borderpass.core import constraints
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role
@@ -53,14 +54,19 @@ async def login(deps: Deps, username: str, password: str, address: str) -> User:
     raise Unauthorized("bad_credentials", "password")
 
 
+_ONE_LOCK = f"{LoginLock._meta.db_table}_username_key"  # one lock per name
+
+
 async def _lock(deps: Deps, username: str, user: User | None, failures: int,
                 address: str) -> None:
     """Lock the name in PostgreSQL (it outlives Redis), end its sessions, audit it once."""
     try:
         lock = await LoginLock.create(username=username, failures=failures,
                                       locked_at=clock.now())
-    except IntegrityError:
-        return  # a concurrent failure locked it first
+    except IntegrityError as exc:
+        if await constraints.violates(exc, _ONE_LOCK):
+            return  # a concurrent failure locked it first
+        raise
     await login_throttle.forget(deps.kv, username)
     if user is not None:
         await sessions.revoke_user(deps, user.id)

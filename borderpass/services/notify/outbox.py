@@ -14,7 +14,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.core import dialect, rows
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -43,14 +43,21 @@ class Intent:
     not_before: datetime | None = None
 
 
-# PostgreSQL: one statement for a whole sweep page, arrays in, duplicates ignored.
-_PG_INSERT = (
-    "INSERT INTO notifications (dedupe_key, user_id, kind, locale, payload, status, next_at,"
-    " attempts, maybe_delivered, last_error, created_at)"
-    " SELECT k, u, t, l, p::jsonb, 'pending', n, 0, false, '', $7"
-    " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[],"
-    " $6::timestamptz[]) AS x(k, u, t, l, p, n)"
-    " ON CONFLICT (dedupe_key) DO NOTHING")
+_COLUMNS = {"k": "text", "u": "int", "t": "text", "l": "text", "p": "jsonb",
+            "n": "timestamptz"}
+
+
+def _insert(db: BaseDBAsyncClient) -> str:
+    """One statement for a whole batch (a sweep page): the intents one JSON parameter,
+    duplicates of a queued key ignored. (``WHERE true``: SQLite's upsert after a SELECT;
+    the parameters in the order they appear: SQLite's marks are positional.)"""
+    return (
+        f"INSERT INTO {Notification._meta.db_table} (dedupe_key, user_id, kind, locale,"
+        " payload, status, next_at, attempts, maybe_delivered, last_error, created_at)"
+        f" SELECT r.k, r.u, r.t, r.l, r.p, '{S.PENDING.value}', r.n, 0, false, '',"
+        f" {dialect.param(db, 1, 'timestamptz')}"
+        f" FROM {dialect.json_rows(db, dialect.json_param(db, 2), _COLUMNS)} WHERE true"
+        " ON CONFLICT (dedupe_key) DO NOTHING")
 
 
 async def enqueue(intents: Sequence[Intent], db: BaseDBAsyncClient | None = None) -> int:
@@ -62,17 +69,9 @@ async def enqueue(intents: Sequence[Intent], db: BaseDBAsyncClient | None = None
         raise ValueError("unknown notification kind")
     now = clock.now()
     db = db or connections.get("default")
-    if db.capabilities.dialect == "postgres":
-        columns = [[i.key for i in intents], [i.user_id for i in intents],
-                   [i.kind for i in intents], [i.locale for i in intents],
-                   [json.dumps(i.payload, ensure_ascii=False) for i in intents],
-                   [i.not_before or now for i in intents], now]
-        await db.execute_query(_PG_INSERT, columns)
-    else:
-        rows = [Notification(dedupe_key=i.key, user_id=i.user_id, kind=i.kind, locale=i.locale,
-                             payload=i.payload, next_at=i.not_before or now) for i in intents]
-        await Notification.bulk_create(rows, batch_size=1000, ignore_conflicts=True,
-                                       using_db=db)
+    batch = [{"k": i.key, "u": i.user_id, "t": i.kind, "l": i.locale, "p": i.payload,
+              "n": (i.not_before or now).isoformat()} for i in intents]
+    await db.execute_query(_insert(db), [now, json.dumps(batch, ensure_ascii=False)])
     return len(intents)
 
 

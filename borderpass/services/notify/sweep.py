@@ -15,10 +15,10 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from borderpass.models import Filing, Trip, User
+from borderpass.models import Filing, Trip
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.export import LicenceVehicle, VehicleState
-from borderpass.models.notify import Notification, SweepMark
+from borderpass.models.notify import SweepMark
 from borderpass.services import clock
 from borderpass.services.notify import cancellations, kinds
 from borderpass.services.notify.outbox import Intent, enqueue
@@ -69,6 +69,8 @@ async def _pages(model: Any, column: str, low: datetime, high: datetime, fields:
 
 
 def _trip_intent(row: dict[str, Any], stage: str) -> Intent:
+    """A due trip's reminder (or blacklisting notice): its payload is built here alone, on
+    both back ends (docs/one-write.md)."""
     payload = {"trip_id": row["id"], "filing_id": row["filing_id"],
                "plate": row["filing__plate_number"] or "",
                "deadline": row["deadline"].isoformat(), "stage": stage}
@@ -79,55 +81,13 @@ def _trip_intent(row: dict[str, Any], stage: str) -> Intent:
                   kinds.TRIP_DEADLINE, row["filing__applicant__locale"], payload)  # R-F8
 
 
-def _pg_trip_sql() -> str:
-    """One statement per stage on PostgreSQL: the due trips become outbox rows inside the
-    database (no row travels to Python), with the payload :func:`_trip_intent` builds.
-
-    Every column it reads is in an index (migration 0026): the open trips by deadline, the
-    filings' applicant and plate and the users' locale are index-only scans, not a heap
-    page per due trip. The status is a literal so that a generic plan can still use the
-    partial index on open trips."""
-    deadline = "t.deadline AT TIME ZONE 'UTC'"
-    iso = (f"to_char({deadline}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-           f"date_part('microseconds', t.deadline)::bigint % 1000000 = 0 THEN '' "
-           f"ELSE to_char({deadline}, '.US') END || '+00:00'")
-    return (
-        f"WITH due AS (SELECT t.id, t.filing_id, t.deadline, f.plate_number, f.applicant_id,"
-        f" u.locale FROM {Trip._meta.db_table} t"
-        f" JOIN {Filing._meta.db_table} f ON f.id = t.filing_id"
-        f" JOIN {User._meta.db_table} u ON u.id = f.applicant_id"
-        f" WHERE t.status = '{TripStatus.OPEN.value}' AND t.deadline > $1"
-        f" AND t.deadline <= $2),"
-        f" queued AS (INSERT INTO {Notification._meta.db_table} (dedupe_key, user_id, kind,"
-        f" locale, payload, status, next_at, attempts, maybe_delivered, last_error,"
-        f" created_at)"
-        f" SELECT 'trip:' || t.id || ':' || $3::text, t.applicant_id, $4::text, t.locale,"
-        f" jsonb_build_object('trip_id', t.id, 'filing_id', t.filing_id,"
-        f" 'plate', COALESCE(t.plate_number, ''), 'deadline', {iso}, 'stage', $5::text),"
-        f" 'pending', $6, 0, false, '', $6 FROM due t"
-        f" ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1)"
-        f" SELECT count(*) AS offered FROM due")
-
-
-async def _sweep_trips_pg(stage: str, low: datetime, high: datetime, now: datetime) -> int:
-    overdue = stage == OVERDUE[0]  # R-F9: the blacklisting notice
-    _, found = await Trip._meta.db.execute_query(_pg_trip_sql(), [
-        low, high, "blacklisted" if overdue else stage,
-        kinds.BLACKLISTED if overdue else kinds.TRIP_DEADLINE, stage, now])
-    return int(found[0]["offered"])
-
-
 async def sweep_trips(now: datetime) -> int:
     """Queue the trip-deadline reminders (R-F8) and blacklisting notices (R-F9) now due."""
     since = await _mark("trips", now)
     queued = 0
     fields = ("filing_id", "filing__plate_number", "filing__applicant_id",
               "filing__applicant__locale")
-    postgres = Trip._meta.db.capabilities.dialect == "postgres"
     for stage, low, high in stage_windows((*kinds.TRIP_STAGES, OVERDUE), since, now):
-        if postgres:
-            queued += await _sweep_trips_pg(stage, low, high, now)
-            continue
         async for rows in _pages(Trip, "deadline", low, high, fields, status=TripStatus.OPEN):
             queued += await enqueue([_trip_intent(r, stage) for r in rows])
     await _save_mark("trips", now)

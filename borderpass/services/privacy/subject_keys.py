@@ -13,6 +13,7 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
+from borderpass.core import constraints
 from borderpass.core.crypto import CryptoError, SubjectCipher, new_subject_key
 from borderpass.models import Document, SubjectKey
 from borderpass.services.ports import Deps
@@ -35,6 +36,9 @@ async def cipher_of(deps: Deps, user_id: int) -> SubjectCipher | None:
     return _open(deps, row) if row is not None else None
 
 
+_ONE_KEY = f"{SubjectKey._meta.db_table}_user_id_key"  # one key per person
+
+
 async def ensure(deps: Deps, user_id: int) -> SubjectCipher:
     """The person's subject cipher, created on first use (twins agree on one key)."""
     row = await SubjectKey.get_or_none(user_id=user_id)
@@ -43,8 +47,10 @@ async def ensure(deps: Deps, user_id: int) -> SubjectCipher:
                                       _context(user_id))
         try:
             row = await SubjectKey.create(user_id=user_id, wrapped=wrapped)
-        except IntegrityError:  # a twin request created it first: use that one
-            row = await SubjectKey.get(user_id=user_id)
+        except IntegrityError as exc:
+            if not await constraints.violates(exc, _ONE_KEY):
+                raise
+            row = await SubjectKey.get(user_id=user_id)  # a twin request created it first
     return _open(deps, row)
 
 
