@@ -20,7 +20,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from borderpass.core import dialect
+from borderpass.adapters import dialect
 from borderpass.models import AuditEvent, User
 from borderpass.services import clock
 

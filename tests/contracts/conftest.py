@@ -23,7 +23,7 @@ from suite_settings import TEST_DB, pg_admin, with_db_name
 
 
 async def _migrate(url: str) -> None:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     await init_db(url)
     await close_db()

@@ -1,5 +1,5 @@
 """A write that loses to its concurrent twin recognises the twin by the constraint's name
-(core/constraints.py) and treats it as done; any other violation is an error, never
+(adapters/constraints.py) and treats it as done; any other violation is an error, never
 swallowed (issue 24). On SQLite and PostgreSQL alike (tests/contracts/conftest.py)."""
 
 from __future__ import annotations

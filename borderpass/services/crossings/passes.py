@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
-from borderpass.core import constraints
+from borderpass.adapters import constraints
 from borderpass.core.errors import Conflict, Forbidden
 from borderpass.models import Declaration, Filing, User
 from borderpass.models.enums import DeclarationStatus, Direction

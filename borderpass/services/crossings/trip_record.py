@@ -24,7 +24,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from borderpass.core import dialect
+from borderpass.adapters import dialect
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services.crossings import stay_limits

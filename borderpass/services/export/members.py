@@ -16,7 +16,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from borderpass.core import constraints, ids
+from borderpass.adapters import constraints
+from borderpass.core import ids
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.export import Enterprise, EnterpriseInvitation, EnterpriseMember

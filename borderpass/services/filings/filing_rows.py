@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from borderpass.core import dialect, rows
+from borderpass.adapters import dialect, rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
 from borderpass.models.enums import TripStatus
 from borderpass.services.crossings import blacklist

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from borderpass.core import constraints
+from borderpass.adapters import constraints
 from borderpass.core.errors import Conflict
 from borderpass.models import Filing, User
 from borderpass.models.claims import ReviewClaim

@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from borderpass.core import dialect
+from borderpass.adapters import dialect
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
 
@@ -67,7 +67,7 @@ def _cut(column: str) -> str:
 
 def insert_from(rows_from: str, joined: str = "") -> str:
     """The ledger's one INSERT, of the entries of ``rows_from`` (a FROM item named ``r`` with
-    the entries' columns, :func:`borderpass.core.dialect.json_rows`), optionally beside the
+    the entries' columns, :func:`borderpass.adapters.dialect.json_rows`), optionally beside the
     rows of ``joined`` (a FROM item ``rows_from`` refers to). Texts are cut to their widths;
     a missing ``flagged`` is false, a missing ``detail`` empty."""
     return f"""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from borderpass.core import constraints
+from borderpass.adapters import constraints
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized
 from borderpass.models import LoginLock, User
 from borderpass.models.enums import Role

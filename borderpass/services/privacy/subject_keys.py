@@ -13,7 +13,7 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
-from borderpass.core import constraints
+from borderpass.adapters import constraints
 from borderpass.core.crypto import CryptoError, SubjectCipher, new_subject_key
 from borderpass.models import Document, SubjectKey
 from borderpass.services.ports import Deps

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
-from borderpass.core import dialect
+from borderpass.adapters import dialect
 
 M = TypeVar("M", bound=Model)
 
