@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
-from typing import Any
-
-from borderpass.services.ports import KeyValue
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol
 
 PREFIX = "gate:online:"
+
+
+class KeyValue(Protocol):
+    """The one Redis call read here (an adapter does not import the services' ports)."""
+
+    def mget(self, keys: list[str]) -> Awaitable[Any]: ...
 
 
 def key(lane: str) -> str:
