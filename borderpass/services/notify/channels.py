@@ -1,4 +1,4 @@
-"""The ways a push reaches a user, as a protocol the WeChat adapter in core implements."""
+"""The ways a push reaches a user, as a protocol that app/wechat_push.py implements."""
 
 from __future__ import annotations
 
