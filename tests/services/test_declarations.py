@@ -327,7 +327,7 @@ async def test_sweeps_take_a_shared_lock(deps) -> None:  # R-F9
                                       "retention_orphan_files": 0, "retention_held": 0,
                                       "retention_erased_accounts": 0,
                                       "retention_shredded_keys": 0,
-                                      "retention_ledger_months": 0,
+                                      "retention_ledger_months": 0, "retention_credit_events": 0,
                                       "ledger_months_ahead": 0}
 
 
