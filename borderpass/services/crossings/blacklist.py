@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.core.errors import Conflict, NotFound
 from borderpass.core.masking import mask_name
 from borderpass.models import BlacklistEntry, Filing, Trip, User
