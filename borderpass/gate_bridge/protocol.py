@@ -48,16 +48,23 @@ def parse(text: str | bytes) -> ev.LaneMessage:
     """One lane frame, validated; FieldError names the first wrong field."""
     if len(text) > MAX_FRAME_BYTES:
         raise FieldError("too_large", "frame", max=MAX_FRAME_BYTES)
-    try:
-        frame = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FieldError("frame_json", "frame") from exc
-    if not isinstance(frame, dict):
-        raise FieldError("frame_json", "frame")
+    frame = json_object(text, "frame")
     kind = frame.get("type")
     if kind not in LANE_TYPES:
         raise FieldError("frame_type", "type", type=str(kind)[:40])
     return check(frame)
+
+
+def json_object(text: str | bytes, field: str) -> dict[str, Any]:
+    """A frame's JSON object (WebSocket message or HTTP body); else ``frame_json`` on
+    ``field``."""
+    try:
+        frame = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FieldError("frame_json", field) from exc
+    if not isinstance(frame, dict):
+        raise FieldError("frame_json", field)
+    return frame
 
 
 def _string(frame: dict[str, Any], name: str, limit: int, required: bool) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -31,12 +30,7 @@ async def _frame(request: web.Request, kind: str | None) -> LaneMessage:
     raw = await request.content.read(protocol.MAX_FRAME_BYTES + 1)
     if len(raw) > protocol.MAX_FRAME_BYTES:
         raise TooLarge("too_large", "body", max=protocol.MAX_FRAME_BYTES)
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FieldError("frame_json", "body") from exc
-    if not isinstance(body, dict):
-        raise FieldError("frame_json", "body")
+    body = protocol.json_object(raw, "body")
     if kind is not None:
         body = {"type": kind, **body}
     if body.get("type") not in protocol.LANE_TYPES or body.get("type") == "hello":

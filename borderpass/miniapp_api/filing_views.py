@@ -7,7 +7,7 @@ from aiohttp import web
 from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
-from borderpass.models import OfficialLetter
+from borderpass.models import Filing, OfficialLetter, User
 from borderpass.presenters import filings as present
 from borderpass.services.filings import (
     commitments,
@@ -23,6 +23,13 @@ from borderpass.web.appkeys import DEPS
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",
                          "drivers", "documents", "confirm_prefill", "profile_id"})
+
+
+async def _filing_reply(request: web.Request, user: User, filing: Filing,
+                        status: int = 200) -> web.Response:
+    """The caller's own filing as they see it, after a write."""
+    return ok(present.filing(await filings.view(request.app[DEPS], filing), user.locale),
+              status=status)
 
 
 @routes.get("/api/v1/filings/requirements")
@@ -74,9 +81,8 @@ async def create_filing(request: web.Request) -> web.Response:
     """Start a draft filing."""
     user = await current_user(request)
     body = await read_json(request, FILING_KEYS, ("category",))
-    deps = request.app[DEPS]
-    filing = await filings.create(deps, user, body)
-    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
+    filing = await filings.create(request.app[DEPS], user, body)
+    return await _filing_reply(request, user, filing, status=201)
 
 
 @routes.get("/api/v1/filings")
@@ -116,9 +122,8 @@ async def update_filing(request: web.Request) -> web.Response:
     """Edit a draft or returned filing."""
     user = await current_user(request)
     body = await read_json(request, FILING_KEYS)
-    deps = request.app[DEPS]
-    filing = await filings.update(deps, user, path_id(request), body)
-    return ok(present.filing(await filings.view(deps, filing), user.locale))
+    filing = await filings.update(request.app[DEPS], user, path_id(request), body)
+    return await _filing_reply(request, user, filing)
 
 
 @routes.post("/api/v1/filings/{id}/submit")
@@ -127,11 +132,10 @@ async def submit_filing(request: web.Request) -> web.Response:
     commitment agreed to), the consent is stored with channel ``miniapp``."""
     user = await current_user(request)
     body = await read_json(request, frozenset({"commitment"}))
-    deps = request.app[DEPS]
-    filing = await filings.submit(deps, user, path_id(request),
+    filing = await filings.submit(request.app[DEPS], user, path_id(request),
                                   commitment=body.get("commitment"),
                                   channel=commitments.MINIAPP)
-    return ok(present.filing(await filings.view(deps, filing), user.locale))
+    return await _filing_reply(request, user, filing)
 
 
 @routes.post("/api/v1/filings/{id}/renew")
@@ -141,9 +145,8 @@ async def renew_filing(request: web.Request) -> web.Response:
     from it, to check, complete and submit; approved, its year starts at the old expiry."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    deps = request.app[DEPS]
     filing = await renewals.start(user, path_id(request))
-    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
+    return await _filing_reply(request, user, filing, status=201)
 
 
 @routes.post("/api/v1/filings/{id}/correct")
@@ -154,9 +157,8 @@ async def correct_filing(request: web.Request) -> web.Response:
     and keeps its expiry."""
     user = await current_user(request)
     await read_json(request, frozenset())
-    deps = request.app[DEPS]
     filing = await corrections.start(user, path_id(request))
-    return ok(present.filing(await filings.view(deps, filing), user.locale), status=201)
+    return await _filing_reply(request, user, filing, status=201)
 
 
 @routes.post("/api/v1/official-letters")

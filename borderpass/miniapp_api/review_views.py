@@ -6,7 +6,7 @@ from aiohttp import web
 
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
-from borderpass.models import OfficialLetter
+from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import LetterStatus, Role
 from borderpass.presenters import filings as present
 from borderpass.services.filings import filing_reveal, filing_revocation, review
@@ -14,6 +14,12 @@ from borderpass.services.identity.access import require_role
 from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
+
+
+async def _filing_reply(request: web.Request, user: User, filing: Filing) -> web.Response:
+    """The decided filing as this reviewer may see it (owner revealed or masked)."""
+    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
+                             user.locale))
 
 
 @routes.get("/api/v1/review/queue")
@@ -29,8 +35,7 @@ async def approve(request: web.Request) -> web.Response:
     user = await current_user(request)
     await read_json(request, frozenset())
     filing = await review.approve(user, path_id(request))
-    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
-                         user.locale))
+    return await _filing_reply(request, user, filing)
 
 
 @routes.post("/api/v1/review/filings/{id}/return")
@@ -40,8 +45,7 @@ async def return_filing(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reasons"}), ("reasons",))
     filing = await review.return_filing(user, path_id(request), body["reasons"])
-    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
-                         user.locale))
+    return await _filing_reply(request, user, filing)
 
 
 @routes.post("/api/v1/review/filings/{id}/revoke")
@@ -51,8 +55,7 @@ async def revoke(request: web.Request) -> web.Response:
     require_role(user, Role.REVIEWER, Role.ADMIN)
     body = await read_json(request, frozenset({"reason"}), ("reason",))
     filing = await filing_revocation.revoke(user, path_id(request), body["reason"])
-    return ok(present.filing(await filing_reveal.view(request.app[DEPS], filing, user),
-                         user.locale))
+    return await _filing_reply(request, user, filing)
 
 
 @routes.get("/api/v1/review/official-letters")

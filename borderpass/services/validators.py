@@ -4,8 +4,9 @@ Pure functions without I/O. Each ``check_*`` normalises what people and OCR actu
 produce (full-width characters, spaces, separators, lower case) and either returns the
 canonical value or raises :class:`FieldError` with a code and the exact position, so the
 door can say precisely what is wrong. Error params never echo a whole identity number
-(R-U7: it would end up in logs). The ``make_*`` functions build valid values for tests
-and demo fixtures.
+(R-U7: it would end up in logs). ``choice`` and ``found`` give the enum member a request
+names or the row a lookup returned, else the error. The ``make_*`` functions build valid
+values for tests and demo fixtures.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from enum import Enum
+from typing import Literal, TypeVar
 
-from borderpass.core.errors import FieldError
+from borderpass.core.errors import FieldError, NotFound
 
 __all__ = [
     "IdNumberInfo",
@@ -26,6 +28,8 @@ __all__ = [
     "check_plate",
     "check_uscc",
     "check_vin",
+    "choice",
+    "found",
     "make_id_number",
     "make_uscc",
     "make_vin",
@@ -359,3 +363,24 @@ def check_reason(value: object, field: str = "reason", max_length: int = 500) ->
     if len(value) > max_length:
         raise FieldError("length", field, max=max_length)
     return value.strip()
+
+
+_Row = TypeVar("_Row")
+_Member = TypeVar("_Member", bound=Enum)
+
+
+def choice(kind: type[_Member], value: object, field: str) -> _Member:
+    """``value`` as a member of the enum ``kind``, else ``choice`` on ``field`` with the
+    members listed."""
+    try:
+        return kind(str(value))
+    except ValueError as exc:
+        raise FieldError("choice", field, choices=", ".join(m.value for m in kind)) from exc
+
+
+def found(row: _Row | None, code: str) -> _Row:
+    """The row a lookup by id returned, else :class:`NotFound` ``code`` on ``id`` (the same
+    answer whether it does not exist or is someone else's)."""
+    if row is None:
+        raise NotFound(code, "id")
+    return row

@@ -11,13 +11,14 @@ from borderpass.core.errors import Conflict, NotFound
 from borderpass.core.masking import mask_name
 from borderpass.models import BlacklistEntry, Filing, Trip, User
 from borderpass.models.enums import FilingCategory, Role, SubjectKind, TripStatus
+from borderpass.models.units import DishonestyRecord
 from borderpass.services import audit, clock
 from borderpass.services.credit import sources as credit_sources
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
 from borderpass.services.identity.access import require_role
-from borderpass.services.validators import check_reason
+from borderpass.services.validators import check_reason, found
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
@@ -106,20 +107,25 @@ async def lift(user: User, entry_id: int, reason: object) -> BlacklistEntry:
     """Lift an entry, with the reason and who did it recorded."""
     require_role(user, *LIFT_ROLES)
     reason = check_reason(reason)
-    entry = await BlacklistEntry.get_or_none(id=entry_id)
-    if entry is None:
-        raise NotFound("blacklist_not_found", "id")
+    entry = found(await BlacklistEntry.get_or_none(id=entry_id), "blacklist_not_found")
     async with in_transaction():  # the lift, its audit row, its credit and agency events
-        changed = await BlacklistEntry.filter(id=entry_id, lifted_at=None).update(
-            lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason)
-        if not changed:
-            raise Conflict("blacklist_already_lifted", "id")
-        await audit.record(user, "update", "blacklist", entry_id, ["lifted_at"],
-                           reason=reason)
+        await mark_lifted(BlacklistEntry, entry_id, user, reason, "blacklist",
+                          "blacklist_already_lifted")
         await credit_sources.overstay_lifted(entry)  # R-P2.7
         await entry.refresh_from_db()
         await _tell(exchange_kinds.BLACKLIST_LIFTED, entry)
     return entry
+
+
+async def mark_lifted(model: type[BlacklistEntry | DishonestyRecord], row_id: int, user: User,
+                      reason: str, table: str, already: str) -> None:
+    """Record the lift of a listing still in force (else Conflict ``already``), with its
+    audit row on ``table``; inside the caller's transaction."""
+    changed = await model.filter(id=row_id, lifted_at=None).update(
+        lifted_at=clock.now(), lifted_by_id=user.id, lift_reason=reason)
+    if not changed:
+        raise Conflict(already, "id")
+    await audit.record(user, "update", table, row_id, ["lifted_at"], reason=reason)
 
 
 async def refer_smuggling(user: User, entry_id: int, reason: object) -> BlacklistEntry:

@@ -15,14 +15,15 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import FieldError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.models.units import DishonestyRecord, DishonestySubject
-from borderpass.services import audit, clock
+from borderpass.services import clock
 from borderpass.services.credit import sources as credit_sources
+from borderpass.services.crossings import blacklist
 from borderpass.services.identity.access import require_role
-from borderpass.services.validators import check_reason
+from borderpass.services.validators import check_reason, found
 
 
 def _live(now: datetime) -> Q:
@@ -89,16 +90,10 @@ async def lift(admin: User, record_id: int, reason: object) -> DishonestyRecord:
     """End a record before its term, with the reason and who did it (audited)."""
     require_role(admin, Role.ADMIN)
     reason = check_reason(reason)
-    record = await DishonestyRecord.get_or_none(id=record_id)
-    if record is None:
-        raise NotFound("dishonesty_not_found", "id")
+    record = found(await DishonestyRecord.get_or_none(id=record_id), "dishonesty_not_found")
     async with in_transaction():  # the lift, its audit row and its credit events (R-P2.7)
-        changed = await DishonestyRecord.filter(id=record_id, lifted_at=None).update(
-            lifted_at=clock.now(), lifted_by_id=admin.id, lift_reason=reason)
-        if not changed:
-            raise Conflict("dishonesty_already_lifted", "id")
-        await audit.record(admin, "update", "dishonesty_record", record_id, ["lifted_at"],
-                           reason=reason)
+        await blacklist.mark_lifted(DishonestyRecord, record_id, admin, reason,
+                                    "dishonesty_record", "dishonesty_already_lifted")
         await credit_sources.dishonesty_lifted(record)
     await record.refresh_from_db()
     return record

@@ -29,7 +29,7 @@ from borderpass.services.filings.filing_checks import add_months
 from borderpass.services.identity import phones
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
-from borderpass.services.validators import check_name, check_phone, check_uscc
+from borderpass.services.validators import check_name, check_phone, check_uscc, found
 
 FILING_VALIDITY_MONTHS = 12  # R-E1
 REVIEW_WORKING_DAYS = 15  # R-E1
@@ -144,9 +144,8 @@ async def queue(deps: Deps, reviewer: User, limit: int = 100) -> list[ExportFili
 
 
 async def _submitted(filing_id: int) -> EnterpriseFiling:
-    filing = await EnterpriseFiling.get_or_none(id=filing_id).prefetch_related("enterprise")
-    if filing is None:
-        raise NotFound("export_filing_not_found", "id")
+    filing = found(await EnterpriseFiling.get_or_none(id=filing_id).prefetch_related("enterprise"),
+                   "export_filing_not_found")
     if filing.status is not ExportFilingStatus.SUBMITTED:
         raise Conflict("export_filing_not_submitted", "status", status=filing.status.value)
     return filing

@@ -31,6 +31,7 @@ from borderpass.services.export.obligations import overdue_vins
 from borderpass.services.export.vehicles import VehicleRow, parse_vehicles
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
+from borderpass.services.validators import found
 
 ISSUE_WORKING_DAYS = 3  # R-E5
 GOODS_STATE = "used"  # R-E8: 商品状态 "旧"
@@ -136,9 +137,7 @@ async def awaiting_clearance(deps: Deps, officer: User, limit: int = 100
 
 
 async def _submitted(licence_id: int) -> Licence:
-    licence = await Licence.get_or_none(id=licence_id)
-    if licence is None:
-        raise NotFound("export_licence_not_found", "id")
+    licence = found(await Licence.get_or_none(id=licence_id), "export_licence_not_found")
     if licence.status is not LicenceStatus.SUBMITTED:
         raise Conflict("export_licence_not_submitted", "status", status=licence.status.value)
     return licence
@@ -214,9 +213,8 @@ async def give_back(user: User, licence_id: int) -> Licence:
 
 async def visible(user: User, licence_id: int, staff: bool = True) -> Licence:
     """A licence of one of the user's enterprises (or any, for an officer)."""
-    licence = await Licence.get_or_none(id=licence_id).prefetch_related("vehicles")
-    if licence is None:
-        raise NotFound("export_licence_not_found", "id")
+    licence = found(await Licence.get_or_none(id=licence_id).prefetch_related("vehicles"),
+                    "export_licence_not_found")
     if staff and user.has_role(*OFFICER_ROLES):
         return licence
     if not await EnterpriseMember.filter(enterprise_id=licence.enterprise_id,  # type: ignore[attr-defined]

@@ -22,10 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import Filing, User
 from borderpass.models.enums import FilingStatus
 from borderpass.services import clock
@@ -53,25 +50,9 @@ def check_correctable(filing: Filing, now: datetime) -> None:
 
 async def start(user: User, filing_id: int) -> Filing:
     """Open the correction of the user's own filing in force: a prefilled draft (R-D6)."""
-    from borderpass.services.privacy import privacy
-
-    privacy.require_not_erasing(user)  # R-D7: what is kept is restricted
-    old = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
-    if old is None:
-        raise NotFound("filing_not_found", "id")
-    check_correctable(old, clock.now())
-    if (running := await renewals.in_progress(old.id)) is not None:
-        raise Conflict("correction_in_progress", "id", filing_id=running.id)
-    try:
-        async with in_transaction():
-            new = await renewals.copy(old, NOTHING_FRESH, corrects_id=old.id)
-    except IntegrityError as exc:  # a concurrent twin opened it (or a renewal) first
-        if not await renewals.successor_clash(exc):
-            raise
-        running = await renewals.in_progress(old.id)
-        raise Conflict("correction_in_progress", "id",
-                       filing_id=running.id if running else None) from exc
-    return new
+    return await renewals.open_successor(user, filing_id, check_correctable, NOTHING_FRESH,
+                                         ("correction_in_progress", "filing_id"),
+                                         corrects_id=filing_id)
 
 
 async def on_submit(deps: Deps, filing: Filing) -> dict[str, Any]:

@@ -36,17 +36,14 @@ from borderpass.services.filings.filing_forms import (
 )
 from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
+from borderpass.services.validators import choice, found
 
 STAFF_VIEW_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN, Role.GATE_SUPERVISOR)
 
 
 def parse_category(value: object) -> FilingCategory:
     """The category named in a request (R-F1)."""
-    try:
-        return FilingCategory(str(value))
-    except ValueError as exc:
-        raise FieldError("choice", "category",
-                         choices=", ".join(c.value for c in FilingCategory)) from exc
+    return choice(FilingCategory, value, "category")
 
 
 async def create(deps: Deps, user: User, body: dict[str, Any]) -> Filing:
@@ -231,9 +228,8 @@ async def editable(user: User, filing_id: int) -> Filing:
 
 
 async def _own(user: User, filing_id: int) -> Filing:
-    filing = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
-    if filing is None:
-        raise NotFound("filing_not_found", "id")
+    filing = found(await Filing.get_or_none(id=filing_id, applicant_id=user.id),
+                   "filing_not_found")
     return filing
 
 
@@ -244,10 +240,7 @@ async def visible(user: User, filing_id: int) -> Filing:
 
 async def visible_with_parts(user: User, filing_id: int) -> tuple[Filing, filing_rows.Parts]:
     """:func:`visible`, with the drivers and document slots read in the same round trip."""
-    found = await filing_rows.load(filing_id)
-    if found is None:
-        raise NotFound("filing_not_found", "id")
-    filing, parts = found
+    filing, parts = found(await filing_rows.load(filing_id), "filing_not_found")
     own = filing.applicant_id == user.id  # type: ignore[attr-defined]
     if own or user.has_role(*STAFF_VIEW_ROLES) or parts.has_driver(user.id):
         return filing, parts

@@ -17,6 +17,7 @@ of attorney (given for a term), and the vehicle photos.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from borderpass.adapters import constraints
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import Filing, FilingDocument, FilingDriver, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
@@ -33,6 +34,7 @@ from borderpass.services import clock
 from borderpass.services.filings import renewal_changes
 from borderpass.services.filings.filing_checks import add_months
 from borderpass.services.ports import Deps
+from borderpass.services.validators import found
 
 RENEWAL_WINDOW = timedelta(days=60)  # R-F3
 VALIDITY_MONTHS = 12  # R-F3
@@ -82,24 +84,30 @@ async def successor_clash(exc: IntegrityError) -> bool:
 
 async def start(user: User, filing_id: int) -> Filing:
     """Open the renewal of the user's own filing: a draft prefilled from it (R-F3, R-P1)."""
+    return await open_successor(user, filing_id, check_renewable, FRESH_DOCUMENTS,
+                                ("renewal_in_progress", "renewal_id"), renews_id=filing_id)
+
+
+async def open_successor(user: User, filing_id: int, check: Callable[[Filing, datetime], None],
+                         fresh: frozenset[str], busy: tuple[str, str], **link: int) -> Filing:
+    """A renewal's or a correction's draft (``link`` says which) of the user's own filing
+    that ``check`` accepts, unless one is in progress: then ``busy`` (code, param) (R-D6)."""
     from borderpass.services.privacy import privacy
 
     privacy.require_not_erasing(user)  # R-D7: what is kept is restricted
-    old = await Filing.get_or_none(id=filing_id, applicant_id=user.id)
-    if old is None:
-        raise NotFound("filing_not_found", "id")
-    check_renewable(old, clock.now())
+    old = found(await Filing.get_or_none(id=filing_id, applicant_id=user.id), "filing_not_found")
+    check(old, clock.now())
+    code, param = busy
     if (running := await in_progress(old.id)) is not None:
-        raise Conflict("renewal_in_progress", "id", renewal_id=running.id)
+        raise Conflict(code, "id", **{param: running.id})
     try:
         async with in_transaction():
-            new = await copy(old, FRESH_DOCUMENTS, renews_id=old.id)
-    except IntegrityError as exc:  # a concurrent twin opened it first
+            new = await copy(old, fresh, **link)
+    except IntegrityError as exc:  # a concurrent twin opened it (or the other kind) first
         if not await successor_clash(exc):
             raise
         running = await in_progress(old.id)
-        raise Conflict("renewal_in_progress", "id",
-                       renewal_id=running.id if running else None) from exc
+        raise Conflict(code, "id", **{param: running.id if running else None}) from exc
     return new
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core.errors import Conflict, FieldError, NotFound
+from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import Filing, OfficialLetter, User
 from borderpass.models.enums import FilingStatus, LetterStatus, Role
 from borderpass.services import audit, clock, notify
@@ -23,6 +23,7 @@ from borderpass.services.filings.requirements import DOCUMENT_KINDS, category_fi
 from borderpass.services.identity.access import require_role
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
+from borderpass.services.validators import found
 
 FILING_VALIDITY_MONTHS = renewals.VALIDITY_MONTHS  # R-F3
 MAX_REASONS = 50
@@ -75,9 +76,7 @@ async def next_in_queue(reviewer: User, after: int | None = None) -> int | None:
 
 
 async def _submitted(filing_id: int) -> Filing:
-    filing = await Filing.get_or_none(id=filing_id)
-    if filing is None:
-        raise NotFound("filing_not_found", "id")
+    filing = found(await Filing.get_or_none(id=filing_id), "filing_not_found")
     if filing.status is not FilingStatus.SUBMITTED:
         raise Conflict("filing_not_submitted", "status", status=filing.status.value)
     return filing
@@ -197,9 +196,7 @@ async def decide_letter(reviewer: User, letter_id: int, approve: bool,
                         reason: str = "") -> OfficialLetter:
     """Approve or refuse a pending official letter (R-F2)."""
     require_role(reviewer, Role.REVIEWER, Role.ADMIN)
-    letter = await OfficialLetter.get_or_none(id=letter_id)
-    if letter is None:
-        raise NotFound("letter_not_found", "id")
+    letter = found(await OfficialLetter.get_or_none(id=letter_id), "letter_not_found")
     if letter.status is not LetterStatus.PENDING:
         raise Conflict("letter_decided", "status", status=letter.status.value)
     if not approve and not reason.strip():

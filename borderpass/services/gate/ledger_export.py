@@ -60,24 +60,14 @@ async def export(kv: KeyValue, path: Path, fmt: str, start: datetime, end: datet
         with path.open("w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.writer(fh)
             writer.writerow(COLUMNS)
-            async for page in ledger.described(start, end, lane):
-                for row in page:
-                    writer.writerow(_cells(row))
-                    summary[(row["kind"], row["outcome"])] += 1
-                if progress:
-                    progress(len(page))
+            await _write_rows(writer.writerow, summary, start, end, lane, progress)
         return summary
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("ledger")
     sheet.append(list(COLUMNS))
-    async for page in ledger.described(start, end, lane):
-        for row in page:
-            sheet.append(_cells(row))
-            summary[(row["kind"], row["outcome"])] += 1
-        if progress:
-            progress(len(page))
+    await _write_rows(sheet.append, summary, start, end, lane, progress)
     totals = book.create_sheet("summary")
     totals.append(["from", start.isoformat(), "to", end.isoformat(), "lane", lane or "all"])
     totals.append(["kind", "outcome", "count"])
@@ -85,6 +75,18 @@ async def export(kv: KeyValue, path: Path, fmt: str, start: datetime, end: datet
         totals.append([kind, outcome, n])
     book.save(path)
     return summary
+
+
+async def _write_rows(write: Callable[[list[Any]], object], summary: Counter[tuple[str, str]],
+                      start: datetime, end: datetime, lane: str | None,
+                      progress: Callable[[int], None] | None) -> None:
+    """Each entry's cells to ``write`` (a csv writer's or a sheet's), counted in ``summary``."""
+    async for page in ledger.described(start, end, lane):
+        for row in page:
+            write(_cells(row))
+            summary[(row["kind"], row["outcome"])] += 1
+        if progress:
+            progress(len(page))
 
 
 # Each column as the csv module writes ``_cells`` of it: an empty string is NULL (COPY

@@ -40,6 +40,7 @@ from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 from borderpass.services.ports import Deps
 from borderpass.services.privacy import data_export_orgs, privacy, subject_keys
+from borderpass.services.validators import found
 
 KEEP = timedelta(days=7)  # a ready export can be fetched this long
 PENDING, READY, FAILED = "pending", "ready", "failed"
@@ -60,9 +61,7 @@ async def request(user: User) -> DataExport:
 
 async def own(user: User, export_id: int) -> DataExport:
     """The user's own export; anyone else's is 404 (its existence is not revealed)."""
-    job = await DataExport.get_or_none(id=export_id, user_id=user.id)
-    if job is None:
-        raise NotFound("export_not_found", "id")
+    job = found(await DataExport.get_or_none(id=export_id, user_id=user.id), "export_not_found")
     return job
 
 

@@ -21,7 +21,6 @@ from borderpass.core.errors import (
     FieldError,
     FieldErrors,
     Forbidden,
-    NotFound,
     Unavailable,
 )
 from borderpass.models import Filing, FilingDriver, User
@@ -35,6 +34,7 @@ from borderpass.services.identity import phones
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_notices, units
 from borderpass.services.units.unit_checks import Candidate, check_candidate
+from borderpass.services.validators import choice, found
 
 JOIN_KEYS = frozenset({"scene", "filing_id", "driver_id", "commitment", "id_number"})
 EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)  # as a filing's applicant may edit
@@ -199,11 +199,7 @@ async def memberships_of(user: User) -> list[Membership]:
 def _status(value: str | None) -> MemberStatus | None:
     if value is None or value == "":
         return None
-    try:
-        return MemberStatus(value)
-    except ValueError as exc:
-        raise FieldError("choice", "status",
-                         choices=", ".join(s.value for s in MemberStatus)) from exc
+    return choice(MemberStatus, value, "status")
 
 
 async def members(user: User, unit_id: int, status: str | None = None) -> tuple[
@@ -318,7 +314,5 @@ async def upload(user: User, unit_id: int, commitment: object) -> ListUpload:
 
 async def live_member(unit: Unit, member_id: int) -> Membership:
     """An entry of this unit, else 404."""
-    member = await Membership.get_or_none(id=member_id, unit_id=unit.id)
-    if member is None:
-        raise NotFound("member_not_found", "id")
+    member = found(await Membership.get_or_none(id=member_id, unit_id=unit.id), "member_not_found")
     return member

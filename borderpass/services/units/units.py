@@ -34,6 +34,7 @@ from borderpass.services.identity import phones
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
 from borderpass.services.units import unit_notices
+from borderpass.services.validators import choice
 
 UNIT_DOCUMENT_KINDS = ("business_licence", "unit_seal", "official_letter", "other")
 # R-U1: an enterprise or social organisation shows its licence, a public body its letter.
@@ -69,11 +70,7 @@ def _text(body: dict[str, Any], name: str, limit: int) -> str:
 
 
 def _kind(value: object) -> UnitKind:
-    try:
-        return UnitKind(str(value))
-    except ValueError as exc:
-        raise FieldError("choice", "unit_kind",
-                         choices=", ".join(k.value for k in UnitKind)) from exc
+    return choice(UnitKind, value, "unit_kind")
 
 
 async def _documents(user: User, kind: UnitKind | None, raw: object,
@@ -195,11 +192,7 @@ async def units_of(user: User) -> list[Unit]:
 async def units_by_status(admin: User, status: str | None) -> list[Unit]:
     """Units for the back office, by status (pending first by default)."""
     require_role(admin, Role.ADMIN)
-    try:
-        wanted = UnitStatus(status or UnitStatus.PENDING.value)
-    except ValueError as exc:
-        raise FieldError("choice", "status",
-                         choices=", ".join(s.value for s in UnitStatus)) from exc
+    wanted = choice(UnitStatus, status or UnitStatus.PENDING.value, "status")
     return await Unit.filter(status=wanted).order_by("id").limit(500)
 
 
