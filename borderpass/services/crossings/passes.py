@@ -18,7 +18,6 @@ from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.models.gate import Pass
 from borderpass.services import clock
 from borderpass.services.crossings import (
-    blacklist,
     declarations,
     land_ports,
     pass_claims,
@@ -26,6 +25,7 @@ from borderpass.services.crossings import (
 )
 from borderpass.services.crossings.pass_claims import VALID_AFTER, VALID_BEFORE
 from borderpass.services.crossings.pass_tokens import Credential
+from borderpass.services.filings import subjects
 from borderpass.services.ports import Deps
 
 SECRET_BYTES = 20
@@ -69,7 +69,7 @@ async def _usable(gate: Issuer, declaration: Declaration, existing: Pass | None)
         raise Conflict("pass_revoked", "id")
     filing, driver = declaration.filing, await declaration.driver
     if declaration.direction is Direction.EXIT and \
-            await blacklist.active_entry([filing.owner_key, driver.id_key]):
+            await subjects.active_entry([filing.owner_key, driver.id_key]):
         await _revoke(existing, "blacklisted")
         raise Forbidden("pass_blacklisted", "id")
 

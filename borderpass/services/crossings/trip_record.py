@@ -1,7 +1,7 @@
 """Trips follow the gate's crossings (R-F7, R-F8): written in the crossing's own transaction.
 
 A trip opens on the vehicle's exit crossing (``exited_at`` is the crossing's time, the
-deadline counted from it, R-F8 per category: services/crossings/stay_limits.py) and closes on its
+deadline counted from it, R-F8 per category: services/filings/stay_limits.py) and closes on its
 entry crossing. Trips are keyed by the vehicle (its VIN), so an entry under a renewed filing
 closes the trip opened under the old one. One statement per batch opens trips (INSERT … ON
 CONFLICT on the partial unique index ``trips_one_open_vin``: a second exit crossing while a
@@ -26,23 +26,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services.crossings import stay_limits
+from borderpass.services.filings import stay_limits
+from borderpass.services.filings.subjects import vehicle_key
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 
 _TRIPS = Trip._meta.db_table
 _FILINGS = Filing._meta.db_table
 _USERS = User._meta.db_table
-
-
-def vehicle_key_sql(alias: str) -> str:
-    """SQL naming the vehicle of filing row ``alias``: its VIN, else ``filing:<id>``."""
-    return f"coalesce(nullif({alias}.vin, ''), 'filing:' || {alias}.id)"
-
-
-def vehicle_key(filing_id: int, vin: str | None) -> str:
-    """The vehicle of a filing, as :func:`vehicle_key_sql` names it."""
-    return vin or f"filing:{filing_id}"
 
 
 def _moment(value: Any) -> datetime | None:
