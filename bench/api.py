@@ -49,12 +49,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from benchdb import add_arguments, check, claim_redis, database_url
 
-from borderpass.core import loop
+from borderpass.adapters import loop
+from borderpass.adapters.db import close_db, init_db
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.storage import FileStore
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.db import close_db, init_db
-from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.models import FilingDriver, User
 from borderpass.models.enums import FilingCategory, Role
 from borderpass.services.filings import documents, filings, review
@@ -162,7 +162,7 @@ async def _child(args: list[str], env: dict[str, str],
     """A ``borderpass`` subprocess, logging to ``log_path``; terminated on exit."""
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "borderpass.core.cli", *args, env=env, stdout=log,
+            sys.executable, "-m", "borderpass.app.cli", *args, env=env, stdout=log,
             stderr=log)
         try:
             yield proc

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from borderpass.core.db import close_db, init_db
+from borderpass.adapters.db import close_db, init_db
 from borderpass.services import audit
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"

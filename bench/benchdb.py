@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from borderpass.core.kv import make_redis
+from borderpass.adapters.kv import make_redis
 
 MARKER = "borderpass:bench:owned"  # left in a Redis database a benchmark has claimed
 

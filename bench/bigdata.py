@@ -159,7 +159,7 @@ async def rebuild_0017(url: str, drop_only: bool = False) -> float:
 
     from tortoise import connections
 
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     mig = importlib.import_module("borderpass.models.migrations.0017_ops")
     await init_db(url, apply_migrations=False)
@@ -220,10 +220,10 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
                   existing: bool = False) -> list[dict[str, Any]]:
     from tortoise import connections
 
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
     from borderpass.core.config import Settings
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.deps import open_deps
-    from borderpass.core.kv import make_redis
     from borderpass.models import Declaration, Filing, User
     from borderpass.models.enums import FilingStatus
     from borderpass.services import audit
@@ -414,7 +414,7 @@ async def main() -> int:
     await admin(args.pg, f'DROP DATABASE IF EXISTS "{args.bench_db}" WITH (FORCE)',
                 f'CREATE DATABASE "{args.bench_db}"')
     try:
-        from borderpass.core.db import close_db, init_db
+        from borderpass.adapters.db import close_db, init_db
 
         started = time.perf_counter()
         await init_db(url)

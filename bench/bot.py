@@ -43,7 +43,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "bot"))
 from bot_helpers import OA_AES_KEY, OA_APPID, OA_SECRET, OA_TOKEN, WeChatUser
 
-from borderpass.core import loop
+from borderpass.adapters import loop
 from borderpass_dev.fake_wechat import FakeWeChat
 
 TEXT_P99_TARGET = 50.0  # ms

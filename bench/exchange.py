@@ -28,10 +28,10 @@ import time
 import aiohttp
 from benchdb import add_arguments, check, claim_redis, database_url
 
-from borderpass.core import loop
+from borderpass.adapters import loop
+from borderpass.adapters.db import close_db, init_db
+from borderpass.app.exchange_runtime import HttpTransport
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.db import close_db, init_db
-from borderpass.core.exchange_runtime import HttpTransport
 from borderpass.models import Agency, ExchangeEvent
 from borderpass.services.exchange import delivery, kinds, log, subscribers, worker
 
@@ -42,7 +42,7 @@ KEY = base64.b64encode(b"exchange-bench-key-32-bytes-long").decode()
 def _subscriber(secret: str, port: int) -> None:
     from aiohttp import web
 
-    from borderpass.core.agency_sim import Received, subscriber_app
+    from borderpass.app.agency_sim import Received, subscriber_app
 
     class Quiet:
         def write(self, _: str) -> int:

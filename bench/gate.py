@@ -56,11 +56,11 @@ import aiohttp
 from api import host_speed  # as in bench/api.py
 from benchdb import add_arguments, check, claim_redis, database_url
 
-from borderpass.core import loop
+from borderpass.adapters import loop
+from borderpass.adapters.db import close_db, init_db
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.storage import FileStore
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.db import close_db, init_db
-from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.gate_bridge import sim, sim_seed
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.ports import Deps
@@ -132,9 +132,9 @@ def _cpu_by_process() -> dict[str, float]:
         comm = stat[stat.index("(") + 1: stat.rindex(")")]
         fields = stat.rpartition(")")[2].split()
         seconds = (int(fields[11]) + int(fields[12])) / tick
-        if b"borderpass.core.cli serve" in cmdline:
+        if b"borderpass.app.cli serve" in cmdline:
             found["server"] += seconds
-        elif b"borderpass.core.cli worker" in cmdline:
+        elif b"borderpass.app.cli worker" in cmdline:
             found["worker"] += seconds
         elif comm == "postgres":
             found["PostgreSQL"] += seconds
@@ -261,7 +261,7 @@ async def main(args: argparse.Namespace) -> int:
                 "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_LOG_LEVEL": "WARNING",
                 "BORDERPASS_NOTIFY_WORKER": "0"}
             # The bridge serves the lanes and writes the ledger in each scan's commit (R-G6).
-            proc = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
+            proc = subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve",
                                      "--port", str(port), "--processes",
                                      str(1 if args.sqlite else args.processes)],
                                     env=env, stdout=subprocess.DEVNULL)

@@ -28,13 +28,13 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from borderpass.core.app import create_app
-from borderpass.core.appkeys import GATE
+from borderpass.app.factory import create_app
 from borderpass.core.config import Settings
 from borderpass.gate_bridge import sim_seed
 from borderpass.services import clock
 from borderpass.services.crossings import pass_tokens
 from borderpass.services.identity import passwords, users
+from borderpass.web.appkeys import GATE
 
 PARALLEL = 6
 KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # bench only

@@ -38,11 +38,11 @@ import aiohttp
 import asyncpg
 from benchdb import add_arguments, claim_redis, database_url
 
-from borderpass.core import loop
-from borderpass.core.db import close_db, init_db
-from borderpass.core.kv import make_redis
-from borderpass.core.wechat import WeChatClient
-from borderpass.core.wechat_push import WeChatPush
+from borderpass.adapters import loop
+from borderpass.adapters.db import close_db, init_db
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.wechat import WeChatClient
+from borderpass.app.wechat_push import WeChatPush
 from borderpass.models import Trip, User
 from borderpass.models.notify import Notification, NotificationStatus, SweepMark
 from borderpass.services import clock

@@ -88,7 +88,7 @@ def _worker(engine: str, opts: dict[str, Any], samples: str, items: list[dict[st
             cache: str | None = None) -> dict[str, Any]:
     """Run in a fresh process: build the engine, warm up, read every sample."""
     sys.path.insert(0, str(REPO))
-    from borderpass.core.images import decode_rgb
+    from borderpass.adapters.images import decode_rgb
     from borderpass.ocr.engines import make_engine
     from borderpass.ocr.pool import warm_up
     from borderpass.ocr.reader import read_document

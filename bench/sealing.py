@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from borderpass.adapters.db import close_db, init_db
+from borderpass.adapters.storage import FileStore
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.db import close_db, init_db
-from borderpass.core.storage import FileStore
 from borderpass.services.ports import Deps
 
 OLD, NEW = bytes(range(32)), bytes(range(1, 33))

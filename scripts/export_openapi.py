@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from borderpass.core.app import create_app
+from borderpass.app.factory import create_app
 from borderpass.core.config import Settings
 from borderpass.miniapp_api.openapi import build_spec
 

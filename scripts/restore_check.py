@@ -59,9 +59,9 @@ def settings_for(url: str, data_dir: Path, key: str) -> object:
 async def make_source(url: str, data_dir: Path, key: str) -> str:
     """A migrated database with one user whose phone is sealed, and one sealed file; the
     file's digest."""
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.deps import open_deps
-    from borderpass.core.kv import make_redis
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
     from borderpass.services.identity import users
 
     await init_db(url)
@@ -79,10 +79,10 @@ async def read_back(url: str, data_dir: Path, key: str, digest: str | None,
     """Open the restored database as the app does; what was read, or raise."""
     from tortoise import connections
 
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.deps import open_deps
-    from borderpass.core.health import shipped_migrations
-    from borderpass.core.kv import make_redis
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
+    from borderpass.app.health import shipped_migrations
     from borderpass.models import User
     from borderpass.services.identity import phones, users
 

@@ -31,11 +31,11 @@ from suite_settings import (
 )
 from tortoise import Tortoise, connections
 
+from borderpass.adapters.db import tortoise_config
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.storage import FileStore
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.db import tortoise_config
-from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.models import User
 from borderpass.services import clock
 from borderpass.services.identity import users
@@ -47,7 +47,7 @@ TEST_REDIS_MARK = "borderpass:test-suite-owns-this-db"
 
 
 async def _migrate(url: str) -> None:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     await init_db(url)
     await close_db()
@@ -169,7 +169,7 @@ def settings(db: str, data_dir: Path, fake_wechat: Any) -> Settings:
 @pytest.fixture
 async def client(settings: Settings, redis: Any, aiohttp_client: Any) -> TestClient:
     """An HTTP client of the whole app on a real socket."""
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     return await aiohttp_client(create_app(settings))  # type: ignore[no-any-return]
 

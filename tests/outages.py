@@ -24,7 +24,7 @@ async def point_db_at(url: str) -> None:
     """Reopen the ORM on ``url`` (``CLOSED_DB``: every query is refused)."""
     from tortoise import Tortoise
 
-    from borderpass.core.db import tortoise_config
+    from borderpass.adapters.db import tortoise_config
 
     await Tortoise.close_connections()
     await Tortoise.init(config=tortoise_config(url))
@@ -141,7 +141,7 @@ def start_server(db_url: str, redis_url: str, data_dir: Path, data_key: str, por
         "BORDERPASS_DATA_DIR": str(data_dir), "BORDERPASS_DATA_KEY": data_key,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
         "BORDERPASS_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve", "--port",
+    return subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve", "--port",
                              str(port), "--processes", str(processes)], env=env,
                             stderr=subprocess.DEVNULL, text=True)
 

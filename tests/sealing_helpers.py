@@ -33,8 +33,8 @@ from suite_settings import (  # noqa: F401  (re-exported to the sealing tests)
     with_db_name,
 )
 
+from borderpass.adapters.db import close_db, init_db
 from borderpass.core.config import Settings
-from borderpass.core.db import close_db, init_db
 from borderpass.services.filings import commitments
 from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number, make_uscc
@@ -188,7 +188,7 @@ def cli(args: list[str], settings_env: dict[str, str]) -> subprocess.CompletedPr
     """Run ``borderpass ARGS`` in its own process, with only the given BORDERPASS_* set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERPASS_")}
     env |= settings_env | {"PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "borderpass.core.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "borderpass.app.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
 

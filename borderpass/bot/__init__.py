@@ -35,7 +35,7 @@ async def _bot_ctx(app: web.Application) -> AsyncIterator[None]:
     from borderpass.bot.runtime import BotRuntime
     from borderpass.bot.storage import RedisStorage
     from borderpass.bot.views import BOT
-    from borderpass.core.appkeys import DEPS, GATE, OCR_POOL, REDIS, SETTINGS
+    from borderpass.web.appkeys import DEPS, GATE, OCR_POOL, REDIS, SETTINGS
 
     settings = app[SETTINGS]
     client = OfficialAccountClient(settings.oa_appid, settings.oa_secret, app[REDIS],

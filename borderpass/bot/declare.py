@@ -8,12 +8,12 @@ import logging
 
 import qrcode
 
+from borderpass.adapters.wechat import WeChatError
 from borderpass.bot import texts as T
 from borderpass.bot import words
 from borderpass.bot.engine import INSTANT, Expect, Flow, Invalid, Step, Turn, register
 from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import LOCALES
-from borderpass.core.wechat import WeChatError
 from borderpass.models import Declaration, Filing, FilingDriver
 from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.services import clock

@@ -9,8 +9,8 @@ import time
 
 from redis.asyncio import Redis
 
+from borderpass.adapters.wechat import WeChatAPIError, WeChatClient, WeChatError
 from borderpass.bot.limits import split_text
-from borderpass.core.wechat import WeChatAPIError, WeChatClient, WeChatError
 
 log = logging.getLogger(__name__)
 

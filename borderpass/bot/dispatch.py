@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from wechatpy.messages import BaseMessage
 
+from borderpass.adapters import rows
+from borderpass.adapters.wechat import WeChatError
 from borderpass.bot import language_tags, limits
 from borderpass.bot import texts as T
 from borderpass.bot.basic import ask_language
@@ -16,9 +18,7 @@ from borderpass.bot.engine import Input, Turn, on_input, run_command
 from borderpass.bot.oa_client import Follower
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import DialogState
-from borderpass.core import rows
 from borderpass.core.i18n import LOCALES
-from borderpass.core.wechat import WeChatError
 from borderpass.models import User
 from borderpass.services import notify
 from borderpass.services.identity import chat_users

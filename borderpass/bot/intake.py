@@ -9,13 +9,13 @@ import logging
 import string
 from typing import Any
 
+from borderpass.adapters.wechat import WeChatError
 from borderpass.bot import texts as T
 from borderpass.bot import words
 from borderpass.bot.engine import STEPS, Turn, goto, prompt_of
 from borderpass.bot.photos import QUEUE_MAX, PhotoJob
 from borderpass.bot.runtime import BotRuntime
 from borderpass.core.errors import BorderPassError, FieldError
-from borderpass.core.wechat import WeChatError
 from borderpass.models import Document, Filing, FilingDriver, User
 from borderpass.models.enums import FilingCategory
 from borderpass.services.filings import document_intake, documents, filings, prefill

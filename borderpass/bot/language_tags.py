@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import logging
 
+from borderpass.adapters.wechat import WeChatError
 from borderpass.bot.menu import TAGS
 from borderpass.bot.runtime import BotRuntime
-from borderpass.core.wechat import WeChatError
 
 log = logging.getLogger("borderpass.bot")
 CACHE_KEY = "bot:menu:tags"

@@ -115,8 +115,8 @@ def menu_command(settings: Any) -> int:
     """``borderpass wechat-menu``: publish the menus with the configured Official Account."""
     import asyncio
 
-    from borderpass.core.kv import make_redis
-    from borderpass.core.wechat import WeChatError
+    from borderpass.adapters.kv import make_redis
+    from borderpass.adapters.wechat import WeChatError
 
     if not settings.oa_appid or not settings.oa_secret:
         print("set BORDERPASS_OA_APPID and BORDERPASS_OA_SECRET first")

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from borderpass.core.wechat import WeChatClient, WeChatError, WeChatUnavailable
+from borderpass.adapters.wechat import WeChatClient, WeChatError, WeChatUnavailable
 
 
 @dataclass(frozen=True)

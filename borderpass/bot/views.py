@@ -12,13 +12,13 @@ import time
 
 from aiohttp import web
 
+from borderpass.adapters.outage import answer_outage, outage_of
 from borderpass.bot.dedupe import LATE, message_key
 from borderpass.bot.dispatch import Reply, handle
 from borderpass.bot.protocol import MAX_XML_BYTES, Inbound, ProtocolError
 from borderpass.bot.runtime import BotRuntime
 from borderpass.bot.storage import LockTimeout
 from borderpass.core import metrics
-from borderpass.core.outage import answer_outage, outage_of
 
 log = logging.getLogger("borderpass.bot")
 routes = web.RouteTableDef()

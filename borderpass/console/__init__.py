@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from borderpass.console.base import PREFIX, console_middleware
-from borderpass.core.appkeys import SETTINGS
+from borderpass.web.appkeys import SETTINGS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -19,7 +19,6 @@ from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
 from borderpass.console.viewer import thumbnail, viewer
 from borderpass.core import ids
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -29,6 +28,7 @@ from borderpass.presenters import units as present_units
 from borderpass.services.identity import staff, users
 from borderpass.services.notify import outbox
 from borderpass.services.units import units
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 ROLE_LABELS = labels.ROLES

@@ -23,11 +23,11 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import h
 from borderpass.console.layout import home_of, page
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden
-from borderpass.core.web_hardening import came_over_tls, client_address
 from borderpass.models.enums import STAFF_ROLES
 from borderpass.services.identity import sessions, staff
+from borderpass.web.appkeys import DEPS
+from borderpass.web.hardening import came_over_tls, client_address
 
 routes = web.RouteTableDef()
 

@@ -14,16 +14,16 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from borderpass.adapters.outage import answer_outage, outage_of
 from borderpass.core import ids
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, Forbidden, Unauthorized
 from borderpass.core.i18n import LOCALES, negotiate, normalize_locale, translate
 from borderpass.core.messages import error_message
-from borderpass.core.outage import answer_outage, outage_of
-from borderpass.core.web_hardening import came_over_tls
 from borderpass.models import User
 from borderpass.services.error_text import error_line
 from borderpass.services.identity import sessions
+from borderpass.web.appkeys import DEPS
+from borderpass.web.hardening import came_over_tls
 
 log = logging.getLogger("borderpass.console")
 SESSION_COOKIE = "bp_console"

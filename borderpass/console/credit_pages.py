@@ -8,12 +8,12 @@ from aiohttp import web
 from borderpass.console.base import PREFIX, _, path_int, staff_page
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import page, table, when
-from borderpass.core.appkeys import DEPS
 from borderpass.core.i18n import translate
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.presenters import credit as present
 from borderpass.services.credit import fast_lane, rules, view
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 CREDIT_ROLES = (Role.REVIEWER, Role.CUSTOMS, Role.ADMIN)

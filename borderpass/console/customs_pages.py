@@ -18,7 +18,6 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
-from borderpass.core.appkeys import DEPS, GATE
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -27,6 +26,7 @@ from borderpass.presenters import gate as present_gate
 from borderpass.services.crossings import blacklist
 from borderpass.services.filings import filing_reveal
 from borderpass.services.gate import gate_lifts
+from borderpass.web.appkeys import DEPS, GATE
 
 routes = web.RouteTableDef()
 LIFT_VIEW_ROLES = (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)

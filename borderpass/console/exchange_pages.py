@@ -11,12 +11,12 @@ from borderpass.console.base import PREFIX, _, error_text, form_of, path_int, re
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
 from borderpass.core import ids
-from borderpass.core.appkeys import DEPS, SETTINGS
 from borderpass.core.errors import BorderPassError
 from borderpass.models import User
 from borderpass.models.enums import Role
 from borderpass.presenters import exchange as present
 from borderpass.services.exchange import kinds, reviews, subscribers
+from borderpass.web.appkeys import DEPS, SETTINGS
 
 routes = web.RouteTableDef()
 

@@ -21,7 +21,6 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError, NotFound
 from borderpass.core.i18n import N_
 from borderpass.models import User
@@ -31,6 +30,7 @@ from borderpass.services.error_text import all_errors_line, label_separator
 from borderpass.services.export import licences, obligations
 from borderpass.services.filings import documents
 from borderpass.services.filings.requirements import DOCUMENT_KINDS, field_label
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 OFFICER_ROLES = licences.OFFICER_ROLES  # customs, admin

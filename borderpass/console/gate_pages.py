@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.adapters import lane_presence
 from borderpass.console import labels
 from borderpass.console.base import (
     PREFIX,
@@ -23,8 +24,6 @@ from borderpass.console.base import (
 )
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
-from borderpass.core import lane_presence
-from borderpass.core.appkeys import DEPS, GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -34,6 +33,7 @@ from borderpass.services import clock
 from borderpass.services.crossings import land_ports
 from borderpass.services.exchange import inspections
 from borderpass.services.gate import gate_lifts, lanes, ledger
+from borderpass.web.appkeys import DEPS, GATE, REDIS
 
 routes = web.RouteTableDef()
 GATE_ROLES = (Role.GATE_SUPERVISOR, Role.ADMIN)

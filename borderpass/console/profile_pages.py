@@ -8,7 +8,6 @@ from aiohttp import web
 from borderpass.console.base import PREFIX, _, path_int, redirect, staff_page
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, table, when
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError
 from borderpass.core.i18n import N_
 from borderpass.models import User
@@ -17,6 +16,7 @@ from borderpass.models.profiles import OrganisationProfile, ProfileStatus
 from borderpass.presenters import filings as present
 from borderpass.services.filings import profiles
 from borderpass.services.ports import Deps
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 ROLES = (Role.REVIEWER, Role.ADMIN)

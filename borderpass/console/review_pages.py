@@ -23,7 +23,6 @@ from borderpass.console.base import (
 from borderpass.console.html import Safe, h, join
 from borderpass.console.layout import hidden_csrf, page, reveal_form, table, when
 from borderpass.console.viewer import thumbnail, viewer
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.i18n import N_
 from borderpass.models import Filing, User
@@ -41,6 +40,7 @@ from borderpass.services.filings import (
 from borderpass.services.filings.requirements import DRIVER_FIELDS, category_fields, field_label
 from borderpass.services.office_hours import REVIEW_TARGET_SECONDS, office_seconds
 from borderpass.services.ports import Deps
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)

@@ -4,7 +4,7 @@ Every key is derived with HKDF from a 32-byte data key (``BORDERPASS_DATA_KEY``,
 Each sealed value and file names the key that sealed it (a 4-byte key id derived from the
 key), so ``borderpass keys rotate`` can re-seal under a new key while the old one still
 opens what it sealed. The blind-index key is kept apart: it is stored in the database
-sealed under the data key (core/keyring.py), so lookups survive a rotation.
+sealed under the data key (adapters/keyring.py), so lookups survive a rotation.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class FieldCipher:
 
     @property
     def index_key(self) -> bytes:
-        """The blind-index key (sealed into the keyring by core/keyring.py)."""
+        """The blind-index key (sealed into the keyring by adapters/keyring.py)."""
         return self._index_key
 
     def encrypt(self, plaintext: str, context: str) -> str:

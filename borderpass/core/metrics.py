@@ -4,7 +4,7 @@ The series are module-level ``prometheus_client`` objects. With several server p
 (``serve --processes N``) the supervisor gives its children one per-run directory in
 ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode, chosen when the
 library is first imported) and serves the sum of them all itself, so a scrape sees the
-whole service (:mod:`borderpass.core.metrics_http`). The hot path (a lane scan) pays one
+whole service (:mod:`borderpass.app.metrics_http`). The hot path (a lane scan) pays one
 histogram observation and one counter increment, on label children cached here: a few
 microseconds, no lock shared between processes, no I/O.
 

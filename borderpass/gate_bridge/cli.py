@@ -80,9 +80,9 @@ def _moment(text: str, tz: ZoneInfo, name: str) -> datetime:
 
 
 async def _with_gate(settings: Settings, work: Callable[[GateDeps], Awaitable[int]]) -> int:
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.deps import open_deps
-    from borderpass.core.kv import make_redis
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
 
     await init_db(settings.db_url)
     redis = make_redis(settings.redis_url)

@@ -5,7 +5,7 @@ process) with a TTL of three heartbeats and rewrites it every heartbeat while th
 lives; aiohttp's own ping closes a socket whose lane stopped answering. On disconnect the key
 is deleted unless a newer connection (here or in another process) owns it already. A process
 that dies leaves its keys to expire, so a lane shows offline within TTL seconds at worst.
-The key and its reading are ``core/lane_presence.py``'s, shared with the console.
+The key and its reading are ``adapters/lane_presence.py``'s, shared with the console.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
 
-from borderpass.core.lane_presence import PREFIX, online
-from borderpass.core.lane_presence import key as _key
+from borderpass.adapters.lane_presence import PREFIX, online
+from borderpass.adapters.lane_presence import key as _key
 from borderpass.gate_bridge.protocol import HEARTBEAT
 from borderpass.services import clock
 

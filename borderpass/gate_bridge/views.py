@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.gate_bridge import frames, protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import Lane
 from borderpass.services.gate import gate_commands, lanes
 from borderpass.services.gate.lane_events import LaneMessage
+from borderpass.web.appkeys import GATE
 
 routes = web.RouteTableDef()
 

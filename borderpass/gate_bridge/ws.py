@@ -10,7 +10,6 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from borderpass.core.appkeys import GATE, REDIS
 from borderpass.core.errors import BorderPassError, FieldError, Unauthorized
 from borderpass.gate_bridge import frames, presence, protocol
 from borderpass.gate_bridge.dispatch import handle
@@ -19,6 +18,7 @@ from borderpass.presenters import gate as present
 from borderpass.services import clock
 from borderpass.services.gate import gate_commands, lanes, ledger
 from borderpass.services.gate.lane_events import Hello
+from borderpass.web.appkeys import GATE, REDIS
 
 log = logging.getLogger("borderpass.gate")
 HELLO_TIMEOUT = 10.0

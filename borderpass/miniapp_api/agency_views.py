@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, SETTINGS
 from borderpass.core.errors import FieldError, TooLarge
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.presenters import exchange as present
 from borderpass.services.exchange import inbound, pull, reviews, subscribers
+from borderpass.web.appkeys import DEPS, SETTINGS
 
 routes = web.RouteTableDef()
 _REGISTER = frozenset({"code", "name", "kind", "url", "event_types", "batch_size"})

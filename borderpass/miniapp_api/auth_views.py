@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT
+from borderpass.adapters.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
 from borderpass.core.errors import FieldError, Unauthorized, Unavailable
 from borderpass.core.i18n import normalize_locale
-from borderpass.core.web_hardening import client_address
-from borderpass.core.wechat import WeChatAPIError, WeChatError, WeChatUnavailable
 from borderpass.miniapp_api.http import (
     bearer_token,
     current_user,
@@ -18,6 +16,8 @@ from borderpass.miniapp_api.http import (
 )
 from borderpass.models import User
 from borderpass.services.identity import sessions, staff, users
+from borderpass.web.appkeys import DEPS, MINIAPP_WECHAT
+from borderpass.web.hardening import client_address
 
 routes = web.RouteTableDef()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.presenters import crossings as present
 from borderpass.services.crossings import blacklist, declarations, land_ports
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 DECLARATION_KEYS = frozenset({"filing_id", "driver_id", "direction", "port", "planned_at"})

@@ -9,13 +9,13 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from borderpass.core import ids
-from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError, TooLarge
 from borderpass.miniapp_api.http import current_user, ok, path_id
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models import Document
 from borderpass.services.filings import document_intake, documents, filing_reveal
 from borderpass.services.ports import Deps
+from borderpass.web.appkeys import DEPS, OCR_POOL
 
 routes = web.RouteTableDef()
 UPLOAD_FIELDS = frozenset({"kind", "filing_id", "slot"})

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.enums import Role
@@ -29,6 +28,7 @@ from borderpass.services.export import (
     vin_cleared_for_exit,
 )
 from borderpass.services.identity.access import require_role
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"profile_id", "filing_kind", "uscc", "enterprise_name", "address",

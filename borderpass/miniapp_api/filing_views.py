@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.i18n import normalize_locale, translate
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
@@ -19,6 +18,7 @@ from borderpass.services.filings import (
     requirements,
     review,
 )
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 FILING_KEYS = frozenset({"category", "vehicle", "owner", "organisation", "official_letter_id",

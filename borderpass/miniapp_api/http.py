@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from borderpass.core import ids
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError, TooLarge, Unauthorized
 from borderpass.core.i18n import negotiate, normalize_locale
 from borderpass.models import User
 from borderpass.services.identity import sessions
+from borderpass.web.appkeys import DEPS
 
 MAX_JSON_BYTES = 64 * 1024
 USER_KEY = web.RequestKey("user", User)

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import SETTINGS
+from borderpass.adapters.outage import answer_outage, outage_of
 from borderpass.core.errors import BorderPassError, FieldErrors
-from borderpass.core.outage import answer_outage, outage_of
 from borderpass.miniapp_api.http import locale_of, ok
 from borderpass.services.error_text import error_line
+from borderpass.web.appkeys import SETTINGS
 
 log = logging.getLogger("borderpass.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from borderpass.core import ids
-from borderpass.core.appkeys import NOTIFY
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.notify import SubscribeGrant
 from borderpass.presenters import notify as present
 from borderpass.services.notify import events, outbox
+from borderpass.web.appkeys import NOTIFY
 
 routes = web.RouteTableDef()
 

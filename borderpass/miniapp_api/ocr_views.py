@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.document_views import read_upload
 from borderpass.miniapp_api.http import current_user, ok
 from borderpass.services.filings.requirements import READABLE_KINDS
 from borderpass.services.privacy import privacy
+from borderpass.web.appkeys import DEPS, OCR_POOL
 
 routes = web.RouteTableDef()
 

@@ -8,7 +8,6 @@ from datetime import datetime
 import qrcode
 from aiohttp import web
 
-from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models.enums import Role
@@ -17,6 +16,7 @@ from borderpass.presenters import gate as present_gate
 from borderpass.services.crossings import passes
 from borderpass.services.gate import gate_lifts, lanes, ledger
 from borderpass.services.identity.access import require_role
+from borderpass.web.appkeys import GATE
 
 routes = web.RouteTableDef()
 LEDGER_ROLES = (Role.CUSTOMS, Role.GATE_SUPERVISOR, Role.ADMIN)

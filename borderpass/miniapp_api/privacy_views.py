@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.core.i18n import normalize_locale
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
@@ -14,6 +13,7 @@ from borderpass.presenters import privacy as present
 from borderpass.services.filings.commitments import MINIAPP
 from borderpass.services.privacy import data_export, erasure, privacy
 from borderpass.services.units import unit_removals
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 CONSENT_FIELDS = frozenset({"version", "locale", "text_sha256", "accepted"})

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, OCR_POOL
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
@@ -15,6 +14,7 @@ from borderpass.presenters import filings as present
 from borderpass.services.filings import documents, profile_prefill, profiles
 from borderpass.services.identity.access import require_role
 from borderpass.services.ports import Deps
+from borderpass.web.appkeys import DEPS, OCR_POOL
 
 routes = web.RouteTableDef()
 PROFILE = "/api/v1/profiles/{id:\\d+}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, path_id, read_json
 from borderpass.models import OfficialLetter
@@ -12,6 +11,7 @@ from borderpass.models.enums import LetterStatus, Role
 from borderpass.presenters import filings as present
 from borderpass.services.filings import filing_reveal, filing_revocation, review
 from borderpass.services.identity.access import require_role
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 

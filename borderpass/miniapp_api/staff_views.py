@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.errors import FieldError
 from borderpass.miniapp_api.http import current_user, ok, read_json
 from borderpass.services.identity import staff
+from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, MINIAPP_WECHAT, SETTINGS
+from borderpass.adapters.wechat import WeChatError
 from borderpass.core.errors import Unavailable
 from borderpass.core.i18n import normalize_locale
-from borderpass.core.wechat import WeChatError
 from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, read_json
 from borderpass.miniapp_api.idempotency import idempotent
 from borderpass.models.units import Membership
@@ -23,6 +22,7 @@ from borderpass.services.units import (
     unit_removals,
     units,
 )
+from borderpass.web.appkeys import DEPS, MINIAPP_WECHAT, SETTINGS
 
 routes = web.RouteTableDef()
 UNIT = "/api/v1/units/{id:\\d+}"

@@ -33,7 +33,7 @@ def _entry(path: str, kind: str, reading: dict[str, Any]) -> dict[str, Any]:
 
 def _read_one(path: str, kind: str, engine: OcrEngine) -> dict[str, Any]:
     """Read one file; a refusal becomes an ``error`` entry instead of stopping the run."""
-    from borderpass.core.images import decode_rgb
+    from borderpass.adapters.images import decode_rgb
     from borderpass.ocr.reader import read_document
 
     try:

@@ -44,7 +44,7 @@ def warm_up(engine: OcrEngine) -> None:
 
 def read_job(engine: OcrEngine, kind: str, data: bytes) -> dict[str, Any]:
     """The default job: decode the photo and read it as a document of ``kind``."""
-    from borderpass.core.images import decode_rgb
+    from borderpass.adapters.images import decode_rgb
     from borderpass.ocr.reader import read_document
 
     return read_document(kind, decode_rgb(data), engine).to_dict()

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.core.errors import Conflict, FieldError
 from borderpass.models import IdempotencyRecord
 from borderpass.services import clock

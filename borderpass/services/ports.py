@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from borderpass.adapters.storage import FileStore
 from borderpass.core.config import LoginPolicy
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.storage import FileStore
 
 
 class KeyValue(Protocol):

@@ -14,9 +14,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot_helpers import OA_APPID, OA_SECRET
 
+from borderpass.adapters.wechat import WeChatAPIError
 from borderpass.bot import menu
 from borderpass.bot.menu import MenuError, build_menu, check_limits, publish_menus
-from borderpass.core.wechat import WeChatAPIError
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -72,7 +72,7 @@ async def test_a_label_over_the_limit_publishes_nothing(
 async def test_command_publishes_the_default_and_both_personalised_menus(
         fake_wechat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from borderpass.core.cli import main
+    from borderpass.app.cli import main
 
     fake_wechat.add_app(OA_APPID, OA_SECRET)
     for name, value in {"BORDERPASS_OA_APPID": OA_APPID, "BORDERPASS_OA_SECRET": OA_SECRET,

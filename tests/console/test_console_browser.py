@@ -14,13 +14,13 @@ from console_helpers import PASSWORD, add_staff
 from export_factories import approved_enterprise, exporter, licence_body, vins
 from factories import driver_user, personal_body, submitted_filing
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.models.export import LicenceStatus
 from borderpass.models.gate import LiftStatus
 from borderpass.services.export import licences
 from borderpass.services.gate import gate_lifts, lanes
+from borderpass.web.appkeys import GATE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"

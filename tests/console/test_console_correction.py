@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login
 from factories import approved_filing, driver_user
 
-from borderpass.core.appkeys import DEPS
 from borderpass.services import clock
 from borderpass.services.filings import corrections, filings
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)

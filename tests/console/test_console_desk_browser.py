@@ -24,10 +24,10 @@ from aiohttp.test_utils import TestClient
 from console_helpers import PASSWORD, add_staff
 from factories import driver_user, personal_body, submitted_filing
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.services.gate import gate_lifts, lanes
+from borderpass.web.appkeys import GATE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

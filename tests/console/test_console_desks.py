@@ -9,11 +9,11 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
 from factories import approved_filing, driver_user
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import BlacklistEntry, User
 from borderpass.models.gate import LedgerEntry, LiftStatus, ManualLift
 from borderpass.models.oversight import AuditEvent
 from borderpass.services.gate import gate_lifts, lanes
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -10,11 +10,11 @@ from exchange_helpers import Subscriber, agency
 from factories import staff
 from gate_helpers import crossed, declared
 
-from borderpass.core.appkeys import DEPS, GATE
 from borderpass.models import Agency, BlacklistEntry, InboundEvent
 from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
 from borderpass.services.exchange import delivery, kinds, worker
+from borderpass.web.appkeys import DEPS, GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -12,11 +12,11 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
 from export_factories import approved_enterprise, exporter, licence_body, vins
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, User
 from borderpass.models.export import Licence, LicenceStatus, LicenceVehicle, VehicleState
 from borderpass.services import clock
 from borderpass.services.export import licences
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 SUBMITTED_AT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login
 from gate_helpers import lane
 
-from borderpass.core.appkeys import GATE, REDIS
 from borderpass.core.config import Settings
 from borderpass.gate_bridge import presence
+from borderpass.web.appkeys import GATE, REDIS
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -9,10 +9,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from console_helpers import PASSWORD, add_staff, csrf, csrf_of
 
-from borderpass.core.appkeys import REDIS
 from borderpass.core.config import Settings
 from borderpass.models import AuditEvent, UserSession
 from borderpass.services import clock
+from borderpass.web.appkeys import REDIS
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

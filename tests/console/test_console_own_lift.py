@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from console_helpers import console_login, csrf
 
-from borderpass.core.appkeys import GATE
 from borderpass.models.gate import LiftStatus, ManualLift
 from borderpass.services.gate import lanes
 from borderpass.services.identity import users
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 

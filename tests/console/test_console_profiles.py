@@ -11,11 +11,11 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
 from factories import attach_all, business_body, driver_user, jpeg
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import OrganisationProfile
 from borderpass.services.filings import documents, filings, profiles
 from borderpass.services.units import units
 from borderpass.services.validators import make_uscc
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 USCC = make_uscc("MA6P1D9K")

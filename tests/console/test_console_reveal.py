@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
 from factories import OWNER_ID, approved_filing, driver_user, personal_body, submitted_filing
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.masking import mask_number
 from borderpass.models import AuditEvent, BlacklistEntry, Document, Filing, User
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 PHONE = "13812345678"

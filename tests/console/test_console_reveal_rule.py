@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient
 from console_helpers import console_login
 from factories import OWNER_ID, SECOND_ID, approved_filing, driver_user, personal_body
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import BlacklistEntry, Filing
 from borderpass.services import clock
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login, csrf
 from factories import driver_user, personal_body, submitted_filing
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, Filing
 from borderpass.models.enums import FilingStatus
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 

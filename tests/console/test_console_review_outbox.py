@@ -8,11 +8,11 @@ from api_helpers import outbox_broken
 from console_helpers import add_staff, console_login, csrf
 from factories import driver_user, submitted_filing
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.models.notify import Notification
 from borderpass.services.notify import kinds
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -14,13 +14,13 @@ from console_helpers import PASSWORD, add_staff, console_login, csrf
 from factories import driver_user, personal_body, submitted_filing
 
 from borderpass.console import review_pages
-from borderpass.core.appkeys import DEPS, GATE, SETTINGS
 from borderpass.models import AuditEvent, Document, User
 from borderpass.models.claims import ReviewClaim
 from borderpass.models.enums import FilingStatus
 from borderpass.services.filings import documents
 from borderpass.services.gate import gate_lifts, lanes
 from borderpass.services.units import units
+from borderpass.web.appkeys import DEPS, GATE, SETTINGS
 
 pytestmark = pytest.mark.usefixtures("db")
 _TAGS = re.compile(r"<[^>]+>")

@@ -9,10 +9,10 @@ from aiohttp.test_utils import TestClient
 from console_helpers import console_login, csrf
 from test_console_export import LIST, _applied, _customs
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.messages import error_message
 from borderpass.models.export import LicenceStatus
 from borderpass.services.export import licences
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from suite_settings import TEST_KEY
 
-from borderpass.core.cli import main
+from borderpass.app.cli import main
 
 
 @pytest.fixture

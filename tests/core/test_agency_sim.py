@@ -13,13 +13,13 @@ from exchange_helpers import agency as make_agency
 from factories import staff
 from gate_helpers import crossed, declared
 
-from borderpass.core.agency_sim import Received, _post, _pull, subscriber_app
-from borderpass.core.appkeys import DEPS, GATE
-from borderpass.core.exchange_runtime import HttpTransport
+from borderpass.app.agency_sim import Received, _post, _pull, subscriber_app
+from borderpass.app.exchange_runtime import HttpTransport
 from borderpass.models import Agency, ExchangeEvent, InboundEvent
 from borderpass.models.enums import Role
 from borderpass.models.gate import Crossing
 from borderpass.services.exchange import delivery, kinds, subscribers, worker
+from borderpass.web.appkeys import DEPS, GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 PORT = 18231  # this branch's range (18200-18299)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from redis.exceptions import ResponseError
 
-from borderpass.core.batching import Coalescer
-from borderpass.core.kv import ScriptBatch
+from borderpass.adapters.batching import Coalescer
+from borderpass.adapters.kv import ScriptBatch
 
 
 class Recorder:

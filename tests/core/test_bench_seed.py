@@ -29,10 +29,10 @@ import pytest
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
-from borderpass.core.bench_seed import Counts
+from borderpass.adapters.db import tortoise_config
+from borderpass.adapters.keyring import open_cipher
+from borderpass.app.bench_seed import Counts
 from borderpass.core.config import Settings
-from borderpass.core.db import tortoise_config
-from borderpass.core.keyring import open_cipher
 from borderpass.services import audit, clock
 from borderpass.services.notify.sweep import sweep_trips
 
@@ -70,7 +70,7 @@ def database() -> Iterator[str]:
 def _bench_seed(url: str, tmp_path: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BORDERPASS_DATA_DIR": str(tmp_path),
            "BORDERPASS_DATA_KEY": KEY}
-    done = subprocess.run([sys.executable, "-m", "borderpass.core.cli", "bench-seed",
+    done = subprocess.run([sys.executable, "-m", "borderpass.app.cli", "bench-seed",
                            "--scale", str(SCALE), "--db", url], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from suite_settings import TEST_KEY
 
-from borderpass.core.cli import main
+from borderpass.app.cli import main
 from borderpass.core.config import Settings
 
 
@@ -45,7 +45,7 @@ def _in_db(db_url: str, work: object) -> object:
     """Run ``work()`` against the session database (set-up and checks of a CLI test)."""
     import asyncio
 
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     async def go() -> object:
         await init_db(db_url, apply_migrations=False)
@@ -141,7 +141,7 @@ def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_help_lists_every_command_and_every_choice(capsys: pytest.CaptureFixture[str]) -> None:
-    from borderpass.core.cli import _parser
+    from borderpass.app.cli import _parser
     from borderpass.models.enums import Role
     from borderpass.models.gate import LaneType
     from borderpass.ocr.engines import ENGINES

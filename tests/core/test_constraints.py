@@ -1,5 +1,5 @@
 """A violated constraint is known by its name on both back ends: PostgreSQL names it, SQLite
-is mapped from its columns through the schema (core/constraints.py)."""
+is mapped from its columns through the schema (adapters/constraints.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from borderpass.core.constraints import constraint_name, violates
+from borderpass.adapters.constraints import constraint_name, violates
 from borderpass.models import Filing
 from borderpass.services.filings import renewals
 

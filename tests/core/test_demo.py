@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from setuptools import find_packages
 
-from borderpass.core import demo
+from borderpass.app import demo
 from borderpass.core.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -29,10 +29,10 @@ from sealing_helpers import (
 )
 from tortoise import Tortoise
 
+from borderpass.adapters.db import init_db
+from borderpass.adapters.storage import FileStore
 from borderpass.core.config import Settings
 from borderpass.core.crypto import CryptoError, SubjectCipher, subject_of
-from borderpass.core.db import init_db
-from borderpass.core.storage import FileStore
 from borderpass.models import SubjectKey
 from borderpass.services.validators import make_id_number
 
@@ -108,9 +108,9 @@ def _image_marks(images: list[bytes]) -> list[bytes]:
 
 async def test_after_deletion_nothing_of_the_person_is_left_in_clear(
         own_db, redis, fake_wechat, aiohttp_client, tmp_path) -> None:  # R-D7
-    from borderpass.core.app import create_app
-    from borderpass.core.appkeys import DEPS
+    from borderpass.app.factory import create_app
     from borderpass.services import sweeps
+    from borderpass.web.appkeys import DEPS
 
     data_dir = tmp_path / "var"
     settings = Settings(data_dir=data_dir, database_url=own_db, redis_url=TEST_REDIS,

@@ -15,9 +15,9 @@ import pytest
 from factories import approved_filing, driver_user, personal_body
 from outages import free_port, serving_children, start_server
 
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.storage import FileStore
 from borderpass.core.crypto import FieldCipher, load_data_key
-from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.models import Declaration, IdempotencyRecord, Trip
 from borderpass.services.identity import sessions
 from borderpass.services.ports import Deps

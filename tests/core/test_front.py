@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from borderpass.core.front import version
+from borderpass.app.front import version
 
 
 async def test_home_names_the_service_and_every_link_answers(client: Any) -> None:

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from outages import CLOSED_DB, PrivateRedis, point_db_at
 from tortoise import Tortoise
 
-from borderpass.core import health
+from borderpass.app import health
 from borderpass.core.config import Settings
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -99,7 +99,7 @@ async def test_stuck_outbox_is_degraded_not_unready(client, deps) -> None:
 
 
 async def test_ocr_pool_closed_is_unready(client) -> None:
-    from borderpass.core.appkeys import OCR_POOL
+    from borderpass.web.appkeys import OCR_POOL
 
     await client.app[OCR_POOL].close()
     await _not_ready(client, "ocr")
@@ -116,7 +116,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 @pytest.fixture
 async def app_on_private_redis(private_redis: PrivateRedis, settings: Settings,
                                aiohttp_client: Any) -> AsyncIterator[TestClient]:
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     yield await aiohttp_client(create_app(settings.with_overrides(
         redis_url=private_redis.url, notify_worker=False)))
@@ -164,8 +164,8 @@ def private_postgres() -> Iterator[Any]:
                     reason="the PostgreSQL back end only: a private PostgreSQL is stopped")
 async def test_readyz_follows_postgres_stop_and_start(private_postgres, settings, db,
                                                       aiohttp_client) -> None:
-    from borderpass.core.app import create_app
-    from borderpass.core.db import init_db
+    from borderpass.adapters.db import init_db
+    from borderpass.app.factory import create_app
 
     await Tortoise.close_connections()
     await init_db(private_postgres.url)  # migrated, and the ORM on the private server

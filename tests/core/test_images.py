@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from borderpass.adapters.images import decode_rgb, sanitize_image, sniff_image_type
 from borderpass.core.errors import FieldError
-from borderpass.core.images import decode_rgb, sanitize_image, sniff_image_type
 
 
 def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:

@@ -23,7 +23,9 @@ from sealing_helpers import (
     journey,
 )
 
-from borderpass.core import keys_cli
+from borderpass.adapters.keyring import KeyringError, open_cipher
+from borderpass.adapters.storage import FileStore
+from borderpass.app import keys_cli
 from borderpass.core.config import Settings
 from borderpass.core.crypto import (
     CryptoError,
@@ -33,8 +35,6 @@ from borderpass.core.crypto import (
     key_id,
     new_key,
 )
-from borderpass.core.keyring import KeyringError, open_cipher
-from borderpass.core.storage import FileStore
 from borderpass.models import DataKey, Document, Filing, FilingDriver, SubjectKey, User
 from borderpass.models.export import EnterpriseFiling
 from borderpass.models.keys import CURRENT, RETIRED, RETIRING
@@ -59,7 +59,7 @@ def test_postgres_without_a_data_key_refuses_to_start(tmp_path) -> None:  # R-U7
 
 
 async def test_app_on_postgres_without_a_key_does_not_start(db, redis, data_dir) -> None:
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     url = db if db.startswith("postgres") else UNREACHABLE_PG
     settings = Settings(data_dir=data_dir, database_url=url, data_key="", sweep_interval=0,
@@ -76,7 +76,7 @@ async def test_wrong_key_is_a_clear_start_up_error(client, fake_wechat, settings
     wrong = settings.with_overrides(data_key=new_key())
     with pytest.raises(KeyringError, match="is not a key of this database"):
         await open_cipher(wrong)
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     server = TestServer(create_app(wrong))
     with pytest.raises(KeyringError, match="wrong or lost key"):

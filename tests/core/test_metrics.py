@@ -19,8 +19,8 @@ from gate_helpers import declared, issued, lane, qr
 from outages import free_port, serving_children
 from prometheus_client.parser import text_string_to_metric_families
 
-from borderpass.core.appkeys import GATE
 from borderpass.core.config import Settings
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 SERIES = ("borderpass_http_request_duration_seconds", "borderpass_gate_decisions",
@@ -65,7 +65,7 @@ def settings(settings: Settings, metrics_port: int) -> Settings:
 
 
 async def test_metrics_port_serves_every_named_series(client, metrics_port, login) -> None:
-    from borderpass.core.metrics_http import sample_database
+    from borderpass.app.metrics_http import sample_database
     from borderpass.services.sweeps import run_sweeps
 
     before = _samples(await _scrape(metrics_port))
@@ -133,7 +133,7 @@ async def test_several_processes_are_counted_as_one_service(db_url: str, tmp_pat
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
         "BORDERPASS_LOG_LEVEL": "WARNING", "BORDERPASS_METRICS_PORT": str(metrics_port)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    parent = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
+    parent = subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve",
                                "--port", str(port), "--processes", "2"], env=env,
                               stderr=(tmp_path / "server.log").open("w"))
     try:
@@ -201,7 +201,7 @@ def test_grafana_dashboard_names_only_series_that_exist() -> None:
 
 
 def test_a_killed_supervisors_metrics_directory_is_removed_by_the_next(tmp_path: Path) -> None:
-    from borderpass.core.processes import METRICS_PREFIX, _remove_stale_metrics_dirs
+    from borderpass.app.processes import METRICS_PREFIX, _remove_stale_metrics_dirs
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()

@@ -92,7 +92,7 @@ def _instance(db_url: str, data_dir: Path, port: int, log: Path) -> subprocess.P
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
         "BORDERPASS_TRUSTED_PROXIES": "127.0.0.1/32", "BORDERPASS_LOG_LEVEL": "WARNING"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    return subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve", "--port",
+    return subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve", "--port",
                              str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=log.open("w"))
 

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient
 from outages import CLOSED_DB, PrivateRedis, point_db_at
 from tortoise import Tortoise
 
+from borderpass.adapters.kv import make_redis
 from borderpass.core.config import Settings
-from borderpass.core.kv import make_redis
 from borderpass.models import IdempotencyRecord
 from borderpass.services import clock, idempotency
 from borderpass.services.sweeps import sweep_forever
@@ -34,7 +34,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 @pytest.fixture
 async def app_on(private_redis: PrivateRedis, settings: Settings, aiohttp_client: Any
                  ) -> AsyncIterator[TestClient]:
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     app_settings = settings.with_overrides(redis_url=private_redis.url, notify_worker=False)
     yield await aiohttp_client(create_app(app_settings))
@@ -166,8 +166,8 @@ def private_postgres() -> Iterator[Any]:
                     reason="the PostgreSQL back end only: its queries differ from SQLite's")
 async def test_postgres_restart_answers_503_then_recovers(private_postgres, settings, db,
                                                           aiohttp_client, fake_wechat) -> None:
-    from borderpass.core.app import create_app
-    from borderpass.core.db import init_db
+    from borderpass.adapters.db import init_db
+    from borderpass.app.factory import create_app
 
     await Tortoise.close_connections()
     await init_db(private_postgres.url)  # migrated, and the ORM on the private server

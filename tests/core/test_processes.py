@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from outages import serving_children
 
-from borderpass.core.cli import main
+from borderpass.app.cli import main
 
 TEST_REDIS = os.environ.get("BORDERPASS_TEST_REDIS_URL", "")
 TEST_KEY = "cHJvY2Vzc2VzLXByb2Nlc3Nlcy1wcm9jZXNzZXMtcHI="  # 32 bytes, this test only
@@ -60,7 +60,7 @@ def test_two_processes_serve_one_port_and_stop_together(db_url: str, tmp_path: P
         "BORDERPASS_DATA_DIR": str(tmp_path), "BORDERPASS_DATA_KEY": TEST_KEY,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
         "BORDERPASS_LOG_LEVEL": "WARNING"}
-    parent = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
+    parent = subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve",
                                "--port", str(port), "--processes", "2"], env=env)
     try:
         answered = 0
@@ -101,7 +101,7 @@ def _start_parent(db_url: str, tmp_path: Path, count: int = 2) -> tuple[subproce
         "BORDERPASS_DATA_DIR": str(tmp_path), "BORDERPASS_DATA_KEY": TEST_KEY,
         "BORDERPASS_SWEEP_INTERVAL": "0", "BORDERPASS_NOTIFY_WORKER": "0",
         "BORDERPASS_LOG_LEVEL": "WARNING"}
-    parent = subprocess.Popen([sys.executable, "-m", "borderpass.core.cli", "serve",
+    parent = subprocess.Popen([sys.executable, "-m", "borderpass.app.cli", "serve",
                                "--port", str(port), "--processes", str(count)], env=env,
                               stderr=(tmp_path / "server.log").open("w"))  # never a full pipe
     return parent, port
@@ -200,9 +200,9 @@ async def test_sigterm_drains_lanes_and_in_flight_requests(db_url: str, tmp_path
 
     import aiohttp
 
+    from borderpass.adapters.kv import make_redis
+    from borderpass.adapters.storage import FileStore
     from borderpass.core.crypto import FieldCipher, load_data_key
-    from borderpass.core.kv import make_redis
-    from borderpass.core.storage import FileStore
     from borderpass.services.gate import lanes
     from borderpass.services.ports import Deps
 
@@ -257,7 +257,7 @@ async def test_sigterm_drains_lanes_and_in_flight_requests(db_url: str, tmp_path
 
 
 def test_crash_looping_child_is_backed_off_and_logged(caplog: pytest.LogCaptureFixture) -> None:
-    from borderpass.core.processes import Supervisor
+    from borderpass.app.processes import Supervisor
 
     caplog.set_level(logging.WARNING, "borderpass.processes")
     supervisor = Supervisor([sys.executable, "-c", "raise SystemExit(3)"], 1, spare=False)

@@ -131,7 +131,7 @@ def test_files_are_sealed_bound_to_their_name_and_plain_ones_still_read() -> Non
 
 
 def test_file_store_writes_owner_only_sealed_files(tmp_path) -> None:  # R-U7
-    from borderpass.core.storage import FileStore
+    from borderpass.adapters.storage import FileStore
 
     store = FileStore(tmp_path / "uploads", FieldCipher(KEY))
     digest = store.put(b"\x89PNG\r\n\x1a\n a png")

@@ -70,7 +70,7 @@ def server_log() -> Iterator[io.StringIO]:
 async def test_journey_leaves_nothing_in_clear(own_db, server_log, redis, fake_wechat,
                                                aiohttp_client, tmp_path) -> None:  # R-U7
 
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     data_dir = tmp_path / "var"
     settings = Settings(data_dir=data_dir, database_url=own_db, redis_url=TEST_REDIS,
@@ -97,7 +97,7 @@ async def test_journey_leaves_nothing_in_clear(own_db, server_log, redis, fake_w
         assert path.parent.stat().st_mode & 0o777 == 0o700
     assert (data_dir / "uploads").stat().st_mode & 0o777 == 0o700
 
-    await Tortoise.init(config=__import__("borderpass.core.db", fromlist=["x"])
+    await Tortoise.init(config=__import__("borderpass.adapters.db", fromlist=["x"])
                         .tortoise_config(own_db))
     cipher = FieldCipher(base64.b64decode(TEST_KEY))
     driver = await FilingDriver.get(id=done["filing"]["drivers"][0]["id"])

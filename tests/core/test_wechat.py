@@ -11,7 +11,7 @@ import fakeredis.aioredis
 import pytest
 from redis.asyncio import Redis
 
-from borderpass.core.wechat import (
+from borderpass.adapters.wechat import (
     TOKEN_KEY,
     WeChatAPIError,
     WeChatClient,

@@ -8,10 +8,10 @@ from typing import Any
 from api_helpers import Caller
 from gate_helpers import crossed
 
-from borderpass.core.appkeys import DEPS, GATE
 from borderpass.models import Declaration
 from borderpass.services import clock
 from borderpass.services.sweeps import run_sweeps
+from borderpass.web.appkeys import DEPS, GATE
 
 
 async def declare(caller: Caller, filing_id: int, direction: str = "exit") -> tuple[int, Any]:

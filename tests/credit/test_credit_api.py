@@ -16,11 +16,11 @@ from credit_helpers import declare, my_credit, round_trip, sweep
 from factories import personal_body
 from gate_helpers import crossed
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import AuditEvent, Declaration, Trip
 from borderpass.services import clock
 from borderpass.services.credit import events as credit_events
 from borderpass.services.credit.hooks import ClassChange
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)

@@ -17,8 +17,7 @@ import pytest
 from api_helpers import approved_filing_id
 from gate_helpers import lane, qr
 
-from borderpass.core.appkeys import GATE
-from borderpass.core.batching import Coalescer
+from borderpass.adapters.batching import Coalescer
 from borderpass.models import BlacklistEntry, Trip
 from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.models.notify import Notification
@@ -27,6 +26,7 @@ from borderpass.services import clock
 from borderpass.services.crossings import blacklist
 from borderpass.services.gate import gate_record
 from borderpass.services.notify import kinds
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

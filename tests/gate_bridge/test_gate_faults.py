@@ -33,9 +33,9 @@ import pytest
 from gate_helpers import declared, issued, lane, qr
 from outages import PrivateRedis
 
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.storage import FileStore
 from borderpass.core.crypto import FieldCipher
-from borderpass.core.kv import make_redis
-from borderpass.core.storage import FileStore
 from borderpass.models import Declaration
 from borderpass.models.enums import DeclarationStatus
 from borderpass.models.gate import Crossing, LaneCommand, LaneEvent, LedgerEntry
@@ -81,7 +81,7 @@ class Server:
 
     async def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "borderpass.core.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "borderpass.app.cli", "serve", "--port", str(self.port)],
             env=self.env)
         deadline = time.monotonic() + UP_WAIT
         async with aiohttp.ClientSession() as session:
@@ -318,7 +318,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 async def test_postgres_restarted_keeps_every_release(
         private_postgres: PrivatePostgres, private_redis: PrivateRedis,
         tmp_path: Path) -> None:  # R-G2, R-G6
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     await init_db(private_postgres.url)  # migrated
     kv = make_redis(private_redis.url)

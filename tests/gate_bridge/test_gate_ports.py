@@ -10,9 +10,9 @@ import pytest
 from api_helpers import Caller, approved_filing_id
 from gate_helpers import lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Declaration
 from borderpass.services import clock
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

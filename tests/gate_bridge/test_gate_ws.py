@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from gate_helpers import declared, issued, lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.dispatch import handle
 from borderpass.models.gate import (
@@ -25,6 +24,7 @@ from borderpass.models.gate import (
 )
 from borderpass.services import clock
 from borderpass.services.gate.gate_context import GateDeps
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

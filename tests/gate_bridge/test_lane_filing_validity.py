@@ -13,9 +13,9 @@ import pytest
 from api_helpers import Caller, approved_filing_id
 from gate_helpers import lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from gate_helpers import declared, issued, lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.core.errors import FieldError
 from borderpass.gate_bridge import frames, protocol
 from borderpass.models.gate import LaneCommand
 from borderpass.services import clock
 from borderpass.services.gate import gate_texts
 from borderpass.services.gate import lane_events as ev
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

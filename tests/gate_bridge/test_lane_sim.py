@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from borderpass.core.appkeys import GATE
 from borderpass.gate_bridge import sim, sim_seed
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from gate_helpers import declared, issued, lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.services import clock
 from borderpass.services.identity import passwords, users
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

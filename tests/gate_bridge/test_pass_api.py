@@ -11,10 +11,10 @@ import pytest
 from api_helpers import approved_filing_id
 from gate_helpers import lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.services import clock
 from borderpass.services.crossings import pass_tokens
 from borderpass.services.gate.gate_decisions import Scan, decide
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

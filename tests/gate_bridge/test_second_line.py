@@ -13,12 +13,12 @@ from api_helpers import Caller, attach_documents
 from factories import OWNER_ID, SECOND_ID, personal_body
 from gate_helpers import lane
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Port, Trip, User
 from borderpass.models.gate import Crossing, LedgerEntry
 from borderpass.services.crossings import land_ports
 from borderpass.services.filings import commitments
 from borderpass.services.validators import make_uscc
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 PLATE = "云N12345"

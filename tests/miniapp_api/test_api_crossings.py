@@ -9,12 +9,12 @@ import pytest
 from api_helpers import approved_filing_id
 from gate_helpers import lane, qr
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Declaration, User
 from borderpass.models.gate import Lane
 from borderpass.services import clock
 from borderpass.services.crossings import blacklist
 from borderpass.services.gate import lanes
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 

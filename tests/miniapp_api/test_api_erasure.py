@@ -13,7 +13,6 @@ import pytest
 from api_helpers import approved_filing_id, attach_documents
 from factories import jpeg, personal_body
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import (
     AuditEvent,
     BlacklistEntry,
@@ -28,6 +27,7 @@ from borderpass.models.enums import FilingStatus, SubjectKind
 from borderpass.services import audit, clock, sweeps
 from borderpass.services.filings import documents
 from borderpass.services.privacy import retention
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 CONFIRM = {"confirm": True}

@@ -12,12 +12,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from borderpass.core.appkeys import SETTINGS
 from borderpass.core.config import Settings
 from borderpass.core.errors import FieldError
 from borderpass.core.ids import MAX_ID, body_id, id_from_text
-from borderpass.core.web_hardening import came_over_tls, client_address
 from borderpass.services.identity import users
+from borderpass.web.appkeys import SETTINGS
+from borderpass.web.hardening import came_over_tls, client_address
 
 pytestmark = pytest.mark.usefixtures("db")
 HUGE = (2**31, 2**31 + 7, MAX_ID, 2**64, 10**30)
@@ -179,7 +179,7 @@ def test_client_address_believes_only_trusted_proxies() -> None:
 
 
 def test_bad_trusted_proxies_stop_start_up(settings) -> None:
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     with pytest.raises(ValueError):
         create_app(settings.with_overrides(trusted_proxies=("not-a-cidr",)))

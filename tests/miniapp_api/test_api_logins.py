@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from api_helpers import Caller
 
-from borderpass.core.appkeys import REDIS
 from borderpass.core.config import Settings
 from borderpass.models import AuditEvent, LoginLock, UserSession
 from borderpass.services import clock
 from borderpass.services.identity import passwords, sessions, users
+from borderpass.web.appkeys import REDIS
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -103,7 +103,7 @@ async def test_delays_answer_429_with_retry_after_in_the_callers_language(client
 
 async def test_one_address_is_slowed_down_across_names(settings, redis,
                                                       aiohttp_client) -> None:  # MLPS
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     clock.freeze(T0)
     client = await aiohttp_client(create_app(settings.with_overrides(

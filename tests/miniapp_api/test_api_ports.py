@@ -100,7 +100,7 @@ def _cli(db_url: str, data_dir: Path, *argv: str) -> tuple[int, str, str]:
     env = os.environ | {"BORDERPASS_DATABASE_URL": db_url, "BORDERPASS_DATA_DIR": str(data_dir),
                         "BORDERPASS_DATA_KEY": TEST_KEY, "BORDERPASS_LOCALE": "en",
                         "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    done = subprocess.run([sys.executable, "-c", "import sys; from borderpass.core.cli import "
+    done = subprocess.run([sys.executable, "-c", "import sys; from borderpass.app.cli import "
                            "main; sys.exit(main(sys.argv[1:]))", *argv],
                           env=env, capture_output=True, text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr

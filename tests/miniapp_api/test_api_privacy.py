@@ -16,13 +16,13 @@ from aiohttp import FormData
 from api_helpers import approved_filing_id, attach_documents
 from factories import jpeg, personal_body
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import AuditEvent, DataExport, Document, Filing, PrivacyConsent
 from borderpass.models.notify import Notification
 from borderpass.services import audit, clock, sweeps
 from borderpass.services.filings import commitments, documents
 from borderpass.services.notify import kinds
 from borderpass.services.privacy import privacy
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 

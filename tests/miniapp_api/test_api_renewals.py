@@ -15,9 +15,9 @@ from api_helpers import Caller, approved_filing_id, attach_documents, submitted_
 from factories import personal_body
 from gate_helpers import crossed
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import Declaration
 from borderpass.services import clock
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)  # the first approval

@@ -11,12 +11,12 @@ import pytest
 from api_helpers import Caller, attach_documents
 from factories import OWNER_ID, business_body, personal_body, vin_for
 
-from borderpass.core.appkeys import GATE
 from borderpass.models import FilingDriver, OfficialLetter
 from borderpass.models.gate import LiftStatus, ManualLift
 from borderpass.services.gate import lanes
 from borderpass.services.identity import users
 from borderpass.services.validators import make_id_number
+from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 OTHER_ID = make_id_number("533102", date(1990, 6, 1), 33)  # fictitious

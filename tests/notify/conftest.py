@@ -17,9 +17,9 @@ from notify_helpers import (
     TIMEOUT,
 )
 
+from borderpass.adapters.wechat import WeChatClient
+from borderpass.app.wechat_push import WeChatPush
 from borderpass.core.config import Settings
-from borderpass.core.wechat import WeChatClient
-from borderpass.core.wechat_push import WeChatPush
 from borderpass.services.notify.channels import NotifyConfig
 
 
@@ -46,7 +46,7 @@ async def push(fake_wechat: Any, redis: Any) -> AsyncIterator[WeChatPush]:
 @pytest.fixture
 async def notify_client(settings: Settings, redis: Any, aiohttp_client: Any) -> TestClient:
     """The whole app with subscribe templates configured and no background sender."""
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     app_settings = settings.with_overrides(
         notify_worker=False, notify_subscribe_templates=tuple(SUBSCRIBE.items()))

@@ -11,7 +11,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from factories import staff
 
-from borderpass.core.appkeys import DEPS
 from borderpass.core.i18n import translate
 from borderpass.models import User
 from borderpass.models.enums import Role
@@ -24,6 +23,7 @@ from borderpass.models.notify import (
 from borderpass.services.filings import filings, review
 from borderpass.services.notify import kinds, outbox
 from borderpass.services.notify.sender import deliver_due
+from borderpass.web.appkeys import DEPS
 
 S = NotificationStatus
 SUB_PATH = "cgi-bin/message/subscribe/send"

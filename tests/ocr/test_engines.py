@@ -14,8 +14,8 @@ import pytest
 from ocr_helpers import SAMPLES_MISSING, samples_dir
 from PIL import Image, ImageDraw
 
+from borderpass.adapters.images import decode_rgb
 from borderpass.core.errors import FieldError
-from borderpass.core.images import decode_rgb
 from borderpass.ocr.engine import OcrEngine, TextLine
 from borderpass.ocr.engines import ENGINES, installed_engines, make_engine
 from borderpass.ocr.errors import UnknownEngine

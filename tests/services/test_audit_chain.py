@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tortoise import connections
 
-from borderpass.core.cli import main
+from borderpass.app.cli import main
 from borderpass.models import AuditEvent
 from borderpass.models.enums import Role
 from borderpass.services import audit, clock
@@ -131,7 +131,7 @@ async def test_database_refuses_to_change_or_drop_young_rows() -> None:
 def test_cli_verify_names_the_first_broken_row(db_url: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     monkeypatch.setenv("BORDERPASS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BORDERPASS_DATABASE_URL", db_url)

@@ -1,4 +1,4 @@
-"""Hand-written hot-path SQL (core/rows.py) gives what the ORM would."""
+"""Hand-written hot-path SQL (adapters/rows.py) gives what the ORM would."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from factories import approved_filing, driver_user
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.models import Declaration, Trip
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
 from borderpass.services import clock

@@ -19,7 +19,7 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate
 
-from borderpass.core.db import tortoise_config
+from borderpass.adapters.db import tortoise_config
 from borderpass.models import Declaration, FilingDriver, User
 from borderpass.models.enums import DeclarationStatus, Direction, FilingCategory, FilingStatus
 

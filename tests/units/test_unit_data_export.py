@@ -14,7 +14,6 @@ from api_helpers import attach_documents
 from factories import personal_body
 from unit_helpers import consent
 
-from borderpass.core.appkeys import DEPS
 from borderpass.models import Filing
 from borderpass.models.enums import FilingStatus
 from borderpass.models.export import Enterprise, EnterpriseMember
@@ -22,6 +21,7 @@ from borderpass.models.units import Membership, MemberStatus
 from borderpass.services import clock, sweeps
 from borderpass.services.privacy import retention
 from borderpass.services.validators import make_id_number, make_uscc
+from borderpass.web.appkeys import DEPS
 
 pytestmark = pytest.mark.usefixtures("db")
 ALICE_ID = make_id_number("533102", date(1984, 6, 1), 311)

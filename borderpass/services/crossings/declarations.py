@@ -13,7 +13,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core import ids, rows
+from borderpass.adapters import rows
+from borderpass.core import ids
 from borderpass.core.errors import Conflict, FieldError, Forbidden, NotFound
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus

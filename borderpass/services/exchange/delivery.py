@@ -39,7 +39,7 @@ class DeliveryFailed(Exception):
 
 
 class Transport(Protocol):
-    """Posts one signed body (core/exchange_runtime.py over aiohttp; tests in process)."""
+    """Posts one signed body (app/exchange_runtime.py over aiohttp; tests in process)."""
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """The HTTP status; raises DeliveryFailed when there was no answer."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.models import ExchangeEvent
 from borderpass.services import clock
 from borderpass.services.exchange import kinds

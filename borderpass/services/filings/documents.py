@@ -7,9 +7,9 @@ import hashlib
 import json
 from typing import Any
 
+from borderpass.adapters.images import sanitize_image
 from borderpass.core import ids
 from borderpass.core.errors import FieldError, NotFound
-from borderpass.core.images import sanitize_image
 from borderpass.models import Document, User
 from borderpass.models.enums import Role
 from borderpass.services import audit

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
 from borderpass.models.enums import TripStatus
 from borderpass.services.filings import renewals

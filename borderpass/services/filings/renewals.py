@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from borderpass.core import constraints
+from borderpass.adapters import constraints
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import Filing, FilingDocument, FilingDriver, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus

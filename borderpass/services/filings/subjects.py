@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.models import BlacklistEntry
 
 

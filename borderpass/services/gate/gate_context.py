@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from borderpass.core.batching import BatchRunner, Coalescer
+from borderpass.adapters.batching import BatchRunner, Coalescer
 from borderpass.services.gate.lanes import LaneCache
 from borderpass.services.gate.signing_keys import KeyRing
 from borderpass.services.ports import Deps

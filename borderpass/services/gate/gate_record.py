@@ -2,7 +2,7 @@
 PostgreSQL (or SQLite) before any lane is answered (DESIGN 5; R-G2, R-G6).
 
 The events of one loop turn (scans, acks) are written in one transaction (the bridge's
-:class:`~borderpass.core.batching.Coalescer`), so one commit carries many scans:
+:class:`~borderpass.adapters.batching.Coalescer`), so one commit carries many scans:
 
 1. an event already recorded gets its stored answer (a retry, even after Redis lost all);
 2. a release takes the pass's one use: the declaration row is locked while still approved

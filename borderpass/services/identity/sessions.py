@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.core.errors import Unauthorized
 from borderpass.models import User, UserSession
 from borderpass.services import clock

@@ -14,7 +14,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from borderpass.core import rows
+from borderpass.adapters import rows
 from borderpass.core.errors import Conflict, FieldError, NotFound
 from borderpass.models import User
 from borderpass.models.enums import Role

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, RedisError
 
-from borderpass.core.batching import Coalescer
+from borderpass.adapters.batching import Coalescer
 
 POOL_SIZE = 100  # redis-py's default ceiling of connections per client
 POOL_WAIT = 5.0  # seconds a command may wait for a free connection

@@ -15,9 +15,7 @@ import asyncio
 import sys
 from typing import Any
 
-from borderpass.core.config import Settings
-from borderpass.core.crypto import CryptoError, FieldCipher, key_check, key_id, new_key, parse_key
-from borderpass.core.keyring import (
+from borderpass.adapters.keyring import (
     INDEX_CONTEXT,
     KeyringError,
     Keys,
@@ -27,6 +25,8 @@ from borderpass.core.keyring import (
     register_first,
     require_key,
 )
+from borderpass.core.config import Settings
+from borderpass.core.crypto import CryptoError, FieldCipher, key_check, key_id, new_key, parse_key
 from borderpass.models.keys import CURRENT, RETIRED, RETIRING, DataKey
 
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _with_db(settings: Settings, work: Any) -> int:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     await init_db(settings.db_url)
     try:
@@ -69,7 +69,7 @@ async def _with_db(settings: Settings, work: Any) -> int:
 def _deps(settings: Settings, cipher: FieldCipher) -> Any:
     from zoneinfo import ZoneInfo
 
-    from borderpass.core.storage import FileStore
+    from borderpass.adapters.storage import FileStore
     from borderpass.services.ports import Deps
 
     return Deps(cipher, FileStore(settings.data_dir / "uploads", cipher), kv=None,  # type: ignore[arg-type]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from borderpass.adapters.keyring import open_cipher
+from borderpass.adapters.storage import FileStore
 from borderpass.core.config import Settings
-from borderpass.core.keyring import open_cipher
-from borderpass.core.storage import FileStore
 from borderpass.services.ports import Deps
 
 

@@ -44,9 +44,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.keyring import open_cipher
     from borderpass.core.errors import NotFound
-    from borderpass.core.keyring import open_cipher
     from borderpass.models import Agency
     from borderpass.presenters import exchange as present
     from borderpass.services.exchange import subscribers

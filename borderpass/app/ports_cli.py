@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
     from borderpass.services.crossings import land_ports
 
     await init_db(settings.db_url)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from borderpass.adapters.loop import new_loop, run
 from borderpass.core.cli_io import data_dir_problem, print_error, print_rows
 from borderpass.core.config import Settings
 from borderpass.core.logs import setup_logging
-from borderpass.core.loop import new_loop, run
 
 log = logging.getLogger("borderpass.cli")
 # Commands that read sealed data start only with the right data key (R-U7).
@@ -86,29 +86,29 @@ def _parser() -> argparse.ArgumentParser:
     from borderpass.gate_bridge.cli import add_commands as add_gate_commands
 
     add_gate_commands(sub)
-    from borderpass.core.audit_cli import add_commands as add_audit_commands
+    from borderpass.app.audit_cli import add_commands as add_audit_commands
 
     add_audit_commands(sub)
-    from borderpass.core.keys_cli import add_commands as add_key_commands
+    from borderpass.app.keys_cli import add_commands as add_key_commands
 
     add_key_commands(sub)
-    from borderpass.core.ports_cli import add_commands as add_port_commands
+    from borderpass.app.ports_cli import add_commands as add_port_commands
 
     add_port_commands(sub)
-    from borderpass.core.agency_cli import add_commands as add_agency_commands
+    from borderpass.app.agency_cli import add_commands as add_agency_commands
 
     add_agency_commands(sub)
-    from borderpass.core.agency_sim import add_commands as add_sim_commands
+    from borderpass.app.agency_sim import add_commands as add_sim_commands
 
     add_sim_commands(sub)
-    from borderpass.core.bench_seed import add_command as add_bench_seed
+    from borderpass.app.bench_seed import add_command as add_bench_seed
 
     add_bench_seed(sub)
     return parser
 
 
 async def _with_db(settings: Settings, coro_factory: object) -> object:
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
 
     await init_db(settings.db_url)
     try:
@@ -118,23 +118,23 @@ async def _with_db(settings: Settings, coro_factory: object) -> object:
 
 
 async def _settle_heap(app: web.Application) -> None:
-    from borderpass.core.loop import settle_heap
+    from borderpass.adapters.loop import settle_heap
 
     settle_heap()
 
 
 def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
-    from borderpass.core.app import create_app
+    from borderpass.app.factory import create_app
 
     async def build() -> web.Application:
         app_settings = settings
         if demo:
-            from borderpass.core.demo import start_demo
+            from borderpass.app.demo import start_demo
 
             app_settings = await start_demo(settings)
         app = create_app(app_settings)
         if demo:
-            from borderpass.core.demo import demo_staff
+            from borderpass.app.demo import demo_staff
 
             app.on_startup.append(demo_staff)
         app.on_startup.append(_settle_heap)
@@ -142,7 +142,7 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
         print(f"BorderPass on {url} — OpenAPI at {url}/api/v1/openapi.json", flush=True)
         return app
 
-    from borderpass.core.processes import DRAIN
+    from borderpass.app.processes import DRAIN
 
     # SIGTERM: stop accepting, close the lanes' sockets (on_shutdown), let in-flight
     # requests finish for DRAIN seconds at most, then clean up.
@@ -152,7 +152,7 @@ def _serve(settings: Settings, demo: bool, reuse_port: bool = False) -> None:
 
 def _check_keys(settings: Settings) -> None:
     """Refuse to start without the right data key, before anything listens (R-U7)."""
-    from borderpass.core.keyring import open_cipher, require_key
+    from borderpass.adapters.keyring import open_cipher, require_key
 
     require_key(settings)
     asyncio.run(_with_db(settings, lambda: open_cipher(settings)))
@@ -160,7 +160,7 @@ def _check_keys(settings: Settings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``borderpass`` console script."""
-    from borderpass.core.keyring import KeyringError
+    from borderpass.adapters.keyring import KeyringError
 
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
@@ -180,26 +180,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in _NEED_KEY and args.command != "serve":
         _check_keys(settings)
     if args.command == "keys":
-        from borderpass.core import keys_cli
+        from borderpass.app import keys_cli
 
         return keys_cli.run(args, settings)
     if args.command == "serve":
         settings = settings.with_overrides(
             host=args.host or settings.host, port=args.port or settings.port, demo=args.demo)
         if args.processes > 1:
-            from borderpass.core.processes import shared_state_problem
+            from borderpass.app.processes import shared_state_problem
 
             if problem := shared_state_problem(settings, args.demo):
                 print(problem, file=sys.stderr)
                 return 2
         _check_keys(settings)  # migrations and the key check, once, before anything listens
         if args.processes > 1:
-            from borderpass.core.processes import serve_many
+            from borderpass.app.processes import serve_many
 
             return serve_many(args.processes, settings.host, settings.port,
                               settings.metrics_host, settings.metrics_port)
         if args.standby:  # a child of `serve --processes`: listens when its parent says
-            from borderpass.core.standby import serve_standby
+            from borderpass.app.standby import serve_standby
 
             serve_standby(settings)
             return 0
@@ -216,27 +216,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sweep":
         return _sweep(settings, args.json)
     if args.command == "ports":
-        from borderpass.core import ports_cli
+        from borderpass.app import ports_cli
 
         return ports_cli.run(args, settings)
     if args.command == "agency":
-        from borderpass.core import agency_cli
+        from borderpass.app import agency_cli
 
         return agency_cli.run(args, settings)
     if args.command == "agency-sim":
-        from borderpass.core import agency_sim
+        from borderpass.app import agency_sim
 
         return agency_sim.run(args)
     if args.command == "bench-seed":
-        from borderpass.core import bench_seed
+        from borderpass.app import bench_seed
 
         return bench_seed.run(args, settings)
     if args.command == "audit":
-        from borderpass.core import audit_cli
+        from borderpass.app import audit_cli
 
         return audit_cli.run(args, settings)
     if args.command == "worker":
-        from borderpass.core.notify_runtime import run_worker_process
+        from borderpass.app.notify_runtime import run_worker_process
 
         run(run_worker_process(settings))
         return 0
@@ -296,9 +296,9 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
     """``user unlock|reset-password|deactivate|reactivate NAME``: the operator's own acts,
     audited like an admin's (actor none, via cli); a reset or a deactivation ends every
     session of the user."""
-    from borderpass.core.deps import open_deps
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
     from borderpass.core.errors import BorderPassError
-    from borderpass.core.kv import make_redis
     from borderpass.services.identity import staff
 
     secret = password or (getpass.getpass("new password: ") if command == "reset-password"
@@ -329,8 +329,8 @@ def _user_admin(settings: Settings, command: str, name: str, password: str | Non
 
 
 def _sweep(settings: Settings, as_json: bool) -> int:
-    from borderpass.core.deps import open_deps
-    from borderpass.core.kv import make_redis
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
     from borderpass.services.sweeps import run_sweeps
 
     async def sweep() -> object:

@@ -382,8 +382,8 @@ def run(args: Any, settings: Any) -> int:
     """Migrate ``--db``, open its keyring with the configured data key, seed it."""
     import asyncio
 
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.keyring import open_cipher
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.keyring import open_cipher
 
     if not args.db.startswith(("postgres://", "postgresql://")):
         print("error: bench-seed needs a PostgreSQL database (--db postgres://…)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from redis.asyncio import Redis
 
+from borderpass.adapters.wechat import WeChatClient
 from borderpass.core.config import Settings
-from borderpass.core.wechat import WeChatClient
 from borderpass.ocr.pool import OcrPool
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.notify.channels import NotifyConfig

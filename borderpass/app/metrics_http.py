@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from borderpass.core import metrics
-from borderpass.core.appkeys import SETTINGS
+from borderpass.web.appkeys import SETTINGS
 
 log = logging.getLogger("borderpass.metrics")
 SAMPLE_EVERY = 15.0  # seconds between two samples of the database gauges

@@ -87,5 +87,5 @@ async def close_db() -> None:
     await Tortoise.close_connections()
 
 
-# For `python -m tortoise -c borderpass.core.db.TORTOISE_ORM makemigrations`.
+# For `python -m tortoise -c borderpass.adapters.db.TORTOISE_ORM makemigrations`.
 TORTOISE_ORM = tortoise_config("sqlite://var/makemigrations.sqlite3")

@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, GATE, MINIAPP_WECHAT, OCR_POOL, REDIS, SETTINGS
+from borderpass.adapters.db import close_db, init_db
+from borderpass.adapters.kv import make_redis
+from borderpass.adapters.wechat import WeChatClient
+from borderpass.app.deps import open_deps
 from borderpass.core.config import Settings
-from borderpass.core.db import close_db, init_db
-from borderpass.core.deps import open_deps
-from borderpass.core.kv import make_redis
-from borderpass.core.wechat import WeChatClient
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.sweeps import sweep_forever
+from borderpass.web.appkeys import DEPS, GATE, MINIAPP_WECHAT, OCR_POOL, REDIS, SETTINGS
 
 log = logging.getLogger("borderpass.app")
 
@@ -83,14 +83,14 @@ def create_app(settings: Settings) -> web.Application:
 
     app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
     app[SETTINGS] = settings
-    from borderpass.core.cache_control import no_store
+    from borderpass.app.cache_control import no_store
 
     app.on_response_prepare.append(no_store)  # answers with personal data (R-U7)
     app.cleanup_ctx.extend([_database, _redis_and_deps, _ocr_pool, _sweeper])
-    from borderpass.core.notify_runtime import notifier_ctx
+    from borderpass.app.notify_runtime import notifier_ctx
 
     app.cleanup_ctx.append(notifier_ctx)  # the push sender (notifications)
-    from borderpass.core.exchange_runtime import exchange_ctx
+    from borderpass.app.exchange_runtime import exchange_ctx
 
     app.cleanup_ctx.append(exchange_ctx)  # events to other agencies (docs/exchange.md)
     setup_routes(app)
@@ -103,14 +103,14 @@ def create_app(settings: Settings) -> web.Application:
     from borderpass.console import setup_console
 
     setup_console(app)  # the back-office web console under /console/
-    from borderpass.core.web_hardening import setup_web_hardening
+    from borderpass.web.hardening import setup_web_hardening
 
     setup_web_hardening(app)  # nosniff and Allow on every answer; trusted proxies checked
-    from borderpass.core.front import setup_front
+    from borderpass.app.front import setup_front
 
     setup_front(app)  # / and the API document in Swagger UI at /api/docs/
-    from borderpass.core.health import setup_health
-    from borderpass.core.metrics_http import setup_metrics
+    from borderpass.app.health import setup_health
+    from borderpass.app.metrics_http import setup_metrics
 
     setup_health(app)  # /healthz, /readyz for load balancers (docs/deployment.md)
     setup_metrics(app)  # request timing; /metrics on BORDERPASS_METRICS_PORT

@@ -26,8 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
-from borderpass.core.appkeys import OCR_POOL, REDIS
-from borderpass.core.db import APPS
+from borderpass.adapters.db import APPS
+from borderpass.web.appkeys import OCR_POOL, REDIS
 
 CACHE = 1.0  # seconds a /readyz answer is reused
 TIMEOUT = 1.0  # seconds one check may take
@@ -135,7 +135,7 @@ async def _run(make: Callable[[], Awaitable[Check]], fatal: bool = True) -> Chec
     except Exception as exc:
         check = Check(False, f"unreachable ({type(exc).__name__})", fatal)
         if fatal and make is _database:
-            from borderpass.core.outage import renew_db_pool
+            from borderpass.adapters.outage import renew_db_pool
 
             await renew_db_pool()
     check.ms = (time.perf_counter() - started) * 1000

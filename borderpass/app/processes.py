@@ -7,7 +7,7 @@ pub/sub), so any process can serve any lane. Migrations are applied once, here, 
 processes start.
 
 The parent supervises: a child that dies (a crash, the OOM killer's SIGKILL) is replaced at
-once by a warm spare (``core/standby.py``: started, not listening) while the others keep
+once by a warm spare (``app/standby.py``: started, not listening) while the others keep
 serving, and a new spare is started; a child that keeps dying within ``STEADY`` seconds of
 its start is replaced after a growing pause (crash loop), logged each time. SIGTERM or
 SIGINT drains: each child stops accepting, closes its lanes' WebSockets (1001 going away),
@@ -183,11 +183,11 @@ def serve_many(count: int, host: str, port: int, metrics_host: str = "127.0.0.1"
     run_dir = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     os.environ[MULTIPROC_ENV] = run_dir  # inherited by the children
     os.environ["BORDERPASS_METRICS_PORT"] = "0"  # the children do not serve it: we do
-    argv = [sys.executable, "-m", "borderpass.core.cli", "serve", "--host", host,
+    argv = [sys.executable, "-m", "borderpass.app.cli", "serve", "--host", host,
             "--port", str(port), "--standby"]
     supervisor = Supervisor(argv, count)
     try:
-        from borderpass.core.metrics_http import serve_multiprocess
+        from borderpass.app.metrics_http import serve_multiprocess
 
         supervisor.on_death = serve_multiprocess(metrics_host, metrics_port)
         return _supervise(supervisor)

@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from redis.asyncio import Redis
 
-from borderpass.core.appkeys import NOTIFY, REDIS, SETTINGS
+from borderpass.adapters.wechat import WeChatClient
+from borderpass.app.wechat_push import WeChatPush
 from borderpass.core.config import Settings
-from borderpass.core.wechat import WeChatClient
-from borderpass.core.wechat_push import WeChatPush
 from borderpass.services.notify.channels import NotifyConfig
 from borderpass.services.notify.kinds import SLOTS
 from borderpass.services.notify.sender import run_worker
 from borderpass.services.sweeps import sweep_forever
+from borderpass.web.appkeys import NOTIFY, REDIS, SETTINGS
 
 log = logging.getLogger("borderpass.notify")
 
@@ -85,9 +85,9 @@ async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
 async def run_worker_process(settings: Settings) -> None:
     """``borderpass worker``: the sender and the sweeps without the HTTP server, until a
     signal (the gate ledger is written by the bridge, in the scan's own commit)."""
-    from borderpass.core.db import close_db, init_db
-    from borderpass.core.deps import open_deps
-    from borderpass.core.kv import make_redis
+    from borderpass.adapters.db import close_db, init_db
+    from borderpass.adapters.kv import make_redis
+    from borderpass.app.deps import open_deps
 
     await init_db(settings.db_url)
     redis = make_redis(settings.redis_url)
@@ -108,11 +108,11 @@ async def run_worker_process(settings: Settings) -> None:
                                             settings.notify_poll or 1.0, sender_stop))]
     if settings.sweep_interval > 0:
         tasks.append(asyncio.create_task(sweep_forever(deps, settings.sweep_interval)))
-    from borderpass.core import exchange_runtime
+    from borderpass.app import exchange_runtime
 
     exchange = await exchange_runtime.start(settings, deps.cipher)
     log.info("worker running: sender, sweeps (%s), exchange", settings.sweep_interval > 0)
-    from borderpass.core.metrics_http import metrics_site
+    from borderpass.app.metrics_http import metrics_site
 
     try:
         async with metrics_site(settings.metrics_host, settings.metrics_port):

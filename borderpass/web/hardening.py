@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from borderpass.core.appkeys import SETTINGS
+from borderpass.web.appkeys import SETTINGS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -23,7 +23,7 @@ def add_commands(sub: Any) -> None:
 
 def run(args: Any, settings: Settings) -> int:
     """Run an ``audit`` subcommand; 0 when the chain holds, 1 at the first broken row."""
-    from borderpass.core.db import close_db, init_db
+    from borderpass.adapters.db import close_db, init_db
     from borderpass.services import audit
 
     async def verify() -> audit.Verdict:

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from borderpass.core.appkeys import DEPS, SETTINGS
 from borderpass.core.config import Settings
 from borderpass.core.crypto import FieldCipher
 from borderpass.services.exchange import delivery
 from borderpass.services.exchange.worker import run_worker
+from borderpass.web.appkeys import DEPS, SETTINGS
 
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 STOP_GRACE = 15.0

@@ -16,8 +16,8 @@ import sys
 
 from aiohttp import web
 
+from borderpass.adapters.loop import run, settle_heap
 from borderpass.core.config import Settings
-from borderpass.core.loop import run, settle_heap
 
 GO = b"go"
 
@@ -31,8 +31,8 @@ async def _told_to_go() -> bool:
 
 
 async def _serve(settings: Settings) -> None:
-    from borderpass.core.app import create_app
-    from borderpass.core.processes import DRAIN
+    from borderpass.app.factory import create_app
+    from borderpass.app.processes import DRAIN
 
     app = create_app(settings)
     # SIGTERM: stop accepting, close the lanes' sockets (on_shutdown), let in-flight

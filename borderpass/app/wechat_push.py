@@ -9,7 +9,7 @@ from typing import TypeVar
 import aiohttp
 from redis.exceptions import RedisError
 
-from borderpass.core.wechat import WeChatAPIError, WeChatClient, WeChatError, WeChatUnavailable
+from borderpass.adapters.wechat import WeChatAPIError, WeChatClient, WeChatError, WeChatUnavailable
 from borderpass.services.notify.channels import Link, PushRefused, PushUnavailable, Refusal
 
 REFUSALS = {
