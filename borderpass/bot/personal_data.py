@@ -11,6 +11,7 @@ from typing import Any
 from borderpass.bot import texts as T
 from borderpass.bot.engine import Expect, Flow, Step, Turn, register
 from borderpass.services.privacy import erasure, privacy
+from borderpass.services.units import unit_removals
 
 
 def _day(turn: Turn, value: str) -> str:
@@ -44,7 +45,7 @@ async def _erase(turn: Turn, agreed: bool) -> str | None:
     if not agreed:
         turn.say(turn.t(T.NOT_DONE))
         return None
-    done = await erasure.request(turn.rt.deps, turn.user)
+    done = await erasure.request(turn.rt.deps, turn.user, unit_removals.ON_ERASURE)
     deleted = done.deleted
     lines = [turn.t(T.ERASE_REPEATED, date=_day(turn, done.requested_at))] if done.repeated \
         else []

@@ -12,6 +12,7 @@ from borderpass.miniapp_api.http import current_user, locale_of, ok, path_id, re
 from borderpass.presenters import privacy as present
 from borderpass.services.filings.commitments import MINIAPP
 from borderpass.services.privacy import data_export, erasure, privacy
+from borderpass.services.units import unit_removals
 from borderpass.web.appkeys import DEPS
 
 routes = web.RouteTableDef()
@@ -56,7 +57,8 @@ async def request_deletion(request: web.Request) -> web.Response:
     body = await read_json(request, frozenset({"confirm"}))
     if body.get("confirm") is not True:
         raise FieldError("deletion_not_confirmed", "confirm")
-    return ok(present.erasure_request(await erasure.request(request.app[DEPS], user)))
+    done = await erasure.request(request.app[DEPS], user, unit_removals.ON_ERASURE)  # R-U6
+    return ok(present.erasure_request(done))
 
 
 @routes.get("/api/v1/me/data")

@@ -23,6 +23,21 @@ LOCK_SECONDS = 120
 log = logging.getLogger("borderpass.sweeps")
 
 
+async def _ledger_months(deps: Deps) -> int:
+    """The gate ledger's months past the operator's period, dropped whole (R-U7)."""
+    return len(await ledger_partitions.drop_expired(deps.ledger_keep_days))
+
+
+# What other subdomains keep for a period, run within the retention run (R-D4): privacy
+# does not drive the gate.
+RETAINED: tuple[retention.Step, ...] = (("ledger_months", _ledger_months),)
+
+
+async def retention_sweep(deps: Deps) -> dict[str, int]:
+    """One retention run with every subdomain's steps (R-D4), as the sweeps run it."""
+    return await retention.sweep(deps, *RETAINED)
+
+
 async def run_sweeps(deps: Deps) -> dict[str, int] | None:
     """Run every sweep once under a shared lock; None when another process holds it."""
     token = secrets.token_hex(8)
@@ -42,7 +57,8 @@ async def run_sweeps(deps: Deps) -> dict[str, int] | None:
         counts |= await timed_sweep("credit", lambda: credit_feed.run(deps))
         counts |= await timed_sweep("data_exports",  # R-D3
                                     lambda: data_export.build_pending(deps))
-        retained = await timed_sweep("retention", lambda: retention.sweep_due(deps))  # R-D4
+        retained = await timed_sweep(  # R-D4
+            "retention", lambda: retention.sweep_due(deps, *RETAINED))
         counts |= {f"retention_{k}": v for k, v in retained.items()}
         return counts
     finally:

@@ -81,7 +81,7 @@ async def test_deadline_capped_by_filing_expiry(gate) -> None:  # R-F8
 
 
 async def test_business_vehicle_back_before_its_filing_expires(gate) -> None:  # R-F8
-    # Per category, as data (services/crossings/stay_limits.json): only personal vehicles
+    # Per category, as data (services/filings/stay_limits.json): only personal vehicles
     # have 3 months.
     clock.freeze(T0)
     user = await driver_user()

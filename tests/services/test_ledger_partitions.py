@@ -14,7 +14,7 @@ from tortoise import connections
 from borderpass.services import clock
 from borderpass.services.gate import ledger, ledger_partitions
 from borderpass.services.gate.ledger_partitions import month_name, month_start
-from borderpass.services.privacy import retention
+from borderpass.services.sweeps import retention_sweep
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -79,14 +79,14 @@ async def test_retention_drops_only_months_older_than_the_period_and_six_months(
                                          timedelta(days=3), event_id=f"m{add}"))
     # ten months later: m0 ended 9 months ago … m9 ended at the start of this month
     clock.freeze(month_start(base, 10) + timedelta(days=1))
-    kept_all = await retention.sweep(deps)  # ledger_keep_days 0: the operator keeps all
+    kept_all = await retention_sweep(deps)  # ledger_keep_days 0: the operator keeps all
     assert kept_all["ledger_months"] == 0
     for add in range(10):
         assert await _where(f"m{add}"), add
 
     # 30 days asked, 183 applied (R-U7): months ended more than 183 days ago go, whole
     short = dataclasses.replace(deps, ledger_keep_days=30)
-    counts = await retention.sweep(short)
+    counts = await retention_sweep(short)
     cutoff = clock.now() - timedelta(days=183)
     gone = [add for add in range(10) if month_start(base, add + 1) <= cutoff]
     assert gone and len(gone) < 10
@@ -96,7 +96,7 @@ async def test_retention_drops_only_months_older_than_the_period_and_six_months(
     names = {p.name for p in await ledger_partitions.partitions()}
     assert month_name(month_start(base, gone[-1])) not in names
     assert "gate_ledger_default" in names
-    assert await retention.sweep(short) == dict.fromkeys(counts, 0) | {"ledger_months": 0}
+    assert await retention_sweep(short) == dict.fromkeys(counts, 0) | {"ledger_months": 0}
     # the next scan still writes, in its month once the sweep has created it
     assert await ledger_partitions.ensure_ahead() == ledger_partitions.AHEAD + 1
     await ledger.record(ledger.entry("scan", "L1", event_id="now"))

@@ -1,11 +1,11 @@
-"""R-F8 per category, as data (services/crossings/stay_limits.json)."""
+"""R-F8 per category, as data (services/filings/stay_limits.json)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from borderpass.models.enums import FilingCategory
-from borderpass.services.crossings import stay_limits
+from borderpass.services.filings import stay_limits
 
 EXPIRES = datetime(2027, 11, 1, tzinfo=UTC)
 

@@ -15,6 +15,5 @@ __all__ = [
     "land_ports",
     "pass_tokens",
     "passes",
-    "stay_limits",
     "trip_record",
 ]

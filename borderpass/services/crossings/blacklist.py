@@ -1,12 +1,12 @@
-"""The blacklist (R-F9): overstaying owners, listed exactly once, lifted only with a reason."""
+"""The blacklist (R-F9): overstaying owners, listed exactly once, lifted only with a reason.
+
+Who is listed is read through ``filings.subjects`` (``active_entry``, ``listed_sql``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tortoise.transactions import in_transaction
 
-from borderpass.adapters import rows
 from borderpass.core.errors import Conflict, NotFound
 from borderpass.core.masking import mask_name
 from borderpass.models import BlacklistEntry, Filing, Trip, User
@@ -22,24 +22,6 @@ from borderpass.services.validators import check_reason, found
 
 LIFT_ROLES = (Role.ADMIN, Role.CUSTOMS)
 REFER_ROLES = (Role.CUSTOMS,)  # R-F9: customs refers suspected smuggling to the authorities
-
-
-def listed_sql(*keys: str) -> str:
-    """SQL that is true when an unlifted entry names any of these key expressions (columns or
-    subqueries of the enclosing statement), for reads that check the blacklist in the same
-    round trip as the rest (a declaration, a scan at the lane)."""
-    return (f"EXISTS (SELECT 1 FROM {BlacklistEntry._meta.db_table} b WHERE b.lifted_at IS NULL"
-            f" AND b.subject_key IN ({', '.join(keys)}))")
-
-
-async def active_entry(keys: Sequence[str | None]) -> BlacklistEntry | None:
-    """The first unlifted entry naming any of these blind-index keys."""
-    wanted = [k for k in keys if k]
-    if not wanted:
-        return None
-    marks = ", ".join("{}" for _ in wanted)  # on every declaration and pass: no query builder
-    return await rows.first(BlacklistEntry, f"subject_key IN ({marks}) AND lifted_at IS NULL",
-                            *wanted)
 
 
 async def sweep_overstays(batch: int = 500) -> int:

@@ -20,11 +20,11 @@ from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import DeclarationStatus, Direction, TripStatus
 from borderpass.services import clock, notify
 from borderpass.services.credit import restrictions as credit_restrictions
-from borderpass.services.crossings import land_ports, pass_claims, trip_record
+from borderpass.services.crossings import land_ports, pass_claims
 from borderpass.services.exchange import kinds as exchange_kinds
 from borderpass.services.exchange import log as exchange_log
 from borderpass.services.exchange import payloads as exchange_payloads
-from borderpass.services.filings import filing_rows, filing_validity
+from borderpass.services.filings import filing_rows, filing_validity, subjects
 from borderpass.services.notify import outbox
 from borderpass.services.ports import Deps
 
@@ -149,7 +149,7 @@ async def is_abroad(filing_id: int) -> bool:
     """True when the filing's vehicle is abroad per the gate's record (an open trip)."""
     found = await rows.values(
         Trip, f"SELECT 1 AS abroad FROM {Trip._meta.db_table} t JOIN {Filing._meta.db_table} f"
-        f" ON t.vin = {trip_record.vehicle_key_sql('f')} WHERE f.id = {{}} AND t.status = {{}}"
+        f" ON t.vin = {subjects.vehicle_key_sql('f')} WHERE f.id = {{}} AND t.status = {{}}"
         " LIMIT 1", filing_id, TripStatus.OPEN.value)
     return bool(found)
 

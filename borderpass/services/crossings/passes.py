@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tortoise.exceptions import IntegrityError
 
 from borderpass.adapters import constraints
@@ -17,7 +19,6 @@ from borderpass.models.enums import DeclarationStatus, Direction
 from borderpass.models.gate import Pass
 from borderpass.services import clock
 from borderpass.services.crossings import (
-    blacklist,
     declarations,
     land_ports,
     pass_claims,
@@ -25,9 +26,27 @@ from borderpass.services.crossings import (
 )
 from borderpass.services.crossings.pass_claims import VALID_AFTER, VALID_BEFORE
 from borderpass.services.crossings.pass_tokens import Credential
-from borderpass.services.gate.gate_context import GateDeps
+from borderpass.services.filings import subjects
+from borderpass.services.ports import Deps
 
 SECRET_BYTES = 20
+
+
+class Signer(Protocol):
+    """The gate's key ring as a pass needs it: the active signing key."""
+
+    async def signer(self) -> tuple[str, Ed25519PrivateKey]: ...
+
+
+class Issuer(Protocol):
+    """What issuing a pass needs of the gate (``gate.gate_context.GateDeps`` has it): the
+    signing key and the field cipher. The gate depends on passes, not the other way."""
+
+    @property
+    def deps(self) -> Deps: ...
+
+    @property
+    def keys(self) -> Signer: ...
 
 
 def _secret_context(declaration_id: int) -> str:
@@ -40,7 +59,7 @@ async def _revoke(p: Pass | None, reason: str) -> None:
                                                            revoked_reason=reason)
 
 
-async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | None) -> None:
+async def _usable(gate: Issuer, declaration: Declaration, existing: Pass | None) -> None:
     """Refuse a pass for a cancelled or used declaration, or a blacklisted owner's exit
     (R-F9: the way home stays open; the entry lane holds the vehicle for inspection)."""
     if declaration.status is DeclarationStatus.USED or await pass_claims.crossed(
@@ -51,12 +70,12 @@ async def _usable(gate: GateDeps, declaration: Declaration, existing: Pass | Non
         raise Conflict("pass_revoked", "id")
     filing, driver = declaration.filing, await declaration.driver
     if declaration.direction is Direction.EXIT and \
-            await blacklist.active_entry([filing.owner_key, driver.id_key]):
+            await subjects.active_entry([filing.owner_key, driver.id_key]):
         await _revoke(existing, "blacklisted")
         raise Forbidden("pass_blacklisted", "id")
 
 
-async def build(gate: GateDeps, declaration: Declaration, filing: Filing) -> Pass:
+async def build(gate: Issuer, declaration: Declaration, filing: Filing) -> Pass:
     """A new, unsaved pass: credential signed with the active key, secret sealed."""
     kid, key = await gate.keys.signer()
     cred = Credential(
@@ -77,7 +96,7 @@ async def build(gate: GateDeps, declaration: Declaration, filing: Filing) -> Pas
 _ONE_PASS = f"{Pass._meta.db_table}_declaration_id_key"  # one pass per declaration
 
 
-async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
+async def _create(gate: Issuer, declaration: Declaration) -> Pass:
     fresh = await build(gate, declaration, declaration.filing)
     try:
         await fresh.save()
@@ -88,13 +107,13 @@ async def _create(gate: GateDeps, declaration: Declaration) -> Pass:
         return await Pass.get(declaration_id=declaration.id)  # a concurrent twin issued it
 
 
-def secret_of(gate: GateDeps, p: Pass | str, declaration_id: int) -> bytes:
+def secret_of(gate: Issuer, p: Pass | str, declaration_id: int) -> bytes:
     """The per-pass TOTP secret, unsealed."""
     sealed = p if isinstance(p, str) else p.secret_sealed
     return base64.b64decode(gate.deps.cipher.decrypt(sealed, _secret_context(declaration_id)))
 
 
-async def _own_pass(gate: GateDeps, user: User, declaration_id: int) -> tuple[Declaration, Pass]:
+async def _own_pass(gate: Issuer, user: User, declaration_id: int) -> tuple[Declaration, Pass]:
     declaration = await declarations.visible(user, declaration_id)  # others get 404
     existing = await Pass.get_or_none(declaration_id=declaration.id)
     await _usable(gate, declaration, existing)
@@ -111,7 +130,7 @@ class IssuedPass:
     port: str
 
 
-async def issue(gate: GateDeps, user: User, declaration_id: int) -> IssuedPass:
+async def issue(gate: Issuer, user: User, declaration_id: int) -> IssuedPass:
     """The pass for the owner's device: credential, and the secret on first delivery only."""
     declaration, p = await _own_pass(gate, user, declaration_id)
     delivered = await Pass.filter(id=p.id, secret_delivered_at=None) \
@@ -121,7 +140,7 @@ async def issue(gate: GateDeps, user: User, declaration_id: int) -> IssuedPass:
                       if delivered else None, declaration.port)
 
 
-async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> IssuedPass:
+async def rotate_secret(gate: Issuer, user: User, declaration_id: int) -> IssuedPass:
     """A new secret for a new phone; codes from the old secret stop working at once."""
     declaration, p = await _own_pass(gate, user, declaration_id)
     secret = secrets.token_bytes(SECRET_BYTES)
@@ -132,7 +151,7 @@ async def rotate_secret(gate: GateDeps, user: User, declaration_id: int) -> Issu
     return IssuedPass(p, pass_tokens.secret_b32(secret), declaration.port)
 
 
-async def current_qr(gate: GateDeps, user: User, declaration_id: int) -> str:
+async def current_qr(gate: Issuer, user: User, declaration_id: int) -> str:
     """The QR text of this moment, for chat users who cannot run the rotating code."""
     declaration, p = await _own_pass(gate, user, declaration_id)
     code = pass_tokens.current_code(secret_of(gate, p, declaration.id), clock.now())

@@ -1,7 +1,7 @@
 """Trips follow the gate's crossings (R-F7, R-F8): written in the crossing's own transaction.
 
 A trip opens on the vehicle's exit crossing (``exited_at`` is the crossing's time, the
-deadline counted from it, R-F8 per category: services/crossings/stay_limits.py) and closes on its
+deadline counted from it, R-F8 per category: services/filings/stay_limits.py) and closes on its
 entry crossing. Trips are keyed by the vehicle (its VIN), so an entry under a renewed filing
 closes the trip opened under the old one. One statement per batch opens trips (INSERT … ON
 CONFLICT on the partial unique index ``trips_one_open_vin``: a second exit crossing while a
@@ -27,24 +27,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from borderpass.adapters import dialect
 from borderpass.models import Declaration, Filing, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
-from borderpass.services.crossings import stay_limits
-from borderpass.services.gate import ledger
+from borderpass.services.filings import stay_limits
+from borderpass.services.filings.subjects import vehicle_key
 from borderpass.services.notify import kinds
 from borderpass.services.notify.outbox import Intent, enqueue
 
 _TRIPS = Trip._meta.db_table
 _FILINGS = Filing._meta.db_table
 _USERS = User._meta.db_table
-
-
-def vehicle_key_sql(alias: str) -> str:
-    """SQL naming the vehicle of filing row ``alias``: its VIN, else ``filing:<id>``."""
-    return f"coalesce(nullif({alias}.vin, ''), 'filing:' || {alias}.id)"
-
-
-def vehicle_key(filing_id: int, vin: str | None) -> str:
-    """The vehicle of a filing, as :func:`vehicle_key_sql` names it."""
-    return vin or f"filing:{filing_id}"
 
 
 def _moment(value: Any) -> datetime | None:
@@ -69,13 +59,6 @@ class TripFacts:
         return {"filing_id": self.filing_id, "plate": self.plate, "port": port,
                 "exited_at": at.isoformat(),
                 "deadline": self.deadline.isoformat() if self.deadline else None}
-
-    def flag(self, lane: str, event_id: str, at: datetime, crossing_kind: str) -> str:
-        """The ledger entry of an exit crossing while the vehicle's trip is open (flagged)."""
-        return ledger.entry("double_exit", lane, at=at, event_id=f"{event_id}:trip"[:64],
-                            plate=self.plate, outcome="recorded", reason="trip_open",
-                            flagged=True, detail={"vin": self.vin, "crossing": crossing_kind,
-                                                  "filing_id": self.filing_id})
 
 
 def facts(row: Mapping[str, Any], direction: str, at: datetime) -> TripFacts | None:
@@ -178,24 +161,24 @@ async def _open(tx: BaseDBAsyncClient, exits: Sequence[Crossed]) -> dict[int, in
     return {int(r["exit_crossing_id"]): int(r["id"]) for r in found}
 
 
-async def follow(tx: BaseDBAsyncClient, crossed: Sequence[Crossed]) -> None:
+async def follow(tx: BaseDBAsyncClient, crossed: Sequence[Crossed]) -> list[Crossed]:
     """Close and open the trips of these crossings inside ``tx`` (the crossings' own
-    transaction): entries first, then exits; queue each opened trip's message; flag each
-    exit crossing that found its vehicle's trip already open (R-F7, R-F8)."""
+    transaction): entries first, then exits; queue each opened trip's message. The exit
+    crossings that found their vehicle's trip already open, for the gate to flag in its
+    ledger (R-F7, R-F8)."""
     entries = [c for c in crossed if c[1] == "entry"]
     exits = [c for c in crossed if c[1] == "exit" and c[0].deadline is not None]
     if entries:
         await _close(tx, entries)
     if not exits:
-        return
+        return []
     opened = await _open(tx, exits)
     intents = [Intent(f"trip:{opened[cid]}:exited", f.user_id, kinds.TRIP_OPENED, f.locale,
                       {**f.notice(port, at), "trip_id": opened[cid]})
                for f, _, _, port, _, _, at, cid, _ in exits
                if cid in opened and f.user_id is not None]
     await enqueue(intents, db=tx)
-    await ledger.write([f.flag(lane, eid, at, kind) for f, _, _, _, lane, eid, at, cid, kind
-                        in exits if cid not in opened], tx)
+    return [c for c in exits if c[7] not in opened]  # c[7]: the crossing id
 
 
 def notice_json(f: TripFacts, port: str, at: datetime) -> str:

@@ -29,4 +29,6 @@ __all__ = [
     "return_reasons",
     "review",
     "review_claims",
+    "stay_limits",
+    "subjects",
 ]

@@ -16,9 +16,8 @@ from typing import Any
 from borderpass.adapters import dialect, rows
 from borderpass.models import Declaration, Filing, FilingDocument, FilingDriver, Trip
 from borderpass.models.enums import TripStatus
-from borderpass.services.crossings import blacklist
-from borderpass.services.crossings.trip_record import vehicle_key_sql
 from borderpass.services.filings import renewals
+from borderpass.services.filings.subjects import listed_sql, vehicle_key_sql
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _select(db: str) -> str:
 
 
 _FROM = f' FROM "{Filing._meta.db_table}" f WHERE f.id = {{}}'
-_LISTED = ", " + blacklist.listed_sql(  # R-F9: the owner, or the driver declaring
+_LISTED = ", " + listed_sql(  # R-F9: the owner, or the driver declaring
     "f.owner_key", f"(SELECT x.id_key FROM {_DRIVERS} x WHERE x.id = {{}} AND x.filing_id = f.id)"
 ) + " AS to_declare_listed, " + renewals.renewed_until_sql("f.id") + " AS to_declare_renewed"
 _ABROAD = (f", EXISTS (SELECT 1 FROM {Trip._meta.db_table} t WHERE t.vin = "  # R-F7

@@ -16,7 +16,6 @@ from borderpass.models.credit import FastLaneDecision
 from borderpass.models.enums import FilingCategory, FilingStatus, Role
 from borderpass.services import clock
 from borderpass.services.credit import fast_lane
-from borderpass.services.crossings import blacklist
 from borderpass.services.filings import (
     commitments,
     corrections,
@@ -24,6 +23,7 @@ from borderpass.services.filings import (
     prefill,
     profile_prefill,
     renewals,
+    subjects,
 )
 from borderpass.services.filings.filing_checks import submission_problems
 from borderpass.services.filings.filing_forms import (
@@ -211,7 +211,7 @@ async def submit(deps: Deps, user: User, filing_id: int, *, commitment: object =
 async def _not_listed(filing: Filing) -> None:
     """R-F9: a blacklisted owner or driver cannot submit a filing."""
     keys = await FilingDriver.filter(filing_id=filing.id).values_list("id_key", flat=True)
-    if await blacklist.active_entry([filing.owner_key, *[str(k) for k in keys if k]]):
+    if await subjects.active_entry([filing.owner_key, *[str(k) for k in keys if k]]):
         raise Forbidden("blacklisted", "filing_id")
 
 

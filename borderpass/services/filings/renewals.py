@@ -31,8 +31,9 @@ from borderpass.models import Filing, FilingDocument, FilingDriver, Trip, User
 from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
 from borderpass.services import clock
-from borderpass.services.filings import renewal_changes
+from borderpass.services.filings import renewal_changes, stay_limits
 from borderpass.services.filings.filing_checks import add_months
+from borderpass.services.filings.subjects import vehicle_key
 from borderpass.services.ports import Deps
 from borderpass.services.validators import found
 
@@ -184,9 +185,6 @@ async def extend_open_trip(old_id: int, expires: datetime) -> int:
     """The vehicle's open trip gets the deadline the new expiry allows (R-F8, by category:
     ``stay_limits``); never shortened. Trips are the vehicle's (``trips.vin``), whichever
     filing it left under."""
-    from borderpass.services.crossings import stay_limits
-    from borderpass.services.crossings.trip_record import vehicle_key
-
     old = await Filing.get(id=old_id)
     changed = 0
     for trip in await Trip.filter(vin=vehicle_key(old.id, old.vin), status=TripStatus.OPEN,

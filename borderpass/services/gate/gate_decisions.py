@@ -29,9 +29,9 @@ from borderpass.models.enums import DeclarationStatus
 from borderpass.models.export import LicenceVehicle
 from borderpass.models.gate import Lane, LaneType, Pass
 from borderpass.services import clock
-from borderpass.services.crossings import blacklist, land_ports, passes, trip_record
+from borderpass.services.crossings import land_ports, passes, trip_record
 from borderpass.services.crossings import pass_tokens as tokens
-from borderpass.services.filings import filing_validity
+from borderpass.services.filings import filing_validity, subjects
 from borderpass.services.gate import (
     gate_commands,
     gate_export,
@@ -126,7 +126,7 @@ def _states_sql(dialect: str, count: int) -> str:
         f"d.status, {filing_validity.STATE_COLUMNS}, "  # R-F3: the filing still in force
         f"{trip_record.state_columns('f', 'd')}, "
         f"f.vin, (SELECT lv.state FROM {LicenceVehicle._meta.db_table} lv WHERE lv.live_vin "
-        f"= f.vin) AS export_state, {blacklist.listed_sql('f.owner_key', 'fd.id_key')} AS "
+        f"= f.vin) AS export_state, {subjects.listed_sql('f.owner_key', 'fd.id_key')} AS "
         f"listed FROM {Pass._meta.db_table} p "
         f"JOIN {Declaration._meta.db_table} d ON d.id = p.declaration_id "
         f"JOIN {Filing._meta.db_table} f ON f.id = d.filing_id "

@@ -157,11 +157,21 @@ async def insert_crossings(tx: BaseDBAsyncClient,
         f"ON CONFLICT (declaration_id, direction) DO NOTHING RETURNING id, lane_code, event_id",
         values)
     won = {(r["lane_code"], r["event_id"]): int(r["id"]) for r in rows}
-    await trip_record.follow(tx, [  # R-F7, R-F8: the trips follow the crossings
+    flagged = await trip_record.follow(tx, [  # R-F7, R-F8: the trips follow the crossings
         (r.trip, r.direction, r.declaration_id, r.port, lane, eid, at, won[(lane[:40], eid[:80])],
          r.kind) for r, lane, eid, at in ordered
         if r.trip is not None and (lane[:40], eid[:80]) in won])
+    await ledger.write([trip_flag(f, lane, eid, at, kind)
+                        for f, _, _, _, lane, eid, at, _, kind in flagged], tx)
     return set(won)
+
+
+def trip_flag(trip: TripFacts, lane: str, event_id: str, at: datetime, crossing_kind: str) -> str:
+    """The ledger entry of an exit crossing while the vehicle's trip is open (flagged)."""
+    return ledger.entry("double_exit", lane, at=at, event_id=f"{event_id}:trip"[:64],
+                        plate=trip.plate, outcome="recorded", reason="trip_open",
+                        flagged=True, detail={"vin": trip.vin, "crossing": crossing_kind,
+                                              "filing_id": trip.filing_id})
 
 
 async def _take_releases(tx: BaseDBAsyncClient, events: list[Event]) -> set[Key]:
@@ -315,7 +325,7 @@ def _pg_payload(events: list[Event]) -> str:
         trip = r.trip if r else None
         extra = "" if trip is None or r is None else (
             f',"npayload":{trip_record.notice_json(trip, r.port, e.at)}'
-            f',"flag":{trip.flag(e.lane, e.event_id, e.at, r.kind)}')
+            f',"flag":{trip_flag(trip, e.lane, e.event_id, e.at, r.kind)}')
         items.append(f'{head[:-1]}{extra},"done":{_variant_json(e.done)},'
                      f'"refused":{_variant_json(e.refused)}}}')
     return "[" + ",".join(items) + "]"

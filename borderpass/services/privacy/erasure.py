@@ -8,12 +8,15 @@ filings are marked. A legal hold (R-D5: blacklist entry, smuggling referral, veh
 abroad) or a filing under review or in force defers the erasure of the account itself;
 the retention sweep finishes it (``sweep_pending``) once nothing holds it. Idempotent: a
 retry or a twin request repeats the answer and deletes nothing twice; one audit row, with
-counts and hold codes, never a personal value.
+counts and hold codes, never a personal value. What another subdomain deletes at once is
+a step the doors pass in (units: the person's live list entries, R-U6), as privacy sits
+below units.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +41,6 @@ from borderpass.services import audit, clock
 from borderpass.services.identity import sessions
 from borderpass.services.ports import Deps
 from borderpass.services.privacy import retention, subject_keys
-from borderpass.services.units import unit_removals
 
 # Why a record is kept (the answer names them; the doors translate them).
 UNDER_REVIEW, IN_FORCE, RETENTION = "under_review", "in_force", "retention"
@@ -46,6 +48,8 @@ BLACKLIST, REFERRAL, OPEN_TRIP = "blacklist", "smuggling_referral", "open_trip"
 RESTRICTED = "restricted_at"  # set in a kept filing's data: processing restricted (R-D7)
 BATCH = 100
 log = logging.getLogger("borderpass.erasure")
+# Another subdomain's deletion at once: (count name, step returning how many it deleted).
+Step = tuple[str, Callable[[User], Awaitable[int]]]
 
 
 @dataclass
@@ -101,15 +105,16 @@ async def _mark(user: User) -> tuple[bool, Any]:
         return True, row.erasure_requested_at
 
 
-async def request(deps: Deps, user: User) -> Erasure:
-    """Delete the user's personal data on their request (R-D7): at once what may go, the
-    rest kept for its period and restricted; the answer lists both."""
+async def request(deps: Deps, user: User, *steps: Step) -> Erasure:
+    """Delete the user's personal data on their request (R-D7): at once what may go (with
+    ``steps``), the rest kept for its period and restricted; the answer lists both."""
     first, asked = await _mark(user)
     done = Erasure(requested_at=asked.isoformat(), repeated=not first)
     await PrivacyConsent.filter(user_id=user.id, withdrawn_at__isnull=True) \
         .update(withdrawn_at=clock.now())  # R-D2: processing of sensitive data stops
     done.deleted = await _delete_free(deps, user)
-    done.deleted["unit_entries"] = await unit_removals.remove_on_erasure(user)
+    for name, step in steps:
+        done.deleted[name] = await step(user)
     await _restrict_and_list(user, done)
     if not done.deferred_by:
         done.deleted.update(await _erase_account(deps, user))

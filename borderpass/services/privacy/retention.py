@@ -7,8 +7,9 @@ which the orphan pass removes on a later run). Rows are deleted and sealed field
 overwritten; a person's files are also sealed under their subject key, destroyed when their
 account is erased (``services/privacy/erasure.py``, R-D7).
 Audit rows are never touched here (R-U7: ≥ 6 months; the database refuses younger
-deletions of audit rows); the gate ledger's months on PostgreSQL are dropped whole once
-older than ``ledger_keep_days`` (0, the default: kept; never under 6 months). A legal hold
+deletions of audit rows). What another subdomain keeps for a period is a step the sweeps
+pass in (services/sweeps.py: the gate ledger's months, dropped whole on PostgreSQL once
+older than ``ledger_keep_days``), run and counted within the same run. A legal hold
 (R-D5) — an unlifted blacklist entry or smuggling referral on the filing or its owner, or a
 vehicle still abroad — stops it. Credit events go three years after they stop bearing on a
 class (`services/credit/expiry.py`).
@@ -17,7 +18,7 @@ class (`services/credit/expiry.py`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +40,6 @@ from borderpass.models.enums import FilingStatus, TripStatus
 from borderpass.services import audit, clock
 from borderpass.services.credit import expiry
 from borderpass.services.filings.documents import stored_name
-from borderpass.services.gate import ledger_partitions
 from borderpass.services.ports import Deps
 
 DRAFT_DAYS = 90  # a draft never submitted
@@ -53,6 +53,8 @@ ENDED = (FilingStatus.RETURNED, FilingStatus.EXPIRED, FilingStatus.REVOKED,
          FilingStatus.SUPERSEDED)
 ANONYMISED = "anonymised_at"
 log = logging.getLogger("borderpass.retention")
+# Another subdomain's retention, run within a run: (count name, step returning the count).
+Step = tuple[str, Callable[[Deps], Awaitable[int]]]
 
 
 def kept_until(filing: Filing) -> datetime | None:
@@ -224,7 +226,7 @@ async def _orphans(deps: Deps, counts: dict[str, int]) -> None:
         counts["orphan_files"] += await drop_files(deps, [d for d in chunk if d not in used])
 
 
-async def sweep_due(deps: Deps) -> dict[str, int]:
+async def sweep_due(deps: Deps, *steps: Step) -> dict[str, int]:
     """The retention sweep at most once per ``EVERY`` (the worker's sweeps run each minute;
     retention walks whole tables and the file store), timed by the service clock."""
     now = clock.now().timestamp()
@@ -232,15 +234,16 @@ async def sweep_due(deps: Deps) -> dict[str, int]:
     if last is not None and now - float(last) < EVERY.total_seconds():
         return {}
     await deps.kv.set(LAST_RUN, str(now))
-    return await sweep(deps)
+    return await sweep(deps, *steps)
 
 
-async def sweep(deps: Deps) -> dict[str, int]:
+async def sweep(deps: Deps, *steps: Step) -> dict[str, int]:
     """One retention run: abandoned drafts, ended filings past their period, expired
-    exports, orphan files. Idempotent; counts (no personal data) logged and audited."""
+    exports, orphan files, then ``steps``. Idempotent; counts (no personal data) logged and
+    audited."""
     counts = dict.fromkeys(("drafts", "anonymised_filings", "exports", "files",
                             "orphan_files", "held", "erased_accounts", "shredded_keys",
-                            "ledger_months", "credit_events"), 0)
+                            *(name for name, _ in steps), "credit_events"), 0)
     await _drafts(deps, counts)
     await _ended(deps, counts)
     await _exports(deps, counts)
@@ -248,7 +251,8 @@ async def sweep(deps: Deps) -> dict[str, int]:
     from borderpass.services.privacy import erasure  # it builds on this module
 
     counts.update(await erasure.sweep_pending(deps))  # R-D7: deferred erasures, keys
-    counts["ledger_months"] = len(await ledger_partitions.drop_expired(deps.ledger_keep_days))
+    for name, step in steps:
+        counts[name] = await step(deps)
     counts["credit_events"] = await expiry.sweep_expired(clock.now())
     done: dict[str, Any] = {k: v for k, v in counts.items() if v}
     if any(v for k, v in counts.items() if k != "held"):

@@ -1,8 +1,9 @@
 """Units: enterprises and their vehicles, drivers and members (docs/units.md).
 
 Members, invitation codes, removals, the checks on a unit's drivers and vehicles, the
-notices sent to members, labels and the unit export. Doors and other packages import only
-this package's surface (docs/architecture.md); the rest is private to it.
+notices sent to members and the unit export (its request fields' labels are with every
+other field's, in ``filings.requirements.field_label``). Doors and other packages import
+only this package's surface (docs/architecture.md); the rest is private to it.
 """
 
 # The surface: the modules doors and other packages may import (the rest are private,
@@ -10,7 +11,6 @@ this package's surface (docs/architecture.md); the rest is private to it.
 __all__ = [
     "unit_codes",
     "unit_export",
-    "unit_labels",
     "unit_members",
     "unit_notices",
     "unit_removals",

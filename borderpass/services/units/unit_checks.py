@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from borderpass.core.errors import Conflict, FieldError, Forbidden
 from borderpass.models.units import LIVE_MEMBER_STATES, Membership
-from borderpass.services.crossings import blacklist, dishonesty
+from borderpass.services.crossings import dishonesty
+from borderpass.services.filings import subjects
 from borderpass.services.filings.requirements import MAX_PERSONAL_DRIVERS
 
 
@@ -34,7 +35,7 @@ class Candidate:
 
 async def check_candidate(candidate: Candidate) -> None:
     """Refuse a person or vehicle already listed, over R-U5's limits, or dishonest (R-U6)."""
-    if await blacklist.active_entry([candidate.person_key, candidate.owner_key]):
+    if await subjects.active_entry([candidate.person_key, candidate.owner_key]):
         raise Forbidden("member_dishonest", "driver_id")  # R-U6
     if await dishonesty.in_force([candidate.person_key],
                                  [candidate.vehicle_key, candidate.plate_number]):

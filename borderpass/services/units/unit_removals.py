@@ -77,6 +77,10 @@ async def remove_on_erasure(user: User) -> int:
     return removed
 
 
+# The doors pass it to ``privacy.erasure.request``: privacy sits below units.
+ON_ERASURE = ("unit_entries", remove_on_erasure)
+
+
 async def remove_by_unit(user: User, unit_id: int, member_id: int, reason: object,
                          note: object = None) -> Membership:
     """The unit removes a person who left or asked to leave (R-U6)."""
