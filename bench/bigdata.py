@@ -224,13 +224,13 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
     from borderpass.adapters.kv import make_redis
     from borderpass.app.deps import open_deps
     from borderpass.core.config import Settings
-    from borderpass.models import Declaration, Filing, User
+    from borderpass.models import Declaration, Filing, Trip, User
     from borderpass.models.enums import FilingStatus
     from borderpass.services import audit
     from borderpass.services.crossings import declarations
     from borderpass.services.gate import ledger, ledger_export
     from borderpass.services.gate.gate_decisions import _states_sql
-    from borderpass.services.notify.sweep import _pg_trip_sql
+    from borderpass.services.notify import sweep
 
     await init_db(url, apply_migrations=False)
     redis = make_redis(redis_url)
@@ -313,12 +313,14 @@ async def measure(url: str, redis_url: str, scale: float, counts: dict[str, int]
         results.append({"what": f"ledger report, 15 days ({rows_15:,} rows, CSV)",
                         "ms": times, "plan": plan, "whole": whole})
 
-        # the reminder sweep: one stage's statement, open trips due in one minute become
-        # outbox rows (EXPLAIN without ANALYZE: nothing is inserted)
+        # the reminder sweep: one stage's page, the open trips due in one minute with what
+        # their reminders need (services/notify/sweep.py builds the rows in Python)
         lead = timedelta(days=7)
-        plan, whole = await explain(_pg_trip_sql(), [
-            NOW + lead - timedelta(minutes=1), NOW + lead, "d7", "trip_deadline", "d7", NOW])
-        results.append({"what": "reminder sweep (one stage, one minute)", "ms": [0.0],
+        page = Trip.filter(status="open", deadline__gt=NOW + lead - timedelta(minutes=1),
+                           deadline__lte=NOW + lead).order_by("deadline", "id") \
+            .limit(sweep.PAGE).values("id", "deadline", *sweep.TRIP_FIELDS)
+        plan, whole = await explain(page.sql(params_inline=True), [])
+        results.append({"what": "reminder sweep (one stage's page, one minute)", "ms": [0.0],
                         "plan": plan, "whole": whole})
 
         # audit verify: the whole chain, linear by design, streamed (constant memory)

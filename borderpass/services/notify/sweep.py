@@ -68,6 +68,10 @@ async def _pages(model: Any, column: str, low: datetime, high: datetime, fields:
         after = (rows[-1][column], rows[-1]["id"])
 
 
+TRIP_FIELDS = ("filing_id", "filing__plate_number", "filing__applicant_id",
+               "filing__applicant__locale")  # what a due trip's reminder needs
+
+
 def _trip_intent(row: dict[str, Any], stage: str) -> Intent:
     """A due trip's reminder (or blacklisting notice): its payload is built here alone, on
     both back ends (docs/one-write.md)."""
@@ -85,10 +89,9 @@ async def sweep_trips(now: datetime) -> int:
     """Queue the trip-deadline reminders (R-F8) and blacklisting notices (R-F9) now due."""
     since = await _mark("trips", now)
     queued = 0
-    fields = ("filing_id", "filing__plate_number", "filing__applicant_id",
-              "filing__applicant__locale")
     for stage, low, high in stage_windows((*kinds.TRIP_STAGES, OVERDUE), since, now):
-        async for rows in _pages(Trip, "deadline", low, high, fields, status=TripStatus.OPEN):
+        async for rows in _pages(Trip, "deadline", low, high, TRIP_FIELDS,
+                                 status=TripStatus.OPEN):
             queued += await enqueue([_trip_intent(r, stage) for r in rows])
     await _save_mark("trips", now)
     return queued
