@@ -1,8 +1,8 @@
 """Gate benchmark: 50 lanes over WebSocket against ``borderpass serve`` on PostgreSQL + Redis.
 
-Starts the bridge (``serve --processes N``, default one process per core, sharing the
-port) on a fresh PostgreSQL database and Redis DB named by ``--bench-db`` and ``--redis``
-(both are wiped; or, with ``--sqlite``, one process on
+Starts the bridge (``serve --processes N``, default one process per core but the one
+PostgreSQL needs here, sharing the port) on a fresh PostgreSQL database and Redis DB named
+by ``--bench-db`` and ``--redis`` (both are wiped; or, with ``--sqlite``, one process on
 the embedded defaults), seeds lanes and
 passes of every kind (valid, expired, wrong direction, blacklisted; replayed and forged
 ones are made from them), then drives the lanes with ``borderpass.gate_bridge.sim`` — open
@@ -326,8 +326,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=RATE_TARGET)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--ramp", default="1500,2000,2500")
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="bridge processes (serve --processes; default one per core)")
+    parser.add_argument("--processes", type=int, default=max(1, (os.cpu_count() or 1) - 1),
+                        help="bridge processes (serve --processes; default one per core "
+                             "but the one PostgreSQL needs on this host)")
     add_arguments(parser)
     args = parser.parse_args()
     check(parser, args)

@@ -31,10 +31,12 @@ class GateDeps:
                                                                     default_factory=dict)
 
     def coalescer(self, run: BatchRunner[Any, Any]) -> Coalescer[Any, Any]:
-        """The one coalescer of this process that batches requests through ``run``, one
-        batch in flight at a time (the next gathers meanwhile)."""
+        """The one coalescer of this process that batches requests through ``run``, two
+        batches in flight at a time (the next gathers meanwhile): while one commits, the
+        next is written, and PostgreSQL's constraints decide between them as between
+        processes (docs/gate-durability.md)."""
         if (found := self.batches.get(run)) is None:
-            found = self.batches[run] = Coalescer(run, in_flight=1)
+            found = self.batches[run] = Coalescer(run, in_flight=2)
         return found
 
     @classmethod
