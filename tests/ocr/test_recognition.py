@@ -53,6 +53,14 @@ def test_letters_and_digits_keep_the_first_crops_reading() -> None:
     others = [_probs({"Q": 0.9, "C": 0.1}, {"2": 0.99})] * 3
     again = recognition.reread(first, others, CHARSET)
     assert again.text == "C2" and again.capped_score == 0.45
+    assert first.hesitant and not first.worth_rereading  # the engine reads no other crop
+
+
+def test_a_hesitant_chinese_character_is_worth_other_crops() -> None:
+    first = recognition.decode(_probs({"C": 0.99}, {"哺": 0.5, "喃": 0.46}), CHARSET)
+    assert first.worth_rereading
+    sure = recognition.decode(_probs({"艾": 0.9, "哺": 0.08}, {"喃": 0.99}), CHARSET)
+    assert not sure.worth_rereading
 
 
 def test_variants_grow_the_box_and_enlarge_the_crop() -> None:
