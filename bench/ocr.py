@@ -309,9 +309,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", action="append", type=int, help="only these seeds")
     parser.add_argument("--cache", type=Path, help="keep engine lines per photo in this file")
     parser.add_argument("--dump", type=Path, help="write every row (values, confidences) here")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="inference threads per worker (default 1, the pool's default "
-                             "BORDERPASS_OCR_THREADS; 0: every core)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads per worker (default 0: every core, as the pool's "
+                             "default BORDERPASS_OCR_THREADS)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=JSON",
                         help="engine constructor option, e.g. --opt det_limit_side_len=640")
     parser.add_argument("--misses", type=int, default=0, help="list up to N wrong fields")

@@ -61,9 +61,9 @@ class Settings:
     oa_compatible_mode: bool = False  # with an AES key: also take compatible-mode bodies
     ocr_engine: str = "rapidocr"
     ocr_workers: int = 1
-    # Inference threads per OCR worker: one beat two per photo in CPU on 2 loaded cores
-    # (docs/benchmarks.md); 0 lets the engine use every core it may.
-    ocr_threads: int = 1
+    # Threads per OCR worker, each recognising one line crop at a time; 0: every core the
+    # worker may use (a photo's latency halves on 2 cores, its CPU stays; docs/ocr.md).
+    ocr_threads: int = 0
     ocr_queue: int = 8
     ocr_timeout: float = 20.0
     session_ttl: int = 7 * 24 * 3600

@@ -18,7 +18,7 @@ def test_settings_from_env(tmp_path: Path) -> None:
     assert settings.port == 9000 and settings.holidays == ("2026-10-01", "2026-10-02")
     assert settings.db_url == f"sqlite://{tmp_path / 'borderpass.sqlite3'}"
     assert Settings.from_env({}).redis_url == "" and Settings.from_env({}).port == 8080
-    assert Settings.from_env({}).ocr_threads == 1  # measured default (docs/benchmarks.md)
+    assert Settings.from_env({}).ocr_threads == 0  # every core (docs/ocr.md, Speed)
     assert Settings.from_env({"BORDERPASS_OCR_THREADS": "2"}).ocr_threads == 2
 
 

