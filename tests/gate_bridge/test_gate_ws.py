@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -322,6 +322,42 @@ async def test_twin_lane_events_sent_at_once_act_once(client, staff_login, kind)
     again = await send()  # a retry later: the first answer again
     assert again == (200, answers[0][1])
     await acted_once()
+
+
+async def test_an_offline_upload_retried_after_its_window_gets_its_first_receipt(
+        client) -> None:  # R-G6, issue 17 item 7
+    # A scan taken from an offline upload is answered as it was when the upload (or one
+    # carrying it again) is retried after the scan's time left the 15-day window; a new
+    # scan that old is refused, naming it, and nothing of its upload is taken.
+    clock.freeze(T0)
+    gate = client.app[GATE]
+    out, token = await lane(gate)
+    auth = {"Authorization": f"Bearer {token}"}
+    text = qr(await issued(gate, await declared(gate)))
+
+    async def upload(event_id: str, *events: tuple[str, datetime]) -> tuple[int, Any]:
+        resp = await client.post(f"/gate/lanes/{out.code}/events", headers=auth, json={
+            "type": "offline_batch", "event_id": event_id, "events": [
+                {"event_id": e, "qr": text, "action": "open", "at": at.isoformat()}
+                for e, at in events]})
+        return resp.status, await resp.json()
+
+    first = await upload("up-1", ("o1", T0 - timedelta(hours=1)))
+    assert first[0] == 200 and first[1]["accepted"] == 1
+    clock.freeze(T0 + timedelta(days=16))
+    assert await upload("up-1", ("o1", T0 - timedelta(hours=1))) == first  # the same batch
+    status, body = await upload("up-2", ("o1", T0 - timedelta(hours=1)))  # carried again
+    assert status == 200 and (body["accepted"], body["flagged"]) == (0, [])
+    status, body = await upload("up-3", ("o1", T0 - timedelta(hours=1)),
+                                ("o2", T0 - timedelta(hours=2)))  # a new one that old
+    assert status == 422 and body["error"]["field"] == "events[1].at"
+    assert body["error"]["code"] == "offline_at_window"
+    status, body = await upload("up-3", ("o1", T0 - timedelta(hours=1)),
+                                ("o3", T0 + timedelta(days=16, minutes=-5)))  # fixed: taken
+    assert status == 200 and body["accepted"] == 1
+    assert await Crossing.all().count() == 1
+    assert await LaneEvent.filter(lane_code=out.code, event_id="o2").count() == 0
+    assert await LedgerEntry.filter(event_id="o1").count() == 1
 
 
 @pytest.mark.parametrize("kind", ["scan", "ack"])

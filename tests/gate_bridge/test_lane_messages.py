@@ -145,9 +145,6 @@ def test_frames_are_parsed_once_into_typed_messages() -> None:
     ({"type": "offline_batch", "event_id": "e", "events": [
         {"event_id": "o", "qr": "", "action": "open", "at": "2026-11-26T02:00:00"}]},
      "datetime_tz", "events[0].at"),
-    ({"type": "offline_batch", "event_id": "e", "events": [
-        {"event_id": "o", "qr": "", "action": "open", "at": "2026-10-01T02:00:00+00:00"}]},
-     "offline_at_window", "events[0].at"),
     ({"type": "teleport", "event_id": "e"}, "frame_type", "type"),
 ])
 def test_a_wrong_frame_names_its_field(frame: dict[str, Any], code: str, field: str) -> None:

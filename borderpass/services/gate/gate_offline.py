@@ -16,13 +16,15 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from borderpass.core.errors import FieldError
 from borderpass.models.gate import Lane
+from borderpass.services import clock
 from borderpass.services.crossings import pass_tokens as tokens
 from borderpass.services.crossings import trip_record
 from borderpass.services.gate import gate_events, gate_record, ledger
 from borderpass.services.gate.gate_context import GateDeps
 from borderpass.services.gate.gate_decisions import HELD_HOME, check_offline, online_state
-from borderpass.services.gate.lane_events import OfflineScan
+from borderpass.services.gate.lane_events import OFFLINE_MAX_AGE, OfflineScan, in_offline_window
 
 
 async def _one(gate: GateDeps, lane: Lane, ev: OfflineScan,
@@ -67,13 +69,19 @@ class Reconciled:
 
 
 async def reconcile(gate: GateDeps, lane: Lane, parsed: Sequence[OfflineScan]) -> Reconciled:
-    """Take a lane's offline buffer (checked whole at the bridge: a bad event changes
-    nothing); answer which events were flagged and why. Each event is claimed once by
-    ``(lane, event_id)`` with its crossing and ledger entry."""
+    """Take a lane's offline buffer (checked whole: a bad event changes nothing); answer
+    which events were flagged and why. Each event is claimed once by ``(lane, event_id)``
+    with its crossing and ledger entry; one taken before is skipped, even if its time has
+    since left the window a new one must be in (R-G6)."""
     flagged: list[tuple[str, str]] = []
     accepted = 0
     async with in_transaction() as tx:
         seen = await gate_events.answers(tx, [(lane.code, ev.event_id) for ev in parsed])
+        now = clock.now()
+        for index, ev in enumerate(parsed):  # a new scan out of the window: nothing taken
+            if (lane.code, ev.event_id) not in seen and not in_offline_window(ev.at, now):
+                raise FieldError("offline_at_window", f"events[{index}].at",
+                                 days=OFFLINE_MAX_AGE.days)
         for ev in parsed:
             if (lane.code, ev.event_id) in seen:
                 continue  # uploaded before

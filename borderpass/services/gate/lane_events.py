@@ -16,6 +16,7 @@ from typing import Any
 
 OFFLINE_MAX_EVENTS = 5000  # scans in one offline upload
 OFFLINE_MAX_AGE = timedelta(days=15)  # one ledger period (R-G6): older scans are refused
+OFFLINE_CLOCK_DRIFT = timedelta(minutes=5)  # a lane's clock ahead of the bridge's by this
 ACK_RESULTS = ("done", "failed")
 # Compact JSON, UTF-8 text kept readable; one encoder for every call (json.dumps with
 # options builds a new one each time), the same bytes as json.dumps with these options.
@@ -91,6 +92,12 @@ class OfflineScan:
     action: str
     at: datetime
     plate: str = ""
+
+
+def in_offline_window(at: datetime, now: datetime) -> bool:
+    """Whether an offline scan's time is one the bridge still takes: within the last
+    ledger period, and not ahead of the bridge's clock by more than a lane's drift."""
+    return now - OFFLINE_MAX_AGE <= at <= now + OFFLINE_CLOCK_DRIFT
 
 
 @dataclass(frozen=True, slots=True)
