@@ -29,6 +29,11 @@ class Coalescer(Generic[In, Out]):
     hands a larger batch to a task, so a leader cancelled meanwhile harms no one else.
     With ``in_flight``, at most that many batches run at once: while they do, the next
     batch keeps gathering, so under load batches grow with the round trip's length.
+
+    A request made with ``patience`` never leads at once: it waits up to that many seconds
+    for a batch to ride with (the next one led, or the one gathering), and only then leads
+    its own. A lane's ack is such a request: nothing waits on it, and riding with the next
+    scan spares a commit (a WAL flush) of its own.
     """
 
     def __init__(self, run: BatchRunner[In, Out], limit: int = 200,
@@ -37,23 +42,26 @@ class Coalescer(Generic[In, Out]):
         self._gathering: list[tuple[In, asyncio.Future[Out]]] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(in_flight) if in_flight else None
+        self._waiting: list[tuple[In, asyncio.Future[Out]]] = []  # patient, for a ride
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def gathering(self) -> int:
         """How many requests wait in the batch now gathering (the next to run)."""
         return len(self._gathering or ())
 
-    async def __call__(self, request: In) -> Out:
-        """The answer to ``request``, from the batch it joins."""
+    async def __call__(self, request: In, patience: float = 0.0) -> Out:
+        """The answer to ``request``, from the batch it joins (see ``patience`` above)."""
         loop = asyncio.get_running_loop()
         if (batch := self._gathering) is not None:  # a batch is gathering: join it
             future: asyncio.Future[Out] = loop.create_future()
-            batch.append((request, future))
-            if len(batch) >= self._limit:
-                self._gathering = None  # full: the next request leads a new one
+            self._join(batch, (request, future))
             return await future
+        if patience > 0:
+            return await self._wait_for_a_ride(request, patience)
         lead: asyncio.Future[Out] = loop.create_future()
-        batch = self._gathering = [(request, lead)]
+        batch = self._gathering = self._take_waiting()  # in line first: in order of arrival
+        self._join(batch, (request, lead))
         try:
             await asyncio.sleep(0)  # one loop turn: requests made meanwhile join
             if self._slots is not None:
@@ -76,6 +84,62 @@ class Coalescer(Generic[In, Out]):
         if isinstance(answers[0], BaseException):
             raise answers[0]
         return answers[0]
+
+    def _join(self, batch: list[tuple[In, asyncio.Future[Out]]],
+              entry: tuple[In, asyncio.Future[Out]]) -> None:
+        batch.append(entry)
+        if len(batch) >= self._limit and self._gathering is batch:
+            self._gathering = None  # full: the next request leads a new one
+
+    async def _wait_for_a_ride(self, request: In, patience: float) -> Out:
+        """Wait in line for the next batch; after ``patience`` the line leads its own."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Out] = loop.create_future()
+        self._waiting.append((request, future))
+        if self._timer is None:
+            self._timer = loop.call_later(patience, self._lead_the_waiting)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._waiting = [w for w in self._waiting if w[1] is not future]
+            raise
+
+    def _take_waiting(self) -> list[tuple[In, asyncio.Future[Out]]]:
+        waiting, self._waiting = self._waiting, []
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return waiting
+
+    def _lead_the_waiting(self) -> None:
+        """No batch came for the patient requests in time: they go as a batch of their own
+        (joining one gathering meanwhile, if any)."""
+        self._timer = None
+        waiting = self._take_waiting()
+        if not waiting:
+            return
+        if (batch := self._gathering) is not None:
+            for entry in waiting:
+                self._join(batch, entry)
+            return
+        task = asyncio.get_running_loop().create_task(self._lead(waiting))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _lead(self, waiting: list[tuple[In, asyncio.Future[Out]]]) -> None:
+        """Lead a batch of patient requests as a request would: one turn, then a slot."""
+        batch = self._gathering = waiting
+        try:
+            await asyncio.sleep(0)
+            if self._slots is not None:
+                await self._slots.acquire()
+        except asyncio.CancelledError:
+            self._close(batch)
+            for _, future in batch:
+                future.cancel()
+            raise
+        self._close(batch)
+        self._spawn(batch, holds_slot=True)
 
     def _close(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
         if self._gathering is batch:

@@ -115,6 +115,50 @@ async def test_with_one_batch_in_flight_the_next_gathers_until_it_returns() -> N
     assert batches == [[0], [1, 2, 3, 4, 5]]
 
 
+async def test_a_patient_request_rides_with_the_next_batch() -> None:
+    run = Recorder()
+    batch = Coalescer(run)
+    acks = [asyncio.ensure_future(batch(n, patience=5.0)) for n in (1, 2)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert run.batches == []  # in line, not leading
+    assert await batch(3) == 6  # the next request leads, the line rides in arrival order
+    assert await asyncio.gather(*acks) == [2, 4]
+    assert run.batches == [[1, 2, 3]]
+
+
+async def test_a_patient_request_joins_a_gathering_batch_at_once() -> None:
+    run = Recorder()
+    batch = Coalescer(run)
+    assert await asyncio.gather(batch(1), batch(2, patience=5.0)) == [2, 4]
+    assert run.batches == [[1, 2]]
+
+
+async def test_patient_requests_alone_lead_after_their_patience() -> None:
+    run = Recorder()
+    batch = Coalescer(run, in_flight=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answers = await asyncio.gather(batch(1, patience=0.02), batch(-1, patience=0.02),
+                                   return_exceptions=True)
+    assert answers[0] == 2 and isinstance(answers[1], ValueError)
+    assert loop.time() - started >= 0.019
+    assert run.batches == [[1, -1]]  # one batch for the line, each its own answer
+    assert await batch(4, patience=0.01) == 8  # the slot was given back
+
+
+async def test_a_cancelled_patient_request_leaves_the_line() -> None:
+    run = Recorder()
+    batch = Coalescer(run)
+    gone = asyncio.ensure_future(batch(1, patience=5.0))
+    kept = asyncio.ensure_future(batch(2, patience=5.0))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    assert await batch(3) == 6 and await kept == 4
+    assert run.batches == [[2, 3]]
+
+
 async def test_a_runner_that_answers_the_wrong_number_fails_the_batch() -> None:
     async def short(numbers: list[int]) -> list[int]:
         return numbers[:-1]
