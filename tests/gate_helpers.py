@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -78,3 +79,21 @@ async def lane(gate: GateDeps, code: str = "ruili-out-1", direction: str = "exit
     body = {"code": code, "port": "ruili", "lane_type": "people", "direction": direction,
             "languages": ["zh_CN", "my", "en"], **extra}
     return await lanes.create(gate.deps, body)
+
+
+async def recv(ws: Any, kind: str | None = None) -> dict[str, Any]:
+    """The next frame a lane's WebSocket receives (of ``kind`` if given, others skipped)."""
+    while True:
+        frame: dict[str, Any] = json.loads((await ws.receive(timeout=5)).data)
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+async def connect(client: Any, code: str, token: str) -> Any:
+    """A lane's WebSocket past its hello: the first frame back is the welcome, for that lane."""
+    ws = await client.ws_connect("/gate/ws")
+    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
+    welcome = await recv(ws)
+    assert welcome["type"] == "welcome", welcome
+    assert welcome["keys"] and welcome["lane"]["code"] == code
+    return ws

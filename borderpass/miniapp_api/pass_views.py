@@ -14,7 +14,7 @@ from borderpass.models.enums import Role
 from borderpass.presenters import crossings as present
 from borderpass.presenters import gate as present_gate
 from borderpass.services.crossings import passes
-from borderpass.services.gate import gate_lifts, lanes, ledger
+from borderpass.services.gate import gate_lifts, ledger
 from borderpass.services.identity.access import require_role
 from borderpass.web.appkeys import GATE
 
@@ -102,9 +102,8 @@ async def emergency(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await read_json(request, frozenset({"lane", "plate", "kind", "note"}),
                            ("lane", "plate", "kind"))
-    command = await gate_lifts.emergency(request.app[GATE], user, body)
-    (lane,) = await lanes.all_lanes([command.lane])
-    return ok(present_gate.command(command, lane.languages), status=201)
+    released = await gate_lifts.emergency(request.app[GATE], user, body)
+    return ok(present_gate.command(released.command, released.languages), status=201)
 
 
 @routes.post("/api/v1/gate/faults/{id}/resolve")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from gate_helpers import declared, issued, lane, qr
+from gate_helpers import connect, declared, issued, lane, qr, recv
 
 from borderpass.gate_bridge import protocol
 from borderpass.gate_bridge.dispatch import handle
@@ -30,41 +30,25 @@ pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
-async def _recv(ws: Any, kind: str | None = None) -> dict[str, Any]:
-    while True:
-        frame = json.loads((await ws.receive(timeout=5)).data)
-        if kind is None or frame["type"] == kind:
-            return frame
-
-
-async def _connect(client: Any, code: str, token: str) -> Any:
-    ws = await client.ws_connect("/gate/ws")
-    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
-    welcome = await _recv(ws)
-    assert welcome["type"] == "welcome", welcome
-    assert welcome["keys"] and welcome["lane"]["code"] == code
-    return ws
-
-
 async def test_scan_over_websocket_opens_then_refuses_replay(client) -> None:  # R-G2, R-G3
     clock.freeze(T0)
     gate = client.app[GATE]
     gate_pass = await issued(gate, await declared(gate))
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     text = qr(gate_pass)
     await ws.send_json({"type": "scan", "event_id": "s1", "qr": text})
-    command = await _recv(ws, "command")
+    command = await recv(ws, "command")
     assert (command["action"], command["in_reply_to"]) == ("open", "s1")
     await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
-    assert (await _recv(ws, "receipt"))["known"] is True
+    assert (await recv(ws, "receipt"))["known"] is True
     await ws.send_json({"type": "scan", "event_id": "s2", "qr": text})
-    refused = await _recv(ws, "command")
+    refused = await recv(ws, "command")
     assert (refused["action"], refused["reason"]) == ("deny", "pass_used")
     assert "inspection area" in refused["display"]["en"]
     assert "စစ်ဆေးရေးဧရိယာ" in refused["display"]["my"]
     await ws.send_json({"type": "ping", "event_id": "p1"})
-    assert (await _recv(ws))["type"] == "pong"
+    assert (await recv(ws))["type"] == "pong"
     await ws.close()
 
 
@@ -75,7 +59,7 @@ async def test_bad_lane_credentials_are_refused(client) -> None:
     for code, cred in ((out.code, flipped), ("nowhere", token), (out.code, "")):
         ws = await client.ws_connect("/gate/ws")
         await ws.send_json({"type": "hello", "event_id": "h", "lane": code, "credential": cred})
-        error = await _recv(ws)
+        error = await recv(ws)
         assert error["type"] == "error" and error["code"] in ("lane_credentials", "required")
         msg = await ws.receive(timeout=5)
         assert msg.type.name in ("CLOSE", "CLOSED") and ws.close_code in (4401, 4400)
@@ -87,7 +71,7 @@ async def test_bad_lane_credentials_are_refused(client) -> None:
 async def test_first_frame_must_be_hello(client) -> None:
     ws = await client.ws_connect("/gate/ws")
     await ws.send_json({"type": "scan", "event_id": "s", "qr": "BP1"})
-    error = await _recv(ws)
+    error = await recv(ws)
     assert error["code"] == "frame_hello_first"
     msg = await ws.receive(timeout=5)
     assert msg.type.name in ("CLOSE", "CLOSED") and ws.close_code == 4400
@@ -97,7 +81,7 @@ async def test_first_frame_must_be_hello(client) -> None:
 async def test_malformed_frames_get_errors_and_change_nothing(client) -> None:
     gate = client.app[GATE]
     out, token = await lane(gate, languages=["my", "en"])
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     bad: list[tuple[Any, str, str | None]] = [
         ("not json", "frame_json", "frame"),
         ([1, 2], "frame_json", "frame"),
@@ -114,11 +98,11 @@ async def test_malformed_frames_get_errors_and_change_nothing(client) -> None:
     ]
     for frame, code, field in bad:
         await ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
-        error = await _recv(ws, "error")
+        error = await recv(ws, "error")
         assert (error["code"], error["field"]) == (code, field), frame
         assert set(error["message"]) == {"my", "en"}
     await ws.send_bytes(b"\x00\x01")
-    assert (await _recv(ws, "error"))["code"] == "frame_json"
+    assert (await recv(ws, "error"))["code"] == "frame_json"
     assert not await LedgerEntry.filter(kind__in=["scan", "command"]).exists()
 
 
@@ -127,21 +111,21 @@ async def test_reconnect_resends_unacknowledged_commands(client) -> None:
     gate = client.app[GATE]
     gate_pass = await issued(gate, await declared(gate))
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "scan", "event_id": "s1", "qr": qr(gate_pass)})
-    command = await _recv(ws, "command")
+    command = await recv(ws, "command")
     await ws.close()  # the link drops before the lane could ack
-    ws = await _connect(client, out.code, token)
-    resent = await _recv(ws, "command")
+    ws = await connect(client, out.code, token)
+    resent = await recv(ws, "command")
     assert resent["event_id"] == command["event_id"] and resent["action"] == "open"
     await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
-    await _recv(ws, "receipt")
+    await recv(ws, "receipt")
     await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
-    assert (await _recv(ws, "receipt"))["known"] is True  # same event: same receipt
+    assert (await recv(ws, "receipt"))["known"] is True  # same event: same receipt
     await ws.close()
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "ping", "event_id": "p"})
-    assert (await _recv(ws))["type"] == "pong"  # nothing pending any more
+    assert (await recv(ws))["type"] == "pong"  # nothing pending any more
 
 
 async def test_http_fallback_scan_and_events(client) -> None:
@@ -177,21 +161,21 @@ async def test_concurrent_scans_on_two_lanes_open_exactly_one(client) -> None:  
     gate = client.app[GATE]
     gate_pass = await issued(gate, await declared(gate))
     (a, ta), (b, tb) = await lane(gate, "ruili-out-a"), await lane(gate, "ruili-out-b")
-    wa, wb = await _connect(client, a.code, ta), await _connect(client, b.code, tb)
+    wa, wb = await connect(client, a.code, ta), await connect(client, b.code, tb)
     text = qr(gate_pass)
     await asyncio.gather(wa.send_json({"type": "scan", "event_id": "x", "qr": text}),
                          wb.send_json({"type": "scan", "event_id": "y", "qr": text}))
-    results = [await _recv(wa, "command"), await _recv(wb, "command")]
+    results = [await recv(wa, "command"), await recv(wb, "command")]
     assert sorted(r["action"] for r in results) == ["deny", "open"]
 
 
 async def test_manual_lift_needs_customs_approval(client, staff_login) -> None:  # R-G4
     gate = client.app[GATE]
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "lift_request", "event_id": "l1", "reason": "scanner broken",
                         "guard": "guard-7"})
-    receipt = await _recv(ws, "receipt")
+    receipt = await recv(ws, "receipt")
     assert receipt["status"] == "requested"
     lift_id = receipt["lift_id"]
     pending = await (await client.get(f"/gate/lanes/{out.code}/commands",
@@ -208,10 +192,10 @@ async def test_manual_lift_needs_customs_approval(client, staff_login) -> None: 
     status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve",
                                       json={"note": "checked by phone"})
     assert status == 200 and body["status"] == "approved"
-    command = await _recv(ws, "command")
+    command = await recv(ws, "command")
     assert (command["action"], command["reason"]) == ("open", "manual_lift")
     await ws.send_json({"type": "ack", "event_id": "a1", "command_id": command["event_id"]})
-    await _recv(ws, "receipt")
+    await recv(ws, "receipt")
     lift = await ManualLift.get(id=lift_id)
     assert lift.status is LiftStatus.EXECUTED and lift.requested_by == "lane:ruili-out-1/guard-7"
     status, body = await customs.call("POST", f"/api/v1/gate/manual-lifts/{lift_id}/approve")
@@ -224,9 +208,9 @@ async def test_manual_lift_needs_customs_approval(client, staff_login) -> None: 
 async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
     gate = client.app[GATE]
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "ack", "event_id": "a9", "command_id": "lift-999"})
-    assert (await _recv(ws, "receipt"))["known"] is False
+    assert (await recv(ws, "receipt"))["known"] is False
     entry = await LedgerEntry.get(kind="ack", flagged=True)
     assert entry.detail == {"command_id": "lift-999", "known": False}
 
@@ -234,7 +218,7 @@ async def test_unapproved_open_ack_is_flagged(client) -> None:  # R-G4
 async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # R-G5
     gate = client.app[GATE]
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     supervisor = await staff_login("gate_supervisor")
     status, body = await supervisor.call("POST", "/api/v1/gate/emergency", json={
         "lane": out.code, "plate": "云A12345", "kind": "tank"})
@@ -242,7 +226,7 @@ async def test_emergency_release_by_supervisor(client, staff_login) -> None:  # 
     status, _ = await supervisor.call("POST", "/api/v1/gate/emergency", json={
         "lane": out.code, "plate": "云A12345", "kind": "fire"})
     assert status == 201
-    command = await _recv(ws, "command")
+    command = await recv(ws, "command")
     assert (command["action"], command["reason"]) == ("open", "emergency")
     assert await LedgerEntry.filter(kind="emergency", actor="user:gate_supervisor").exists()
     crossing = await Crossing.get(kind="emergency", lane_code=out.code)  # R-F8, issue 26
@@ -302,7 +286,7 @@ async def test_twin_lane_events_sent_at_once_act_once(client, staff_login, kind)
     auth = {"Authorization": f"Bearer {token}"}
     frame, acted_once = await _twin_frame(client, kind, out, token, staff_login)
     body = {**frame, "event_id": "twin-1"}
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
 
     async def send() -> tuple[int, dict[str, Any]]:
         resp = await client.post(f"/gate/lanes/{out.code}/events", json=body, headers=auth)
@@ -310,7 +294,7 @@ async def test_twin_lane_events_sent_at_once_act_once(client, staff_login, kind)
 
     async def over_ws() -> tuple[int, dict[str, Any]]:
         await ws.send_json(body)
-        return 200, await _recv(ws, "command" if kind == "scan" else "receipt")
+        return 200, await recv(ws, "command" if kind == "scan" else "receipt")
 
     answers = await asyncio.gather(send(), over_ws(), send(), send())
     assert {status for status, _ in answers} == {200}, answers

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from gate_helpers import declared, issued, lane, qr
+from gate_helpers import connect, declared, issued, lane, qr
 
 from borderpass.core.errors import FieldError
 from borderpass.gate_bridge import frames, protocol
@@ -39,19 +39,12 @@ async def _text(ws: Any, kind: str) -> str:
             return str(text)
 
 
-async def _connect(client: Any, code: str, token: str) -> Any:
-    ws = await client.ws_connect("/gate/ws")
-    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
-    assert json.loads((await ws.receive(timeout=5)).data)["type"] == "welcome"
-    return ws
-
-
 async def test_a_command_frame_is_the_same_bytes_on_answer_retry_and_resend(client) -> None:
     clock.freeze(T0)
     gate = client.app[GATE]
     gate_pass = await issued(gate, await declared(gate))
     out, token = await lane(gate)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "scan", "event_id": "s1", "qr": qr(gate_pass)})
     answer = await _text(ws, "command")
     expected = ('{"type":"command","event_id":"s1:cmd","action":"open","reason":"pass_valid",'
@@ -64,7 +57,7 @@ async def test_a_command_frame_is_the_same_bytes_on_answer_retry_and_resend(clie
     await ws.send_json({"type": "scan", "event_id": "s1", "qr": qr(gate_pass)})
     assert await _text(ws, "command") == expected
     await ws.close()
-    again = await _connect(client, out.code, token)  # not acked: resent on reconnect
+    again = await connect(client, out.code, token)  # not acked: resent on reconnect
     assert await _text(again, "command") == expected
     resp = await client.get(f"/gate/lanes/{out.code}/commands",
                             headers={"Authorization": f"Bearer {token}"})
@@ -82,7 +75,7 @@ async def test_a_command_an_older_bridge_stored_as_a_frame_is_resent_unchanged(c
                       "at": "2026-11-26T01:59:00+00:00", "in_reply_to": "old-1",
                       "declaration_id": 8812, "plate": "云N12345"})
     await LaneCommand.create(lane_code=out.code, command_id="old-1:cmd", frame=frame, at=T0)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     assert await _text(ws, "command") == frame
     await ws.send_json({"type": "ack", "event_id": "a1", "command_id": "old-1:cmd"})
     assert json.loads(await _text(ws, "receipt"))["known"] is True
@@ -158,7 +151,7 @@ async def test_an_emergency_release_answers_the_supervisor_with_the_command(
         client, staff_login) -> None:  # R-G5
     clock.freeze(T0)
     out, token = await lane(client.app[GATE])
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     supervisor = await staff_login("gate_supervisor")
     status, body = await supervisor.call("POST", "/api/v1/gate/emergency", json={
         "lane": out.code, "plate": "云A12345", "kind": "fire"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -153,7 +154,16 @@ async def list_lifts(user: User, status: str | None) -> list[ManualLift]:
     return await query.order_by("-id").limit(200)
 
 
-async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> Command:
+@dataclass(frozen=True, slots=True)
+class Emergency:
+    """An emergency release sent: its command and the languages of the lane it went to, so
+    that a door can answer with the frame the lane received without loading the lane again."""
+
+    command: Command
+    languages: tuple[str, ...]
+
+
+async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> Emergency:
     """A gate supervisor releases a police, fire or ambulance vehicle at once (R-G5)."""
     require_role(user, *SUPERVISOR_ROLES)
     lane = await _lane(body.get("lane"))
@@ -167,8 +177,9 @@ async def emergency(gate: GateDeps, user: User, body: dict[str, Any]) -> Command
                          reason=str(body["kind"]), plate=plate, actor=actor,
                          detail={"note": note})
     command = gate_commands.build(lane, command_id, "open", "emergency", plate=plate, actor=actor)
-    return await gate_commands.send(gate, lane, command, extra_ledger=[entry],
+    sent = await gate_commands.send(gate, lane, command, extra_ledger=[entry],
                                     release=await _crossing(lane, "emergency", plate))  # R-G5
+    return Emergency(sent, tuple(lane.languages))
 
 
 async def report_fault(gate: GateDeps, lane: Lane, event_id: str, symptom: object) -> FaultTicket:
