@@ -7,13 +7,16 @@ no longer bears on any class, never what is still in force, and no class changes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from tortoise.queryset import QuerySet
 
 from borderpass.models.credit import CreditEvent, CreditRecord
 from borderpass.services import clock
-from borderpass.services.credit import expiry, record_event, rules
+from borderpass.services.credit import events, expiry, record_event, rules
 from borderpass.services.ports import Deps
 from borderpass.services.privacy import retention
 
@@ -88,3 +91,96 @@ async def test_twin_sweeps_delete_each_event_once(deps: Deps) -> None:
 
 def test_deleting_never_changes_a_class() -> None:
     assert expiry.KEEP > rules.WINDOW  # an expired event is outside the rules' window
+
+
+class Crash(Exception):
+    """The sweep's process dying in the middle of a party."""
+
+
+async def _three_parties() -> dict[str, set[str]]:
+    """Three parties, swept in this order (by key), each with events past retention and
+    some kept; what each keeps once swept."""
+    for i in range(2):  # old on-time trips go, this year's stay
+        await _event("a-first", rules.CROSSING_ON_TIME, f"old:{i}", 4 * YEAR + timedelta(days=i))
+    await _event("a-first", rules.CROSSING_ON_TIME, "new", timedelta(days=10))
+    await _event("b-second", rules.OVERSTAY, "o", 6 * YEAR)  # lifted long ago: both go
+    await _event("b-second", rules.OVERSTAY_LIFTED, "l", 4 * YEAR, lifts="o")
+    await _event("b-second", rules.CROSSING_ON_TIME, "old", 5 * YEAR)
+    await _event("b-second", rules.CROSSING_ON_TIME, "new", timedelta(days=20))
+    await _event("c-third", rules.OVERSTAY, "o", 6 * YEAR)  # everything goes, record too
+    await _event("c-third", rules.OVERSTAY_LIFTED, "l", 4 * YEAR, lifts="o")
+    return {"a-first": {"new"}, "b-second": {"new"}, "c-third": set()}
+
+
+async def _records() -> dict[str, tuple[object, ...]]:
+    """Each party's whole derived record."""
+    return {r.party_key: (r.credit_class, r.rule, r.rule_version, r.cause_event_id,
+                          r.reasons, r.recheck_at) for r in await CreditRecord.all()}
+
+
+async def _ids() -> dict[str, set[int]]:
+    """Each party's event ids."""
+    found: dict[str, set[int]] = {}
+    for party, event_id in await CreditEvent.all().values_list("party_key", "id"):
+        found.setdefault(str(party), set()).add(int(event_id))
+    return found
+
+
+def _crash_at_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second party's DELETE of its expired events raises."""
+    real = QuerySet.delete
+    seen: list[object] = []
+
+    def delete(self: QuerySet[Any]) -> Any:
+        if self.model is CreditEvent:
+            seen.append(self)
+            if len(seen) == 2:
+                raise Crash("during the second party's delete")
+        return real(self)
+
+    monkeypatch.setattr(QuerySet, "delete", delete)
+
+
+def _crash_after_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second party's sweep dies after its DELETE, before its transaction commits."""
+    real = events.derive
+
+    async def derive(record: CreditRecord) -> bool:
+        if record.party_key == "b-second":
+            raise Crash("after the second party's delete")
+        return await real(record)
+
+    monkeypatch.setattr(expiry, "derive", derive)
+
+
+@pytest.mark.parametrize("crash", [_crash_at_delete, _crash_after_delete])
+async def test_a_crash_between_parties_leaves_each_whole(
+        deps: Deps, monkeypatch: pytest.MonkeyPatch,
+        crash: Callable[[pytest.MonkeyPatch], None]) -> None:
+    """R-D4: each party is swept in its own transaction, so a sweep that dies in the
+    second party leaves the first pruned whole and the second (and the rest) untouched;
+    no class changes (R-P2.7); a rerun finishes the job, deleting each event once."""
+    clock.freeze(NOW)
+    keeps = await _three_parties()
+    before, ids, records = await _classes(), await _ids(), await _records()
+    with monkeypatch.context() as patched, pytest.raises(Crash):
+        crash(patched)
+        await expiry.sweep_expired(NOW)
+
+    assert await _refs("a-first") == keeps["a-first"]  # pruned whole, and committed
+    after_crash = await _ids()
+    assert after_crash["b-second"] == ids["b-second"]  # untouched: nothing half-deleted
+    assert after_crash["c-third"] == ids["c-third"]  # never reached
+    now_records = await _records()
+    assert {k: now_records[k] for k in ("b-second", "c-third")} == \
+        {k: records[k] for k in ("b-second", "c-third")}
+    assert await _classes() == before  # no class changed
+
+    left = sum(len(after_crash[p]) - len(keeps[p]) for p in ("b-second", "c-third"))
+    assert left == 3 + 2
+    assert await expiry.sweep_expired(NOW) == left  # the rest, and nothing twice
+    assert await expiry.sweep_expired(NOW) == 0
+    for party, kept in keeps.items():
+        assert await _refs(party) == kept
+    assert await _classes() == {k: v for k, v in before.items() if k != "c-third"}
+    assert not await CreditRecord.filter(party_key="c-third").exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from borderpass.adapters import rows
 from borderpass.core.crypto import FieldCipher
 from borderpass.core.errors import FieldError
 from borderpass.models import Agency, InboundEvent
@@ -24,6 +25,11 @@ from borderpass.services.exchange import kinds
 AGENCY_KINDS = (rules.VIOLATION, rules.VIOLATION_LIFTED)  # an agency adds nothing else
 FIELDS = {"party_kind", "id_number", "uscc", "kind", "lifts", "occurred_at", "until",
           "label"}
+# One statement, the same text on both back ends (``{}``: rows' parameter marks): the
+# conditional update and the id the audit entry names (docs/architecture.md, "One write").
+_WITHDRAW = (f'UPDATE "{InboundEvent._meta.db_table}" SET status = {{}}, reviewed_at = {{}} '
+             "WHERE agency_id = {} AND type = {} AND event_id = {} AND status = {} "
+             "RETURNING id")
 
 
 def _time(data: dict[str, Any], name: str) -> datetime | None:
@@ -86,17 +92,22 @@ async def credit_event(agency: Agency, row: InboundEvent, cipher: FieldCipher) -
     await apply(agency, row)
 
 
+def _when(moment: datetime) -> Any:
+    """``moment`` as the ``reviewed_at`` column stores it (Tortoise's own conversion)."""
+    return InboundEvent._meta.fields_map["reviewed_at"].to_db_value(moment, InboundEvent)
+
+
 async def _withdraw_pending(agency: Agency, violation_id: str) -> bool:
     """A lift of the agency's own violation still waiting for review takes it off the
     queue (status ``withdrawn``): no officer confirms what its source has withdrawn. A
     conditional update, so a confirmation at the same moment wins or loses whole — if it
-    won, the lift ends the recorded violation instead."""
-    withdrawn = await InboundEvent.filter(
-        agency_id=agency.id, type=kinds.IN_CREDIT, event_id=violation_id,
-        status="pending_review").update(status="withdrawn", reviewed_at=clock.now())
-    if withdrawn:
-        found = await InboundEvent.get(agency_id=agency.id, event_id=violation_id)
-        await audit.record(None, "update", "agency_event", found.id, ["status"],
+    won, the lift ends the recorded violation instead. One statement (``UPDATE …
+    RETURNING``) changes the row and names it for the audit entry."""
+    withdrawn = await rows.values(
+        InboundEvent, _WITHDRAW, "withdrawn", _when(clock.now()), agency.id,
+        kinds.IN_CREDIT, violation_id, "pending_review")
+    for found in withdrawn:  # one at most: (agency, event id) is unique
+        await audit.record(None, "update", "agency_event", found["id"], ["status"],
                            status="withdrawn", agency=agency.code)
     return bool(withdrawn)
 
