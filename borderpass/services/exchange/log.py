@@ -12,6 +12,7 @@ horizon. SQLite has one writer at a time, so ids are committed in order there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -52,6 +53,26 @@ async def append(type_: str, subject: str, data: dict[str, Any],
     if lock:
         sql = f"WITH {lock} {sql}"
     await rows.execute(ExchangeEvent, sql, *params)
+
+
+async def append_many(type_: str, events: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+    """Write ``(subject, data, source_key)`` events of one type in one statement (a page of
+    the tailer's), inside the caller's transaction; a source key logged before is skipped."""
+    if not events:
+        return
+    if _postgres():  # the writers' shared lock, taken before the events take their ids
+        await rows.values(ExchangeEvent, "SELECT 1 AS locked FROM (SELECT "
+                          f"pg_advisory_xact_lock_shared({LOG_LOCK})) l")
+    head, groups, params = "", [], []
+    for subject, data, source_key in events:
+        _, sql, one = rows.insert_sql(
+            ExchangeEvent, type=type_, category=kinds.CATEGORY_OF[type_], subject=subject,
+            data=data, source_key=source_key, at=clock.now())
+        head = sql.partition(" SELECT ")[0]
+        groups.append("(" + ", ".join("{}" for _ in one) + ")")
+        params += one
+    await rows.execute(ExchangeEvent, f"{head} VALUES {', '.join(groups)}"
+                       " ON CONFLICT (source_key) DO NOTHING", *params)
 
 
 async def horizon() -> int:

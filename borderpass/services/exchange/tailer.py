@@ -56,8 +56,11 @@ async def _pass_gap(conn: object, tail: ExchangeTail) -> bool:
     return not any((pid, since) in still for pid, since in tail.gap_sessions)
 
 
-async def tail_once(batch: int = 500) -> int:
-    """Log the next crossings after the cursor; how many were logged."""
+PAGE = 500  # crossings logged per turn at most
+
+
+async def tail_once(batch: int = PAGE) -> int:
+    """Log the next crossings after the cursor, in one statement; how many were logged."""
     async with in_transaction() as conn:
         tail = await ExchangeTail.filter(name=NAME).select_for_update().first()
         if tail is None:
@@ -74,10 +77,8 @@ async def tail_once(batch: int = 500) -> int:
                 tail.gap_seen_at = tail.gap_sessions = None
             taken.append(row)
             expected = row.id + 1
-        for row in taken:
-            subject, data = payloads.crossing(row)
-            await log.append(kinds.CROSSING_RECORDED, subject, data,
-                             source_key=f"crossing:{row.id}")
+        await log.append_many(kinds.CROSSING_RECORDED, [
+            (*payloads.crossing(row), f"crossing:{row.id}") for row in taken])
         if taken:
             tail.cursor = taken[-1].id
             tail.gap_seen_at = tail.gap_sessions = None
