@@ -192,6 +192,13 @@ async def test_the_tailer_logs_each_crossing_once_and_never_twice(deps, gate):
                          "lane", "port", "plate", "at"}
 
 
+def test_the_worker_gathers_crossings_into_pages_while_busy() -> None:
+    assert worker.pause(tailer.PAGE, poll=1.0) == 0.0  # a backlog: on at once
+    assert worker.pause(3, poll=1.0) == worker.BUSY_PAUSE  # a trickle: let it gather
+    assert worker.pause(3, poll=0.01) == 0.01  # never slower than idle
+    assert worker.pause(0, poll=1.0) == 1.0
+
+
 async def test_a_hole_in_the_crossings_is_passed_once_it_is_known_to_be_final(deps, gate):
     clock.freeze(T0)
     first = await declared(gate, name="a", plate="云N30001")
