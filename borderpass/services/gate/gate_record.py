@@ -25,7 +25,6 @@ Nothing is queued anywhere: the ledger entry exists when the lane is told (no po
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -48,6 +47,7 @@ from borderpass.services import clock
 from borderpass.services.crossings import trip_record
 from borderpass.services.crossings.trip_record import TripFacts
 from borderpass.services.gate import gate_events, ledger
+from borderpass.services.gate.lane_events import COMPACT_JSON
 from borderpass.services.notify import kinds
 
 log = logging.getLogger("borderpass.gate")
@@ -304,9 +304,9 @@ def _variant_json(v: Variant | None) -> str:
     if v is None:
         return "null"
     cid, cmd = v.command or (None, None)
-    return (f'{{"answer":{json.dumps(v.answer, ensure_ascii=False)},"entries":['
-            + ",".join(v.entries) + f'],"cmd_id":{json.dumps(cid, ensure_ascii=False)},'
-            f'"cmd":{json.dumps(cmd, ensure_ascii=False)}}}')
+    return (f'{{"answer":{COMPACT_JSON(v.answer)},"entries":['
+            + ",".join(v.entries) + f'],"cmd_id":{COMPACT_JSON(cid)},'
+            f'"cmd":{COMPACT_JSON(cmd)}}}')
 
 
 def _pg_payload(events: list[Event]) -> str:
@@ -314,14 +314,13 @@ def _pg_payload(events: list[Event]) -> str:
     items = []
     for i, e in enumerate(events):
         r = e.release
-        head = json.dumps({
+        head = COMPACT_JSON({
             "i": i, "lane": e.lane, "eid": e.event_id, "kind": e.kind, "at": e.at.isoformat(),
             "release": r is not None, "decl": r.declaration_id if r else None,
             "dir": r.direction if r else None, "rkind": r.kind if r else None,
             "port": r.port if r else None, "plate": r.plate if r else None,
             "filing": r.filing_id if r else None, "if_approved": r.if_approved if r else None,
-            "acks": e.acks, "xvin": r.export_vin if r else None, **_trip_fields(r, e)},
-            ensure_ascii=False, separators=(",", ":"))
+            "acks": e.acks, "xvin": r.export_vin if r else None, **_trip_fields(r, e)})
         trip = r.trip if r else None
         extra = "" if trip is None or r is None else (
             f',"npayload":{trip_record.notice_json(trip, r.port, e.at)}'

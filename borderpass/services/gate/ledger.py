@@ -8,7 +8,6 @@ release, a lift's approval, a lane event's claim): there is no queue to lose or 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from tortoise.transactions import in_transaction
 from borderpass.adapters import dialect
 from borderpass.models.gate import LedgerEntry
 from borderpass.services import clock
+from borderpass.services.gate.lane_events import COMPACT_JSON
 
 KINDS = ("scan", "command", "ack", "status", "fault", "fault_resolved", "manual_lift",
          "emergency", "handover", "offline_scan", "double_use", "double_exit", "connect",
@@ -33,7 +33,7 @@ def entry(kind: str, lane_code: str = "", at: datetime | None = None, **values: 
     row = {k: values[k] for k in _FIELDS if k in values and values[k] is not None}
     row.update(kind=kind, lane_code=lane_code, at=(at or clock.now()).isoformat(),
                detail=detail)
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return COMPACT_JSON(row)
 
 
 async def record(*entries: str) -> None:
