@@ -15,7 +15,6 @@ from typing import Any
 
 from borderpass.core.errors import BorderPassError, FieldError
 from borderpass.core.messages import error_message
-from borderpass.services import clock
 from borderpass.services.gate import lane_events as ev
 
 MAX_FRAME_BYTES = 1024 * 1024  # an offline batch of a few thousand scans
@@ -124,11 +123,10 @@ def offline_events(events: object) -> tuple[ev.OfflineScan, ...]:
         raise FieldError("type_list", "events")
     if len(events) > ev.OFFLINE_MAX_EVENTS:
         raise FieldError("too_many", "events", max=ev.OFFLINE_MAX_EVENTS)
-    now = clock.now()
-    return tuple(_offline_event(raw, i, now) for i, raw in enumerate(events))
+    return tuple(_offline_event(raw, i) for i, raw in enumerate(events))
 
 
-def _offline_event(raw: object, index: int, now: datetime) -> ev.OfflineScan:
+def _offline_event(raw: object, index: int) -> ev.OfflineScan:
     where = f"events[{index}]"
     if not isinstance(raw, dict):
         raise FieldError("type_object", where)
