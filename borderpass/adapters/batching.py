@@ -112,15 +112,12 @@ class Coalescer(Generic[In, Out]):
         return waiting
 
     def _lead_the_waiting(self) -> None:
-        """No batch came for the patient requests in time: they go as a batch of their own
-        (joining one gathering meanwhile, if any)."""
+        """No batch came for the patient requests in time: they go as a batch of their own.
+        (None can be gathering now: a patient request joins one it finds, and a batch that
+        starts takes the whole line.)"""
         self._timer = None
         waiting = self._take_waiting()
         if not waiting:
-            return
-        if (batch := self._gathering) is not None:
-            for entry in waiting:
-                self._join(batch, entry)
             return
         task = asyncio.get_running_loop().create_task(self._lead(waiting))
         self._running.add(task)
