@@ -64,14 +64,20 @@ class Reading:
         """Whether some character's runner-up is nearly as likely as the character."""
         return bool(len(self.rows)) and float(self._top_two[2].max()) >= HESITANT
 
+    @functools.cached_property
+    def voted(self) -> np.ndarray:
+        """Per character, whether other crops decide it (:func:`reread`): a hesitant Chinese
+        character. Letters and digits keep the first crop's reading."""
+        second = self._top_two[2]
+        return np.array([bool(second[i] >= HESITANT
+                              and _CJK.fullmatch(self.charset[int(row.argmax())]))
+                         for i, row in enumerate(self.rows)], dtype=bool)
+
     @property
     def worth_rereading(self) -> bool:
-        """Whether other crops could change the reading: a hesitant Chinese character (the
-        only kind :func:`reread` votes on; a line hesitating only on letters or digits
-        would come back as it is, at the cost of four more recognitions)."""
-        second = self._top_two[2]
-        return any(second[i] >= HESITANT and _CJK.fullmatch(self.charset[int(row.argmax())])
-                   for i, row in enumerate(self.rows))
+        """Whether other crops could change the reading (a line hesitating only on letters
+        or digits would come back as it is, at the cost of four more recognitions)."""
+        return bool(self.voted.any())
 
     @property
     def capped_score(self) -> float:
@@ -151,11 +157,6 @@ def reread(first: Reading, others: Sequence[np.ndarray], charset: Sequence[str])
             rows.append(reading.rows)
     if len(rows) == 1:
         return first
-    mean = np.mean(rows, axis=0)
-    second = first._top_two[2]
     fused = first.rows.copy()
-    for i in range(len(fused)):
-        char = charset[int(first.rows[i].argmax())]
-        if second[i] >= HESITANT and _CJK.fullmatch(char):
-            fused[i] = mean[i]
+    fused[first.voted] = np.mean(rows, axis=0)[first.voted]
     return _reading(fused, charset)
