@@ -29,16 +29,26 @@ def _postgres() -> bool:
     return bool(ExchangeEvent._meta.db.capabilities.dialect == "postgres")
 
 
+# Every writer's shared lock, taken before its event takes an id (see the module's doc).
+_SHARED_LOCK = f"SELECT pg_advisory_xact_lock_shared({LOG_LOCK})"
+
+
+def _row(type_: str, subject: str, data: dict[str, Any],
+         source_key: str | None) -> tuple[str, list[Any]]:
+    """``INSERT INTO … (columns)`` of the event table and one event's values in its order."""
+    _, sql, params = rows.insert_sql(
+        ExchangeEvent, type=type_, category=kinds.CATEGORY_OF[type_], subject=subject,
+        data=data, source_key=source_key, at=clock.now())
+    return sql.partition(" SELECT ")[0], params
+
+
 def insert_sql(type_: str, subject: str, data: dict[str, Any], when: str = "",
                source_key: str | None = None) -> tuple[str, list[Any], str]:
     """One event's ``INSERT`` (``{}`` marks) to run inside another statement, and the CTE
     (``l AS (…)``) it needs on PostgreSQL: the shared lock taken before its id."""
-    _, sql, params = rows.insert_sql(
-        ExchangeEvent, type=type_, category=kinds.CATEGORY_OF[type_], subject=subject,
-        data=data, source_key=source_key, at=clock.now())
-    head, _, _ = sql.partition(" SELECT ")
+    head, params = _row(type_, subject, data, source_key)
     marks = ", ".join("{}" for _ in params)
-    lock = f"l AS (SELECT pg_advisory_xact_lock_shared({LOG_LOCK}))" if _postgres() else ""
+    lock = f"l AS ({_SHARED_LOCK})" if _postgres() else ""
     sql = f"{head} SELECT {marks}" + (" FROM l" if lock else "") + \
         (f" WHERE {when}" if when else "")
     if source_key is not None:
@@ -60,15 +70,11 @@ async def append_many(type_: str, events: Sequence[tuple[str, dict[str, Any], st
     the tailer's), inside the caller's transaction; a source key logged before is skipped."""
     if not events:
         return
-    if _postgres():  # the writers' shared lock, taken before the events take their ids
-        await rows.values(ExchangeEvent, "SELECT 1 AS locked FROM (SELECT "
-                          f"pg_advisory_xact_lock_shared({LOG_LOCK})) l")
+    if _postgres():  # taken before the events take their ids
+        await rows.values(ExchangeEvent, f"SELECT 1 AS locked FROM ({_SHARED_LOCK}) l")
     head, groups, params = "", [], []
     for subject, data, source_key in events:
-        _, sql, one = rows.insert_sql(
-            ExchangeEvent, type=type_, category=kinds.CATEGORY_OF[type_], subject=subject,
-            data=data, source_key=source_key, at=clock.now())
-        head = sql.partition(" SELECT ")[0]
+        head, one = _row(type_, subject, data, source_key)
         groups.append("(" + ", ".join("{}" for _ in one) + ")")
         params += one
     await rows.execute(ExchangeEvent, f"{head} VALUES {', '.join(groups)}"
