@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import approved_filing, driver_user
-from gate_helpers import crossed
+from gate_helpers import crossed, declared
 
 from borderpass.models import Trip
 from borderpass.models.notify import Notification, NotificationStatus
@@ -25,12 +25,11 @@ DAY = timedelta(days=1)
 async def _exit(deps):
     """A vehicle that crossed out at a lane (issue 26: the crossing opens the trip)."""
     clock.freeze(T0)
+    gate = GateDeps.build(deps, ())
     user = await driver_user()
-    filing = await approved_filing(deps, user)
-    driver = await filing.drivers.all().first()
-    declaration = await declarations.create(deps, user, {
-        "filing_id": filing.id, "driver_id": driver.id, "direction": "exit", "port": "ruili"})
-    await crossed(GateDeps.build(deps, ()), declaration)
+    declaration = await declared(gate, user)
+    await crossed(gate, declaration)
+    filing = await declaration.filing
     trip = await Trip.get(filing=filing)
     return user, filing, trip
 
