@@ -277,3 +277,29 @@ async def test_the_lane_state_read_probes_the_unlifted_blacklist_by_index(gate) 
     _, plan = await conn.execute_query("EXPLAIN " + _states_sql("postgres", 4), [1, 2, 3, 4])
     text = "\n".join(row["QUERY PLAN"] for row in plan)
     assert "blacklist_active_subject" in text, text
+
+
+async def test_an_ack_probes_its_command_by_lane_and_id_however_many_are_pending(gate) -> None:
+    # R-G6: an ack's record finds its command by the unique (lane, command id), never by
+    # reading the partial index of every lane's pending commands, even when the statistics
+    # were taken while none was pending (as when a busy gate's plan was made).
+    from tortoise import connections
+
+    from borderpass.models.gate import LaneCommand
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        pytest.skip("PostgreSQL's planner")
+    await LaneCommand.bulk_create([LaneCommand(lane_code="ruili-out-1", command_id=f"old{i}",
+                                               frame="{}", at=T0, acked_at=T0)
+                                   for i in range(2000)])
+    await conn.execute_script("ANALYZE gate_commands")
+    await LaneCommand.bulk_create([LaneCommand(lane_code=f"lane-{i % 50}", command_id=f"p{i}",
+                                               frame="{}", at=T0) for i in range(2000)])
+    ack = gate_record.Event("lane-3", "a1", "ack", T0, gate_record.Variant("{}", []),
+                            gate_record.Variant("{}", []), acks="p3")
+    _, plan = await conn.execute_query(
+        "EXPLAIN " + gate_record._PG_NO_RELEASE, [gate_record._pg_payload([ack]), T0])
+    text = "\n".join(row["QUERY PLAN"] for row in plan)
+    assert "gate_commands_pending" not in text, text
+    assert "gate_commands_once" in text, text

@@ -360,7 +360,10 @@ _APPROVED, _USED = DeclarationStatus.APPROVED.value, DeclarationStatus.USED.valu
 # variant chosen, events claimed, then the chosen ledger entries, commands and used marks.
 # Every lookup is a LATERAL ... LIMIT 1 or ``= ANY(ARRAY(...))`` probe of an index, so the
 # plan never turns into a scan of a growing table (json_to_recordset guesses 100 rows, and
-# the new tables may not have been analysed yet).
+# the new tables may not have been analysed yet). An acked command is found by its unique
+# (lane, command id) alone and locked, and only then checked for ``acked_at IS NULL``: that
+# condition in the probe or the update would let the planner read the whole partial index
+# of pending commands (every lane's unacked commands) for each batch.
 _PG_RECORD = f"""
 WITH x AS (
   SELECT * FROM json_to_recordset($1::json) AS r(i int, lane text, eid text, kind text,
@@ -416,13 +419,13 @@ WITH x AS (
   WHERE f.xvin IS NOT NULL
   ON CONFLICT (vehicle_id) DO NOTHING
 ), pending AS (
-  SELECT DISTINCT ON (t.id) f.i, t.id FROM fresh f CROSS JOIN LATERAL (
-    SELECT c.id FROM {_COMMANDS} c WHERE c.lane_code = f.lane AND c.command_id = f.acks
-      AND c.acked_at IS NULL LIMIT 1) t
-  WHERE f.acks IS NOT NULL ORDER BY t.id, f.i
+  SELECT DISTINCT ON (t.id) f.i, t.id FROM (SELECT * FROM fresh WHERE acks IS NOT NULL
+    ORDER BY lane, acks) f CROSS JOIN LATERAL (
+    SELECT c.id, c.acked_at FROM {_COMMANDS} c WHERE c.lane_code = f.lane
+      AND c.command_id = f.acks LIMIT 1 FOR UPDATE) t
+  WHERE t.acked_at IS NULL ORDER BY t.id, f.i
 ), ack AS (
-  UPDATE {_COMMANDS} SET acked_at = $2
-  WHERE id = ANY(ARRAY(SELECT id FROM pending)) AND acked_at IS NULL
+  UPDATE {_COMMANDS} SET acked_at = $2 WHERE id = ANY(ARRAY(SELECT id FROM pending))
   RETURNING id, command_id
 ), lifted AS (
   UPDATE {_LIFTS} SET status = '{LiftStatus.EXECUTED.value}', executed_at = $2
