@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from console_helpers import add_staff, console_login
-from gate_helpers import lane
+from gate_helpers import connect, lane
 
 from borderpass.core.config import Settings
 from borderpass.gate_bridge import presence
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.usefixtures("db")
 def settings(settings: Settings) -> Settings:
     """No background ledger writer: the page flushes the ledger itself before reading."""
     return settings
-
-
-async def _connect(client: TestClient, code: str, token: str) -> Any:
-    ws = await client.ws_connect("/gate/ws")
-    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
-    assert json.loads((await ws.receive(timeout=5)).data)["type"] == "welcome"
-    return ws
 
 
 def _row(html: str, code: str) -> str:
@@ -57,7 +49,7 @@ async def test_a_connected_lane_is_online_until_it_disconnects(client: TestClien
     await add_staff("gate_supervisor")
     await console_login(client, "gate_supervisor")
     assert "离线" in _row(await (await client.get("/console/lanes")).text(), out.code)
-    ws = await _connect(client, out.code, token)
+    ws = await connect(client, out.code, token)
     await ws.send_json({"type": "fault", "event_id": "f1", "symptom": "扫码器无响应"})
     assert json.loads((await ws.receive(timeout=5)).data)["type"] == "receipt"
     page = await client.get("/console/lanes")

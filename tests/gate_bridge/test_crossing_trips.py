@@ -8,14 +8,13 @@ through the API; the clock is the only thing moved by hand.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from api_helpers import approved_filing_id
-from gate_helpers import lane, qr
+from gate_helpers import connect, lane, qr, recv
 
 from borderpass.adapters.batching import Coalescer
 from borderpass.models import BlacklistEntry, Trip
@@ -30,20 +29,6 @@ from borderpass.web.appkeys import GATE
 
 pytestmark = pytest.mark.usefixtures("db")
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-
-
-async def _recv(ws: Any, kind: str) -> dict[str, Any]:
-    while True:
-        frame = json.loads((await ws.receive(timeout=5)).data)
-        if frame["type"] == kind:
-            return frame
-
-
-async def _connect(client: Any, code: str, token: str) -> Any:
-    ws = await client.ws_connect("/gate/ws")
-    await ws.send_json({"type": "hello", "event_id": "h1", "lane": code, "credential": token})
-    assert (await _recv(ws, "welcome"))["lane"]["code"] == code
-    return ws
 
 
 async def _declare(caller: Any, filing_id: int, direction: str,
@@ -187,9 +172,9 @@ async def test_blacklisted_vehicle_declares_and_crosses_home(border: Border,
     assert status == 403 and body["error"]["code"] == "blacklisted"
     entry_decl = await border.declared("entry")  # the return is always allowed
     gate_pass = await _pass(border.driver, entry_decl["id"])
-    ws = await _connect(border.client, border.inn.code, border.in_token)
+    ws = await connect(border.client, border.inn.code, border.in_token)
     await ws.send_json({"type": "scan", "event_id": "s2", "qr": qr(gate_pass)})
-    command = await _recv(ws, "command")
+    command = await recv(ws, "command")
     assert (command["action"], command["reason"]) == ("hold", "blacklisted")  # R-G3
     assert set(command["display"]) == {"zh_CN", "my", "en"}
     assert "blacklist" in command["display"]["en"]
@@ -330,10 +315,10 @@ async def test_offline_batch_opens_the_trip_at_the_scan_time(border: Border) -> 
     seen_at = T0 + timedelta(hours=1)
     text = qr(gate_pass, seen_at)
     clock.freeze(T0 + timedelta(hours=6))  # the lane comes back online hours later
-    ws = await _connect(border.client, border.out.code, border.out_token)
+    ws = await connect(border.client, border.out.code, border.out_token)
     await ws.send_json({"type": "offline_batch", "event_id": "b1", "events": [
         {"event_id": "o1", "qr": text, "action": "open", "at": seen_at.isoformat()}]})
-    receipt = await _recv(ws, "receipt")
+    receipt = await recv(ws, "receipt")
     assert receipt["accepted"] == 1 and receipt["flagged"] == []
     await ws.close()
     (trip,) = await border.trips()
