@@ -28,7 +28,11 @@ class Coalescer(Generic[In, Out]):
     runs a batch of one itself (no task, no future: the common case under light load) or
     hands a larger batch to a task, so a leader cancelled meanwhile harms no one else.
     With ``in_flight``, at most that many batches run at once: while they do, the next
-    batch keeps gathering, so under load batches grow with the round trip's length.
+    batch keeps gathering, so under load batches grow with the round trip's length. With
+    ``overlap_at`` too, a batch starts beside a running one only once it holds that many
+    requests; a smaller one waits for the running batch to end: under light load batches
+    take turns (fewer, larger ones: fewer round trips and commits), under heavy load they
+    overlap (the next is written while the last one commits).
 
     A request made with ``patience`` never leads at once: it waits up to that many seconds
     for a batch to ride with (the next one led, or the one gathering), and only then leads
@@ -37,11 +41,12 @@ class Coalescer(Generic[In, Out]):
     """
 
     def __init__(self, run: BatchRunner[In, Out], limit: int = 200,
-                 in_flight: int | None = None) -> None:
+                 in_flight: int | None = None, overlap_at: int = 1) -> None:
         self._run, self._limit = run, limit
         self._gathering: list[tuple[In, asyncio.Future[Out]]] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(in_flight) if in_flight else None
+        self._slots, self._overlap_at, self._in_flight = in_flight or None, overlap_at, 0
+        self._starting: list[asyncio.Future[None]] = []  # batches waiting to start, oldest first
         self._waiting: list[tuple[In, asyncio.Future[Out]]] = []  # patient, for a ride
         self._timer: asyncio.TimerHandle | None = None
 
@@ -64,8 +69,7 @@ class Coalescer(Generic[In, Out]):
         self._join(batch, (request, lead))
         try:
             await asyncio.sleep(0)  # one loop turn: requests made meanwhile join
-            if self._slots is not None:
-                await self._slots.acquire()  # the batch gathers until a slot is free
+            await self._take_slot(batch)  # the batch gathers until it may start
         except asyncio.CancelledError:
             self._close(batch)
             self._spawn(batch[1:])  # the others are still answered
@@ -77,8 +81,7 @@ class Coalescer(Generic[In, Out]):
         try:
             answers = await self._run([request])
         finally:
-            if self._slots is not None:
-                self._slots.release()
+            self._free_slot()
         if len(answers) != 1:
             raise RuntimeError(f"batch of 1 got {len(answers)} answers")
         if isinstance(answers[0], BaseException):
@@ -90,6 +93,38 @@ class Coalescer(Generic[In, Out]):
         batch.append(entry)
         if len(batch) >= self._limit and self._gathering is batch:
             self._gathering = None  # full: the next request leads a new one
+        if len(batch) == self._overlap_at:
+            self._wake()  # big enough now to start beside a running batch
+
+    def _may_start(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> bool:
+        if self._slots is None or self._in_flight == 0:
+            return True
+        return self._in_flight < self._slots and len(batch) >= self._overlap_at
+
+    async def _take_slot(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
+        """Wait until ``batch`` may start (see ``in_flight`` and ``overlap_at``), and count
+        it as running. Waiting batches are woken oldest first and each looks again."""
+        while not self._may_start(batch):
+            woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._starting.append(woken)
+            try:
+                await woken
+            finally:
+                if woken in self._starting:
+                    self._starting.remove(woken)
+        if self._slots is not None:
+            self._in_flight += 1
+
+    def _free_slot(self) -> None:
+        if self._slots is not None:
+            self._in_flight -= 1
+            self._wake()
+
+    def _wake(self) -> None:
+        starting, self._starting = self._starting, []
+        for woken in starting:
+            if not woken.done():
+                woken.set_result(None)
 
     async def _wait_for_a_ride(self, request: In, patience: float) -> Out:
         """Wait in line for the next batch; after ``patience`` the line leads its own."""
@@ -128,8 +163,7 @@ class Coalescer(Generic[In, Out]):
         batch = self._gathering = waiting
         try:
             await asyncio.sleep(0)
-            if self._slots is not None:
-                await self._slots.acquire()
+            await self._take_slot(batch)
         except asyncio.CancelledError:
             self._close(batch)
             for _, future in batch:
@@ -148,9 +182,8 @@ class Coalescer(Generic[In, Out]):
             task = asyncio.get_running_loop().create_task(self._answer(batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-            if holds_slot and self._slots is not None:
-                slots = self._slots
-                task.add_done_callback(lambda _: slots.release())
+            if holds_slot:
+                task.add_done_callback(lambda _: self._free_slot())
 
     async def _answer(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
         try:

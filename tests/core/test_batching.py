@@ -115,6 +115,44 @@ async def test_with_one_batch_in_flight_the_next_gathers_until_it_returns() -> N
     assert batches == [[0], [1, 2, 3, 4, 5]]
 
 
+async def test_a_small_batch_waits_its_turn_and_a_big_one_overlaps() -> None:
+    # Light load: batches take turns (fewer commits); heavy load: they overlap.
+    releases = [asyncio.Event() for _ in range(3)]
+    batches: list[list[int]] = []
+
+    async def slow(numbers: list[int]) -> list[int]:
+        batches.append(numbers)
+        await releases[len(batches) - 1].wait()
+        return numbers
+
+    async def turns(n: int = 3) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    batch = Coalescer(slow, in_flight=2, overlap_at=3)
+    first = asyncio.ensure_future(batch(0))
+    await turns()
+    small = [asyncio.ensure_future(batch(n)) for n in (1, 2)]
+    await turns()
+    assert batches == [[0]]  # two requests wait for the running batch
+    big = asyncio.ensure_future(batch(3))
+    await turns()
+    assert batches == [[0], [1, 2, 3]]  # the third makes it big enough to overlap
+    late = asyncio.ensure_future(batch(4))
+    await turns()
+    assert batches == [[0], [1, 2, 3]]  # two in flight: the next gathers, whatever its size
+    releases[0].set()
+    assert await first == 0
+    await turns()
+    assert batches == [[0], [1, 2, 3]]  # one still runs and the next is small: it waits
+    releases[1].set()
+    assert await asyncio.gather(*small, big) == [1, 2, 3]
+    await turns()
+    assert batches == [[0], [1, 2, 3], [4]]  # nothing running: a batch of one starts
+    releases[2].set()
+    assert await late == 4
+
+
 async def test_a_patient_request_rides_with_the_next_batch() -> None:
     run = Recorder()
     batch = Coalescer(run)
