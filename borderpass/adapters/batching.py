@@ -121,6 +121,8 @@ class Coalescer(Generic[In, Out]):
             self._wake()
 
     def _wake(self) -> None:
+        if not self._starting:  # the common case: no batch waits to start
+            return
         starting, self._starting = self._starting, []
         for woken in starting:
             if not woken.done():
