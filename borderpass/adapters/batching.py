@@ -45,7 +45,7 @@ class Coalescer(Generic[In, Out]):
         self._run, self._limit = run, limit
         self._gathering: list[tuple[In, asyncio.Future[Out]]] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._slots, self._overlap_at, self._in_flight = in_flight or None, overlap_at, 0
+        self._max_in_flight, self._overlap_at, self._in_flight = in_flight or None, overlap_at, 0
         self._starting: list[asyncio.Future[None]] = []  # batches waiting to start, oldest first
         self._waiting: list[tuple[In, asyncio.Future[Out]]] = []  # patient, for a ride
         self._timer: asyncio.TimerHandle | None = None
@@ -97,9 +97,9 @@ class Coalescer(Generic[In, Out]):
             self._wake()  # big enough now to start beside a running batch
 
     def _may_start(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> bool:
-        if self._slots is None or self._in_flight == 0:
+        if self._max_in_flight is None or self._in_flight == 0:
             return True
-        return self._in_flight < self._slots and len(batch) >= self._overlap_at
+        return self._in_flight < self._max_in_flight and len(batch) >= self._overlap_at
 
     async def _take_slot(self, batch: list[tuple[In, asyncio.Future[Out]]]) -> None:
         """Wait until ``batch`` may start (see ``in_flight`` and ``overlap_at``), and count
@@ -112,11 +112,11 @@ class Coalescer(Generic[In, Out]):
             finally:
                 if woken in self._starting:
                     self._starting.remove(woken)
-        if self._slots is not None:
+        if self._max_in_flight is not None:
             self._in_flight += 1
 
     def _free_slot(self) -> None:
-        if self._slots is not None:
+        if self._max_in_flight is not None:
             self._in_flight -= 1
             self._wake()
 
