@@ -419,8 +419,8 @@ WITH x AS (
   WHERE f.xvin IS NOT NULL
   ON CONFLICT (vehicle_id) DO NOTHING
 ), pending AS (
-  SELECT DISTINCT ON (t.id) f.i, t.id FROM (SELECT * FROM fresh WHERE acks IS NOT NULL
-    ORDER BY lane, acks) f CROSS JOIN LATERAL (
+  SELECT DISTINCT ON (t.id) f.i, t.id FROM (SELECT i, lane, acks FROM fresh
+    WHERE acks IS NOT NULL ORDER BY lane, acks) f CROSS JOIN LATERAL (
     SELECT c.id, c.acked_at FROM {_COMMANDS} c WHERE c.lane_code = f.lane
       AND c.command_id = f.acks LIMIT 1 FOR UPDATE) t
   WHERE t.acked_at IS NULL ORDER BY t.id, f.i
